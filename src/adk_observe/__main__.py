@@ -1,0 +1,5 @@
+import sys
+
+from adk_observe.cli import main
+
+sys.exit(main())

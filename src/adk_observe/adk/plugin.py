@@ -1,0 +1,306 @@
+"""`ObservabilityPlugin`: the catalogue's metrics, enriched ADK spans and JSON logs for every run.
+
+ADK already opens spans (invoke_workflow, invoke_agent, generate_content, execute_tool); the
+plugin adds attributes to them instead of opening its own. Every hook is wrapped so that no
+failure inside adk-observe ever reaches ADK: it is counted in
+adk_observe_internal_errors_total{component="adk_plugin"} and the hook returns None.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from google.adk.plugins.base_plugin import BasePlugin
+from opentelemetry import trace
+from opentelemetry.semconv._incubating.attributes import mcp_attributes
+from opentelemetry.semconv.attributes import error_attributes, http_attributes
+
+from adk_observe import conventions as c
+from adk_observe.adk.introspect import SessionSizer, mcp_server_name
+from adk_observe.instrument import metrics as m
+from adk_observe.instrument import runtime
+from adk_observe.instrument.calls import ATTR_COST, ATTR_MCP_SERVER, MCP_TOOLS_CALL, is_error_result
+
+if TYPE_CHECKING:
+    from google.adk.agents.invocation_context import InvocationContext
+    from google.adk.models.llm_request import LlmRequest
+    from google.adk.models.llm_response import LlmResponse
+    from google.adk.tools.base_tool import BaseTool
+
+PLUGIN_NAME = "adk_observe"
+# Runs, model calls and tool calls in flight are tracked in bounded maps; a run that never ends
+# (cancelled task) is evicted oldest-first past this many entries.
+MAX_IN_FLIGHT = 10_000
+
+@dataclass
+class _Run:
+    agent_id: str
+    start: float
+    cost: float = 0.0
+    task: asyncio.Task[Any] | None = None
+    on_done: Callable[[asyncio.Task[Any]], None] | None = None
+
+
+class _InFlight(OrderedDict[Any, Any]):
+    def put(self, key: Any, value: Any) -> None:
+        self[key] = value
+        while len(self) > MAX_IN_FLIGHT:
+            self.popitem(last=False)
+
+
+def _sampled_trace_id() -> str:
+    ctx = trace.get_current_span().get_span_context()
+    return format(ctx.trace_id, "032x") if ctx.is_valid and ctx.trace_flags.sampled else ""
+
+
+class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
+    """Add to `App(plugins=[ObservabilityPlugin()])` after `adk_observe.init(...)`.
+
+    `handle`: an `Observability` to record into (default: the current `init()`).
+    `agent_id`: the agent_id label (default: the root agent's name).
+    `server_name`: maps an MCP tool to its server label (default: from its connection params).
+    """
+
+    def __init__(
+        self,
+        *,
+        handle: runtime.Observability | None = None,
+        agent_id: str | None = None,
+        server_name: Callable[[Any], str] | None = None,
+        name: str = PLUGIN_NAME,
+    ) -> None:
+        super().__init__(name=name)
+        self._handle = handle
+        self._agent_id = agent_id
+        self._server_name = server_name or mcp_server_name
+        self._runs: _InFlight = _InFlight()
+        self._models: _InFlight = _InFlight()
+        self._tools: _InFlight = _InFlight()
+        self._session_size = SessionSizer()
+        self._last_agent: str | None = None  # feedback's default agent_id: the agent that ran
+
+    def _obs(self) -> runtime.Observability | None:
+        return self._handle or runtime.current()
+
+    def record_feedback(self, rating: float, agent_id: str | None = None, **fields: Any) -> None:
+        """A user's rating (1-5); agent_id defaults to the plugin's, then the last root agent."""
+        obs = self._obs()
+        if obs is not None:
+            obs.record_feedback(rating, agent_id or self._agent_id or obs.options.agent_id
+                                or self._last_agent, **fields)
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def _run_agent(self, obs: runtime.Observability, invocation_context: Any) -> str:
+        if self._agent_id or obs.options.agent_id:
+            return self._agent_id or obs.options.agent_id
+        agent = getattr(invocation_context, "agent", None)
+        name = getattr(agent, "name", None)
+        if isinstance(name, str) and name:
+            self._last_agent = name
+            return name
+        return obs.agent_id
+
+    def _guard(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run `fn(obs, *args)`; any exception is counted, never raised into ADK."""
+        obs = self._obs()
+        if obs is None:
+            return
+        try:
+            fn(obs, *args)
+        except Exception:
+            obs.internal_error(m.COMPONENT_PLUGIN)
+
+    async def before_run_callback(self, *, invocation_context: InvocationContext) -> None:
+        self._guard(self._before_run, invocation_context)
+
+    async def after_run_callback(self, *, invocation_context: InvocationContext) -> None:
+        self._guard(self._finish_run, invocation_context, None)
+
+    async def on_run_error_callback(
+        self, *, invocation_context: InvocationContext, error: Exception
+    ) -> None:
+        self._guard(self._finish_run, invocation_context, error)
+
+    def _before_run(self, obs: runtime.Observability, invocation_context: Any) -> None:
+        agent_id = self._run_agent(obs, invocation_context)
+        run = _Run(agent_id, time.perf_counter())
+        invocation_id = invocation_context.invocation_id
+        # A cancelled run gets neither after_run nor on_run_error: when its task ends, the
+        # conversation is no longer active (it is not counted as a request either way).
+        try:
+            run.task = asyncio.current_task()
+        except RuntimeError:
+            run.task = None
+        if run.task is not None:
+            run.on_done = functools.partial(self._abandon, obs, invocation_id)
+            run.task.add_done_callback(run.on_done)
+        self._runs.put(invocation_id, run)
+        obs.metrics.turn_started(agent_id)
+
+    def _abandon(self, obs: runtime.Observability, invocation_id: str, _: object) -> None:
+        run: _Run | None = self._runs.pop(invocation_id, None)
+        if run is not None:
+            try:
+                obs.metrics.turn_abandoned(run.agent_id)
+            except Exception:
+                obs.internal_error(m.COMPONENT_PLUGIN)
+
+    def _finish_run(
+        self, obs: runtime.Observability, invocation_context: Any, error: Exception | None
+    ) -> None:
+        run: _Run | None = self._runs.pop(invocation_context.invocation_id, None)
+        if run is None:
+            return
+        seconds = time.perf_counter() - run.start
+        if run.task is not None and run.on_done is not None:
+            run.task.remove_done_callback(run.on_done)
+        ok = error is None
+        code = c.STATUS_CODE_OK if ok else c.STATUS_CODE_ERROR
+        obs.metrics.turn_finished(run.agent_id, seconds, ok, _sampled_trace_id())
+        obs.metrics.interaction_cost(run.agent_id, obs.options.cost_center, run.cost)
+        obs.metrics.session_memory(run.agent_id, self._session_size(invocation_context.session))
+        span = trace.get_current_span()
+        span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
+        span.set_attribute(ATTR_COST, run.cost)
+        fields = {"agent_id": run.agent_id, "status_code": code, "cost": run.cost,
+                  "duration_ms": round(seconds * 1000, 3),
+                  "invocation_id": invocation_context.invocation_id}
+        if ok:
+            obs.logger.info("agent turn", extra=fields)
+        else:
+            fields[error_attributes.ERROR_TYPE] = type(error).__qualname__
+            obs.logger.warning("agent turn failed", extra=fields)
+
+    # --- model calls ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _model_key(callback_context: Any) -> tuple[str, str]:
+        return callback_context.invocation_id, callback_context.agent_name
+
+    async def before_model_callback(
+        self, *, callback_context: Any, llm_request: LlmRequest
+    ) -> None:
+        self._guard(self._before_model, callback_context, llm_request)
+
+    async def after_model_callback(
+        self, *, callback_context: Any, llm_response: LlmResponse
+    ) -> None:
+        self._guard(self._after_model, callback_context, llm_response)
+
+    async def on_model_error_callback(
+        self, *, callback_context: Any, llm_request: LlmRequest, error: Exception
+    ) -> None:
+        self._guard(self._model_error, callback_context, error)
+
+    def _before_model(
+        self, obs: runtime.Observability, callback_context: Any, llm_request: Any
+    ) -> None:
+        model = llm_request.model or "unknown"
+        self._models.put(self._model_key(callback_context), (time.perf_counter(), str(model)))
+
+    def _after_model(
+        self, obs: runtime.Observability, callback_context: Any, llm_response: Any
+    ) -> None:
+        if llm_response.partial:  # streaming chunk: the final response carries the totals
+            return
+        started = self._models.pop(self._model_key(callback_context), None)
+        if started is None:
+            return
+        usage = llm_response.usage_metadata
+        tokens_in = (usage.prompt_token_count or 0) if usage else 0
+        tokens_out = (usage.candidates_token_count or 0) if usage else 0
+        ok = llm_response.error_code is None
+        self._model_done(obs, callback_context, started, ok, tokens_in, tokens_out)
+
+    def _model_error(
+        self, obs: runtime.Observability, callback_context: Any, error: Exception
+    ) -> None:
+        started = self._models.pop(self._model_key(callback_context), None)
+        if started is not None:
+            self._model_done(obs, callback_context, started, False, 0, 0,
+                             type(error).__qualname__)
+
+    def _model_done(
+        self, obs: runtime.Observability, callback_context: Any, started: tuple[float, str],
+        ok: bool, tokens_in: int, tokens_out: int, error_type: str = "",
+    ) -> None:
+        start, model = started
+        seconds = time.perf_counter() - start
+        run: _Run | None = self._runs.get(callback_context.invocation_id)
+        agent_id = run.agent_id if run else (self._agent_id or callback_context.agent_name)
+        obs.metrics.llm_call(agent_id, model, seconds, ok, tokens_in, tokens_out,
+                             _sampled_trace_id())
+        cost = obs.prices.cost(model, tokens_in, tokens_out)
+        obs.metrics.cost_recorded(agent_id, model, obs.options.cost_center, cost)
+        if run is not None:
+            run.cost += cost
+        if obs.logger.isEnabledFor(logging.DEBUG):
+            obs.logger.debug("llm call", extra={
+                "agent_id": agent_id, "model": model,
+                "status": c.STATUS_OK if ok else c.STATUS_ERROR, "input_tokens": tokens_in,
+                "output_tokens": tokens_out, "duration_ms": round(seconds * 1000, 3),
+                **({error_attributes.ERROR_TYPE: error_type} if error_type else {})})
+
+    # --- tool calls ---------------------------------------------------------------------------
+
+    async def before_tool_callback(
+        self, *, tool: BaseTool, tool_args: dict[str, Any], tool_context: Any
+    ) -> None:
+        self._guard(self._before_tool, tool_context)
+
+    async def after_tool_callback(
+        self, *, tool: BaseTool, tool_args: dict[str, Any], tool_context: Any,
+        result: dict[str, Any],
+    ) -> None:
+        self._guard(self._tool_done, tool, tool_context, not is_error_result(result), "")
+
+    async def on_tool_error_callback(
+        self, *, tool: BaseTool, tool_args: dict[str, Any], tool_context: Any, error: Exception
+    ) -> None:
+        self._guard(self._tool_done, tool, tool_context, False, type(error).__qualname__)
+
+    def _before_tool(self, obs: runtime.Observability, tool_context: Any) -> None:
+        self._tools.put(tool_context.function_call_id, time.perf_counter())
+
+    def _tool_done(
+        self, obs: runtime.Observability, tool: Any, tool_context: Any, ok: bool,
+        error_type: str = "",
+    ) -> None:
+        start = self._tools.pop(tool_context.function_call_id, None)
+        if start is None:
+            return
+        seconds = time.perf_counter() - start
+        run: _Run | None = self._runs.get(tool_context.invocation_id)
+        agent_id = run.agent_id if run else (self._agent_id or tool_context.agent_name)
+        trace_id = _sampled_trace_id()
+        tool_name = str(tool.name)
+        obs.metrics.tool_call(agent_id, tool_name, seconds, ok, trace_id)
+        server = self._server_name(tool) if _is_mcp_tool(tool) else ""
+        if server:
+            obs.metrics.mcp_call(agent_id, server, tool_name, seconds, ok, trace_id)
+            span = trace.get_current_span()  # ADK's execute_tool span
+            span.set_attribute(ATTR_MCP_SERVER, server)
+            span.set_attribute(mcp_attributes.MCP_METHOD_NAME, MCP_TOOLS_CALL)
+        if not ok and not error_type:
+            error_type = "MCP_TOOL_ERROR" if server else "tool_error"
+        if obs.logger.isEnabledFor(logging.DEBUG):
+            fields = {"agent_id": agent_id, "tool": tool_name,
+                      "status": c.STATUS_OK if ok else c.STATUS_ERROR,
+                      "duration_ms": round(seconds * 1000, 3)}
+            if server:
+                fields[c.LABEL_MCP_SERVER] = server
+            if error_type:
+                fields[error_attributes.ERROR_TYPE] = error_type
+            obs.logger.debug("tool call", extra=fields)
+
+
+def _is_mcp_tool(tool: Any) -> bool:
+    return hasattr(tool, "_mcp_session_manager")

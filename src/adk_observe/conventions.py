@@ -1,0 +1,304 @@
+"""Every name that crosses a boundary: metrics, labels, spans, recording rules, rule groups.
+
+The agent emits these metrics, the rules query them, the dashboards plot them and the canary
+gates on them. Nothing else in the project spells one of these strings out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+# --- labels -----------------------------------------------------------------------------------
+
+LABEL_AGENT_ID = "agent_id"
+LABEL_METHOD = "method"
+LABEL_ENDPOINT = "endpoint"
+LABEL_STATUS_CODE = "status_code"
+LABEL_STATUS = "status"
+LABEL_MEMORY_TYPE = "memory_type"
+LABEL_MCP_SERVER = "mcp_server"
+LABEL_TOOL = "tool"
+LABEL_MODEL = "model"
+LABEL_TOKEN_TYPE = "token_type"
+LABEL_INTERACTION_TYPE = "interaction_type"
+LABEL_COST_CENTER = "cost_center"
+LABEL_COMPONENT = "component"
+LABEL_SINK = "sink"
+LABEL_JOB = "job"
+LABEL_LE = "le"
+
+# Labels the compiler puts on every SLO series and alert.
+LABEL_SERVICE = "service"
+LABEL_SLO = "slo"
+LABEL_SEVERITY = "severity"
+LABEL_WINDOWS = "windows"
+LABEL_BURN_FACTOR = "burn_factor"
+
+# Values of LABEL_STATUS on tool, MCP and LLM calls.
+STATUS_OK = "ok"
+STATUS_ERROR = "error"
+MEMORY_RSS = "rss"  # values of LABEL_MEMORY_TYPE
+MEMORY_SESSION = "session"
+TOKEN_INPUT = "input"
+TOKEN_OUTPUT = "output"
+# Value that label values past the per-label cardinality cap are folded into.
+OVERFLOW_LABEL_VALUE = "__other__"
+# HTTP-style status codes used for agent turns, so one rule serves turns and HTTP requests.
+STATUS_CODE_OK = "200"
+STATUS_CODE_ERROR = "500"
+SERVER_ERROR_REGEX = "5.."
+
+
+# --- the metric catalogue ------------------------------------------------------------------------
+
+
+class MetricType(StrEnum):
+    COUNTER = "counter"
+    GAUGE = "gauge"
+    HISTOGRAM = "histogram"
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    name: str
+    type: MetricType
+    help: str
+    labels: tuple[str, ...]
+    buckets: tuple[float, ...] = ()
+
+    def series_names(self) -> tuple[str, ...]:
+        """The names Prometheus stores for this metric (what a query may select)."""
+        if self.type is MetricType.HISTOGRAM:
+            return (f"{self.name}_bucket", f"{self.name}_count", f"{self.name}_sum")
+        return (self.name,)
+
+
+# Agent turns can take tens of seconds, so the reference buckets get a longer tail.
+REQUEST_DURATION_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+MCP_DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0)
+TOOL_DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+LLM_DURATION_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
+# User ratings on a 1-5 scale; half steps so "above 4.0" and "above 4.5" are both bucket bounds.
+SATISFACTION_BUCKETS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
+
+REQUESTS = MetricDef(
+    "adk_agent_requests_total",
+    MetricType.COUNTER,
+    "Agent turns and HTTP requests by HTTP-style status code.",
+    (LABEL_AGENT_ID, LABEL_METHOD, LABEL_ENDPOINT, LABEL_STATUS_CODE),
+)
+REQUEST_DURATION = MetricDef(
+    "adk_agent_request_duration_seconds",
+    MetricType.HISTOGRAM,
+    "Duration of agent turns and HTTP requests.",
+    (LABEL_AGENT_ID, LABEL_METHOD, LABEL_ENDPOINT),
+    REQUEST_DURATION_BUCKETS,
+)
+ACTIVE_CONVERSATIONS = MetricDef(
+    "adk_agent_active_conversations",
+    MetricType.GAUGE,
+    "Conversations (runs) in progress.",
+    (LABEL_AGENT_ID,),
+)
+MEMORY_USAGE = MetricDef(
+    "adk_agent_memory_usage_bytes",
+    MetricType.GAUGE,
+    "Memory used by the agent, by kind (process RSS, session state).",
+    (LABEL_AGENT_ID, LABEL_MEMORY_TYPE),
+)
+MCP_CALLS = MetricDef(
+    "adk_agent_mcp_calls_total",
+    MetricType.COUNTER,
+    "MCP tool calls by server, method and status (ok or error).",
+    (LABEL_AGENT_ID, LABEL_MCP_SERVER, LABEL_METHOD, LABEL_STATUS),
+)
+MCP_CALL_DURATION = MetricDef(
+    "adk_agent_mcp_call_duration_seconds",
+    MetricType.HISTOGRAM,
+    "Duration of MCP tool calls.",
+    (LABEL_AGENT_ID, LABEL_MCP_SERVER, LABEL_METHOD),
+    MCP_DURATION_BUCKETS,
+)
+TOOL_CALLS = MetricDef(
+    "adk_agent_tool_calls_total",
+    MetricType.COUNTER,
+    "Tool calls by tool and status (ok or error).",
+    (LABEL_AGENT_ID, LABEL_TOOL, LABEL_STATUS),
+)
+TOOL_CALL_DURATION = MetricDef(
+    "adk_agent_tool_call_duration_seconds",
+    MetricType.HISTOGRAM,
+    "Duration of tool calls.",
+    (LABEL_AGENT_ID, LABEL_TOOL, LABEL_STATUS),
+    TOOL_DURATION_BUCKETS,
+)
+LLM_CALLS = MetricDef(
+    "adk_agent_llm_calls_total",
+    MetricType.COUNTER,
+    "LLM calls by model and status (ok or error).",
+    (LABEL_AGENT_ID, LABEL_MODEL, LABEL_STATUS),
+)
+LLM_CALL_DURATION = MetricDef(
+    "adk_agent_llm_call_duration_seconds",
+    MetricType.HISTOGRAM,
+    "Duration of LLM calls.",
+    (LABEL_AGENT_ID, LABEL_MODEL, LABEL_STATUS),
+    LLM_DURATION_BUCKETS,
+)
+LLM_TOKENS = MetricDef(
+    "adk_agent_llm_tokens_total",
+    MetricType.COUNTER,
+    "LLM tokens by model and type (input, output).",
+    (LABEL_AGENT_ID, LABEL_MODEL, LABEL_TOKEN_TYPE),
+)
+SUCCESSFUL_INTERACTIONS = MetricDef(
+    "adk_successful_interactions_total",
+    MetricType.COUNTER,
+    "Interactions that completed successfully, by type.",
+    (LABEL_AGENT_ID, LABEL_INTERACTION_TYPE),
+)
+SATISFACTION_SCORE = MetricDef(
+    "adk_user_satisfaction_score",
+    MetricType.GAUGE,
+    "Most recent user satisfaction rating (1-5).",
+    (LABEL_AGENT_ID,),
+)
+# The satisfaction SLI needs a distribution of ratings, not the last one: a histogram whose
+# bucket bounds are the thresholds a spec may name.
+SATISFACTION_RATING = MetricDef(
+    "adk_user_satisfaction_rating",
+    MetricType.HISTOGRAM,
+    "User satisfaction ratings (1-5).",
+    (LABEL_AGENT_ID,),
+    SATISFACTION_BUCKETS,
+)
+COST_PER_INTERACTION = MetricDef(
+    "adk_cost_per_interaction",
+    MetricType.GAUGE,
+    "Cost of the most recent interaction in the price table's currency.",
+    (LABEL_AGENT_ID, LABEL_COST_CENTER),
+)
+COST_TOTAL = MetricDef(
+    "adk_agent_cost_total",
+    MetricType.COUNTER,
+    "Accumulated LLM cost from the per-model price table.",
+    (LABEL_AGENT_ID, LABEL_MODEL, LABEL_COST_CENTER),
+)
+INTERNAL_ERRORS = MetricDef(
+    "adk_observe_internal_errors_total",
+    MetricType.COUNTER,
+    "Failures inside adk-observe that were contained (never reached the agent).",
+    (LABEL_COMPONENT,),
+)
+TELEMETRY_DROPPED = MetricDef(
+    "adk_observe_telemetry_dropped_total",
+    MetricType.COUNTER,
+    "Telemetry records dropped because a bounded queue was full or a sink was down.",
+    (LABEL_SINK,),
+)
+
+CATALOGUE: tuple[MetricDef, ...] = (
+    REQUESTS,
+    REQUEST_DURATION,
+    ACTIVE_CONVERSATIONS,
+    MEMORY_USAGE,
+    MCP_CALLS,
+    MCP_CALL_DURATION,
+    TOOL_CALLS,
+    TOOL_CALL_DURATION,
+    LLM_CALLS,
+    LLM_CALL_DURATION,
+    LLM_TOKENS,
+    SUCCESSFUL_INTERACTIONS,
+    SATISFACTION_SCORE,
+    SATISFACTION_RATING,
+    COST_PER_INTERACTION,
+    COST_TOTAL,
+    INTERNAL_ERRORS,
+    TELEMETRY_DROPPED,
+)
+
+# Series that come from the cluster, not from the agent: scrape health, cAdvisor and
+# kube-state-metrics. Rules and panels may query these too.
+METRIC_UP = "up"
+CADVISOR_CPU_USAGE = "container_cpu_usage_seconds_total"
+CADVISOR_MEMORY_WORKING_SET = "container_memory_working_set_bytes"
+KSM_CONTAINER_LIMITS = "kube_pod_container_resource_limits"
+KSM_CONTAINER_RESTARTS = "kube_pod_container_status_restarts_total"
+ALERTS_SERIES = "ALERTS"
+EXTERNAL_SERIES: tuple[str, ...] = (
+    METRIC_UP,
+    CADVISOR_CPU_USAGE,
+    CADVISOR_MEMORY_WORKING_SET,
+    KSM_CONTAINER_LIMITS,
+    KSM_CONTAINER_RESTARTS,
+    ALERTS_SERIES,
+)
+
+# --- span and log attribute names -------------------------------------------------------------
+
+SPAN_AGENT_TURN = "adk_observe.agent_turn"
+SPAN_LLM_CALL = "adk_observe.llm_call"
+SPAN_TOOL_CALL = "adk_observe.tool_call"
+SPAN_MCP_CALL = "adk_observe.mcp_call"
+LOG_TRACE_ID = "trace_id"
+LOG_SPAN_ID = "span_id"
+
+# --- recording rules --------------------------------------------------------------------------
+
+# Short-window event rates: every window longer than RAW_WINDOW_MAX is computed from these.
+RECORD_SLI_ERRORS = "slo:sli_errors:rate5m"
+RECORD_SLI_TOTAL = "slo:sli_total:rate5m"
+SHORT_RATE_WINDOW = "5m"
+
+
+def record_sli_error_ratio(window: str) -> str:
+    """Error ratio of an SLI over `window` (Sloth's name, so migrated dashboards keep working)."""
+    return f"slo:sli_error:ratio_rate{window}"
+
+
+RECORD_OBJECTIVE = "slo:objective:ratio"
+RECORD_ERROR_BUDGET = "slo:error_budget:ratio"
+RECORD_BUDGET_REMAINING = "slo:error_budget_remaining:ratio"
+RECORD_BURN_RATE = "slo:current_burn_rate:ratio"
+RECORDED_SERIES_PREFIX = "slo:"
+
+
+# --- rule groups ------------------------------------------------------------------------------
+
+
+def group_sli(service: str) -> str:
+    return f"adk-observe-{service}-sli"
+
+
+def group_meta(service: str) -> str:
+    return f"adk-observe-{service}-meta"
+
+
+def group_alerts(service: str) -> str:
+    return f"adk-observe-{service}-slo-alerts"
+
+
+def group_agent_pack(service: str) -> str:
+    return f"adk-observe-{service}-agent-alerts"
+
+
+# --- agent alert pack alert names ---------------------------------------------------------------
+
+ALERT_HIGH_ERROR_RATE = "ADKAgentHighErrorRate"
+ALERT_HIGH_LATENCY = "ADKAgentHighLatency"
+ALERT_MCP_FAILURES = "ADKAgentMCPCallFailures"
+ALERT_MEMORY_LEAK = "ADKAgentMemoryLeak"
+ALERT_CPU_THROTTLING = "ADKContainerCPUThrottling"
+ALERT_SLI_NO_DATA = "SLONoData"
+# The agent pack keeps the reference design's severities; Alertmanager routes critical with page.
+SEVERITY_CRITICAL = "critical"
+SEVERITY_WARNING = "warning"
+
+
+def metric_by_name(name: str) -> MetricDef | None:
+    for metric in CATALOGUE:
+        if name == metric.name or name in metric.series_names():
+            return metric
+    return None

@@ -1,0 +1,94 @@
+"""`adk-observe render-deploy` and `adk-observe check-deploy`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from adk_observe.render import write_files
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "render-deploy",
+        help="render the hardened Kubernetes deploy (kustomize folder) of each service",
+        description="Write DIR/<service>/ with kustomization.yaml and one file per object: "
+        "Namespace, ServiceAccount, ConfigMap, Services, Deployment or Argo Rollout, HPA, PDB, "
+        "NetworkPolicies, Ingress or HTTPRoute, ServiceMonitor and PrometheusRule.",
+    )
+    p.add_argument("specs", nargs="+", metavar="SPEC", help="adk-observe/v1 spec with spec.deploy")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
+    p.set_defaults(func=run_render)
+
+    c = sub.add_parser(
+        "check-deploy",
+        help="run the deploy gates (schemas, Pod Security restricted, checkov) over a folder",
+        description="Check every kustomize folder under DIR: strict Kubernetes schemas "
+        "(1.29-1.35), custom-resource schemas, Pod Security Standards restricted, explicit "
+        "namespaces and checkov. Exit 0 when every gate passes, 1 otherwise.",
+    )
+    c.add_argument("dir", metavar="DIR", help="folder written by render-deploy")
+    c.add_argument(
+        "--crd-schemas",
+        metavar="PATH",
+        help="CR schema folder (default: $ADK_OBSERVE_CRD_SCHEMAS, ../shared/crd-schemas)",
+    )
+    c.add_argument(
+        "--checkov",
+        metavar="PATH",
+        help="checkov executable (default: $ADK_OBSERVE_CHECKOV, "
+        ".venv-checkov/bin/checkov, checkov on PATH)",
+    )
+    c.add_argument("--no-checkov", action="store_true", help="skip the checkov gate")
+    c.set_defaults(func=run_check)
+
+
+def run_render(args: argparse.Namespace) -> int:
+    from adk_observe.deploy.render import render
+    from adk_observe.spec.load import load_specs
+
+    specs = load_specs(args.specs)
+    files: dict[str, str] = {}
+    for spec in specs:  # render everything before writing anything
+        for rel, text in render(spec).items():
+            files[f"{spec.name}/{rel}"] = text
+    written = write_files(args.output, files)
+    for spec in specs:
+        count = sum(1 for rel in files if rel.startswith(f"{spec.name}/"))
+        print(f"{spec.name}: {count} files in {Path(args.output) / spec.name}")
+    print(f"wrote {len(written)} files")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from adk_observe.deploy import gates
+
+    root = Path(args.dir)
+    folders = gates.folders(root)
+    schema_dir = gates.crd_schema_dir(args.crd_schemas)
+    if args.crd_schemas and schema_dir is None:
+        raise gates.DeployCheckError(f"--crd-schemas {args.crd_schemas} is not a directory")
+    checkov: dict[str, list[str]] | None = None
+    if not args.no_checkov:
+        binary = gates.checkov_binary(args.checkov)
+        if binary is None:
+            raise gates.DeployCheckError(
+                "checkov not found: install it (see docs/deploy.md), pass --checkov PATH "
+                "or --no-checkov"
+            )
+        checkov = gates.run_checkov(binary, folders)
+    ok = True
+    for folder in folders:
+        print(f"== {folder}")
+        for result in gates.check_folder(folder, schema_dir, checkov):
+            status = "PASS" if result.passed else "FAIL"
+            if result.note:
+                status = "SKIP"
+            counted = f" ({result.checked} checked)" if result.checked else ""
+            print(f"  {status}  {result.name}{counted}{' - ' + result.note if result.note else ''}")
+            for failure in result.failures:
+                print(f"        {failure}")
+            ok = ok and result.passed
+    print("all gates passed" if ok else "some gates FAILED")
+    return 0 if ok else 1

@@ -1,0 +1,296 @@
+"""The gates of `check-deploy`: strict Kubernetes schemas on several minors, custom-resource
+schemas, Pod Security "restricted", explicit namespaces, and checkov. Each gate returns the
+list of its failures (empty: passed); `command` prints the report."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from adk_observe.deploy.podsecurity import check_object
+from adk_observe.deploy.render import KUSTOMIZATION
+from adk_observe.errors import AdkObserveError
+
+# Kubernetes minors every object must validate against (strict: no unknown fields).
+KUBERNETES_VERSIONS = ("1.29", "1.31", "1.33", "1.35")
+CRD_SCHEMAS_ENV = "ADK_OBSERVE_CRD_SCHEMAS"
+CHECKOV_ENV = "ADK_OBSERVE_CHECKOV"
+CLUSTER_SCOPED = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding"})
+
+
+class DeployCheckError(AdkObserveError):
+    """The folder cannot be checked at all (missing, unreadable, no tool)."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    file: str  # relative to the checked folder
+    obj: dict[str, Any]
+
+    @property
+    def ref(self) -> str:
+        meta = self.obj.get("metadata") or {}
+        return f"{self.file}: {self.obj.get('kind')}/{meta.get('name')}"
+
+
+@dataclass
+class GateResult:
+    name: str
+    failures: list[str] = field(default_factory=list)
+    checked: int = 0
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def folders(root: Path) -> list[Path]:
+    """Every kustomize folder under `root` (itself included)."""
+    if not root.is_dir():
+        raise DeployCheckError(f"{root} is not a directory")
+    found = sorted(p.parent for p in root.rglob(KUSTOMIZATION))
+    if not found:
+        raise DeployCheckError(f"no {KUSTOMIZATION} under {root}")
+    return found
+
+
+def load_folder(folder: Path) -> tuple[list[Manifest], list[str]]:
+    """The objects of the files kustomization.yaml lists, and the problems with that list."""
+    problems: list[str] = []
+    try:
+        kust = yaml.safe_load((folder / KUSTOMIZATION).read_text(encoding="utf-8")) or {}
+        listed = [str(r) for r in kust.get("resources") or []]
+        manifests = []
+        for rel in listed:
+            for obj in yaml.safe_load_all((folder / rel).read_text(encoding="utf-8")):
+                if obj:
+                    manifests.append(Manifest(rel, obj))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DeployCheckError(f"cannot read {folder}: {exc}") from None
+    on_disk = {p.name for p in folder.glob("*.yaml")} - {KUSTOMIZATION}
+    for name in sorted(on_disk - set(listed)):
+        problems.append(f"{name}: not listed in {KUSTOMIZATION}")
+    return manifests, problems
+
+
+def gate_namespaces(manifests: Iterable[Manifest]) -> GateResult:
+    result = GateResult("explicit namespaces")
+    for m in manifests:
+        result.checked += 1
+        namespaced = m.obj.get("kind") not in CLUSTER_SCOPED
+        if namespaced and not (m.obj.get("metadata") or {}).get("namespace"):
+            result.failures.append(f"{m.ref}: no metadata.namespace")
+    return result
+
+
+def _validate_builtin(obj: dict[str, Any], version: str) -> str | None:
+    """None if valid; the error text if not; raises LookupError if not a built-in kind."""
+    try:
+        import kubernetes_validate
+    except ImportError:
+        raise DeployCheckError(
+            "check-deploy needs kubernetes-validate and jsonschema: pip install "
+            "'kubernetes-validate>=1.31' 'jsonschema>=4'"
+        ) from None
+    try:
+        kubernetes_validate.validate(obj, version, strict=True)
+    except kubernetes_validate.SchemaNotFoundError:
+        raise LookupError(obj.get("kind")) from None
+    except kubernetes_validate.ValidationError as exc:
+        path = ".".join(str(p) for p in exc.path)
+        return f"{path}: {exc.message}"
+    return None
+
+
+def _pod_template_as_deployment(obj: dict[str, Any]) -> dict[str, Any]:
+    """A Rollout's pod template is a core PodTemplateSpec: check it with the strict core schema
+    too (the CR schema is one Kubernetes version's snapshot). Other objects pass unchanged;
+    the Rollout itself is then checked against its CR schema."""
+    if obj.get("apiVersion") != "argoproj.io/v1alpha1" or obj.get("kind") != "Rollout":
+        return obj
+    spec = obj.get("spec") or {}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": obj.get("metadata") or {},
+        "spec": {"selector": spec.get("selector"), "template": spec.get("template")},
+    }
+
+
+def gate_kubernetes_schemas(
+    manifests: Iterable[Manifest], versions: tuple[str, ...] = KUBERNETES_VERSIONS
+) -> tuple[GateResult, list[Manifest]]:
+    """Strict validation of built-in kinds; returns the custom resources left over."""
+    result = GateResult(f"kubernetes-validate --strict ({', '.join(versions)})")
+    custom: list[Manifest] = []
+    for m in manifests:
+        try:
+            for version in versions:
+                error = _validate_builtin(_pod_template_as_deployment(m.obj), version)
+                if error and m.obj.get("kind") == "Rollout":
+                    error = f"pod template (validated as a Deployment's): {error}"
+                if error:
+                    result.failures.append(f"{m.ref}: Kubernetes {version}: {error}")
+            result.checked += 1
+        except LookupError:
+            custom.append(m)
+            continue
+        if m.obj.get("kind") == "Rollout":
+            custom.append(m)
+    return result, custom
+
+
+def crd_schema_dir(explicit: str | None = None) -> Path | None:
+    for candidate in (explicit, os.environ.get(CRD_SCHEMAS_ENV), "../shared/crd-schemas"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return None
+
+
+def gate_custom_resources(custom: Iterable[Manifest], schema_dir: Path) -> GateResult:
+    import jsonschema
+
+    result = GateResult(f"custom-resource schemas ({schema_dir})")
+    for m in custom:
+        result.checked += 1
+        group, _, version = str(m.obj.get("apiVersion", "")).rpartition("/")
+        path = schema_dir / group / f"{str(m.obj.get('kind', '')).lower()}_{version}.json"
+        if not path.is_file():
+            result.failures.append(
+                f"{m.ref}: no schema for {m.obj.get('apiVersion')} "
+                f"{m.obj.get('kind')} (looked for {path})"
+            )
+            continue
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(m.obj), key=str)
+        for err in errors:
+            where = ".".join(str(p) for p in err.absolute_path)
+            result.failures.append(f"{m.ref}: {where}: {err.message}")
+    return result
+
+
+def gate_pod_security(manifests: Iterable[Manifest]) -> GateResult:
+    result = GateResult('Pod Security Standards "restricted"')
+    for m in manifests:
+        violations = check_object(m.obj)
+        if violations is None:
+            continue
+        result.checked += 1
+        result.failures += [f"{m.ref}: {v}" for v in violations]
+    return result
+
+
+def checkov_binary(explicit: str | None = None) -> str | None:
+    for candidate in (explicit, os.environ.get(CHECKOV_ENV)):
+        if candidate:
+            return candidate
+    local = Path(".venv-checkov/bin/checkov")
+    return str(local) if local.is_file() else shutil.which("checkov")
+
+
+def _checkov_one(binary: str, folder: Path) -> list[str]:
+    cmd = [
+        binary,
+        "--framework",
+        "kubernetes",
+        "--output",
+        "json",
+        "--quiet",
+        "--compact",
+        "--skip-download",
+        "--soft-fail",
+        "--directory",
+        str(folder),
+    ]
+    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE"}
+    try:
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env=env, check=False, timeout=600
+        )
+    except OSError as exc:
+        raise DeployCheckError(f"cannot run checkov ({binary}): {exc}") from None
+    reports = _json_documents(proc.stdout)
+    if not reports:
+        raise DeployCheckError(f"checkov gave no JSON report for {folder}: {proc.stderr[-500:]}")
+    failed = []
+    for report in reports:
+        for check in (report.get("results") or {}).get("failed_checks") or []:
+            file = Path(str(check.get("file_abs_path") or check.get("file_path"))).name
+            failed.append(
+                f"{file}: {check.get('check_id')} {check.get('check_name')} "
+                f"({check.get('resource')})"
+            )
+    return sorted(set(failed))
+
+
+def run_checkov(binary: str, dirs: list[Path], workers: int = 4) -> dict[str, list[str]]:
+    """Failed checks by folder. One checkov process per folder, run in parallel: with several
+    --directory arguments (or one parent folder) checkov 3.2 drops or mixes results, and its
+    graph checks (e.g. "pod has a NetworkPolicy") must only see the folder's own objects."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda d: _checkov_one(binary, d), dirs))
+    return {str(d): r for d, r in zip(dirs, results, strict=True)}
+
+
+def _json_documents(text: str) -> list[dict[str, Any]]:
+    """checkov prints one JSON document per framework run, back to back."""
+    decoder = json.JSONDecoder()
+    docs: list[dict[str, Any]] = []
+    i = 0
+    while True:
+        while i < len(text) and text[i].isspace():
+            i += 1
+        if i >= len(text):
+            return docs
+        try:
+            doc, i = decoder.raw_decode(text, i)
+        except json.JSONDecodeError:
+            return docs
+        docs.extend(doc if isinstance(doc, list) else [doc])
+
+
+def gate_checkov(folder: Path, failed: dict[str, list[str]]) -> GateResult:
+    result = GateResult("checkov --framework kubernetes")
+    result.failures = failed.get(str(folder), [])
+    return result
+
+
+Gate = Callable[[list[Manifest]], GateResult]
+
+
+def check_folder(
+    folder: Path,
+    schema_dir: Path | None,
+    checkov_failed: dict[str, list[str]] | None,
+) -> list[GateResult]:
+    manifests, problems = load_folder(folder)
+    listing = GateResult(
+        f"{KUSTOMIZATION} lists every file", failures=problems, checked=len(manifests)
+    )
+    schemas, custom = gate_kubernetes_schemas(manifests)
+    results = [listing, gate_namespaces(manifests), schemas]
+    if schema_dir is None:
+        results.append(
+            GateResult(
+                "custom-resource schemas",
+                failures=[f"no CR schema folder: pass --crd-schemas or set {CRD_SCHEMAS_ENV}"],
+            )
+        )
+    else:
+        results.append(gate_custom_resources(custom, schema_dir))
+    results.append(gate_pod_security(manifests))
+    if checkov_failed is None:
+        results.append(GateResult("checkov --framework kubernetes", note="skipped (--no-checkov)"))
+    else:
+        results.append(gate_checkov(folder, checkov_failed))
+    return results

@@ -1,0 +1,114 @@
+"""Hardening values, each named with what it protects against. Renderers use only these names.
+
+They follow the Pod Security Standards "restricted" profile, the CIS Kubernetes benchmark and
+checkov's Kubernetes checks; docs/deploy.md explains each one for users.
+"""
+
+from __future__ import annotations
+
+# --- Pod Security Admission on the namespace ---
+# Enforce (reject), audit and warn at "restricted": a pod that drops any protection below is
+# refused by the API server itself, whatever tool created it.
+PSA_LEVEL = "restricted"
+PSA_VERSION = "latest"
+PSA_MODES = ("enforce", "audit", "warn")
+
+# --- identity ---
+# No Kubernetes API token in the pod: a compromised agent (prompt injection into a tool, RCE in a
+# dependency) cannot talk to the API server as the service account.
+AUTOMOUNT_SERVICE_ACCOUNT_TOKEN = False
+# Non-root UID/GID at or above 10000: outside the range of host users, so a container escape does
+# not land on a real host account (checkov CKV_K8S_40).
+MIN_UID = 10000
+RUN_AS_NON_ROOT = True
+# Mounted volumes (secrets, /tmp) are group-owned by the pod's GID so the non-root user reads them.
+FS_GROUP_CHANGE_POLICY = "OnRootMismatch"
+
+# --- container security context ---
+# No setuid/setgid escalation (no_new_privs): a setuid binary cannot regain root.
+ALLOW_PRIVILEGE_ESCALATION = False
+PRIVILEGED = False
+# Drop every Linux capability (incl. NET_RAW: no packet spoofing, SYS_ADMIN: no mounts).
+DROP_CAPABILITIES = ("ALL",)
+# Read-only root filesystem: an attacker cannot drop binaries or alter the image's code at runtime.
+READ_ONLY_ROOT_FILESYSTEM = True
+# The kernel's default seccomp filter blocks syscalls containers never need (keyctl, ptrace...).
+SECCOMP_PROFILE = "RuntimeDefault"
+# Always re-check with the registry: pulling a private image proves this pod may use it (a cached
+# image cannot be borrowed by another tenant); with a digest the content is still fixed.
+IMAGE_PULL_POLICY = "Always"
+
+# --- writable scratch space ---
+# The only writable path: an in-memory-limited emptyDir, so a runaway writer cannot fill the node.
+TMP_VOLUME = "tmp"
+TMP_MOUNT_PATH = "/tmp"
+TMP_SIZE_LIMIT = "256Mi"
+# Secrets are files, read-only, readable by owner and group only: env vars leak into crash dumps,
+# child processes and `kubectl describe`.
+SECRET_FILE_MODE = 0o440
+
+# --- probes (reference timings) ---
+# Liveness restarts a wedged agent; generous delay so slow model warm-up is not a restart loop.
+LIVENESS_PATH = "/health"
+LIVENESS = {
+    "initialDelaySeconds": 30,
+    "periodSeconds": 10,
+    "timeoutSeconds": 5,
+    "failureThreshold": 3,
+    "successThreshold": 1,
+}
+# Readiness keeps traffic away from a pod that cannot serve (not warmed up, dependency down).
+READINESS_PATH = "/ready"
+READINESS = {
+    "initialDelaySeconds": 5,
+    "periodSeconds": 5,
+    "timeoutSeconds": 3,
+    "failureThreshold": 3,
+    "successThreshold": 1,
+}
+
+# --- availability ---
+# Rolling update with no capacity loss: one extra pod up before an old one goes.
+ROLLING_MAX_SURGE = "25%"
+ROLLING_MAX_UNAVAILABLE = 0
+MIN_READY_SECONDS = 10
+REVISION_HISTORY_LIMIT = 5
+PROGRESS_DEADLINE_SECONDS = 600
+# At most one pod of the service down for voluntary disruptions (node drains, upgrades).
+PDB_MAX_UNAVAILABLE = 1
+# Spread over zones (hard: survive a zone outage) and nodes (soft: survive a node loss).
+ZONE_KEY = "topology.kubernetes.io/zone"
+NODE_KEY = "kubernetes.io/hostname"
+TOPOLOGY_MAX_SKEW = 1
+
+# --- autoscaling behaviour (reference policies) ---
+# Scale up fast (double, or +4 pods, every 15 s) for bursts of agent traffic...
+SCALE_UP = {
+    "stabilizationWindowSeconds": 0,
+    "selectPolicy": "Max",
+    "policies": [
+        {"type": "Percent", "value": 100, "periodSeconds": 15},
+        {"type": "Pods", "value": 4, "periodSeconds": 15},
+    ],
+}
+# ...and down slowly (10% a minute after 5 minutes of calm), so long conversations are not cut.
+SCALE_DOWN = {
+    "stabilizationWindowSeconds": 300,
+    "selectPolicy": "Min",
+    "policies": [{"type": "Percent", "value": 10, "periodSeconds": 60}],
+}
+
+# --- network ---
+DNS_PORT = 53
+HTTPS_PORT = 443
+DNS_NAMESPACE = "kube-system"
+DNS_POD_LABELS = {"k8s-app": "kube-dns"}
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+# --- load balancers ---
+# ALB: TLS 1.2+ only (TLS 1.0/1.1 are broken), HTTP answered with a 301 to HTTPS.
+ALB_SCHEME = "internet-facing"
+ALB_TARGET_TYPE = "ip"
+ALB_LISTEN_PORTS = '[{"HTTP": 80}, {"HTTPS": 443}]'
+ALB_REDIRECT = "443"
+NGINX_FORCE_SSL_REDIRECT = "true"

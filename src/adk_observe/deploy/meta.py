@@ -1,0 +1,54 @@
+"""Names and labels every rendered object shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adk_observe.model import ServiceSpec
+
+NAME_LABEL = "app.kubernetes.io/name"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+MANAGED_BY = "adk-observe"
+APP_PORT_NAME = "http"
+METRICS_PORT_NAME = "metrics"
+
+
+def selector_labels(spec: ServiceSpec) -> dict[str, str]:
+    """The labels that pick the service's pods (never change them: selectors are immutable)."""
+    return {NAME_LABEL: spec.name}
+
+
+def labels(spec: ServiceSpec) -> dict[str, str]:
+    out = dict(spec.labels)
+    out.update({NAME_LABEL: spec.name, MANAGED_BY_LABEL: MANAGED_BY})
+    return dict(sorted(out.items()))
+
+
+def metadata(
+    spec: ServiceSpec,
+    name: str | None = None,
+    *,
+    annotations: dict[str, str] | None = None,
+    component: str = "",
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name or spec.name, "namespace": spec.namespace}
+    lab = labels(spec)
+    if component:
+        lab = dict(sorted({**lab, COMPONENT_LABEL: component}.items()))
+    meta["labels"] = lab
+    if annotations:
+        meta["annotations"] = dict(sorted(annotations.items()))
+    return meta
+
+
+def canary_name(spec: ServiceSpec) -> str:
+    return f"{spec.name}-canary"
+
+
+def preview_name(spec: ServiceSpec) -> str:
+    return f"{spec.name}-preview"
+
+
+def metrics_name(spec: ServiceSpec) -> str:
+    return f"{spec.name}-metrics"

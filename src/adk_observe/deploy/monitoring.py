@@ -1,0 +1,49 @@
+"""ServiceMonitor (scrape) and PrometheusRule (the rules compiler's output)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adk_observe.deploy.meta import COMPONENT_LABEL, METRICS_PORT_NAME, NAME_LABEL, metadata
+from adk_observe.deploy.model import DeployConfig
+from adk_observe.deploy.service import METRICS_COMPONENT
+from adk_observe.model import ServiceSpec
+from adk_observe.rules import compile_service, prometheus_rule
+
+METRICS_PATH = "/metrics"
+
+
+def _with_labels(meta: dict[str, Any], deploy: DeployConfig) -> dict[str, Any]:
+    meta["labels"] = dict(sorted({**meta["labels"], **dict(deploy.monitoring.labels)}.items()))
+    return meta
+
+
+def service_monitor(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
+    """`jobLabel` takes the job from the metrics Service's name label, so every series carries
+    job=<service name>: exactly what the SLO rules select on (rules.service_selector)."""
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "ServiceMonitor",
+        "metadata": _with_labels(metadata(spec), deploy),
+        "spec": {
+            "jobLabel": NAME_LABEL,
+            "selector": {
+                "matchLabels": {NAME_LABEL: spec.name, COMPONENT_LABEL: METRICS_COMPONENT}
+            },
+            "namespaceSelector": {"matchNames": [spec.namespace]},
+            "endpoints": [
+                {
+                    "port": METRICS_PORT_NAME,
+                    "path": METRICS_PATH,
+                    "interval": deploy.monitoring.interval,
+                    "scheme": "http",
+                }
+            ],
+        },
+    }
+
+
+def rule(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
+    doc = prometheus_rule(spec, compile_service(spec))
+    doc["metadata"] = _with_labels(dict(doc["metadata"]), deploy)
+    return doc

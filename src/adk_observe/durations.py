@@ -1,0 +1,43 @@
+"""Prometheus durations (`30d`, `1h30m`, `500ms`) as integer milliseconds, and back."""
+
+from __future__ import annotations
+
+import re
+
+_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+_PART = re.compile(r"(\d+)(ms|s|m|h|d|w)")
+_WHOLE = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w))+$")
+
+
+def parse_ms(text: str) -> int:
+    """`1h30m` -> 5400000. Raises ValueError on anything Prometheus would not accept."""
+    if not _WHOLE.match(text):
+        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 1h30m or 30d")
+    total = sum(int(n) * _UNITS_MS[u] for n, u in _PART.findall(text))
+    if total <= 0:
+        raise ValueError(f"{text!r} must be longer than zero")
+    return total
+
+
+def parse_seconds(text: str) -> int:
+    ms = parse_ms(text)
+    if ms % 1000:
+        raise ValueError(f"{text!r} must be a whole number of seconds")
+    return ms // 1000
+
+
+def format_ms(ms: int) -> str:
+    """The shortest Prometheus spelling: 5400000 -> `1h30m`, 604800000 -> `7d` (not `1w`)."""
+    if ms <= 0:
+        raise ValueError("duration must be positive")
+    out = ""
+    for unit in ("d", "h", "m", "s", "ms"):
+        size = _UNITS_MS[unit]
+        if ms >= size:
+            out += f"{ms // size}{unit}"
+            ms %= size
+    return out
+
+
+def format_seconds(seconds: int) -> str:
+    return format_ms(seconds * 1000)

@@ -1,0 +1,27 @@
+"""Typed errors. Each names the file, line and key path so the user can go straight there."""
+
+from __future__ import annotations
+
+
+class AdkObserveError(Exception):
+    """Base of every error the CLI turns into exit code 2."""
+
+
+class SpecError(AdkObserveError):
+    """A spec that cannot be used: bad YAML, unknown key, wrong type, inconsistent values."""
+
+    def __init__(self, message: str, *, file: str, line: int | None = None, path: str = "") -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.path = path
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        key = f" {self.path}:" if self.path else ""
+        return f"{where}:{key} {self.message}"
+
+
+class OutputError(AdkObserveError):
+    """The output directory cannot be written."""

@@ -1,0 +1,320 @@
+"""Context managers and decorators for any agent: `agent_turn`, `llm_call`, `tool_call`,
+`mcp_call`. They produce the same metrics, spans and log fields as the ADK plugin, need no ADK,
+and do nothing (cheaply) before `adk_observe.init()`.
+
+    with agent_turn("support") as turn:
+        with llm_call("gpt-4o") as call:
+            reply = client.chat(...)
+            call.record_usage(reply.usage.prompt_tokens, reply.usage.completion_tokens)
+        with mcp_call("github", "create_issue") as call:
+            call.record_result(session.call_tool(...))   # isError results count as errors
+
+Each also decorates sync and async functions: `@tool_call("search")`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import logging
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TypeVar, cast
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.semconv._incubating.attributes import mcp_attributes
+from opentelemetry.semconv.attributes import error_attributes, http_attributes
+from opentelemetry.trace import Span, Status, StatusCode
+
+from adk_observe import conventions as c
+from adk_observe.instrument import metrics as m
+from adk_observe.instrument import runtime
+
+# Span attributes adk-observe adds (candidates for conventions.py).
+ATTR_COST = "adk_observe.cost"
+ATTR_MCP_SERVER = "adk_observe.mcp.server"
+ATTR_STATUS = "adk_observe.status"
+# The JSON-RPC method of an MCP tool call (the `mcp.method.name` span attribute).
+MCP_TOOLS_CALL = "tools/call"
+
+F = TypeVar("F", bound=Callable[..., Any])
+_turn: contextvars.ContextVar[AgentTurn | None] = contextvars.ContextVar(
+    "adk_observe_turn", default=None
+)
+
+
+def is_error_result(result: object) -> bool:
+    """An MCP CallToolResult (object or dumped dict) that reports `isError`."""
+    if isinstance(result, dict):
+        return bool(result.get("isError") or result.get("is_error"))
+    return bool(getattr(result, "isError", False) or getattr(result, "is_error", False))
+
+
+class _Scope:
+    """Times a block, opens a span, records metrics and a log line on exit."""
+
+    span_name = ""
+    operation = ""
+
+    def __init__(self) -> None:
+        self.ok = True
+        self.obs: runtime.Observability | None = None
+        self.span: Span | None = None
+        self._token: object = None
+        self._start = 0.0
+        self.error_type = ""
+
+    def _copy(self) -> _Scope:
+        raise NotImplementedError
+
+    def _attributes(self) -> dict[str, Any]:
+        return {gen_ai.GEN_AI_OPERATION_NAME: self.operation}
+
+    def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
+        raise NotImplementedError
+
+    def fail(self, error_type: str = "error") -> None:
+        """Mark the call failed without raising."""
+        self.ok = False
+        self.error_type = error_type
+
+    def __enter__(self) -> Any:
+        obs = self.obs = runtime.current()
+        if obs is None:
+            return self
+        self.span = obs.tracer.start_span(self.span_name, attributes=self._attributes())
+        self._token = otel_context.attach(trace.set_span_in_context(self.span))
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        obs, span = self.obs, self.span
+        if obs is None or span is None:
+            return
+        seconds = time.perf_counter() - self._start
+        if exc is not None:
+            self.fail(type(exc).__qualname__)
+            span.record_exception(exc)
+        try:
+            ctx = span.get_span_context()
+            trace_id = format(ctx.trace_id, "032x") if ctx.trace_flags.sampled else ""
+            if not self.ok:
+                span.set_status(Status(StatusCode.ERROR, self.error_type))
+                span.set_attribute(error_attributes.ERROR_TYPE, self.error_type)
+            self._record(obs, seconds, trace_id)
+        except Exception:
+            obs.internal_error(m.COMPONENT_INSTRUMENT)
+        finally:
+            span.end()
+            otel_context.detach(self._token)  # type: ignore[arg-type]
+
+    async def __aenter__(self) -> Any:
+        return self.__enter__()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+    def __call__(self, func: F) -> F:
+        if inspect.iscoroutinefunction(func):
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with self._copy():
+                    return await func(*args, **kwargs)
+
+            return cast(F, async_wrapper)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self._copy():
+                return func(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    def _log(self, obs: runtime.Observability, level: int, message: str, **fields: Any) -> None:
+        if obs.logger.isEnabledFor(level):
+            obs.logger.log(level, message, extra=fields)
+
+
+class AgentTurn(_Scope):
+    span_name = c.SPAN_AGENT_TURN
+    operation = "invoke_agent"
+
+    def __init__(
+        self, agent_id: str | None = None, *, method: str = m.TURN_METHOD,
+        endpoint: str = m.TURN_ENDPOINT,
+    ) -> None:
+        super().__init__()
+        self.agent_id, self.method, self.endpoint = agent_id, method, endpoint
+        self.status_code: str | None = None
+        self.cost = 0.0
+        self._turn_token: contextvars.Token[AgentTurn | None] | None = None
+
+    def _copy(self) -> AgentTurn:
+        return AgentTurn(self.agent_id, method=self.method, endpoint=self.endpoint)
+
+    def set_status_code(self, code: int | str) -> None:
+        self.status_code = str(code)
+        if self.status_code.startswith("5"):
+            self.ok = False
+
+    def fail(self, error_type: str = "error", status_code: str | None = None) -> None:
+        super().fail(error_type)
+        if status_code is not None or self.status_code is None:
+            self.status_code = status_code or c.STATUS_CODE_ERROR
+
+    def _attributes(self) -> dict[str, Any]:
+        return {gen_ai.GEN_AI_OPERATION_NAME: self.operation,
+                gen_ai.GEN_AI_AGENT_NAME: self.agent_id or ""}
+
+    def __enter__(self) -> AgentTurn:
+        super().__enter__()
+        if self.obs is not None:
+            self.agent_id = self.agent_id or self.obs.agent_id
+            self.obs.metrics.turn_started(self.agent_id)
+            self._turn_token = _turn.set(self)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._turn_token is not None:
+            _turn.reset(self._turn_token)
+        super().__exit__(exc_type, exc, tb)
+
+    def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
+        agent = self.agent_id or obs.agent_id
+        code = self.status_code or (c.STATUS_CODE_OK if self.ok else c.STATUS_CODE_ERROR)
+        obs.metrics.turn_finished(agent, seconds, self.ok, trace_id, self.method, self.endpoint,
+                                  code)
+        obs.metrics.interaction_cost(agent, obs.options.cost_center, self.cost)
+        if self.span is not None:
+            self.span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
+            self.span.set_attribute(ATTR_COST, self.cost)
+        self._log(obs, logging.INFO, "agent turn", agent_id=agent, status_code=code,
+                  duration_ms=round(seconds * 1000, 3), cost=self.cost)
+
+
+class LlmCall(_Scope):
+    span_name = c.SPAN_LLM_CALL
+    operation = "chat"
+
+    def __init__(self, model: str, agent_id: str | None = None) -> None:
+        super().__init__()
+        self.model, self.agent_id = model, agent_id
+        self.input_tokens = self.output_tokens = 0
+
+    def _copy(self) -> LlmCall:
+        return LlmCall(self.model, self.agent_id)
+
+    def record_usage(self, input_tokens: int = 0, output_tokens: int = 0) -> None:
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+
+    def _attributes(self) -> dict[str, Any]:
+        return {gen_ai.GEN_AI_OPERATION_NAME: self.operation,
+                gen_ai.GEN_AI_REQUEST_MODEL: self.model}
+
+    def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
+        turn = _turn.get()
+        agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
+        obs.metrics.llm_call(agent, self.model, seconds, self.ok, self.input_tokens,
+                             self.output_tokens, trace_id)
+        cost = obs.prices.cost(self.model, self.input_tokens, self.output_tokens)
+        obs.metrics.cost_recorded(agent, self.model, obs.options.cost_center, cost)
+        if turn is not None:
+            turn.cost += cost
+        if self.span is not None:
+            self.span.set_attribute(gen_ai.GEN_AI_USAGE_INPUT_TOKENS, self.input_tokens)
+            self.span.set_attribute(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS, self.output_tokens)
+            self.span.set_attribute(ATTR_COST, cost)
+        self._log(obs, logging.DEBUG, "llm call", agent_id=agent, model=self.model,
+                  status=c.STATUS_OK if self.ok else c.STATUS_ERROR,
+                  input_tokens=self.input_tokens, output_tokens=self.output_tokens,
+                  duration_ms=round(seconds * 1000, 3))
+
+
+class ToolCall(_Scope):
+    span_name = c.SPAN_TOOL_CALL
+    operation = "execute_tool"
+
+    def __init__(self, tool: str, agent_id: str | None = None) -> None:
+        super().__init__()
+        self.tool, self.agent_id = tool, agent_id
+
+    def _copy(self) -> ToolCall:
+        return ToolCall(self.tool, self.agent_id)
+
+    def _attributes(self) -> dict[str, Any]:
+        return {gen_ai.GEN_AI_OPERATION_NAME: self.operation, gen_ai.GEN_AI_TOOL_NAME: self.tool}
+
+    def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
+        turn = _turn.get()
+        agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
+        obs.metrics.tool_call(agent, self.tool, seconds, self.ok, trace_id)
+        self._log(obs, logging.DEBUG, "tool call", agent_id=agent, tool=self.tool,
+                  status=c.STATUS_OK if self.ok else c.STATUS_ERROR,
+                  duration_ms=round(seconds * 1000, 3))
+
+
+class McpCall(ToolCall):
+    """An MCP tool call: counted as a tool call and as an MCP call (server, method)."""
+
+    span_name = c.SPAN_MCP_CALL
+
+    def __init__(self, server: str, method: str, agent_id: str | None = None) -> None:
+        super().__init__(method, agent_id)
+        self.server, self.method = server, method
+
+    def _copy(self) -> McpCall:
+        return McpCall(self.server, self.method, self.agent_id)
+
+    def record_result(self, result: object) -> object:
+        """Inspect an MCP CallToolResult: `isError` marks the call failed. Returns `result`."""
+        if is_error_result(result):
+            self.fail("MCP_TOOL_ERROR")
+        return result
+
+    def _attributes(self) -> dict[str, Any]:
+        attrs = super()._attributes()
+        attrs[mcp_attributes.MCP_METHOD_NAME] = MCP_TOOLS_CALL
+        attrs[ATTR_MCP_SERVER] = self.server
+        return attrs
+
+    def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
+        super()._record(obs, seconds, trace_id)
+        turn = _turn.get()
+        agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
+        obs.metrics.mcp_call(agent, self.server, self.method, seconds, self.ok, trace_id)
+
+
+def agent_turn(
+    agent_id: str | None = None, *, method: str = m.TURN_METHOD, endpoint: str = m.TURN_ENDPOINT
+) -> AgentTurn:
+    """One agent turn: requests, duration, active conversations, successful interactions."""
+    return AgentTurn(agent_id, method=method, endpoint=endpoint)
+
+
+def llm_call(model: str, agent_id: str | None = None) -> LlmCall:
+    """One LLM call: calls by status, duration, tokens (`record_usage`) and cost."""
+    return LlmCall(model, agent_id)
+
+
+def tool_call(tool: str, agent_id: str | None = None) -> ToolCall:
+    """One tool call: calls by status and duration."""
+    return ToolCall(tool, agent_id)
+
+
+def mcp_call(server: str, method: str, agent_id: str | None = None) -> McpCall:
+    """One MCP tool call; `record_result()` counts `isError` results as errors."""
+    return McpCall(server, method, agent_id)

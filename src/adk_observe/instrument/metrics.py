@@ -1,0 +1,240 @@
+"""The metric catalogue on an injectable prometheus_client registry, with cardinality caps.
+
+`AgentMetrics(registry, options)` registers every metric of `conventions.CATALOGUE` (never at
+import time). Recording methods are the hot path: label children are cached per label tuple,
+unbounded label values (model, tool, server, endpoint) are capped per label and folded into
+`conventions.OVERFLOW_LABEL_VALUE`, and exemplars carry the trace id of sampled spans.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
+
+from adk_observe import conventions as c
+
+# Label values adk-observe itself emits (candidates for conventions.py).
+TURN_METHOD = "turn"
+TURN_ENDPOINT = "agent"
+INTERACTION_TURN = "agent_turn"
+MEMORY_SESSION = "session"
+COMPONENT_PLUGIN = "adk_plugin"
+COMPONENT_INSTRUMENT = "instrument"
+COMPONENT_LOGGING = "logging"
+COMPONENT_TRACING = "tracing"
+COMPONENT_OTEL_METRICS = "otel_metrics"
+SINK_OTLP = "otlp"
+SINK_FLUENTD = "fluentd"
+SINK_OTEL_METRICS = "otel_metrics"
+
+# Labels whose values come from outside (names of models, tools, servers, routes).
+CAPPED_LABELS = frozenset(
+    {c.LABEL_MODEL, c.LABEL_TOOL, c.LABEL_MCP_SERVER, c.LABEL_METHOD, c.LABEL_ENDPOINT,
+     c.LABEL_AGENT_ID, c.LABEL_COST_CENTER, c.LABEL_INTERACTION_TYPE}
+)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess_enabled() -> bool:
+    return bool(os.environ.get(MULTIPROC_ENV) or os.environ.get(MULTIPROC_ENV.lower()))
+
+
+class LabelCap:
+    """At most `limit` distinct values of one label; later values fold into the overflow value."""
+
+    __slots__ = ("_limit", "_lock", "_seen")
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, value: str) -> str:
+        if value in self._seen:
+            return value
+        with self._lock:
+            if value in self._seen:
+                return value
+            if len(self._seen) < self._limit:
+                self._seen.add(value)
+                return value
+        return c.OVERFLOW_LABEL_VALUE
+
+
+# Gauges in multiprocess mode: how values of several worker processes combine.
+_MULTIPROCESS_GAUGE_MODE = {
+    c.ACTIVE_CONVERSATIONS.name: "livesum",
+    c.MEMORY_USAGE.name: "livesum",
+    c.SATISFACTION_SCORE.name: "mostrecent",
+    c.COST_PER_INTERACTION.name: "mostrecent",
+}
+
+
+def _make(defn: c.MetricDef, registry: CollectorRegistry, multiprocess: bool) -> MetricWrapperBase:
+    if defn.type is c.MetricType.COUNTER:
+        # prometheus_client appends _total itself.
+        base = defn.name.removesuffix("_total")
+        return Counter(base, defn.help, defn.labels, registry=registry)
+    if defn.type is c.MetricType.HISTOGRAM:
+        return Histogram(defn.name, defn.help, defn.labels, registry=registry,
+                         buckets=defn.buckets)
+    mode = _MULTIPROCESS_GAUGE_MODE.get(defn.name, "mostrecent") if multiprocess else "all"
+    return Gauge(defn.name, defn.help, defn.labels, registry=registry,
+                 multiprocess_mode=mode)  # type: ignore[arg-type]
+
+
+class _Family:
+    """One metric with a cache of label children and per-label caps."""
+
+    __slots__ = ("_caps", "_children", "_metric", "metric")
+
+    def __init__(
+        self, metric: MetricWrapperBase, labels: tuple[str, ...], caps: dict[str, LabelCap]
+    ) -> None:
+        self.metric = metric
+        self._metric = metric
+        self._caps: tuple[Callable[[str], str] | None, ...] = tuple(
+            caps[name] if name in CAPPED_LABELS else None for name in labels
+        )
+        self._children: dict[tuple[str, ...], Any] = {}
+
+    def child(self, *values: str) -> Any:
+        found = self._children.get(values)
+        if found is not None:
+            return found
+        capped = tuple(
+            cap(v) if cap is not None else v for cap, v in zip(self._caps, values, strict=True)
+        )
+        found = self._metric.labels(*capped)
+        if len(self._children) < 10_000:
+            self._children[values] = found
+        return found
+
+
+class AgentMetrics:
+    """Every catalogue metric, registered on `registry`. One instance per `init()`."""
+
+    def __init__(
+        self, registry: CollectorRegistry, *, label_limit: int = 100, exemplars: bool = True
+    ) -> None:
+        self.registry = registry
+        self.multiprocess = multiprocess_enabled()
+        self.exemplars = exemplars and not self.multiprocess
+        caps = {name: LabelCap(label_limit) for name in CAPPED_LABELS}
+        self._families: dict[str, _Family] = {
+            d.name: _Family(_make(d, registry, self.multiprocess), d.labels, caps)
+            for d in c.CATALOGUE
+        }
+        f = self._families
+        self.requests = f[c.REQUESTS.name]
+        self.request_duration = f[c.REQUEST_DURATION.name]
+        self.active = f[c.ACTIVE_CONVERSATIONS.name]
+        self.memory = f[c.MEMORY_USAGE.name]
+        self.mcp_calls = f[c.MCP_CALLS.name]
+        self.mcp_duration = f[c.MCP_CALL_DURATION.name]
+        self.tool_calls = f[c.TOOL_CALLS.name]
+        self.tool_duration = f[c.TOOL_CALL_DURATION.name]
+        self.llm_calls = f[c.LLM_CALLS.name]
+        self.llm_duration = f[c.LLM_CALL_DURATION.name]
+        self.llm_tokens = f[c.LLM_TOKENS.name]
+        self.interactions = f[c.SUCCESSFUL_INTERACTIONS.name]
+        self.satisfaction = f[c.SATISFACTION_SCORE.name]
+        self.rating = f[c.SATISFACTION_RATING.name]
+        self.cost = f[c.COST_PER_INTERACTION.name]
+        self.cost_total = f[c.COST_TOTAL.name]
+        self.internal_errors = f[c.INTERNAL_ERRORS.name]
+        self.dropped = f[c.TELEMETRY_DROPPED.name]
+
+    def unregister(self) -> None:
+        for family in self._families.values():
+            with contextlib.suppress(KeyError):
+                self.registry.unregister(family.metric)
+
+    # --- recording (hot path) ------------------------------------------------------------------
+
+    def _observe(self, family: _Family, seconds: float, trace_id: str, *labels: str) -> None:
+        child = family.child(*labels)
+        if trace_id and self.exemplars:
+            child.observe(seconds, exemplar={c.LOG_TRACE_ID: trace_id})
+        else:
+            child.observe(seconds)
+
+    def turn_started(self, agent_id: str) -> None:
+        self.active.child(agent_id).inc()
+
+    def turn_abandoned(self, agent_id: str) -> None:
+        """A turn that was cancelled: no longer active, and not a request either way."""
+        self.active.child(agent_id).dec()
+
+    def turn_finished(
+        self,
+        agent_id: str,
+        seconds: float,
+        ok: bool,
+        trace_id: str = "",
+        method: str = TURN_METHOD,
+        endpoint: str = TURN_ENDPOINT,
+        status_code: str | None = None,
+        active: bool = True,
+    ) -> None:
+        code = status_code or (c.STATUS_CODE_OK if ok else c.STATUS_CODE_ERROR)
+        self.requests.child(agent_id, method, endpoint, code).inc()
+        self._observe(self.request_duration, seconds, trace_id, agent_id, method, endpoint)
+        if active:
+            self.active.child(agent_id).dec()
+        if ok:
+            self.interactions.child(agent_id, INTERACTION_TURN).inc()
+
+    def llm_call(
+        self, agent_id: str, model: str, seconds: float, ok: bool,
+        input_tokens: int = 0, output_tokens: int = 0, trace_id: str = "",
+    ) -> None:
+        status = c.STATUS_OK if ok else c.STATUS_ERROR
+        self.llm_calls.child(agent_id, model, status).inc()
+        self._observe(self.llm_duration, seconds, trace_id, agent_id, model, status)
+        if input_tokens:
+            self.llm_tokens.child(agent_id, model, c.TOKEN_INPUT).inc(input_tokens)
+        if output_tokens:
+            self.llm_tokens.child(agent_id, model, c.TOKEN_OUTPUT).inc(output_tokens)
+
+    def tool_call(
+        self, agent_id: str, tool: str, seconds: float, ok: bool, trace_id: str = ""
+    ) -> None:
+        status = c.STATUS_OK if ok else c.STATUS_ERROR
+        self.tool_calls.child(agent_id, tool, status).inc()
+        self._observe(self.tool_duration, seconds, trace_id, agent_id, tool, status)
+
+    def mcp_call(
+        self, agent_id: str, server: str, method: str, seconds: float, ok: bool,
+        trace_id: str = "",
+    ) -> None:
+        status = c.STATUS_OK if ok else c.STATUS_ERROR
+        self.mcp_calls.child(agent_id, server, method, status).inc()
+        self._observe(self.mcp_duration, seconds, trace_id, agent_id, server, method)
+
+    def cost_recorded(self, agent_id: str, model: str, cost_center: str, amount: float) -> None:
+        if amount > 0:
+            self.cost_total.child(agent_id, model, cost_center).inc(amount)
+
+    def interaction_cost(self, agent_id: str, cost_center: str, amount: float) -> None:
+        self.cost.child(agent_id, cost_center).set(amount)
+
+    def session_memory(self, agent_id: str, size: int) -> None:
+        self.memory.child(agent_id, MEMORY_SESSION).set(size)
+
+    def feedback(self, agent_id: str, rating: float) -> None:
+        self.rating.child(agent_id).observe(rating)
+        self.satisfaction.child(agent_id).set(rating)
+
+    def internal_error(self, component: str) -> None:
+        self.internal_errors.child(component).inc()
+
+    def drop(self, sink: str, count: int = 1) -> None:
+        self.dropped.child(sink).inc(count)

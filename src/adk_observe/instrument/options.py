@@ -1,0 +1,232 @@
+"""Options of `adk_observe.init()`: explicit kwargs > environment > spec `telemetry` > defaults.
+
+Options are resolved once, into a frozen dataclass, so the hot path never reads the environment.
+`telemetry_env()` is the inverse direction: the deploy renderer turns the spec's telemetry
+section into the environment variables that `init()` reads (a ConfigMap).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from adk_observe import model
+
+ENV_PREFIX = "ADK_OBSERVE_"
+OTEL_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
+OTEL_SERVICE_NAME_ENV = "OTEL_SERVICE_NAME"
+
+# Logger levels of the reference design: agent components DEBUG, MCP INFO, root WARNING.
+# "agent" is the logger namespace for the application's own agent code. adk-observe writes one
+# INFO line per turn; its per-call lines (LLM, tool, MCP) are DEBUG, enabled with
+# ADK_OBSERVE_LOGGER_LEVELS=adk_observe=DEBUG (they cost about 50 us each). ADK's framework
+# internals stay at INFO: at DEBUG they log several lines per node step.
+DEFAULT_LOGGER_LEVELS: tuple[tuple[str, str], ...] = (
+    ("adk_observe", "INFO"),
+    ("agent", "DEBUG"),
+    ("google_adk", "INFO"),
+    ("mcp", "INFO"),
+)
+
+
+class OptionsError(ValueError):
+    """An option (kwarg or environment variable) has an invalid value."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything `init()` configures. Field docs are in docs/instrumentation.md."""
+
+    service_name: str = "adk-agent"
+    service_version: str = ""
+    environment: str = ""
+    # metrics
+    metrics_enabled: bool = True
+    metrics_port: int = 9464  # 0: any free port; negative: no HTTP server
+    metrics_host: str = "0.0.0.0"
+    label_limit: int = 100
+    otel_metrics: bool = True  # expose ADK's gen_ai.* OpenTelemetry metrics on /metrics
+    # tracing
+    tracing_enabled: bool = True
+    tracing_endpoint: str = ""  # OTLP/HTTP base URL, e.g. http://jaeger-collector:4318
+    sampling: float = 0.1
+    export_timeout: float = 2.0
+    span_queue_size: int = 2048
+    capture_content: bool = False  # let ADK put prompts and responses on spans
+    # logging
+    logging_enabled: bool = True
+    log_level: str = "DEBUG"  # threshold of the handlers; logger levels below decide the rest
+    root_log_level: str = "WARNING"
+    logger_levels: tuple[tuple[str, str], ...] = DEFAULT_LOGGER_LEVELS
+    log_stream: bool = True  # JSON lines on stderr
+    log_file: str = ""
+    log_file_max_bytes: int = 10 * 1024 * 1024
+    log_file_backups: int = 5
+    fluentd_host: str = ""
+    fluentd_port: int = 24224
+    fluentd_tag: str = ""
+    fluentd_queue_size: int = 1000
+    fluentd_timeout: float = 1.0
+    # agent
+    agent_id: str = ""  # default: the ADK agent's name (or service_name outside ADK)
+    cost_center: str = "default"
+    prices: tuple[model.ModelPrice, ...] = field(default=())
+
+    @property
+    def fluentd_tag_or_default(self) -> str:
+        return self.fluentd_tag or self.service_name
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise OptionsError(f"not a boolean: {raw!r}")
+
+
+def _parse_levels(raw: str) -> tuple[tuple[str, str], ...]:
+    """`name=LEVEL,name=LEVEL`."""
+    pairs = []
+    for item in filter(None, (p.strip() for p in raw.split(","))):
+        name, sep, level = item.partition("=")
+        if not sep:
+            raise OptionsError(f"logger level {item!r} is not name=LEVEL")
+        pairs.append((name.strip(), level.strip().upper()))
+    return tuple(pairs)
+
+
+def _parse_prices(raw: str) -> tuple[model.ModelPrice, ...]:
+    """JSON object: {"model": [input_per_million, output_per_million], ...}."""
+    try:
+        table = json.loads(raw)
+        return tuple(
+            model.ModelPrice(str(m), float(p[0]), float(p[1])) for m, p in sorted(table.items())
+        )
+    except (ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise OptionsError(f"prices must be a JSON object of [input, output] pairs: {exc}") from exc
+
+
+def format_prices(prices: tuple[model.ModelPrice, ...]) -> str:
+    table = {p.model: [p.input_per_million, p.output_per_million] for p in prices}
+    return json.dumps(table, sort_keys=True, separators=(",", ":"))
+
+
+def format_levels(levels: tuple[tuple[str, str], ...]) -> str:
+    return ",".join(f"{name}={level}" for name, level in levels)
+
+
+def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
+    if f.name == "prices":
+        return _parse_prices
+    if f.name == "logger_levels":
+        return _parse_levels
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+    if kind == "bool":
+        return _parse_bool
+    if kind == "int":
+        return int
+    if kind == "float":
+        return float
+    return str
+
+
+def env_name(option: str) -> str:
+    return ENV_PREFIX + option.upper()
+
+
+# Fields the spec's telemetry section sets (same names on both sides).
+_SPEC_FIELDS = tuple(f.name for f in fields(model.Telemetry))
+
+
+def _from_spec(telemetry: model.Telemetry | None) -> dict[str, Any]:
+    if telemetry is None:
+        return {}
+    default = model.Telemetry()
+    return {
+        name: getattr(telemetry, name)
+        for name in _SPEC_FIELDS
+        if getattr(telemetry, name) != getattr(default, name)
+    }
+
+
+def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if environ.get(OTEL_SERVICE_NAME_ENV):
+        values["service_name"] = environ[OTEL_SERVICE_NAME_ENV]
+    if environ.get(OTEL_ENDPOINT_ENV):
+        values["tracing_endpoint"] = environ[OTEL_ENDPOINT_ENV]
+    for f in fields(Options):
+        raw = environ.get(env_name(f.name))
+        if raw is None:
+            continue
+        try:
+            values[f.name] = _parser(f)(raw)
+        except (ValueError, OptionsError) as exc:
+            raise OptionsError(f"{env_name(f.name)}={raw!r}: {exc}") from exc
+    return values
+
+
+def _validate(options: Options) -> Options:
+    if not options.service_name:
+        raise OptionsError("service_name must not be empty")
+    if not 0.0 <= options.sampling <= 1.0:
+        raise OptionsError(f"sampling must be within [0, 1], got {options.sampling}")
+    if options.label_limit < 1:
+        raise OptionsError(f"label_limit must be at least 1, got {options.label_limit}")
+    if options.export_timeout <= 0 or options.fluentd_timeout <= 0:
+        raise OptionsError("export_timeout and fluentd_timeout must be positive")
+    if options.span_queue_size < 1 or options.fluentd_queue_size < 1:
+        raise OptionsError("queue sizes must be at least 1")
+    return options
+
+
+def resolve_options(
+    *,
+    telemetry: model.Telemetry | None = None,
+    environ: Mapping[str, str] | None = None,
+    **kwargs: Any,
+) -> Options:
+    """Resolve options: explicit kwargs > environment > spec telemetry > defaults."""
+    known = {f.name for f in fields(Options)}
+    unknown = sorted(set(kwargs) - known)
+    if unknown:
+        raise OptionsError(f"unknown option(s): {', '.join(unknown)}")
+    values = _from_spec(telemetry)
+    values.update(_from_env(os.environ if environ is None else environ))
+    values.update({k: v for k, v in kwargs.items() if v is not None})
+    if isinstance(values.get("prices"), Mapping):
+        values["prices"] = tuple(
+            model.ModelPrice(m, float(p[0]), float(p[1])) for m, p in values["prices"].items()
+        )
+    return _validate(Options(**values))
+
+
+def telemetry_env(t: model.Telemetry) -> dict[str, str]:
+    """The environment variables that make `init()` resolve to the spec's telemetry section."""
+    env = {
+        env_name("metrics_port"): str(t.metrics_port),
+        env_name("label_limit"): str(t.label_limit),
+        env_name("tracing_enabled"): "true" if t.tracing_enabled else "false",
+        env_name("sampling"): repr(float(t.sampling)),
+        env_name("export_timeout"): repr(float(t.export_timeout)),
+        env_name("log_level"): t.log_level,
+        env_name("cost_center"): t.cost_center,
+    }
+    if t.tracing_endpoint:
+        env[OTEL_ENDPOINT_ENV] = t.tracing_endpoint
+    if t.log_file:
+        env[env_name("log_file")] = t.log_file
+    if t.fluentd_host:
+        env[env_name("fluentd_host")] = t.fluentd_host
+        env[env_name("fluentd_port")] = str(t.fluentd_port)
+    if t.fluentd_tag:
+        env[env_name("fluentd_tag")] = t.fluentd_tag
+    if t.prices:
+        env[env_name("prices")] = format_prices(t.prices)
+    return dict(sorted(env.items()))

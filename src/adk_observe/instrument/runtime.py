@@ -1,0 +1,164 @@
+"""The handle `init()` returns, and the one module-level slot that holds the current one.
+
+Global state lives here only: `configure()` installs a handle, `current()` reads it (a plain
+attribute read on the hot path), `reset()` shuts it down. Tests reset it between cases.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from typing import IO, Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace.export import SpanExporter
+from prometheus_client import REGISTRY, CollectorRegistry
+
+from adk_observe.instrument import metrics as m
+from adk_observe.instrument.cost import PriceTable
+from adk_observe.instrument.http import MetricsServer, Readiness
+from adk_observe.instrument.logging import LoggingSetup
+from adk_observe.instrument.multiprocess import multiprocess_registry
+from adk_observe.instrument.options import Options
+from adk_observe.instrument.otel_metrics import OtelMetricsCollector
+from adk_observe.instrument.tracing import Tracing
+
+LOGGER_NAME = "adk_observe"
+_log = logging.getLogger(LOGGER_NAME)
+
+
+class Observability:
+    """Everything one `init()` set up. Use `adk_observe.shutdown()` (or `.shutdown()`) to undo."""
+
+    def __init__(
+        self,
+        options: Options,
+        *,
+        registry: CollectorRegistry | None = None,
+        span_exporter: SpanExporter | None = None,
+        log_output: IO[str] | None = None,
+    ) -> None:
+        self.options = options
+        self.registry = registry if registry is not None else REGISTRY
+        self.agent_id = options.agent_id or options.service_name
+        self.prices = PriceTable(options.prices)
+        self.readiness = Readiness()
+        self._closed = False
+        self._lock = threading.Lock()
+        self.metrics = m.AgentMetrics(self.registry, label_limit=options.label_limit)
+        self.logger = logging.getLogger(LOGGER_NAME + ".agent")
+        self.otel_collector: OtelMetricsCollector | None = None
+        self.tracing: Tracing | None = None
+        self.logging: LoggingSetup | None = None
+        self.server: MetricsServer | None = None
+        try:
+            if options.otel_metrics and not self.metrics.multiprocess:
+                collector = OtelMetricsCollector(
+                    lambda n: self.metrics.drop(m.SINK_OTEL_METRICS, n),
+                    series_limit=options.label_limit * 10,
+                )
+                if collector.active:
+                    self.registry.register(collector)
+                    self.otel_collector = collector
+            if options.tracing_enabled:
+                self.tracing = Tracing(
+                    options, lambda n: self.metrics.drop(m.SINK_OTLP, n), span_exporter
+                )
+            if options.logging_enabled:
+                self.logging = LoggingSetup(
+                    options,
+                    lambda n: self.metrics.drop(m.SINK_FLUENTD, n),
+                    lambda: self.metrics.internal_error(m.COMPONENT_LOGGING),
+                    stream=log_output,
+                )
+            if options.metrics_enabled and options.metrics_port >= 0:
+                served = multiprocess_registry() if self.metrics.multiprocess else self.registry
+                self.server = MetricsServer(
+                    served, self.readiness, options.metrics_host, options.metrics_port
+                )
+        except BaseException:
+            self.shutdown()
+            raise
+        self.tracer = self.tracing.tracer if self.tracing else trace.get_tracer(LOGGER_NAME)
+
+    # --- what the agent reports ---------------------------------------------------------------
+
+    @property
+    def port(self) -> int | None:
+        """The bound port of the metrics server (useful with metrics_port=0), or None."""
+        return self.server.port if self.server else None
+
+    def set_ready(self, ready: bool = True, reason: str = "") -> None:
+        self.readiness.set_ready(ready, reason)
+
+    def add_readiness_check(self, name: str, check: Callable[[], object]) -> None:
+        self.readiness.add_check(name, check)
+
+    def record_feedback(self, rating: float, agent_id: str | None = None, **fields: Any) -> None:
+        """A user's satisfaction rating (1-5): observed in the histogram, set on the gauge."""
+        if not 1.0 <= rating <= 5.0:
+            raise ValueError(f"rating must be within [1, 5], got {rating}")
+        agent = agent_id or self.agent_id
+        self.metrics.feedback(agent, rating)
+        self.logger.info("user feedback", extra={"agent_id": agent, "rating": rating, **fields})
+
+    def internal_error(self, component: str) -> None:
+        """Count a contained failure; never raises."""
+        try:
+            self.metrics.internal_error(component)
+            _log.debug("contained internal error in %s", component, exc_info=True)
+        except Exception:
+            pass
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def force_flush(self) -> bool:
+        ok = self.tracing.force_flush() if self.tracing else True
+        if self.logging is not None and self.logging.fluent is not None:
+            ok = self.logging.fluent.flush_wait(self.options.export_timeout) and ok
+        return ok
+
+    def shutdown(self, timeout: float = 1.0) -> None:
+        """Stop the server, exporters and handlers; waits at most about `timeout` per sink."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if self.server is not None:
+            self.server.close()
+        if self.tracing is not None:
+            self.tracing.shutdown(timeout)
+        if self.logging is not None:
+            self.logging.close(timeout)
+        if self.otel_collector is not None:
+            with contextlib.suppress(KeyError):
+                self.registry.unregister(self.otel_collector)
+        self.metrics.unregister()
+
+
+class _State:
+    current: Observability | None = None
+    lock = threading.Lock()
+
+
+def configure(handle: Observability) -> Observability:
+    """Make `handle` current, shutting down the previous one."""
+    with _State.lock:
+        previous, _State.current = _State.current, handle
+    if previous is not None and previous is not handle:
+        previous.shutdown()
+    return handle
+
+
+def current() -> Observability | None:
+    return _State.current
+
+
+def reset() -> None:
+    """Shut down and forget the current handle (tests call this between cases)."""
+    with _State.lock:
+        previous, _State.current = _State.current, None
+    if previous is not None:
+        previous.shutdown()

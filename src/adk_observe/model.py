@@ -1,0 +1,205 @@
+"""The core model: frozen dataclasses that every generator reads.
+
+No pydantic below this line: the versioned spec formats (adk-observe/v1, OpenSLO, Sloth) are
+parsed in `adk_observe.spec` and mapped here once. Generators never see YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from adk_observe.deploy.model import DeployConfig
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a spec came from, so later errors can still point at the file."""
+
+    file: str
+    line: int = 1
+
+
+# --- SLIs ---------------------------------------------------------------------------------------
+
+
+class BuiltinKind(StrEnum):
+    UPTIME = "uptime"
+    SUCCESS = "success"
+    LATENCY = "latency"
+    TOOL_SUCCESS = "tool_success"
+    MCP_SUCCESS = "mcp_success"
+    LLM_SUCCESS = "llm_success"
+    SATISFACTION = "satisfaction"
+
+
+@dataclass(frozen=True)
+class BuiltinSLI:
+    """An SLI over the metric catalogue. `threshold` is seconds (latency) or a rating."""
+
+    kind: BuiltinKind
+    threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class LatencySLI:
+    """Share of observations of any histogram above `threshold` (an exact bucket bound)."""
+
+    metric: str
+    threshold: float
+    selector: str = ""
+
+
+@dataclass(frozen=True)
+class EventsSLI:
+    """Custom PromQL with a `{{window}}` placeholder. Exactly one of errors/good is set."""
+
+    total: str
+    errors: str | None = None
+    good: str | None = None
+
+
+@dataclass(frozen=True)
+class RawSLI:
+    """A ready-made error ratio with a `{{window}}` placeholder."""
+
+    error_ratio: str
+
+
+SLI = BuiltinSLI | LatencySLI | EventsSLI | RawSLI
+
+
+# --- alerting -----------------------------------------------------------------------------------
+
+
+class Severity(StrEnum):
+    PAGE = "page"
+    TICKET = "ticket"
+
+
+@dataclass(frozen=True)
+class AlertWindow:
+    """One multi-window pair: both windows over `budget_fraction * period / long` fire it."""
+
+    severity: Severity
+    long: int  # seconds
+    short: int  # seconds
+    budget_fraction: float  # share of the period's budget spent when the pair fires
+
+    def factor(self, period: int) -> float:
+        return round(self.budget_fraction * period / self.long, 6)
+
+
+@dataclass(frozen=True)
+class SeverityAlerting:
+    enabled: bool = True
+    labels: tuple[tuple[str, str], ...] = ()
+    annotations: tuple[tuple[str, str], ...] = ()
+    for_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class NoDataAlerting:
+    enabled: bool = False
+    for_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class SLOAlerting:
+    name: str  # alertname of the burn-rate alerts
+    page: SeverityAlerting = SeverityAlerting()
+    ticket: SeverityAlerting = SeverityAlerting()
+    no_data: NoDataAlerting = NoDataAlerting()
+    labels: tuple[tuple[str, str], ...] = ()
+    annotations: tuple[tuple[str, str], ...] = ()
+    runbook_url: str = ""
+
+
+@dataclass(frozen=True)
+class SLO:
+    name: str
+    objective: float  # percent, 0 < objective < 100
+    period: int  # seconds of the SLO window
+    sli: SLI
+    alerting: SLOAlerting
+    windows: tuple[AlertWindow, ...]
+    description: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def error_budget(self) -> float:
+        """Allowed error ratio, e.g. 0.001 for 99.9."""
+        return round(1 - self.objective / 100, 12)
+
+
+@dataclass(frozen=True)
+class AgentAlerts:
+    """Thresholds of the agent alert pack (the reference design's defaults)."""
+
+    enabled: bool = True
+    error_rate: float = 0.05
+    error_rate_for: int = 120
+    latency_quantile: float = 0.95
+    latency_threshold: float = 2.0
+    latency_for: int = 300
+    mcp_error_rate: float = 0.1
+    mcp_for: int = 180
+    memory_growth_bytes: int = 100 * 1024 * 1024
+    memory_window: int = 1800
+    memory_for: int = 600
+    cpu_ratio: float = 0.9
+    cpu_for: int = 600
+    disabled: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+# --- telemetry ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    model: str
+    input_per_million: float
+    output_per_million: float
+
+
+@dataclass(frozen=True)
+class Telemetry:
+    """The spec's `telemetry` section: what `adk_observe.init()` reads (also via environment)."""
+
+    metrics_port: int = 9464
+    label_limit: int = 100
+    tracing_enabled: bool = True
+    tracing_endpoint: str = ""
+    sampling: float = 0.1
+    export_timeout: float = 2.0
+    log_level: str = "INFO"
+    log_file: str = ""
+    fluentd_host: str = ""
+    fluentd_port: int = 24224
+    fluentd_tag: str = ""
+    cost_center: str = "default"
+    prices: tuple[ModelPrice, ...] = ()
+
+
+# --- the service ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    source: Source
+    slos: tuple[SLO, ...]
+    namespace: str = "default"
+    labels: tuple[tuple[str, str], ...] = ()
+    selector: str = ""  # PromQL label matchers (no braces) for built-in SLIs; default job=name
+    agent_alerts: AgentAlerts = AgentAlerts()
+    telemetry: Telemetry = Telemetry()
+    deploy: DeployConfig | None = None
+    runbook_base_url: str = ""
+    extra: tuple[tuple[str, str], ...] = field(default=())  # notes from importers (unmapped fields)
+
+    def slo(self, name: str) -> SLO | None:
+        return next((s for s in self.slos if s.name == name), None)

@@ -1,0 +1,6 @@
+"""The only code that serialises: YAML and JSON in stable order, with the generated-by header."""
+
+from adk_observe.render.text import dump_json, dump_yaml, dump_yaml_documents, header
+from adk_observe.render.write import write_files
+
+__all__ = ["dump_json", "dump_yaml", "dump_yaml_documents", "header", "write_files"]

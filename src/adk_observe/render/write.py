@@ -1,0 +1,33 @@
+"""Atomic output: every file is staged first, then renamed into place, so a failure (or bad
+input found late) never leaves a half-written output directory."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from adk_observe.errors import OutputError
+
+
+def write_files(out_dir: str | Path, files: Mapping[str, str]) -> list[Path]:
+    """Write `files` (relative path -> text) under `out_dir`; returns the paths written."""
+    root = Path(out_dir)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for rel in sorted(files):
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(files[rel])
+            staged.append((Path(tmp), target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except OSError as exc:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write to {root}: {exc}") from None
+    return [target for _, target in staged]

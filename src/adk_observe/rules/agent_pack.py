@@ -1,0 +1,119 @@
+"""The agent alert pack of the reference design, thresholds from the spec."""
+
+from __future__ import annotations
+
+from adk_observe import conventions as c
+from adk_observe.durations import format_seconds
+from adk_observe.model import ServiceSpec
+from adk_observe.rules.promql import eq, number, regex, selector
+from adk_observe.rules.sli import service_selector
+from adk_observe.rules.types import Alert, merge
+
+RATE = "5m"
+
+
+def _alert(
+    spec: ServiceSpec,
+    name: str,
+    expr: str,
+    for_seconds: int,
+    severity: str,
+    summary: str,
+    description: str,
+) -> Alert:
+    base = spec.runbook_base_url.rstrip("/")
+    annotations = {
+        "summary": summary,
+        "description": description,
+        "runbook_url": f"{base}#{name.lower()}" if base else f"README.md#{name.lower()}",
+    }
+    return Alert(
+        alert=name,
+        expr=expr,
+        for_seconds=for_seconds,
+        labels=merge(
+            spec.labels,
+            spec.agent_alerts.labels,
+            {c.LABEL_SERVICE: spec.name, c.LABEL_SEVERITY: severity},
+        ),
+        annotations=tuple(sorted(annotations.items())),
+    )
+
+
+def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
+    a = spec.agent_alerts
+    if not a.enabled:
+        return ()
+    sel = service_selector(spec)
+    requests = c.REQUESTS.name
+    by_agent = f"sum by ({c.LABEL_AGENT_ID})"
+    failed = selector(requests, sel, regex(c.LABEL_STATUS_CODE, c.SERVER_ERROR_REGEX))
+    errors = f"{by_agent} (rate({failed}[{RATE}]))"
+    total = f"{by_agent} (rate({selector(requests, sel)}[{RATE}]))"
+    buckets = selector(f"{c.REQUEST_DURATION.name}_bucket", sel)
+    mcp = selector(c.MCP_CALLS.name, sel, eq(c.LABEL_STATUS, c.STATUS_ERROR))
+    memory = selector(c.MEMORY_USAGE.name, sel, eq(c.LABEL_MEMORY_TYPE, c.MEMORY_RSS))
+    pod = (eq("namespace", spec.namespace), eq("container", spec.name))
+    cpu = selector(c.CADVISOR_CPU_USAGE, *pod)
+    limits = selector(c.KSM_CONTAINER_LIMITS, *pod, eq("resource", "cpu"))
+    by_container = "sum by (namespace, pod, container)"
+    quantile = number(a.latency_quantile)
+    pct = f"p{number(a.latency_quantile * 100)}"
+    growth_mib = number(a.memory_growth_bytes / 1024 / 1024)
+    alerts = (
+        _alert(
+            spec,
+            c.ALERT_HIGH_ERROR_RATE,
+            f"{errors}\n/\n{total}\n> {number(a.error_rate)}",
+            a.error_rate_for,
+            c.SEVERITY_CRITICAL,
+            f"{spec.name}: more than {number(a.error_rate * 100)}% of agent requests fail",
+            "{{ $value | humanizePercentage }} of the requests of agent {{ $labels.agent_id }} "
+            f"returned 5xx over the last {RATE}.",
+        ),
+        _alert(
+            spec,
+            c.ALERT_HIGH_LATENCY,
+            f"histogram_quantile({quantile}, sum by ({c.LABEL_AGENT_ID}, {c.LABEL_LE}) "
+            f"(rate({buckets}[{RATE}])))\n> {number(a.latency_threshold)}",
+            a.latency_for,
+            c.SEVERITY_WARNING,
+            f"{spec.name}: {pct} latency above {number(a.latency_threshold)}s",
+            f"The {pct} request latency of agent {{{{ $labels.agent_id }}}} is "
+            "{{ $value | humanizeDuration }}.",
+        ),
+        _alert(
+            spec,
+            c.ALERT_MCP_FAILURES,
+            f"sum by ({c.LABEL_AGENT_ID}, {c.LABEL_MCP_SERVER}) (rate({mcp}[{RATE}]))\n"
+            f"> {number(a.mcp_error_rate)}",
+            a.mcp_for,
+            c.SEVERITY_WARNING,
+            f"{spec.name}: MCP calls failing",
+            "MCP server {{ $labels.mcp_server }} returns {{ $value | humanize }} errors per "
+            "second to agent {{ $labels.agent_id }}.",
+        ),
+        _alert(
+            spec,
+            c.ALERT_MEMORY_LEAK,
+            f"delta({memory}[{format_seconds(a.memory_window)}]) > {a.memory_growth_bytes}",
+            a.memory_for,
+            c.SEVERITY_WARNING,
+            f"{spec.name}: memory grew by more than {growth_mib} MiB in "
+            f"{format_seconds(a.memory_window)}",
+            "Resident memory of {{ $labels.instance }} grew by {{ $value | humanize1024 }}B "
+            f"in {format_seconds(a.memory_window)}: a likely leak.",
+        ),
+        _alert(
+            spec,
+            c.ALERT_CPU_THROTTLING,
+            f"{by_container} (rate({cpu}[{RATE}]))\n/\n{by_container} ({limits})\n"
+            f"> {number(a.cpu_ratio)}",
+            a.cpu_for,
+            c.SEVERITY_WARNING,
+            f"{spec.name}: container CPU near its limit",
+            "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit "
+            "(cAdvisor usage over kube-state-metrics limit): it is being throttled.",
+        ),
+    )
+    return tuple(alert for alert in alerts if alert.alert not in a.disabled)

@@ -1,0 +1,107 @@
+"""Multi-window multi-burn-rate alerts, one rule per window pair so the on-call person sees
+which pair fired and how fast the budget burns."""
+
+from __future__ import annotations
+
+from adk_observe import conventions as c
+from adk_observe.durations import format_seconds
+from adk_observe.model import SLO, AlertWindow, ServiceSpec, Severity, SeverityAlerting
+from adk_observe.rules.promql import number, selector
+from adk_observe.rules.recordings import ratio_series, slo_labels, slo_matchers
+from adk_observe.rules.sli import sli_query
+from adk_observe.rules.types import Alert, merge
+
+
+def _severity(slo: SLO, severity: Severity) -> SeverityAlerting:
+    return slo.alerting.page if severity is Severity.PAGE else slo.alerting.ticket
+
+
+def _exhaustion(period: int, factor: float) -> str:
+    """How long the whole budget lasts at `factor` times the sustainable burn."""
+    seconds = max(60, int(period / factor) // 60 * 60)
+    return format_seconds(seconds)
+
+
+def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
+    factor = pair.factor(slo.period)
+    budget = number(slo.error_budget)
+    threshold = f"({number(factor)} * {budget})"
+    long_text, short_text = format_seconds(pair.long), format_seconds(pair.short)
+    expr = (
+        f"{ratio_series(spec, slo, pair.long)} > {threshold}\n"
+        f"and\n"
+        f"{ratio_series(spec, slo, pair.short)} > {threshold}"
+    )
+    severity = _severity(slo, pair.severity)
+    objective = f"{number(slo.objective)}%"
+    period = format_seconds(slo.period)
+    labels = merge(
+        spec.labels,
+        slo_labels(spec, slo),
+        slo.alerting.labels,
+        {
+            c.LABEL_SEVERITY: pair.severity.value,
+            c.LABEL_WINDOWS: f"{long_text}/{short_text}",
+            c.LABEL_BURN_FACTOR: number(factor),
+        },
+        severity.labels,
+    )
+    annotations: dict[str, str] = {
+        "summary": f"{spec.name}: SLO {slo.name} is burning its error budget "
+        f"{number(factor)}x too fast ({long_text}/{short_text})",
+        "description": (
+            f"The {slo.name} SLO of {spec.name} ({objective} over {period}) has an error ratio "
+            f"of {{{{ $value | humanizePercentage }}}} over the last {long_text}, and over "
+            f"{number(factor)}x its {number(slo.error_budget * 100)}% budget over {short_text} "
+            f"too. At this rate the {period} error budget is gone in "
+            f"{_exhaustion(slo.period, factor)}."
+        ),
+    }
+    if slo.alerting.runbook_url:
+        annotations["runbook_url"] = slo.alerting.runbook_url
+    return Alert(
+        alert=slo.alerting.name,
+        expr=expr,
+        for_seconds=severity.for_seconds,
+        labels=labels,
+        annotations=merge(annotations, slo.alerting.annotations, severity.annotations),
+    )
+
+
+def no_data_alert(spec: ServiceSpec, slo: SLO) -> Alert:
+    match = slo_matchers(spec, slo)
+    # Event SLIs record a total; raw ratios only have their 5m ratio to watch.
+    series = selector(c.RECORD_SLI_TOTAL, match)
+    series_ratio = selector(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), match)
+    watched = series if sli_query(spec, slo.sli).total is not None else series_ratio
+    annotations = {
+        "summary": f"{spec.name}: SLO {slo.name} has no SLI data",
+        "description": (
+            f"The series of the {slo.name} SLO of {spec.name} have been absent for "
+            f"{format_seconds(slo.alerting.no_data.for_seconds)}: its burn-rate alerts cannot "
+            f"fire. Check that Prometheus still scrapes the service."
+        ),
+    }
+    if slo.alerting.runbook_url:
+        annotations["runbook_url"] = slo.alerting.runbook_url
+    return Alert(
+        alert=c.ALERT_SLI_NO_DATA,
+        expr=f"absent({watched})",
+        for_seconds=slo.alerting.no_data.for_seconds,
+        labels=merge(
+            spec.labels,
+            slo_labels(spec, slo),
+            slo.alerting.labels,
+            {c.LABEL_SEVERITY: Severity.TICKET.value},
+        ),
+        annotations=tuple(sorted(annotations.items())),
+    )
+
+
+def slo_alerts(spec: ServiceSpec, slo: SLO) -> tuple[Alert, ...]:
+    alerts = [
+        burn_alert(spec, slo, pair) for pair in slo.windows if _severity(slo, pair.severity).enabled
+    ]
+    if slo.alerting.no_data.enabled:
+        alerts.append(no_data_alert(spec, slo))
+    return tuple(alerts)

@@ -1,0 +1,61 @@
+"""Rule groups -> the documents Prometheus (and Thanos, Mimir) and the Prometheus Operator load."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adk_observe.durations import format_seconds
+from adk_observe.model import ServiceSpec
+from adk_observe.rules.types import Alert, Recording, Rule, RuleGroup
+
+OPERATOR_API_VERSION = "monitoring.coreos.com/v1"
+OPERATOR_KIND = "PrometheusRule"
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    if isinstance(rule, Recording):
+        out: dict[str, Any] = {"record": rule.record, "expr": rule.expr}
+        if rule.labels:
+            out["labels"] = dict(rule.labels)
+        return out
+    assert isinstance(rule, Alert)
+    out = {"alert": rule.alert, "expr": rule.expr}
+    if rule.for_seconds:
+        out["for"] = format_seconds(rule.for_seconds)
+    if rule.labels:
+        out["labels"] = dict(rule.labels)
+    if rule.annotations:
+        out["annotations"] = dict(rule.annotations)
+    return out
+
+
+def rule_file(groups: tuple[RuleGroup, ...]) -> dict[str, Any]:
+    """The plain rule-file document (`promtool check rules`, `rule_files:`, Thanos, Mimir)."""
+    out = []
+    for group in groups:
+        doc: dict[str, Any] = {"name": group.name}
+        if group.interval:
+            doc["interval"] = group.interval
+        doc["rules"] = [_rule(r) for r in group.rules]
+        out.append(doc)
+    return {"groups": out}
+
+
+def prometheus_rule(spec: ServiceSpec, groups: tuple[RuleGroup, ...]) -> dict[str, Any]:
+    """The same groups as a Prometheus Operator custom resource."""
+    labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "adk-observe"}
+    labels.update(dict(spec.labels))
+    return {
+        "apiVersion": OPERATOR_API_VERSION,
+        "kind": OPERATOR_KIND,
+        "metadata": {
+            "name": f"{spec.name}-slos",
+            "namespace": spec.namespace,
+            "labels": dict(sorted(labels.items())),
+        },
+        "spec": rule_file(groups),
+    }
+
+
+def rule_file_name(spec: ServiceSpec, operator: bool = False) -> str:
+    return f"{spec.name}.prometheusrule.yaml" if operator else f"{spec.name}.rules.yaml"

@@ -1,0 +1,36 @@
+"""`adk-observe validate` and `adk-observe schema`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from adk_observe.render import dump_json
+from adk_observe.spec.load import load_specs
+from adk_observe.spec.v1 import AgentServiceV1
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("validate", help="check specs without writing anything")
+    p.add_argument("specs", nargs="+", metavar="SPEC")
+    p.set_defaults(func=_validate)
+    s = sub.add_parser("schema", help="print the JSON Schema of the adk-observe/v1 spec")
+    s.set_defaults(func=_schema)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    for spec in load_specs(args.specs):
+        print(f"ok: {spec.source.file}: {spec.name} ({len(spec.slos)} SLOs)")
+    return 0
+
+
+def json_schema() -> dict[str, Any]:
+    schema = AgentServiceV1.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "adk-observe/v1 AgentService"
+    return schema
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(dump_json(json_schema()), end="")
+    return 0

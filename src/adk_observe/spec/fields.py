@@ -1,0 +1,102 @@
+"""Field types shared by the spec formats: durations, percentages, names, label maps."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from adk_observe.durations import parse_ms
+
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+SLO_NAME = r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$"
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+ALERT_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+
+
+class Strict(BaseModel):
+    """Every spec object: unknown keys are errors, values are not coerced across types."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
+
+
+def _duration_ms(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError("must be a duration string like 30s, 5m, 1h or 30d")
+    return parse_ms(value)
+
+
+def _seconds(value: Any) -> int:
+    ms = _duration_ms(value)
+    if ms % 1000:
+        raise ValueError("must be a whole number of seconds")
+    return ms // 1000
+
+
+def _latency_seconds(value: Any) -> float:
+    """`500ms`, `2s` or a plain number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError("must be a duration like 500ms or a number of seconds")
+    if isinstance(value, int | float):
+        if value <= 0:
+            raise ValueError("must be greater than zero")
+        return float(value)
+    return _duration_ms(value) / 1000
+
+
+def _ratio(value: Any) -> float:
+    """`5%` or 0.05."""
+    if isinstance(value, bool):
+        raise ValueError("must be a percentage like 5% or a ratio like 0.05")
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.endswith("%"):
+            raise ValueError("must be a percentage like 5% or a ratio like 0.05")
+        try:
+            value = float(text[:-1]) / 100
+        except ValueError:
+            raise ValueError("must be a percentage like 5% or a ratio like 0.05") from None
+    if not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ValueError("must be between 0% and 100%")
+    return float(value)
+
+
+_BYTES = {
+    "": 1,
+    "B": 1,
+    "KiB": 1024,
+    "MiB": 1024**2,
+    "GiB": 1024**3,
+    "KB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+}
+
+
+def _bytes(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str):
+        match = re.fullmatch(r"(\d+)\s*([KMG]i?B|B)?", value.strip())
+        if match:
+            return int(match.group(1)) * _BYTES[match.group(2) or ""]
+    raise ValueError("must be a size like 100MiB or a number of bytes")
+
+
+def _label_map(value: dict[str, str]) -> dict[str, str]:
+    for key in value:
+        if not LABEL_NAME.match(key):
+            raise ValueError(f"{key!r} is not a valid Prometheus label name")
+    return value
+
+
+DurationMs = Annotated[int, BeforeValidator(_duration_ms)]
+Seconds = Annotated[int, BeforeValidator(_seconds)]
+LatencySeconds = Annotated[float, BeforeValidator(_latency_seconds)]
+Ratio = Annotated[float, BeforeValidator(_ratio)]
+Bytes = Annotated[int, BeforeValidator(_bytes)]
+Labels = Annotated[dict[str, str], AfterValidator(_label_map)]
+DnsName = Annotated[str, Field(pattern=DNS_LABEL, max_length=63)]
+SloName = Annotated[str, Field(pattern=SLO_NAME, max_length=63)]
+AlertName = Annotated[str, Field(pattern=ALERT_NAME)]

@@ -1,0 +1,244 @@
+"""adk-observe/v1 -> model.ServiceSpec. Checks that need more than one field live here."""
+
+from __future__ import annotations
+
+from adk_observe import conventions as c
+from adk_observe import model as m
+from adk_observe.errors import SpecError
+from adk_observe.rules.windows import DEFAULT_WINDOWS, window_from_factor
+from adk_observe.spec import v1
+from adk_observe.spec.promql import selector_error, template_error
+from adk_observe.spec.yamlsource import Document, KeyPath, format_path
+
+_BUILTIN_BUCKETS = {
+    m.BuiltinKind.LATENCY: c.REQUEST_DURATION.buckets,
+    m.BuiltinKind.SATISFACTION: c.SATISFACTION_RATING.buckets,
+}
+
+
+def _fail(doc: Document, path: KeyPath, message: str) -> SpecError:
+    return SpecError(message, file=doc.file, line=doc.line_of(path), path=format_path(path))
+
+
+def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(mapping.items()))
+
+
+def camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.replace("_", "-").split("-"))
+
+
+def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
+    body = spec.spec
+    name = spec.metadata.name
+    if err := selector_error(body.selector):
+        raise _fail(doc, ("spec", "selector"), f"not valid label matchers: {err}")
+    windows = _windows(body.alert_windows, doc)
+    seen: dict[str, int] = {}
+    slos = []
+    for i, slo in enumerate(body.slos):
+        path: KeyPath = ("spec", "slos", i)
+        if slo.name in seen:
+            raise _fail(
+                doc,
+                (*path, "name"),
+                f"duplicate SLO name {slo.name!r} (first at slos[{seen[slo.name]}])",
+            )
+        seen[slo.name] = i
+        slos.append(_slo(name, slo, windows, body.runbook_base_url, doc, path))
+    deploy = None
+    if body.deploy is not None:
+        from adk_observe.spec.deploy_v1 import to_deploy_model
+
+        deploy = to_deploy_model(body.deploy, doc, ("spec", "deploy"))
+    return m.ServiceSpec(
+        name=name,
+        source=m.Source(doc.file, doc.line_of(())),
+        slos=tuple(slos),
+        namespace=spec.metadata.namespace,
+        labels=_pairs(spec.metadata.labels),
+        selector=body.selector,
+        agent_alerts=_agent_alerts(body.alerts),
+        telemetry=_telemetry(body.telemetry),
+        deploy=deploy,
+        runbook_base_url=body.runbook_base_url,
+    )
+
+
+_WindowSpec = tuple[m.Severity, int, int, float | None, float | None]
+
+
+def _windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[_WindowSpec, ...] | None:
+    if table is None:
+        return None
+    out: list[_WindowSpec] = []
+    for severity, rows in ((m.Severity.PAGE, table.page), (m.Severity.TICKET, table.ticket)):
+        for row in rows:
+            out.append((severity, row.long, row.short, row.budget_percent, row.factor))
+    if not out:
+        raise _fail(doc, ("spec", "alert_windows"), "lists no window pair")
+    return tuple(out)
+
+
+def _resolve_windows(
+    table: tuple[_WindowSpec, ...] | None, period: int
+) -> tuple[m.AlertWindow, ...]:
+    if table is None:
+        return DEFAULT_WINDOWS
+    resolved = []
+    for severity, long, short, percent, factor in table:
+        if factor is not None:
+            resolved.append(window_from_factor(severity, long, short, factor, period))
+        else:
+            resolved.append(m.AlertWindow(severity, long, short, (percent or 0) / 100))
+    return tuple(resolved)
+
+
+def _slo(
+    service: str,
+    slo: v1.SLOV1,
+    windows: tuple[_WindowSpec, ...] | None,
+    runbook_base: str,
+    doc: Document,
+    path: KeyPath,
+) -> m.SLO:
+    if not 0 < slo.objective < 100:
+        raise _fail(
+            doc,
+            (*path, "objective"),
+            f"objective {slo.objective} must be a percentage between 0 and 100 (exclusive)",
+        )
+    resolved = _resolve_windows(windows, slo.window)
+    for w in resolved:
+        if w.long > slo.window:
+            raise _fail(
+                doc,
+                ("spec", "alert_windows"),
+                f"window {w.long}s is longer than SLO {slo.name!r} period {slo.window}s",
+            )
+    alerting = slo.alerting
+    runbook = alerting.runbook_url or (
+        f"{runbook_base.rstrip('/')}#{slo.name}" if runbook_base else ""
+    )
+    return m.SLO(
+        name=slo.name,
+        objective=slo.objective,
+        period=slo.window,
+        sli=_sli(slo.sli, doc, (*path, "sli")),
+        alerting=m.SLOAlerting(
+            name=alerting.name or f"{camel(service)}{camel(slo.name)}BudgetBurn",
+            page=_severity(alerting.page),
+            ticket=_severity(alerting.ticket),
+            no_data=m.NoDataAlerting(alerting.no_data.enabled, alerting.no_data.for_)
+            if alerting.no_data
+            else m.NoDataAlerting(),
+            labels=_pairs(alerting.labels),
+            annotations=_pairs(alerting.annotations),
+            runbook_url=runbook,
+        ),
+        windows=resolved,
+        description=slo.description,
+        labels=_pairs(slo.labels),
+    )
+
+
+def _severity(sev: v1.SeverityV1) -> m.SeverityAlerting:
+    return m.SeverityAlerting(
+        enabled=sev.enabled,
+        labels=_pairs(sev.labels),
+        annotations=_pairs(sev.annotations),
+        for_seconds=sev.for_ or 0,
+    )
+
+
+def _sli(sli: v1.SLIV1, doc: Document, path: KeyPath) -> m.SLI:
+    if sli.builtin is not None:
+        kind = m.BuiltinKind(sli.builtin)
+        threshold = sli.threshold if kind is m.BuiltinKind.LATENCY else sli.good_above
+        key = "threshold" if kind is m.BuiltinKind.LATENCY else "good_above"
+        buckets = _BUILTIN_BUCKETS.get(kind)
+        if buckets is not None and threshold not in buckets:
+            raise _fail(
+                doc,
+                (*path, key),
+                f"{threshold:g} is not a bucket bound of the metric "
+                f"(bounds: {', '.join(f'{b:g}' for b in buckets)})",
+            )
+        return m.BuiltinSLI(kind, threshold)
+    if sli.latency is not None:
+        lat = sli.latency
+        if err := selector_error(lat.selector):
+            raise _fail(doc, (*path, "latency", "selector"), f"not valid label matchers: {err}")
+        if lat.buckets is not None and lat.threshold not in lat.buckets:
+            raise _fail(
+                doc,
+                (*path, "latency", "threshold"),
+                f"{lat.threshold:g} is not one of the listed buckets",
+            )
+        metric = lat.metric.removesuffix("_bucket")
+        return m.LatencySLI(metric=metric, threshold=lat.threshold, selector=lat.selector)
+    if sli.events is not None:
+        ev = sli.events
+        for key in ("errors", "good", "total"):
+            text = getattr(ev, key)
+            if text is not None and (err := template_error(text)):
+                raise _fail(doc, (*path, "events", key), err)
+        return m.EventsSLI(total=ev.total, errors=ev.errors, good=ev.good)
+    assert sli.raw is not None
+    if err := template_error(sli.raw.error_ratio):
+        raise _fail(doc, (*path, "raw", "error_ratio"), err)
+    return m.RawSLI(sli.raw.error_ratio)
+
+
+def _agent_alerts(a: v1.AgentAlertsV1) -> m.AgentAlerts:
+    d = m.AgentAlerts()
+    disabled = [
+        name
+        for name, on in (
+            (c.ALERT_HIGH_ERROR_RATE, a.high_error_rate.enabled),
+            (c.ALERT_HIGH_LATENCY, a.high_latency.enabled),
+            (c.ALERT_MCP_FAILURES, a.mcp_failures.enabled),
+            (c.ALERT_MEMORY_LEAK, a.memory_leak.enabled),
+            (c.ALERT_CPU_THROTTLING, a.cpu_throttling.enabled),
+        )
+        if not on
+    ]
+    return m.AgentAlerts(
+        enabled=a.enabled,
+        error_rate=a.high_error_rate.threshold or d.error_rate,
+        error_rate_for=a.high_error_rate.for_ or d.error_rate_for,
+        latency_quantile=a.high_latency.quantile or d.latency_quantile,
+        latency_threshold=a.high_latency.threshold or d.latency_threshold,
+        latency_for=a.high_latency.for_ or d.latency_for,
+        mcp_error_rate=a.mcp_failures.threshold or d.mcp_error_rate,
+        mcp_for=a.mcp_failures.for_ or d.mcp_for,
+        memory_growth_bytes=a.memory_leak.growth or d.memory_growth_bytes,
+        memory_window=a.memory_leak.window or d.memory_window,
+        memory_for=a.memory_leak.for_ or d.memory_for,
+        cpu_ratio=a.cpu_throttling.threshold or d.cpu_ratio,
+        cpu_for=a.cpu_throttling.for_ or d.cpu_for,
+        disabled=tuple(disabled),
+        labels=_pairs(a.labels),
+    )
+
+
+def _telemetry(t: v1.TelemetryV1) -> m.Telemetry:
+    fluentd = t.logging.fluentd
+    return m.Telemetry(
+        metrics_port=t.metrics.port,
+        label_limit=t.metrics.label_limit,
+        tracing_enabled=t.tracing.enabled,
+        tracing_endpoint=t.tracing.endpoint,
+        sampling=t.tracing.sampling,
+        export_timeout=t.tracing.export_timeout,
+        log_level=t.logging.level,
+        log_file=t.logging.file,
+        fluentd_host=fluentd.host if fluentd else "",
+        fluentd_port=fluentd.port if fluentd else 24224,
+        fluentd_tag=fluentd.tag if fluentd else "",
+        cost_center=t.cost.cost_center,
+        prices=tuple(
+            m.ModelPrice(name, p.input_per_million, p.output_per_million)
+            for name, p in sorted(t.cost.prices.items())
+        ),
+    )

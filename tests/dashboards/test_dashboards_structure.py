@@ -1,0 +1,237 @@
+"""The generated dashboards: schema, identity, layout, variables and the queries themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from adk_observe.dashboards import dashboard_files
+from adk_observe.dashboards.grafana import ref_id
+from adk_observe.dashboards.uid import UID_MAX, dashboard_uid
+from adk_observe.model import ServiceSpec
+from adk_observe.render import dump_json
+from adk_observe.spec.load import load_specs
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = ["examples/support-agent.yaml", "examples/demo-agent.yaml",
+         "tests/golden/dashboards-custom-sli/spec.yaml"]
+
+
+def _spec(path: str) -> ServiceSpec:
+    return load_specs([ROOT / path])[0]
+
+
+def _all() -> list[tuple[str, dict[str, Any]]]:
+    return [(n, d) for p in SPECS for n, d in dashboard_files(_spec(p)).items()]
+
+
+def _panels(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for p in data["panels"] if p["type"] != "row"]
+
+
+DASHBOARDS = _all()
+IDS = [name for name, _ in DASHBOARDS]
+
+
+@pytest.mark.parametrize(("name", "data"), DASHBOARDS, ids=IDS)
+def test_every_dashboard_validates_against_the_grafana_schema(
+    name: str, data: dict[str, Any], dashboard_schema: dict[str, Any]
+) -> None:
+    jsonschema.validate(data, dashboard_schema)
+
+
+@pytest.mark.parametrize(("name", "data"), DASHBOARDS, ids=IDS)
+def test_panel_ids_are_unique_and_refids_run_a_b_c(name: str, data: dict[str, Any]) -> None:
+    ids = [p["id"] for p in data["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in _panels(data):
+        assert [t["refId"] for t in panel["targets"]] == [
+            ref_id(i) for i in range(len(panel["targets"]))
+        ]
+
+
+@pytest.mark.parametrize(("name", "data"), DASHBOARDS, ids=IDS)
+def test_panels_tile_the_grid_without_overlap(name: str, data: dict[str, Any]) -> None:
+    taken: set[tuple[int, int]] = set()
+    for panel in data["panels"]:
+        g = panel["gridPos"]
+        assert g["x"] + g["w"] <= 24
+        cells = {(x, y) for x in range(g["x"], g["x"] + g["w"])
+                 for y in range(g["y"], g["y"] + g["h"])}
+        assert not cells & taken, f"panel {panel['id']} overlaps another"
+        taken |= cells
+
+
+@pytest.mark.parametrize(("name", "data"), DASHBOARDS, ids=IDS)
+def test_every_panel_uses_the_datasource_variable_a_unit_and_shows_legends(
+    name: str, data: dict[str, Any]
+) -> None:
+    variables = data["templating"]["list"]
+    assert variables[0] == {
+        "type": "datasource", "name": "datasource", "label": "Data source", "query": "prometheus",
+        "skipUrlSync": False, "multi": False, "allowCustomValue": True, "includeAll": False,
+        "auto": False, "auto_min": "10s", "auto_count": 30,
+    }
+    ref = {"type": "prometheus", "uid": "${datasource}"}
+    for panel in _panels(data):
+        assert panel["datasource"] == ref
+        assert all(t["datasource"] == ref for t in panel["targets"])
+        assert panel["fieldConfig"]["defaults"]["unit"]
+        if panel["type"] == "timeseries":
+            assert panel["options"]["legend"]["showLegend"] is True
+            assert all(t["legendFormat"] for t in panel["targets"])
+
+
+def test_output_is_deterministic() -> None:
+    def render() -> dict[str, str]:
+        spec = _spec("examples/support-agent.yaml")
+        return {n: dump_json(d) for n, d in dashboard_files(spec).items()}
+
+    assert render() == render()
+
+
+def test_overview_panels_in_reading_order() -> None:
+    data = dashboard_files(_spec("examples/support-agent.yaml"))["support-agent-overview.json"]
+    assert [(p["id"], p["type"], p["title"]) for p in data["panels"]] == [
+        (100, "row", "Traffic and errors"),
+        (101, "timeseries", "Requests by status code"),
+        (102, "timeseries", "Error share (5xx)"),
+        (103, "timeseries", "Request latency"),
+        (104, "timeseries", "Active conversations"),
+        (200, "row", "LLM calls, tokens and cost"),
+        (201, "timeseries", "LLM calls by model and status"),
+        (202, "timeseries", "LLM call latency (p95)"),
+        (203, "timeseries", "Tokens by model and type"),
+        (204, "timeseries", "Cost per hour by model"),
+        (300, "row", "Tools and MCP"),
+        (301, "timeseries", "Tool calls by tool and status"),
+        (302, "timeseries", "Tool failure share"),
+        (303, "timeseries", "Tool call latency (p95)"),
+        (304, "timeseries", "MCP calls by server, method and status"),
+        (305, "timeseries", "MCP failure share"),
+        (306, "timeseries", "MCP call latency (p95)"),
+        (400, "row", "Quality and resources"),
+        (401, "timeseries", "Successful interactions"),
+        (402, "timeseries", "User satisfaction"),
+        (403, "timeseries", "Memory by kind"),
+        (404, "timeseries", "Cost of the latest interaction"),
+        (405, "timeseries", "Scrape targets up"),
+        (406, "timeseries", "adk-observe health"),
+    ]
+
+
+def test_error_share_reads_zero_rather_than_no_data_without_failures() -> None:
+    data = dashboard_files(_spec("examples/support-agent.yaml"))["support-agent-overview.json"]
+    panel = next(p for p in data["panels"] if p["id"] == 102)
+    total = ('sum by (agent_id) (rate(adk_agent_requests_total{job="support-agent",'
+             'agent_id=~"$agent_id"}[$__rate_interval]))')
+    failed = ('sum by (agent_id) (rate(adk_agent_requests_total{job="support-agent",'
+              'agent_id=~"$agent_id",status_code=~"5.."}[$__rate_interval]))')
+    assert panel["targets"][0]["expr"] == f"({failed} or {total} * 0)\n/\n{total}"
+    assert panel["fieldConfig"]["defaults"]["unit"] == "percentunit"
+
+
+def test_latency_quantiles_ask_for_exemplars() -> None:
+    data = dashboard_files(_spec("examples/support-agent.yaml"))["support-agent-overview.json"]
+    panel = next(p for p in data["panels"] if p["id"] == 103)
+    assert [(t["legendFormat"], t.get("exemplar")) for t in panel["targets"]] == [
+        ("p50", True), ("p95", True), ("p99", True)]
+    assert panel["targets"][1]["expr"] == (
+        "histogram_quantile(0.95, sum by (le) (rate(adk_agent_request_duration_seconds_bucket"
+        '{job="support-agent",agent_id=~"$agent_id"}[$__rate_interval])))')
+
+
+def test_agent_variable_lists_the_agents_of_the_service() -> None:
+    data = dashboard_files(_spec("examples/support-agent.yaml"))["support-agent-overview.json"]
+    variable = data["templating"]["list"][1]
+    assert (variable["name"], variable["query"], variable["multi"], variable["includeAll"],
+            variable["allValue"]) == (
+        "agent_id", 'label_values(adk_agent_requests_total{job="support-agent"}, agent_id)',
+        True, True, ".*")
+
+
+def test_slo_dashboard_has_a_row_per_slo_after_the_alerts() -> None:
+    data = dashboard_files(_spec("examples/demo-agent.yaml"))["demo-agent-slos.json"]
+    rows = [(p["id"], p["title"]) for p in data["panels"] if p["type"] == "row"]
+    assert rows == [(100, "Alerts"), (200, "availability: 99.9% over 30d"),
+                    (300, "success: 99.5% over 30d"), (400, "latency: 95% over 30d"),
+                    (500, "satisfaction: 90% over 30d")]
+    success = [p for p in _panels(data) if 300 < p["id"] < 400]
+    assert [(p["id"], p["type"], p["title"]) for p in success] == [
+        (301, "stat", "SLI over 30d"),
+        (302, "stat", "Objective"),
+        (303, "stat", "Error budget remaining (30d)"),
+        (304, "stat", "Burn rate (5m)"),
+        (305, "stat", "Firing alerts"),
+        (306, "timeseries", "SLI and objective"),
+        (307, "timeseries", "Error budget remaining"),
+        (308, "timeseries", "Burn rate per alert window"),
+    ]
+
+
+def test_burn_rate_panel_has_every_alert_window_and_each_pair_threshold() -> None:
+    data = dashboard_files(_spec("examples/demo-agent.yaml"))["demo-agent-slos.json"]
+    panel = next(p for p in data["panels"] if p["id"] == 308)
+    match = '{service="demo-agent",slo="success"}'
+    assert [(t["expr"], t["legendFormat"]) for t in panel["targets"]] == [
+        (f"slo:sli_error:ratio_rate30s{match} / 0.005", "burn rate over 30s"),
+        (f"slo:sli_error:ratio_rate1m{match} / 0.005", "burn rate over 1m"),
+        (f"slo:sli_error:ratio_rate2m{match} / 0.005", "burn rate over 2m"),
+        (f"slo:sli_error:ratio_rate5m{match} / 0.005", "burn rate over 5m"),
+        (f"slo:sli_error:ratio_rate10m{match} / 0.005", "burn rate over 10m"),
+        (f"slo:sli_error:ratio_rate30m{match} / 0.005", "burn rate over 30m"),
+        ("vector(14.4)", "page 2m/30s threshold (14.4x)"),
+        ("vector(6)", "page 10m/1m threshold (6x)"),
+        ("vector(3)", "ticket 30m/5m threshold (3x)"),
+    ]
+
+
+def test_slo_stats_read_the_recorded_series() -> None:
+    data = dashboard_files(_spec("examples/demo-agent.yaml"))["demo-agent-slos.json"]
+    by_id = {p["id"]: p for p in _panels(data)}
+    match = '{service="demo-agent",slo="success"}'
+    assert [by_id[i]["targets"][0]["expr"] for i in range(301, 306)] == [
+        f"1 - slo:sli_error:ratio_rate30d{match}",
+        f"slo:objective:ratio{match}",
+        f"slo:error_budget_remaining:ratio{match}",
+        f"slo:current_burn_rate:ratio{match}",
+        'count(ALERTS{alertstate="firing",service="demo-agent",slo="success"}) or vector(0)',
+    ]
+    assert all(by_id[i]["targets"][0]["instant"] for i in range(301, 306))
+    assert by_id[301]["fieldConfig"]["defaults"]["thresholds"]["steps"] == [
+        {"value": None, "color": "red"}, {"value": 0.995, "color": "green"}]
+    assert by_id[304]["fieldConfig"]["defaults"]["thresholds"]["steps"] == [
+        {"value": None, "color": "green"}, {"value": 3.0, "color": "orange"},
+        {"value": 14.4, "color": "red"}]
+
+
+def test_firing_alerts_table_lists_every_alert_of_the_service() -> None:
+    data = dashboard_files(_spec("examples/demo-agent.yaml"))["demo-agent-slos.json"]
+    table = next(p for p in data["panels"] if p["id"] == 101)
+    assert table["type"] == "table"
+    assert table["targets"][0]["expr"] == 'ALERTS{alertstate="firing",service="demo-agent"}'
+    assert table["targets"][0]["format"] == "table"
+
+
+def test_custom_selector_is_used_instead_of_the_job() -> None:
+    data = dashboard_files(_spec("tests/golden/dashboards-custom-sli/spec.yaml"))
+    panel = data["checkout-agent-overview.json"]["panels"][1]
+    assert panel["targets"][0]["expr"] == (
+        'sum by (status_code) (rate(adk_agent_requests_total{namespace="shop",'
+        'app="checkout-agent",agent_id=~"$agent_id"}[$__rate_interval]))')
+
+
+@pytest.mark.parametrize(
+    ("service", "kind", "uid"),
+    [
+        ("support-agent", "overview", "support-agent-overview"),
+        ("a" * 40, "slos", "a" * 31 + "-9a6c3337"),
+    ],
+    ids=["short names are kept", "long names are cut and get a hash"],
+)
+def test_dashboard_uid(service: str, kind: str, uid: str) -> None:
+    assert dashboard_uid(service, kind) == uid
+    assert len(uid) <= UID_MAX

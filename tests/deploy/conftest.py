@@ -1,0 +1,89 @@
+"""Fixtures of the deploy tests: golden cases, the CR schema folder and one checkov run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from tests.deploy.cases import CASES, GOLDEN, ROOT
+
+from adk_observe.deploy import gates
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden-deploy",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/deploy-*/ from the current renderer",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden-deploy"))
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def crd_schemas() -> Path:
+    """../shared/crd-schemas or $ADK_OBSERVE_CRD_SCHEMAS; missing is a skip, under CI a failure."""
+    env = os.environ.get(gates.CRD_SCHEMAS_ENV)
+    path = Path(env) if env else ROOT.parent / "shared" / "crd-schemas"
+    if not path.is_dir():
+        if _ci():
+            pytest.fail(f"CR schema folder {path} is missing (CI=true)")
+        pytest.skip(f"CR schema folder {path} is missing")
+    return path
+
+
+@pytest.fixture(scope="session")
+def checkov_binary() -> str:
+    binary = os.environ.get(gates.CHECKOV_ENV) or str(ROOT / ".venv-checkov" / "bin" / "checkov")
+    if not Path(binary).is_file():
+        if _ci():
+            pytest.fail(f"checkov not found at {binary} (CI=true)")
+        pytest.skip(f"checkov not found at {binary}")
+    return binary
+
+
+@pytest.fixture(scope="session")
+def golden_folders() -> list[Path]:
+    """Every service folder of every golden case (what render-deploy wrote)."""
+    folders: list[Path] = []
+    for case in CASES:
+        folders += gates.folders(GOLDEN / case / "out")
+    return folders
+
+
+INSECURE_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: insecure, namespace: demo}
+spec:
+  selector: {matchLabels: {app: insecure}}
+  template:
+    metadata: {labels: {app: insecure}}
+    spec:
+      containers: [{name: app, image: "nginx:latest"}]
+"""
+
+
+@pytest.fixture(scope="session")
+def insecure_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("insecure")
+    (folder / "deployment.yaml").write_text(INSECURE_DEPLOYMENT, encoding="utf-8")
+    (folder / "kustomization.yaml").write_text("resources: [deployment.yaml]\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def checkov_failures(
+    checkov_binary: str, golden_folders: list[Path], insecure_folder: Path
+) -> dict[str, list[str]]:
+    """One checkov run over every golden folder and a known-insecure one (checkov is slow)."""
+    return gates.run_checkov(checkov_binary, [*golden_folders, insecure_folder])

@@ -1,0 +1,287 @@
+"""What the rendered objects promise, stated one behaviour at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.deploy.cases import CASES, GOLDEN, case_objects
+
+from adk_observe import conventions as c
+from adk_observe.deploy import hardening as h
+from adk_observe.deploy.render import objects, render
+from adk_observe.instrument.options import telemetry_env
+from adk_observe.model import ServiceSpec
+from adk_observe.rules import service_selector, sli_query
+from adk_observe.spec.load import load_specs
+
+
+def _spec(case: str) -> ServiceSpec:
+    (spec,) = load_specs([GOLDEN / case / "spec.yaml"])
+    return spec
+
+
+def _workload(objs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return objs.get("deployment.yaml") or objs["rollout.yaml"]
+
+
+def _container(objs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return _workload(objs)["spec"]["template"]["spec"]["containers"][0]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_namespaced_object_names_its_namespace(case: str) -> None:
+    spec = _spec(case)
+    for obj in objects(spec):
+        if obj["kind"] == "Namespace":
+            assert obj["metadata"]["name"] == spec.namespace
+            assert "namespace" not in obj["metadata"]
+        else:
+            assert obj["metadata"]["namespace"] == spec.namespace, obj["kind"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_kustomization_lists_every_other_file(case: str) -> None:
+    files = render(_spec(case))
+    kust = case_objects(case)["kustomization.yaml"]
+    assert kust["resources"] == [f for f in files if f != "kustomization.yaml"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_no_replicas_because_the_autoscaler_owns_them(case: str) -> None:
+    objs = case_objects(case)
+    workload = _workload(objs)
+    assert "replicas" not in workload["spec"]
+    target = objs["horizontalpodautoscaler.yaml"]["spec"]["scaleTargetRef"]
+    assert (target["kind"], target["name"]) == (workload["kind"], workload["metadata"]["name"])
+
+
+def test_namespace_enforces_restricted_pod_security() -> None:
+    labels = case_objects("deploy-canary-alb")["namespace.yaml"]["metadata"]["labels"]
+    for mode in ("enforce", "audit", "warn"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted"
+
+
+def test_service_account_mounts_no_token_and_rbac_only_when_asked() -> None:
+    objs = case_objects("deploy-canary-alb")
+    assert objs["serviceaccount.yaml"]["automountServiceAccountToken"] is False
+    assert not {"role.yaml", "rolebinding.yaml"} & set(objs)
+    with_rbac = case_objects("deploy-rolling-nginx")
+    assert with_rbac["role.yaml"]["rules"] == [
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}
+    ]
+    assert with_rbac["rolebinding.yaml"]["subjects"][0]["name"] == "faq-agent"
+
+
+def test_container_hardening() -> None:
+    objs = case_objects("deploy-rolling-nginx")
+    pod = _workload(objs)["spec"]["template"]["spec"]
+    ctr = _container(objs)
+    assert ctr["image"].endswith(
+        "@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+    )
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["securityContext"]["runAsUser"] >= h.MIN_UID
+    assert ctr["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "privileged": False,
+        "readOnlyRootFilesystem": True,
+        "runAsGroup": 10001,
+        "runAsNonRoot": True,
+        "runAsUser": 10001,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    assert {"name": "tmp", "mountPath": "/tmp"} in ctr["volumeMounts"]
+    assert {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}} in pod["volumes"]
+    for kind in ("requests", "limits"):
+        assert set(ctr["resources"][kind]) == {"cpu", "memory", "ephemeral-storage"}
+    zones = [t["topologyKey"] for t in pod["topologySpreadConstraints"]]
+    assert zones == ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
+
+
+def test_probes_hit_health_and_ready_on_the_metrics_port() -> None:
+    ctr = _container(case_objects("deploy-canary-alb"))
+    assert ctr["livenessProbe"]["httpGet"] == {
+        "path": "/health",
+        "port": "metrics",
+        "scheme": "HTTP",
+    }
+    assert ctr["readinessProbe"]["httpGet"] == {
+        "path": "/ready",
+        "port": "metrics",
+        "scheme": "HTTP",
+    }
+    assert ctr["livenessProbe"]["periodSeconds"] == h.LIVENESS["periodSeconds"]
+    ports = {p["name"]: p["containerPort"] for p in ctr["ports"]}
+    assert ports == {"http": 8080, "metrics": 9464}
+
+
+def test_secrets_are_read_only_files_never_env() -> None:
+    objs = case_objects("deploy-rolling-nginx")
+    ctr = _container(objs)
+    assert {
+        "name": "secret-faq-agent-api-keys",
+        "mountPath": "/var/run/secrets/api-keys",
+        "readOnly": True,
+    } in ctr["volumeMounts"]
+    assert all("secretKeyRef" not in e.get("valueFrom", {}) for e in ctr["env"])
+    assert all("secretRef" not in e for e in ctr["envFrom"])
+    assert [e["name"] for e in ctr["env"]] == ["POD_NAME", "POD_NAMESPACE"]
+
+
+def test_config_map_is_the_telemetry_environment_plus_config() -> None:
+    spec = _spec("deploy-rolling-nginx")
+    data = case_objects("deploy-rolling-nginx")["configmap.yaml"]["data"]
+    expected = {
+        **telemetry_env(spec.telemetry),
+        "OTEL_SERVICE_NAME": "faq-agent",
+        "ADK_OBSERVE_SERVICE_NAME": "faq-agent",
+        "MODEL_NAME": "gemini-2.0-flash",
+    }
+    assert data == expected
+    assert data["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector.observability:4318"
+
+
+def test_service_monitor_job_is_the_name_the_rules_select() -> None:
+    spec = _spec("deploy-canary-alb")
+    objs = case_objects("deploy-canary-alb")
+    monitor = objs["servicemonitor.yaml"]["spec"]
+    metrics_svc = objs["service-metrics.yaml"]
+    # job = value of the Service label named by jobLabel
+    job = metrics_svc["metadata"]["labels"][monitor["jobLabel"]]
+    assert service_selector(spec) == f'{c.LABEL_JOB}="{job}"'
+    assert monitor["selector"]["matchLabels"].items() <= metrics_svc["metadata"]["labels"].items()
+    assert metrics_svc["spec"]["selector"] == {"app.kubernetes.io/name": "support-agent"}
+    assert objs["prometheusrule-slos.yaml"]["metadata"]["labels"]["release"] == "prometheus"
+
+
+def test_canary_analysis_uses_the_rules_sli_queries_and_reference_criteria() -> None:
+    spec = _spec("deploy-canary-alb")
+    objs = case_objects("deploy-canary-alb")
+    metrics = {m["name"]: m for m in objs["analysistemplate-slo-gate.yaml"]["spec"]["metrics"]}
+    assert list(metrics) == ["p95-latency", "request-volume", "slo-success", "slo-latency"]
+    for name in ("success", "latency"):
+        slo = spec.slo(name)
+        assert slo is not None
+        query = metrics[f"slo-{name}"]["provider"]["prometheus"]["query"]
+        assert query == sli_query(spec, slo.sli).ratio_at("5m")
+    ok = "len(result) == 0 || isNaN(result[0]) || result[0] <= "
+    assert metrics["slo-success"]["successCondition"] == ok + "0.005"  # success >= 99.5%
+    assert metrics["slo-latency"]["successCondition"] == ok + "0.05"  # the SLO's own budget
+    assert metrics["p95-latency"]["successCondition"] == ok + "0.3"  # p95 <= 300 ms
+    assert metrics["p95-latency"]["provider"]["prometheus"]["query"] == (
+        "histogram_quantile(0.95, sum by (le) (rate("
+        'adk_agent_request_duration_seconds_bucket{job="support-agent"}[5m])))'
+    )
+    assert metrics["request-volume"]["successCondition"] == ("len(result) > 0 && result[0] >= 100")
+    assert all(m["failureLimit"] == 0 for m in metrics.values())  # one failure rolls back
+
+
+def test_success_rate_gate_is_added_when_no_success_slo_is_named() -> None:
+    metrics = case_objects("deploy-canary-gateway")["analysistemplate-slo-gate.yaml"]["spec"]
+    assert [m["name"] for m in metrics["metrics"]] == [
+        "success-rate",
+        "p95-latency",
+        "request-volume",
+        "slo-latency",
+    ]
+
+
+def test_canary_steps_start_at_10_and_gate_each_step() -> None:
+    strategy = case_objects("deploy-canary-alb")["rollout.yaml"]["spec"]["strategy"]["canary"]
+    assert strategy["steps"][:3] == [
+        {"setWeight": 10},
+        {"pause": {"duration": "300s"}},
+        {"analysis": {"templates": [{"templateName": "support-agent-slo-gate"}]}},
+    ]
+    assert [s["setWeight"] for s in strategy["steps"] if "setWeight" in s] == [10, 25, 50]
+    assert strategy["trafficRouting"] == {
+        "alb": {"ingress": "support-agent", "servicePort": 8080, "rootService": "support-agent"}
+    }
+
+
+def test_canary_traffic_routing_per_load_balancer() -> None:
+    nginx = case_objects("deploy-canary-nginx")["rollout.yaml"]["spec"]["strategy"]["canary"]
+    assert nginx["trafficRouting"] == {"nginx": {"stableIngress": "search-agent"}}
+    gw = case_objects("deploy-canary-gateway")
+    routing = gw["rollout.yaml"]["spec"]["strategy"]["canary"]["trafficRouting"]
+    assert routing == {
+        "plugins": {
+            "argoproj-labs/gatewayAPI": {"httpRoute": "triage-agent", "namespace": "agents"}
+        }
+    }
+    backends = gw["httproute.yaml"]["spec"]["rules"][0]["backendRefs"]
+    assert [(b["name"], b["weight"]) for b in backends] == [
+        ("triage-agent", 100),
+        ("triage-agent-canary", 0),
+    ]
+
+
+def test_blue_green_has_active_preview_and_pre_promotion_analysis() -> None:
+    objs = case_objects("deploy-blue-green-alb")
+    bg = objs["rollout.yaml"]["spec"]["strategy"]["blueGreen"]
+    assert (bg["activeService"], bg["previewService"]) == ("billing-agent", "billing-agent-preview")
+    assert bg["prePromotionAnalysis"] == {"templates": [{"templateName": "billing-agent-slo-gate"}]}
+    assert objs["service-preview.yaml"]["metadata"]["name"] == "billing-agent-preview"
+
+
+def test_ab_routes_by_header_on_alb_and_by_cookie_on_nginx() -> None:
+    alb = case_objects("deploy-ab-alb-header")["rollout.yaml"]["spec"]["strategy"]["canary"]
+    assert alb["trafficRouting"]["managedRoutes"] == [{"name": "ab-variant"}]
+    assert {
+        "setHeaderRoute": {
+            "name": "ab-variant",
+            "match": [{"headerName": "X-Variant", "headerValue": {"exact": "b"}}],
+        }
+    } in alb["steps"]
+    nginx = case_objects("deploy-ab-nginx-cookie")["rollout.yaml"]["spec"]["strategy"]["canary"]
+    assert nginx["trafficRouting"]["nginx"]["additionalIngressAnnotations"] == {
+        "canary-by-cookie": "variant_b"
+    }
+    assert nginx["steps"][-1] == {"pause": {}}  # B runs until promoted or aborted by hand
+
+
+def test_alb_ingress_is_https_only_with_redirect_and_health_check() -> None:
+    annotations = case_objects("deploy-canary-alb")["ingress.yaml"]["metadata"]["annotations"]
+    prefix = "alb.ingress.kubernetes.io/"
+    assert {k.removeprefix(prefix): v for k, v in annotations.items()} == {
+        "certificate-arn": "arn:aws:acm:us-east-1:123456789012:certificate/"
+        "0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+        "healthcheck-path": "/ready",
+        "healthcheck-port": "9464",
+        "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+        "scheme": "internet-facing",
+        "ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "ssl-redirect": "443",
+        "success-codes": "200",
+        "target-type": "ip",
+    }
+
+
+def test_network_policy_allows_only_the_needed_paths() -> None:
+    objs = case_objects("deploy-rolling-nginx")
+    deny = objs["networkpolicy-default-deny.yaml"]["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    policy = objs["networkpolicy.yaml"]["spec"]
+    rules = [
+        (
+            [
+                p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+                for p in r["from"]
+            ],
+            [p["port"] for p in r["ports"]],
+        )
+        for r in policy["ingress"]
+    ]
+    assert rules == [(["ingress-nginx"], [8080]), (["monitoring"], [9464])]
+    egress = [
+        (r.get("to"), [(p["protocol"], p["port"]) for p in r["ports"]]) for r in policy["egress"]
+    ]
+    assert egress[0][1] == [("UDP", 53), ("TCP", 53)]
+    assert egress[1] == (None, [("TCP", 443)])
+    # the OTLP collector of the telemetry section, in its own namespace
+    assert egress[2] == (
+        [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
+        [("TCP", 4318)],
+    )

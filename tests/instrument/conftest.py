@@ -1,0 +1,18 @@
+"""Fixtures for the instrument tests (the helpers live in instrument_support.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import instrument_support
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _reset_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    yield from instrument_support._reset_state(monkeypatch)
+
+
+@pytest.fixture
+def telemetry() -> instrument_support.Telemetry:
+    return instrument_support.telemetry()
