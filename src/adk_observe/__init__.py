@@ -94,8 +94,12 @@ def record_feedback(rating: float, agent_id: str | None = None, **fields: Any) -
         handle.record_feedback(rating, agent_id, **fields)
 
 
-def set_ready(ready: bool = True, reason: str = "", check: Callable[[], object] | None = None,
-              name: str = "agent") -> None:
+def set_ready(
+    ready: bool = True,
+    reason: str = "",
+    check: Callable[[], object] | None = None,
+    name: str = "agent",
+) -> None:
     """Report readiness to `/ready` (and optionally register a named readiness check)."""
     handle = runtime.current()
     if handle is not None:

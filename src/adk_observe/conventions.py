@@ -27,6 +27,10 @@ LABEL_COMPONENT = "component"
 LABEL_SINK = "sink"
 LABEL_JOB = "job"
 LABEL_LE = "le"
+LABEL_INSTANCE = "instance"
+LABEL_ALERTNAME = "alertname"
+LABEL_ALERT_STATE = "alertstate"
+ALERT_STATE_FIRING = "firing"
 
 # Labels the compiler puts on every SLO series and alert.
 LABEL_SERVICE = "service"

@@ -20,6 +20,7 @@ class Source:
 
     file: str
     line: int = 1
+    name_key: str = "metadata.name"  # where the service name is spelled in this format
 
 
 # --- SLIs ---------------------------------------------------------------------------------------

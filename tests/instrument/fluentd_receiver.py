@@ -76,6 +76,8 @@ class SilentServer:
 
     def __init__(self) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # A small receive window (inherited by accepted sockets) so the sender fills up soon.
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(64)
         self._sock.settimeout(0.1)
@@ -91,7 +93,6 @@ class SilentServer:
                 conn, _ = self._sock.accept()
             except (TimeoutError, OSError):
                 continue
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             self.connections.append(conn)  # held, never read
 
     def close(self) -> None:

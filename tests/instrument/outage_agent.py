@@ -20,6 +20,8 @@ from adk_observe import agent_turn, llm_call, tool_call
 from adk_observe import conventions as c
 
 LOG = logging.getLogger("agent.billing")
+# An invoice-sized payload per log line: 2,000 turns then carry more than any socket buffers.
+PAYLOAD = "line item; " * 100
 
 
 def rss_bytes() -> int:
@@ -33,7 +35,7 @@ def one_turn(i: int) -> float:
         with llm_call("gpt-test") as call:
             call.record_usage(120, 30)
         with tool_call("lookup_invoice"):
-            LOG.info("looked up invoice %d", i)
+            LOG.info("looked up invoice %d", i, extra={"items": PAYLOAD})
     return time.perf_counter() - start
 
 

@@ -90,3 +90,9 @@ def test_logger_levels_parse_from_the_environment() -> None:
 def test_options_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Options().sampling = 1.0  # type: ignore[misc]
+
+
+def test_telemetry_env_can_name_the_service() -> None:
+    env = telemetry_env(model.Telemetry(), service_name="support-agent")
+    assert env["OTEL_SERVICE_NAME"] == "support-agent"
+    assert resolve_options(environ=env).service_name == "support-agent"

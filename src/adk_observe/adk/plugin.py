@@ -39,6 +39,7 @@ PLUGIN_NAME = "adk_observe"
 # (cancelled task) is evicted oldest-first past this many entries.
 MAX_IN_FLIGHT = 10_000
 
+
 @dataclass
 class _Run:
     agent_id: str
@@ -93,8 +94,11 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         """A user's rating (1-5); agent_id defaults to the plugin's, then the last root agent."""
         obs = self._obs()
         if obs is not None:
-            obs.record_feedback(rating, agent_id or self._agent_id or obs.options.agent_id
-                                or self._last_agent, **fields)
+            obs.record_feedback(
+                rating,
+                agent_id or self._agent_id or obs.options.agent_id or self._last_agent,
+                **fields,
+            )
 
     # --- runs ---------------------------------------------------------------------------------
 
@@ -170,9 +174,13 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         span = trace.get_current_span()
         span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
         span.set_attribute(ATTR_COST, run.cost)
-        fields = {"agent_id": run.agent_id, "status_code": code, "cost": run.cost,
-                  "duration_ms": round(seconds * 1000, 3),
-                  "invocation_id": invocation_context.invocation_id}
+        fields = {
+            "agent_id": run.agent_id,
+            "status_code": code,
+            "cost": run.cost,
+            "duration_ms": round(seconds * 1000, 3),
+            "invocation_id": invocation_context.invocation_id,
+        }
         if ok:
             obs.logger.info("agent turn", extra=fields)
         else:
@@ -225,29 +233,42 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     ) -> None:
         started = self._models.pop(self._model_key(callback_context), None)
         if started is not None:
-            self._model_done(obs, callback_context, started, False, 0, 0,
-                             type(error).__qualname__)
+            self._model_done(obs, callback_context, started, False, 0, 0, type(error).__qualname__)
 
     def _model_done(
-        self, obs: runtime.Observability, callback_context: Any, started: tuple[float, str],
-        ok: bool, tokens_in: int, tokens_out: int, error_type: str = "",
+        self,
+        obs: runtime.Observability,
+        callback_context: Any,
+        started: tuple[float, str],
+        ok: bool,
+        tokens_in: int,
+        tokens_out: int,
+        error_type: str = "",
     ) -> None:
         start, model = started
         seconds = time.perf_counter() - start
         run: _Run | None = self._runs.get(callback_context.invocation_id)
         agent_id = run.agent_id if run else (self._agent_id or callback_context.agent_name)
-        obs.metrics.llm_call(agent_id, model, seconds, ok, tokens_in, tokens_out,
-                             _sampled_trace_id())
+        obs.metrics.llm_call(
+            agent_id, model, seconds, ok, tokens_in, tokens_out, _sampled_trace_id()
+        )
         cost = obs.prices.cost(model, tokens_in, tokens_out)
         obs.metrics.cost_recorded(agent_id, model, obs.options.cost_center, cost)
         if run is not None:
             run.cost += cost
         if obs.logger.isEnabledFor(logging.DEBUG):
-            obs.logger.debug("llm call", extra={
-                "agent_id": agent_id, "model": model,
-                "status": c.STATUS_OK if ok else c.STATUS_ERROR, "input_tokens": tokens_in,
-                "output_tokens": tokens_out, "duration_ms": round(seconds * 1000, 3),
-                **({error_attributes.ERROR_TYPE: error_type} if error_type else {})})
+            obs.logger.debug(
+                "llm call",
+                extra={
+                    "agent_id": agent_id,
+                    "model": model,
+                    "status": c.STATUS_OK if ok else c.STATUS_ERROR,
+                    "input_tokens": tokens_in,
+                    "output_tokens": tokens_out,
+                    "duration_ms": round(seconds * 1000, 3),
+                    **({error_attributes.ERROR_TYPE: error_type} if error_type else {}),
+                },
+            )
 
     # --- tool calls ---------------------------------------------------------------------------
 
@@ -257,7 +278,11 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self._guard(self._before_tool, tool_context)
 
     async def after_tool_callback(
-        self, *, tool: BaseTool, tool_args: dict[str, Any], tool_context: Any,
+        self,
+        *,
+        tool: BaseTool,
+        tool_args: dict[str, Any],
+        tool_context: Any,
         result: dict[str, Any],
     ) -> None:
         self._guard(self._tool_done, tool, tool_context, not is_error_result(result), "")
@@ -271,7 +296,11 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self._tools.put(tool_context.function_call_id, time.perf_counter())
 
     def _tool_done(
-        self, obs: runtime.Observability, tool: Any, tool_context: Any, ok: bool,
+        self,
+        obs: runtime.Observability,
+        tool: Any,
+        tool_context: Any,
+        ok: bool,
         error_type: str = "",
     ) -> None:
         start = self._tools.pop(tool_context.function_call_id, None)
@@ -292,9 +321,12 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         if not ok and not error_type:
             error_type = "MCP_TOOL_ERROR" if server else "tool_error"
         if obs.logger.isEnabledFor(logging.DEBUG):
-            fields = {"agent_id": agent_id, "tool": tool_name,
-                      "status": c.STATUS_OK if ok else c.STATUS_ERROR,
-                      "duration_ms": round(seconds * 1000, 3)}
+            fields = {
+                "agent_id": agent_id,
+                "tool": tool_name,
+                "status": c.STATUS_OK if ok else c.STATUS_ERROR,
+                "duration_ms": round(seconds * 1000, 3),
+            }
             if server:
                 fields[c.LABEL_MCP_SERVER] = server
             if error_type:

@@ -116,8 +116,9 @@ TABLE_HIDDEN_FIELDS = ("Time", "Value", "__name__")
 def _table(panel: Panel) -> table_b.Panel:
     del panel
     hidden = {name: True for name in TABLE_HIDDEN_FIELDS}
-    organize = dashboard_m.DataTransformerConfig(id_val="organize",
-                                                 options={"excludeByName": hidden})
+    organize = dashboard_m.DataTransformerConfig(
+        id_val="organize", options={"excludeByName": hidden}
+    )
     return table_b.Panel().show_header(True).with_transformation(organize)
 
 

@@ -25,7 +25,7 @@ from adk_observe.rules.promql import fill
 from adk_observe.rules.types import Recording, RuleGroup
 
 # Labels Prometheus adds to every scraped series, and the label of histogram buckets.
-TARGET_LABELS = frozenset({c.LABEL_JOB, "instance"})
+TARGET_LABELS = frozenset({c.LABEL_JOB, c.LABEL_INSTANCE})
 NAME_LABEL = "__name__"
 _LABEL_VALUES = re.compile(r"^label_values\((?P<selector>.+),\s*(?P<label>\w+)\)$")
 
@@ -116,11 +116,13 @@ def check_expr(
         if not sel.name:
             findings.append(Finding(where, "selects series without a metric name"))
         elif sel.name not in known:
-            findings.append(Finding(
-                where,
-                f"queries {sel.name}, which the instrumentation does not emit and the "
-                "generated rules do not record",
-            ))
+            findings.append(
+                Finding(
+                    where,
+                    f"queries {sel.name}, which the instrumentation does not emit and the "
+                    "generated rules do not record",
+                )
+            )
             continue
         allowed = allowed_labels(sel.name, target)
         for label in sel.labels:

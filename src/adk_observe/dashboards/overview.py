@@ -40,8 +40,18 @@ def _ts(
     decimals: int | None = None,
     stack: bool = False,
 ) -> Panel:
-    return Panel(title, PanelKind.TIMESERIES, queries, unit, description, width=width, min=min,
-                 max=max, decimals=decimals, stack=stack)
+    return Panel(
+        title,
+        PanelKind.TIMESERIES,
+        queries,
+        unit,
+        description,
+        width=width,
+        min=min,
+        max=max,
+        decimals=decimals,
+        stack=stack,
+    )
 
 
 def _quantiles(
@@ -57,96 +67,249 @@ def _quantiles(
 def _traffic(sel: str, agents: str) -> Row:
     requests = c.REQUESTS.name
     failed = regex(c.LABEL_STATUS_CODE, c.SERVER_ERROR_REGEX)
-    return Row("Traffic and errors", (
-        _ts("Requests by status code", "Agent turns and HTTP requests per second.",
-            Unit.REQUESTS_PER_SECOND,
-            Query(rate_by((c.LABEL_STATUS_CODE,), requests, sel, agents), "{{status_code}}"),
-            stack=True),
-        _ts("Error share (5xx)", "Share of requests that failed with a server error.",
-            Unit.PERCENT_UNIT,
-            Query(share(AGENT, requests, failed, sel, agents), "{{agent_id}}"), min=0),
-        _ts("Request latency", "Latency quantiles of agent turns; exemplar dots link to traces.",
-            Unit.SECONDS, *_quantiles(c.REQUEST_DURATION.name, (), f"{sel},{agents}", True)),
-        _ts("Active conversations", "Agent runs in progress.", Unit.SHORT,
-            Query(by(AGENT, selector(c.ACTIVE_CONVERSATIONS.name, sel, agents)), "{{agent_id}}"),
-            min=0),
-    ), section=1)
+    return Row(
+        "Traffic and errors",
+        (
+            _ts(
+                "Requests by status code",
+                "Agent turns and HTTP requests per second.",
+                Unit.REQUESTS_PER_SECOND,
+                Query(rate_by((c.LABEL_STATUS_CODE,), requests, sel, agents), "{{status_code}}"),
+                stack=True,
+            ),
+            _ts(
+                "Error share (5xx)",
+                "Share of requests that failed with a server error.",
+                Unit.PERCENT_UNIT,
+                Query(share(AGENT, requests, failed, sel, agents), "{{agent_id}}"),
+                min=0,
+            ),
+            _ts(
+                "Request latency",
+                "Latency quantiles of agent turns; exemplar dots link to traces.",
+                Unit.SECONDS,
+                *_quantiles(c.REQUEST_DURATION.name, (), f"{sel},{agents}", True),
+            ),
+            _ts(
+                "Active conversations",
+                "Agent runs in progress.",
+                Unit.SHORT,
+                Query(
+                    by(AGENT, selector(c.ACTIVE_CONVERSATIONS.name, sel, agents)), "{{agent_id}}"
+                ),
+                min=0,
+            ),
+        ),
+        section=1,
+    )
 
 
 def _llm(sel: str, agents: str) -> Row:
     model_status = (c.LABEL_MODEL, c.LABEL_STATUS)
-    return Row("LLM calls, tokens and cost", (
-        _ts("LLM calls by model and status", "Model calls per second.", Unit.OPS_PER_SECOND,
-            Query(rate_by(model_status, c.LLM_CALLS.name, sel, agents), "{{model}} {{status}}")),
-        _ts(f"LLM call latency (p{number(SLOW_CALL_QUANTILE * 100)})", "By model.", Unit.SECONDS,
-            Query(quantile(SLOW_CALL_QUANTILE, c.LLM_CALL_DURATION.name, (c.LABEL_MODEL,),
-                           sel, agents), "{{model}}", exemplar=True)),
-        _ts("Tokens by model and type", "Input and output tokens per second.", Unit.SHORT,
-            Query(rate_by((c.LABEL_MODEL, c.LABEL_TOKEN_TYPE), c.LLM_TOKENS.name, sel, agents),
-                  "{{model}} {{token_type}}"), stack=True),
-        _ts("Cost per hour by model", "LLM cost from the price table, in its currency.",
-            Unit.SHORT,
-            Query(f"{rate_by((c.LABEL_MODEL,), c.COST_TOTAL.name, sel, agents)} * "
-                  f"{SECONDS_PER_HOUR}", "{{model}}"), min=0, decimals=4),
-    ), section=2)
+    return Row(
+        "LLM calls, tokens and cost",
+        (
+            _ts(
+                "LLM calls by model and status",
+                "Model calls per second.",
+                Unit.OPS_PER_SECOND,
+                Query(rate_by(model_status, c.LLM_CALLS.name, sel, agents), "{{model}} {{status}}"),
+            ),
+            _ts(
+                f"LLM call latency (p{number(SLOW_CALL_QUANTILE * 100)})",
+                "By model.",
+                Unit.SECONDS,
+                Query(
+                    quantile(
+                        SLOW_CALL_QUANTILE, c.LLM_CALL_DURATION.name, (c.LABEL_MODEL,), sel, agents
+                    ),
+                    "{{model}}",
+                    exemplar=True,
+                ),
+            ),
+            _ts(
+                "Tokens by model and type",
+                "Input and output tokens per second.",
+                Unit.SHORT,
+                Query(
+                    rate_by((c.LABEL_MODEL, c.LABEL_TOKEN_TYPE), c.LLM_TOKENS.name, sel, agents),
+                    "{{model}} {{token_type}}",
+                ),
+                stack=True,
+            ),
+            _ts(
+                "Cost per hour by model",
+                "LLM cost from the price table, in its currency.",
+                Unit.SHORT,
+                Query(
+                    f"{rate_by((c.LABEL_MODEL,), c.COST_TOTAL.name, sel, agents)} * "
+                    f"{SECONDS_PER_HOUR}",
+                    "{{model}}",
+                ),
+                min=0,
+                decimals=4,
+            ),
+        ),
+        section=2,
+    )
 
 
 def _tools(sel: str, agents: str) -> Row:
     failed = eq(c.LABEL_STATUS, c.STATUS_ERROR)
     p = f"p{number(SLOW_CALL_QUANTILE * 100)}"
     mcp_keys = (c.LABEL_MCP_SERVER, c.LABEL_METHOD)
-    return Row("Tools and MCP", (
-        _ts("Tool calls by tool and status", "Function-tool calls per second.",
-            Unit.OPS_PER_SECOND,
-            Query(rate_by((c.LABEL_TOOL, c.LABEL_STATUS), c.TOOL_CALLS.name, sel, agents),
-                  "{{tool}} {{status}}"), width=8),
-        _ts("Tool failure share", "Share of tool calls that raised.", Unit.PERCENT_UNIT,
-            Query(share((c.LABEL_TOOL,), c.TOOL_CALLS.name, failed, sel, agents), "{{tool}}"),
-            width=8, min=0),
-        _ts(f"Tool call latency ({p})", "By tool.", Unit.SECONDS,
-            Query(quantile(SLOW_CALL_QUANTILE, c.TOOL_CALL_DURATION.name, (c.LABEL_TOOL,),
-                           sel, agents), "{{tool}}"), width=8),
-        _ts("MCP calls by server, method and status", "MCP tool calls per second.",
-            Unit.OPS_PER_SECOND,
-            Query(rate_by((*mcp_keys, c.LABEL_STATUS), c.MCP_CALLS.name, sel, agents),
-                  "{{mcp_server}} {{method}} {{status}}"), width=8),
-        _ts("MCP failure share", "Share of MCP calls that failed.", Unit.PERCENT_UNIT,
-            Query(share(mcp_keys, c.MCP_CALLS.name, failed, sel, agents),
-                  "{{mcp_server}} {{method}}"), width=8, min=0),
-        _ts(f"MCP call latency ({p})", "By server.", Unit.SECONDS,
-            Query(quantile(SLOW_CALL_QUANTILE, c.MCP_CALL_DURATION.name, (c.LABEL_MCP_SERVER,),
-                           sel, agents), "{{mcp_server}}"), width=8),
-    ), section=3)
+    return Row(
+        "Tools and MCP",
+        (
+            _ts(
+                "Tool calls by tool and status",
+                "Function-tool calls per second.",
+                Unit.OPS_PER_SECOND,
+                Query(
+                    rate_by((c.LABEL_TOOL, c.LABEL_STATUS), c.TOOL_CALLS.name, sel, agents),
+                    "{{tool}} {{status}}",
+                ),
+                width=8,
+            ),
+            _ts(
+                "Tool failure share",
+                "Share of tool calls that raised.",
+                Unit.PERCENT_UNIT,
+                Query(share((c.LABEL_TOOL,), c.TOOL_CALLS.name, failed, sel, agents), "{{tool}}"),
+                width=8,
+                min=0,
+            ),
+            _ts(
+                f"Tool call latency ({p})",
+                "By tool.",
+                Unit.SECONDS,
+                Query(
+                    quantile(
+                        SLOW_CALL_QUANTILE, c.TOOL_CALL_DURATION.name, (c.LABEL_TOOL,), sel, agents
+                    ),
+                    "{{tool}}",
+                ),
+                width=8,
+            ),
+            _ts(
+                "MCP calls by server, method and status",
+                "MCP tool calls per second.",
+                Unit.OPS_PER_SECOND,
+                Query(
+                    rate_by((*mcp_keys, c.LABEL_STATUS), c.MCP_CALLS.name, sel, agents),
+                    "{{mcp_server}} {{method}} {{status}}",
+                ),
+                width=8,
+            ),
+            _ts(
+                "MCP failure share",
+                "Share of MCP calls that failed.",
+                Unit.PERCENT_UNIT,
+                Query(
+                    share(mcp_keys, c.MCP_CALLS.name, failed, sel, agents),
+                    "{{mcp_server}} {{method}}",
+                ),
+                width=8,
+                min=0,
+            ),
+            _ts(
+                f"MCP call latency ({p})",
+                "By server.",
+                Unit.SECONDS,
+                Query(
+                    quantile(
+                        SLOW_CALL_QUANTILE,
+                        c.MCP_CALL_DURATION.name,
+                        (c.LABEL_MCP_SERVER,),
+                        sel,
+                        agents,
+                    ),
+                    "{{mcp_server}}",
+                ),
+                width=8,
+            ),
+        ),
+        section=3,
+    )
 
 
 def _quality(sel: str, agents: str) -> Row:
     rating = c.SATISFACTION_RATING.name
-    mean = (f"{rate_by((), f'{rating}_sum', sel, agents)}\n/\n"
-            f"{rate_by((), f'{rating}_count', sel, agents)}")
-    return Row("Quality and resources", (
-        _ts("Successful interactions", "Completed interactions per second, by type.",
-            Unit.OPS_PER_SECOND,
-            Query(rate_by((c.LABEL_INTERACTION_TYPE,), c.SUCCESSFUL_INTERACTIONS.name, sel,
-                          agents), "{{interaction_type}}"), width=8),
-        _ts("User satisfaction", "Mean rating (1-5) over the interval and the latest rating.",
-            Unit.SHORT, Query(mean, "mean rating"),
-            Query(by((), selector(c.SATISFACTION_SCORE.name, sel, agents), "avg"),
-                  "latest rating"), width=8, min=1, max=5),
-        _ts("Memory by kind", "Memory the agent reports, by kind (rss, session).", Unit.BYTES,
-            Query(by((*AGENT, c.LABEL_MEMORY_TYPE), selector(c.MEMORY_USAGE.name, sel, agents)),
-                  "{{agent_id}} {{memory_type}}"), width=8),
-        _ts("Cost of the latest interaction", "By cost center, in the price table's currency.",
-            Unit.SHORT,
-            Query(by((c.LABEL_COST_CENTER,),
-                     selector(c.COST_PER_INTERACTION.name, sel, agents), "max"),
-                  "{{cost_center}}"), width=8, decimals=6),
-        _ts("Scrape targets up", "Instances of the service that Prometheus reaches.", Unit.SHORT,
-            Query(by((), selector(c.METRIC_UP, sel)), "up"), width=8, min=0),
-        _ts("adk-observe health", "Contained internal failures and dropped telemetry.",
-            Unit.OPS_PER_SECOND,
-            Query(total_or_zero(c.INTERNAL_ERRORS.name, sel), "internal errors"),
-            Query(total_or_zero(c.TELEMETRY_DROPPED.name, sel), "dropped telemetry"), width=8),
-    ), section=4)
+    mean = (
+        f"{rate_by((), f'{rating}_sum', sel, agents)}\n/\n"
+        f"{rate_by((), f'{rating}_count', sel, agents)}"
+    )
+    return Row(
+        "Quality and resources",
+        (
+            _ts(
+                "Successful interactions",
+                "Completed interactions per second, by type.",
+                Unit.OPS_PER_SECOND,
+                Query(
+                    rate_by(
+                        (c.LABEL_INTERACTION_TYPE,), c.SUCCESSFUL_INTERACTIONS.name, sel, agents
+                    ),
+                    "{{interaction_type}}",
+                ),
+                width=8,
+            ),
+            _ts(
+                "User satisfaction",
+                "Mean rating (1-5) over the interval and the latest rating.",
+                Unit.SHORT,
+                Query(mean, "mean rating"),
+                Query(
+                    by((), selector(c.SATISFACTION_SCORE.name, sel, agents), "avg"), "latest rating"
+                ),
+                width=8,
+                min=1,
+                max=5,
+            ),
+            _ts(
+                "Memory by kind",
+                "Memory the agent reports, by kind (rss, session).",
+                Unit.BYTES,
+                Query(
+                    by((*AGENT, c.LABEL_MEMORY_TYPE), selector(c.MEMORY_USAGE.name, sel, agents)),
+                    "{{agent_id}} {{memory_type}}",
+                ),
+                width=8,
+            ),
+            _ts(
+                "Cost of the latest interaction",
+                "By cost center, in the price table's currency.",
+                Unit.SHORT,
+                Query(
+                    by(
+                        (c.LABEL_COST_CENTER,),
+                        selector(c.COST_PER_INTERACTION.name, sel, agents),
+                        "max",
+                    ),
+                    "{{cost_center}}",
+                ),
+                width=8,
+                decimals=6,
+            ),
+            _ts(
+                "Scrape targets up",
+                "Instances of the service that Prometheus reaches.",
+                Unit.SHORT,
+                Query(by((), selector(c.METRIC_UP, sel)), "up"),
+                width=8,
+                min=0,
+            ),
+            _ts(
+                "adk-observe health",
+                "Contained internal failures and dropped telemetry.",
+                Unit.OPS_PER_SECOND,
+                Query(total_or_zero(c.INTERNAL_ERRORS.name, sel), "internal errors"),
+                Query(total_or_zero(c.TELEMETRY_DROPPED.name, sel), "dropped telemetry"),
+                width=8,
+            ),
+        ),
+        section=4,
+    )
 
 
 def overview_dashboard(spec: ServiceSpec) -> Dashboard:
@@ -157,7 +320,6 @@ def overview_dashboard(spec: ServiceSpec) -> Dashboard:
         title=f"{spec.name}: {TITLE_SUFFIX}",
         description=generated_note(spec),
         tags=("adk-observe", spec.name),
-        rows=(_traffic(sel, agents), _llm(sel, agents), _tools(sel, agents),
-              _quality(sel, agents)),
+        rows=(_traffic(sel, agents), _llm(sel, agents), _tools(sel, agents), _quality(sel, agents)),
         variables=(Variable(c.LABEL_AGENT_ID, "Agent", c.REQUESTS.name, c.LABEL_AGENT_ID, sel),),
     )

@@ -20,9 +20,8 @@ GRAFANA_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
     (f"${AGENT_VARIABLE}", ".*"),
 )
 
-# ALERTS series labels set by Prometheus itself (candidates for conventions.py).
-LABEL_ALERT_STATE = "alertstate"
-ALERT_STATE_FIRING = "firing"
+LABEL_ALERT_STATE = c.LABEL_ALERT_STATE
+ALERT_STATE_FIRING = c.ALERT_STATE_FIRING
 
 
 def agent_matcher() -> str:

@@ -49,12 +49,18 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 
 SCRIPT = (
-    ToolCall("lookup_order", {"order_id": "A-1001"}, input_tokens=120, output_tokens=12,
-             delay=STEP_DELAY),
-    ToolCall("check_stock", {"sku": "SKU-42"}, input_tokens=160, output_tokens=10,
-             delay=STEP_DELAY),
-    Answer("Your order A-1001 ships tomorrow; SKU-42 is in stock.", input_tokens=220,
-           output_tokens=30, delay=STEP_DELAY),
+    ToolCall(
+        "lookup_order", {"order_id": "A-1001"}, input_tokens=120, output_tokens=12, delay=STEP_DELAY
+    ),
+    ToolCall(
+        "check_stock", {"sku": "SKU-42"}, input_tokens=160, output_tokens=10, delay=STEP_DELAY
+    ),
+    Answer(
+        "Your order A-1001 ships tomorrow; SKU-42 is in stock.",
+        input_tokens=220,
+        output_tokens=30,
+        delay=STEP_DELAY,
+    ),
 )
 
 
@@ -85,8 +91,9 @@ class DemoAgent:
         self.failed_turns = 0
         self._rng = random.Random(seed)
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="demo-agent",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="demo-agent", daemon=True
+        )
         self._stop = asyncio.Event()
         self._traffic: Future[None] | None = None
         self.model = ScriptedModel(SCRIPT, model=MODEL_NAME)
@@ -98,9 +105,14 @@ class DemoAgent:
 
     def start(self) -> DemoAgent:
         self.obs = adk_observe.init(
-            self.spec.name, telemetry=self.spec.telemetry, registry=CollectorRegistry(),
+            self.spec.name,
+            telemetry=self.spec.telemetry,
+            registry=CollectorRegistry(),
             agent_id=AGENT_NAME,
-            metrics_host=LOOPBACK, metrics_port=0, logging_enabled=False, otel_metrics=False,
+            metrics_host=LOOPBACK,
+            metrics_port=0,
+            logging_enabled=False,
+            otel_metrics=False,
             span_exporter=None if self.spec.telemetry.tracing_endpoint else DiscardSpans(),
             ready=True,
         )
@@ -153,14 +165,19 @@ class DemoAgent:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     async def _build(self) -> None:
-        params = StdioServerParameters(command=sys.executable,
-                                       args=["-m", "adk_observe.demo.mcp_server"])
+        params = StdioServerParameters(
+            command=sys.executable, args=["-m", "adk_observe.demo.mcp_server"]
+        )
         self.toolset = McpToolset(
             connection_params=StdioConnectionParams(server_params=params, timeout=20),
             tool_name_prefix=None,
         )
-        agent = LlmAgent(name=AGENT_NAME, model=self.model, tools=[lookup_order, self.toolset],
-                         instruction="Help customers with their orders.")
+        agent = LlmAgent(
+            name=AGENT_NAME,
+            model=self.model,
+            tools=[lookup_order, self.toolset],
+            instruction="Help customers with their orders.",
+        )
         plugin = ObservabilityPlugin(server_name=lambda tool: SERVER_NAME)
         self.runner = InMemoryRunner(app=App(name=APP_NAME, root_agent=agent, plugins=[plugin]))
 
@@ -192,8 +209,7 @@ class DemoAgent:
 
     async def _new_session(self) -> str:
         assert self.runner is not None
-        session = await self.runner.session_service.create_session(app_name=APP_NAME,
-                                                                   user_id=USER)
+        session = await self.runner.session_service.create_session(app_name=APP_NAME, user_id=USER)
         return str(session.id)
 
     async def _turn(self, session: str, limit: asyncio.Semaphore) -> None:
@@ -201,8 +217,9 @@ class DemoAgent:
         self.turns += 1
         message = types.Content(role="user", parts=[types.Part(text="Where is my order?")])
         try:
-            async for _ in self.runner.run_async(user_id=USER, session_id=session,
-                                                 new_message=message):
+            async for _ in self.runner.run_async(
+                user_id=USER, session_id=session, new_message=message
+            ):
                 pass
         except Exception:
             self.failed_turns += 1

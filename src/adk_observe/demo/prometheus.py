@@ -63,8 +63,11 @@ def config(
 ) -> dict[str, Any]:
     """prometheus.yml: one scrape job per target (job name = service name), the rule files."""
     return {
-        "global": {"scrape_interval": scrape_interval, "evaluation_interval": eval_interval,
-                   "scrape_timeout": scrape_interval},
+        "global": {
+            "scrape_interval": scrape_interval,
+            "evaluation_interval": eval_interval,
+            "scrape_timeout": scrape_interval,
+        },
         "rule_files": rule_files,
         "scrape_configs": [
             {"job_name": job, "static_configs": [{"targets": [address]}]}
@@ -74,7 +77,9 @@ def config(
 
 
 def wait_until(
-    condition: Callable[[], T], timeout: float, what: str = "condition",
+    condition: Callable[[], T],
+    timeout: float,
+    what: str = "condition",
     interval: float = POLL_INTERVAL,
 ) -> T:
     """Poll `condition` until it returns something truthy; PrometheusError after `timeout`."""
@@ -190,7 +195,9 @@ class PrometheusServer:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()
@@ -221,15 +228,17 @@ class PrometheusServer:
 
     def query_range(self, expr: str, seconds: float, step: str = "2s") -> list[dict[str, Any]]:
         end = time.time()
-        data = self.api("query_range", query=expr, start=f"{end - seconds:.3f}",
-                        end=f"{end:.3f}", step=step)
+        data = self.api(
+            "query_range", query=expr, start=f"{end - seconds:.3f}", end=f"{end:.3f}", step=step
+        )
         return list(data["result"])
 
     def exemplars(self, expr: str, seconds: float) -> list[dict[str, Any]]:
         """Exemplars of the series `expr` selects over the last `seconds`."""
         end = time.time()
-        data = self.api("query_exemplars", query=expr, start=f"{end - seconds:.3f}",
-                        end=f"{end:.3f}")
+        data = self.api(
+            "query_exemplars", query=expr, start=f"{end - seconds:.3f}", end=f"{end:.3f}"
+        )
         return [e for series in data for e in series.get("exemplars", [])]
 
     def value(self, expr: str) -> float | None:

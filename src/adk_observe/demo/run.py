@@ -97,12 +97,16 @@ class Timeline:
     def summary(self) -> str:
         if self.fired_at is None:
             return f"The {WATCHED_SLO} SLO's page alert did not fire."
-        fired = (f"The {WATCHED_SLO} SLO paged at {clock(self.fired_at)}, "
-                 f"{self.fired_at - self.outage_at:.0f}s after the outage began")
+        fired = (
+            f"The {WATCHED_SLO} SLO paged at {clock(self.fired_at)}, "
+            f"{self.fired_at - self.outage_at:.0f}s after the outage began"
+        )
         if self.resolved_at is None:
             return fired + ", and had not resolved when the demo ended."
-        return (fired + f", and resolved at {clock(self.resolved_at)}, "
-                f"{self.resolved_at - self.outage_end:.0f}s after the fault was removed.")
+        return (
+            fired + f", and resolved at {clock(self.resolved_at)}, "
+            f"{self.resolved_at - self.outage_end:.0f}s after the fault was removed."
+        )
 
     @property
     def succeeded(self) -> bool:
@@ -122,8 +126,11 @@ def quiet_logging() -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m adk_observe.demo", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m adk_observe.demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--spec", default=str(DEFAULT_SPEC), help="service spec (default: %(default)s)")
     p.add_argument("--duration", type=float, default=180.0, help="seconds to run (default 180)")
     p.add_argument("--outage-at", type=float, default=40.0, help="seconds until the outage")
@@ -131,8 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=5.0, help="agent turns per second")
     p.add_argument("--refresh", type=float, default=2.0, help="seconds between view updates")
     p.add_argument("--prometheus", default=None, help="the prometheus binary (default: on PATH)")
-    p.add_argument("--plain", action="store_true",
-                   help="append status blocks instead of redrawing the screen")
+    p.add_argument(
+        "--plain", action="store_true", help="append status blocks instead of redrawing the screen"
+    )
     return p
 
 
@@ -140,8 +148,15 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def watch(prom: PrometheusServer, agent: DemoAgent, spec: ServiceSpec, args: argparse.Namespace,
-          timeline: Timeline, out: TextIO, redraw: bool) -> None:
+def watch(
+    prom: PrometheusServer,
+    agent: DemoAgent,
+    spec: ServiceSpec,
+    args: argparse.Namespace,
+    timeline: Timeline,
+    out: TextIO,
+    redraw: bool,
+) -> None:
     start = time.monotonic()
     outage = False
     last_plain = -PLAIN_STATUS_EVERY
@@ -149,8 +164,12 @@ def watch(prom: PrometheusServer, agent: DemoAgent, spec: ServiceSpec, args: arg
         if timeline.outage(elapsed) != outage:
             outage = not outage
             agent.set_outage(outage)
-            timeline.note(elapsed, "fault injected: every model call fails" if outage
-                          else "fault removed: the model answers again")
+            timeline.note(
+                elapsed,
+                "fault injected: every model call fails"
+                if outage
+                else "fault removed: the model answers again",
+            )
         snapshot: Snapshot = collect(prom, spec)
         timeline.update(elapsed, snapshot.alerts)
         header = [
@@ -175,8 +194,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     if min(args.duration, args.outage_for, args.rate, args.refresh) <= 0 or args.outage_at < 0:
         parser.error("--duration, --outage-for, --rate and --refresh must be positive")
     if args.outage_at + args.outage_for + RESOLVE_MARGIN > args.duration:
-        out.write(f"note: the page needs about {RESOLVE_MARGIN:.0f}s after the outage to resolve; "
-                  f"--duration {args.duration:.0f} may end the demo before that.\n")
+        out.write(
+            f"note: the page needs about {RESOLVE_MARGIN:.0f}s after the outage to resolve; "
+            f"--duration {args.duration:.0f} may end the demo before that.\n"
+        )
     binary = args.prometheus or find_binary()
     if binary is None:
         print(INSTALL_HINT, file=sys.stderr)
@@ -196,11 +217,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     timeline = Timeline(args.outage_at, args.outage_for)
     redraw = out.isatty() and not args.plain
     try:
-        with DemoAgent(spec, rate=args.rate) as agent, PrometheusServer(
-            rules=compiled_rules(spec), targets={spec.name: agent.target}, binary=binary
-        ) as prom:
-            out.write(f"Prometheus {prom.url} (pid {prom.pid}) scrapes {agent.target}; "
-                      "waiting for the first scrape...\n")
+        with (
+            DemoAgent(spec, rate=args.rate) as agent,
+            PrometheusServer(
+                rules=compiled_rules(spec), targets={spec.name: agent.target}, binary=binary
+            ) as prom,
+        ):
+            out.write(
+                f"Prometheus {prom.url} (pid {prom.pid}) scrapes {agent.target}; "
+                "waiting for the first scrape...\n"
+            )
             out.flush()
             prom.wait_for_targets_up()
             watch(prom, agent, spec, args, timeline, out, redraw)
@@ -212,6 +238,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     out.write("\nEvents\n" + "\n".join(timeline.events) + "\n\n")
-    out.write(timeline.summary() + "\nEverything stopped: the agent, its MCP server and "
-              "Prometheus (its temporary directory is removed).\n")
+    out.write(
+        timeline.summary() + "\nEverything stopped: the agent, its MCP server and "
+        "Prometheus (its temporary directory is removed).\n"
+    )
     return 0 if timeline.succeeded else 1

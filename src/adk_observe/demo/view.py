@@ -17,8 +17,8 @@ from adk_observe.rules.recordings import slo_matchers
 from adk_observe.rules.sli import service_selector
 
 TRAFFIC_WINDOW = "30s"
-FIRING = "firing"
-ALERT_NAME_LABEL = "alertname"
+FIRING = c.ALERT_STATE_FIRING
+ALERT_NAME_LABEL = c.LABEL_ALERTNAME
 
 
 class Queryable(Protocol):
@@ -98,11 +98,17 @@ def collect(prom: Queryable, spec: ServiceSpec) -> Snapshot:
             for w in slo.windows
         )
         short = prom.value(f"1 - {_ratio(spec, slo.name, 300)}")
-        slos.append(SLOStatus(
-            slo.name, slo.objective, format_seconds(slo.period), short,
-            prom.value(f"1 - {_ratio(spec, slo.name, slo.period)}"),
-            prom.value(selector(c.RECORD_BUDGET_REMAINING, match)), burns,
-        ))
+        slos.append(
+            SLOStatus(
+                slo.name,
+                slo.objective,
+                format_seconds(slo.period),
+                short,
+                prom.value(f"1 - {_ratio(spec, slo.name, slo.period)}"),
+                prom.value(selector(c.RECORD_BUDGET_REMAINING, match)),
+                burns,
+            )
+        )
     return Snapshot(prom.value(requests), prom.value(errors), tuple(slos), alerts_of(prom, spec))
 
 
@@ -112,11 +118,15 @@ def alerts_of(prom: Queryable, spec: ServiceSpec) -> tuple[AlertStatus, ...]:
         labels = alert.get("labels", {})
         if labels.get(c.LABEL_SERVICE) != spec.name:
             continue
-        found.append(AlertStatus(
-            labels.get(ALERT_NAME_LABEL, ""), labels.get(c.LABEL_SLO, ""),
-            labels.get(c.LABEL_SEVERITY, ""), labels.get(c.LABEL_WINDOWS, ""),
-            str(alert.get("state", "")),
-        ))
+        found.append(
+            AlertStatus(
+                labels.get(ALERT_NAME_LABEL, ""),
+                labels.get(c.LABEL_SLO, ""),
+                labels.get(c.LABEL_SEVERITY, ""),
+                labels.get(c.LABEL_WINDOWS, ""),
+                str(alert.get("state", "")),
+            )
+        )
     return tuple(sorted(found, key=lambda a: (a.state != FIRING, *a.key)))
 
 
@@ -138,15 +148,20 @@ def clock(seconds: float) -> str:
 
 def _burn_line(burn: Burn, firing: set[tuple[str, str]]) -> str:
     state = "FIRING" if (burn.severity, burn.windows) in firing else ""
-    return (f"    {burn.severity:<6} {burn.windows:<8} burn {times(burn.long):>8} long "
-            f"{times(burn.short):>8} short   fires above {number(burn.factor)}x  {state}").rstrip()
+    return (
+        f"    {burn.severity:<6} {burn.windows:<8} burn {times(burn.long):>8} long "
+        f"{times(burn.short):>8} short   fires above {number(burn.factor)}x  {state}"
+    ).rstrip()
 
 
 def render_slos(snapshot: Snapshot) -> list[str]:
     lines = []
     for slo in snapshot.slos:
-        firing = {(a.severity, a.windows) for a in snapshot.alerts
-                  if a.slo == slo.name and a.state == FIRING}
+        firing = {
+            (a.severity, a.windows)
+            for a in snapshot.alerts
+            if a.slo == slo.name and a.state == FIRING
+        }
         lines.append(
             f"  {slo.name:<13} objective {number(slo.objective)}%   SLI 5m {pct(slo.sli_short)}"
             f"   SLI {slo.period} {pct(slo.sli_period)}   budget left {pct(slo.budget_left, 1)}"
@@ -156,8 +171,10 @@ def render_slos(snapshot: Snapshot) -> list[str]:
 
 
 def render(snapshot: Snapshot, header: list[str], events: list[str]) -> str:
-    traffic = (f"  traffic {snapshot.requests_per_second or 0:.1f} req/s, "
-               f"5xx {pct(snapshot.error_share, 1).strip()} (last {TRAFFIC_WINDOW})")
+    traffic = (
+        f"  traffic {snapshot.requests_per_second or 0:.1f} req/s, "
+        f"5xx {pct(snapshot.error_share, 1).strip()} (last {TRAFFIC_WINDOW})"
+    )
     alerts = [f"  {a.state.upper():<8} {a.describe()}" for a in snapshot.alerts] or ["  none"]
     lines = [*header, traffic, "", "SLOs (read from the recorded slo:* series)"]
     lines += render_slos(snapshot)

@@ -28,15 +28,14 @@ DEFAULT_EXCLUDED_PATHS = ("/metrics", "/health", "/ready", "/healthz", "/readyz"
 
 
 def _headers(scope: Scope) -> dict[str, str]:
-    return {
-        k.decode("latin-1").lower(): v.decode("latin-1")
-        for k, v in scope.get("headers") or ()
-    }
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or ()}
 
 
 class ObservabilityMiddleware:
     def __init__(
-        self, app: ASGIApp, agent_id: str | None = None,
+        self,
+        app: ASGIApp,
+        agent_id: str | None = None,
         excluded_paths: Iterable[str] = DEFAULT_EXCLUDED_PATHS,
     ) -> None:
         self.app = app
@@ -49,8 +48,11 @@ class ObservabilityMiddleware:
             return
         token = otel_context.attach(propagate.extract(_headers(scope)))
         try:
-            turn = AgentTurn(self.agent_id, method=str(scope.get("method", "GET")),
-                             endpoint=str(scope.get("route_path") or scope.get("path", "")))
+            turn = AgentTurn(
+                self.agent_id,
+                method=str(scope.get("method", "GET")),
+                endpoint=str(scope.get("route_path") or scope.get("path", "")),
+            )
             status: list[int] = []
 
             async def send_wrapper(message: Message) -> None:

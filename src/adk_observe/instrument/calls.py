@@ -92,7 +92,9 @@ class _Scope:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         obs, span = self.obs, self.span
@@ -119,13 +121,16 @@ class _Scope:
         return self.__enter__()
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.__exit__(exc_type, exc, tb)
 
     def __call__(self, func: F) -> F:
         if inspect.iscoroutinefunction(func):
+
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 with self._copy():
@@ -150,7 +155,10 @@ class AgentTurn(_Scope):
     operation = "invoke_agent"
 
     def __init__(
-        self, agent_id: str | None = None, *, method: str = m.TURN_METHOD,
+        self,
+        agent_id: str | None = None,
+        *,
+        method: str = m.TURN_METHOD,
         endpoint: str = m.TURN_ENDPOINT,
     ) -> None:
         super().__init__()
@@ -173,8 +181,10 @@ class AgentTurn(_Scope):
             self.status_code = status_code or c.STATUS_CODE_ERROR
 
     def _attributes(self) -> dict[str, Any]:
-        return {gen_ai.GEN_AI_OPERATION_NAME: self.operation,
-                gen_ai.GEN_AI_AGENT_NAME: self.agent_id or ""}
+        return {
+            gen_ai.GEN_AI_OPERATION_NAME: self.operation,
+            gen_ai.GEN_AI_AGENT_NAME: self.agent_id or "",
+        }
 
     def __enter__(self) -> AgentTurn:
         super().__enter__()
@@ -185,7 +195,9 @@ class AgentTurn(_Scope):
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         if self._turn_token is not None:
@@ -195,14 +207,22 @@ class AgentTurn(_Scope):
     def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
         agent = self.agent_id or obs.agent_id
         code = self.status_code or (c.STATUS_CODE_OK if self.ok else c.STATUS_CODE_ERROR)
-        obs.metrics.turn_finished(agent, seconds, self.ok, trace_id, self.method, self.endpoint,
-                                  code)
+        obs.metrics.turn_finished(
+            agent, seconds, self.ok, trace_id, self.method, self.endpoint, code
+        )
         obs.metrics.interaction_cost(agent, obs.options.cost_center, self.cost)
         if self.span is not None:
             self.span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
             self.span.set_attribute(ATTR_COST, self.cost)
-        self._log(obs, logging.INFO, "agent turn", agent_id=agent, status_code=code,
-                  duration_ms=round(seconds * 1000, 3), cost=self.cost)
+        self._log(
+            obs,
+            logging.INFO,
+            "agent turn",
+            agent_id=agent,
+            status_code=code,
+            duration_ms=round(seconds * 1000, 3),
+            cost=self.cost,
+        )
 
 
 class LlmCall(_Scope):
@@ -222,14 +242,17 @@ class LlmCall(_Scope):
         self.output_tokens += output_tokens
 
     def _attributes(self) -> dict[str, Any]:
-        return {gen_ai.GEN_AI_OPERATION_NAME: self.operation,
-                gen_ai.GEN_AI_REQUEST_MODEL: self.model}
+        return {
+            gen_ai.GEN_AI_OPERATION_NAME: self.operation,
+            gen_ai.GEN_AI_REQUEST_MODEL: self.model,
+        }
 
     def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
         turn = _turn.get()
         agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
-        obs.metrics.llm_call(agent, self.model, seconds, self.ok, self.input_tokens,
-                             self.output_tokens, trace_id)
+        obs.metrics.llm_call(
+            agent, self.model, seconds, self.ok, self.input_tokens, self.output_tokens, trace_id
+        )
         cost = obs.prices.cost(self.model, self.input_tokens, self.output_tokens)
         obs.metrics.cost_recorded(agent, self.model, obs.options.cost_center, cost)
         if turn is not None:
@@ -238,10 +261,17 @@ class LlmCall(_Scope):
             self.span.set_attribute(gen_ai.GEN_AI_USAGE_INPUT_TOKENS, self.input_tokens)
             self.span.set_attribute(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS, self.output_tokens)
             self.span.set_attribute(ATTR_COST, cost)
-        self._log(obs, logging.DEBUG, "llm call", agent_id=agent, model=self.model,
-                  status=c.STATUS_OK if self.ok else c.STATUS_ERROR,
-                  input_tokens=self.input_tokens, output_tokens=self.output_tokens,
-                  duration_ms=round(seconds * 1000, 3))
+        self._log(
+            obs,
+            logging.DEBUG,
+            "llm call",
+            agent_id=agent,
+            model=self.model,
+            status=c.STATUS_OK if self.ok else c.STATUS_ERROR,
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            duration_ms=round(seconds * 1000, 3),
+        )
 
 
 class ToolCall(_Scope):
@@ -262,9 +292,15 @@ class ToolCall(_Scope):
         turn = _turn.get()
         agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
         obs.metrics.tool_call(agent, self.tool, seconds, self.ok, trace_id)
-        self._log(obs, logging.DEBUG, "tool call", agent_id=agent, tool=self.tool,
-                  status=c.STATUS_OK if self.ok else c.STATUS_ERROR,
-                  duration_ms=round(seconds * 1000, 3))
+        self._log(
+            obs,
+            logging.DEBUG,
+            "tool call",
+            agent_id=agent,
+            tool=self.tool,
+            status=c.STATUS_OK if self.ok else c.STATUS_ERROR,
+            duration_ms=round(seconds * 1000, 3),
+        )
 
 
 class McpCall(ToolCall):

@@ -102,8 +102,10 @@ class MetricsServer:
         self.host = host
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
-            name="adk-observe-metrics", daemon=True,
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name="adk-observe-metrics",
+            daemon=True,
         )
         self._thread.start()
 

@@ -28,8 +28,21 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 _RENAME = {"levelname": "level", "name": "logger", "asctime": "time"}
 _TAG = "_adk_observe_handler"
 # Fields whose values adk-observe itself produces: never secrets, so redaction skips them.
-_SAFE_FIELDS = frozenset({"time", "level", "logger", "service", c.LOG_TRACE_ID, c.LOG_SPAN_ID,
-                          "agent_id", "status", "status_code", "model", "tool"})
+_SAFE_FIELDS = frozenset(
+    {
+        "time",
+        "level",
+        "logger",
+        "service",
+        c.LOG_TRACE_ID,
+        c.LOG_SPAN_ID,
+        "agent_id",
+        "status",
+        "status_code",
+        "model",
+        "tool",
+    }
+)
 
 DropCounter = Callable[[int], None]
 ErrorCounter = Callable[[], None]
@@ -71,7 +84,10 @@ class FluentForwardHandler(logging.Handler):
     """
 
     def __init__(
-        self, options: Options, formatter: TraceJsonFormatter, on_drop: DropCounter,
+        self,
+        options: Options,
+        formatter: TraceJsonFormatter,
+        on_drop: DropCounter,
         on_error: ErrorCounter,
     ) -> None:
         super().__init__()
@@ -83,8 +99,11 @@ class FluentForwardHandler(logging.Handler):
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(options.fluentd_queue_size)
         self._pending_records = 0
         self._sender = FluentSender(
-            options.fluentd_tag_or_default, host=options.fluentd_host, port=options.fluentd_port,
-            timeout=options.fluentd_timeout, buffer_overflow_handler=self._overflow,
+            options.fluentd_tag_or_default,
+            host=options.fluentd_host,
+            port=options.fluentd_port,
+            timeout=options.fluentd_timeout,
+            buffer_overflow_handler=self._overflow,
         )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="adk-observe-fluentd", daemon=True)
@@ -167,7 +186,10 @@ class LoggingSetup:
     """The logging part of one `init()`."""
 
     def __init__(
-        self, options: Options, on_drop: DropCounter, on_error: ErrorCounter,
+        self,
+        options: Options,
+        on_drop: DropCounter,
+        on_error: ErrorCounter,
         stream: Any = None,
     ) -> None:
         self.formatter = TraceJsonFormatter(options.service_name)
@@ -177,10 +199,16 @@ class LoggingSetup:
         if options.log_stream:
             self._add(logging.StreamHandler(stream or sys.stderr), level)
         if options.log_file:
-            self._add(logging.handlers.RotatingFileHandler(
-                options.log_file, maxBytes=options.log_file_max_bytes,
-                backupCount=options.log_file_backups, encoding="utf-8", delay=True,
-            ), level)
+            self._add(
+                logging.handlers.RotatingFileHandler(
+                    options.log_file,
+                    maxBytes=options.log_file_max_bytes,
+                    backupCount=options.log_file_backups,
+                    encoding="utf-8",
+                    delay=True,
+                ),
+                level,
+            )
         if options.fluentd_host:
             self.fluent = FluentForwardHandler(options, self.formatter, on_drop, on_error)
             self._add(self.fluent, level)

@@ -35,8 +35,16 @@ SINK_OTEL_METRICS = "otel_metrics"
 
 # Labels whose values come from outside (names of models, tools, servers, routes).
 CAPPED_LABELS = frozenset(
-    {c.LABEL_MODEL, c.LABEL_TOOL, c.LABEL_MCP_SERVER, c.LABEL_METHOD, c.LABEL_ENDPOINT,
-     c.LABEL_AGENT_ID, c.LABEL_COST_CENTER, c.LABEL_INTERACTION_TYPE}
+    {
+        c.LABEL_MODEL,
+        c.LABEL_TOOL,
+        c.LABEL_MCP_SERVER,
+        c.LABEL_METHOD,
+        c.LABEL_ENDPOINT,
+        c.LABEL_AGENT_ID,
+        c.LABEL_COST_CENTER,
+        c.LABEL_INTERACTION_TYPE,
+    }
 )
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -83,11 +91,9 @@ def _make(defn: c.MetricDef, registry: CollectorRegistry, multiprocess: bool) ->
         base = defn.name.removesuffix("_total")
         return Counter(base, defn.help, defn.labels, registry=registry)
     if defn.type is c.MetricType.HISTOGRAM:
-        return Histogram(defn.name, defn.help, defn.labels, registry=registry,
-                         buckets=defn.buckets)
+        return Histogram(defn.name, defn.help, defn.labels, registry=registry, buckets=defn.buckets)
     mode = _MULTIPROCESS_GAUGE_MODE.get(defn.name, "mostrecent") if multiprocess else "all"
-    return Gauge(defn.name, defn.help, defn.labels, registry=registry,
-                 multiprocess_mode=mode)  # type: ignore[arg-type]
+    return Gauge(defn.name, defn.help, defn.labels, registry=registry, multiprocess_mode=mode)  # type: ignore[arg-type]
 
 
 class _Family:
@@ -193,8 +199,14 @@ class AgentMetrics:
             self.interactions.child(agent_id, INTERACTION_TURN).inc()
 
     def llm_call(
-        self, agent_id: str, model: str, seconds: float, ok: bool,
-        input_tokens: int = 0, output_tokens: int = 0, trace_id: str = "",
+        self,
+        agent_id: str,
+        model: str,
+        seconds: float,
+        ok: bool,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        trace_id: str = "",
     ) -> None:
         status = c.STATUS_OK if ok else c.STATUS_ERROR
         self.llm_calls.child(agent_id, model, status).inc()
@@ -212,7 +224,12 @@ class AgentMetrics:
         self._observe(self.tool_duration, seconds, trace_id, agent_id, tool, status)
 
     def mcp_call(
-        self, agent_id: str, server: str, method: str, seconds: float, ok: bool,
+        self,
+        agent_id: str,
+        server: str,
+        method: str,
+        seconds: float,
+        ok: bool,
         trace_id: str = "",
     ) -> None:
         status = c.STATUS_OK if ok else c.STATUS_ERROR

@@ -207,8 +207,9 @@ def resolve_options(
     return _validate(Options(**values))
 
 
-def telemetry_env(t: model.Telemetry) -> dict[str, str]:
-    """The environment variables that make `init()` resolve to the spec's telemetry section."""
+def telemetry_env(t: model.Telemetry, service_name: str | None = None) -> dict[str, str]:
+    """The environment variables that make `init()` resolve to the spec's telemetry section
+    (plus OTEL_SERVICE_NAME when `service_name` is given: the Prometheus job and trace service)."""
     env = {
         env_name("metrics_port"): str(t.metrics_port),
         env_name("label_limit"): str(t.label_limit),
@@ -218,6 +219,8 @@ def telemetry_env(t: model.Telemetry) -> dict[str, str]:
         env_name("log_level"): t.log_level,
         env_name("cost_center"): t.cost_center,
     }
+    if service_name:
+        env[OTEL_SERVICE_NAME_ENV] = service_name
     if t.tracing_endpoint:
         env[OTEL_ENDPOINT_ENV] = t.tracing_endpoint
     if t.log_file:

@@ -75,15 +75,23 @@ def _install() -> InMemoryMetricReader | None:
         delta = AggregationTemporality.DELTA
         reader = InMemoryMetricReader(
             preferred_temporality={
-                Counter: delta, UpDownCounter: delta, Histogram: delta,
-                ObservableCounter: delta, ObservableUpDownCounter: delta, ObservableGauge: delta,
+                Counter: delta,
+                UpDownCounter: delta,
+                Histogram: delta,
+                ObservableCounter: delta,
+                ObservableUpDownCounter: delta,
+                ObservableGauge: delta,
             }
         )
         views = [
-            View(instrument_name=GEN_AI_OPERATION_DURATION,
-                 aggregation=ExplicitBucketHistogramAggregation(c.LLM_DURATION_BUCKETS)),
-            View(instrument_name=GEN_AI_TOKEN_USAGE,
-                 aggregation=ExplicitBucketHistogramAggregation(TOKEN_BUCKETS)),
+            View(
+                instrument_name=GEN_AI_OPERATION_DURATION,
+                aggregation=ExplicitBucketHistogramAggregation(c.LLM_DURATION_BUCKETS),
+            ),
+            View(
+                instrument_name=GEN_AI_TOKEN_USAGE,
+                aggregation=ExplicitBucketHistogramAggregation(TOKEN_BUCKETS),
+            ),
         ]
         provider = MeterProvider(metric_readers=[reader], views=views, shutdown_on_exit=False)
         current = otel_metrics_api.get_meter_provider()
@@ -144,9 +152,11 @@ class OtelMetricsCollector(Collector):
             series = self._metrics[name] = _Series(kind, getattr(metric, "description", "") or name)
         dropped = 0
         for point in points.data_points:
-            key = tuple(sorted(
-                (_INVALID.sub("_", str(k)), str(v)) for k, v in (point.attributes or {}).items()
-            ))
+            key = tuple(
+                sorted(
+                    (_INVALID.sub("_", str(k)), str(v)) for k, v in (point.attributes or {}).items()
+                )
+            )
             current = series.values.get(key)
             if current is None and len(series.values) >= self._limit:
                 dropped += 1
@@ -168,14 +178,19 @@ class OtelMetricsCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         with self._lock:
             self._pull()
-            snapshot = {n: (s.kind, s.help, s.bounds, dict(s.values))
-                        for n, s in sorted(self._metrics.items())}
+            snapshot = {
+                n: (s.kind, s.help, s.bounds, dict(s.values))
+                for n, s in sorted(self._metrics.items())
+            }
         for name, (kind, help_text, bounds, values) in snapshot.items():
             yield from _families(name, kind, help_text, bounds, values)
 
 
 def _families(
-    name: str, kind: str, help_text: str, bounds: tuple[float, ...],
+    name: str,
+    kind: str,
+    help_text: str,
+    bounds: tuple[float, ...],
     values: dict[tuple[tuple[str, str], ...], list[float]],
 ) -> Iterator[Metric]:
     labelnames = sorted({k for key in values for k, _ in key})

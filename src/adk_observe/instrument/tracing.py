@@ -47,9 +47,14 @@ class _SwitchableSampler(Sampler):
         self.delegate: Sampler = ParentBased(TraceIdRatioBased(0.0))
 
     def should_sample(
-        self, parent_context: otel_context.Context | None, trace_id: int, name: str,
-        kind: trace.SpanKind | None = None, attributes: Attributes = None,
-        links: Sequence[trace.Link] | None = None, trace_state: trace.TraceState | None = None,
+        self,
+        parent_context: otel_context.Context | None,
+        trace_id: int,
+        name: str,
+        kind: trace.SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[trace.Link] | None = None,
+        trace_state: trace.TraceState | None = None,
     ) -> SamplingResult:
         return self.delegate.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state

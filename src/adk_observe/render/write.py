@@ -11,6 +11,12 @@ from pathlib import Path
 from adk_observe.errors import OutputError
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_files(out_dir: str | Path, files: Mapping[str, str]) -> list[Path]:
     """Write `files` (relative path -> text) under `out_dir`; returns the paths written."""
     root = Path(out_dir)
@@ -20,10 +26,12 @@ def write_files(out_dir: str | Path, files: Mapping[str, str]) -> list[Path]:
         for rel in sorted(files):
             target = root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(files[rel])
-            staged.append((Path(tmp), target))
+            # mkstemp makes 0600 files; generated artifacts are ordinary readable files.
+            os.chmod(tmp_name, 0o666 & ~_umask())
+            staged.append((Path(tmp_name), target))
         for tmp, target in staged:
             os.replace(tmp, target)
     except OSError as exc:

@@ -9,7 +9,7 @@ from adk_observe.render import dump_yaml, write_files
 from adk_observe.rules.compile import compile_service
 from adk_observe.rules.output import prometheus_rule, rule_file, rule_file_name
 from adk_observe.rules.types import Alert
-from adk_observe.spec.load import load_specs
+from adk_observe.spec.load import load_specs, print_notes
 
 
 def register(sub: Any) -> None:
@@ -21,17 +21,25 @@ def register(sub: Any) -> None:
     )
     p.add_argument("specs", nargs="+", metavar="SPEC", help="adk-observe, OpenSLO or Sloth spec")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
-    p.add_argument("--format", choices=("prometheus", "operator"), default="prometheus",
-                   help="plain rule file (default) or monitoring.coreos.com/v1 PrometheusRule")
-    p.add_argument("--emit-tests", action="store_true",
-                   help="also write promtool unit tests proving each SLO's detection behaviour")
+    p.add_argument(
+        "--format",
+        choices=("prometheus", "operator"),
+        default="prometheus",
+        help="plain rule file (default) or monitoring.coreos.com/v1 PrometheusRule",
+    )
+    p.add_argument(
+        "--emit-tests",
+        action="store_true",
+        help="also write promtool unit tests proving each SLO's detection behaviour",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from adk_observe.rules.unit_tests import test_file, test_file_name
+    from adk_observe.rules.unit_tests import test_files
 
     specs = load_specs(args.specs)
+    print_notes(specs)
     operator = args.format == "operator"
     files: dict[str, str] = {}
     summary = []
@@ -41,15 +49,16 @@ def run(args: argparse.Namespace) -> int:
         doc = prometheus_rule(spec, groups) if operator else rule_file(groups)
         files[rule_file_name(spec, operator)] = dump_yaml(doc, source=source)
         if args.emit_tests:
-            files[test_file_name(spec)] = dump_yaml(
-                test_file(spec, rule_file_name(spec)), source=source
-            )
+            for name, doc in test_files(spec, rule_file_name(spec)).items():
+                files[name] = dump_yaml(doc, source=source)
             if operator:  # promtool reads plain rule files only
                 files[rule_file_name(spec)] = dump_yaml(rule_file(groups), source=source)
         rules = [r for g in groups for r in g.rules]
         alerts = sum(isinstance(r, Alert) for r in rules)
-        summary.append(f"{spec.name}: {len(spec.slos)} SLOs, {len(rules)} rules "
-                       f"({len(rules) - alerts} recordings, {alerts} alerts)")
+        summary.append(
+            f"{spec.name}: {len(spec.slos)} SLOs, {len(rules)} rules "
+            f"({len(rules) - alerts} recordings, {alerts} alerts)"
+        )
     written = write_files(args.output, files)
     for line in summary:
         print(line)

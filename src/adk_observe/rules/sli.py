@@ -56,6 +56,11 @@ def _group(expr: str) -> str:
     return f"({expr})"
 
 
+def _sum(expr: str) -> str:
+    """One series per SLI: sum the user's expression unless it already is a single sum."""
+    return expr if _group(expr) == expr else f"sum({expr})"
+
+
 def _rate_sum(metric: str, *matchers: str) -> str:
     return f"sum(rate({selector(metric, *matchers)}[{W}]))"
 
@@ -111,10 +116,10 @@ def sli_query(spec: ServiceSpec, sli: SLI) -> SLIQuery:
     if isinstance(sli, LatencySLI):
         return _histogram_above(sli.metric, sli.selector, sli.threshold)
     if isinstance(sli, EventsSLI):
-        total = f"sum({sli.total})"
+        total = _sum(sli.total)
         if sli.errors is not None:
-            return _events(f"sum({sli.errors})", total)
+            return _events(_sum(sli.errors), total)
         assert sli.good is not None
-        return _events(f"{total} - (sum({sli.good}) or vector(0))", total)
+        return _events(f"{total} - ({_sum(sli.good)} or vector(0))", total)
     assert isinstance(sli, RawSLI)
     return SLIQuery(ratio=sli.error_ratio)

@@ -36,6 +36,7 @@ from adk_observe.rules.promql import eq, number, selector
 from adk_observe.rules.recordings import slo_matchers
 from adk_observe.rules.sli import service_selector
 
+QUIET_EVAL_FACTOR = 5  # quiet scenarios span days: evaluating every 5th step keeps them cheap
 EVENTS_PER_STEP = 60.0  # 1 request per second at a 1m interval
 
 
@@ -46,15 +47,11 @@ class Phase:
     traffic: bool = True
 
 
-def test_file_name(spec: ServiceSpec) -> str:
-    return f"{spec.name}.rules.test.yaml"
-
-
 def _labels(sel: str) -> dict[str, str] | None:
     """Equality matchers of a selector as series labels; None if any matcher is not `=`."""
     if not sel:
         return {}
-    parsed = promql_parser.parse("{" + sel + "}")
+    parsed: Any = promql_parser.parse("{" + sel + "}")
     out = {}
     for matcher in parsed.matchers.matchers:
         if matcher.op != promql_parser.MatchOp.Equal:
@@ -103,8 +100,10 @@ def _uptime_series(labels: dict[str, str], phases: list[Phase]) -> list[dict[str
             return []
         instances = max(instances, n)
     return [
-        {"series": _series_text(c.METRIC_UP, {**labels, "instance": f"i{i:03d}"}),
-         "values": _up(phases, instances, i)}
+        {
+            "series": _series_text(c.METRIC_UP, {**labels, "instance": f"i{i:03d}"}),
+            "values": _up(phases, instances, i),
+        }
         for i in range(instances)
     ]
 
@@ -126,20 +125,30 @@ def _input_series(spec: ServiceSpec, slo: SLO, phases: list[Phase]) -> list[dict
             bound, bad_bucket = sli.threshold or 0.0, not latency
         else:
             counter, label, good, bad = {
-                BuiltinKind.SUCCESS: (c.REQUESTS, c.LABEL_STATUS_CODE, c.STATUS_CODE_OK,
-                                      c.STATUS_CODE_ERROR),
-                BuiltinKind.TOOL_SUCCESS: (c.TOOL_CALLS, c.LABEL_STATUS, c.STATUS_OK,
-                                           c.STATUS_ERROR),
-                BuiltinKind.MCP_SUCCESS: (c.MCP_CALLS, c.LABEL_STATUS, c.STATUS_OK,
-                                          c.STATUS_ERROR),
-                BuiltinKind.LLM_SUCCESS: (c.LLM_CALLS, c.LABEL_STATUS, c.STATUS_OK,
-                                          c.STATUS_ERROR),
+                BuiltinKind.SUCCESS: (
+                    c.REQUESTS,
+                    c.LABEL_STATUS_CODE,
+                    c.STATUS_CODE_OK,
+                    c.STATUS_CODE_ERROR,
+                ),
+                BuiltinKind.TOOL_SUCCESS: (
+                    c.TOOL_CALLS,
+                    c.LABEL_STATUS,
+                    c.STATUS_OK,
+                    c.STATUS_ERROR,
+                ),
+                BuiltinKind.MCP_SUCCESS: (c.MCP_CALLS, c.LABEL_STATUS, c.STATUS_OK, c.STATUS_ERROR),
+                BuiltinKind.LLM_SUCCESS: (c.LLM_CALLS, c.LABEL_STATUS, c.STATUS_OK, c.STATUS_ERROR),
             }[sli.kind]
             return [
-                {"series": _series_text(counter.name, {**labels, label: good}),
-                 "values": _counter(phases, "good")},
-                {"series": _series_text(counter.name, {**labels, label: bad}),
-                 "values": _counter(phases, "bad")},
+                {
+                    "series": _series_text(counter.name, {**labels, label: good}),
+                    "values": _counter(phases, "good"),
+                },
+                {
+                    "series": _series_text(counter.name, {**labels, label: bad}),
+                    "values": _counter(phases, "bad"),
+                },
             ]
     else:
         return []
@@ -148,8 +157,10 @@ def _input_series(spec: ServiceSpec, slo: SLO, phases: list[Phase]) -> list[dict
     bucket = {**labels, c.LABEL_LE: repr(float(bound))}
     return [
         {"series": _series_text(f"{metric}_count", labels), "values": _counter(phases, "total")},
-        {"series": _series_text(f"{metric}_bucket", bucket),
-         "values": _counter(phases, "bad" if bad_bucket else "good")},
+        {
+            "series": _series_text(f"{metric}_bucket", bucket),
+            "values": _counter(phases, "bad" if bad_bucket else "good"),
+        },
     ]
 
 
@@ -158,8 +169,13 @@ def _interval(slo: SLO) -> int:
     return 60 if shortest >= 300 else max(1, shortest // 5)
 
 
-def _alerts(spec: ServiceSpec, slo: SLO, severity: Severity | None = None,
-            windows: str = "", state: str = "firing") -> str:
+def _alerts(
+    spec: ServiceSpec,
+    slo: SLO,
+    severity: Severity | None = None,
+    windows: str = "",
+    state: str = "firing",
+) -> str:
     """How many of this SLO's burn alerts are in `state` (any state when empty)."""
     matchers = [eq("alertname", slo.alerting.name), slo_matchers(spec, slo)]
     if state:
@@ -180,14 +196,24 @@ def _expect(expr: str, steps: int, interval: int, fires: bool) -> dict[str, Any]
     return {"expr": f"count({expr})", "eval_time": _at(steps, interval), "exp_samples": samples}
 
 
-def _case(spec: ServiceSpec, slo: SLO, interval: int, phases: list[Phase],
-          checks: list[dict[str, Any]], name: str, allow_empty: bool = False
-          ) -> dict[str, Any] | None:
+def _case(
+    spec: ServiceSpec,
+    slo: SLO,
+    interval: int,
+    phases: list[Phase],
+    checks: list[dict[str, Any]],
+    name: str,
+    allow_empty: bool = False,
+) -> dict[str, Any] | None:
     series = _input_series(spec, slo, phases)
     if not series and not (allow_empty and synthesisable(spec, slo)):
         return None
-    return {"name": f"{slo.name}: {name}", "interval": format_seconds(interval),
-            "input_series": series, "promql_expr_test": checks}
+    return {
+        "name": f"{slo.name}: {name}",
+        "interval": format_seconds(interval),
+        "input_series": series,
+        "promql_expr_test": checks,
+    }
 
 
 def _outage_fire_seconds(slo: SLO, pages: list[AlertWindow]) -> float:
@@ -210,7 +236,10 @@ def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any
     outage_fires = max(1, steps(_outage_fire_seconds(slo, pages)) + 1)
     cases: list[dict[str, Any] | None] = [
         _case(
-            spec, slo, interval, [Phase(history, 0.0), Phase(outage_fires + 5, 1.0)],
+            spec,
+            slo,
+            interval,
+            [Phase(history, 0.0), Phase(outage_fires + 5, 1.0)],
             [_expect(_alerts(spec, slo, Severity.PAGE), history + outage_fires, interval, True)],
             f"a total outage pages within {format_seconds(outage_fires * interval)}",
         )
@@ -225,31 +254,55 @@ def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any
         tolerance = max(2 * interval, int(fire * 0.025) // interval * interval)
         before, after = steps(fire - tolerance), steps(fire + tolerance)
         if burn * budget <= 1:
-            cases.append(_case(
-                spec, slo, interval, [Phase(history, 0.0), Phase(after + 5, burn * budget)],
-                [_expect(_alerts(spec, slo, Severity.PAGE), history + before, interval, False),
-                 _expect(_alerts(spec, slo, Severity.PAGE), history + after, interval, True)],
-                f"{number(burn * budget * 100)}% errors ({number(burn)}x burn) page after "
-                f"{format_seconds(int(fire))} +/- {format_seconds(tolerance)}, not before",
-            ))
+            cases.append(
+                _case(
+                    spec,
+                    slo,
+                    interval,
+                    [Phase(history, 0.0), Phase(after + 5, burn * budget)],
+                    [
+                        _expect(
+                            _alerts(spec, slo, Severity.PAGE), history + before, interval, False
+                        ),
+                        _expect(_alerts(spec, slo, Severity.PAGE), history + after, interval, True),
+                    ],
+                    f"{number(burn * budget * 100)}% errors ({number(burn)}x burn) page after "
+                    f"{format_seconds(int(fire))} +/- {format_seconds(tolerance)}, not before",
+                )
+            )
     # After an outage ends the fast pair resolves within two of its short windows.
     recovery = steps(2 * fast.short)
-    cases.append(_case(
-        spec, slo, interval,
-        [Phase(history, 0.0), Phase(outage_fires, 1.0), Phase(recovery + 2, 0.0)],
-        [_expect(_alerts(spec, slo, Severity.PAGE, fast_label), history + outage_fires, interval,
-                 True),
-         _expect(_alerts(spec, slo, Severity.PAGE, fast_label),
-                 history + outage_fires + recovery, interval, False)],
-        f"the {fast_label} page resolves within {format_seconds(2 * fast.short)} "
-        f"after an outage ends",
-    ))
+    cases.append(
+        _case(
+            spec,
+            slo,
+            interval,
+            [Phase(history, 0.0), Phase(outage_fires, 1.0), Phase(recovery + 2, 0.0)],
+            [
+                _expect(
+                    _alerts(spec, slo, Severity.PAGE, fast_label),
+                    history + outage_fires,
+                    interval,
+                    True,
+                ),
+                _expect(
+                    _alerts(spec, slo, Severity.PAGE, fast_label),
+                    history + outage_fires + recovery,
+                    interval,
+                    False,
+                ),
+            ],
+            f"the {fast_label} page resolves within {format_seconds(2 * fast.short)} "
+            f"after an outage ends",
+        )
+    )
     return cases
 
 
 def quiet_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any] | None]:
     """Traffic that must never alert, over the longest alert window."""
     longest = math.ceil(max(w.long for w in slo.windows) / interval)
+    longest += -longest % QUIET_EVAL_FACTOR  # land on an evaluation of the quiet file
     span = _at(longest, interval)
     everything = f"count_over_time({_alerts(spec, slo, state='')}[{span}])"
     budget = slo.error_budget
@@ -257,14 +310,22 @@ def quiet_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, An
     return [
         # Pending alerts are in ALERTS too, so this also proves nothing ever started to fire.
         _case(
-            spec, slo, interval, [Phase(longest, 0.5 * budget)],
+            spec,
+            slo,
+            interval,
+            [Phase(longest, 0.5 * budget)],
             [_expect(everything, longest, interval, False)],
             f"{number(0.5 * budget * 100)}% errors (0.5x burn) for {span} never alert",
         ),
         _case(
-            spec, slo, interval, [Phase(longest, 0.0, traffic=False)],
-            [_expect(everything, longest, interval, False),
-             {"expr": ratio, "eval_time": span, "exp_samples": []}],
+            spec,
+            slo,
+            interval,
+            [Phase(longest, 0.0, traffic=False)],
+            [
+                _expect(everything, longest, interval, False),
+                {"expr": ratio, "eval_time": span, "exp_samples": []},
+            ],
             f"zero traffic for {span} never alerts and records no error ratio",
             allow_empty=True,
         ),
@@ -275,14 +336,26 @@ def synthesisable(spec: ServiceSpec, slo: SLO) -> bool:
     return bool(_input_series(spec, slo, [Phase(2, 0.5)]))
 
 
-def test_file(spec: ServiceSpec, rule_file_name: str) -> dict[str, Any]:
-    tests: list[dict[str, Any]] = []
+def test_files(spec: ServiceSpec, rule_file_name: str) -> dict[str, dict[str, Any]]:
+    """Two promtool test files: detection timing at full resolution, and the multi-day quiet
+    scenarios evaluated every fifth step (what must never happen does not need minute
+    precision, and promtool evaluates every rule of the file at every step)."""
+    detect: list[dict[str, Any]] = []
+    quiet: list[dict[str, Any]] = []
     for slo in spec.slos:
         interval = _interval(slo)
-        cases = page_cases(spec, slo, interval) + quiet_cases(spec, slo, interval)
-        tests.extend(case for case in cases if case is not None)
-    return {
-        "rule_files": [rule_file_name],
-        "evaluation_interval": format_seconds(min(_interval(s) for s in spec.slos)),
-        "tests": tests,
-    }
+        detect.extend(c for c in page_cases(spec, slo, interval) if c is not None)
+        quiet.extend(c for c in quiet_cases(spec, slo, interval) if c is not None)
+    base = min(_interval(s) for s in spec.slos)
+    files = {}
+    for name, tests, eval_interval in (
+        (f"{spec.name}.rules.test.yaml", detect, base),
+        (f"{spec.name}.rules.quiet-test.yaml", quiet, base * QUIET_EVAL_FACTOR),
+    ):
+        if tests:
+            files[name] = {
+                "rule_files": [rule_file_name],
+                "evaluation_interval": format_seconds(eval_interval),
+                "tests": tests,
+            }
+    return files

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from adk_observe.render import dump_json
-from adk_observe.spec.load import load_specs
+from adk_observe.spec.load import load_specs, print_notes
 from adk_observe.spec.v1 import AgentServiceV1
 
 
@@ -19,7 +19,9 @@ def register(sub: Any) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    for spec in load_specs(args.specs):
+    specs = load_specs(args.specs)
+    print_notes(specs)
+    for spec in specs:
         print(f"ok: {spec.source.file}: {spec.name} ({len(spec.slos)} SLOs)")
     return 0
 

@@ -53,7 +53,7 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         deploy = to_deploy_model(body.deploy, doc, ("spec", "deploy"))
     return m.ServiceSpec(
         name=name,
-        source=m.Source(doc.file, doc.line_of(())),
+        source=m.Source(doc.file, doc.line_of(("metadata", "name"))),
         slos=tuple(slos),
         namespace=spec.metadata.namespace,
         labels=_pairs(spec.metadata.labels),

@@ -150,7 +150,9 @@ def load_openslo(docs: list[Document]) -> list[m.ServiceSpec]:
         specs.append(
             m.ServiceSpec(
                 name=service,
-                source=m.Source(first_doc.file, first_doc.line_of(())),
+                source=m.Source(
+                    first_doc.file, first_doc.line_of(("spec", "service")), "spec.service"
+                ),
                 slos=tuple(slos),
                 labels=tuple(sorted(labels.items())),
                 agent_alerts=m.AgentAlerts(enabled=False),

@@ -117,7 +117,7 @@ def load_sloth(doc: Document) -> list[m.ServiceSpec]:
     return [
         m.ServiceSpec(
             name=spec.service,
-            source=m.Source(doc.file, doc.line_of(())),
+            source=m.Source(doc.file, doc.line_of(("service",)), "service"),
             slos=tuple(slos),
             labels=_pairs(spec.labels),
             agent_alerts=m.AgentAlerts(enabled=False),

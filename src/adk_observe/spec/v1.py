@@ -29,9 +29,9 @@ BuiltinName = Literal[
 
 class LatencySLIV1(Strict):
     metric: str = Field(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$", description="Histogram base name.")
-    selector: str = Field("", description='Label matchers without braces, e.g. job="api".')
+    selector: str = Field(default="", description='Label matchers without braces, e.g. job="api".')
     threshold: LatencySeconds
-    buckets: list[float] | None = Field(None, description="The histogram's bucket bounds.")
+    buckets: list[float] | None = Field(default=None, description="The histogram's bucket bounds.")
 
 
 class EventsSLIV1(Strict):
@@ -52,8 +52,10 @@ class RawSLIV1(Strict):
 
 class SLIV1(Strict):
     builtin: BuiltinName | None = None
-    threshold: LatencySeconds | None = Field(None, description="builtin latency: e.g. 500ms.")
-    good_above: float | None = Field(None, description="builtin satisfaction: e.g. 4.0.")
+    threshold: LatencySeconds | None = Field(
+        default=None, description="builtin latency: e.g. 500ms."
+    )
+    good_above: float | None = Field(default=None, description="builtin satisfaction: e.g. 4.0.")
     latency: LatencySLIV1 | None = None
     events: EventsSLIV1 | None = None
     raw: RawSLIV1 | None = None
@@ -78,12 +80,12 @@ class SeverityV1(Strict):
     enabled: bool = True
     labels: Labels = {}
     annotations: dict[str, str] = {}
-    for_: Seconds | None = Field(None, alias="for")
+    for_: Seconds | None = Field(default=None, alias="for")
 
 
 class NoDataV1(Strict):
     enabled: bool = True
-    for_: Seconds = Field(600, alias="for")
+    for_: Seconds = Field(default=600, alias="for")
 
 
 class SLOAlertingV1(Strict):
@@ -100,7 +102,7 @@ class SLOV1(Strict):
     name: SloName
     description: str = ""
     objective: float = Field(description="Percent of good events, 0 < objective < 100.")
-    window: Seconds = Field(30 * 86400, description="SLO period, e.g. 30d or 28d.")
+    window: Seconds = Field(default=30 * 86400, description="SLO period, e.g. 30d or 28d.")
     labels: Labels = {}
     sli: SLIV1
     alerting: SLOAlertingV1 = SLOAlertingV1()
@@ -109,8 +111,8 @@ class SLOV1(Strict):
 class AlertWindowV1(Strict):
     long: Seconds
     short: Seconds
-    budget_percent: float | None = Field(None, gt=0, le=100)
-    factor: float | None = Field(None, gt=0)
+    budget_percent: float | None = Field(default=None, gt=0, le=100)
+    factor: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _check(self) -> AlertWindowV1:
@@ -129,27 +131,27 @@ class AlertWindowsV1(Strict):
 class ThresholdForV1(Strict):
     enabled: bool = True
     threshold: Ratio | None = None
-    for_: Seconds | None = Field(None, alias="for")
+    for_: Seconds | None = Field(default=None, alias="for")
 
 
 class LatencyAlertV1(Strict):
     enabled: bool = True
-    quantile: float | None = Field(None, gt=0, lt=1)
+    quantile: float | None = Field(default=None, gt=0, lt=1)
     threshold: LatencySeconds | None = None
-    for_: Seconds | None = Field(None, alias="for")
+    for_: Seconds | None = Field(default=None, alias="for")
 
 
 class RateAlertV1(Strict):
     enabled: bool = True
-    threshold: float | None = Field(None, gt=0, description="MCP errors per second.")
-    for_: Seconds | None = Field(None, alias="for")
+    threshold: float | None = Field(default=None, gt=0, description="MCP errors per second.")
+    for_: Seconds | None = Field(default=None, alias="for")
 
 
 class MemoryAlertV1(Strict):
     enabled: bool = True
     growth: Bytes | None = None
     window: Seconds | None = None
-    for_: Seconds | None = Field(None, alias="for")
+    for_: Seconds | None = Field(default=None, alias="for")
 
 
 class AgentAlertsV1(Strict):
@@ -163,20 +165,20 @@ class AgentAlertsV1(Strict):
 
 
 class MetricsTelemetryV1(Strict):
-    port: int = Field(9464, ge=1, le=65535)
-    label_limit: int = Field(100, ge=1)
+    port: int = Field(default=9464, ge=1, le=65535)
+    label_limit: int = Field(default=100, ge=1)
 
 
 class TracingTelemetryV1(Strict):
     enabled: bool = True
     endpoint: str = ""
-    sampling: float = Field(0.1, ge=0, le=1)
+    sampling: float = Field(default=0.1, ge=0, le=1)
     export_timeout: LatencySeconds = 2.0
 
 
 class FluentdV1(Strict):
     host: str
-    port: int = Field(24224, ge=1, le=65535)
+    port: int = Field(default=24224, ge=1, le=65535)
     tag: str = ""
 
 
@@ -210,7 +212,9 @@ class MetadataV1(Strict):
 
 
 class AgentServiceSpecV1(Strict):
-    selector: str = Field("", description='Label matchers for built-in SLIs; default job="<name>".')
+    selector: str = Field(
+        default="", description='Label matchers for built-in SLIs; default job="<name>".'
+    )
     runbook_base_url: str = ""
     alert_windows: AlertWindowsV1 | None = None
     slos: list[SLOV1] = Field(min_length=1)
