@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO, Any
 
+from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CollectorRegistry
 
 from adk_observe.instrument import runtime
@@ -51,7 +52,7 @@ def init(
     *,
     telemetry: Telemetry | None = None,
     registry: CollectorRegistry | None = None,
-    span_exporter: Any = None,
+    span_exporter: SpanExporter | None = None,
     log_output: IO[str] | None = None,
     ready: bool = False,
     **options: Any,

@@ -27,6 +27,11 @@ def get_weather(city: str) -> dict[str, str]:
     return {"city": city, "sky": "sunny"}
 
 
+def charge_card(amount: int) -> dict[str, str]:
+    """Charge the card; always raises (a failing function tool)."""
+    raise ValueError(f"card declined for {amount}")
+
+
 def build_runner(
     script: Sequence[Step],
     plugins: Sequence[BasePlugin] = (),
@@ -34,7 +39,7 @@ def build_runner(
     agent_name: str = "shop_assistant",
 ) -> tuple[InMemoryRunner, ScriptedModel, McpToolset | None]:
     model = ScriptedModel(script)
-    tools: list[Any] = [get_weather]
+    tools: list[Any] = [get_weather, charge_card]
     toolset = None
     if mcp is not None:
         toolset = McpToolset(connection_params=StdioConnectionParams(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import pytest
 from adk_helpers import APP, USER, build_runner, final_text, new_session, run_turn
 from adk_support import Telemetry
 from pytest import approx
@@ -255,3 +256,20 @@ def test_a_cancelled_run_is_no_longer_active_and_not_counted(telemetry: Telemetr
     for code in ("200", "500"):
         assert telemetry.value(c.REQUESTS.name, agent_id=AGENT, method="turn",
                                endpoint="agent", status_code=code) is None
+
+
+def test_a_raising_function_tool_is_a_tool_error_and_a_failed_turn(telemetry: Telemetry) -> None:
+    async def scenario() -> None:
+        runner, _, _ = build_runner((ToolCall("charge_card", {"amount": 5}), Answer("never")),
+                                    [ObservabilityPlugin()])
+        with pytest.raises(ValueError, match="card declined"):
+            await run_turn(runner, await new_session(runner))
+
+    asyncio.run(scenario())
+    v = telemetry.value
+    assert v(c.TOOL_CALLS.name, agent_id=AGENT, tool="charge_card", status="error") == 1.0
+    assert v(c.TOOL_CALLS.name, agent_id=AGENT, tool="charge_card", status="ok") is None
+    assert v(c.REQUESTS.name, agent_id=AGENT, method="turn", endpoint="agent",
+             status_code="500") == 1.0
+    tool_lines = [line for line in telemetry.log_lines() if line["message"] == "tool call"]
+    assert [line["error.type"] for line in tool_lines] == ["ValueError"]

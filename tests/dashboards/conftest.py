@@ -14,15 +14,6 @@ SCHEMA = ROOT.parent / "shared" / "grafana" / "dashboard.v1.open.schema.json"
 UPDATE_OPTION = "--update-golden-dashboards"
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        UPDATE_OPTION,
-        action="store_true",
-        default=False,
-        help="rewrite tests/golden/dashboards-*/ expected files from the current generator",
-    )
-
-
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption(UPDATE_OPTION))

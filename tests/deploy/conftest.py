@@ -11,15 +11,6 @@ from tests.deploy.cases import CASES, GOLDEN, ROOT
 from adk_observe.deploy import gates
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--update-golden-deploy",
-        action="store_true",
-        default=False,
-        help="rewrite tests/golden/deploy-*/ from the current renderer",
-    )
-
-
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden-deploy"))

@@ -199,7 +199,7 @@ def test_a_spec_without_deploy_section_is_bad_input(
     spec.write_text(BASE[: BASE.index("  deploy:")], encoding="utf-8")
     assert main(["render-deploy", str(spec), "-o", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err == (
-        f"error: {spec}:2: spec.deploy: service 'support-agent' has no deploy section "
+        f"error: {spec}:5: spec.deploy: service 'support-agent' has no deploy section "
         "(spec.deploy)\n"
     )
     assert not (tmp_path / "out").exists()

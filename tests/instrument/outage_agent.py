@@ -21,7 +21,7 @@ from adk_observe import conventions as c
 
 LOG = logging.getLogger("agent.billing")
 # An invoice-sized payload per log line: 2,000 turns then carry more than any socket buffers.
-PAYLOAD = "line item; " * 100
+PAYLOAD = "line item; " * 50
 
 
 def rss_bytes() -> int:

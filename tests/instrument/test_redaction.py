@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from instrument_support import Telemetry
 
 from adk_observe.instrument.redaction import REDACTED, redact_text
@@ -67,3 +69,22 @@ def test_ordinary_text_is_left_alone() -> None:
     for text in ("input_tokens=120 output_tokens=30", "tool lookup_stock returned 7 items",
                  "https://example.com/path?q=1", "the keyboard is fine"):
         assert redact_text(text) == text
+
+
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@given(
+    body=st.text(alphabet=_ALNUM, min_size=36, max_size=48),  # real key lengths: 35-40+
+    before=_TEXT,
+    after=_TEXT,
+    shape=st.sampled_from(["sk-{}", "sk-proj-{}", "AIza{}", "ghp_{}", "Bearer {}",
+                           "password={}", "api_key: {}", '"token": "{}"']),
+)
+def test_generated_secrets_never_survive_redaction(
+    body: str, before: str, after: str, shape: str
+) -> None:
+    assume(body not in before + after)
+    secret = shape.format(body)
+    assert body not in redact_text(f"{before} {secret} {after}")

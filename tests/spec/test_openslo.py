@@ -290,7 +290,7 @@ def test_service_groups_slos_and_resolves_references(tmp_path: Path) -> None:
     file = str(path)
     assert checkout == m.ServiceSpec(
         name="checkout",
-        source=m.Source(file, 38),
+        source=m.Source(file, 43, "spec.service"),
         slos=(slo(events(errors=ERRORS)),),
         labels=(("team", "pay"),),
         agent_alerts=m.AgentAlerts(enabled=False),

@@ -154,7 +154,7 @@ def test_the_service_maps_whole(tmp_path: Path) -> None:
     (spec,) = load_file(path)
     assert spec == m.ServiceSpec(
         name="api",
-        source=m.Source(str(path), 1),
+        source=m.Source(str(path), 2, "service"),
         slos=(slo(labels=(("team", "a"),)),),
         labels=(("team", "a"),),
         agent_alerts=m.AgentAlerts(enabled=False),

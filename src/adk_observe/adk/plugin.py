@@ -65,7 +65,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     """Add to `App(plugins=[ObservabilityPlugin()])` after `adk_observe.init(...)`.
 
     `handle`: an `Observability` to record into (default: the current `init()`).
-    `agent_id`: the agent_id label (default: the root agent's name).
+    `agent_id`: the agent_id label (default: init()'s agent_id option, else the root agent's name).
     `server_name`: maps an MCP tool to its server label (default: from its connection params).
     """
 

@@ -37,7 +37,6 @@ from adk_observe.instrument import runtime
 # Span attributes adk-observe adds (candidates for conventions.py).
 ATTR_COST = "adk_observe.cost"
 ATTR_MCP_SERVER = "adk_observe.mcp.server"
-ATTR_STATUS = "adk_observe.status"
 # The JSON-RPC method of an MCP tool call (the `mcp.method.name` span attribute).
 MCP_TOOLS_CALL = "tools/call"
 

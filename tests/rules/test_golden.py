@@ -1,0 +1,81 @@
+"""Golden files of compile-rules: every SLI kind, every input format, both output formats and
+custom windows. Regenerate with `pytest tests/rules --update-golden` and read the diff."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import SHARED, in_ci
+from tests.rules.support import GOLDEN, compile_rules, tree
+from tests.rules.support import run_promtool
+
+CASES = sorted(p.name for p in GOLDEN.glob("rules-*") if (p / "spec.yaml").is_file())
+# Emitted promtool tests of these cases run in test_promtool (the others would take minutes).
+WITH_TESTS = {"rules-custom"}
+
+
+def test_case_count_guard() -> None:
+    # Adding or losing a case must be a visible change.
+    assert CASES == ["rules-builtins", "rules-custom", "rules-openslo", "rules-sloth"]
+
+
+def _render(case: str, out: Path) -> dict[str, str]:
+    spec = GOLDEN / case / "spec.yaml"
+    extra = ["--emit-tests"] if case in WITH_TESTS else []
+    assert compile_rules(spec, out / "prometheus", *extra) == 0
+    assert compile_rules(spec, out / "operator", "--format", "operator") == 0
+    return tree(out)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(case: str, tmp_path: Path, update_golden_rules: bool) -> None:
+    got = _render(case, tmp_path)
+    expected_dir = GOLDEN / case / "out"
+    if update_golden_rules:
+        shutil.rmtree(expected_dir, ignore_errors=True)
+        shutil.copytree(tmp_path, expected_dir)
+    assert tree(expected_dir) == got
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_rules_pass_promtool_check(case: str, promtool: str) -> None:
+    files = sorted(str(p) for p in (GOLDEN / case / "out" / "prometheus").glob("*.rules.yaml"))
+    assert files
+    result = run_promtool(promtool, "check", "rules", *files)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _prometheusrule_schema() -> dict[str, object]:
+    path = SHARED / "crd-schemas" / "monitoring.coreos.com" / "prometheusrule_v1.json"
+    if not path.is_file():
+        if in_ci():
+            pytest.fail(f"{path} is missing")
+        pytest.skip(f"{path} is missing")
+    schema: dict[str, object] = json.loads(path.read_text())
+    return schema
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_operator_output_validates_against_the_crd_schema(case: str) -> None:
+    schema = _prometheusrule_schema()
+    files = list((GOLDEN / case / "out" / "operator").glob("*.prometheusrule.yaml"))
+    assert files
+    for path in files:
+        doc = yaml.safe_load(path.read_text())
+        jsonschema.Draft7Validator(schema).validate(doc)
+        assert doc["apiVersion"] == "monitoring.coreos.com/v1"
+        assert doc["kind"] == "PrometheusRule"
+
+
+def test_the_schema_check_rejects_a_broken_prometheusrule() -> None:
+    schema = _prometheusrule_schema()
+    doc = {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+           "metadata": {"name": "x"}, "spec": {"groups": [{"name": "g", "rules": [{"exp": "1"}]}]}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(schema).validate(doc)
