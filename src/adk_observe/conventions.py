@@ -52,6 +52,22 @@ OVERFLOW_LABEL_VALUE = "__other__"
 STATUS_CODE_OK = "200"
 STATUS_CODE_ERROR = "500"
 SERVER_ERROR_REGEX = "5.."
+# Values of LABEL_METHOD, LABEL_ENDPOINT and LABEL_INTERACTION_TYPE on agent turns (HTTP requests
+# through the ASGI middleware carry the HTTP method and route instead).
+METHOD_TURN = "turn"
+ENDPOINT_AGENT = "agent"
+INTERACTION_AGENT_TURN = "agent_turn"
+# Values of LABEL_COMPONENT on adk_observe_internal_errors_total: where a contained failure was.
+COMPONENT_ADK_PLUGIN = "adk_plugin"
+COMPONENT_INSTRUMENT = "instrument"
+COMPONENT_LOGGING = "logging"
+COMPONENT_TRACING = "tracing"
+COMPONENT_OTEL_METRICS = "otel_metrics"
+COMPONENT_HTTP = "http"
+# Values of LABEL_SINK on adk_observe_telemetry_dropped_total: where the records were going.
+SINK_OTLP = "otlp"
+SINK_FLUENTD = "fluentd"
+SINK_OTEL_METRICS = "otel_metrics"
 
 
 # --- the metric catalogue ------------------------------------------------------------------------
@@ -223,6 +239,21 @@ CATALOGUE: tuple[MetricDef, ...] = (
     TELEMETRY_DROPPED,
 )
 
+# ADK's own OpenTelemetry instruments (gen_ai semantic conventions), as adk-observe exposes them on
+# /metrics: dots become underscores, the unit is appended (`s` -> `_seconds`, `{token}` -> none).
+OTEL_GEN_AI_OPERATION_DURATION = "gen_ai.client.operation.duration"  # OTel instrument names
+OTEL_GEN_AI_TOKEN_USAGE = "gen_ai.client.token.usage"
+ADK_LLM_OPERATION_DURATION = "gen_ai_client_operation_duration_seconds"
+ADK_TOKEN_USAGE = "gen_ai_client_token_usage"
+ADK_INVOKE_AGENT_DURATION = "gen_ai_invoke_agent_duration_seconds"
+ADK_EXECUTE_TOOL_DURATION = "gen_ai_execute_tool_duration_seconds"
+ADK_OTEL_SERIES: tuple[str, ...] = (
+    ADK_LLM_OPERATION_DURATION,
+    ADK_TOKEN_USAGE,
+    ADK_INVOKE_AGENT_DURATION,
+    ADK_EXECUTE_TOOL_DURATION,
+)
+
 # Series that come from the cluster, not from the agent: scrape health, cAdvisor and
 # kube-state-metrics. Rules and panels may query these too.
 METRIC_UP = "up"
@@ -246,8 +277,28 @@ SPAN_AGENT_TURN = "adk_observe.agent_turn"
 SPAN_LLM_CALL = "adk_observe.llm_call"
 SPAN_TOOL_CALL = "adk_observe.tool_call"
 SPAN_MCP_CALL = "adk_observe.mcp_call"
+# Span attributes adk-observe adds to its own and ADK's spans (beside the OTel semantic ones).
+SPAN_ATTR_COST = "adk_observe.cost"
+SPAN_ATTR_MCP_SERVER = "adk_observe.mcp.server"
+# The JSON-RPC method of an MCP tool call (value of the `mcp.method.name` span attribute).
+MCP_METHOD_TOOLS_CALL = "tools/call"
+
+# JSON log fields. Fields that share a label's name reuse it (LABEL_AGENT_ID, LABEL_STATUS_CODE,
+# LABEL_STATUS, LABEL_MODEL, LABEL_TOOL, LABEL_MCP_SERVER), so a log query reads like a selector.
 LOG_TRACE_ID = "trace_id"
 LOG_SPAN_ID = "span_id"
+LOG_TIME = "time"
+LOG_LEVEL = "level"
+LOG_LOGGER = "logger"
+LOG_MESSAGE = "message"
+LOG_SERVICE = "service"
+LOG_DURATION_MS = "duration_ms"
+LOG_COST = "cost"
+LOG_INVOCATION_ID = "invocation_id"
+LOG_INPUT_TOKENS = "input_tokens"
+LOG_OUTPUT_TOKENS = "output_tokens"
+LOG_RATING = "rating"
+LOG_ERROR_TYPE = "error.type"  # the OpenTelemetry attribute name, so logs and spans agree
 
 # --- recording rules --------------------------------------------------------------------------
 
