@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import SHARED, in_ci
-from tests.rules.support import GOLDEN, compile_rules, tree
+from tests.rules.support import GOLDEN, ROOT, compile_rules, tree
 from tests.rules.support import run_promtool
 
 CASES = sorted(p.name for p in GOLDEN.glob("rules-*") if (p / "spec.yaml").is_file())
@@ -26,7 +26,8 @@ def test_case_count_guard() -> None:
 
 
 def _render(case: str, out: Path) -> dict[str, str]:
-    spec = GOLDEN / case / "spec.yaml"
+    # Relative to the repository root, so the generated-by header is the same in every clone.
+    spec = (GOLDEN / case / "spec.yaml").relative_to(ROOT)
     extra = ["--emit-tests"] if case in WITH_TESTS else []
     assert compile_rules(spec, out / "prometheus", *extra) == 0
     assert compile_rules(spec, out / "operator", "--format", "operator") == 0
@@ -34,7 +35,9 @@ def _render(case: str, out: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_golden(case: str, tmp_path: Path, update_golden_rules: bool) -> None:
+def test_golden(case: str, tmp_path: Path, update_golden_rules: bool,
+                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
     got = _render(case, tmp_path)
     expected_dir = GOLDEN / case / "out"
     if update_golden_rules:
