@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,20 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.metrics import MetricWrapperBase
 
 from adk_observe import conventions as c
-
-# Label values adk-observe itself emits (candidates for conventions.py).
-TURN_METHOD = "turn"
-TURN_ENDPOINT = "agent"
-INTERACTION_TURN = "agent_turn"
-MEMORY_SESSION = "session"
-COMPONENT_PLUGIN = "adk_plugin"
-COMPONENT_INSTRUMENT = "instrument"
-COMPONENT_LOGGING = "logging"
-COMPONENT_TRACING = "tracing"
-COMPONENT_OTEL_METRICS = "otel_metrics"
-SINK_OTLP = "otlp"
-SINK_FLUENTD = "fluentd"
-SINK_OTEL_METRICS = "otel_metrics"
+from adk_observe.instrument.memory import rss_bytes
 
 # Labels whose values come from outside (names of models, tools, servers, routes).
 CAPPED_LABELS = frozenset(
@@ -48,6 +36,8 @@ CAPPED_LABELS = frozenset(
 )
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Multiprocess mode only: how often finished turns refresh the process's RSS gauge.
+RSS_REFRESH_SECONDS = 10.0
 
 
 def multiprocess_enabled() -> bool:
@@ -157,6 +147,26 @@ class AgentMetrics:
         self.cost_total = f[c.COST_TOTAL.name]
         self.internal_errors = f[c.INTERNAL_ERRORS.name]
         self.dropped = f[c.TELEMETRY_DROPPED.name]
+        self._rss: Any = None  # multiprocess mode: the RSS child that turns refresh
+        self._rss_due = 0.0
+
+    def track_rss(self, agent_id: str) -> None:
+        """Expose this process's resident memory as memory_usage{memory_type="rss"}.
+
+        The value is read at scrape time (a gauge callback), so the hot path pays nothing. In
+        multiprocess mode the scraping process is not this one and callbacks are not collected:
+        finished turns refresh the value instead, at most every RSS_REFRESH_SECONDS.
+        """
+        child = self.memory.child(agent_id, c.MEMORY_RSS)
+        if self.multiprocess:
+            self._rss = child
+            self._refresh_rss()
+        else:
+            child.set_function(rss_bytes)
+
+    def _refresh_rss(self) -> None:
+        self._rss_due = time.monotonic() + RSS_REFRESH_SECONDS
+        self._rss.set(rss_bytes())
 
     def unregister(self) -> None:
         for family in self._families.values():
@@ -185,8 +195,8 @@ class AgentMetrics:
         seconds: float,
         ok: bool,
         trace_id: str = "",
-        method: str = TURN_METHOD,
-        endpoint: str = TURN_ENDPOINT,
+        method: str = c.METHOD_TURN,
+        endpoint: str = c.ENDPOINT_AGENT,
         status_code: str | None = None,
         active: bool = True,
     ) -> None:
@@ -196,7 +206,9 @@ class AgentMetrics:
         if active:
             self.active.child(agent_id).dec()
         if ok:
-            self.interactions.child(agent_id, INTERACTION_TURN).inc()
+            self.interactions.child(agent_id, c.INTERACTION_AGENT_TURN).inc()
+        if self._rss is not None and time.monotonic() >= self._rss_due:
+            self._refresh_rss()
 
     def llm_call(
         self,
@@ -244,7 +256,7 @@ class AgentMetrics:
         self.cost.child(agent_id, cost_center).set(amount)
 
     def session_memory(self, agent_id: str, size: int) -> None:
-        self.memory.child(agent_id, MEMORY_SESSION).set(size)
+        self.memory.child(agent_id, c.MEMORY_SESSION).set(size)
 
     def feedback(self, agent_id: str, rating: float) -> None:
         self.rating.child(agent_id).observe(rating)

@@ -1,0 +1,72 @@
+# The two commands: `make demo` and `make test`. Both set up everything they need on a fresh
+# Debian machine (run as root, or with sudo available).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CHECKOV_VENV := .venv-checkov
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test gen check-gen lint bench setup tools check-deploy clean
+
+## demo: compile the example's rules, then run the live demo (agent + Prometheus + outage)
+demo: setup
+	$(BIN)/adk-observe compile-rules examples/support-agent.yaml -o build/demo-rules --emit-tests
+	$(BIN)/python -m adk_observe.demo --spec examples/demo-agent.yaml --duration 180
+
+## test: lint, type-check and run every test (promtool, Prometheus, ADK, checkov included)
+test: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src
+	$(BIN)/mypy
+	$(BIN)/pytest -q -p no:cacheprovider
+
+## gen: regenerate the artifacts of the example service (rules/, dashboards/, deploy/)
+gen: $(STAMP)
+	rm -rf rules dashboards deploy
+	$(BIN)/adk-observe compile-rules examples/support-agent.yaml -o rules --emit-tests
+	$(BIN)/adk-observe dashboards examples/support-agent.yaml -o dashboards
+	$(BIN)/adk-observe render-deploy examples/support-agent.yaml -o deploy
+
+## check-gen: fail when the committed artifacts are stale
+check-gen: gen
+	git diff --exit-code -- rules dashboards deploy
+	test -z "$$(git status --porcelain -- rules dashboards deploy)"
+
+lint: $(STAMP)
+	$(BIN)/adk-observe lint examples/*.yaml
+
+check-deploy: setup
+	$(BIN)/adk-observe check-deploy deploy
+
+## bench: the compiler and instrumentation benchmarks (results go in bench/RESULTS.md)
+bench: $(STAMP)
+	$(BIN)/python bench/compile_bench.py
+	$(BIN)/python bench/instrument_bench.py
+	$(BIN)/python bench/adk_turn_bench.py
+
+setup: $(STAMP) $(CHECKOV_VENV)/bin/checkov tools
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[adk,dev,deploy]'
+	touch $@
+
+# checkov pins versions that clash with google-adk's, so it lives in its own venv.
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install -q checkov
+
+# promtool and the Prometheus server (and amtool) from Debian, installed only when missing.
+tools:
+	@if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1 \
+	    || ! command -v amtool >/dev/null 2>&1; then \
+	  echo "installing prometheus and prometheus-alertmanager from Debian"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq prometheus prometheus-alertmanager; \
+	fi
+
+clean:
+	rm -rf build $(VENV) $(CHECKOV_VENV)
