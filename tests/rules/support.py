@@ -15,7 +15,9 @@ def compile_rules(spec: Path, out: Path, *extra: str) -> int:
     return main(["compile-rules", str(spec), "-o", str(out), *extra])
 
 
-def run_promtool(tool: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_promtool(
+    tool: str, *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run([tool, *args], cwd=cwd, capture_output=True, text=True, check=False)
 
 

@@ -10,10 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-
 from tests.conftest import SHARED, in_ci
-from tests.rules.support import GOLDEN, ROOT, compile_rules, tree
-from tests.rules.support import run_promtool
+from tests.rules.support import GOLDEN, ROOT, compile_rules, run_promtool, tree
 
 CASES = sorted(p.name for p in GOLDEN.glob("rules-*") if (p / "spec.yaml").is_file())
 # Emitted promtool tests of these cases run in test_promtool (the others would take minutes).

@@ -9,12 +9,12 @@ from pathlib import Path
 import promql_parser
 import pytest
 import yaml
+from tests.rules.support import GOLDEN, ROOT, compile_rules, tree
 
 from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.model import Severity
 from adk_observe.rules.promql import le_pattern
 from adk_observe.rules.windows import DAY, DEFAULT_WINDOWS, HOUR
-from tests.rules.support import GOLDEN, ROOT, compile_rules, tree
 
 PERIOD_30D = 30 * DAY
 

@@ -26,7 +26,7 @@ from adk_observe import conventions as c
 from adk_observe.adk.introspect import SessionSizer, mcp_server_name
 from adk_observe.instrument import metrics as m
 from adk_observe.instrument import runtime
-from adk_observe.instrument.calls import ATTR_COST, ATTR_MCP_SERVER, MCP_TOOLS_CALL, is_error_result
+from adk_observe.instrument.calls import is_error_result
 
 if TYPE_CHECKING:
     from google.adk.agents.invocation_context import InvocationContext
@@ -120,7 +120,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         try:
             fn(obs, *args)
         except Exception:
-            obs.internal_error(m.COMPONENT_PLUGIN)
+            obs.internal_error(c.COMPONENT_ADK_PLUGIN)
 
     async def before_run_callback(self, *, invocation_context: InvocationContext) -> None:
         self._guard(self._before_run, invocation_context)
@@ -155,7 +155,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             try:
                 obs.metrics.turn_abandoned(run.agent_id)
             except Exception:
-                obs.internal_error(m.COMPONENT_PLUGIN)
+                obs.internal_error(c.COMPONENT_ADK_PLUGIN)
 
     def _finish_run(
         self, obs: runtime.Observability, invocation_context: Any, error: Exception | None
@@ -173,7 +173,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         obs.metrics.session_memory(run.agent_id, self._session_size(invocation_context.session))
         span = trace.get_current_span()
         span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
-        span.set_attribute(ATTR_COST, run.cost)
+        span.set_attribute(c.SPAN_ATTR_COST, run.cost)
         fields = {
             "agent_id": run.agent_id,
             "status_code": code,
@@ -316,8 +316,8 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         if server:
             obs.metrics.mcp_call(agent_id, server, tool_name, seconds, ok, trace_id)
             span = trace.get_current_span()  # ADK's execute_tool span
-            span.set_attribute(ATTR_MCP_SERVER, server)
-            span.set_attribute(mcp_attributes.MCP_METHOD_NAME, MCP_TOOLS_CALL)
+            span.set_attribute(c.SPAN_ATTR_MCP_SERVER, server)
+            span.set_attribute(mcp_attributes.MCP_METHOD_NAME, c.MCP_METHOD_TOOLS_CALL)
         if not ok and not error_type:
             error_type = "MCP_TOOL_ERROR" if server else "tool_error"
         if obs.logger.isEnabledFor(logging.DEBUG):

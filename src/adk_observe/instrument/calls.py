@@ -34,12 +34,6 @@ from adk_observe import conventions as c
 from adk_observe.instrument import metrics as m
 from adk_observe.instrument import runtime
 
-# Span attributes adk-observe adds (candidates for conventions.py).
-ATTR_COST = "adk_observe.cost"
-ATTR_MCP_SERVER = "adk_observe.mcp.server"
-# The JSON-RPC method of an MCP tool call (the `mcp.method.name` span attribute).
-MCP_TOOLS_CALL = "tools/call"
-
 F = TypeVar("F", bound=Callable[..., Any])
 _turn: contextvars.ContextVar[AgentTurn | None] = contextvars.ContextVar(
     "adk_observe_turn", default=None
@@ -111,7 +105,7 @@ class _Scope:
                 span.set_attribute(error_attributes.ERROR_TYPE, self.error_type)
             self._record(obs, seconds, trace_id)
         except Exception:
-            obs.internal_error(m.COMPONENT_INSTRUMENT)
+            obs.internal_error(c.COMPONENT_INSTRUMENT)
         finally:
             span.end()
             otel_context.detach(self._token)  # type: ignore[arg-type]
@@ -157,8 +151,8 @@ class AgentTurn(_Scope):
         self,
         agent_id: str | None = None,
         *,
-        method: str = m.TURN_METHOD,
-        endpoint: str = m.TURN_ENDPOINT,
+        method: str = c.METHOD_TURN,
+        endpoint: str = c.ENDPOINT_AGENT,
     ) -> None:
         super().__init__()
         self.agent_id, self.method, self.endpoint = agent_id, method, endpoint
@@ -212,7 +206,7 @@ class AgentTurn(_Scope):
         obs.metrics.interaction_cost(agent, obs.options.cost_center, self.cost)
         if self.span is not None:
             self.span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
-            self.span.set_attribute(ATTR_COST, self.cost)
+            self.span.set_attribute(c.SPAN_ATTR_COST, self.cost)
         self._log(
             obs,
             logging.INFO,
@@ -259,7 +253,7 @@ class LlmCall(_Scope):
         if self.span is not None:
             self.span.set_attribute(gen_ai.GEN_AI_USAGE_INPUT_TOKENS, self.input_tokens)
             self.span.set_attribute(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS, self.output_tokens)
-            self.span.set_attribute(ATTR_COST, cost)
+            self.span.set_attribute(c.SPAN_ATTR_COST, cost)
         self._log(
             obs,
             logging.DEBUG,
@@ -322,8 +316,8 @@ class McpCall(ToolCall):
 
     def _attributes(self) -> dict[str, Any]:
         attrs = super()._attributes()
-        attrs[mcp_attributes.MCP_METHOD_NAME] = MCP_TOOLS_CALL
-        attrs[ATTR_MCP_SERVER] = self.server
+        attrs[mcp_attributes.MCP_METHOD_NAME] = c.MCP_METHOD_TOOLS_CALL
+        attrs[c.SPAN_ATTR_MCP_SERVER] = self.server
         return attrs
 
     def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
@@ -334,7 +328,7 @@ class McpCall(ToolCall):
 
 
 def agent_turn(
-    agent_id: str | None = None, *, method: str = m.TURN_METHOD, endpoint: str = m.TURN_ENDPOINT
+    agent_id: str | None = None, *, method: str = c.METHOD_TURN, endpoint: str = c.ENDPOINT_AGENT
 ) -> AgentTurn:
     """One agent turn: requests, duration, active conversations, successful interactions."""
     return AgentTurn(agent_id, method=method, endpoint=endpoint)

@@ -3,11 +3,18 @@
 `/metrics` negotiates the format (OpenMetrics when the scraper asks for it, which is what carries
 exemplars). `/health` is liveness: the process serves. `/ready` reflects what the agent reports
 with `set_ready()` and any readiness checks it registered; it is 503 until the agent is ready.
+
+A scraper that gives up on a slow scrape closes its connection while the response is being
+written. That is the client's business: the error is counted (internal errors, component "http")
+and never printed; any other failure of a request is counted and logged, not printed as a
+traceback on stderr.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +26,16 @@ from prometheus_client.exposition import choose_encoder
 METRICS_PATH = "/metrics"
 HEALTH_PATH = "/health"
 READY_PATH = "/ready"
+# The client went away mid-request (scrape timeout, cancelled probe): not our failure to report.
+CLIENT_GONE: tuple[type[BaseException], ...] = (
+    BrokenPipeError,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    TimeoutError,
+)
+
+ErrorCounter = Callable[[], None]
+_log = logging.getLogger(__name__)
 
 
 class Readiness:
@@ -91,14 +108,44 @@ def _handler(registry: CollectorRegistry, readiness: Readiness) -> type[BaseHTTP
     return Handler
 
 
-class MetricsServer:
-    """A threaded HTTP server on `host:port` (port 0 picks a free one; see `.port`)."""
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
 
     def __init__(
-        self, registry: CollectorRegistry, readiness: Readiness, host: str, port: int
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        on_error: ErrorCounter | None,
     ) -> None:
-        self._server = ThreadingHTTPServer((host, port), _handler(registry, readiness))
-        self._server.daemon_threads = True
+        self._on_error = on_error
+        super().__init__(address, handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Called inside the `except` of a failed request: count it; never print a traceback."""
+        try:
+            if self._on_error is not None:
+                self._on_error()
+            if not isinstance(sys.exc_info()[1], CLIENT_GONE):
+                _log.warning("metrics request from %s failed", client_address, exc_info=True)
+        except Exception:
+            pass
+
+
+class MetricsServer:
+    """A threaded HTTP server on `host:port` (port 0 picks a free one; see `.port`).
+
+    `on_error` is called (from a server thread) for every request that failed, including clients
+    that disconnected before the response was written."""
+
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        readiness: Readiness,
+        host: str,
+        port: int,
+        on_error: ErrorCounter | None = None,
+    ) -> None:
+        self._server = _Server((host, port), _handler(registry, readiness), on_error)
         self.host = host
         self.port = int(self._server.server_address[1])
         self._thread = threading.Thread(

@@ -16,6 +16,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import REGISTRY, CollectorRegistry
 
+from adk_observe import conventions as c
 from adk_observe.instrument import metrics as m
 from adk_observe.instrument.cost import PriceTable
 from adk_observe.instrument.http import MetricsServer, Readiness
@@ -48,6 +49,7 @@ class Observability:
         self._closed = False
         self._lock = threading.Lock()
         self.metrics = m.AgentMetrics(self.registry, label_limit=options.label_limit)
+        self.metrics.track_rss(self.agent_id)
         self.logger = logging.getLogger(LOGGER_NAME + ".agent")
         self.otel_collector: OtelMetricsCollector | None = None
         self.tracing: Tracing | None = None
@@ -56,7 +58,7 @@ class Observability:
         try:
             if options.otel_metrics and not self.metrics.multiprocess:
                 collector = OtelMetricsCollector(
-                    lambda n: self.metrics.drop(m.SINK_OTEL_METRICS, n),
+                    lambda n: self.metrics.drop(c.SINK_OTEL_METRICS, n),
                     series_limit=options.label_limit * 10,
                 )
                 if collector.active:
@@ -64,19 +66,23 @@ class Observability:
                     self.otel_collector = collector
             if options.tracing_enabled:
                 self.tracing = Tracing(
-                    options, lambda n: self.metrics.drop(m.SINK_OTLP, n), span_exporter
+                    options, lambda n: self.metrics.drop(c.SINK_OTLP, n), span_exporter
                 )
             if options.logging_enabled:
                 self.logging = LoggingSetup(
                     options,
-                    lambda n: self.metrics.drop(m.SINK_FLUENTD, n),
-                    lambda: self.metrics.internal_error(m.COMPONENT_LOGGING),
+                    lambda n: self.metrics.drop(c.SINK_FLUENTD, n),
+                    lambda: self.metrics.internal_error(c.COMPONENT_LOGGING),
                     stream=log_output,
                 )
             if options.metrics_enabled and options.metrics_port >= 0:
                 served = multiprocess_registry() if self.metrics.multiprocess else self.registry
                 self.server = MetricsServer(
-                    served, self.readiness, options.metrics_host, options.metrics_port
+                    served,
+                    self.readiness,
+                    options.metrics_host,
+                    options.metrics_port,
+                    on_error=lambda: self.metrics.internal_error(c.COMPONENT_HTTP),
                 )
         except BaseException:
             self.shutdown()
@@ -102,7 +108,7 @@ class Observability:
             raise ValueError(f"rating must be within [1, 5], got {rating}")
         agent = agent_id or self.agent_id
         self.metrics.feedback(agent, rating)
-        self.logger.info("user feedback", extra={"agent_id": agent, "rating": rating, **fields})
+        self.logger.info("user feedback", extra={c.LABEL_AGENT_ID: agent, c.LOG_RATING: rating, **fields})
 
     def internal_error(self, component: str) -> None:
         """Count a contained failure; never raises."""
