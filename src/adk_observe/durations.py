@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 _UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
+# Prometheus keeps durations in int64 nanoseconds (about 292 years); no SLO needs more than ten.
+MAX_DAYS = 3650
+MAX_MS = MAX_DAYS * 86_400_000
 _PART = re.compile(r"(\d+)(ms|s|m|h|d|w)")
 _WHOLE = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w))+$")
 
@@ -16,6 +19,8 @@ def parse_ms(text: str) -> int:
     total = sum(int(n) * _UNITS_MS[u] for n, u in _PART.findall(text))
     if total <= 0:
         raise ValueError(f"{text!r} must be longer than zero")
+    if total > MAX_MS:
+        raise ValueError(f"{text!r} is longer than {MAX_DAYS}d")
     return total
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from adk_observe.durations import parse_ms
 
@@ -18,7 +18,9 @@ ALERT_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 class Strict(BaseModel):
     """Every spec object: unknown keys are errors, values are not coerced across types."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False
+    )
 
 
 def _duration_ms(value: Any) -> int:
@@ -84,19 +86,51 @@ def _bytes(value: Any) -> int:
     raise ValueError("must be a size like 100MiB or a number of bytes")
 
 
-def _label_map(value: dict[str, str]) -> dict[str, str]:
-    for key in value:
-        if not LABEL_NAME.match(key):
-            raise ValueError(f"{key!r} is not a valid Prometheus label name")
-    return value
+def _label_name(key: str) -> str:
+    if not LABEL_NAME.match(key):
+        raise ValueError(f"{key!r} is not a valid Prometheus label name")
+    if key.startswith("__"):
+        raise ValueError(f"{key!r}: label names starting with __ are reserved by Prometheus")
+    return key
 
 
-DurationMs = Annotated[int, BeforeValidator(_duration_ms)]
-Seconds = Annotated[int, BeforeValidator(_seconds)]
-LatencySeconds = Annotated[float, BeforeValidator(_latency_seconds)]
-Ratio = Annotated[float, BeforeValidator(_ratio)]
-Bytes = Annotated[int, BeforeValidator(_bytes)]
-Labels = Annotated[dict[str, str], AfterValidator(_label_map)]
+# The JSON Schema describes what a user writes (`30d`, `500ms`, `5%`, `100MiB`), not the number
+# it is parsed to, so editors accept the spec the loader accepts.
+_DURATION_PATTERN = r"^([0-9]+(ms|s|m|h|d|w))+$"
+_DURATION_SCHEMA = {"type": "string", "pattern": _DURATION_PATTERN}
+DurationMs = Annotated[int, BeforeValidator(_duration_ms), WithJsonSchema(_DURATION_SCHEMA)]
+Seconds = Annotated[int, BeforeValidator(_seconds), WithJsonSchema(_DURATION_SCHEMA)]
+LatencySeconds = Annotated[
+    float,
+    BeforeValidator(_latency_seconds),
+    WithJsonSchema({"anyOf": [_DURATION_SCHEMA, {"type": "number", "exclusiveMinimum": 0}]}),
+]
+Ratio = Annotated[
+    float,
+    BeforeValidator(_ratio),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?%$"},
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+            ]
+        }
+    ),
+]
+Bytes = Annotated[
+    int,
+    BeforeValidator(_bytes),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^[0-9]+\s*([KMG]i?B|B)?$"},
+                {"type": "integer", "exclusiveMinimum": 0},
+            ]
+        }
+    ),
+]
+LabelName = Annotated[str, AfterValidator(_label_name)]
+Labels = dict[LabelName, str]
 DnsName = Annotated[str, Field(pattern=DNS_LABEL, max_length=63)]
 SloName = Annotated[str, Field(pattern=SLO_NAME, max_length=63)]
 AlertName = Annotated[str, Field(pattern=ALERT_NAME)]

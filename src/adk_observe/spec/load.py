@@ -27,7 +27,7 @@ def validation_error(exc: ValidationError, doc: Document, prefix: KeyPath = ()) 
     loc: KeyPath = tuple(
         part
         for part in first["loc"]
-        if not (isinstance(part, str) and part.startswith(("function-", "literal")))
+        if not (isinstance(part, str) and part.startswith(("function-", "literal", "[key]")))
     )
     path = (*prefix, *loc)
     message = _MESSAGES.get(first["type"], first["msg"]).removeprefix("Value error, ")

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from adk_observe import conventions as c
 from adk_observe import model as m
+from adk_observe.durations import format_seconds
 from adk_observe.errors import SpecError
 from adk_observe.rules.windows import DEFAULT_WINDOWS, window_from_factor
 from adk_observe.spec import v1
-from adk_observe.spec.promql import selector_error, template_error
+from adk_observe.spec.promql import annotation_error, selector_error, window_template_error
 from adk_observe.spec.yamlsource import Document, KeyPath, format_path
 
 _BUILTIN_BUCKETS = {
     m.BuiltinKind.LATENCY: c.REQUEST_DURATION.buckets,
     m.BuiltinKind.SATISFACTION: c.SATISFACTION_RATING.buckets,
 }
+
+
+_RESERVED_LABELS = frozenset(
+    {c.LABEL_SERVICE, c.LABEL_SLO, c.LABEL_SEVERITY, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR}
+)
 
 
 def _fail(doc: Document, path: KeyPath, message: str) -> SpecError:
@@ -109,14 +115,27 @@ def _slo(
             f"objective {slo.objective} must be a percentage between 0 and 100 (exclusive)",
         )
     resolved = _resolve_windows(windows, slo.window)
-    for w in resolved:
+    for i, w in enumerate(resolved):
         if w.long > slo.window:
+            where: KeyPath = (*path, "window")
+            if windows is not None:
+                index = sum(1 for row in windows[:i] if row[0] is w.severity)
+                where = ("spec", "alert_windows", w.severity.value, index, "long")
             raise _fail(
                 doc,
-                ("spec", "alert_windows"),
-                f"window {w.long}s is longer than SLO {slo.name!r} period {slo.window}s",
+                where,
+                f"alert window {format_seconds(w.long)} is longer than the "
+                f"period {format_seconds(slo.window)} of SLO {slo.name!r}",
+            )
+    for key in slo.labels:
+        if key in _RESERVED_LABELS:
+            raise _fail(
+                doc,
+                (*path, "labels", key),
+                f"{key!r} is set by the compiler on every SLO series and alert",
             )
     alerting = slo.alerting
+    _check_annotations(doc, (*path, "alerting"), alerting)
     runbook = alerting.runbook_url or (
         f"{runbook_base.rstrip('/')}#{slo.name}" if runbook_base else ""
     )
@@ -140,6 +159,18 @@ def _slo(
         description=slo.description,
         labels=_pairs(slo.labels),
     )
+
+
+def _check_annotations(doc: Document, path: KeyPath, alerting: v1.SLOAlertingV1) -> None:
+    places: list[tuple[KeyPath, dict[str, str]]] = [
+        ((*path, "annotations"), alerting.annotations),
+        ((*path, "page", "annotations"), alerting.page.annotations),
+        ((*path, "ticket", "annotations"), alerting.ticket.annotations),
+    ]
+    for where, texts in places:
+        for key, text in texts.items():
+            if err := annotation_error(text):
+                raise _fail(doc, (*where, key), err)
 
 
 def _severity(sev: v1.SeverityV1) -> m.SeverityAlerting:
@@ -181,11 +212,11 @@ def _sli(sli: v1.SLIV1, doc: Document, path: KeyPath) -> m.SLI:
         ev = sli.events
         for key in ("errors", "good", "total"):
             text = getattr(ev, key)
-            if text is not None and (err := template_error(text)):
+            if text is not None and (err := window_template_error(text)):
                 raise _fail(doc, (*path, "events", key), err)
         return m.EventsSLI(total=ev.total, errors=ev.errors, good=ev.good)
     assert sli.raw is not None
-    if err := template_error(sli.raw.error_ratio):
+    if err := window_template_error(sli.raw.error_ratio):
         raise _fail(doc, (*path, "raw", "error_ratio"), err)
     return m.RawSLI(sli.raw.error_ratio)
 

@@ -15,7 +15,7 @@ import promql_parser as pp
 
 from adk_observe import model as m
 from adk_observe.spec.map_v1 import _fail
-from adk_observe.spec.promql import WINDOW_PLACEHOLDER, parse_error, template_error
+from adk_observe.spec.promql import WINDOW_PLACEHOLDER, parse_error, window_template_error
 from adk_observe.spec.yamlsource import Document, KeyPath
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def to_sli(
 
 
 def _checked(template: str, doc: Document, path: KeyPath) -> str:
-    if err := template_error(template):
+    if err := window_template_error(template):
         raise _fail(doc, path, f"maps to PromQL that does not parse: {err}")
     return template
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import promql_parser
 
 WINDOW_PLACEHOLDER = "{{window}}"
@@ -20,10 +22,31 @@ def selector_error(selector: str) -> str | None:
     """Label matchers without braces, e.g. `job="api",env!="dev"`."""
     if not selector:
         return None
-    return parse_error("{" + selector + "}")
+    if error := parse_error("{" + selector + "}"):
+        return error
+    # The generators put the metric name in front of the braces; a second one is an error.
+    parsed: Any = promql_parser.parse("{" + selector + "}")
+    names = [m.name for m in parsed.matchers.matchers]
+    if "__name__" in names:
+        return "must not match __name__: the SLI chooses the metric"
+    return None
 
 
-def template_error(template: str) -> str | None:
+def annotation_error(text: str) -> str | None:
+    """A crude check of Go template delimiters in an annotation: every {{ closes before the next."""
+    depth = 0
+    for i in range(len(text) - 1):
+        pair = text[i : i + 2]
+        if pair == "{{":
+            if depth:
+                return "a {{ opens before the previous one closed"
+            depth = 1
+        elif pair == "}}" and depth:
+            depth = 0
+    return "unclosed {{ in a template" if depth else None
+
+
+def window_template_error(template: str) -> str | None:
     """A `{{window}}` expression: it must hold the placeholder and parse once filled in."""
     if WINDOW_PLACEHOLDER not in template:
         example = f"rate(x_total[{WINDOW_PLACEHOLDER}])"

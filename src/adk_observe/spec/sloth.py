@@ -18,7 +18,7 @@ from adk_observe import model as m
 from adk_observe.spec.fields import AlertName, DnsName, Labels, Seconds, SloName, Strict
 from adk_observe.spec.load import parse_model
 from adk_observe.spec.map_v1 import _fail, _resolve_windows, camel
-from adk_observe.spec.promql import WINDOW_PLACEHOLDER, template_error
+from adk_observe.spec.promql import WINDOW_PLACEHOLDER, window_template_error
 from adk_observe.spec.yamlsource import Document, KeyPath, format_path
 
 VERSION = "prometheus/v1"
@@ -196,6 +196,6 @@ def _template(query: str, doc: Document, path: KeyPath) -> str:
             path,
             "only the {{.window}} template variable maps; expand any other Go template first",
         )
-    if err := template_error(text):
+    if err := window_template_error(text):
         raise _fail(doc, path, err.replace(WINDOW_PLACEHOLDER, "{{.window}}"))
     return text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +10,9 @@ import yaml
 from adk_observe.errors import SpecError
 
 KeyPath = tuple[str | int, ...]
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_NULL_TAG = "tag:yaml.org,2002:null"
 
 
 @dataclass
@@ -37,59 +39,95 @@ def format_path(path: KeyPath) -> str:
     return out
 
 
+def _yaml_error_line(exc: yaml.YAMLError, text: str) -> int | None:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return None
+    last = max(1, len(text.splitlines()))
+    if mark.line + 1 > last:
+        # PyYAML reports an unclosed bracket at the end of the stream; where it opened helps more.
+        context = getattr(exc, "context_mark", None)
+        return context.line + 1 if context is not None else last
+    return int(mark.line) + 1
+
+
 def load_documents(file: str, text: str) -> list[Document]:
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(f"invalid YAML: {problem}", file=file, line=line) from None
+        raise SpecError(
+            f"invalid YAML: {problem}", file=file, line=_yaml_error_line(exc, text)
+        ) from None
     docs = []
     for node in nodes:
-        if node is None:
+        # An empty document (a trailing `---`, a file of comments) holds nothing to check.
+        if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG):
             continue
         doc = Document(file=file, data=None)
-        doc.data = _convert(node, (), doc)
+        doc.data = _Converter(doc).convert(node, ())
         docs.append(doc)
     if not docs:
         raise SpecError("the file holds no YAML document", file=file, line=1)
     return docs
 
 
-def _convert(node: yaml.Node, path: KeyPath, doc: Document) -> Any:
-    doc.lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
+class _Converter:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.loader = yaml.SafeLoader("")
+        self.active: set[int] = set()  # nodes on the current path, to catch recursive aliases
+
+    def fail(self, node: yaml.Node, message: str, path: KeyPath = ()) -> SpecError:
+        return SpecError(
+            message, file=self.doc.file, line=node.start_mark.line + 1, path=format_path(path)
+        )
+
+    def convert(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.doc.lines.setdefault(path, node.start_mark.line + 1)
+        if id(node) in self.active:
+            raise self.fail(node, "recursive YAML alias", path)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, path)
+            if isinstance(node, yaml.SequenceNode):
+                return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
+            return self.scalar(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node, doc)
-            if not isinstance(key, str):
-                key = str(key)
+            if key_node.tag == _MERGE_TAG:  # `<<: *base` merges like yaml.safe_load does
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for source in sources:
+                    value = self.convert(source, path)
+                    if not isinstance(value, dict):
+                        raise self.fail(source, "a merge key needs a mapping", path)
+                    for key, item in value.items():
+                        merged.setdefault(key, item)
+                continue
+            key = self.scalar(key_node, path)
+            key = key if isinstance(key, str) else str(key)
             child = (*path, key)
             if key in out:
-                raise SpecError(
-                    "duplicate key",
-                    file=doc.file,
-                    line=key_node.start_mark.line + 1,
-                    path=format_path(child),
-                )
-            doc.lines[child] = key_node.start_mark.line + 1
-            out[key] = _convert(value_node, child, doc)
+                raise self.fail(key_node, "duplicate key", child)
+            self.doc.lines[child] = key_node.start_mark.line + 1
+            out[key] = self.convert(value_node, child)
+        for key, item in merged.items():
+            out.setdefault(key, item)
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, (*path, i), doc) for i, item in enumerate(node.value)]
-    return _scalar(node, doc)
 
-
-def _scalar(node: yaml.Node, doc: Document) -> Any:
-    if not isinstance(node, yaml.ScalarNode):
-        raise SpecError("a key must be a plain value", file=doc.file, line=node.start_mark.line + 1)
-    constructor = yaml.SafeLoader(" ")
-    try:
-        return constructor.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
-    finally:
-        constructor.dispose()  # type: ignore[no-untyped-call]
-
-
-def iter_paths(doc: Document) -> Iterator[KeyPath]:
-    return iter(doc.lines)
+    def scalar(self, node: yaml.Node, path: KeyPath) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.fail(node, "a key must be a plain value", path)
+        try:
+            return self.loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+        except (yaml.YAMLError, ValueError, TypeError) as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise self.fail(node, f"invalid value: {problem}", path) from None
