@@ -3,7 +3,10 @@ Prometheus and Kubernetes users expect); generators sort whatever has no natural
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import yaml
@@ -36,8 +39,27 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The representer allocates a node per value; with the cyclic collector scanning them all,
+    a 1,000-SLO rule file (18,000 rules) dumps in superlinear time. Nothing here makes cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def dump_yaml(data: Any, *, source: str = "", with_header: bool = True) -> str:
-    body = yaml.dump(
+    with _no_gc():
+        body = _dump(data)
+    return (header(source) if with_header else "") + body
+
+
+def _dump(data: Any) -> str:
+    return yaml.dump(
         data,
         Dumper=_Dumper,
         sort_keys=False,
@@ -45,21 +67,11 @@ def dump_yaml(data: Any, *, source: str = "", with_header: bool = True) -> str:
         allow_unicode=True,
         width=2**16,
     )
-    return (header(source) if with_header else "") + body
 
 
 def dump_yaml_documents(docs: list[Any], *, source: str = "") -> str:
-    parts = [
-        yaml.dump(
-            d,
-            Dumper=_Dumper,
-            sort_keys=False,
-            default_flow_style=False,
-            allow_unicode=True,
-            width=2**16,
-        )
-        for d in docs
-    ]
+    with _no_gc():
+        parts = [_dump(d) for d in docs]
     return header(source) + "---\n".join(parts)
 
 
