@@ -299,6 +299,12 @@ LOG_INPUT_TOKENS = "input_tokens"
 LOG_OUTPUT_TOKENS = "output_tokens"
 LOG_RATING = "rating"
 LOG_ERROR_TYPE = "error.type"  # the OpenTelemetry attribute name, so logs and spans agree
+# The messages of adk-observe's own log lines.
+LOG_MESSAGE_AGENT_TURN = "agent turn"
+LOG_MESSAGE_AGENT_TURN_FAILED = "agent turn failed"
+LOG_MESSAGE_LLM_CALL = "llm call"
+LOG_MESSAGE_TOOL_CALL = "tool call"
+LOG_MESSAGE_FEEDBACK = "user feedback"
 
 # --- recording rules --------------------------------------------------------------------------
 

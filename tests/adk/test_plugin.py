@@ -13,6 +13,7 @@ from pytest import approx
 from adk_observe import conventions as c
 from adk_observe.adk import ObservabilityPlugin
 from adk_observe.adk.introspect import session_size
+from adk_observe.instrument.otel_metrics import prometheus_name
 from adk_observe.testing import Answer, Fail, ToolCall
 
 AGENT = "shop_assistant"
@@ -226,16 +227,30 @@ def test_adks_gen_ai_metrics_are_exposed_with_llm_and_token_buckets(telemetry: T
 
     asyncio.run(scenario())
     families = {m.name: m for m in telemetry.registry.collect()}
-    duration = families["gen_ai_client_operation_duration_seconds"]
+    duration = families[c.ADK_LLM_OPERATION_DURATION]
     bounds = sorted({float(s.labels["le"]) for s in duration.samples if s.name.endswith("_bucket")})
     assert bounds == [*c.LLM_DURATION_BUCKETS, float("inf")]
-    tokens = families["gen_ai_client_token_usage"]
+    tokens = families[c.ADK_TOKEN_USAGE]
     sums = {s.labels["gen_ai_token_type"]: s.value for s in tokens.samples
             if s.name.endswith("_sum")}
     assert sums == {"input": 30.0, "output": 6.0}
     token_bounds = sorted({float(s.labels["le"]) for s in tokens.samples
                            if s.name.endswith("_bucket")})
     assert token_bounds[:4] == [1.0, 4.0, 16.0, 64.0] and token_bounds[-1] == float("inf")
+
+
+def test_every_adk_otel_series_of_the_conventions_is_exposed(telemetry: Telemetry) -> None:
+    script = (ToolCall("get_weather", {"city": "Oslo"}), Answer("Cold."))
+
+    async def scenario() -> None:
+        runner, _, _ = build_runner(script, [ObservabilityPlugin()])
+        await run_turn(runner, await new_session(runner))
+
+    asyncio.run(scenario())
+    exposed = {m.name for m in telemetry.registry.collect()}
+    assert set(c.ADK_OTEL_SERIES) <= exposed
+    assert prometheus_name(c.OTEL_GEN_AI_OPERATION_DURATION, "s") == c.ADK_LLM_OPERATION_DURATION
+    assert prometheus_name(c.OTEL_GEN_AI_TOKEN_USAGE, "{token}") == c.ADK_TOKEN_USAGE
 
 
 def test_a_cancelled_run_is_no_longer_active_and_not_counted(telemetry: Telemetry) -> None:

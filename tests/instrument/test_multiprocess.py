@@ -45,6 +45,8 @@ def test_turns_of_several_workers_add_up(tmp_path: Path) -> None:
     assert samples[tokens] == 420.0
     active = _key(c.ACTIVE_CONVERSATIONS.name, agent_id="mp")
     assert samples[active] == 1.0  # livesum: the second worker's open conversation
+    rss = _key(c.MEMORY_USAGE.name, agent_id="mp-agent", memory_type=c.MEMORY_RSS)
+    assert 2 * 10 * 1024 * 1024 < samples[rss] < 2 * 4096 * 1024 * 1024  # both workers' RSS
 
     dead = subprocess.run([sys.executable, "-c", AGGREGATE, str(workers[1].pid)], env=env,
                           check=True, capture_output=True, text=True).stdout

@@ -13,7 +13,8 @@ HANDWRITTEN = Path(__file__).parent / "promtool"
 def test_handwritten_detection_tests_pass(promtool: str, tmp_path: Path) -> None:
     """99.9% / 30d: 100% errors page in 2 intervals; 1% pages at 217 min (not at 216, nor 210);
     0.05% for 3 days never alerts; zero traffic never alerts; the fast pair resolves in 10m;
-    on uneven traffic the 1d ratio equals the raw-rate expression (an average of ratios does not)."""
+    on uneven traffic the 1d ratio equals the raw-rate expression (an average of ratios does
+    not)."""
     assert compile_rules(HANDWRITTEN / "checkout.yaml", tmp_path) == 0
     names = ["checkout.test.yaml", "checkout.quiet-test.yaml", "accuracy.test.yaml"]
     for name in names:

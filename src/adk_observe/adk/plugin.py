@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 from google.adk.plugins.base_plugin import BasePlugin
 from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import mcp_attributes
-from opentelemetry.semconv.attributes import error_attributes, http_attributes
+from opentelemetry.semconv.attributes import http_attributes
 
 from adk_observe import conventions as c
 from adk_observe.adk.introspect import SessionSizer, mcp_server_name
-from adk_observe.instrument import metrics as m
 from adk_observe.instrument import runtime
 from adk_observe.instrument.calls import is_error_result
+from adk_observe.instrument.logging import emit
 
 if TYPE_CHECKING:
     from google.adk.agents.invocation_context import InvocationContext
@@ -174,18 +174,20 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         span = trace.get_current_span()
         span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
         span.set_attribute(c.SPAN_ATTR_COST, run.cost)
-        fields = {
-            "agent_id": run.agent_id,
-            "status_code": code,
-            "cost": run.cost,
-            "duration_ms": round(seconds * 1000, 3),
-            "invocation_id": invocation_context.invocation_id,
-        }
-        if ok:
-            obs.logger.info("agent turn", extra=fields)
-        else:
-            fields[error_attributes.ERROR_TYPE] = type(error).__qualname__
-            obs.logger.warning("agent turn failed", extra=fields)
+        level = logging.INFO if ok else logging.WARNING
+        if obs.logger.isEnabledFor(level):
+            fields = {
+                c.LABEL_AGENT_ID: run.agent_id,
+                c.LABEL_STATUS_CODE: code,
+                c.LOG_COST: run.cost,
+                c.LOG_DURATION_MS: round(seconds * 1000, 3),
+                c.LOG_INVOCATION_ID: invocation_context.invocation_id,
+            }
+            if ok:
+                emit(obs.logger, level, c.LOG_MESSAGE_AGENT_TURN, fields)
+            else:
+                fields[c.LOG_ERROR_TYPE] = type(error).__qualname__
+                emit(obs.logger, level, c.LOG_MESSAGE_AGENT_TURN_FAILED, fields)
 
     # --- model calls ----------------------------------------------------------------------------
 
@@ -257,18 +259,17 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         if run is not None:
             run.cost += cost
         if obs.logger.isEnabledFor(logging.DEBUG):
-            obs.logger.debug(
-                "llm call",
-                extra={
-                    "agent_id": agent_id,
-                    "model": model,
-                    "status": c.STATUS_OK if ok else c.STATUS_ERROR,
-                    "input_tokens": tokens_in,
-                    "output_tokens": tokens_out,
-                    "duration_ms": round(seconds * 1000, 3),
-                    **({error_attributes.ERROR_TYPE: error_type} if error_type else {}),
-                },
-            )
+            fields = {
+                c.LABEL_AGENT_ID: agent_id,
+                c.LABEL_MODEL: model,
+                c.LABEL_STATUS: c.STATUS_OK if ok else c.STATUS_ERROR,
+                c.LOG_INPUT_TOKENS: tokens_in,
+                c.LOG_OUTPUT_TOKENS: tokens_out,
+                c.LOG_DURATION_MS: round(seconds * 1000, 3),
+            }
+            if error_type:
+                fields[c.LOG_ERROR_TYPE] = error_type
+            emit(obs.logger, logging.DEBUG, c.LOG_MESSAGE_LLM_CALL, fields)
 
     # --- tool calls ---------------------------------------------------------------------------
 
@@ -322,16 +323,16 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             error_type = "MCP_TOOL_ERROR" if server else "tool_error"
         if obs.logger.isEnabledFor(logging.DEBUG):
             fields = {
-                "agent_id": agent_id,
-                "tool": tool_name,
-                "status": c.STATUS_OK if ok else c.STATUS_ERROR,
-                "duration_ms": round(seconds * 1000, 3),
+                c.LABEL_AGENT_ID: agent_id,
+                c.LABEL_TOOL: tool_name,
+                c.LABEL_STATUS: c.STATUS_OK if ok else c.STATUS_ERROR,
+                c.LOG_DURATION_MS: round(seconds * 1000, 3),
             }
             if server:
                 fields[c.LABEL_MCP_SERVER] = server
             if error_type:
-                fields[error_attributes.ERROR_TYPE] = error_type
-            obs.logger.debug("tool call", extra=fields)
+                fields[c.LOG_ERROR_TYPE] = error_type
+            emit(obs.logger, logging.DEBUG, c.LOG_MESSAGE_TOOL_CALL, fields)
 
 
 def _is_mcp_tool(tool: Any) -> bool:

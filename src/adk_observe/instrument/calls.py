@@ -31,8 +31,8 @@ from opentelemetry.semconv.attributes import error_attributes, http_attributes
 from opentelemetry.trace import Span, Status, StatusCode
 
 from adk_observe import conventions as c
-from adk_observe.instrument import metrics as m
 from adk_observe.instrument import runtime
+from adk_observe.instrument.logging import emit
 
 F = TypeVar("F", bound=Callable[..., Any])
 _turn: contextvars.ContextVar[AgentTurn | None] = contextvars.ContextVar(
@@ -138,9 +138,6 @@ class _Scope:
 
         return cast(F, wrapper)
 
-    def _log(self, obs: runtime.Observability, level: int, message: str, **fields: Any) -> None:
-        if obs.logger.isEnabledFor(level):
-            obs.logger.log(level, message, extra=fields)
 
 
 class AgentTurn(_Scope):
@@ -207,15 +204,18 @@ class AgentTurn(_Scope):
         if self.span is not None:
             self.span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
             self.span.set_attribute(c.SPAN_ATTR_COST, self.cost)
-        self._log(
-            obs,
-            logging.INFO,
-            "agent turn",
-            agent_id=agent,
-            status_code=code,
-            duration_ms=round(seconds * 1000, 3),
-            cost=self.cost,
-        )
+        if obs.logger.isEnabledFor(logging.INFO):
+            emit(
+                obs.logger,
+                logging.INFO,
+                c.LOG_MESSAGE_AGENT_TURN,
+                {
+                    c.LABEL_AGENT_ID: agent,
+                    c.LABEL_STATUS_CODE: code,
+                    c.LOG_DURATION_MS: round(seconds * 1000, 3),
+                    c.LOG_COST: self.cost,
+                },
+            )
 
 
 class LlmCall(_Scope):
@@ -254,17 +254,20 @@ class LlmCall(_Scope):
             self.span.set_attribute(gen_ai.GEN_AI_USAGE_INPUT_TOKENS, self.input_tokens)
             self.span.set_attribute(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS, self.output_tokens)
             self.span.set_attribute(c.SPAN_ATTR_COST, cost)
-        self._log(
-            obs,
-            logging.DEBUG,
-            "llm call",
-            agent_id=agent,
-            model=self.model,
-            status=c.STATUS_OK if self.ok else c.STATUS_ERROR,
-            input_tokens=self.input_tokens,
-            output_tokens=self.output_tokens,
-            duration_ms=round(seconds * 1000, 3),
-        )
+        if obs.logger.isEnabledFor(logging.DEBUG):
+            emit(
+                obs.logger,
+                logging.DEBUG,
+                c.LOG_MESSAGE_LLM_CALL,
+                {
+                    c.LABEL_AGENT_ID: agent,
+                    c.LABEL_MODEL: self.model,
+                    c.LABEL_STATUS: c.STATUS_OK if self.ok else c.STATUS_ERROR,
+                    c.LOG_INPUT_TOKENS: self.input_tokens,
+                    c.LOG_OUTPUT_TOKENS: self.output_tokens,
+                    c.LOG_DURATION_MS: round(seconds * 1000, 3),
+                },
+            )
 
 
 class ToolCall(_Scope):
@@ -285,15 +288,18 @@ class ToolCall(_Scope):
         turn = _turn.get()
         agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
         obs.metrics.tool_call(agent, self.tool, seconds, self.ok, trace_id)
-        self._log(
-            obs,
-            logging.DEBUG,
-            "tool call",
-            agent_id=agent,
-            tool=self.tool,
-            status=c.STATUS_OK if self.ok else c.STATUS_ERROR,
-            duration_ms=round(seconds * 1000, 3),
-        )
+        if obs.logger.isEnabledFor(logging.DEBUG):
+            emit(
+                obs.logger,
+                logging.DEBUG,
+                c.LOG_MESSAGE_TOOL_CALL,
+                {
+                    c.LABEL_AGENT_ID: agent,
+                    c.LABEL_TOOL: self.tool,
+                    c.LABEL_STATUS: c.STATUS_OK if self.ok else c.STATUS_ERROR,
+                    c.LOG_DURATION_MS: round(seconds * 1000, 3),
+                },
+            )
 
 
 class McpCall(ToolCall):

@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonEncoder, JsonFormatter
 
 from adk_observe import conventions as c
 from adk_observe.instrument.options import Options
@@ -25,43 +26,120 @@ from adk_observe.instrument.redaction import redact_fields, redact_text
 from adk_observe.instrument.tracing import current_ids
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-_RENAME = {"levelname": "level", "name": "logger", "asctime": "time"}
+_RENAME = {"levelname": c.LOG_LEVEL, "name": c.LOG_LOGGER, "asctime": c.LOG_TIME}
 _TAG = "_adk_observe_handler"
+_OTEL_IDS = "otel_ids"  # a record attribute that overrides the current span's (trace, span) ids
+# LogRecord attributes that are not fields of the JSON line (python-json-logger's reserved set).
+_RESERVED = frozenset(RESERVED_ATTRS) | {"taskName", _OTEL_IDS}
 # Fields whose values adk-observe itself produces: never secrets, so redaction skips them.
 _SAFE_FIELDS = frozenset(
     {
-        "time",
-        "level",
-        "logger",
-        "service",
+        c.LOG_TIME,
+        c.LOG_LEVEL,
+        c.LOG_LOGGER,
+        c.LOG_SERVICE,
         c.LOG_TRACE_ID,
         c.LOG_SPAN_ID,
-        "agent_id",
-        "status",
-        "status_code",
-        "model",
-        "tool",
+        c.LABEL_AGENT_ID,
+        c.LABEL_STATUS,
+        c.LABEL_STATUS_CODE,
+        c.LABEL_MODEL,
+        c.LABEL_TOOL,
     }
 )
+# (Numbers such as duration_ms, cost and token counts skip redaction by type, not by name: a
+# user's string under one of those names is still checked.)
+# The messages adk-observe writes: a line whose message is exactly one of these has nothing in
+# its message to redact (its other fields are still checked).
+_OWN_MESSAGES = frozenset(
+    {
+        c.LOG_MESSAGE_AGENT_TURN,
+        c.LOG_MESSAGE_AGENT_TURN_FAILED,
+        c.LOG_MESSAGE_LLM_CALL,
+        c.LOG_MESSAGE_TOOL_CALL,
+        c.LOG_MESSAGE_FEEDBACK,
+    }
+)
+_SAFE_WITH_MESSAGE = _SAFE_FIELDS | {c.LOG_MESSAGE}
 
 DropCounter = Callable[[int], None]
 ErrorCounter = Callable[[], None]
 
 
+def emit(logger: logging.Logger, level: int, message: str, fields: dict[str, Any]) -> None:
+    """Log one of adk-observe's own records (`fields` become JSON fields) on the hot path.
+
+    The caller has checked `logger.isEnabledFor(level)`. Unlike `logger.log()` this skips the
+    caller lookup (a stack walk): the file and line of the call are in no JSON field anyway.
+    """
+    logger.handle(logger.makeRecord(logger.name, level, "", 0, message, (), None, extra=fields))
+
+
 class TraceJsonFormatter(JsonFormatter):
-    """python-json-logger formatter: adds service, trace_id and span_id; redacts secrets."""
+    """python-json-logger formatter: adds service, trace_id and span_id; redacts secrets.
+
+    `format()` builds the same fields in the same order as python-json-logger does, directly:
+    the time string is cached per second, the encoder built once, and fields adk-observe itself
+    produces (numbers, ids, label values, its own messages) skip redaction. A record whose message
+    is a dict, or that carries stack info, takes python-json-logger's general path.
+    """
 
     def __init__(self, service_name: str) -> None:
-        super().__init__(LOG_FORMAT, rename_fields=_RENAME, static_fields={"service": service_name})
+        super().__init__(
+            LOG_FORMAT, rename_fields=_RENAME, static_fields={c.LOG_SERVICE: service_name}
+        )
+        self._service = service_name
+        # What json.dumps(cls=JsonEncoder, ensure_ascii=True) would build for every line.
+        self._encoder = JsonEncoder(ensure_ascii=True)
+        self._second: tuple[int, str] = (-1, "")
 
+    def format(self, record: logging.LogRecord) -> str:
+        if isinstance(record.msg, dict) or record.stack_info or self.datefmt:
+            return super().format(record)
+        return self.prefix + self._encoder.encode(self.record_data(record))
+
+    def record_data(self, record: logging.LogRecord) -> dict[str, Any]:
+        """The redacted JSON fields of `record` (also what the Fluentd handler sends)."""
+        record.message = message = record.getMessage()
+        data: dict[str, Any] = {
+            c.LOG_TIME: self._time(record),
+            c.LOG_LEVEL: record.levelname,
+            c.LOG_LOGGER: record.name,
+            c.LOG_MESSAGE: message,
+            c.LOG_SERVICE: self._service,
+        }
+        if record.exc_info:
+            data["exc_info"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            data["exc_info"] = record.exc_text
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED and not (isinstance(key, str) and key.startswith("_")):
+                data[key] = value
+        self._add_ids(data, record)
+        return redact_fields(data, _SAFE_WITH_MESSAGE if message in _OWN_MESSAGES else _SAFE_FIELDS)
+
+    def _time(self, record: logging.LogRecord) -> str:
+        """`formatTime(record)` with the strftime part computed once per second."""
+        second, text = self._second
+        if second != int(record.created):
+            text = time.strftime(self.default_time_format, self.converter(record.created))
+            self._second = (int(record.created), text)
+        msec_format = self.default_msec_format
+        return msec_format % (text, record.msecs) if msec_format else text
+
+    @staticmethod
+    def _add_ids(data: dict[str, Any], record: logging.LogRecord) -> None:
+        ids = getattr(record, _OTEL_IDS, None) or current_ids()
+        if ids[0]:
+            data[c.LOG_TRACE_ID], data[c.LOG_SPAN_ID] = ids[0], ids[1]
+
+    # python-json-logger's general path (dict messages, stack info, a custom datefmt).
     def add_fields(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
         super().add_fields(log_data, record, message_dict)
-        ids = getattr(record, "otel_ids", None) or current_ids()
-        if ids[0]:
-            log_data[c.LOG_TRACE_ID], log_data[c.LOG_SPAN_ID] = ids[0], ids[1]
-        log_data.pop("otel_ids", None)
+        log_data.pop(_OTEL_IDS, None)
+        self._add_ids(log_data, record)
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         return redact_fields(log_data, _SAFE_FIELDS)
@@ -111,22 +189,11 @@ class FluentForwardHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            data = self._formatter.process_log_record(self._record_dict(record))
-            self._queue.put_nowait(data)
+            self._queue.put_nowait(self._formatter.record_data(record))
         except queue.Full:
             self._on_drop(1)
         except Exception:
             self._on_error()
-
-    def _record_dict(self, record: logging.LogRecord) -> dict[str, Any]:
-        message_dict: dict[str, Any] = {}
-        record.message = record.getMessage()
-        if record.exc_info:
-            message_dict["exc_info"] = self._formatter.formatException(record.exc_info)
-        record.asctime = self._formatter.formatTime(record)
-        data: dict[str, Any] = {}
-        self._formatter.add_fields(data, record, message_dict)
-        return data
 
     def _overflow(self, pending: bytes) -> None:
         self._on_drop(self._pending_records)

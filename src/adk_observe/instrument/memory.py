@@ -1,4 +1,4 @@
-"""Resident memory of this process, read cheaply (for adk_agent_memory_usage_bytes{memory_type="rss"}).
+"""Resident memory of this process, read cheaply: memory_usage_bytes{memory_type="rss"}.
 
 Linux: the second field of /proc/self/statm (resident pages) times the page size, one small read.
 Elsewhere: `resource.getrusage` peak RSS (the best portable figure; it never goes down, which is

@@ -46,8 +46,8 @@ from prometheus_client.registry import Collector
 from adk_observe import conventions as c
 
 # gen_ai semantic-convention instruments whose SDK default buckets (0..10000 ms) do not fit.
-GEN_AI_OPERATION_DURATION = "gen_ai.client.operation.duration"
-GEN_AI_TOKEN_USAGE = "gen_ai.client.token.usage"
+GEN_AI_OPERATION_DURATION = c.OTEL_GEN_AI_OPERATION_DURATION
+GEN_AI_TOKEN_USAGE = c.OTEL_GEN_AI_TOKEN_USAGE
 # Tokens per call: powers of four from 1 to 4M (the semantic conventions' advice).
 TOKEN_BUCKETS = tuple(float(4**i) for i in range(12))
 

@@ -43,16 +43,27 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 # Cheap pre-check: most log messages contain none of these and skip the regexes.
-_HINTS = re.compile(
-    r"(?i)bearer|basic|token|pass|pwd|secret|key|auth|credential|sk-|AIza|AKIA|ASIA|gh[pousr]_|"
+_HINT_WORDS = (
+    r"bearer|basic|token|pass|pwd|secret|key|auth|credential|sk-|AIza|AKIA|ASIA|gh[pousr]_|"
     r"xox|eyJ|://"
 )
+_HINTS = re.compile("(?i)" + _HINT_WORDS)
+# The same check for ASCII text, lowercased first: case-insensitive matching makes the regex
+# engine fold every character, which costs 3-7x more. For ASCII text the two agree exactly (the
+# non-ASCII letters IGNORECASE also equates with ASCII ones, like U+212A KELVIN SIGN, cannot occur).
+_ASCII_HINTS = re.compile(_HINT_WORDS.lower())
 
 _MAX_DEPTH = 6
 
 
+def _has_hint(text: str) -> bool:
+    if text.isascii():
+        return _ASCII_HINTS.search(text.lower()) is not None
+    return _HINTS.search(text) is not None
+
+
 def redact_text(text: str) -> str:
-    if not _HINTS.search(text):
+    if not _has_hint(text):
         return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)

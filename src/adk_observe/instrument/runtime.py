@@ -108,7 +108,8 @@ class Observability:
             raise ValueError(f"rating must be within [1, 5], got {rating}")
         agent = agent_id or self.agent_id
         self.metrics.feedback(agent, rating)
-        self.logger.info("user feedback", extra={c.LABEL_AGENT_ID: agent, c.LOG_RATING: rating, **fields})
+        fields = {c.LABEL_AGENT_ID: agent, c.LOG_RATING: rating, **fields}
+        self.logger.info(c.LOG_MESSAGE_FEEDBACK, extra=fields)
 
     def internal_error(self, component: str) -> None:
         """Count a contained failure; never raises."""
