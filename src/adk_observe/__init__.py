@@ -12,20 +12,30 @@ side effects and does not import google.adk.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import IO, Any
-
-from opentelemetry.sdk.trace.export import SpanExporter
-from prometheus_client import CollectorRegistry
-
-from adk_observe.instrument import runtime
-from adk_observe.instrument.asgi import ObservabilityMiddleware
-from adk_observe.instrument.calls import agent_turn, llm_call, mcp_call, tool_call
-from adk_observe.instrument.options import Options, OptionsError, resolve_options, telemetry_env
-from adk_observe.instrument.runtime import Observability
-from adk_observe.model import Telemetry
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# The CLI (compile-rules, dashboards, render-deploy) never needs the runtime: importing it here
+# would load prometheus_client and the OpenTelemetry SDK into every command. Names resolve on use.
+_EXPORTS = {
+    "Observability": "adk_observe.instrument.runtime",
+    "ObservabilityMiddleware": "adk_observe.instrument.asgi",
+    "Options": "adk_observe.instrument.options",
+    "OptionsError": "adk_observe.instrument.options",
+    "agent_turn": "adk_observe.instrument.calls",
+    "current": "adk_observe.api",
+    "init": "adk_observe.api",
+    "llm_call": "adk_observe.instrument.calls",
+    "mcp_call": "adk_observe.instrument.calls",
+    "record_feedback": "adk_observe.api",
+    "resolve_options": "adk_observe.instrument.options",
+    "set_ready": "adk_observe.api",
+    "shutdown": "adk_observe.api",
+    "telemetry_env": "adk_observe.instrument.options",
+    "tool_call": "adk_observe.instrument.calls",
+}
 
 __all__ = [
     "Observability",
@@ -46,64 +56,32 @@ __all__ = [
     "tool_call",
 ]
 
-
-def init(
-    service_name: str | None = None,
-    *,
-    telemetry: Telemetry | None = None,
-    registry: CollectorRegistry | None = None,
-    span_exporter: SpanExporter | None = None,
-    log_output: IO[str] | None = None,
-    ready: bool = False,
-    **options: Any,
-) -> Observability:
-    """Set up metrics, tracing and logging; returns the handle (also `adk_observe.current()`).
-
-    Options come from `options` (see `adk_observe.Options`), then `ADK_OBSERVE_*` environment
-    variables (and OTEL_SERVICE_NAME / OTEL_EXPORTER_OTLP_ENDPOINT), then the spec's `telemetry`
-    section, then defaults. `registry` defaults to prometheus_client's global REGISTRY;
-    `span_exporter` replaces the OTLP exporter (tests pass an InMemorySpanExporter);
-    `log_output` replaces stderr for the JSON log stream. A previous `init()` is shut down first.
-    """
-    resolved = resolve_options(telemetry=telemetry, service_name=service_name, **options)
-    runtime.reset()
-    handle = Observability(
-        resolved, registry=registry, span_exporter=span_exporter, log_output=log_output
-    )
-    if ready:
-        handle.set_ready(True)
-    return runtime.configure(handle)
+if TYPE_CHECKING:
+    from adk_observe.api import current as current
+    from adk_observe.api import init as init
+    from adk_observe.api import record_feedback as record_feedback
+    from adk_observe.api import set_ready as set_ready
+    from adk_observe.api import shutdown as shutdown
+    from adk_observe.instrument.asgi import ObservabilityMiddleware as ObservabilityMiddleware
+    from adk_observe.instrument.calls import agent_turn as agent_turn
+    from adk_observe.instrument.calls import llm_call as llm_call
+    from adk_observe.instrument.calls import mcp_call as mcp_call
+    from adk_observe.instrument.calls import tool_call as tool_call
+    from adk_observe.instrument.options import Options as Options
+    from adk_observe.instrument.options import OptionsError as OptionsError
+    from adk_observe.instrument.options import resolve_options as resolve_options
+    from adk_observe.instrument.options import telemetry_env as telemetry_env
+    from adk_observe.instrument.runtime import Observability as Observability
 
 
-def shutdown(timeout: float = 1.0) -> None:
-    """Tear down what `init()` set up. Never blocks much longer than `timeout` per sink."""
-    handle = runtime.current()
-    if handle is not None:
-        handle.shutdown(timeout)
-    runtime.reset()
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'adk_observe' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
-def current() -> Observability | None:
-    """The handle of the active `init()`, or None."""
-    return runtime.current()
-
-
-def record_feedback(rating: float, agent_id: str | None = None, **fields: Any) -> None:
-    """Record a user's satisfaction rating (1-5). A no-op before `init()`."""
-    handle = runtime.current()
-    if handle is not None:
-        handle.record_feedback(rating, agent_id, **fields)
-
-
-def set_ready(
-    ready: bool = True,
-    reason: str = "",
-    check: Callable[[], object] | None = None,
-    name: str = "agent",
-) -> None:
-    """Report readiness to `/ready` (and optionally register a named readiness check)."""
-    handle = runtime.current()
-    if handle is not None:
-        handle.set_ready(ready, reason)
-        if check is not None:
-            handle.add_readiness_check(name, check)
+def __dir__() -> list[str]:
+    return __all__

@@ -86,3 +86,18 @@ def test_the_spec_telemetry_section_configures_init() -> None:
     assert (handle.options.sampling, handle.options.cost_center) == (0.5, "support")
     assert handle.options.label_limit == 7
     assert handle.prices.cost("m", 1_000_000, 0) == 1.0
+
+
+def test_importing_the_package_loads_no_runtime() -> None:
+    # The CLI imports adk_observe; the runtime (prometheus_client, OpenTelemetry) loads on use.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, adk_observe, adk_observe.cli\n"
+        "heavy = [m for m in ('prometheus_client', 'opentelemetry.sdk', 'google.adk')"
+        " if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
