@@ -139,7 +139,6 @@ class _Scope:
         return cast(F, wrapper)
 
 
-
 class AgentTurn(_Scope):
     span_name = c.SPAN_AGENT_TURN
     operation = "invoke_agent"
