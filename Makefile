@@ -16,7 +16,7 @@ demo: setup
 
 ## test: lint, type-check and run every test (promtool, Prometheus, ADK, checkov included)
 test: setup
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src
 	$(BIN)/mypy
 	$(BIN)/pytest -q -p no:cacheprovider

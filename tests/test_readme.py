@@ -93,3 +93,15 @@ def test_the_custom_window_example_is_a_valid_table(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(spec))
     assert load_documents(str(path), path.read_text())
     assert main(["validate", str(path)]) == 0
+
+
+def test_the_plain_agent_example_prints_what_the_readme_shows() -> None:
+    import subprocess
+    import sys
+
+    console = next(b for b in _blocks("console") if "examples/plain_agent.py" in b)
+    command, expected = console.strip().split("\n", 1)
+    assert command == "$ .venv/bin/python examples/plain_agent.py"
+    out = subprocess.run([sys.executable, "examples/plain_agent.py"], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected.strip()
