@@ -21,6 +21,7 @@ def write_files(out_dir: str | Path, files: Mapping[str, str]) -> list[Path]:
     """Write `files` (relative path -> text) under `out_dir`; returns the paths written."""
     root = Path(out_dir)
     staged: list[tuple[Path, Path]] = []
+    mode = 0o666 & ~_umask()  # read once: reading it means setting it, which is process-wide
     try:
         root.mkdir(parents=True, exist_ok=True)
         for rel in sorted(files):
@@ -30,7 +31,7 @@ def write_files(out_dir: str | Path, files: Mapping[str, str]) -> list[Path]:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(files[rel])
             # mkstemp makes 0600 files; generated artifacts are ordinary readable files.
-            os.chmod(tmp_name, 0o666 & ~_umask())
+            os.chmod(tmp_name, mode)
             staged.append((Path(tmp_name), target))
         for tmp, target in staged:
             os.replace(tmp, target)
