@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -76,3 +77,79 @@ def test_a_users_string_under_a_numeric_field_name_is_still_redacted() -> None:
     line = json.loads(formatter.format(_record("usage", cost="password=hunter2",
                                                duration_ms=12.5)))
     assert "hunter2" not in line["cost"] and line["duration_ms"] == 12.5
+
+
+def _own_line(logger: logging.Logger, **emit_options: object) -> dict[str, object]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(TraceJsonFormatter("svc"))
+    logger.addHandler(handler)
+    try:
+        fields = {"agent_id": "a", "status_code": "200", "cost": 0.5, "duration_ms": 1.25}
+        emit(logger, logging.INFO, c.LOG_MESSAGE_AGENT_TURN, fields, own=True,
+             ids=("a" * 32, "b" * 16), **emit_options)  # type: ignore[arg-type]
+    finally:
+        logger.removeHandler(handler)
+    line: dict[str, object] = json.loads(stream.getvalue())
+    return line
+
+
+def test_an_own_line_has_the_same_fields_as_the_general_path() -> None:
+    logger = logging.getLogger("adk_observe.test_own")
+    logger.propagate = False
+    line = _own_line(logger)
+    assert list(line)[:5] == ["time", "level", "logger", "message", "service"]
+    assert {k: v for k, v in line.items() if k != "time"} == {
+        "level": "INFO", "logger": "adk_observe.test_own", "message": c.LOG_MESSAGE_AGENT_TURN,
+        "service": "svc", "agent_id": "a", "status_code": "200", "cost": 0.5,
+        "duration_ms": 1.25, c.LOG_TRACE_ID: "a" * 32, c.LOG_SPAN_ID: "b" * 16}
+
+
+def test_a_filter_that_adds_a_field_sends_an_own_line_down_the_general_path() -> None:
+    logger = logging.getLogger("adk_observe.test_filter")
+    logger.propagate = False
+
+    def add_request_id(record: logging.LogRecord) -> bool:
+        record.request_id = "password=hunter2"
+        return True
+
+    logger.addFilter(add_request_id)
+    try:
+        line = _own_line(logger)
+    finally:
+        logger.removeFilter(add_request_id)
+    assert "hunter2" not in str(line["request_id"]) and line["agent_id"] == "a"
+
+
+def test_an_own_line_goes_through_a_users_record_factory() -> None:
+    logger = logging.getLogger("adk_observe.test_factory")
+    logger.propagate = False
+    default = logging.getLogRecordFactory()
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = default(*args, **kwargs)
+        record.tenant = "acme"
+        return record
+
+    logging.setLogRecordFactory(factory)
+    try:
+        line = _own_line(logger)
+    finally:
+        logging.setLogRecordFactory(default)
+    assert line["tenant"] == "acme" and line["cost"] == 0.5
+
+
+def test_an_own_line_written_later_keeps_the_time_and_thread_of_the_call() -> None:
+    logger = logging.getLogger("adk_observe.test_origin")
+    logger.propagate = False
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    try:
+        emit(logger, logging.INFO, "x", {}, own=True, origin=(1_700_000_000.25, 42, "caller"))
+    finally:
+        logger.removeHandler(handler)
+    (record,) = records
+    assert (record.created, record.msecs, record.thread, record.threadName) == (
+        1_700_000_000.25, 250.0, 42, "caller")

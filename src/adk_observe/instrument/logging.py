@@ -29,6 +29,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 _RENAME = {"levelname": c.LOG_LEVEL, "name": c.LOG_LOGGER, "asctime": c.LOG_TIME}
 _TAG = "_adk_observe_handler"
 _OTEL_IDS = "otel_ids"  # a record attribute that overrides the current span's (trace, span) ids
+_OWN_FIELDS = "_adk_observe_fields"  # emit(own=True): (fields, expected attribute count)
 # LogRecord attributes that are not fields of the JSON line (python-json-logger's reserved set).
 _RESERVED = frozenset(RESERVED_ATTRS) | {"taskName", _OTEL_IDS}
 # Fields whose values adk-observe itself produces: never secrets, so redaction skips them.
@@ -66,13 +67,83 @@ DropCounter = Callable[[int], None]
 ErrorCounter = Callable[[], None]
 
 
-def emit(logger: logging.Logger, level: int, message: str, fields: dict[str, Any]) -> None:
-    """Log one of adk-observe's own records (`fields` become JSON fields) on the hot path.
+def emit(
+    logger: logging.Logger,
+    level: int,
+    message: str,
+    fields: dict[str, Any],
+    *,
+    own: bool = False,
+    ids: tuple[str, str] | None = None,
+    origin: tuple[float, int, str] | None = None,
+) -> None:
+    """Log one of adk-observe's records (`fields` become JSON fields) on the hot path.
 
     The caller has checked `logger.isEnabledFor(level)`. Unlike `logger.log()` this skips the
     caller lookup (a stack walk): the file and line of the call are in no JSON field anyway.
+    `own=True` says every value in `fields` is one adk-observe produced (label values, numbers,
+    ADK's invocation ids, exception class names), so the formatter skips redaction and the scan of
+    the record's attributes. `ids`: the (trace id, span id) to log instead of the current span's.
+    `origin`: the (time.time(), thread id, thread name) of the call, when the `Recorder`'s worker
+    writes the record later.
     """
-    logger.handle(logger.makeRecord(logger.name, level, "", 0, message, (), None, extra=fields))
+    if own and logging.getLogRecordFactory() is logging.LogRecord:
+        record = logging.LogRecord(logger.name, level, "", 0, message, (), None)
+        attrs = record.__dict__
+        # The formatter takes the fast path only while the record holds exactly these
+        # attributes: a filter that adds one sends the record down the general path.
+        attrs[_OWN_FIELDS] = (fields, len(attrs) + len(fields) + 1 + (ids is not None))
+        attrs.update(fields)
+    else:  # a user's record factory (it may add fields) or fields that need redaction
+        record = logger.makeRecord(logger.name, level, "", 0, message, (), None, extra=fields)
+    if ids is not None:
+        record.__dict__[_OTEL_IDS] = ids
+    if origin is not None:
+        created, record.thread, record.threadName = origin
+        record.relativeCreated -= (record.created - created) * 1000
+        record.created = created
+        record.msecs = int((created - int(created)) * 1000) + 0.0
+    logger.handle(record)
+
+
+def _own_fields(record: logging.LogRecord) -> dict[str, Any] | None:
+    """The fields of an `emit(own=True)` record that nothing has added attributes to since."""
+    attrs = record.__dict__
+    own = attrs.get(_OWN_FIELDS)
+    if own is None or len(attrs) != own[1] or record.exc_info:
+        return None
+    fields: dict[str, Any] = own[0]
+    return fields
+
+
+def _flat_encoder(encoder: JsonEncoder) -> Callable[[dict[str, Any]], str]:
+    """`encoder.encode` for dicts of strings and numbers, with json's C encoder built once.
+
+    `JSONEncoder.encode` builds a new C encoder (and its closures) for every call; the fields of
+    adk-observe's own lines hold no containers, so the circular-reference check is not needed.
+    """
+    try:
+        from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - CPython always has it
+        return encoder.encode
+    if c_make_encoder is None:  # pragma: no cover
+        return encoder.encode
+    make = c_make_encoder(
+        None,
+        encoder.default,
+        encode_basestring_ascii,
+        None,
+        encoder.key_separator,
+        encoder.item_separator,
+        False,
+        False,
+        True,
+    )
+
+    def encode(data: dict[str, Any]) -> str:
+        return "".join(make(data, 0))
+
+    return encode
 
 
 class TraceJsonFormatter(JsonFormatter):
@@ -91,32 +162,52 @@ class TraceJsonFormatter(JsonFormatter):
         self._service = service_name
         # What json.dumps(cls=JsonEncoder, ensure_ascii=True) would build for every line.
         self._encoder = JsonEncoder(ensure_ascii=True)
+        self._encode_flat = _flat_encoder(self._encoder)
         self._second: tuple[int, str] = (-1, "")
 
     def format(self, record: logging.LogRecord) -> str:
         if isinstance(record.msg, dict) or record.stack_info or self.datefmt:
             return super().format(record)
+        own = _own_fields(record)
+        if own is not None:  # flat fields of scalars: the encoder built once
+            return self.prefix + self._encode_flat(self._own_data(record, own))
         return self.prefix + self._encoder.encode(self.record_data(record))
 
     def record_data(self, record: logging.LogRecord) -> dict[str, Any]:
         """The redacted JSON fields of `record` (also what the Fluentd handler sends)."""
+        own = _own_fields(record)
+        if own is not None:
+            return self._own_data(record, own)
+        attrs = record.__dict__
         record.message = message = record.getMessage()
-        data: dict[str, Any] = {
+        data = self._head(record, message)
+        if record.exc_info:
+            data["exc_info"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            data["exc_info"] = record.exc_text
+        for key, value in attrs.items():
+            if key not in _RESERVED and not (isinstance(key, str) and key.startswith("_")):
+                data[key] = value
+        self._add_ids(data, record)
+        return redact_fields(data, _SAFE_WITH_MESSAGE if message in _OWN_MESSAGES else _SAFE_FIELDS)
+
+    def _own_data(self, record: logging.LogRecord, fields: dict[str, Any]) -> dict[str, Any]:
+        """`record_data` of an `emit(own=True)` record: the same fields, nothing to redact."""
+        record.message = record.msg
+        data = self._head(record, record.msg)
+        data.update(fields)
+        self._add_ids(data, record)
+        return data
+
+    def _head(self, record: logging.LogRecord, message: str) -> dict[str, Any]:
+        """The fields every line starts with, in python-json-logger's order."""
+        return {
             c.LOG_TIME: self._time(record),
             c.LOG_LEVEL: record.levelname,
             c.LOG_LOGGER: record.name,
             c.LOG_MESSAGE: message,
             c.LOG_SERVICE: self._service,
         }
-        if record.exc_info:
-            data["exc_info"] = self.formatException(record.exc_info)
-        elif record.exc_text:
-            data["exc_info"] = record.exc_text
-        for key, value in record.__dict__.items():
-            if key not in _RESERVED and not (isinstance(key, str) and key.startswith("_")):
-                data[key] = value
-        self._add_ids(data, record)
-        return redact_fields(data, _SAFE_WITH_MESSAGE if message in _OWN_MESSAGES else _SAFE_FIELDS)
 
     def _time(self, record: logging.LogRecord) -> str:
         """`formatTime(record)` with the strftime part computed once per second."""
@@ -139,6 +230,7 @@ class TraceJsonFormatter(JsonFormatter):
     ) -> None:
         super().add_fields(log_data, record, message_dict)
         log_data.pop(_OTEL_IDS, None)
+        log_data.pop(_OWN_FIELDS, None)
         self._add_ids(log_data, record)
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
