@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
 from instrument_support import Telemetry, make_telemetry
 from prometheus_client import CollectorRegistry
 from prometheus_client.openmetrics.exposition import generate_latest as openmetrics
 
 from adk_observe import agent_turn, llm_call
 from adk_observe import conventions as c
+from adk_observe.instrument import metrics as metrics_module
 from adk_observe.instrument.metrics import AgentMetrics, LabelCap
 
 
@@ -65,3 +68,62 @@ def test_unsampled_turns_have_no_exemplar() -> None:
     assert "trace_id" not in openmetrics(telemetry.registry).decode()
     assert telemetry.value(c.REQUEST_DURATION.name + "_count", agent_id="a", method="turn",
                            endpoint="agent") == 1.0
+
+
+@given(amounts=st.lists(st.one_of(
+    st.sampled_from([0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 1e9]),
+    st.floats(min_value=0, max_value=100, allow_nan=False)), min_size=1, max_size=30))
+def test_the_fast_observe_fills_the_same_buckets_as_prometheus_client(amounts: list[float]) -> None:
+    registry = CollectorRegistry()
+    metrics = AgentMetrics(registry)
+    family = metrics.request_duration
+    slow = family.child("slow", "turn", "agent")
+    for amount in amounts:
+        slow.observe(amount)
+        family.observe(("fast", "turn", "agent"), amount)
+
+    def samples(agent: str) -> list[tuple[str, float]]:
+        return [(s.name + s.labels.get("le", ""), s.value)
+                for m in registry.collect() if m.name == c.REQUEST_DURATION.name
+                for s in m.samples
+                if s.labels.get("agent_id") == agent and not s.name.endswith("_created")]
+
+    assert samples("fast") == samples("slow")
+
+
+def test_the_fast_paths_fall_back_to_the_public_methods() -> None:
+    class Child:
+        def __init__(self) -> None:
+            self.calls: list[float] = []
+
+        def inc(self, amount: float) -> None:
+            self.calls.append(amount)
+
+        observe = inc
+
+    child = Child()
+    metrics_module._fast_add(child)(2.0)
+    metrics_module._fast_observe(child)(3.0)
+    assert child.calls == [2.0, 3.0]
+
+
+def test_session_size_is_measured_at_scrape_time_and_a_failure_keeps_the_last_value() -> None:
+    registry = CollectorRegistry()
+    metrics = AgentMetrics(registry)
+    session = ["a" * 10]
+    metrics.latest_session("a", session, lambda s: sum(len(x) for x in s))
+    value = lambda: registry.get_sample_value(  # noqa: E731
+        c.MEMORY_USAGE.name, {"agent_id": "a", "memory_type": c.MEMORY_SESSION})
+    assert value() == 10.0
+    session.append("b" * 5)  # the session grew after the turn: the scrape sees it
+    assert value() == 15.0
+
+    def broken(_: object) -> int:
+        raise RuntimeError("cannot measure")
+
+    metrics.latest_session("a", session, broken)
+    # One scrape: the failed measurement keeps the last value and is counted once.
+    scraped = {(s.name, s.labels.get("memory_type") or s.labels.get("component")): s.value
+               for m in registry.collect() for s in m.samples}
+    assert scraped[(c.MEMORY_USAGE.name, c.MEMORY_SESSION)] == 15.0
+    assert scraped[(c.INTERNAL_ERRORS.name, c.COMPONENT_ADK_PLUGIN)] == 1.0

@@ -4,6 +4,7 @@ neutral value when a field is missing."""
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from typing import Any
 from urllib.parse import urlparse
@@ -60,6 +61,7 @@ def _text_size(content: Any) -> int:
 class SessionSizer:
     """Approximate bytes a session holds: event content text plus its state's repr.
 
+    Called when Prometheus scrapes (see `AgentMetrics.latest_session`), not on every turn.
     Events are append-only, so each session's event total is cached and only new events are
     measured (at most `max_sessions` sessions are remembered, least recently used first out).
     """
@@ -67,10 +69,15 @@ class SessionSizer:
     def __init__(self, max_sessions: int = 10_000) -> None:
         self._max = max_sessions
         self._seen: OrderedDict[str, tuple[int, int]] = OrderedDict()
+        self._lock = threading.Lock()  # called from scrape threads, possibly several at once
 
     def __call__(self, session: Any) -> int:
         if session is None:
             return 0
+        with self._lock:
+            return self._measure(session)
+
+    def _measure(self, session: Any) -> int:
         events = getattr(session, "events", None) or ()
         key = str(getattr(session, "id", id(session)))
         counted, size = self._seen.pop(key, (0, 0))

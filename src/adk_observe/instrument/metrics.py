@@ -12,6 +12,7 @@ import contextlib
 import os
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
@@ -86,10 +87,67 @@ def _make(defn: c.MetricDef, registry: CollectorRegistry, multiprocess: bool) ->
     return Gauge(defn.name, defn.help, defn.labels, registry=registry, multiprocess_mode=mode)  # type: ignore[arg-type]
 
 
+class _LatestSize:
+    """A gauge callback: the size of the latest object recorded, measured at scrape time.
+
+    A failing measurement keeps the last good value and is counted, so that one bad object
+    never fails the whole /metrics response.
+    """
+
+    __slots__ = ("_lock", "_on_error", "_value", "latest", "measure")
+
+    def __init__(self, measure: Callable[[Any], int], on_error: Callable[[], None]) -> None:
+        self.measure = measure
+        self.latest: Any = None
+        self._on_error = on_error
+        self._value = 0.0
+        self._lock = threading.Lock()  # scrapes may run in parallel threads
+
+    def __call__(self) -> float:
+        with self._lock:
+            try:
+                self._value = float(self.measure(self.latest))
+            except Exception:
+                self._on_error()
+            return self._value
+
+
+def _fast_add(child: Any) -> Callable[[float], None]:
+    """`child.inc` without prometheus_client's per-call checks (the callers pass amounts >= 0).
+
+    Falls back to the public method when the child's value holder is not where prometheus_client
+    0.20-0.26 keeps it.
+    """
+    inc = getattr(getattr(child, "_value", None), "inc", None)
+    return inc if callable(inc) else child.inc  # type: ignore[no-any-return]
+
+
+def _fast_observe(child: Any) -> Callable[[float], None]:
+    """`child.observe` with the bucket found by bisection instead of a Python loop."""
+    try:
+        add_sum = child._sum.inc
+        bounds = list(child._upper_bounds)
+        add_bucket = [bucket.inc for bucket in child._buckets]
+    except (AttributeError, TypeError):
+        return child.observe  # type: ignore[no-any-return]
+    if len(add_bucket) != len(bounds) or not bounds or bounds[-1] != float("inf"):
+        return child.observe  # type: ignore[no-any-return]
+    slow = child.observe
+
+    def observe(amount: float) -> None:
+        if amount != amount:  # NaN lands in no bucket
+            slow(amount)
+            return
+        add_sum(amount)
+        add_bucket[bisect_left(bounds, amount)](1)
+
+    return observe
+
+
 class _Family:
     """One metric with a cache of label children and per-label caps."""
 
-    __slots__ = ("_caps", "_children", "_metric", "metric")
+    __slots__ = ("_adders", "_caps", "_children", "_metric", "_observers", "metric")
 
     def __init__(
         self, metric: MetricWrapperBase, labels: tuple[str, ...], caps: dict[str, LabelCap]
@@ -100,6 +158,8 @@ class _Family:
             caps[name] if name in CAPPED_LABELS else None for name in labels
         )
         self._children: dict[tuple[str, ...], Any] = {}
+        self._adders: dict[tuple[str, ...], Callable[[float], None]] = {}
+        self._observers: dict[tuple[str, ...], Callable[[float], None]] = {}
 
     def child(self, *values: str) -> Any:
         found = self._children.get(values)
@@ -111,6 +171,29 @@ class _Family:
         found = self._metric.labels(*capped)
         if len(self._children) < 10_000:
             self._children[values] = found
+        return found
+
+    def add(self, values: tuple[str, ...], amount: float = 1.0) -> None:
+        """Counter or gauge child `values`: add `amount` (>= 0 for counters)."""
+        add = self._adders.get(values) or self._recorder(self._adders, values, _fast_add)
+        add(amount)
+
+    def observe(self, values: tuple[str, ...], amount: float) -> None:
+        """Histogram child `values`: observe `amount` (no exemplar)."""
+        observe = self._observers.get(values) or self._recorder(
+            self._observers, values, _fast_observe
+        )
+        observe(amount)
+
+    def _recorder(
+        self,
+        cache: dict[tuple[str, ...], Callable[[float], None]],
+        values: tuple[str, ...],
+        make: Callable[[Any], Callable[[float], None]],
+    ) -> Callable[[float], None]:
+        found = make(self.child(*values))
+        if len(cache) < 10_000:
+            cache[values] = found
         return found
 
 
@@ -148,6 +231,8 @@ class AgentMetrics:
         self.internal_errors = f[c.INTERNAL_ERRORS.name]
         self.dropped = f[c.TELEMETRY_DROPPED.name]
         self._rss: Any = None  # multiprocess mode: the RSS child that turns refresh
+        self._sessions: dict[str, _LatestSize] = {}  # by agent_id, as given
+        self._session_children: dict[Any, _LatestSize] = {}  # by gauge child (capped labels)
         self._rss_due = 0.0
 
     def track_rss(self, agent_id: str) -> None:
@@ -176,18 +261,17 @@ class AgentMetrics:
     # --- recording (hot path) ------------------------------------------------------------------
 
     def _observe(self, family: _Family, seconds: float, trace_id: str, *labels: str) -> None:
-        child = family.child(*labels)
         if trace_id and self.exemplars:
-            child.observe(seconds, exemplar={c.LOG_TRACE_ID: trace_id})
+            family.child(*labels).observe(seconds, exemplar={c.LOG_TRACE_ID: trace_id})
         else:
-            child.observe(seconds)
+            family.observe(labels, seconds)
 
     def turn_started(self, agent_id: str) -> None:
-        self.active.child(agent_id).inc()
+        self.active.add((agent_id,))
 
     def turn_abandoned(self, agent_id: str) -> None:
         """A turn that was cancelled: no longer active, and not a request either way."""
-        self.active.child(agent_id).dec()
+        self.active.add((agent_id,), -1.0)
 
     def turn_finished(
         self,
@@ -201,12 +285,12 @@ class AgentMetrics:
         active: bool = True,
     ) -> None:
         code = status_code or (c.STATUS_CODE_OK if ok else c.STATUS_CODE_ERROR)
-        self.requests.child(agent_id, method, endpoint, code).inc()
+        self.requests.add((agent_id, method, endpoint, code))
         self._observe(self.request_duration, seconds, trace_id, agent_id, method, endpoint)
         if active:
-            self.active.child(agent_id).dec()
+            self.active.add((agent_id,), -1.0)
         if ok:
-            self.interactions.child(agent_id, c.INTERACTION_AGENT_TURN).inc()
+            self.interactions.add((agent_id, c.INTERACTION_AGENT_TURN))
         if self._rss is not None and time.monotonic() >= self._rss_due:
             self._refresh_rss()
 
@@ -221,18 +305,18 @@ class AgentMetrics:
         trace_id: str = "",
     ) -> None:
         status = c.STATUS_OK if ok else c.STATUS_ERROR
-        self.llm_calls.child(agent_id, model, status).inc()
+        self.llm_calls.add((agent_id, model, status))
         self._observe(self.llm_duration, seconds, trace_id, agent_id, model, status)
-        if input_tokens:
-            self.llm_tokens.child(agent_id, model, c.TOKEN_INPUT).inc(input_tokens)
-        if output_tokens:
-            self.llm_tokens.child(agent_id, model, c.TOKEN_OUTPUT).inc(output_tokens)
+        if input_tokens > 0:
+            self.llm_tokens.add((agent_id, model, c.TOKEN_INPUT), input_tokens)
+        if output_tokens > 0:
+            self.llm_tokens.add((agent_id, model, c.TOKEN_OUTPUT), output_tokens)
 
     def tool_call(
         self, agent_id: str, tool: str, seconds: float, ok: bool, trace_id: str = ""
     ) -> None:
         status = c.STATUS_OK if ok else c.STATUS_ERROR
-        self.tool_calls.child(agent_id, tool, status).inc()
+        self.tool_calls.add((agent_id, tool, status))
         self._observe(self.tool_duration, seconds, trace_id, agent_id, tool, status)
 
     def mcp_call(
@@ -245,18 +329,44 @@ class AgentMetrics:
         trace_id: str = "",
     ) -> None:
         status = c.STATUS_OK if ok else c.STATUS_ERROR
-        self.mcp_calls.child(agent_id, server, method, status).inc()
+        self.mcp_calls.add((agent_id, server, method, status))
         self._observe(self.mcp_duration, seconds, trace_id, agent_id, server, method)
 
     def cost_recorded(self, agent_id: str, model: str, cost_center: str, amount: float) -> None:
         if amount > 0:
-            self.cost_total.child(agent_id, model, cost_center).inc(amount)
+            self.cost_total.add((agent_id, model, cost_center), amount)
 
     def interaction_cost(self, agent_id: str, cost_center: str, amount: float) -> None:
         self.cost.child(agent_id, cost_center).set(amount)
 
     def session_memory(self, agent_id: str, size: int) -> None:
         self.memory.child(agent_id, c.MEMORY_SESSION).set(size)
+
+    def latest_session(self, agent_id: str, session: Any, measure: Callable[[Any], int]) -> None:
+        """memory_usage{memory_type="session"}: `measure(session)` of agent_id's latest session.
+
+        Measured when Prometheus scrapes (a gauge callback) rather than on every turn: the turn
+        only keeps a reference to the session (one per agent). In multiprocess mode the scraping
+        process cannot call back into this one, so the size is measured now.
+        """
+        if self.multiprocess:
+            self.session_memory(agent_id, measure(session))
+            return
+        latest = self._sessions.get(agent_id)
+        if latest is None:
+            child = self.memory.child(agent_id, c.MEMORY_SESSION)
+            latest = self._session_children.get(child)
+            if latest is None:
+                latest = _LatestSize(measure, self._session_error)
+                child.set_function(latest)
+                self._session_children[child] = latest
+            if len(self._sessions) < 10_000:
+                self._sessions[agent_id] = latest
+        latest.measure = measure
+        latest.latest = session
+
+    def _session_error(self) -> None:
+        self.internal_error(c.COMPONENT_ADK_PLUGIN)  # the plugin's session measurement failed
 
     def feedback(self, agent_id: str, rating: float) -> None:
         self.rating.child(agent_id).observe(rating)
