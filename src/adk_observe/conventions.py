@@ -68,6 +68,7 @@ COMPONENT_HTTP = "http"
 SINK_OTLP = "otlp"
 SINK_FLUENTD = "fluentd"
 SINK_OTEL_METRICS = "otel_metrics"
+SINK_RECORDER = "recorder"  # work queued for the recorder's worker (instrument/recorder.py)
 
 
 # --- the metric catalogue ------------------------------------------------------------------------

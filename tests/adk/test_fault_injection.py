@@ -61,10 +61,11 @@ def test_a_failing_hook_body_is_contained_and_counted(
 
 def test_a_failing_metrics_backend_is_contained_in_every_hook(telemetry: Telemetry) -> None:
     expected = _outcome(OK_SCRIPT, None)
-    for name in ("turn_started", "turn_finished", "llm_call", "tool_call", "session_memory"):
+    for name in ("turn_started", "turn_finished", "llm_call", "tool_call", "latest_session"):
         setattr(telemetry.handle.metrics, name, _broken)
     assert _outcome(OK_SCRIPT, ObservabilityPlugin()) == expected
-    # before_run, after_run, two model calls and one tool call each failed once.
+    # Each queued update failed once: turn_started, two llm_call, one tool_call, and the turn's
+    # record (turn_finished fails first).
     assert telemetry.value(c.INTERNAL_ERRORS.name, component="adk_plugin") == 5.0
 
 

@@ -46,6 +46,7 @@ class Telemetry:
         return list(self.exporter.get_finished_spans())
 
     def log_lines(self) -> list[dict[str, Any]]:
+        self.handle.force_flush()  # adk-observe's own lines wait in the log queue
         return [json.loads(line) for line in self.logs.getvalue().splitlines() if line]
 
 

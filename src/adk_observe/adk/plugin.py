@@ -4,29 +4,32 @@ ADK already opens spans (invoke_workflow, invoke_agent, generate_content, execut
 plugin adds attributes to them instead of opening its own. Every hook is wrapped so that no
 failure inside adk-observe ever reaches ADK: it is counted in
 adk_observe_internal_errors_total{component="adk_plugin"} and the hook returns None.
+
+The hooks only capture what they saw (times, ids, token counts) and queue one `_apply_*` call
+per event for the recorder's worker (`instrument/recorder.py`), which updates the metrics and
+writes the log lines in order. Span attributes are set in the hooks: ADK ends its spans soon after.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from google.adk.plugins.base_plugin import BasePlugin
 from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import mcp_attributes
 from opentelemetry.semconv.attributes import http_attributes
+from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
+from adk_observe.adk import records
 from adk_observe.adk.introspect import SessionSizer, mcp_server_name
 from adk_observe.instrument import runtime
 from adk_observe.instrument.calls import is_error_result
-from adk_observe.instrument.logging import emit
 
 if TYPE_CHECKING:
     from google.adk.agents.invocation_context import InvocationContext
@@ -35,30 +38,17 @@ if TYPE_CHECKING:
     from google.adk.tools.base_tool import BaseTool
 
 PLUGIN_NAME = "adk_observe"
+_COMPONENT = c.COMPONENT_ADK_PLUGIN
 # Runs, model calls and tool calls in flight are tracked in bounded maps; a run that never ends
 # (cancelled task) is evicted oldest-first past this many entries.
 MAX_IN_FLIGHT = 10_000
 
 
-@dataclass
-class _Run:
-    agent_id: str
-    start: float
-    cost: float = 0.0
-    task: asyncio.Task[Any] | None = None
-    on_done: Callable[[asyncio.Task[Any]], None] | None = None
-
-
 class _InFlight(OrderedDict[Any, Any]):
     def put(self, key: Any, value: Any) -> None:
         self[key] = value
-        while len(self) > MAX_IN_FLIGHT:
+        if len(self) > MAX_IN_FLIGHT:
             self.popitem(last=False)
-
-
-def _sampled_trace_id() -> str:
-    ctx = trace.get_current_span().get_span_context()
-    return format(ctx.trace_id, "032x") if ctx.is_valid and ctx.trace_flags.sampled else ""
 
 
 class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
@@ -114,7 +104,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
 
     def _guard(self, fn: Callable[..., None], *args: Any) -> None:
         """Run `fn(obs, *args)`; any exception is counted, never raised into ADK."""
-        obs = self._obs()
+        obs = self._handle or runtime.current()
         if obs is None:
             return
         try:
@@ -135,7 +125,10 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
 
     def _before_run(self, obs: runtime.Observability, invocation_context: Any) -> None:
         agent_id = self._run_agent(obs, invocation_context)
-        run = _Run(agent_id, time.perf_counter())
+        span = trace.get_current_span()
+        run = records.Run(
+            agent_id, time.perf_counter(), span, records.valid_context(span.get_span_context())
+        )
         invocation_id = invocation_context.invocation_id
         # A cancelled run gets neither after_run nor on_run_error: when its task ends, the
         # conversation is no longer active (it is not counted as a request either way).
@@ -147,47 +140,49 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.on_done = functools.partial(self._abandon, obs, invocation_id)
             run.task.add_done_callback(run.on_done)
         self._runs.put(invocation_id, run)
-        obs.metrics.turn_started(agent_id)
+        obs.record(_COMPONENT, obs.metrics.turn_started, agent_id)
 
     def _abandon(self, obs: runtime.Observability, invocation_id: str, _: object) -> None:
-        run: _Run | None = self._runs.pop(invocation_id, None)
+        run: records.Run | None = self._runs.pop(invocation_id, None)
         if run is not None:
             try:
-                obs.metrics.turn_abandoned(run.agent_id)
+                obs.record(_COMPONENT, obs.metrics.turn_abandoned, run.agent_id)
             except Exception:
                 obs.internal_error(c.COMPONENT_ADK_PLUGIN)
 
     def _finish_run(
         self, obs: runtime.Observability, invocation_context: Any, error: Exception | None
     ) -> None:
-        run: _Run | None = self._runs.pop(invocation_context.invocation_id, None)
+        invocation_id = invocation_context.invocation_id
+        run: records.Run | None = self._runs.pop(invocation_id, None)
         if run is None:
             return
         seconds = time.perf_counter() - run.start
         if run.task is not None and run.on_done is not None:
             run.task.remove_done_callback(run.on_done)
-        ok = error is None
-        code = c.STATUS_CODE_OK if ok else c.STATUS_CODE_ERROR
-        obs.metrics.turn_finished(run.agent_id, seconds, ok, _sampled_trace_id())
-        obs.metrics.interaction_cost(run.agent_id, obs.options.cost_center, run.cost)
-        obs.metrics.session_memory(run.agent_id, self._session_size(invocation_context.session))
-        span = trace.get_current_span()
-        span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
-        span.set_attribute(c.SPAN_ATTR_COST, run.cost)
-        level = logging.INFO if ok else logging.WARNING
-        if obs.logger.isEnabledFor(level):
-            fields = {
-                c.LABEL_AGENT_ID: run.agent_id,
-                c.LABEL_STATUS_CODE: code,
-                c.LOG_COST: run.cost,
-                c.LOG_DURATION_MS: round(seconds * 1000, 3),
-                c.LOG_INVOCATION_ID: invocation_context.invocation_id,
-            }
-            if ok:
-                emit(obs.logger, level, c.LOG_MESSAGE_AGENT_TURN, fields)
-            else:
-                fields[c.LOG_ERROR_TYPE] = type(error).__qualname__
-                emit(obs.logger, level, c.LOG_MESSAGE_AGENT_TURN_FAILED, fields)
+        if run.span.is_recording():  # now: ADK ends the span after this hook
+            code = c.STATUS_CODE_OK if error is None else c.STATUS_CODE_ERROR
+            run.span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
+            run.span.set_attribute(c.SPAN_ATTR_COST, run.cost)
+        session = invocation_context.session
+        args = (
+            run,
+            seconds,
+            error,
+            invocation_id,
+            session,
+            self._session_size,
+            records.call_origin(),
+        )
+        obs.record(_COMPONENT, records.apply_turn, obs, *args)
+
+    def _call_of(self, context: Any) -> tuple[records.Run | None, str, SpanContext | None]:
+        """A model or tool call's run (if in flight), agent_id and trace context."""
+        run: records.Run | None = self._runs.get(context.invocation_id)
+        if run is not None:
+            return run, run.agent_id, run.ctx
+        ctx = records.valid_context(trace.get_current_span().get_span_context())
+        return None, self._agent_id or context.agent_name, ctx
 
     # --- model calls ----------------------------------------------------------------------------
 
@@ -249,27 +244,23 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     ) -> None:
         start, model = started
         seconds = time.perf_counter() - start
-        run: _Run | None = self._runs.get(callback_context.invocation_id)
-        agent_id = run.agent_id if run else (self._agent_id or callback_context.agent_name)
-        obs.metrics.llm_call(
-            agent_id, model, seconds, ok, tokens_in, tokens_out, _sampled_trace_id()
-        )
-        cost = obs.prices.cost(model, tokens_in, tokens_out)
-        obs.metrics.cost_recorded(agent_id, model, obs.options.cost_center, cost)
+        run, agent_id, ctx = self._call_of(callback_context)
+        cost = obs.prices.cost(model, tokens_in, tokens_out) if obs.prices else 0.0
         if run is not None:
-            run.cost += cost
-        if obs.logger.isEnabledFor(logging.DEBUG):
-            fields = {
-                c.LABEL_AGENT_ID: agent_id,
-                c.LABEL_MODEL: model,
-                c.LABEL_STATUS: c.STATUS_OK if ok else c.STATUS_ERROR,
-                c.LOG_INPUT_TOKENS: tokens_in,
-                c.LOG_OUTPUT_TOKENS: tokens_out,
-                c.LOG_DURATION_MS: round(seconds * 1000, 3),
-            }
-            if error_type:
-                fields[c.LOG_ERROR_TYPE] = error_type
-            emit(obs.logger, logging.DEBUG, c.LOG_MESSAGE_LLM_CALL, fields)
+            run.cost += cost  # the turn's cost, read by after_run's span attribute and record
+        tokens = (tokens_in, tokens_out)
+        args = (
+            agent_id,
+            model,
+            seconds,
+            ok,
+            tokens,
+            ctx,
+            cost,
+            error_type,
+            records.debug_line(obs),
+        )
+        obs.record(_COMPONENT, records.apply_model, obs, *args)
 
     # --- tool calls ---------------------------------------------------------------------------
 
@@ -308,31 +299,17 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         if start is None:
             return
         seconds = time.perf_counter() - start
-        run: _Run | None = self._runs.get(tool_context.invocation_id)
-        agent_id = run.agent_id if run else (self._agent_id or tool_context.agent_name)
-        trace_id = _sampled_trace_id()
+        _, agent_id, ctx = self._call_of(tool_context)
         tool_name = str(tool.name)
-        obs.metrics.tool_call(agent_id, tool_name, seconds, ok, trace_id)
         server = self._server_name(tool) if _is_mcp_tool(tool) else ""
         if server:
-            obs.metrics.mcp_call(agent_id, server, tool_name, seconds, ok, trace_id)
             span = trace.get_current_span()  # ADK's execute_tool span
             span.set_attribute(c.SPAN_ATTR_MCP_SERVER, server)
             span.set_attribute(mcp_attributes.MCP_METHOD_NAME, c.MCP_METHOD_TOOLS_CALL)
         if not ok and not error_type:
             error_type = "MCP_TOOL_ERROR" if server else "tool_error"
-        if obs.logger.isEnabledFor(logging.DEBUG):
-            fields = {
-                c.LABEL_AGENT_ID: agent_id,
-                c.LABEL_TOOL: tool_name,
-                c.LABEL_STATUS: c.STATUS_OK if ok else c.STATUS_ERROR,
-                c.LOG_DURATION_MS: round(seconds * 1000, 3),
-            }
-            if server:
-                fields[c.LABEL_MCP_SERVER] = server
-            if error_type:
-                fields[c.LOG_ERROR_TYPE] = error_type
-            emit(obs.logger, logging.DEBUG, c.LOG_MESSAGE_TOOL_CALL, fields)
+        args = (agent_id, tool_name, server, seconds, ok, ctx, error_type, records.debug_line(obs))
+        obs.record(_COMPONENT, records.apply_tool, obs, *args)
 
 
 def _is_mcp_tool(tool: Any) -> bool:

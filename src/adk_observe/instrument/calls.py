@@ -32,7 +32,6 @@ from opentelemetry.trace import Span, Status, StatusCode
 
 from adk_observe import conventions as c
 from adk_observe.instrument import runtime
-from adk_observe.instrument.logging import emit
 
 F = TypeVar("F", bound=Callable[..., Any])
 _turn: contextvars.ContextVar[AgentTurn | None] = contextvars.ContextVar(
@@ -204,8 +203,7 @@ class AgentTurn(_Scope):
             self.span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
             self.span.set_attribute(c.SPAN_ATTR_COST, self.cost)
         if obs.logger.isEnabledFor(logging.INFO):
-            emit(
-                obs.logger,
+            obs.log(
                 logging.INFO,
                 c.LOG_MESSAGE_AGENT_TURN,
                 {
@@ -254,8 +252,7 @@ class LlmCall(_Scope):
             self.span.set_attribute(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS, self.output_tokens)
             self.span.set_attribute(c.SPAN_ATTR_COST, cost)
         if obs.logger.isEnabledFor(logging.DEBUG):
-            emit(
-                obs.logger,
+            obs.log(
                 logging.DEBUG,
                 c.LOG_MESSAGE_LLM_CALL,
                 {
@@ -288,8 +285,7 @@ class ToolCall(_Scope):
         agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
         obs.metrics.tool_call(agent, self.tool, seconds, self.ok, trace_id)
         if obs.logger.isEnabledFor(logging.DEBUG):
-            emit(
-                obs.logger,
+            obs.log(
                 logging.DEBUG,
                 c.LOG_MESSAGE_TOOL_CALL,
                 {

@@ -63,6 +63,8 @@ class Options:
     root_log_level: str = "WARNING"
     logger_levels: tuple[tuple[str, str], ...] = DEFAULT_LOGGER_LEVELS
     log_stream: bool = True  # JSON lines on stderr
+    # the ADK plugin's metric updates and adk-observe's own log lines, by a worker thread
+    background_recording: bool = True
     log_file: str = ""
     log_file_max_bytes: int = 10 * 1024 * 1024
     log_file_backups: int = 5

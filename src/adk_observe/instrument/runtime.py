@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -20,11 +21,12 @@ from adk_observe import conventions as c
 from adk_observe.instrument import metrics as m
 from adk_observe.instrument.cost import PriceTable
 from adk_observe.instrument.http import MetricsServer, Readiness
-from adk_observe.instrument.logging import LoggingSetup
+from adk_observe.instrument.logging import LoggingSetup, emit
 from adk_observe.instrument.multiprocess import multiprocess_registry
 from adk_observe.instrument.options import Options
 from adk_observe.instrument.otel_metrics import OtelMetricsCollector
-from adk_observe.instrument.tracing import Tracing
+from adk_observe.instrument.recorder import DrainCollector, Recorder
+from adk_observe.instrument.tracing import Tracing, current_ids
 
 LOGGER_NAME = "adk_observe"
 _log = logging.getLogger(LOGGER_NAME)
@@ -48,7 +50,21 @@ class Observability:
         self.readiness = Readiness()
         self._closed = False
         self._lock = threading.Lock()
-        self.metrics = m.AgentMetrics(self.registry, label_limit=options.label_limit)
+        self.recorder: Recorder | None = None
+        self._drain: DrainCollector | None = None
+        if options.background_recording:
+            self.recorder = Recorder(
+                lambda n: self.metrics.drop(c.SINK_RECORDER, n), self.internal_error
+            )
+            if not m.multiprocess_enabled():  # another process scrapes: nothing to drain
+                # Registered before the catalogue, so a scrape applies the queue first.
+                self._drain = DrainCollector(self.recorder)
+                self.registry.register(self._drain)
+        try:
+            self.metrics = m.AgentMetrics(self.registry, label_limit=options.label_limit)
+        except BaseException:
+            self._close_recorder(0.0)
+            raise
         self.metrics.track_rss(self.agent_id)
         self.logger = logging.getLogger(LOGGER_NAME + ".agent")
         self.otel_collector: OtelMetricsCollector | None = None
@@ -111,6 +127,40 @@ class Observability:
         fields = {c.LABEL_AGENT_ID: agent, c.LOG_RATING: rating, **fields}
         self.logger.info(c.LOG_MESSAGE_FEEDBACK, extra=fields)
 
+    def log(
+        self,
+        level: int,
+        message: str,
+        fields: dict[str, Any],
+        ids: tuple[str, str] | None = None,
+        origin: tuple[float, int, str] | None = None,
+    ) -> None:
+        """One of adk-observe's own lines (the caller checked `self.logger.isEnabledFor(level)`).
+
+        `fields` must hold only values adk-observe produced (they skip redaction). `ids`: the
+        (trace id, span id) to log, default the current span's; `origin`: the (time.time(),
+        thread id, thread name) the line was asked for, default now and here. Written by the
+        recorder's log writer unless the `background_recording` option is off.
+        """
+        if ids is None:
+            trace_id, span_id, _ = current_ids()
+            ids = (trace_id, span_id)
+        if self.recorder is None:
+            emit(self.logger, level, message, fields, own=True, ids=ids, origin=origin)
+            return
+        if origin is None:
+            thread = threading.current_thread()
+            origin = (time.time(), thread.ident or 0, thread.name)
+        self.recorder.line(self.logger, level, message, fields, ids, origin)
+
+    def record(self, component: str, fn: Callable[..., None], *args: Any) -> None:
+        """`fn(*args)` (a metrics update) by the recorder's worker; now, in multiprocess mode or
+        with `background_recording` off. A failure counts as an internal error of `component`."""
+        if self._drain is not None:
+            self.recorder.put(component, fn, args)  # type: ignore[union-attr]
+        else:
+            fn(*args)
+
     def internal_error(self, component: str) -> None:
         """Count a contained failure; never raises."""
         try:
@@ -122,6 +172,8 @@ class Observability:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def force_flush(self) -> bool:
+        if self.recorder is not None:
+            self.recorder.flush_all()
         ok = self.tracing.force_flush() if self.tracing else True
         if self.logging is not None and self.logging.fluent is not None:
             ok = self.logging.fluent.flush_wait(self.options.export_timeout) and ok
@@ -137,12 +189,20 @@ class Observability:
             self.server.close()
         if self.tracing is not None:
             self.tracing.shutdown(timeout)
+        self._close_recorder(timeout)
         if self.logging is not None:
             self.logging.close(timeout)
         if self.otel_collector is not None:
             with contextlib.suppress(KeyError):
                 self.registry.unregister(self.otel_collector)
         self.metrics.unregister()
+
+    def _close_recorder(self, timeout: float) -> None:
+        if self.recorder is not None:
+            self.recorder.close(timeout)
+        if self._drain is not None:
+            with contextlib.suppress(KeyError):
+                self.registry.unregister(self._drain)
 
 
 class _State:

@@ -1,0 +1,165 @@
+"""The recorder: queued metric updates and log lines are applied in order, exactly where values
+are read, never block the agent (nor a scrape), and are bounded, counted and written at shutdown."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+from instrument_support import Telemetry, make_telemetry
+from prometheus_client import CollectorRegistry
+
+import adk_observe
+from adk_observe import agent_turn
+from adk_observe import conventions as c
+from adk_observe.instrument.recorder import DrainCollector, Recorder
+
+LOGGER = logging.getLogger("adk_observe.agent")
+
+
+def _recorder(capacity: int = 100) -> tuple[Recorder, list[int], list[str]]:
+    drops: list[int] = []
+    errors: list[str] = []
+    # A long interval: only explicit flushes apply the queue, so the tests control when.
+    return Recorder(drops.append, errors.append, capacity, interval=3600), drops, errors
+
+
+def test_items_are_applied_in_order_and_failures_are_counted_by_component() -> None:
+    recorder, drops, errors = _recorder()
+    seen: list[int] = []
+
+    def fail() -> None:
+        raise RuntimeError("boom")
+
+    for i in range(5):
+        recorder.put("first", seen.append, (i,))
+    recorder.put("second", fail, ())
+    recorder.put("first", seen.append, (5,))
+    assert seen == []
+    recorder.flush()
+    assert seen == [0, 1, 2, 3, 4, 5]
+    assert errors == ["second"] and drops == []
+    recorder.close()
+
+
+def test_a_full_queue_drops_and_counts_and_close_applies_what_is_left() -> None:
+    recorder, drops, _ = _recorder(capacity=3)
+    seen: list[int] = []
+    for i in range(5):
+        recorder.put("c", seen.append, (i,))
+    assert drops == [1, 1]
+    recorder.close()
+    assert seen == [0, 1, 2]
+
+
+def test_the_worker_applies_the_queue_without_a_flush() -> None:
+    drops: list[int] = []
+    recorder = Recorder(drops.append, lambda _: None, interval=0.01)
+    done = threading.Event()
+    recorder.put("c", done.set, ())
+    assert done.wait(10)
+    recorder.close()
+
+
+def test_a_scrape_applies_the_queue_before_reading_values() -> None:
+    registry = CollectorRegistry()
+    recorder, _, _ = _recorder()
+    registry.register(DrainCollector(recorder))
+    counter = {"n": 0.0}
+
+    def bump() -> None:
+        counter["n"] += 1
+
+    recorder.put("c", bump, ())
+    assert counter["n"] == 0
+    list(registry.collect())
+    assert counter["n"] == 1
+    recorder.close()
+
+
+def test_a_queued_line_keeps_the_callers_time_and_trace_ids(telemetry: Telemetry) -> None:
+    with agent_turn("a") as turn:
+        ids = turn.span.get_span_context() if turn.span else None
+    asked_at = time.time()
+    time.sleep(0.3)  # the line is written later; its time must still be the call's
+    line = next(x for x in telemetry.log_lines() if x["message"] == c.LOG_MESSAGE_AGENT_TURN)
+    assert ids is not None
+    assert line[c.LOG_TRACE_ID] == format(ids.trace_id, "032x")
+    assert line[c.LOG_SPAN_ID] == format(ids.span_id, "016x")
+    written = time.mktime(time.strptime(line[c.LOG_TIME][:19], "%Y-%m-%d %H:%M:%S"))
+    written += int(line[c.LOG_TIME][20:]) / 1000
+    assert abs(written - asked_at) < 0.25
+
+
+def test_a_blocked_handler_delays_the_lines_but_never_the_agent() -> None:
+    release = threading.Event()
+    written: list[str] = []
+
+    class Blocked(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            release.wait()
+            written.append(record.getMessage())
+
+    handler = Blocked()
+    LOGGER.addHandler(handler)
+    try:
+        telemetry = make_telemetry(log_stream=False)
+        recorder = telemetry.handle.recorder
+        assert recorder is not None
+        recorder._lines._capacity = 50
+        finished = 0
+        for _ in range(200):  # the worker is stuck on the first line all along
+            with agent_turn("a"):
+                pass
+            finished += 1
+        assert finished == 200 and not release.is_set() and written == []
+        assert telemetry.value(c.REQUESTS.name, agent_id="a", method=c.METHOD_TURN,
+                               endpoint=c.ENDPOINT_AGENT, status_code="200") == 200.0
+        # Queued metric updates are applied by a scrape while the log writer is still stuck.
+        handle = telemetry.handle
+        handle.record(c.COMPONENT_ADK_PLUGIN, handle.metrics.turn_started, "queued")
+        assert telemetry.value(c.ACTIVE_CONVERSATIONS.name, agent_id="queued") == 1.0
+        release.set()
+        telemetry.handle.force_flush()
+        dropped = telemetry.value(c.TELEMETRY_DROPPED.name, sink=c.SINK_RECORDER)
+        assert dropped is not None and dropped > 0
+        assert len(written) == 200 - dropped
+    finally:
+        release.set()
+        LOGGER.removeHandler(handler)
+
+
+def test_background_recording_off_writes_at_once() -> None:
+    sync = make_telemetry(background_recording=False)
+    assert sync.handle.recorder is None
+    with agent_turn("a"):
+        pass
+    assert [json.loads(x)["message"] for x in sync.logs.getvalue().splitlines()] == [
+        c.LOG_MESSAGE_AGENT_TURN]
+
+
+def test_a_forked_child_gets_its_own_worker(tmp_path: Any) -> None:
+    path = tmp_path / "child.log"
+    adk_observe.init("forked", registry=CollectorRegistry(), metrics_port=-1,
+                     log_stream=False, log_file=str(path))
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through its exit code
+        code = 1
+        try:
+            with agent_turn("child"):
+                pass
+            for _ in range(500):  # the worker writes it; nobody flushes
+                if path.exists() and "child" in path.read_text():
+                    code = 0
+                    break
+                time.sleep(0.01)
+        finally:
+            sys.stdout.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
