@@ -9,6 +9,8 @@ log lines with python-json-logger to the same sink, with the current span's trac
 handle lookup and the agent-turn bookkeeping on top.
 
 Same process, interleaved rounds (alternating order), CPU time, median of per-round ratios.
+adk-observe's own log lines wait in the recorder's queue: each round ends by writing them,
+inside the timed region.
 
     .venv/bin/python bench/instrument_bench.py [--rounds 40] [--turns 500] [--sampling 0.1]
 """
@@ -141,13 +143,15 @@ class Raw:
         self.end(turn, t_tok)
 
 
-def timed(fn: Callable[[int], None], turns: int) -> float:
+def timed(fn: Callable[[int], None], turns: int, flush: Callable[[], None] | None = None) -> float:
     gc.collect()
     gc.disable()
     try:
         start = time.process_time()
         for i in range(turns):
             fn(i)
+        if flush is not None:  # the recorder's queued log lines are written inside the timing
+            flush()
         return (time.process_time() - start) / turns
     finally:
         gc.enable()
@@ -155,18 +159,19 @@ def timed(fn: Callable[[int], None], turns: int) -> float:
 
 def main(rounds: int, turns: int, sampling: float) -> None:
     sink = open(os.devnull, "w")  # noqa: SIM115
-    adk_observe.init("bench", registry=CollectorRegistry(), metrics_port=-1, sampling=sampling,
-                     span_exporter=DiscardExporter(), log_output=sink,
-                     prices={"gpt-test": (2.0, 8.0)})
+    obs = adk_observe.init("bench", registry=CollectorRegistry(), metrics_port=-1,
+                           sampling=sampling, span_exporter=DiscardExporter(), log_output=sink,
+                           prices={"gpt-test": (2.0, 8.0)})
+    flush = obs.recorder.flush_all if obs.recorder is not None else None
     raw = Raw(sink)
     for fn in (raw.turn, instrumented_turn):
         timed(fn, turns)  # warm up
     base: list[float] = []
     ours: list[float] = []
     for r in range(rounds):
-        pairs = ((raw.turn, base), (instrumented_turn, ours))
-        for fn, out in pairs if r % 2 == 0 else pairs[::-1]:
-            out.append(timed(fn, turns))
+        pairs = ((raw.turn, base, None), (instrumented_turn, ours, flush))
+        for fn, out, after in pairs if r % 2 == 0 else pairs[::-1]:
+            out.append(timed(fn, turns, after))
     ratio = statistics.median(o / b for o, b in zip(ours, base, strict=True))
     print(f"rounds={rounds} turns/round={turns} sampling={sampling} (process CPU time)")
     print(f"raw library calls: median {statistics.median(base) * 1e6:.1f} us/turn")
