@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -163,3 +164,17 @@ def test_a_forked_child_gets_its_own_worker(tmp_path: Any) -> None:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_queued_lines_are_written_at_exit_without_shutdown() -> None:
+    script = (
+        "from prometheus_client import CollectorRegistry\n"
+        "import adk_observe\n"
+        "adk_observe.init('exiting', registry=CollectorRegistry(), metrics_port=-1)\n"
+        "with adk_observe.agent_turn('a'):\n"
+        "    pass\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    lines = [json.loads(x) for x in done.stderr.splitlines() if x.startswith("{")]
+    assert [x["message"] for x in lines] == [c.LOG_MESSAGE_AGENT_TURN]

@@ -115,7 +115,9 @@ class Recorder:
         ref = weakref.ref(self)
         # A thread does not survive fork (gunicorn --preload): start new ones in the child.
         os.register_at_fork(after_in_child=lambda: _call(ref, Recorder._after_fork))
-        self._at_exit = lambda: _call(ref, Recorder.flush_all)
+        # At exit (no shutdown() called) write what is queued, but never wait long on a blocked
+        # handler: close() waits about 1 s per worker, then leaves it (daemon threads).
+        self._at_exit = lambda: _call(ref, Recorder.close)
         atexit.register(self._at_exit)
 
     def _after_fork(self) -> None:
