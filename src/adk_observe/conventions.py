@@ -299,6 +299,10 @@ LOG_INVOCATION_ID = "invocation_id"
 LOG_INPUT_TOKENS = "input_tokens"
 LOG_OUTPUT_TOKENS = "output_tokens"
 LOG_RATING = "rating"
+# error.type of a tool call whose result reports an error (an MCP `isError` result, or a
+# function tool's {"status": "error"}) rather than raising.
+ERROR_TYPE_MCP_TOOL = "MCP_TOOL_ERROR"
+ERROR_TYPE_TOOL = "tool_error"
 LOG_ERROR_TYPE = "error.type"  # the OpenTelemetry attribute name, so logs and spans agree
 # The messages of adk-observe's own log lines.
 LOG_MESSAGE_AGENT_TURN = "agent turn"

@@ -83,11 +83,21 @@ def test_a_scrape_applies_the_queue_before_reading_values() -> None:
     recorder.close()
 
 
+def _hold_lines(handle: adk_observe.Observability) -> None:
+    """Keep the log writer from writing on its own: only flushes write from here on."""
+    assert handle.recorder is not None
+    writer = handle.recorder._lines
+    writer._interval = 3600.0
+    writer._wake.set()  # end its current short wait; the next one is long
+    time.sleep(0.05)
+
+
 def test_a_queued_line_keeps_the_callers_time_and_trace_ids(telemetry: Telemetry) -> None:
+    _hold_lines(telemetry.handle)
     with agent_turn("a") as turn:
         ids = turn.span.get_span_context() if turn.span else None
     asked_at = time.time()
-    time.sleep(0.3)  # the line is written later; its time must still be the call's
+    time.sleep(0.5)  # the line is written after this; its time must still be the call's
     line = next(x for x in telemetry.log_lines() if x["message"] == c.LOG_MESSAGE_AGENT_TURN)
     assert ids is not None
     assert line[c.LOG_TRACE_ID] == format(ids.trace_id, "032x")
@@ -144,16 +154,22 @@ def test_background_recording_off_writes_at_once() -> None:
         c.LOG_MESSAGE_AGENT_TURN]
 
 
-def test_a_forked_child_gets_its_own_worker(tmp_path: Any) -> None:
+def test_a_forked_child_gets_its_own_worker_and_leaves_the_parents_lines(tmp_path: Any) -> None:
     path = tmp_path / "child.log"
-    adk_observe.init("forked", registry=CollectorRegistry(), metrics_port=-1,
-                     log_stream=False, log_file=str(path))
+    handle = adk_observe.init("forked", registry=CollectorRegistry(), metrics_port=-1,
+                              log_stream=False, log_file=str(path))
+    _hold_lines(handle)
+    with agent_turn("parent"):  # queued in the parent when it forks
+        pass
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports through its exit code
         code = 1
         try:
             with agent_turn("child"):
                 pass
+            writer = handle.recorder._lines  # type: ignore[union-attr]
+            writer._interval = 0.01  # undo _hold_lines (inherited): let the new thread write
+            writer._wake.set()
             for _ in range(500):  # the worker writes it; nobody flushes
                 if path.exists() and "child" in path.read_text():
                     code = 0
@@ -164,6 +180,9 @@ def test_a_forked_child_gets_its_own_worker(tmp_path: Any) -> None:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+    handle.force_flush()
+    agents = [json.loads(x)["agent_id"] for x in path.read_text().splitlines()]
+    assert sorted(agents) == ["child", "parent"]  # the parent's line once, by the parent
 
 
 def test_queued_lines_are_written_at_exit_without_shutdown() -> None:

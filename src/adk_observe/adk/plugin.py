@@ -5,8 +5,8 @@ plugin adds attributes to them instead of opening its own. Every hook is wrapped
 failure inside adk-observe ever reaches ADK: it is counted in
 adk_observe_internal_errors_total{component="adk_plugin"} and the hook returns None.
 
-The hooks only capture what they saw (times, ids, token counts) and queue one `_apply_*` call
-per event for the recorder's worker (`instrument/recorder.py`), which updates the metrics and
+The hooks only capture what they saw (times, ids, token counts) and queue one `records.apply_*`
+call per event for the recorder's worker (`instrument/recorder.py`), which updates the metrics and
 writes the log lines in order. Span attributes are set in the hooks: ADK ends its spans soon after.
 """
 
@@ -30,6 +30,7 @@ from adk_observe.adk import records
 from adk_observe.adk.introspect import SessionSizer, mcp_server_name
 from adk_observe.instrument import runtime
 from adk_observe.instrument.calls import is_error_result
+from adk_observe.instrument.recorder import call_origin
 
 if TYPE_CHECKING:
     from google.adk.agents.invocation_context import InvocationContext
@@ -172,7 +173,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             invocation_id,
             session,
             self._session_size,
-            records.call_origin(),
+            call_origin(),
         )
         obs.record(_COMPONENT, records.apply_turn, obs, *args)
 
@@ -307,7 +308,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             span.set_attribute(c.SPAN_ATTR_MCP_SERVER, server)
             span.set_attribute(mcp_attributes.MCP_METHOD_NAME, c.MCP_METHOD_TOOLS_CALL)
         if not ok and not error_type:
-            error_type = "MCP_TOOL_ERROR" if server else "tool_error"
+            error_type = c.ERROR_TYPE_MCP_TOOL if server else c.ERROR_TYPE_TOOL
         args = (agent_id, tool_name, server, seconds, ok, ctx, error_type, records.debug_line(obs))
         obs.record(_COMPONENT, records.apply_tool, obs, *args)
 

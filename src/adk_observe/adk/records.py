@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +18,7 @@ from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
 from adk_observe.instrument import runtime
+from adk_observe.instrument.recorder import Origin, call_origin
 
 
 @dataclass
@@ -35,7 +34,6 @@ class Run:
     on_done: Callable[[asyncio.Task[Any]], None] | None = None
 
 
-Origin = tuple[float, int, str]  # time.time(), thread id, thread name of the hook
 Line = tuple[SpanContext | None, Origin]  # a DEBUG per-call line's span and origin
 
 
@@ -52,12 +50,6 @@ def log_ids(ctx: SpanContext | None) -> tuple[str, str]:
     if ctx is None:
         return "", ""
     return format(ctx.trace_id, "032x"), format(ctx.span_id, "016x")
-
-
-def call_origin() -> Origin:
-    """When and where a log line was asked for (the recorder's worker writes it later)."""
-    thread = threading.current_thread()
-    return time.time(), thread.ident or 0, thread.name
 
 
 def apply_turn(

@@ -312,7 +312,7 @@ class McpCall(ToolCall):
     def record_result(self, result: object) -> object:
         """Inspect an MCP CallToolResult: `isError` marks the call failed. Returns `result`."""
         if is_error_result(result):
-            self.fail("MCP_TOOL_ERROR")
+            self.fail(c.ERROR_TYPE_MCP_TOOL)
         return result
 
     def _attributes(self) -> dict[str, Any]:

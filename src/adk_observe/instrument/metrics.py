@@ -231,8 +231,7 @@ class AgentMetrics:
         self.internal_errors = f[c.INTERNAL_ERRORS.name]
         self.dropped = f[c.TELEMETRY_DROPPED.name]
         self._rss: Any = None  # multiprocess mode: the RSS child that turns refresh
-        self._sessions: dict[str, _LatestSize] = {}  # by agent_id, as given
-        self._session_children: dict[Any, _LatestSize] = {}  # by gauge child (capped labels)
+        self._sessions: dict[Any, _LatestSize] = {}  # by gauge child (agent_id capped)
         self._rss_due = 0.0
 
     def track_rss(self, agent_id: str) -> None:
@@ -352,16 +351,11 @@ class AgentMetrics:
         if self.multiprocess:
             self.session_memory(agent_id, measure(session))
             return
-        latest = self._sessions.get(agent_id)
+        child = self.memory.child(agent_id, c.MEMORY_SESSION)
+        latest = self._sessions.get(child)
         if latest is None:
-            child = self.memory.child(agent_id, c.MEMORY_SESSION)
-            latest = self._session_children.get(child)
-            if latest is None:
-                latest = _LatestSize(measure, self._session_error)
-                child.set_function(latest)
-                self._session_children[child] = latest
-            if len(self._sessions) < 10_000:
-                self._sessions[agent_id] = latest
+            latest = self._sessions[child] = _LatestSize(measure, self._session_error)
+            child.set_function(latest)
         latest.measure = measure
         latest.latest = session
 

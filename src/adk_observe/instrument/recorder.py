@@ -21,6 +21,7 @@ import functools
 import logging
 import os
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -35,22 +36,36 @@ CAPACITY = 10_000
 FLUSH_SECONDS = 0.1
 
 _Item = tuple[Callable[..., None], tuple[Any, ...], str]  # function, arguments, component
+Origin = tuple[float, int, str]  # time.time(), thread id and thread name of a log call
+
+
+def call_origin() -> Origin:
+    """When and where a log line was asked for (the log writer writes it later)."""
+    thread = threading.current_thread()
+    return time.time(), thread.ident or 0, thread.name
 
 
 class _Worker:
     """A bounded deque applied in order by a daemon thread (and by `flush()` callers)."""
 
-    def __init__(self, name: str, capacity: int, interval: float, on_drop: Callable[[int], None]):
+    def __init__(
+        self,
+        name: str,
+        capacity: int,
+        interval: float,
+        on_drop: Callable[[int], None],
+        on_error: Callable[[str], None],
+    ):
         self.items: deque[_Item] = deque()
         self._name = name
         self._capacity = capacity
         self._interval = interval
         self._on_drop = on_drop
+        self._on_error = on_error
         self._lock = threading.Lock()  # one applier at a time keeps the order
         self._wake = threading.Event()
         self.closed = False
         self.thread: threading.Thread | None = None
-        self.on_error: Callable[[str], None] = lambda _: None
 
     def start(self) -> None:
         if not self.closed:
@@ -58,6 +73,7 @@ class _Worker:
             self.thread.start()
 
     def after_fork(self) -> None:
+        self.items.clear()  # the parent's: it writes them itself
         self._lock = threading.Lock()  # the parent's thread may have held it
         self._wake = threading.Event()
         self.start()
@@ -82,7 +98,7 @@ class _Worker:
                 try:
                     fn(*args)
                 except Exception:
-                    self.on_error(component)
+                    self._on_error(component)
 
     def stop(self, timeout: float) -> None:
         self.closed = True
@@ -107,11 +123,10 @@ class Recorder:
         capacity: int = CAPACITY,
         interval: float = FLUSH_SECONDS,
     ) -> None:
-        self._work = _Worker("adk-observe-recorder", capacity, interval, on_drop)
-        self._lines = _Worker("adk-observe-log-writer", capacity, interval, on_drop)
-        for worker in (self._work, self._lines):
-            worker.on_error = on_error
-            worker.start()
+        self._work = _Worker("adk-observe-recorder", capacity, interval, on_drop, on_error)
+        self._lines = _Worker("adk-observe-log-writer", capacity, interval, on_drop, on_error)
+        self._work.start()
+        self._lines.start()
         ref = weakref.ref(self)
         # A thread does not survive fork (gunicorn --preload): start new ones in the child.
         os.register_at_fork(after_in_child=lambda: _call(ref, Recorder._after_fork))
@@ -135,7 +150,7 @@ class Recorder:
         message: str,
         fields: dict[str, Any],
         ids: tuple[str, str],
-        origin: tuple[float, int, str],
+        origin: Origin,
     ) -> None:
         """Queue one line whose `fields` adk-observe produced (see `emit(own=True)`) for the
         log writer; `origin`: the (time.time(), thread id, thread name) of the call."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -25,7 +24,7 @@ from adk_observe.instrument.logging import LoggingSetup, emit
 from adk_observe.instrument.multiprocess import multiprocess_registry
 from adk_observe.instrument.options import Options
 from adk_observe.instrument.otel_metrics import OtelMetricsCollector
-from adk_observe.instrument.recorder import DrainCollector, Recorder
+from adk_observe.instrument.recorder import DrainCollector, Origin, Recorder, call_origin
 from adk_observe.instrument.tracing import Tracing, current_ids
 
 LOGGER_NAME = "adk_observe"
@@ -52,6 +51,8 @@ class Observability:
         self._lock = threading.Lock()
         self.recorder: Recorder | None = None
         self._drain: DrainCollector | None = None
+        # Where `record()` queues metric updates; None: apply them at once.
+        self._defer: Callable[[str, Callable[..., None], tuple[Any, ...]], None] | None = None
         if options.background_recording:
             self.recorder = Recorder(
                 lambda n: self.metrics.drop(c.SINK_RECORDER, n), self.internal_error
@@ -60,6 +61,7 @@ class Observability:
                 # Registered before the catalogue, so a scrape applies the queue first.
                 self._drain = DrainCollector(self.recorder)
                 self.registry.register(self._drain)
+                self._defer = self.recorder.put
         try:
             self.metrics = m.AgentMetrics(self.registry, label_limit=options.label_limit)
         except BaseException:
@@ -133,7 +135,7 @@ class Observability:
         message: str,
         fields: dict[str, Any],
         ids: tuple[str, str] | None = None,
-        origin: tuple[float, int, str] | None = None,
+        origin: Origin | None = None,
     ) -> None:
         """One of adk-observe's own lines (the caller checked `self.logger.isEnabledFor(level)`).
 
@@ -148,16 +150,13 @@ class Observability:
         if self.recorder is None:
             emit(self.logger, level, message, fields, own=True, ids=ids, origin=origin)
             return
-        if origin is None:
-            thread = threading.current_thread()
-            origin = (time.time(), thread.ident or 0, thread.name)
-        self.recorder.line(self.logger, level, message, fields, ids, origin)
+        self.recorder.line(self.logger, level, message, fields, ids, origin or call_origin())
 
     def record(self, component: str, fn: Callable[..., None], *args: Any) -> None:
         """`fn(*args)` (a metrics update) by the recorder's worker; now, in multiprocess mode or
         with `background_recording` off. A failure counts as an internal error of `component`."""
-        if self._drain is not None:
-            self.recorder.put(component, fn, args)  # type: ignore[union-attr]
+        if self._defer is not None:
+            self._defer(component, fn, args)
         else:
             fn(*args)
 
