@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from adk_observe.checks.lint import check_dashboard, known_series, target_labels
 from adk_observe.cli import main
-from adk_observe.dashboards.lint import check_dashboard, known_series, target_labels
 from adk_observe.rules.compile import compile_service
 from adk_observe.spec.load import load_specs
 

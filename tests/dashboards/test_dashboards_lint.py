@@ -8,9 +8,7 @@ from typing import Any
 
 import pytest
 
-from adk_observe.cli import main
-from adk_observe.dashboards import command, dashboard_files
-from adk_observe.dashboards.lint import (
+from adk_observe.checks.lint import (
     TARGET_LABELS,
     Finding,
     check_dashboard,
@@ -19,6 +17,9 @@ from adk_observe.dashboards.lint import (
     lint_service,
     spec_series,
 )
+from adk_observe.cli import dashboards as command
+from adk_observe.cli import main
+from adk_observe.dashboards import dashboard_files
 from adk_observe.rules.compile import compile_service
 from adk_observe.spec.load import load_specs
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tests.deploy.cases import CASES, GOLDEN, ROOT
 
-from adk_observe.deploy import gates
+from adk_observe.checks import deploy_gates as gates
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from tests.deploy.cases import CASES, GOLDEN, case_objects
 
+from adk_observe.checks import deploy_gates as gates
 from adk_observe.cli import main
-from adk_observe.deploy import gates
 
 
 def _folder(case: str) -> Path:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from tests.deploy.cases import CASES, case_objects
 
-from adk_observe.deploy.podsecurity import check_object, check_pod_spec
+from adk_observe.checks.podsecurity import check_object, check_pod_spec
 
 
 def _workload(case: str) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from adk_observe.checks.lint import dashboard_queries
 from adk_observe.dashboards import dashboard_files
-from adk_observe.dashboards.lint import dashboard_queries
 from adk_observe.dashboards.slo import ALERTS_TABLE_TITLE
 from adk_observe.demo.prometheus import PrometheusError, PrometheusServer
 from adk_observe.demo.run import compiled_rules

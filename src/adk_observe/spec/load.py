@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -117,10 +116,3 @@ def load_specs(paths: Iterable[str | Path]) -> list[ServiceSpec]:
             seen[spec.name] = spec
             specs.append(spec)
     return specs
-
-
-def print_notes(specs: Iterable[ServiceSpec]) -> None:
-    """Importers keep fields that change nothing in the rules as notes: say so, never drop them."""
-    for spec in specs:
-        for where, message in spec.extra:
-            print(f"note: {where}: {message}", file=sys.stderr)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from adk_observe.cli import common
+from adk_observe.cli.exits import EXIT_OK
 from adk_observe.render import dump_yaml, write_files
 from adk_observe.rules.compile import compile_service
 from adk_observe.rules.output import prometheus_rule, rule_file, rule_file_name
 from adk_observe.rules.types import Alert
-from adk_observe.spec.load import load_specs, print_notes
 
 
 def register(sub: Any) -> None:
@@ -19,8 +20,8 @@ def register(sub: Any) -> None:
         description="Compile each service's SLOs into one Prometheus rule file "
         "(or PrometheusRule) with SLI recordings, burn-rate alerts and the agent alert pack.",
     )
-    p.add_argument("specs", nargs="+", metavar="SPEC", help="adk-observe, OpenSLO or Sloth spec")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
+    common.add_specs(p)
+    common.add_output(p)
     p.add_argument(
         "--format",
         choices=("prometheus", "operator"),
@@ -38,8 +39,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from adk_observe.rules.unit_tests import test_files
 
-    specs = load_specs(args.specs)
-    print_notes(specs)
+    specs = common.load(args.specs)
     operator = args.format == "operator"
     files: dict[str, str] = {}
     summary = []
@@ -64,4 +64,4 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     for path in written:
         print(f"wrote {path}")
-    return 0
+    return EXIT_OK

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from adk_observe.cli import common
+from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK
 from adk_observe.render import write_files
 
 
@@ -17,8 +19,8 @@ def register(sub: Any) -> None:
         "Namespace, ServiceAccount, ConfigMap, Services, Deployment or Argo Rollout, HPA, PDB, "
         "NetworkPolicies, Ingress or HTTPRoute, ServiceMonitor and PrometheusRule.",
     )
-    p.add_argument("specs", nargs="+", metavar="SPEC", help="adk-observe/v1 spec with spec.deploy")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
+    common.add_specs(p, "adk-observe/v1 spec with spec.deploy")
+    common.add_output(p)
     p.set_defaults(func=run_render)
 
     c = sub.add_parser(
@@ -46,9 +48,8 @@ def register(sub: Any) -> None:
 
 def run_render(args: argparse.Namespace) -> int:
     from adk_observe.deploy.render import render
-    from adk_observe.spec.load import load_specs
 
-    specs = load_specs(args.specs)
+    specs = common.load(args.specs)
     files: dict[str, str] = {}
     for spec in specs:  # render everything before writing anything
         for rel, text in render(spec).items():
@@ -58,11 +59,11 @@ def run_render(args: argparse.Namespace) -> int:
         count = sum(1 for rel in files if rel.startswith(f"{spec.name}/"))
         print(f"{spec.name}: {count} files in {Path(args.output) / spec.name}")
     print(f"wrote {len(written)} files")
-    return 0
+    return EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from adk_observe.deploy import gates
+    from adk_observe.checks import deploy_gates as gates
 
     root = Path(args.dir)
     folders = gates.folders(root)
@@ -91,4 +92,4 @@ def run_check(args: argparse.Namespace) -> int:
                 print(f"        {failure}")
             ok = ok and result.passed
     print("all gates passed" if ok else "some gates FAILED")
-    return 0 if ok else 1
+    return EXIT_OK if ok else EXIT_FAILED

@@ -5,25 +5,25 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from adk_observe.cli import common
+from adk_observe.cli.exits import EXIT_OK
 from adk_observe.render import dump_json
-from adk_observe.spec.load import load_specs, print_notes
 from adk_observe.spec.v1 import AgentServiceV1
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("validate", help="check specs without writing anything")
-    p.add_argument("specs", nargs="+", metavar="SPEC")
+    common.add_specs(p)
     p.set_defaults(func=_validate)
     s = sub.add_parser("schema", help="print the JSON Schema of the adk-observe/v1 spec")
     s.set_defaults(func=_schema)
 
 
 def _validate(args: argparse.Namespace) -> int:
-    specs = load_specs(args.specs)
-    print_notes(specs)
+    specs = common.load(args.specs)
     for spec in specs:
         print(f"ok: {spec.source.file}: {spec.name} ({len(spec.slos)} SLOs)")
-    return 0
+    return EXIT_OK
 
 
 def json_schema() -> dict[str, Any]:
@@ -35,4 +35,4 @@ def json_schema() -> dict[str, Any]:
 
 def _schema(args: argparse.Namespace) -> int:
     print(dump_json(json_schema()), end="")
-    return 0
+    return EXIT_OK

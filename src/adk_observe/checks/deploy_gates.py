@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from adk_observe.deploy.podsecurity import check_object
+from adk_observe.checks.podsecurity import check_object
 from adk_observe.deploy.render import KUSTOMIZATION
 from adk_observe.errors import AdkObserveError
 

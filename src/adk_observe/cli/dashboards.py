@@ -6,14 +6,12 @@ import argparse
 import sys
 from typing import Any
 
+from adk_observe.checks.lint import lint_service
+from adk_observe.cli import common
+from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK
 from adk_observe.dashboards import dashboard_files
-from adk_observe.dashboards.lint import lint_service
 from adk_observe.render import dump_json, write_files
 from adk_observe.rules.compile import compile_service
-from adk_observe.spec.load import load_specs
-
-EXIT_OK = 0
-EXIT_FINDINGS = 1
 
 
 def register(sub: Any) -> None:
@@ -23,8 +21,8 @@ def register(sub: Any) -> None:
         description="Write <service>-overview.json and <service>-slos.json: Grafana dashboard "
         "JSON that queries exactly the series the agent emits and the rules record.",
     )
-    p.add_argument("specs", nargs="+", metavar="SPEC", help="adk-observe, OpenSLO or Sloth spec")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory")
+    common.add_specs(p)
+    common.add_output(p)
     p.set_defaults(func=run_dashboards)
 
     lint = sub.add_parser(
@@ -34,7 +32,7 @@ def register(sub: Any) -> None:
         "query parses as PromQL and selects only series the instrumentation emits, the rules "
         "record, or the spec's custom SLIs name, with labels those series carry.",
     )
-    lint.add_argument("specs", nargs="+", metavar="SPEC", help="spec files to check")
+    common.add_specs(lint, "spec files to check")
     lint.set_defaults(func=run_lint)
 
 
@@ -43,7 +41,7 @@ def render_dashboards(specs: list[Any]) -> dict[str, str]:
 
 
 def run_dashboards(args: argparse.Namespace) -> int:
-    specs = load_specs(args.specs)
+    specs = common.load(args.specs)
     for path in write_files(args.output, render_dashboards(specs)):
         print(f"wrote {path}")
     return EXIT_OK
@@ -51,11 +49,11 @@ def run_dashboards(args: argparse.Namespace) -> int:
 
 def run_lint(args: argparse.Namespace) -> int:
     failed = False
-    for spec in load_specs(args.specs):
+    for spec in common.load(args.specs):
         findings = lint_service(spec, compile_service(spec), dashboard_files(spec))
         for finding in findings:
             print(f"{spec.source.file}: {finding}", file=sys.stderr)
         failed = failed or bool(findings)
         status = f"{len(findings)} problem(s)" if findings else "ok"
         print(f"{spec.name}: {status}")
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return EXIT_FAILED if failed else EXIT_OK

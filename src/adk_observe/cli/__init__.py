@@ -1,4 +1,8 @@
-"""Command line: wiring only (parse arguments -> load -> generate -> render -> write)."""
+"""Command line: the only wiring (parse arguments -> load -> generate -> render -> write).
+
+Each verb lives in a small module here with `register(sub)`; generators and checks never load,
+serialise or write themselves.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,12 @@ import sys
 from collections.abc import Sequence
 
 from adk_observe import __version__
+from adk_observe.cli.exits import EXIT_BAD_INPUT
 from adk_observe.errors import AdkObserveError
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    from adk_observe.dashboards import command as dashboards
-    from adk_observe.deploy import command as deploy
-    from adk_observe.rules import command as rules
-    from adk_observe.spec import command as spec
+    from adk_observe.cli import dashboards, deploy, rules, spec
 
     parser = argparse.ArgumentParser(
         prog="adk-observe",
