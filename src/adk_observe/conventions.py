@@ -358,6 +358,8 @@ ALERT_MCP_FAILURES = "ADKAgentMCPCallFailures"
 ALERT_MEMORY_LEAK = "ADKAgentMemoryLeak"
 ALERT_CPU_THROTTLING = "ADKContainerCPUThrottling"
 ALERT_SLI_NO_DATA = "SLONoData"
+# Alert annotation with a link to the Grafana dashboard of the alert (when spec.grafana_url is set).
+ANNOTATION_DASHBOARD_URL = "dashboard_url"
 # The agent pack keeps the reference design's severities; Alertmanager routes critical with page.
 SEVERITY_CRITICAL = "critical"
 SEVERITY_WARNING = "warning"

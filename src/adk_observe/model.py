@@ -200,6 +200,7 @@ class ServiceSpec:
     telemetry: Telemetry = Telemetry()
     deploy: DeployConfig | None = None
     runbook_base_url: str = ""
+    grafana_url: str = ""  # base URL of the team's Grafana, no trailing slash; "" = no links
     extra: tuple[tuple[str, str], ...] = field(default=())  # notes from importers (unmapped fields)
 
     def slo(self, name: str) -> SLO | None:

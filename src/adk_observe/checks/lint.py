@@ -178,12 +178,15 @@ def _panels(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from panel.get("panels") or []
 
 
-def dashboard_queries(name: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(where, PromQL) of every query of a dashboard's JSON, variables substituted."""
+def dashboard_queries(
+    name: str, data: dict[str, Any], values: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """(where, PromQL) of every query of a dashboard's JSON, variables substituted (`values`:
+    variable name -> value, stand-ins for the rest)."""
     for panel in _panels(data):
         for target in panel.get("targets") or []:
             where = f"{name} panel {panel.get('id')} {panel.get('title')!r} {target.get('refId')}"
-            yield where, substitute(str(target.get("expr", "")))
+            yield where, substitute(str(target.get("expr", "")), values)
     for variable in (data.get("templating") or {}).get("list") or []:
         query = variable.get("query")
         if variable.get("type") == "query" and isinstance(query, str):

@@ -68,6 +68,7 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         telemetry=_telemetry(body.telemetry),
         deploy=deploy,
         runbook_base_url=body.runbook_base_url,
+        grafana_url=body.grafana_url.rstrip("/"),
     )
 
 

@@ -216,6 +216,11 @@ class AgentServiceSpecV1(Strict):
         default="", description='Label matchers for built-in SLIs; default job="<name>".'
     )
     runbook_base_url: str = ""
+    grafana_url: str = Field(
+        default="",
+        pattern=r"^(https?://[^\s?#]+)?$",
+        description="Base URL of the team's Grafana: alerts link to its dashboards.",
+    )
     alert_windows: AlertWindowsV1 | None = None
     slos: list[SLOV1] = Field(min_length=1)
     alerts: AgentAlertsV1 = AgentAlertsV1()
