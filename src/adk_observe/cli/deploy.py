@@ -21,6 +21,13 @@ def register(sub: Any) -> None:
     )
     common.add_specs(p, "adk-observe/v1 spec with spec.deploy")
     common.add_output(p)
+    p.add_argument(
+        "--grafana-dashboards",
+        choices=["sidecar", "operator"],
+        help="also render the dashboards: ConfigMaps labelled grafana_dashboard=1 for the "
+        "kube-prometheus-stack Grafana sidecar, or ConfigMaps plus grafana-operator "
+        "GrafanaDashboard resources and a GrafanaDatasource",
+    )
     p.set_defaults(func=run_render)
 
     c = sub.add_parser(
@@ -52,7 +59,7 @@ def run_render(args: argparse.Namespace) -> int:
     specs = common.load(args.specs)
     files: dict[str, str] = {}
     for spec in specs:  # render everything before writing anything
-        for rel, text in render(spec).items():
+        for rel, text in render(spec, _dashboards(spec, args.grafana_dashboards)).items():
             files[f"{spec.name}/{rel}"] = text
     written = write_files(args.output, files)
     for spec in specs:
@@ -60,6 +67,17 @@ def run_render(args: argparse.Namespace) -> int:
         print(f"{spec.name}: {count} files in {Path(args.output) / spec.name}")
     print(f"wrote {len(written)} files")
     return EXIT_OK
+
+
+def _dashboards(spec: Any, delivery: str | None) -> list[dict[str, Any]]:
+    if delivery is None:
+        return []
+    from adk_observe.cli.dashboards import render_dashboards
+    from adk_observe.deploy.grafana import DashboardDelivery, dashboard_objects
+    from adk_observe.deploy.render import deploy_config
+
+    files = render_dashboards([spec])
+    return dashboard_objects(spec, deploy_config(spec), files, DashboardDelivery(delivery))
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -41,6 +41,7 @@ from adk_observe.dashboards.model import (
     Variable,
     panel_id,
 )
+from adk_observe.dashboards.provisioning import DATASOURCE_NAME, DATASOURCE_UID
 from adk_observe.dashboards.queries import DATASOURCE_TYPE, DATASOURCE_VARIABLE
 
 GRID_WIDTH = 24
@@ -325,6 +326,9 @@ def to_json_data(dashboard: Dashboard) -> dict[str, Any]:
         dashboard_b.DatasourceVariable(DATASOURCE_VARIABLE)
         .label("Data source")
         .type(DATASOURCE_TYPE)
+        # The provisioned data source (provisioning.py); Grafana falls back to the default
+        # Prometheus where no data source has this uid.
+        .current(dashboard_m.VariableOption(text=DATASOURCE_NAME, value=DATASOURCE_UID))
     )
     builder = (
         dashboard_b.Dashboard(dashboard.title)

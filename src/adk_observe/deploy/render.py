@@ -73,11 +73,12 @@ def kustomization(files: list[str]) -> dict[str, Any]:
     }
 
 
-def render(spec: ServiceSpec) -> dict[str, str]:
-    """{file name: YAML} for one service: one file per object plus kustomization.yaml."""
+def render(spec: ServiceSpec, extra: list[dict[str, Any]] | None = None) -> dict[str, str]:
+    """{file name: YAML} for one service: one file per object (then `extra`, e.g. the
+    dashboards' ConfigMaps) plus kustomization.yaml."""
     source = spec.source.file
     files: dict[str, str] = {}
-    for obj in objects(spec):
+    for obj in [*objects(spec), *(extra or [])]:
         name = file_name(spec, obj)
         assert name not in files, name
         files[name] = dump_yaml(obj, source=source)
