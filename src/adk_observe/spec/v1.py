@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from adk_observe.spec.deploy_v1 import DeploySpecV1
 from adk_observe.spec.fields import (
@@ -217,15 +218,24 @@ class AgentServiceSpecV1(Strict):
     )
     runbook_base_url: str = ""
     grafana_url: str = Field(
-        default="",
-        pattern=r"^(https?://[^\s?#]+)?$",
-        description="Base URL of the team's Grafana: alerts link to its dashboards.",
+        default="", description="Base URL of the team's Grafana: alerts link to its dashboards."
     )
     alert_windows: AlertWindowsV1 | None = None
     slos: list[SLOV1] = Field(min_length=1)
     alerts: AgentAlertsV1 = AgentAlertsV1()
     telemetry: TelemetryV1 = TelemetryV1()
     deploy: DeploySpecV1 | None = None
+
+
+    @field_validator("grafana_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https?://[^\s?#]+", value):
+            raise ValueError(
+                "must be the http(s) base URL of Grafana, without query or fragment "
+                "(e.g. https://grafana.example.com)"
+            )
+        return value
 
 
 class AgentServiceV1(Strict):
