@@ -19,7 +19,8 @@ GRAFANA = "https://grafana.example.com/sub"
 
 
 def _with_grafana(tmp_path: Path, source: str, url: str = GRAFANA + "/") -> ServiceSpec:
-    text = (ROOT / source).read_text(encoding="utf-8")
+    text = "".join(line for line in (ROOT / source).read_text(encoding="utf-8").splitlines(True)
+                   if not line.startswith("  grafana_url:"))
     path = tmp_path / "spec.yaml"
     path.write_text(text.replace("spec:\n", f"spec:\n  grafana_url: {url}\n", 1), "utf-8")
     return load_specs([path])[0]

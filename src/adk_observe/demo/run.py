@@ -39,6 +39,7 @@ WATCHED_SLO = "success"
 CLEAR_SCREEN = "\x1b[H\x1b[2J"
 QUIET_LOGGERS = ("google_adk", "google", "adk_observe", "mcp", "httpx", "asyncio")
 PLAIN_STATUS_EVERY = 10.0  # seconds between status blocks when the output is not a terminal
+DASHBOARD_INDENT = " " * 9  # under the alert, past the clock
 RESOLVE_MARGIN = 60.0  # seconds the slower page pair (1m short window) needs after the fix
 INSTALL_HINT = "Prometheus is not installed: run `sudo apt-get install -y prometheus` (Debian)."
 
@@ -77,6 +78,8 @@ class Timeline:
         for key, alert in sorted(firing.items()):
             if key not in self._active:
                 self.note(elapsed, f"FIRING   {alert.describe()}")
+                if alert.dashboard_url:
+                    self.events.append(f"{DASHBOARD_INDENT}dashboard: {alert.dashboard_url}")
         for key, alert in sorted(self._active.items()):
             if key not in firing:
                 self.note(elapsed, f"RESOLVED {alert.describe()}")
