@@ -135,8 +135,8 @@ def test_lint_command_fails_and_names_the_panel(
         f"{SUPPORT}: support-agent-overview.json panel 101 'Requests by status code' A: queries "
         "adk_agent_requestz_total, which the instrumentation does not emit and the generated "
         "rules do not record",
-        f"{SUPPORT}: support-agent-overview.json panel 102 'Error share (5xx) per agent' A: uses a Grafana "
-        "variable the lint cannot substitute",
+        f"{SUPPORT}: support-agent-overview.json panel 102 'Error share (5xx) per agent' A: "
+        "uses a Grafana variable the lint cannot substitute",
     ]
 
 

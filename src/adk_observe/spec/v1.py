@@ -226,7 +226,6 @@ class AgentServiceSpecV1(Strict):
     telemetry: TelemetryV1 = TelemetryV1()
     deploy: DeploySpecV1 | None = None
 
-
     @field_validator("grafana_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
