@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from adk_observe import conventions as c
 from adk_observe.checks.lint import (
     TARGET_LABELS,
     Finding,
@@ -16,6 +17,7 @@ from adk_observe.checks.lint import (
     known_series,
     lint_service,
     spec_series,
+    target_labels,
 )
 from adk_observe.cli import dashboards as command
 from adk_observe.cli import main
@@ -104,7 +106,10 @@ def test_an_unknown_metric_in_a_panel_fails_the_lint() -> None:
     groups = compile_service(spec)
     files = dashboard_files(spec)
     data = _broken(files["support-agent-overview.json"])
-    assert check_dashboard("o.json", data, known_series(spec, groups)) == [
+    # The service deploys a canary: its series carry the `track` target label.
+    target = target_labels(spec)
+    assert c.LABEL_TRACK in target
+    assert check_dashboard("o.json", data, known_series(spec, groups), target) == [
         Finding("o.json panel 101 'Requests by status code' A",
                 "queries adk_agent_requestz_total, which the instrumentation does not emit and "
                 "the generated rules do not record"),
@@ -150,3 +155,15 @@ def test_dashboards_command_refuses_a_bad_spec(
     assert main(["dashboards", str(bad), "-o", str(out)]) == 2
     assert not out.exists()
     assert capsys.readouterr().err.startswith(f"error: {bad}:")
+
+
+def test_track_is_a_target_label_only_for_a_canary_deploy() -> None:
+    canary = load_specs([SUPPORT])[0]
+    plain = load_specs([ROOT / "examples" / "demo-agent.yaml"])[0]
+    assert (canary.deploy is not None, plain.deploy) == (True, None)
+    assert target_labels(canary) == TARGET_LABELS | {c.LABEL_TRACK}
+    assert target_labels(plain) == TARGET_LABELS
+    finding = check_expr('sum by (track) (adk_agent_requests_total{job="demo-agent"})', "q",
+                         known_series(plain, compile_service(plain)), target_labels(plain))
+    assert [f.message for f in finding] == [
+        "groups by 'track', a label adk_agent_requests_total lacks"]

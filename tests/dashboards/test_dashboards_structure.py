@@ -121,6 +121,10 @@ def test_overview_panels_in_reading_order() -> None:
         (405, "timeseries", "Resident memory growth over 30m"),
         (406, "timeseries", "Targets down by instance"),
         (407, "timeseries", "adk-observe health"),
+        (500, "row", "Canary vs stable"),
+        (501, "timeseries", "Requests by track"),
+        (502, "timeseries", "Error share (5xx) by track"),
+        (503, "timeseries", "Request latency p95 by track"),
     ]
 
 

@@ -197,3 +197,17 @@ def test_a_disabled_pack_draws_no_threshold(tmp_path: Path) -> None:
         defaults = _by_title(overview, title)["fieldConfig"]["defaults"]
         assert "thresholds" not in defaults, title
         assert "thresholdsStyle" not in defaults.get("custom", {}), title
+
+
+def test_a_canary_deploy_gets_a_canary_vs_stable_row() -> None:
+    # support-agent.yaml deploys a canary; demo-agent.yaml has no deploy section.
+    _, overview, _ = _files("examples/support-agent.yaml")
+    row = next(p for p in overview["panels"] if p["type"] == "row" and p["id"] == 500)
+    assert row["title"] == "Canary vs stable"
+    share = next(p for p in overview["panels"] if p["id"] == 502)
+    assert share["targets"][0]["legendFormat"] == "{{track}}"
+    assert share["targets"][0]["expr"].startswith(
+        '(sum by (track) (rate(adk_agent_requests_total{job="support-agent",agent_id=~"$agent_id",'
+        'status_code=~"5.."}[$__rate_interval]))')
+    _, demo, _ = _files("examples/demo-agent.yaml")
+    assert "Canary vs stable" not in [p["title"] for p in demo["panels"]]

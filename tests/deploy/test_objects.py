@@ -285,3 +285,20 @@ def test_network_policy_allows_only_the_needed_paths() -> None:
         [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
         [("TCP", 4318)],
     )
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_canary_labels_its_pods_by_track_and_the_scrape_keeps_it(case: str) -> None:
+    """Argo Rollouts' ephemeral metadata labels canary and stable pods; the ServiceMonitor's
+    podTargetLabels puts that label on every series, so dashboards can split them."""
+    objs = case_objects(case)
+    monitor = objs["servicemonitor.yaml"]["spec"]
+    strategy = objs["rollout.yaml"]["spec"]["strategy"] if "rollout.yaml" in objs else {}
+    canary = strategy.get("canary", {})
+    if _spec(case).deploy.strategy.type.value == "canary":  # type: ignore[union-attr]
+        assert canary["canaryMetadata"] == {"labels": {"track": "canary"}}
+        assert canary["stableMetadata"] == {"labels": {"track": "stable"}}
+        assert monitor["podTargetLabels"] == ["track"]
+    else:
+        assert "canaryMetadata" not in canary
+        assert "podTargetLabels" not in monitor

@@ -96,11 +96,14 @@ def allowed_labels(name: str, target: frozenset[str] = TARGET_LABELS) -> frozens
 
 def target_labels(spec: ServiceSpec) -> frozenset[str]:
     """Labels a scrape adds: job and instance, and whatever the spec's selector matches on
-    (relabelled target labels such as namespace or pod)."""
+    (relabelled target labels such as namespace or pod), and `track` on a canary deploy."""
+    base = TARGET_LABELS
+    if spec.deploy is not None and spec.deploy.tracks:
+        base = base | {c.LABEL_TRACK}
     if not spec.selector:
-        return TARGET_LABELS
+        return base
     tree = promql_parser.parse("{" + spec.selector + "}")
-    return TARGET_LABELS | {label for s in _selectors(tree) for label in s.labels}
+    return base | {label for s in _selectors(tree) for label in s.labels}
 
 
 def check_expr(

@@ -2,7 +2,8 @@
 
 Every panel plots catalogue metrics of one service (its built-in SLI selector) and of the agents
 picked in `$agent_id`, split the way the agent alert pack evaluates them (per agent, per MCP
-server, per instance) with each enabled alert's threshold drawn. Cluster series (cAdvisor,
+server, per instance; canary against stable when the deploy is a canary) with each enabled
+alert's threshold drawn. Cluster series (cAdvisor,
 kube-state-metrics) are left out on purpose: the process reports its own memory, and every
 panel here has data wherever the agent runs.
 """
@@ -380,6 +381,49 @@ def _quality(spec: ServiceSpec, sel: str, agents: str) -> Row:
     )
 
 
+def _tracks(spec: ServiceSpec, sel: str, agents: str) -> Row:
+    """Canary against stable while a rollout runs (the ServiceMonitor keeps the pods' track)."""
+    track = (c.LABEL_TRACK,)
+    requests = c.REQUESTS.name
+    failed = regex(c.LABEL_STATUS_CODE, c.SERVER_ERROR_REGEX)
+    a = spec.agent_alerts
+    q = a.latency_quantile
+    return Row(
+        "Canary vs stable",
+        (
+            _ts(
+                "Requests by track",
+                "Requests per second to canary and stable pods: the canary's traffic weight.",
+                Unit.REQUESTS_PER_SECOND,
+                Query(rate_by(track, requests, sel, agents), "{{track}}"),
+                width=8,
+            ),
+            _ts(
+                "Error share (5xx) by track",
+                "A canary worse than stable is what the SLO gate aborts on.",
+                Unit.PERCENT_UNIT,
+                Query(share(track, requests, failed, sel, agents), "{{track}}"),
+                width=8,
+                min=0,
+                alert_at=_limit(spec, c.ALERT_HIGH_ERROR_RATE, a.error_rate),
+            ),
+            _ts(
+                f"Request latency p{number(q * 100)} by track",
+                "Canary against stable.",
+                Unit.SECONDS,
+                Query(
+                    quantile(q, c.REQUEST_DURATION.name, track, sel, agents),
+                    "{{track}}",
+                    exemplar=True,
+                ),
+                width=8,
+                alert_at=_limit(spec, c.ALERT_HIGH_LATENCY, a.latency_threshold),
+            ),
+        ),
+        section=5,
+    )
+
+
 def overview_dashboard(spec: ServiceSpec) -> Dashboard:
     sel = service_selector(spec)
     agents = agent_matcher()
@@ -393,6 +437,7 @@ def overview_dashboard(spec: ServiceSpec) -> Dashboard:
             _llm(sel, agents),
             _tools(spec, sel, agents),
             _quality(spec, sel, agents),
+            *((_tracks(spec, sel, agents),) if spec.deploy and spec.deploy.tracks else ()),
         ),
         variables=(Variable(c.LABEL_AGENT_ID, "Agent", c.REQUESTS.name, c.LABEL_AGENT_ID, sel),),
         links=dl.dashboard_links(spec, dl.SLOS_TITLE),

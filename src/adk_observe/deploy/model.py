@@ -127,3 +127,8 @@ class DeployConfig:
     secrets: tuple[SecretMount, ...] = ()
     rbac: tuple[RbacRule, ...] = ()
     termination_grace_seconds: int = 30
+
+    @property
+    def tracks(self) -> bool:
+        """Canary and stable pods carry a `track` label that the scrape keeps (canary only)."""
+        return self.strategy.type is StrategyType.CANARY

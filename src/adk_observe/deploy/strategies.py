@@ -93,6 +93,10 @@ def canary(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
         "canary": {
             "stableService": spec.name,
             "canaryService": canary_name(spec),
+            # Ephemeral labels on the pods of each side; the ServiceMonitor copies them onto the
+            # series, so the overview dashboard can split canary from stable.
+            "canaryMetadata": {"labels": {c.LABEL_TRACK: c.TRACK_CANARY}},
+            "stableMetadata": {"labels": {c.LABEL_TRACK: c.TRACK_STABLE}},
             "maxSurge": h.ROLLING_MAX_SURGE,
             "maxUnavailable": h.ROLLING_MAX_UNAVAILABLE,
             "trafficRouting": traffic_routing(spec, deploy),
