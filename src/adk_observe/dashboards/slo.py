@@ -22,6 +22,7 @@ from adk_observe.dashboards.model import (
     PanelKind,
     Query,
     Row,
+    Threshold,
     Unit,
 )
 from adk_observe.dashboards.queries import ALERT_STATE_FIRING, LABEL_ALERT_STATE, SLO_VARIABLE
@@ -161,7 +162,11 @@ def _stat(
     unit: Unit,
     queries: tuple[Query, ...],
     width: int,
-    **options: object,
+    *,
+    decimals: int | None = None,
+    thresholds: tuple[Threshold, ...] = (),
+    query_thresholds: tuple[tuple[int, tuple[Threshold, ...]], ...] = (),
+    show_name: bool = False,
 ) -> Panel:
     return Panel(
         title,
@@ -171,7 +176,10 @@ def _stat(
         description,
         width=width,
         height=STAT_HEIGHT,
-        **options,  # type: ignore[arg-type]
+        decimals=decimals,
+        thresholds=thresholds,
+        query_thresholds=query_thresholds,
+        show_name=show_name,
     )
 
 
