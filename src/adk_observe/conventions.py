@@ -262,6 +262,8 @@ CADVISOR_CPU_USAGE = "container_cpu_usage_seconds_total"
 CADVISOR_MEMORY_WORKING_SET = "container_memory_working_set_bytes"
 KSM_CONTAINER_LIMITS = "kube_pod_container_resource_limits"
 KSM_CONTAINER_RESTARTS = "kube_pod_container_status_restarts_total"
+KSM_LAST_TERMINATED_REASON = "kube_pod_container_status_last_terminated_reason"
+KSM_REASON_OOM_KILLED = "OOMKilled"  # value of its `reason` label
 ALERTS_SERIES = "ALERTS"
 EXTERNAL_SERIES: tuple[str, ...] = (
     METRIC_UP,
@@ -269,6 +271,7 @@ EXTERNAL_SERIES: tuple[str, ...] = (
     CADVISOR_MEMORY_WORKING_SET,
     KSM_CONTAINER_LIMITS,
     KSM_CONTAINER_RESTARTS,
+    KSM_LAST_TERMINATED_REASON,
     ALERTS_SERIES,
 )
 
@@ -351,6 +354,9 @@ ALERT_HIGH_LATENCY = "ADKAgentHighLatency"
 ALERT_MCP_FAILURES = "ADKAgentMCPCallFailures"
 ALERT_MEMORY_LEAK = "ADKAgentMemoryLeak"
 ALERT_CPU_THROTTLING = "ADKContainerCPUThrottling"
+ALERT_MEMORY_NEAR_LIMIT = "ADKContainerMemoryNearLimit"
+ALERT_RESTARTS = "ADKContainerRestarting"
+ALERT_OOM_KILLED = "ADKContainerOOMKilled"
 ALERT_SLI_NO_DATA = "SLONoData"
 # The agent pack keeps the reference design's severities; Alertmanager routes critical with page.
 SEVERITY_CRITICAL = "critical"
