@@ -166,9 +166,14 @@ class AgentAlerts:
 
 @dataclass(frozen=True)
 class ModelPrice:
+    """Price per million tokens. Cached input defaults to the input price and reasoning
+    (thinking) tokens to the output price, as the providers bill them when they say nothing."""
+
     model: str
     input_per_million: float
     output_per_million: float
+    cached_input_per_million: float | None = None
+    reasoning_per_million: float | None = None
 
 
 @dataclass(frozen=True)

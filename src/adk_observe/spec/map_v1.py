@@ -276,7 +276,13 @@ def _telemetry(t: v1.TelemetryV1) -> m.Telemetry:
         fluentd_tag=fluentd.tag if fluentd else "",
         cost_center=t.cost.cost_center,
         prices=tuple(
-            m.ModelPrice(name, p.input_per_million, p.output_per_million)
+            m.ModelPrice(
+                name,
+                p.input_per_million,
+                p.output_per_million,
+                p.cached_input_per_million,
+                p.reasoning_per_million,
+            )
             for name, p in sorted(t.cost.prices.items())
         ),
     )

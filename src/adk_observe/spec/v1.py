@@ -204,6 +204,8 @@ class LoggingTelemetryV1(Strict):
 class PriceV1(Strict):
     input_per_million: float = Field(ge=0)
     output_per_million: float = Field(ge=0)
+    cached_input_per_million: float | None = Field(default=None, ge=0)
+    reasoning_per_million: float | None = Field(default=None, ge=0)
 
 
 class CostTelemetryV1(Strict):
