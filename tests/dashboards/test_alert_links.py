@@ -91,3 +91,42 @@ def test_no_dashboard_url_without_grafana_url() -> None:
 def test_a_bad_grafana_url_is_a_spec_error(tmp_path: Path, url: str) -> None:
     with pytest.raises(SpecError, match=r"spec\.yaml:\d+: spec\.grafana_url"):
         _with_grafana(tmp_path, "examples/demo-agent.yaml", url)
+
+
+PROMTOOL_TEST = """\
+rule_files: [demo-agent.rules.yaml]
+evaluation_interval: 15s
+tests:
+  - interval: 15s
+    input_series:
+      - series: 'adk_agent_requests_total{job="demo-agent",agent_id="a b",status_code="500"}'
+        values: '0+60x40'
+      - series: 'adk_agent_requests_total{job="demo-agent",agent_id="a b",status_code="200"}'
+        values: '0+60x40'
+    alert_rule_test:
+      - eval_time: 5m
+        alertname: ADKAgentHighErrorRate
+        exp_alerts:
+          - exp_labels: {agent_id: a b, service: demo-agent, severity: critical, team: demo}
+            exp_annotations:
+              summary: 'demo-agent: more than 5% of agent requests fail'
+              description: 50% of the requests of agent a b returned 5xx over the last 5m.
+              runbook_url: README.md#adkagenthigherrorrate
+              dashboard_url: >-
+                http://localhost:3000/d/demo-agent-overview?var-agent_id=a+b&from=now-1h&to=now
+"""
+
+
+def test_prometheus_fills_the_agent_into_the_link(tmp_path: Path, promtool: str) -> None:
+    """promtool evaluates the real rule: the `{{ $labels.agent_id | urlquery }}` template
+    becomes the URL-encoded agent of the firing series."""
+    import subprocess
+
+    from adk_observe.cli import main
+
+    assert main(["compile-rules", str(ROOT / "examples/demo-agent.yaml"), "-o",
+                 str(tmp_path)]) == 0
+    (tmp_path / "links.test.yaml").write_text(PROMTOOL_TEST, encoding="utf-8")
+    done = subprocess.run([promtool, "test", "rules", "links.test.yaml"], cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
