@@ -143,10 +143,21 @@ def test_dashboards_link_to_each_other_and_to_the_runbook() -> None:
         ("SLOs", f"/d/{slos['uid']}"), ("Runbook", spec.runbook_base_url)]
 
 
+def test_the_definition_links_to_the_picked_slo_runbook_section() -> None:
+    spec, _, slos = _files("examples/support-agent.yaml")
+    (link,) = _by_title(slos, "Definition")["links"]
+    assert (link["title"], link["url"], link["targetBlank"]) == (
+        "Runbook: ${slo}", "https://runbooks.example.com/support-agent#${slo}", True)
+    # ...which is each SLO's runbook_url once Grafana fills in the variable.
+    assert {link["url"].replace("${slo}", s.name) for s in spec.slos} == {
+        s.alerting.runbook_url for s in spec.slos}
+
+
 def test_no_runbook_link_without_a_runbook_base_url() -> None:
     _, overview, slos = _files("examples/demo-agent.yaml")
     assert [link["title"] for link in slos["links"]] == ["Agent overview"]
     assert [link["title"] for link in overview["links"]] == ["SLOs"]
+    assert "links" not in _by_title(slos, "Definition")
 
 
 def test_panel_links_open_the_matching_overview_panel() -> None:
@@ -155,6 +166,8 @@ def test_panel_links_open_the_matching_overview_panel() -> None:
     found = {}
     for panel in slos["panels"]:
         for link in panel.get("links", []):
+            if link["title"].startswith("Runbook"):
+                continue
             url = urlsplit(link["url"])
             assert url.path == f"/d/{overview['uid']}"
             query = parse_qs(url.query, keep_blank_values=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from adk_observe import conventions as c
 from adk_observe.dashboards.model import Link
-from adk_observe.dashboards.queries import DATASOURCE_VARIABLE
+from adk_observe.dashboards.queries import DATASOURCE_VARIABLE, SLO_VARIABLE
 from adk_observe.durations import parse_seconds
 from adk_observe.links import dashboard_path, overview_uid, slos_uid
 from adk_observe.model import ServiceSpec
@@ -31,6 +31,16 @@ def with_context(url: str) -> str:
 def overview_panel(title: str, spec: ServiceSpec, ids: dict[str, int], key: str) -> Link:
     url = with_context(path(overview_uid(spec), ("viewPanel", str(ids[key]))))
     return Link(f"{OVERVIEW_TITLE}: {title}", url)
+
+
+def slo_runbook(spec: ServiceSpec) -> tuple[Link, ...]:
+    """The picked SLO's runbook section, `<runbook_base_url>#${slo}` (Grafana fills `$slo`),
+    when every SLO's alerts use that runbook URL; nothing when one SLO sets its own."""
+    base = spec.runbook_base_url.rstrip("/")
+    if not base or any(s.alerting.runbook_url != f"{base}#{s.name}" for s in spec.slos):
+        return ()
+    url = f"{base}#${{{SLO_VARIABLE}}}"
+    return (Link(f"{RUNBOOK_TITLE}: ${{{SLO_VARIABLE}}}", url, "What to do", new_tab=True),)
 
 
 def dashboard_links(spec: ServiceSpec, other: str) -> tuple[Link, ...]:

@@ -167,6 +167,7 @@ def _stat(
     thresholds: tuple[Threshold, ...] = (),
     query_thresholds: tuple[tuple[int, tuple[Threshold, ...]], ...] = (),
     show_name: bool = False,
+    links: tuple[Link, ...] = (),
 ) -> Panel:
     return Panel(
         title,
@@ -180,6 +181,7 @@ def _stat(
         thresholds=thresholds,
         query_thresholds=query_thresholds,
         show_name=show_name,
+        links=links,
     )
 
 
@@ -199,7 +201,15 @@ def _stats(spec: ServiceSpec) -> tuple[Panel, ...]:
         for s in spec.slos
     )
     return (
-        _stat("Definition", "What the SLO promises.", Unit.NONE, definitions, 9, show_name=True),
+        _stat(
+            "Definition",
+            "What the SLO promises.",
+            Unit.NONE,
+            definitions,
+            9,
+            show_name=True,
+            links=dl.slo_runbook(spec),
+        ),
         _stat(
             "SLI over its window",
             "Share of good events over the SLO's period; green at or above the objective.",
