@@ -6,17 +6,14 @@ URLs are relative (`/d/<uid>`) so they work behind any Grafana base URL; Grafana
 
 from __future__ import annotations
 
-from adk_observe import conventions as c
 from adk_observe.dashboards.model import Link
 from adk_observe.dashboards.queries import DATASOURCE_VARIABLE, SLO_VARIABLE
-from adk_observe.durations import parse_seconds
 from adk_observe.links import dashboard_path, overview_uid, slos_uid
 from adk_observe.model import ServiceSpec
 
 OVERVIEW_TITLE = "Agent overview"
 SLOS_TITLE = "SLOs"
 RUNBOOK_TITLE = "Runbook"
-SHORT_SECONDS = parse_seconds(c.SHORT_RATE_WINDOW)
 CONTEXT = ("${__url_time_range}", f"${{{DATASOURCE_VARIABLE}:queryparam}}")
 
 path = dashboard_path

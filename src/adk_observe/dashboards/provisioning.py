@@ -12,6 +12,7 @@ import copy
 from typing import Any
 
 from adk_observe.dashboards.queries import DATASOURCE_TYPE, DATASOURCE_VARIABLE
+from adk_observe.durations import parse_ms
 from adk_observe.model import ServiceSpec
 
 PROVISIONING_API = 1
@@ -59,8 +60,6 @@ def provider(path: str = DEFAULT_DASHBOARDS_PATH) -> dict[str, Any]:
 def datasource(specs: list[ServiceSpec], url: str = DEFAULT_PROMETHEUS_URL) -> dict[str, Any]:
     """The Prometheus the dashboards default to. `timeInterval` is the scrape interval (the
     shortest of the specs'), so `$__rate_interval` always spans at least four scrapes."""
-    from adk_observe.durations import parse_ms
-
     interval = min((scrape_interval(s) for s in specs), key=parse_ms)
     return {
         "apiVersion": PROVISIONING_API,

@@ -35,7 +35,7 @@ from adk_observe.dashboards.thresholds import (
     sli_steps,
 )
 from adk_observe.dashboards.uid import generated_note
-from adk_observe.durations import format_seconds
+from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.links import slos_uid
 from adk_observe.model import SLO, ServiceSpec
 from adk_observe.rules.alerts import enabled_windows
@@ -49,6 +49,7 @@ DEFAULT_RANGE = "now-24h"  # the 1d burn and a day of budget are visible without
 STAT_HEIGHT = 4
 LABEL_WINDOW = "window"  # added by the burn queries (label_replace), not a recorded label
 SLO_REF = f"${SLO_VARIABLE}"
+SHORT_SECONDS = parse_seconds(c.SHORT_RATE_WINDOW)  # the current burn rate's window
 
 
 def _firing(*matchers: str) -> str:
@@ -321,7 +322,7 @@ def _burn_graph(spec: ServiceSpec, overview: dict[str, int]) -> Panel:
         match = _only_if_picked(spec, slo)
         budget = number(slo.error_budget)
         windows = {w for p in enabled_windows(slo) for w in (p.long, p.short)}
-        windows.add(dl.SHORT_SECONDS)
+        windows.add(SHORT_SECONDS)
         parts = [
             _tag(
                 f"sum({selector(c.record_sli_error_ratio(format_seconds(w)), match)}) / {budget}",
