@@ -63,7 +63,12 @@ class Observability:
                 self.registry.register(self._drain)
                 self._defer = self.recorder.put
         try:
-            self.metrics = m.AgentMetrics(self.registry, label_limit=options.label_limit)
+            self.metrics = m.AgentMetrics(
+                self.registry,
+                label_limit=options.label_limit,
+                series_limit=options.series_limit,
+                label_value_max_length=options.label_value_max_length,
+            )
         except BaseException:
             self._close_recorder(0.0)
             raise
