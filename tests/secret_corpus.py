@@ -22,7 +22,7 @@ CORPUS: tuple[tuple[str, str], ...] = (
     (AWS_KEY, f"aws credentials {AWS_KEY} expired"),
     (GITHUB_TOKEN, f"cloning with {GITHUB_TOKEN}"),
     (BEARER_TOKEN, f"Authorization: Bearer {BEARER_TOKEN}"),
-    (BASIC_AUTH_PASSWORD, f"GET https://admin:{BASIC_AUTH_PASSWORD}@internal.example.com/v1 failed"),
+    (BASIC_AUTH_PASSWORD, f"GET https://admin:{BASIC_AUTH_PASSWORD}@internal.example.com/v1"),
     (PASSWORD, f"login user=bob password={PASSWORD}"),
     (
         PRIVATE_KEY_BODY,

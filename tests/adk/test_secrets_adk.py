@@ -11,11 +11,11 @@ import asyncio
 import pytest
 from adk_helpers import build_runner, new_session, run_turn
 from adk_support import Telemetry
-from secret_corpus import EVERYTHING, leaked
 
 from adk_observe.adk import ObservabilityPlugin
 from adk_observe.instrument.redaction import REDACTED
 from adk_observe.testing import Answer, ToolCall
+from secret_corpus import EVERYTHING, leaked
 
 
 def leak_secret(query: str) -> dict[str, str]:

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from instrument_support import Telemetry
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse

@@ -16,6 +16,9 @@ import pytest
 from instrument_support import Telemetry
 from opentelemetry import trace
 from requests.structures import CaseInsensitiveDict
+
+from adk_observe import tool_call
+from adk_observe.instrument.redaction import REDACTED
 from secret_corpus import (
     BEARER_TOKEN,
     CORPUS,
@@ -25,9 +28,6 @@ from secret_corpus import (
     SECRETS,
     leaked,
 )
-
-from adk_observe import tool_call
-from adk_observe.instrument.redaction import REDACTED
 
 log = logging.getLogger("agent.payments")
 

@@ -100,13 +100,19 @@ class Observability:
                 )
             if options.metrics_enabled and options.metrics_port >= 0:
                 served = multiprocess_registry() if self.metrics.multiprocess else self.registry
-                self.server = MetricsServer(
-                    served,
-                    self.readiness,
-                    options.metrics_host,
-                    options.metrics_port,
-                    on_error=lambda: self.metrics.internal_error(c.COMPONENT_HTTP),
-                )
+                try:
+                    self.server = MetricsServer(
+                        served,
+                        self.readiness,
+                        options.metrics_host,
+                        options.metrics_port,
+                        on_error=lambda: self.metrics.internal_error(c.COMPONENT_HTTP),
+                    )
+                except RuntimeError:
+                    # No thread could be started (a thread limit, memory): the agent matters
+                    # more than its /metrics, so it runs on without them; counted and logged.
+                    self.metrics.internal_error(c.COMPONENT_HTTP)
+                    _log.warning("metrics server not started: no thread", exc_info=True)
         except BaseException:
             self.shutdown()
             raise
