@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from instrument_support import make_telemetry
 from prometheus_client import CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 from adk_observe import agent_turn
 from adk_observe import conventions as c
@@ -148,3 +150,36 @@ def test_oversized_heads_and_other_methods_get_an_answer_not_a_traceback(
         assert sock.recv(100).startswith(b"HTTP/1.1 400 ")
     assert httpx.head(f"{base}/health", timeout=10).status_code == 200
     assert "Traceback" not in capfd.readouterr().err
+
+
+class _BigCollector:
+    """About 1 MB of /metrics."""
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily("big_value", "A large page.", labels=["i"])
+        for i in range(20_000):
+            family.add_metric([f"{i:030d}"], float(i))
+        yield family
+
+
+def test_a_client_that_never_reads_its_responses_is_dropped() -> None:
+    registry = CollectorRegistry()
+    registry.register(_BigCollector())
+    errors: list[int] = []
+    srv = MetricsServer(registry, Readiness(), "127.0.0.1", 0, on_error=lambda: errors.append(1),
+                        read_timeout=0.3)
+    try:
+        sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 40)  # ~40 MB of answers
+        deadline = time.monotonic() + 30
+        while (srv.open_connections, errors) != (0, [1]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (srv.open_connections, errors) == (0, [1])
+        # The unread responses were dropped with the connection (a reset), not kept in memory
+        # to be flushed: reading what the kernel holds ends in a reset, not a clean end.
+        with pytest.raises(ConnectionResetError):
+            while sock.recv(1 << 20):
+                pass
+        sock.close()
+    finally:
+        srv.close()

@@ -27,6 +27,7 @@ import contextlib
 import json
 import logging
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -140,6 +141,18 @@ class _Request:
         )
         # No request body is read: a request with one ends the connection after its response.
         self.close = version == "HTTP/1.0" or "close" in connection or self.has_body
+
+
+_LINGER_OFF = struct.pack("ii", 1, 0)
+
+
+def _drop(writer: asyncio.StreamWriter) -> None:
+    """Close with a reset: what is unsent (ours and the kernel's buffer) is discarded now."""
+    sock = writer.get_extra_info("socket")
+    with contextlib.suppress(Exception):
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_OFF)
+    writer.transport.abort()
 
 
 class MetricsServer:
@@ -266,8 +279,11 @@ class MetricsServer:
             self._open.pop(writer, None)
             if not writer.transport.is_closing():
                 writer.close()  # sends what is still buffered, then closes
-                with contextlib.suppress(Exception):
+                try:
                     await asyncio.wait_for(writer.wait_closed(), self.read_timeout)
+                except Exception:
+                    # A client that does not read would keep the unsent response in memory.
+                    _drop(writer)
 
     async def _respond(self, request: _Request) -> _Response:
         if request.method not in ("GET", "HEAD"):
@@ -313,6 +329,7 @@ class MetricsServer:
             await asyncio.wait_for(writer.drain(), self.read_timeout)
         except (OSError, RuntimeError):  # OSError covers CLIENT_GONE
             self._count_error()  # the client gave up (a scrape timeout): counted, never printed
+            _drop(writer)  # and what it did not read
             return False
         return True
 

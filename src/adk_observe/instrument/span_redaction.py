@@ -27,6 +27,8 @@ from adk_observe.instrument.redaction import REDACTED, is_secret_key, redact_tex
 
 
 def _redact_attr(key: str, value: Any) -> Any:
+    if isinstance(value, (bool, int, float)):  # numbers are no secrets (token counts, sizes)
+        return value
     if is_secret_key(key) and value not in (None, ""):
         return REDACTED
     if isinstance(value, str):
