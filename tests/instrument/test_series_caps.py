@@ -112,3 +112,26 @@ def test_ten_thousand_hostile_turns_stay_within_every_cap_and_bounded_memory() -
     # bounded by the limit too), so the second 5,000 turns retain nothing: the bound is slack
     # for interpreter caches, far below one KB per turn (the series they would otherwise add).
     assert end - middle < 256 * 1024, f"grew {end - middle} bytes over 5,000 turns"
+
+
+def test_opentelemetry_metrics_on_metrics_keep_the_same_limits() -> None:
+    from opentelemetry import metrics as otel_metrics
+
+    telemetry = make_telemetry()
+    assert telemetry.handle.otel_collector is not None
+    meter = otel_metrics.get_meter("hostile-test")
+    counter = meter.create_counter("hostile.calls")
+    histogram = meter.create_histogram("hostile.duration", unit="s")  # 15 default bounds
+    for i in range(2_500):
+        counter.add(1, {"tool": f"{i:05d}" + "x" * 10_000})
+    for i in range(200):
+        histogram.record(0.5, {"tool": f"{i:05d}"})
+    series = _series(telemetry.registry)
+    # A counter combination is one series here (no _created): 2,000 kept, 500 dropped.
+    assert series["hostile_calls"] == 2000
+    # A histogram combination is 15 bounds + Inf + _count + _sum = 18 series: 111 fit (1,998).
+    assert series["hostile_duration_seconds"] == 111 * 18
+    assert telemetry.value(c.TELEMETRY_DROPPED.name, sink=c.SINK_OTEL_METRICS) == 500 + 89
+    longest = max(len(s.labels["tool"]) for m in telemetry.registry.collect()
+                  if m.name == "hostile_calls" for s in m.samples)
+    assert longest == 128

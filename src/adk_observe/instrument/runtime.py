@@ -82,7 +82,8 @@ class Observability:
             if options.otel_metrics and not self.metrics.multiprocess:
                 collector = OtelMetricsCollector(
                     lambda n: self.metrics.drop(c.SINK_OTEL_METRICS, n),
-                    series_limit=options.label_limit * 10,
+                    series_limit=options.series_limit,
+                    label_value_max_length=options.label_value_max_length,
                 )
                 if collector.active:
                     self.registry.register(collector)
