@@ -319,6 +319,7 @@ class MetricsServer:
             f"HTTP/1.1 {response.code} {_REASONS.get(response.code, 'Error')}\r\n"
             f"Content-Type: {response.content_type}\r\n"
             f"Content-Length: {len(response.body)}\r\n"
+            + ("Allow: GET, HEAD\r\n" if response.code == 405 else "")
             + ("Connection: close\r\n" if close else "")
             + "\r\n"
         ).encode("latin-1")
