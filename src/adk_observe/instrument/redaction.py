@@ -17,16 +17,30 @@ _SECRET_KEY = re.compile(
     r"authorization|auth[_-]header|credential|private[_-]?key|session[_-]?key|cookie)"
 )
 
+# The start of a key=value pair whose key looks secret (group 1 opens here; patterns close it).
+_SECRET_KEY_TEXT = (
+    r"(?i)((?:[\w.-]*?)(?:pass(?:word|wd|phrase)?|pwd|secret|token(?!s|_count|_type)|"
+    r"api[_-]?key|apikey|authorization|credential|private[_-]?key)"
+)
+
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Authorization headers and bearer/basic tokens.
     (re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=\-]{6,}"), r"\1 " + REDACTED),
-    # key=value / key: value / "key": "value" for secret-looking keys.
+    # "key": "value" / key='value' for secret-looking keys: the whole quoted value, spaces and
+    # all ("correct horse battery staple"); bounded, so a quote never closed costs little.
     (
         re.compile(
-            r"(?i)((?:[\w.-]*?)(?:pass(?:word|wd|phrase)?|pwd|secret|token(?!s|_count|_type)|"
-            r"api[_-]?key|apikey|authorization|credential|private[_-]?key)[\w.-]*?[\"']?\s*"
-            r"[:=]\s*[\"']?)"
-            r"(?!\[REDACTED\])([^\s\"',;&}\]]+)"
+            _SECRET_KEY_TEXT
+            + r"[\w.-]*?[\"']?\s*[:=]\s*)([\"'])(?!\[REDACTED\])(?:\\.|(?!\2).){1,1024}\2"
+        ),
+        r"\1\2" + REDACTED + r"\2",
+    ),
+    # key=value / key: value unquoted: up to a space, quote, comma, semicolon or bracket. An `&`
+    # is taken as part of the value: a password may hold one, and redacting the rest of a query
+    # string is the safe side.
+    (
+        re.compile(
+            _SECRET_KEY_TEXT + r"[\w.-]*?[\"']?\s*[:=]\s*[\"']?)(?!\[REDACTED\])([^\s\"',;}\]]+)"
         ),
         r"\1" + REDACTED,
     ),
