@@ -345,16 +345,10 @@ RECORDED_SERIES_PREFIX = "slo:"
 # --- rule groups ------------------------------------------------------------------------------
 
 
-def group_sli(service: str) -> str:
-    return f"adk-observe-{service}-sli"
-
-
-def group_meta(service: str) -> str:
-    return f"adk-observe-{service}-meta"
-
-
-def group_alerts(service: str) -> str:
-    return f"adk-observe-{service}-slo-alerts"
+def group_slo(service: str, slo: str) -> str:
+    """One group per SLO: its recordings, then its alerts. Prometheus evaluates a group's rules
+    in order, so an alert always reads the ratios recorded in the same evaluation."""
+    return f"adk-observe-{service}-slo-{slo}"
 
 
 def group_agent_pack(service: str) -> str:
