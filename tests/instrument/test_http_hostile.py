@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 import time
@@ -184,3 +185,25 @@ def test_a_client_that_never_reads_its_responses_is_dropped() -> None:
         sock.close()
     finally:
         srv.close()
+
+
+def test_shutdown_with_open_connections_reports_nothing(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    registry = CollectorRegistry()
+    registry.register(_BigCollector())
+    srv = MetricsServer(registry, Readiness(), "127.0.0.1", 0)
+    socks = _half_sent(srv.port, 3)
+    idle = [socket.create_connection(("127.0.0.1", srv.port), timeout=10) for _ in range(3)]
+    scraping = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    scraping.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    deadline = time.monotonic() + 10
+    while srv.open_connections < 7 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    srv.close()
+    for sock in [*socks, *idle, scraping]:
+        sock.close()
+    captured = capfd.readouterr()
+    assert (captured.out, captured.err) == ("", "")
+    # asyncio reports errors through logging (stderr when nothing else handles them).
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

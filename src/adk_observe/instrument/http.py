@@ -212,6 +212,7 @@ class MetricsServer:
     def _run(self) -> None:
         loop = self._loop
         asyncio.set_event_loop(loop)
+        loop.set_exception_handler(self._loop_error)
         try:
             server = loop.run_until_complete(
                 asyncio.start_server(self._serve, sock=self._sock, limit=MAX_HEAD_BYTES)
@@ -227,13 +228,21 @@ class MetricsServer:
         finally:
             server.close()
             for writer in list(self._open):
-                writer.transport.abort()
+                writer.transport.abort()  # their handlers see the end of input and return
             tasks = asyncio.all_tasks(loop)
-            for task in tasks:
-                task.cancel()
             with contextlib.suppress(Exception):
+                if tasks:
+                    loop.run_until_complete(asyncio.wait(tasks, timeout=0.5))
+                for task in tasks:
+                    task.cancel()  # a render still running: its response has no reader now
                 loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             loop.close()
+
+    @staticmethod
+    def _loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """asyncio's report of an error no handler caught (3.11 reports a connection task
+        cancelled at shutdown this way): logged at DEBUG, never printed on stderr."""
+        _log.debug("metrics server: %s", context.get("message"), exc_info=context.get("exception"))
 
     def _admit(self, writer: asyncio.StreamWriter) -> bool:
         """Make room for a new connection: evict the longest-waiting one that has not sent a
