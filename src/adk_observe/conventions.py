@@ -25,6 +25,7 @@ LABEL_INTERACTION_TYPE = "interaction_type"
 LABEL_COST_CENTER = "cost_center"
 LABEL_COMPONENT = "component"
 LABEL_SINK = "sink"
+LABEL_METRIC = "metric"  # on adk_observe_series_overflow_total: the metric family that overflowed
 LABEL_JOB = "job"
 LABEL_LE = "le"
 LABEL_INSTANCE = "instance"
@@ -55,7 +56,9 @@ TOKEN_INPUT = "input"
 TOKEN_OUTPUT = "output"
 TOKEN_CACHED = "cached"
 TOKEN_REASONING = "reasoning"
-# Value that label values past the per-label cardinality cap are folded into.
+# Value that label values past the per-label cardinality cap are folded into; also every label of
+# the one combination a metric family past its series limit records into, and the method and
+# endpoint of HTTP requests with a non-standard method or no matched route (ASGI middleware).
 OVERFLOW_LABEL_VALUE = "__other__"
 # HTTP-style status codes used for agent turns, so one rule serves turns and HTTP requests.
 STATUS_CODE_OK = "200"
@@ -245,6 +248,13 @@ TELEMETRY_DROPPED = MetricDef(
     "Telemetry records dropped because a bounded queue was full or a sink was down.",
     (LABEL_SINK,),
 )
+SERIES_OVERFLOW = MetricDef(
+    "adk_observe_series_overflow_total",
+    MetricType.COUNTER,
+    "Recordings folded into the overflow label combination because their metric family was at "
+    "its series limit.",
+    (LABEL_METRIC,),
+)
 
 CATALOGUE: tuple[MetricDef, ...] = (
     REQUESTS,
@@ -267,6 +277,7 @@ CATALOGUE: tuple[MetricDef, ...] = (
     UNPRICED_LLM_CALLS,
     INTERNAL_ERRORS,
     TELEMETRY_DROPPED,
+    SERIES_OVERFLOW,
 )
 
 # ADK's own OpenTelemetry instruments (gen_ai semantic conventions), as adk-observe exposes them on

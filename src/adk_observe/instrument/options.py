@@ -33,6 +33,11 @@ DEFAULT_LOGGER_LEVELS: tuple[tuple[str, str], ...] = (
 )
 
 
+# A histogram combination is up to 16 series (bucket bounds, +Inf, _count, _sum, _created): the
+# smallest series limit leaves room for a few of them besides the overflow combination.
+MIN_SERIES_LIMIT = 100
+
+
 class OptionsError(ValueError):
     """An option (kwarg or environment variable) has an invalid value."""
 
@@ -49,6 +54,8 @@ class Options:
     metrics_port: int = 9464  # 0: any free port; negative: no HTTP server
     metrics_host: str = "0.0.0.0"
     label_limit: int = 100
+    series_limit: int = 2000  # series per metric family; the rest fold into one __other__ series
+    label_value_max_length: int = 128  # characters; longer label values are cut
     otel_metrics: bool = True  # expose ADK's gen_ai.* OpenTelemetry metrics on /metrics
     # tracing
     tracing_enabled: bool = True
@@ -218,6 +225,14 @@ def _validate(options: Options) -> Options:
         raise OptionsError(f"sampling must be within [0, 1], got {options.sampling}")
     if options.label_limit < 1:
         raise OptionsError(f"label_limit must be at least 1, got {options.label_limit}")
+    if options.series_limit < MIN_SERIES_LIMIT:
+        raise OptionsError(
+            f"series_limit must be at least {MIN_SERIES_LIMIT}, got {options.series_limit}"
+        )
+    if options.label_value_max_length < 1:
+        raise OptionsError(
+            f"label_value_max_length must be at least 1, got {options.label_value_max_length}"
+        )
     if options.export_timeout <= 0 or options.fluentd_timeout <= 0:
         raise OptionsError("export_timeout and fluentd_timeout must be positive")
     if options.span_queue_size < 1 or options.fluentd_queue_size < 1:
