@@ -191,8 +191,6 @@ class AgentTurn(_Scope):
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         agent = self.agent_id or obs.agent_id
         code = self.status_code or (c.STATUS_CODE_OK if self.ok else c.STATUS_CODE_ERROR)
-        if self.span is not None:
-            self.span.set_attributes(events.turn_span_attributes(code, self.cost))
         events.turn(
             obs,
             agent,
@@ -205,6 +203,8 @@ class AgentTurn(_Scope):
             method=self.method,
             endpoint=self.endpoint,
         )
+        if self.span is not None:
+            self.span.set_attributes(events.turn_span_attributes(code, self.cost))
 
 
 class LlmCall(_Scope):

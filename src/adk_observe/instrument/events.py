@@ -157,7 +157,11 @@ def _debug(
 
 
 def turn_span_attributes(status_code: str, cost: float) -> dict[str, Any]:
-    return {http_attributes.HTTP_RESPONSE_STATUS_CODE: int(status_code), c.SPAN_ATTR_COST: cost}
+    """A status code that is not a number (set by the caller) stays off the span."""
+    attrs: dict[str, Any] = {c.SPAN_ATTR_COST: cost}
+    if status_code.isascii() and status_code.isdigit():
+        attrs[http_attributes.HTTP_RESPONSE_STATUS_CODE] = int(status_code)
+    return attrs
 
 
 def llm_span_attributes(usage: Usage, cost: float | None) -> dict[str, Any]:
