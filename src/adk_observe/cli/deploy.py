@@ -8,7 +8,7 @@ from typing import Any
 
 from adk_observe.cli import common
 from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK
-from adk_observe.render import write_files
+from adk_observe.render import dump_yaml, write_files
 
 
 def register(sub: Any) -> None:
@@ -47,13 +47,13 @@ def register(sub: Any) -> None:
 
 
 def run_render(args: argparse.Namespace) -> int:
-    from adk_observe.deploy.render import render
+    from adk_observe.deploy.kustomize import files as kustomize_files
 
     specs = common.load(args.specs)
     files: dict[str, str] = {}
-    for spec in specs:  # render everything before writing anything
-        for rel, text in render(spec).items():
-            files[f"{spec.name}/{rel}"] = text
+    for spec in specs:  # serialise everything before writing anything
+        for rel, obj in kustomize_files(spec).items():
+            files[f"{spec.name}/{rel}"] = dump_yaml(obj, source=spec.source.file)
     written = write_files(args.output, files)
     for spec in specs:
         count = sum(1 for rel in files if rel.startswith(f"{spec.name}/"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from adk_observe.conventions import generated_note as _note
 from adk_observe.model import ServiceSpec
-from adk_observe.render import header
 
 UID_MAX = 40  # Grafana rejects longer uids
 
@@ -20,4 +20,4 @@ def dashboard_uid(service: str, kind: str) -> str:
 
 
 def generated_note(spec: ServiceSpec) -> str:
-    return header(spec.source.file).removeprefix("# ").strip()
+    return _note(spec.source.file)

@@ -1,4 +1,5 @@
-"""ServiceSpec -> the kustomize folder: {relative path: YAML text}. Pure: no I/O."""
+"""ServiceSpec -> the kustomize folder: {relative path: object}. Pure: no I/O, no serialising
+(cli/deploy.py hands the objects to render/)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from adk_observe.deploy.meta import canary_name, preview_name
 from adk_observe.deploy.model import DeployConfig, StrategyType
 from adk_observe.errors import SpecError
 from adk_observe.model import ServiceSpec
-from adk_observe.render import dump_yaml
 
 KUSTOMIZATION = "kustomization.yaml"
 
@@ -73,13 +73,12 @@ def kustomization(files: list[str]) -> dict[str, Any]:
     }
 
 
-def render(spec: ServiceSpec) -> dict[str, str]:
-    """{file name: YAML} for one service: one file per object plus kustomization.yaml."""
-    source = spec.source.file
-    files: dict[str, str] = {}
+def files(spec: ServiceSpec) -> dict[str, dict[str, Any]]:
+    """{file name: object} for one service: one file per object plus kustomization.yaml."""
+    out: dict[str, dict[str, Any]] = {}
     for obj in objects(spec):
         name = file_name(spec, obj)
-        assert name not in files, name
-        files[name] = dump_yaml(obj, source=source)
-    files[KUSTOMIZATION] = dump_yaml(kustomization(list(files)), source=source)
-    return files
+        assert name not in out, name
+        out[name] = obj
+    out[KUSTOMIZATION] = kustomization(list(out))
+    return out
