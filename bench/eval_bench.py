@@ -59,8 +59,8 @@ from adk_observe.render import dump_yaml
 from adk_observe.rules import compile_service, rule_file, sli_query
 from adk_observe.rules.recordings import windows_needed
 from adk_observe.rules.types import Recording, RuleGroup
-from adk_observe.rules.windows import RAW_WINDOW_MAX
 from adk_observe.spec.load import load_specs
+from adk_observe.windows import RAW_WINDOW_MAX
 
 SERVICE = "bench-agent"
 SPEC = f"""\

@@ -352,6 +352,19 @@ def group_agent_pack(service: str) -> str:
     return f"adk-observe-{service}-agent-alerts"
 
 
+# --- SLO alert names ----------------------------------------------------------------------------
+
+
+def camel(name: str) -> str:
+    """`support-agent` -> `SupportAgent`: the Prometheus alert-name style."""
+    return "".join(part[:1].upper() + part[1:] for part in name.replace("_", "-").split("-"))
+
+
+def budget_burn_alert(service: str, slo: str) -> str:
+    """The default name of an SLO's burn-rate alerts, whichever spec format declared the SLO."""
+    return f"{camel(service)}{camel(slo)}BudgetBurn"
+
+
 # --- agent alert pack alert names ---------------------------------------------------------------
 
 ALERT_HIGH_ERROR_RATE = "ADKAgentHighErrorRate"
@@ -370,6 +383,18 @@ def metric_by_name(name: str) -> MetricDef | None:
         if name == metric.name or name in metric.series_names():
             return metric
     return None
+
+
+# --- environment variables the runtime reads (deploy writes them into the ConfigMap) -----------
+
+ENV_PREFIX = "ADK_OBSERVE_"
+OTEL_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
+OTEL_SERVICE_NAME_ENV = "OTEL_SERVICE_NAME"
+
+
+def env_name(option: str) -> str:
+    """`ADK_OBSERVE_<OPTION>` for an `init()` option name."""
+    return ENV_PREFIX + option.upper()
 
 
 # --- generated files --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from adk_observe.deploy.model import DeployConfig
+    from adk_observe.deploy_model import DeployConfig
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from tests.deploy.cases import CASES, GOLDEN, case_objects
 from adk_observe import conventions as c
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.kustomize import files, objects
-from adk_observe.instrument.options import telemetry_env
+from adk_observe.environment import telemetry_env
 from adk_observe.model import ServiceSpec
 from adk_observe.rules import service_selector, sli_query
 from adk_observe.spec.load import load_specs

@@ -19,8 +19,7 @@ from adk_observe.dashboards.queries import (
 )
 from adk_observe.dashboards.uid import dashboard_uid, generated_note
 from adk_observe.model import ServiceSpec
-from adk_observe.rules.promql import eq, number, regex, selector
-from adk_observe.rules.sli import service_selector
+from adk_observe.promql import eq, number, regex, selector, service_selector
 
 LATENCY_QUANTILES = (0.5, 0.95, 0.99)
 SLOW_CALL_QUANTILE = 0.95

@@ -12,7 +12,7 @@ from adk_observe.dashboards.queries import ALERT_STATE_FIRING, LABEL_ALERT_STATE
 from adk_observe.dashboards.uid import dashboard_uid, generated_note
 from adk_observe.durations import format_seconds
 from adk_observe.model import SLO, ServiceSpec
-from adk_observe.rules.promql import eq, number, selector
+from adk_observe.promql import eq, number, selector
 from adk_observe.rules.recordings import slo_matchers
 
 GREEN, ORANGE, RED = "green", "orange", "red"

@@ -8,7 +8,7 @@ from typing import Any
 from adk_observe.deploy import core, monitoring, network, service, strategies, workload
 from adk_observe.deploy.loadbalancer import router, traffic_routed
 from adk_observe.deploy.meta import canary_name, preview_name
-from adk_observe.deploy.model import DeployConfig, StrategyType
+from adk_observe.deploy_model import DeployConfig, StrategyType
 from adk_observe.errors import SpecError
 from adk_observe.model import ServiceSpec
 

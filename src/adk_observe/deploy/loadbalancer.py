@@ -8,7 +8,7 @@ from typing import Any
 
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.meta import APP_PORT_NAME, canary_name, metadata
-from adk_observe.deploy.model import DeployConfig, LoadBalancer, StrategyType
+from adk_observe.deploy_model import DeployConfig, LoadBalancer, StrategyType
 from adk_observe.model import ServiceSpec
 
 ALB_PREFIX = "alb.ingress.kubernetes.io"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from adk_observe.deploy.meta import COMPONENT_LABEL, METRICS_PORT_NAME, NAME_LABEL, metadata
-from adk_observe.deploy.model import DeployConfig
 from adk_observe.deploy.service import METRICS_COMPONENT
+from adk_observe.deploy_model import DeployConfig
 from adk_observe.model import ServiceSpec
 from adk_observe.rules import compile_service, prometheus_rule
 

@@ -12,7 +12,7 @@ from adk_observe.deploy.meta import (
     metrics_name,
     selector_labels,
 )
-from adk_observe.deploy.model import DeployConfig, StrategyType
+from adk_observe.deploy_model import DeployConfig, StrategyType
 from adk_observe.model import ServiceSpec
 
 METRICS_COMPONENT = "metrics"

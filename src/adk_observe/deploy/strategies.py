@@ -8,10 +8,10 @@ from adk_observe import conventions as c
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.loadbalancer import traffic_routing
 from adk_observe.deploy.meta import canary_name, metadata, preview_name
-from adk_observe.deploy.model import Analysis, DeployConfig, LoadBalancer, MatchKind, StrategyType
+from adk_observe.deploy_model import Analysis, DeployConfig, LoadBalancer, MatchKind, StrategyType
 from adk_observe.model import BuiltinKind, BuiltinSLI, ServiceSpec
+from adk_observe.promql import number, selector
 from adk_observe.rules import service_selector, sli_query
-from adk_observe.rules.promql import number, selector
 
 AB_ROUTE = "ab-variant"
 # Blue-green: keep the old ReplicaSet this long after the switch, for an instant switch back.

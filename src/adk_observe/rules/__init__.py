@@ -1,8 +1,9 @@
 """Pure generators: ServiceSpec -> Prometheus recording rules and alerts."""
 
+from adk_observe.promql import service_selector
 from adk_observe.rules.compile import compile_service
 from adk_observe.rules.output import prometheus_rule, rule_file, rule_file_name
-from adk_observe.rules.sli import SLIQuery, service_selector, sli_query
+from adk_observe.rules.sli import SLIQuery, sli_query
 
 __all__ = [
     "SLIQuery",

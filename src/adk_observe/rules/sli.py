@@ -15,9 +15,17 @@ from adk_observe.model import (
     RawSLI,
     ServiceSpec,
 )
-from adk_observe.rules.promql import eq, fill, le_pattern, regex, selector
-
-W = "{{window}}"
+from adk_observe.promql import (
+    WINDOW_PLACEHOLDER as W,
+)
+from adk_observe.promql import (
+    eq,
+    fill,
+    le_pattern,
+    regex,
+    selector,
+    service_selector,
+)
 
 
 @dataclass(frozen=True)
@@ -30,10 +38,6 @@ class SLIQuery:
 
     def ratio_at(self, window: str) -> str:
         return fill(self.ratio, window)
-
-
-def service_selector(spec: ServiceSpec) -> str:
-    return spec.selector or eq(c.LABEL_JOB, spec.name)
 
 
 def _events(errors: str, total: str) -> SLIQuery:

@@ -32,9 +32,8 @@ from adk_observe.model import (
     ServiceSpec,
     Severity,
 )
-from adk_observe.rules.promql import eq, number, selector
+from adk_observe.promql import eq, number, selector, service_selector
 from adk_observe.rules.recordings import slo_matchers
-from adk_observe.rules.sli import service_selector
 
 QUIET_EVAL_FACTOR = 5  # quiet scenarios span days: evaluating every 5th step keeps them cheap
 EVENTS_PER_STEP = 60.0  # 1 request per second at a 1m interval

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from adk_observe.deploy import model as d
+from adk_observe import deploy_model as d
 from adk_observe.errors import SpecError
 from adk_observe.model import Telemetry
 from adk_observe.spec.fields import (

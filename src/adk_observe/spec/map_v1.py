@@ -6,10 +6,10 @@ from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
 from adk_observe.errors import SpecError
-from adk_observe.rules.windows import DEFAULT_WINDOWS, window_from_factor
 from adk_observe.spec import v1
 from adk_observe.spec.promql import annotation_error, selector_error, window_template_error
 from adk_observe.spec.yamlsource import Document, KeyPath, format_path
+from adk_observe.windows import DEFAULT_WINDOWS, window_from_factor
 
 _BUILTIN_BUCKETS = {
     m.BuiltinKind.LATENCY: c.REQUEST_DURATION.buckets,
@@ -28,10 +28,6 @@ def _fail(doc: Document, path: KeyPath, message: str) -> SpecError:
 
 def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(mapping.items()))
-
-
-def camel(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in name.replace("_", "-").split("-"))
 
 
 def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
@@ -145,7 +141,7 @@ def _slo(
         period=slo.window,
         sli=_sli(slo.sli, doc, (*path, "sli")),
         alerting=m.SLOAlerting(
-            name=alerting.name or f"{camel(service)}{camel(slo.name)}BudgetBurn",
+            name=alerting.name or c.budget_burn_alert(service, slo.name),
             page=_severity(alerting.page),
             ticket=_severity(alerting.ticket),
             no_data=m.NoDataAlerting(alerting.no_data.enabled, alerting.no_data.for_)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
 from adk_observe.spec.fields import LABEL_NAME, SLO_NAME
 from adk_observe.spec.load import parse_model
-from adk_observe.spec.map_v1 import _fail, _resolve_windows, camel
+from adk_observe.spec.map_v1 import _fail, _resolve_windows
 from adk_observe.spec.openslo_sli import to_sli
 from adk_observe.spec.openslo_v1 import (
     API_VERSION,
@@ -227,7 +228,7 @@ def _slo(
                     objective=_objective(objective, doc, path, notes, sli_spec),
                     period=period,
                     sli=sli,
-                    alerting=m.SLOAlerting(name=f"{camel(service)}{camel(name)}BudgetBurn"),
+                    alerting=m.SLOAlerting(name=c.budget_burn_alert(service, name)),
                     windows=_windows(period, doc),
                     description=spec.description,
                     labels=tuple(sorted(labels.items())),

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 import promql_parser as pp
 
 from adk_observe import model as m
+from adk_observe.promql import WINDOW_PLACEHOLDER
 from adk_observe.spec.map_v1 import _fail
-from adk_observe.spec.promql import WINDOW_PLACEHOLDER, parse_error, window_template_error
+from adk_observe.spec.promql import parse_error, window_template_error
 from adk_observe.spec.yamlsource import Document, KeyPath
 
 if TYPE_CHECKING:

@@ -14,11 +14,13 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from adk_observe import conventions as c
 from adk_observe import model as m
+from adk_observe.promql import WINDOW_PLACEHOLDER
 from adk_observe.spec.fields import AlertName, DnsName, Labels, Seconds, SloName, Strict
 from adk_observe.spec.load import parse_model
-from adk_observe.spec.map_v1 import _fail, _resolve_windows, camel
-from adk_observe.spec.promql import WINDOW_PLACEHOLDER, window_template_error
+from adk_observe.spec.map_v1 import _fail, _resolve_windows
+from adk_observe.spec.promql import window_template_error
 from adk_observe.spec.yamlsource import Document, KeyPath, format_path
 
 VERSION = "prometheus/v1"
@@ -153,7 +155,7 @@ def _slo(
         period=PERIOD,
         sli=_sli(slo.sli, doc, (*path, "sli")),
         alerting=m.SLOAlerting(
-            name=alerting.name or f"{camel(spec.service)}{camel(slo.name)}BudgetBurn",
+            name=alerting.name or c.budget_burn_alert(spec.service, slo.name),
             page=_severity(alerting.page_alert),
             ticket=_severity(alerting.ticket_alert),
             labels=_pairs(alerting.labels),
