@@ -1,68 +1,70 @@
-"""Read spec files, detect their format, validate them and map them to the core model."""
+"""Read spec files, detect each document's format from the format table, let that format's
+module map it to the core model (importer.py: the contract), then validate the model once."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from adk_observe.errors import SpecError
 from adk_observe.model import ServiceSpec
-from adk_observe.spec import map_v1, v1
-from adk_observe.spec.yamlsource import Document, KeyPath, format_path, load_documents
+from adk_observe.spec import v1
+from adk_observe.spec.importer import Mapped, parse_model, validation_error
+from adk_observe.spec.validate import validate
+from adk_observe.spec.yamlsource import Document, load_documents
 
-# Pydantic's words for the common mistakes, in the words a spec author uses.
-_MESSAGES = {
-    "extra_forbidden": "unknown key",
-    "missing": "required key is missing",
-}
-
-
-def validation_error(exc: ValidationError, doc: Document, prefix: KeyPath = ()) -> SpecError:
-    """The first pydantic error as a one-line SpecError at the right line and key path."""
-    first = exc.errors(include_url=False)[0]
-    loc: KeyPath = tuple(
-        part
-        for part in first["loc"]
-        if not (isinstance(part, str) and part.startswith(("function-", "literal", "[key]")))
-    )
-    path = (*prefix, *loc)
-    message = _MESSAGES.get(first["type"], first["msg"]).removeprefix("Value error, ")
-    if first["type"] == "literal_error" or first["type"].endswith("_type"):
-        message = f"{message} (got {first['input']!r})"
-    return SpecError(message, file=doc.file, line=doc.line_of(path), path=format_path(path))
+__all__ = [
+    "FORMATS",
+    "Format",
+    "detect",
+    "load_file",
+    "load_specs",
+    "parse_model",
+    "validation_error",
+]
 
 
-def parse_model(
-    model: type[BaseModel], doc: Document, data: Any = None, prefix: KeyPath = ()
-) -> Any:
-    try:
-        return model.model_validate(doc.data if data is None else data)
-    except ValidationError as exc:
-        raise validation_error(exc, doc, prefix) from None
+@dataclass(frozen=True)
+class Format:
+    """One row of the format table: how to recognise a document, and the module whose
+    `parse(documents) -> list[Mapped]` maps them (imported on first use: most runs read one
+    format, and each module's pydantic models cost time to build)."""
+
+    name: str
+    matches: Callable[[dict[str, Any]], bool]
+    module: str
+
+    def parse(self, docs: list[Document]) -> list[Mapped]:
+        parse: Callable[[list[Document]], list[Mapped]] = importlib.import_module(self.module).parse
+        return parse(docs)
 
 
-def _load_v1(doc: Document) -> list[ServiceSpec]:
-    spec = parse_model(v1.AgentServiceV1, doc)
-    return [map_v1.to_model(spec, doc)]
-
-
-Loader = Callable[[list[Document]], list[ServiceSpec]]
+FORMATS: tuple[Format, ...] = (
+    Format(
+        "adk-observe/v1", lambda d: d.get("apiVersion") == v1.API_VERSION, "adk_observe.spec.map_v1"
+    ),
+    Format(
+        "openslo",
+        lambda d: str(d.get("apiVersion", "")).lower().startswith("openslo/"),
+        "adk_observe.spec.openslo",
+    ),
+    Format("sloth", lambda d: d.get("version") == "prometheus/v1", "adk_observe.spec.sloth"),
+    # Slot for the Sloth CRD importer (kind PrometheusServiceLevel, apiVersion sloth.slok.dev/v1):
+    # one row here plus its module exposing parse(documents) -> list[Mapped].
+)
+_BY_NAME = {f.name: f for f in FORMATS}
 
 
 def detect(doc: Document) -> str:
     data = doc.data
     if not isinstance(data, dict):
         raise SpecError("a spec document must be a mapping", file=doc.file, line=doc.line_of(()))
-    api = data.get("apiVersion")
-    if api == v1.API_VERSION:
-        return "adk-observe/v1"
-    if isinstance(api, str) and api.lower().startswith("openslo/"):
-        return "openslo"
-    if data.get("version") == "prometheus/v1":
-        return "sloth"
+    for fmt in FORMATS:
+        if fmt.matches(data):
+            return fmt.name
     raise SpecError(
         "unknown spec format: expected apiVersion adk-observe/v1, an OpenSLO v1 document "
         "(apiVersion openslo/v1) or a Sloth spec (version prometheus/v1)",
@@ -83,19 +85,10 @@ def load_file(path: str | Path) -> list[ServiceSpec]:
     for doc in docs:
         by_format.setdefault(detect(doc), []).append(doc)
     specs: list[ServiceSpec] = []
-    for fmt in sorted(by_format):
-        if fmt == "adk-observe/v1":
-            for doc in by_format[fmt]:
-                specs.extend(_load_v1(doc))
-        elif fmt == "openslo":
-            from adk_observe.spec.openslo import load_openslo
-
-            specs.extend(load_openslo(by_format[fmt]))
-        else:
-            from adk_observe.spec.sloth import load_sloth
-
-            for doc in by_format[fmt]:
-                specs.extend(load_sloth(doc))
+    for name in sorted(by_format):
+        for mapped in _BY_NAME[name].parse(by_format[name]):
+            validate(mapped)
+            specs.append(mapped.spec)
     return specs
 
 
