@@ -1,7 +1,7 @@
 """The import graph keeps the layers of DESIGN.md: read every module's imports (ast, so imports
 inside functions and under TYPE_CHECKING count too) and check who may import whom.
 
-Layers: core modules (the model and the facts every layer shares), the loader (spec/), the pure
+Layers: core modules (the model and the facts every layer shares), the loader (loader/), the pure
 generators (rules/, dashboards/, deploy/), render/ (the only serialiser), checks/, cli/ (the only
 wiring) and the runtime (instrument/, adk/), which ships to agents and never needs the compiler.
 """
@@ -30,7 +30,7 @@ CORE = frozenset(
     }
 )
 GENERATORS = frozenset({"rules", "dashboards", "deploy"})
-LOADER = "spec"
+LOADER = "loader"
 RENDER = "render"
 RUNTIME = frozenset({"instrument", "adk"})
 COMPILER = GENERATORS | {LOADER, RENDER, "checks", "cli"}
@@ -171,7 +171,7 @@ def test_no_import_cycle_between_layers() -> None:
 @pytest.mark.parametrize(
     ("importer", "imported", "expected"),
     [
-        ("rules", "spec", "rules imports spec (generators are pure: model in, objects out)"),
+        ("rules", "loader", "rules imports loader (generators are pure: model in, objects out)"),
         ("deploy", "render", "deploy imports render (generators are pure: model in, objects out)"),
         ("model", "deploy", "model imports deploy (core modules sit below every layer)"),
         (
@@ -196,13 +196,13 @@ def test_relative_and_submodule_imports_resolve(tmp_path: Path) -> None:
     pkg.mkdir(parents=True)
     (pkg / "x.py").write_text(
         "from adk_observe import conventions as c\n"
-        "from ..spec import load\n"
+        "from ..loader import load\n"
         "import adk_observe.render\n"
     )
-    known = {"adk_observe.conventions", "adk_observe.spec.load", "adk_observe.spec"}
+    known = {"adk_observe.conventions", "adk_observe.loader.load", "adk_observe.loader"}
     got = list(imports_of("adk_observe.rules.x", pkg / "x.py", known))
     assert got == [
         ("adk_observe.conventions", 1),
-        ("adk_observe.spec.load", 2),
+        ("adk_observe.loader.load", 2),
         ("adk_observe.render", 3),
     ]

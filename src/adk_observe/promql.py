@@ -1,5 +1,5 @@
 """Small PromQL builders and selectors shared by the loader, rules, dashboards and deploy, so
-generators read as intent rather than string soup. Text only: no parser here (spec/promql.py
+generators read as intent rather than string soup. Text only: no parser here (loader/promql.py
 checks user expressions)."""
 
 from __future__ import annotations

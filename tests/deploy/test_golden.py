@@ -17,8 +17,8 @@ import yaml
 from tests.deploy.cases import CASES, GOLDEN, ROOT
 
 from adk_observe.cli import main
+from adk_observe.loader.load import load_specs
 from adk_observe.rules import compile_service, prometheus_rule
-from adk_observe.spec.load import load_specs
 
 RULE_CASE = "deploy-canary-alb"
 RULE_FILE = "prometheusrule-slos.yaml"

@@ -12,8 +12,8 @@ from tests.deploy.cases import GOLDEN
 from adk_observe.deploy.kinds import STRATEGIES, StrategyKind, strategy_kind
 from adk_observe.deploy.kustomize import files
 from adk_observe.deploy_model import StrategyType
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
-from adk_observe.spec.load import load_specs
 
 
 def _with_strategy(kind: str) -> ServiceSpec:

@@ -11,9 +11,9 @@ from adk_observe import conventions as c
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.kustomize import files, objects
 from adk_observe.environment import telemetry_env
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
 from adk_observe.rules import service_selector, sli_query
-from adk_observe.spec.load import load_specs
 
 
 def _spec(case: str) -> ServiceSpec:

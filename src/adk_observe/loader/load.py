@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from adk_observe.errors import SpecError
+from adk_observe.loader import v1
+from adk_observe.loader.importer import Mapped, parse_model, validation_error
+from adk_observe.loader.validate import validate
+from adk_observe.loader.yamlsource import Document, load_documents
 from adk_observe.model import ServiceSpec
-from adk_observe.spec import v1
-from adk_observe.spec.importer import Mapped, parse_model, validation_error
-from adk_observe.spec.validate import validate
-from adk_observe.spec.yamlsource import Document, load_documents
 
 __all__ = [
     "FORMATS",
@@ -44,14 +44,16 @@ class Format:
 
 FORMATS: tuple[Format, ...] = (
     Format(
-        "adk-observe/v1", lambda d: d.get("apiVersion") == v1.API_VERSION, "adk_observe.spec.map_v1"
+        "adk-observe/v1",
+        lambda d: d.get("apiVersion") == v1.API_VERSION,
+        "adk_observe.loader.map_v1",
     ),
     Format(
         "openslo",
         lambda d: str(d.get("apiVersion", "")).lower().startswith("openslo/"),
-        "adk_observe.spec.openslo",
+        "adk_observe.loader.openslo",
     ),
-    Format("sloth", lambda d: d.get("version") == "prometheus/v1", "adk_observe.spec.sloth"),
+    Format("sloth", lambda d: d.get("version") == "prometheus/v1", "adk_observe.loader.sloth"),
     # Slot for the Sloth CRD importer (kind PrometheusServiceLevel, apiVersion sloth.slok.dev/v1):
     # one row here plus its module exposing parse(documents) -> list[Mapped].
 )

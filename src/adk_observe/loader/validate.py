@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from adk_observe import conventions as c
-from adk_observe.spec.importer import Mapped, SLOOrigin, fail
-from adk_observe.spec.yamlsource import KeyPath
+from adk_observe.loader.importer import Mapped, SLOOrigin, fail
+from adk_observe.loader.yamlsource import KeyPath
 
 # The compiler sets these on every SLO series and alert; a user label of the same name would
 # be overwritten (or, worse, split one SLO's series in two).

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adk_observe.errors import SpecError
-from adk_observe.spec.load import load_file
+from adk_observe.loader.load import load_file
 
 V1 = """apiVersion: adk-observe/v1
 kind: AgentService

@@ -16,11 +16,11 @@ from typing import Any
 from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
-from adk_observe.spec.fields import LABEL_NAME, SLO_NAME
-from adk_observe.spec.importer import Mapped, SLOOrigin, parse_model
-from adk_observe.spec.map_v1 import _fail, _resolve_windows
-from adk_observe.spec.openslo_sli import to_sli
-from adk_observe.spec.openslo_v1 import (
+from adk_observe.loader.fields import LABEL_NAME, SLO_NAME
+from adk_observe.loader.importer import Mapped, SLOOrigin, parse_model
+from adk_observe.loader.map_v1 import _fail, _resolve_windows
+from adk_observe.loader.openslo_sli import to_sli
+from adk_observe.loader.openslo_v1 import (
     API_VERSION,
     DataSourceDoc,
     MetadataOS,
@@ -33,7 +33,7 @@ from adk_observe.spec.openslo_v1 import (
     TimeWindowOS,
     _Doc,
 )
-from adk_observe.spec.yamlsource import Document, KeyPath, format_path
+from adk_observe.loader.yamlsource import Document, KeyPath, format_path
 
 DEFAULT_PERIOD = 30 * 86400
 _OWN_ALERTS = "adk-observe derives multi-window multi-burn-rate alerts from each SLO itself"

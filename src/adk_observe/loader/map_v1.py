@@ -5,10 +5,10 @@ from __future__ import annotations
 from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
-from adk_observe.spec import v1
-from adk_observe.spec.importer import Mapped, SLOOrigin, fail, parse_model
-from adk_observe.spec.promql import annotation_error, selector_error, window_template_error
-from adk_observe.spec.yamlsource import Document, KeyPath
+from adk_observe.loader import v1
+from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
+from adk_observe.loader.promql import annotation_error, selector_error, window_template_error
+from adk_observe.loader.yamlsource import Document, KeyPath
 from adk_observe.windows import DEFAULT_WINDOWS, window_from_factor
 
 _BUILTIN_BUCKETS = {
@@ -53,7 +53,7 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         slos.append(_slo(name, slo, windows, body.runbook_base_url, doc, path))
     deploy = None
     if body.deploy is not None:
-        from adk_observe.spec.deploy_v1 import to_deploy_model
+        from adk_observe.loader.deploy_v1 import to_deploy_model
 
         deploy = to_deploy_model(body.deploy, doc, ("spec", "deploy"))
     return m.ServiceSpec(

@@ -16,12 +16,12 @@ from pydantic import Field, model_validator
 
 from adk_observe import conventions as c
 from adk_observe import model as m
+from adk_observe.loader.fields import AlertName, DnsName, Labels, Seconds, SloName, Strict
+from adk_observe.loader.importer import Mapped, SLOOrigin, parse_model
+from adk_observe.loader.map_v1 import _fail, _resolve_windows
+from adk_observe.loader.promql import window_template_error
+from adk_observe.loader.yamlsource import Document, KeyPath, format_path
 from adk_observe.promql import WINDOW_PLACEHOLDER
-from adk_observe.spec.fields import AlertName, DnsName, Labels, Seconds, SloName, Strict
-from adk_observe.spec.importer import Mapped, SLOOrigin, parse_model
-from adk_observe.spec.map_v1 import _fail, _resolve_windows
-from adk_observe.spec.promql import window_template_error
-from adk_observe.spec.yamlsource import Document, KeyPath, format_path
 
 VERSION = "prometheus/v1"
 PERIOD = 30 * 86400  # Sloth's default --default-slo-period
