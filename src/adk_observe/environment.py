@@ -13,7 +13,13 @@ from adk_observe.conventions import OTEL_ENDPOINT_ENV, OTEL_SERVICE_NAME_ENV, en
 
 
 def format_prices(prices: tuple[model.ModelPrice, ...]) -> str:
-    table = {p.model: [p.input_per_million, p.output_per_million] for p in prices}
+    table = {}
+    for p in prices:
+        row = [p.input_per_million, p.output_per_million, p.cached_input_per_million]
+        row.append(p.reasoning_per_million)
+        while row[-1] is None:
+            row.pop()
+        table[p.model] = row
     return json.dumps(table, sort_keys=True, separators=(",", ":"))
 
 
