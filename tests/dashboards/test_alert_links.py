@@ -9,10 +9,10 @@ import pytest
 
 from adk_observe.dashboards import dashboard_files
 from adk_observe.errors import SpecError
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
 from adk_observe.rules.compile import compile_service
 from adk_observe.rules.types import Alert
-from adk_observe.spec.load import load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 GRAFANA = "https://grafana.example.com/sub"

@@ -22,8 +22,8 @@ from adk_observe.checks.lint import (
 from adk_observe.cli import dashboards as command
 from adk_observe.cli import main
 from adk_observe.dashboards import dashboard_files
+from adk_observe.loader.load import load_specs
 from adk_observe.rules.compile import compile_service
-from adk_observe.spec.load import load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORT = ROOT / "examples" / "support-agent.yaml"

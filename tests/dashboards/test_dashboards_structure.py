@@ -11,9 +11,9 @@ import pytest
 from adk_observe.dashboards import dashboard_files
 from adk_observe.dashboards.grafana import ref_id
 from adk_observe.dashboards.uid import UID_MAX, dashboard_uid
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
 from adk_observe.render import dump_json
-from adk_observe.spec.load import load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ["examples/support-agent.yaml", "examples/demo-agent.yaml",

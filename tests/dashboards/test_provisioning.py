@@ -12,7 +12,7 @@ import yaml
 
 from adk_observe.cli import main
 from adk_observe.dashboards import dashboard_files
-from adk_observe.spec.load import load_specs
+from adk_observe.loader.load import load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "examples/support-agent.yaml"

@@ -7,8 +7,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from adk_observe.dashboards import dashboard_files
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
-from adk_observe.spec.load import load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 

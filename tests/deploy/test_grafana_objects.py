@@ -13,7 +13,7 @@ from tests.deploy.cases import ROOT
 from adk_observe.checks import deploy_gates as gates
 from adk_observe.cli import main
 from adk_observe.dashboards import dashboard_files
-from adk_observe.spec.load import load_specs
+from adk_observe.loader.load import load_specs
 
 SPEC = "examples/support-agent.yaml"
 

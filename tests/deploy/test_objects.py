@@ -9,11 +9,11 @@ from tests.deploy.cases import CASES, GOLDEN, case_objects
 
 from adk_observe import conventions as c
 from adk_observe.deploy import hardening as h
-from adk_observe.deploy.render import objects, render
-from adk_observe.instrument.options import telemetry_env
+from adk_observe.deploy.kustomize import files, objects
+from adk_observe.environment import telemetry_env
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
 from adk_observe.rules import service_selector, sli_query
-from adk_observe.spec.load import load_specs
 
 
 def _spec(case: str) -> ServiceSpec:
@@ -42,9 +42,9 @@ def test_every_namespaced_object_names_its_namespace(case: str) -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_kustomization_lists_every_other_file(case: str) -> None:
-    files = render(_spec(case))
+    rendered = files(_spec(case))
     kust = case_objects(case)["kustomization.yaml"]
-    assert kust["resources"] == [f for f in files if f != "kustomization.yaml"]
+    assert kust["resources"] == [f for f in rendered if f != "kustomization.yaml"]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from adk_observe.loader.load import load_specs
 from adk_observe.rules.compile import compile_service
 from adk_observe.rules.types import Alert
-from adk_observe.spec.load import load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "alertmanager" / "alertmanager.yml"

@@ -21,7 +21,7 @@ import promql_parser
 from adk_observe import conventions as c
 from adk_observe.dashboards.queries import substitute
 from adk_observe.model import EventsSLI, LatencySLI, RawSLI, ServiceSpec
-from adk_observe.rules.promql import fill
+from adk_observe.promql import fill
 from adk_observe.rules.types import Recording, RuleGroup
 
 # Labels Prometheus adds to every scraped series, and the label of histogram buckets.

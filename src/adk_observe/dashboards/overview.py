@@ -36,9 +36,8 @@ from adk_observe.dashboards.uid import generated_note
 from adk_observe.durations import format_seconds
 from adk_observe.links import overview_uid
 from adk_observe.model import ServiceSpec
+from adk_observe.promql import eq, number, regex, selector, service_selector
 from adk_observe.rules.agent_pack import agent_alerts
-from adk_observe.rules.promql import eq, number, regex, selector
-from adk_observe.rules.sli import service_selector
 
 LATENCY_QUANTILES = (0.5, 0.95, 0.99)
 SLOW_CALL_QUANTILE = 0.95

@@ -8,7 +8,7 @@ variable stands for when a query runs outside Grafana (lint parses it, the e2e t
 from __future__ import annotations
 
 from adk_observe import conventions as c
-from adk_observe.rules.promql import number, regex, selector
+from adk_observe.promql import number, regex, selector
 
 DATASOURCE_VARIABLE = "datasource"
 DATASOURCE_TYPE = "prometheus"

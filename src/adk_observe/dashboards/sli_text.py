@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adk_observe.durations import format_ms
 from adk_observe.model import SLI, SLO, BuiltinKind, BuiltinSLI, EventsSLI, LatencySLI
-from adk_observe.rules.promql import number
+from adk_observe.promql import number
 
 _BUILTIN = {
     BuiltinKind.UPTIME: "scrape target up",

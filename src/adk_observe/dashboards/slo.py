@@ -38,8 +38,8 @@ from adk_observe.dashboards.uid import generated_note
 from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.links import slos_uid
 from adk_observe.model import SLO, ServiceSpec
+from adk_observe.promql import eq, number, selector
 from adk_observe.rules.alerts import enabled_windows
-from adk_observe.rules.promql import eq, number, selector
 from adk_observe.rules.recordings import slo_matchers
 
 TITLE_SUFFIX = "SLOs"

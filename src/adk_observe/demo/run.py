@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, TextIO
 from adk_observe.demo.prometheus import PrometheusError, PrometheusServer, find_binary
 from adk_observe.demo.view import FIRING, AlertStatus, Snapshot, clock, collect, render
 from adk_observe.errors import AdkObserveError
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec, Severity
 from adk_observe.render import dump_yaml
 from adk_observe.rules.compile import compile_service
 from adk_observe.rules.output import rule_file, rule_file_name
-from adk_observe.spec.load import load_specs
 
 if TYPE_CHECKING:
     from adk_observe.demo.agent import DemoAgent

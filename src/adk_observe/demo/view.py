@@ -12,10 +12,9 @@ from typing import Any, Protocol
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
 from adk_observe.model import ServiceSpec
+from adk_observe.promql import number, regex, selector, service_selector
 from adk_observe.rules.alerts import enabled_windows
-from adk_observe.rules.promql import number, regex, selector
 from adk_observe.rules.recordings import slo_matchers
-from adk_observe.rules.sli import service_selector
 
 TRAFFIC_WINDOW = "30s"
 FIRING = c.ALERT_STATE_FIRING

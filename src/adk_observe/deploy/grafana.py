@@ -11,7 +11,7 @@ from typing import Any
 
 from adk_observe.dashboards.provisioning import DATASOURCE_NAME, DATASOURCE_UID
 from adk_observe.deploy.meta import metadata
-from adk_observe.deploy.model import DeployConfig
+from adk_observe.deploy_model import DeployConfig
 from adk_observe.model import ServiceSpec
 
 # The kube-prometheus-stack Grafana sidecar loads every ConfigMap with this label (its chart

@@ -6,8 +6,8 @@ from typing import Any
 
 from adk_observe import conventions as c
 from adk_observe.deploy.meta import COMPONENT_LABEL, METRICS_PORT_NAME, NAME_LABEL, metadata
-from adk_observe.deploy.model import DeployConfig
 from adk_observe.deploy.service import METRICS_COMPONENT
+from adk_observe.deploy_model import DeployConfig
 from adk_observe.model import ServiceSpec
 from adk_observe.rules import compile_service, prometheus_rule
 

@@ -1,8 +1,9 @@
 """Options of `adk_observe.init()`: explicit kwargs > environment > spec `telemetry` > defaults.
 
 Options are resolved once, into a frozen dataclass, so the hot path never reads the environment.
-`telemetry_env()` is the inverse direction: the deploy renderer turns the spec's telemetry
-section into the environment variables that `init()` reads (a ConfigMap).
+`telemetry_env()` (in the core module environment.py, so the deploy generator need not import the
+runtime) is the inverse direction: the spec's telemetry section as the environment variables that
+`init()` reads (a ConfigMap). The variable names are in conventions.py.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from adk_observe import model
-
-ENV_PREFIX = "ADK_OBSERVE_"
-OTEL_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
-OTEL_SERVICE_NAME_ENV = "OTEL_SERVICE_NAME"
+from adk_observe.conventions import OTEL_ENDPOINT_ENV, OTEL_SERVICE_NAME_ENV, env_name
+from adk_observe.environment import format_prices as format_prices
+from adk_observe.environment import telemetry_env as telemetry_env
 
 # Logger levels of the reference design: agent components DEBUG, MCP INFO, root WARNING.
 # "agent" is the logger namespace for the application's own agent code. adk-observe writes one
@@ -152,17 +152,6 @@ def _parse_prices(raw: str) -> tuple[model.ModelPrice, ...]:
     return _prices(table)
 
 
-def format_prices(prices: tuple[model.ModelPrice, ...]) -> str:
-    table = {}
-    for p in prices:
-        row = [p.input_per_million, p.output_per_million, p.cached_input_per_million]
-        row.append(p.reasoning_per_million)
-        while row[-1] is None:
-            row.pop()
-        table[p.model] = row
-    return json.dumps(table, sort_keys=True, separators=(",", ":"))
-
-
 def format_levels(levels: tuple[tuple[str, str], ...]) -> str:
     return ",".join(f"{name}={level}" for name, level in levels)
 
@@ -180,10 +169,6 @@ def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
     if kind == "float":
         return float
     return str
-
-
-def env_name(option: str) -> str:
-    return ENV_PREFIX + option.upper()
 
 
 # Fields the spec's telemetry section sets (same names on both sides).
@@ -257,31 +242,3 @@ def resolve_options(
     if isinstance(values.get("prices"), Mapping):
         values["prices"] = _prices(values["prices"])
     return _validate(Options(**values))
-
-
-def telemetry_env(t: model.Telemetry, service_name: str | None = None) -> dict[str, str]:
-    """The environment variables that make `init()` resolve to the spec's telemetry section
-    (plus OTEL_SERVICE_NAME when `service_name` is given: the Prometheus job and trace service)."""
-    env = {
-        env_name("metrics_port"): str(t.metrics_port),
-        env_name("label_limit"): str(t.label_limit),
-        env_name("tracing_enabled"): "true" if t.tracing_enabled else "false",
-        env_name("sampling"): repr(float(t.sampling)),
-        env_name("export_timeout"): repr(float(t.export_timeout)),
-        env_name("log_level"): t.log_level,
-        env_name("cost_center"): t.cost_center,
-    }
-    if service_name:
-        env[OTEL_SERVICE_NAME_ENV] = service_name
-    if t.tracing_endpoint:
-        env[OTEL_ENDPOINT_ENV] = t.tracing_endpoint
-    if t.log_file:
-        env[env_name("log_file")] = t.log_file
-    if t.fluentd_host:
-        env[env_name("fluentd_host")] = t.fluentd_host
-        env[env_name("fluentd_port")] = str(t.fluentd_port)
-    if t.fluentd_tag:
-        env[env_name("fluentd_tag")] = t.fluentd_tag
-    if t.prices:
-        env[env_name("prices")] = format_prices(t.prices)
-    return dict(sorted(env.items()))

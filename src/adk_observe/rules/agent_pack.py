@@ -6,8 +6,7 @@ from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
 from adk_observe.links import agent_alert_url
 from adk_observe.model import ServiceSpec
-from adk_observe.rules.promql import eq, number, regex, selector
-from adk_observe.rules.sli import service_selector
+from adk_observe.promql import eq, number, regex, selector, service_selector
 from adk_observe.rules.types import Alert, merge
 
 RATE = "5m"

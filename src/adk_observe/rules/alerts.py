@@ -7,9 +7,9 @@ from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
 from adk_observe.links import slo_alert_url
 from adk_observe.model import SLO, AlertWindow, ServiceSpec, Severity, SeverityAlerting
-from adk_observe.rules.promql import number, selector
+from adk_observe.promql import number, selector
+from adk_observe.rules.kinds import sli_query
 from adk_observe.rules.recordings import ratio_series, slo_labels, slo_matchers
-from adk_observe.rules.sli import sli_query
 from adk_observe.rules.types import Alert, merge
 
 

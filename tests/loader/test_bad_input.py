@@ -1,6 +1,6 @@
 """Malformed adk-observe/v1 specs: every one is a single located error line and exit code 2.
 
-Each file in tests/spec/bad/ is one malformed spec whose first line says what is wrong. The
+Each file in tests/loader/bad/ is one malformed spec whose first line says what is wrong. The
 table below gives, per file, the exact line and key path the error must name and a piece of
 the message. `compile-rules` and `validate` must both exit 2 with exactly one stderr line
 `error: FILE:LINE: KEY.PATH: MESSAGE`, print nothing on stdout, and never touch the output
@@ -35,7 +35,7 @@ SENTINEL_TEXT = "written by the test; compile-rules must leave it alone\n"
 
 @dataclass(frozen=True)
 class Case:
-    file: str  # tests/spec/bad/<file>.yaml
+    file: str  # tests/loader/bad/<file>.yaml
     line: int
     path: str | None  # None: the error names no key (YAML syntax, file-level problems)
     message: str | None  # a piece of the message; None: any message

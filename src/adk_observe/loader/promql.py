@@ -6,7 +6,7 @@ from typing import Any
 
 import promql_parser
 
-WINDOW_PLACEHOLDER = "{{window}}"
+from adk_observe.promql import WINDOW_PLACEHOLDER
 
 
 def parse_error(expr: str) -> str | None:

@@ -11,10 +11,9 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from adk_observe.deploy import model as d
+from adk_observe import deploy_model as d
 from adk_observe.errors import SpecError
-from adk_observe.model import Telemetry
-from adk_observe.spec.fields import (
+from adk_observe.loader.fields import (
     DNS_LABEL,
     DnsName,
     Labels,
@@ -23,7 +22,8 @@ from adk_observe.spec.fields import (
     SloName,
     Strict,
 )
-from adk_observe.spec.yamlsource import Document, KeyPath, format_path
+from adk_observe.loader.yamlsource import Document, KeyPath, format_path
+from adk_observe.model import Telemetry
 
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"

@@ -4,8 +4,6 @@ and every construct that does not map as a located error."""
 from __future__ import annotations
 
 import copy
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -16,9 +14,9 @@ import yaml
 from adk_observe import model as m
 from adk_observe.cli import main
 from adk_observe.errors import SpecError
-from adk_observe.rules.windows import DEFAULT_WINDOWS
-from adk_observe.spec.load import load_file
-from adk_observe.spec.yamlsource import load_documents
+from adk_observe.loader.load import load_file
+from adk_observe.loader.yamlsource import load_documents
+from adk_observe.windows import DEFAULT_WINDOWS
 
 DAY = 86400
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "rules-openslo" / "spec.yaml"
@@ -583,7 +581,7 @@ def test_fails_located(
 
 
 def _fmt(key: tuple[str | int, ...]) -> str:
-    from adk_observe.spec.yamlsource import format_path
+    from adk_observe.loader.yamlsource import format_path
 
     return format_path(key)
 
@@ -622,17 +620,8 @@ def test_cli_exits_2_with_one_located_line(
     assert not (tmp_path / "out").exists()
 
 
-def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("promtool is required under CI (apt-get install -y prometheus)")
-        pytest.skip("promtool is not installed")
-    return found
-
-
 def test_golden_spec_compiles_and_promtool_accepts_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], promtool: str
 ) -> None:
     out = tmp_path / "rules"
     assert main(["compile-rules", str(GOLDEN), "-o", str(out)]) == 0
@@ -640,7 +629,7 @@ def test_golden_spec_compiles_and_promtool_accepts_it(
     files = sorted(str(p) for p in out.glob("*.yaml"))
     assert files
     check = subprocess.run(
-        [promtool(), "check", "rules", *files], capture_output=True, text=True, check=False
+        [promtool, "check", "rules", *files], capture_output=True, text=True, check=False
     )
     assert check.returncode == 0, check.stdout + check.stderr
 

@@ -1,16 +1,17 @@
-"""ServiceSpec -> the kustomize folder: {relative path: YAML text}. Pure: no I/O."""
+"""ServiceSpec -> the kustomize folder: {relative path: object}. Pure: no I/O, no serialising
+(cli/deploy.py hands the objects to render/)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from adk_observe.deploy import core, monitoring, network, service, strategies, workload
-from adk_observe.deploy.loadbalancer import router, traffic_routed
+from adk_observe.deploy.kinds import strategy_kind
+from adk_observe.deploy.loadbalancer import router
 from adk_observe.deploy.meta import canary_name, preview_name
-from adk_observe.deploy.model import DeployConfig, StrategyType
+from adk_observe.deploy_model import DeployConfig
 from adk_observe.errors import SpecError
 from adk_observe.model import ServiceSpec
-from adk_observe.render import dump_yaml
 
 KUSTOMIZATION = "kustomization.yaml"
 
@@ -33,18 +34,18 @@ def objects(spec: ServiceSpec) -> list[dict[str, Any]]:
     if deploy.rbac:
         out += [core.role(spec, deploy), core.role_binding(spec)]
     out += [core.config_map(spec, deploy), service.service(spec, deploy)]
-    kind = deploy.strategy.type
-    if kind is StrategyType.BLUE_GREEN:
+    kind = strategy_kind(deploy)
+    if kind.preview_service:
         out.append(service.service(spec, deploy, preview_name(spec)))
-    if traffic_routed(deploy):
+    if kind.traffic_routed:
         out.append(service.service(spec, deploy, canary_name(spec)))
     out.append(service.metrics_service(spec))
     if deploy.strategy.analysis is not None:
         out.append(strategies.analysis_template(spec, deploy))
-    if kind is StrategyType.ROLLING:
+    if kind.rollout is None:
         out.append(workload.deployment(spec, deploy))
     else:
-        out.append(workload.rollout(spec, deploy, strategies.strategy(spec, deploy)))
+        out.append(workload.rollout(spec, deploy, kind.rollout(spec, deploy)))
     out += [
         service.hpa(spec, deploy),
         service.pdb(spec),
@@ -73,14 +74,15 @@ def kustomization(files: list[str]) -> dict[str, Any]:
     }
 
 
-def render(spec: ServiceSpec, extra: list[dict[str, Any]] | None = None) -> dict[str, str]:
-    """{file name: YAML} for one service: one file per object (then `extra`, e.g. the
+def files(
+    spec: ServiceSpec, extra: list[dict[str, Any]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """{file name: object} for one service: one file per object (then `extra`, e.g. the
     dashboards' ConfigMaps) plus kustomization.yaml."""
-    source = spec.source.file
-    files: dict[str, str] = {}
+    out: dict[str, dict[str, Any]] = {}
     for obj in [*objects(spec), *(extra or [])]:
         name = file_name(spec, obj)
-        assert name not in files, name
-        files[name] = dump_yaml(obj, source=source)
-    files[KUSTOMIZATION] = dump_yaml(kustomization(list(files)), source=source)
-    return files
+        assert name not in out, name
+        out[name] = obj
+    out[KUSTOMIZATION] = kustomization(list(out))
+    return out

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from adk_observe.spec.deploy_v1 import DeploySpecV1
-from adk_observe.spec.fields import (
+from adk_observe.loader.deploy_v1 import DeploySpecV1
+from adk_observe.loader.fields import (
     AlertName,
     Bytes,
     DnsName,

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 import promql_parser as pp
 
 from adk_observe import model as m
-from adk_observe.spec.map_v1 import _fail
-from adk_observe.spec.promql import WINDOW_PLACEHOLDER, parse_error, window_template_error
-from adk_observe.spec.yamlsource import Document, KeyPath
+from adk_observe.loader.map_v1 import _fail
+from adk_observe.loader.promql import parse_error, window_template_error
+from adk_observe.loader.yamlsource import Document, KeyPath
+from adk_observe.promql import WINDOW_PLACEHOLDER
 
 if TYPE_CHECKING:
-    from adk_observe.spec.openslo import _File, _Notes
-    from adk_observe.spec.openslo_v1 import MetricOS, ObjectiveOS, SLISpecOS
+    from adk_observe.loader.openslo import _File, _Notes
+    from adk_observe.loader.openslo_v1 import MetricOS, ObjectiveOS, SLISpecOS
 
 # MatchOp is not hashable, so the table is keyed by its name.
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}

@@ -5,33 +5,40 @@ from __future__ import annotations
 from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
-from adk_observe.errors import SpecError
-from adk_observe.rules.windows import DEFAULT_WINDOWS, window_from_factor
-from adk_observe.spec import v1
-from adk_observe.spec.promql import annotation_error, selector_error, window_template_error
-from adk_observe.spec.yamlsource import Document, KeyPath, format_path
+from adk_observe.loader import v1
+from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
+from adk_observe.loader.promql import annotation_error, selector_error, window_template_error
+from adk_observe.loader.yamlsource import Document, KeyPath
+from adk_observe.windows import DEFAULT_WINDOWS, window_from_factor
 
 _BUILTIN_BUCKETS = {
     m.BuiltinKind.LATENCY: c.REQUEST_DURATION.buckets,
     m.BuiltinKind.SATISFACTION: c.SATISFACTION_RATING.buckets,
 }
 
-
-_RESERVED_LABELS = frozenset(
-    {c.LABEL_SERVICE, c.LABEL_SLO, c.LABEL_SEVERITY, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR}
-)
+_fail = fail  # the importers' shared located error (importer.py)
 
 
-def _fail(doc: Document, path: KeyPath, message: str) -> SpecError:
-    return SpecError(message, file=doc.file, line=doc.line_of(path), path=format_path(path))
+def parse(docs: list[Document]) -> list[Mapped]:
+    """The adk-observe/v1 importer: one AgentService per document."""
+    out = []
+    for doc in docs:
+        spec = parse_model(v1.AgentServiceV1, doc)
+        origins = tuple(
+            SLOOrigin(
+                doc,
+                name=("spec", "slos", i, "name"),
+                objective=("spec", "slos", i, "objective"),
+                labels=(("spec", "slos", i, "labels"),),
+            )
+            for i in range(len(spec.spec.slos))
+        )
+        out.append(Mapped(to_model(spec, doc), origins))
+    return out
 
 
 def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(mapping.items()))
-
-
-def camel(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in name.replace("_", "-").split("-"))
 
 
 def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
@@ -40,21 +47,13 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
     if err := selector_error(body.selector):
         raise _fail(doc, ("spec", "selector"), f"not valid label matchers: {err}")
     windows = _windows(body.alert_windows, doc)
-    seen: dict[str, int] = {}
     slos = []
     for i, slo in enumerate(body.slos):
         path: KeyPath = ("spec", "slos", i)
-        if slo.name in seen:
-            raise _fail(
-                doc,
-                (*path, "name"),
-                f"duplicate SLO name {slo.name!r} (first at slos[{seen[slo.name]}])",
-            )
-        seen[slo.name] = i
         slos.append(_slo(name, slo, windows, body.runbook_base_url, doc, path))
     deploy = None
     if body.deploy is not None:
-        from adk_observe.spec.deploy_v1 import to_deploy_model
+        from adk_observe.loader.deploy_v1 import to_deploy_model
 
         deploy = to_deploy_model(body.deploy, doc, ("spec", "deploy"))
     return m.ServiceSpec(
@@ -109,12 +108,6 @@ def _slo(
     doc: Document,
     path: KeyPath,
 ) -> m.SLO:
-    if not 0 < slo.objective < 100:
-        raise _fail(
-            doc,
-            (*path, "objective"),
-            f"objective {slo.objective} must be a percentage between 0 and 100 (exclusive)",
-        )
     resolved = _resolve_windows(windows, slo.window)
     for i, w in enumerate(resolved):
         if w.long > slo.window:
@@ -128,13 +121,6 @@ def _slo(
                 f"alert window {format_seconds(w.long)} is longer than the "
                 f"period {format_seconds(slo.window)} of SLO {slo.name!r}",
             )
-    for key in slo.labels:
-        if key in _RESERVED_LABELS:
-            raise _fail(
-                doc,
-                (*path, "labels", key),
-                f"{key!r} is set by the compiler on every SLO series and alert",
-            )
     alerting = slo.alerting
     _check_annotations(doc, (*path, "alerting"), alerting)
     runbook = alerting.runbook_url or (
@@ -146,7 +132,7 @@ def _slo(
         period=slo.window,
         sli=_sli(slo.sli, doc, (*path, "sli")),
         alerting=m.SLOAlerting(
-            name=alerting.name or f"{camel(service)}{camel(slo.name)}BudgetBurn",
+            name=alerting.name or c.budget_burn_alert(service, slo.name),
             page=_severity(alerting.page),
             ticket=_severity(alerting.ticket),
             no_data=m.NoDataAlerting(alerting.no_data.enabled, alerting.no_data.for_)

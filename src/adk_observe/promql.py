@@ -1,10 +1,19 @@
-"""Small PromQL builders, so generators read as intent rather than string soup."""
+"""Small PromQL builders and selectors shared by the loader, rules, dashboards and deploy, so
+generators read as intent rather than string soup. Text only: no parser here (loader/promql.py
+checks user expressions)."""
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from adk_observe.spec.promql import WINDOW_PLACEHOLDER
+from adk_observe import conventions as c
+
+if TYPE_CHECKING:
+    from adk_observe.model import ServiceSpec
+
+# Where a user's `{{window}}` expression (and our own SLI templates) take the range.
+WINDOW_PLACEHOLDER = "{{window}}"
 
 
 def selector(metric: str, *matchers: str) -> str:
@@ -52,3 +61,9 @@ def le_pattern(bound: float) -> str:
     """
     spellings = sorted({_go_float(bound), repr(float(bound))})
     return "|".join(re.escape(s) for s in spellings)
+
+
+def service_selector(spec: ServiceSpec) -> str:
+    """The matchers of a service's own series: the spec's selector, else `job="<service name>"`
+    (the Prometheus job is the service name: deploy's ServiceMonitor sets it so)."""
+    return spec.selector or eq(c.LABEL_JOB, spec.name)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from adk_observe.spec.fields import DNS_LABEL, Strict
+from adk_observe.loader.fields import DNS_LABEL, Strict
 
 API_VERSION = "openslo/v1"
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
-from adk_observe.spec.fields import LABEL_NAME, SLO_NAME
-from adk_observe.spec.load import parse_model
-from adk_observe.spec.map_v1 import _fail, _resolve_windows, camel
-from adk_observe.spec.openslo_sli import to_sli
-from adk_observe.spec.openslo_v1 import (
+from adk_observe.loader.fields import LABEL_NAME, SLO_NAME
+from adk_observe.loader.importer import Mapped, SLOOrigin, parse_model
+from adk_observe.loader.map_v1 import _fail, _resolve_windows
+from adk_observe.loader.openslo_sli import to_sli
+from adk_observe.loader.openslo_v1 import (
     API_VERSION,
     DataSourceDoc,
     MetadataOS,
@@ -32,7 +33,7 @@ from adk_observe.spec.openslo_v1 import (
     TimeWindowOS,
     _Doc,
 )
-from adk_observe.spec.yamlsource import Document, KeyPath, format_path
+from adk_observe.loader.yamlsource import Document, KeyPath, format_path
 
 DEFAULT_PERIOD = 30 * 86400
 _OWN_ALERTS = "adk-observe derives multi-window multi-burn-rate alerts from each SLO itself"
@@ -125,8 +126,9 @@ def _parse(doc: Document) -> _Doc:
     return parsed
 
 
-def load_openslo(docs: list[Document]) -> list[m.ServiceSpec]:
-    """One ServiceSpec per `spec.service`, in order of first appearance."""
+def parse(docs: list[Document]) -> list[Mapped]:
+    """The OpenSLO v1 importer: one ServiceSpec per `spec.service`, in order of first
+    appearance."""
     file = _File(docs)
     if not file.slos:
         raise _fail(docs[0], (), "the OpenSLO documents hold no SLO: nothing to compile")
@@ -136,7 +138,7 @@ def load_openslo(docs: list[Document]) -> list[m.ServiceSpec]:
     specs = []
     for i, (service, members) in enumerate(groups.items()):
         notes = _Notes()
-        slos = _service_slos(service, members, file, notes)
+        slos, origins = _service_slos(members, file, notes)
         labels: dict[str, str] = {}
         found = file.get("Service", service)
         if found is not None:
@@ -147,18 +149,15 @@ def load_openslo(docs: list[Document]) -> list[m.ServiceSpec]:
         if i == len(groups) - 1:
             _unused(file, notes)
         first_doc = members[0][1]
-        specs.append(
-            m.ServiceSpec(
-                name=service,
-                source=m.Source(
-                    first_doc.file, first_doc.line_of(("spec", "service")), "spec.service"
-                ),
-                slos=tuple(slos),
-                labels=tuple(sorted(labels.items())),
-                agent_alerts=m.AgentAlerts(enabled=False),
-                extra=notes.items(),
-            )
+        spec = m.ServiceSpec(
+            name=service,
+            source=m.Source(first_doc.file, first_doc.line_of(("spec", "service")), "spec.service"),
+            slos=tuple(slos),
+            labels=tuple(sorted(labels.items())),
+            agent_alerts=m.AgentAlerts(enabled=False),
+            extra=notes.items(),
         )
+        specs.append(Mapped(spec, origins))
     return specs
 
 
@@ -170,28 +169,21 @@ def _unused(file: _File, notes: _Notes) -> None:
 
 
 def _service_slos(
-    service: str, members: list[tuple[SLODoc, Document]], file: _File, notes: _Notes
-) -> list[m.SLO]:
+    members: list[tuple[SLODoc, Document]], file: _File, notes: _Notes
+) -> tuple[list[m.SLO], tuple[SLOOrigin, ...]]:
     out: list[m.SLO] = []
-    seen: dict[str, tuple[Document, KeyPath]] = {}
+    origins: list[SLOOrigin] = []
     for slo, doc in members:
-        for name, path, mapped in _slo(service, slo, doc, file, notes):
-            if name in seen:
-                first_doc, first_path = seen[name]
-                raise _fail(
-                    doc,
-                    path,
-                    f"SLO name {name!r} is already used at line "
-                    f"{first_doc.line_of(first_path)} in service {service!r}",
-                )
-            seen[name] = (doc, path)
+        for key, path, mapped in _slo(slo.spec.service, slo, doc, file, notes):
             out.append(mapped)
-    return out
+            origins.append(SLOOrigin(doc, path, (*path, key), (("metadata", "labels"),)))
+    return out, tuple(origins)
 
 
 def _slo(
     service: str, slo: SLODoc, doc: Document, file: _File, notes: _Notes
 ) -> list[tuple[str, KeyPath, m.SLO]]:
+    """(objective key, objective path, SLO) for each objective of the SLO document."""
     spec = slo.spec
     if spec.alert_policies:
         raise _fail(
@@ -220,14 +212,14 @@ def _slo(
         sli = to_sli(sli_spec, objective, sli_doc, sli_path, doc, path, file, notes)
         out.append(
             (
-                name,
+                "target" if objective.target is not None else "targetPercent",
                 path,
                 m.SLO(
                     name=name,
                     objective=_objective(objective, doc, path, notes, sli_spec),
                     period=period,
                     sli=sli,
-                    alerting=m.SLOAlerting(name=f"{camel(service)}{camel(name)}BudgetBurn"),
+                    alerting=m.SLOAlerting(name=c.budget_burn_alert(service, name)),
                     windows=_windows(period, doc),
                     description=spec.description,
                     labels=tuple(sorted(labels.items())),

@@ -14,12 +14,14 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from adk_observe import conventions as c
 from adk_observe import model as m
-from adk_observe.spec.fields import AlertName, DnsName, Labels, Seconds, SloName, Strict
-from adk_observe.spec.load import parse_model
-from adk_observe.spec.map_v1 import _fail, _resolve_windows, camel
-from adk_observe.spec.promql import WINDOW_PLACEHOLDER, window_template_error
-from adk_observe.spec.yamlsource import Document, KeyPath, format_path
+from adk_observe.loader.fields import AlertName, DnsName, Labels, Seconds, SloName, Strict
+from adk_observe.loader.importer import Mapped, SLOOrigin, parse_model
+from adk_observe.loader.map_v1 import _fail, _resolve_windows
+from adk_observe.loader.promql import window_template_error
+from adk_observe.loader.yamlsource import Document, KeyPath, format_path
+from adk_observe.promql import WINDOW_PLACEHOLDER
 
 VERSION = "prometheus/v1"
 PERIOD = 30 * 86400  # Sloth's default --default-slo-period
@@ -97,33 +99,37 @@ def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(mapping.items()))
 
 
-def load_sloth(doc: Document) -> list[m.ServiceSpec]:
-    spec: SlothSpec = parse_model(SlothSpec, doc)
+def parse(docs: list[Document]) -> list[Mapped]:
+    """The Sloth `prometheus/v1` importer: one service per document."""
+    out = []
+    for doc in docs:
+        spec: SlothSpec = parse_model(SlothSpec, doc)
+        origins = tuple(
+            SLOOrigin(
+                doc,
+                name=("slos", i, "name"),
+                objective=("slos", i, "objective"),
+                labels=(("slos", i, "labels"), ("labels",)),
+            )
+            for i in range(len(spec.slos))
+        )
+        out.append(Mapped(_service(spec, doc), origins))
+    return out
+
+
+def _service(spec: SlothSpec, doc: Document) -> m.ServiceSpec:
     if spec.slo_plugins is not None:
         raise _fail(doc, ("slo_plugins",), f"SLO plugin chains {_PLUGINS}")
     notes: list[tuple[str, str]] = []
-    seen: dict[str, int] = {}
-    slos = []
-    for i, slo in enumerate(spec.slos):
-        path: KeyPath = ("slos", i)
-        if slo.name in seen:
-            raise _fail(
-                doc,
-                (*path, "name"),
-                f"duplicate SLO name {slo.name!r} (first at slos[{seen[slo.name]}])",
-            )
-        seen[slo.name] = i
-        slos.append(_slo(spec, slo, doc, path, notes))
-    return [
-        m.ServiceSpec(
-            name=spec.service,
-            source=m.Source(doc.file, doc.line_of(("service",)), "service"),
-            slos=tuple(slos),
-            labels=_pairs(spec.labels),
-            agent_alerts=m.AgentAlerts(enabled=False),
-            extra=tuple(notes),
-        )
-    ]
+    slos = [_slo(spec, slo, doc, ("slos", i), notes) for i, slo in enumerate(spec.slos)]
+    return m.ServiceSpec(
+        name=spec.service,
+        source=m.Source(doc.file, doc.line_of(("service",)), "service"),
+        slos=tuple(slos),
+        labels=_pairs(spec.labels),
+        agent_alerts=m.AgentAlerts(enabled=False),
+        extra=tuple(notes),
+    )
 
 
 def _slo(
@@ -131,12 +137,6 @@ def _slo(
 ) -> m.SLO:
     if slo.plugins is not None:
         raise _fail(doc, (*path, "plugins"), f"SLO plugin chains {_PLUGINS}")
-    if slo.objective >= 100:
-        raise _fail(
-            doc,
-            (*path, "objective"),
-            "an objective of 100 leaves no error budget to burn; use one below 100",
-        )
 
     def note(key: KeyPath, message: str) -> None:
         where = (*path, *key)
@@ -153,7 +153,7 @@ def _slo(
         period=PERIOD,
         sli=_sli(slo.sli, doc, (*path, "sli")),
         alerting=m.SLOAlerting(
-            name=alerting.name or f"{camel(spec.service)}{camel(slo.name)}BudgetBurn",
+            name=alerting.name or c.budget_burn_alert(spec.service, slo.name),
             page=_severity(alerting.page_alert),
             ticket=_severity(alerting.ticket_alert),
             labels=_pairs(alerting.labels),
