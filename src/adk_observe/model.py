@@ -34,11 +34,13 @@ class BuiltinKind(StrEnum):
     MCP_SUCCESS = "mcp_success"
     LLM_SUCCESS = "llm_success"
     SATISFACTION = "satisfaction"
+    COST_PER_TURN = "cost_per_turn"
 
 
 @dataclass(frozen=True)
 class BuiltinSLI:
-    """An SLI over the metric catalogue. `threshold` is seconds (latency) or a rating."""
+    """An SLI over the metric catalogue. `threshold` is seconds (latency), a rating
+    (satisfaction) or a cost (cost_per_turn)."""
 
     kind: BuiltinKind
     threshold: float | None = None
@@ -128,6 +130,9 @@ class SLO:
     windows: tuple[AlertWindow, ...]
     description: str = ""
     labels: tuple[tuple[str, str], ...] = ()
+    # Labels of the SLI's series kept through every recording: one ratio, budget and set of
+    # burn-rate alerts per group (e.g. per agent_id) instead of one for the whole service.
+    group_by: tuple[str, ...] = ()
 
     @property
     def error_budget(self) -> float:
@@ -159,6 +164,24 @@ class AgentAlerts:
     oom_window: int = 600  # how long an OOM-killed restart keeps the alert firing
     disabled: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SpendBudget:
+    """An LLM spend budget: `amount` (price-table currency) per `period` seconds, alerted on with
+    the same multi-window burn rates as an error budget. A calendar month is alerted as 30 days."""
+
+    name: str
+    amount: float
+    period: int  # seconds; 30d for a calendar month
+    windows: tuple[AlertWindow, ...]
+    calendar_month: bool = False
+    group_by: tuple[str, ...] = ()
+
+    @property
+    def sustainable_rate(self) -> float:
+        """Spend per second that uses exactly the budget over the period (burn rate 1)."""
+        return self.amount / self.period
 
 
 # --- telemetry ----------------------------------------------------------------------------------
@@ -211,6 +234,7 @@ class ServiceSpec:
     deploy: DeployConfig | None = None
     runbook_base_url: str = ""
     grafana_url: str = ""  # base URL of the team's Grafana, no trailing slash; "" = no links
+    budgets: tuple[SpendBudget, ...] = ()
     extra: tuple[tuple[str, str], ...] = field(default=())  # notes from importers (unmapped fields)
 
     def slo(self, name: str) -> SLO | None:

@@ -29,6 +29,7 @@ class SLOOrigin:
     name: KeyPath  # the key that names the SLO
     objective: KeyPath  # the key its objective comes from
     labels: tuple[KeyPath, ...] = ()  # mappings its labels come from, first holder wins
+    group_by: KeyPath = ()  # the list its grouping labels come from (item i at (*group_by, i))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adk_observe import conventions as c
 from adk_observe import model as m
-from adk_observe.durations import format_seconds
+from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.loader import v1
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
 from adk_observe.loader.promql import annotation_error, selector_error, window_template_error
@@ -14,7 +14,9 @@ from adk_observe.windows import DEFAULT_WINDOWS, window_from_factor
 _BUILTIN_BUCKETS = {
     m.BuiltinKind.LATENCY: c.REQUEST_DURATION.buckets,
     m.BuiltinKind.SATISFACTION: c.SATISFACTION_RATING.buckets,
+    m.BuiltinKind.COST_PER_TURN: c.INTERACTION_COST.buckets,
 }
+_THRESHOLD_KINDS = (m.BuiltinKind.LATENCY, m.BuiltinKind.COST_PER_TURN)
 
 _fail = fail  # the importers' shared located error (importer.py)
 
@@ -30,6 +32,7 @@ def parse(docs: list[Document]) -> list[Mapped]:
                 name=("spec", "slos", i, "name"),
                 objective=("spec", "slos", i, "objective"),
                 labels=(("spec", "slos", i, "labels"),),
+                group_by=("spec", "slos", i, "group_by"),
             )
             for i in range(len(spec.spec.slos))
         )
@@ -68,6 +71,9 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         deploy=deploy,
         runbook_base_url=body.runbook_base_url,
         grafana_url=body.grafana_url.rstrip("/"),
+        budgets=tuple(
+            _budget(b, windows, doc, ("spec", "budgets", i)) for i, b in enumerate(body.budgets)
+        ),
     )
 
 
@@ -145,6 +151,67 @@ def _slo(
         windows=resolved,
         description=slo.description,
         labels=_pairs(slo.labels),
+        group_by=tuple(slo.group_by),
+    )
+
+
+# A calendar month is budgeted and alerted as 30 days: the burn factors of a 28- or 31-day
+# month differ by under 10%, and Prometheus rules have no notion of the calendar.
+CALENDAR_MONTH_SECONDS = 30 * 86400
+# Labels the compiler sets on every budget series and alert, and the counter's cost label is fine.
+_RESERVED_BUDGET_LABELS = frozenset(
+    {c.LABEL_SERVICE, c.LABEL_BUDGET, c.LABEL_SEVERITY, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR}
+)
+
+
+def _budget(
+    budget: v1.BudgetV1,
+    windows: tuple[_WindowSpec, ...] | None,
+    doc: Document,
+    path: KeyPath,
+) -> m.SpendBudget:
+    calendar = budget.period == c.BUDGET_PERIOD_CALENDAR_MONTH
+    if calendar:
+        period = CALENDAR_MONTH_SECONDS
+    else:
+        try:
+            period = parse_seconds(budget.period)
+        except ValueError:
+            raise _fail(
+                doc,
+                (*path, "period"),
+                f"{budget.period!r} is neither a duration like 30d nor calendar-month",
+            ) from None
+    resolved = _resolve_windows(windows, period)
+    longest = max(w.long for w in resolved)
+    if longest > period:
+        raise _fail(
+            doc,
+            (*path, "period"),
+            f"period {format_seconds(period)} is shorter than the alert window "
+            f"{format_seconds(longest)}",
+        )
+    allowed = set(c.COST_TOTAL.labels) | set(c.TARGET_LABELS)
+    for i, label in enumerate(budget.group_by):
+        where = (*path, "group_by", i)
+        if label in _RESERVED_BUDGET_LABELS:
+            raise _fail(doc, where, f"cannot group by {label!r}: the compiler sets it")
+        if label not in allowed:
+            raise _fail(
+                doc,
+                where,
+                f"{c.COST_TOTAL.name} has no label {label!r} to group by "
+                f"(it carries: {', '.join(sorted(allowed))})",
+            )
+        if label in budget.group_by[:i]:
+            raise _fail(doc, where, f"{label!r} is listed twice")
+    return m.SpendBudget(
+        name=budget.name,
+        amount=budget.amount,
+        period=period,
+        windows=resolved,
+        calendar_month=calendar,
+        group_by=tuple(budget.group_by),
     )
 
 
@@ -172,8 +239,8 @@ def _severity(sev: v1.SeverityV1) -> m.SeverityAlerting:
 def _sli(sli: v1.SLIV1, doc: Document, path: KeyPath) -> m.SLI:
     if sli.builtin is not None:
         kind = m.BuiltinKind(sli.builtin)
-        threshold = sli.threshold if kind is m.BuiltinKind.LATENCY else sli.good_above
-        key = "threshold" if kind is m.BuiltinKind.LATENCY else "good_above"
+        threshold = sli.threshold if kind in _THRESHOLD_KINDS else sli.good_above
+        key = "threshold" if kind in _THRESHOLD_KINDS else "good_above"
         buckets = _BUILTIN_BUCKETS.get(kind)
         if buckets is not None and threshold not in buckets:
             raise _fail(

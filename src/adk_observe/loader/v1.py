@@ -12,6 +12,7 @@ from adk_observe.loader.fields import (
     AlertName,
     Bytes,
     DnsName,
+    LabelName,
     Labels,
     LatencySeconds,
     Ratio,
@@ -24,8 +25,17 @@ API_VERSION = "adk-observe/v1"
 KIND = "AgentService"
 
 BuiltinName = Literal[
-    "uptime", "success", "latency", "tool_success", "mcp_success", "llm_success", "satisfaction"
+    "uptime",
+    "success",
+    "latency",
+    "tool_success",
+    "mcp_success",
+    "llm_success",
+    "satisfaction",
+    "cost_per_turn",
 ]
+# Built-ins whose `threshold` is a bucket bound: seconds for latency, a cost for cost_per_turn.
+THRESHOLD_BUILTINS = ("latency", "cost_per_turn")
 
 
 class LatencySLIV1(Strict):
@@ -54,7 +64,7 @@ class RawSLIV1(Strict):
 class SLIV1(Strict):
     builtin: BuiltinName | None = None
     threshold: LatencySeconds | None = Field(
-        default=None, description="builtin latency: e.g. 500ms."
+        default=None, description="builtin latency: e.g. 500ms; builtin cost_per_turn: e.g. 0.05."
     )
     good_above: float | None = Field(default=None, description="builtin satisfaction: e.g. 4.0.")
     latency: LatencySLIV1 | None = None
@@ -68,10 +78,12 @@ class SLIV1(Strict):
             raise ValueError("set exactly one of builtin, latency, events or raw")
         if self.builtin == "latency" and self.threshold is None:
             raise ValueError("builtin latency needs a threshold, e.g. 500ms")
+        if self.builtin == "cost_per_turn" and self.threshold is None:
+            raise ValueError("builtin cost_per_turn needs a threshold, e.g. 0.05")
         if self.builtin == "satisfaction" and self.good_above is None:
             raise ValueError("builtin satisfaction needs good_above, e.g. 4.0")
-        if self.threshold is not None and self.builtin != "latency":
-            raise ValueError("threshold belongs to builtin latency only")
+        if self.threshold is not None and self.builtin not in THRESHOLD_BUILTINS:
+            raise ValueError("threshold belongs to builtin latency and cost_per_turn only")
         if self.good_above is not None and self.builtin != "satisfaction":
             raise ValueError("good_above belongs to builtin satisfaction only")
         return self
@@ -105,6 +117,9 @@ class SLOV1(Strict):
     objective: float = Field(description="Percent of good events, 0 < objective < 100.")
     window: Seconds = Field(default=30 * 86400, description="SLO period, e.g. 30d or 28d.")
     labels: Labels = {}
+    group_by: list[LabelName] = Field(
+        default=[], description="Labels of the SLI's series: one SLO and one set of alerts each."
+    )
     sli: SLIV1
     alerting: SLOAlertingV1 = SLOAlertingV1()
 
@@ -221,6 +236,15 @@ class TelemetryV1(Strict):
     cost: CostTelemetryV1 = CostTelemetryV1()
 
 
+class BudgetV1(Strict):
+    name: SloName
+    amount: float = Field(gt=0, description="Spend allowed per period, in the prices' currency.")
+    period: str = Field(default="30d", description="A duration such as 30d, or calendar-month.")
+    group_by: list[LabelName] = Field(
+        default=[], description="Labels of adk_agent_cost_total: one budget each, e.g. cost_center."
+    )
+
+
 class MetadataV1(Strict):
     name: DnsName
     namespace: DnsName = "default"
@@ -237,6 +261,7 @@ class AgentServiceSpecV1(Strict):
     )
     alert_windows: AlertWindowsV1 | None = None
     slos: list[SLOV1] = Field(min_length=1)
+    budgets: list[BudgetV1] = []
     alerts: AgentAlertsV1 = AgentAlertsV1()
     telemetry: TelemetryV1 = TelemetryV1()
     deploy: DeploySpecV1 | None = None

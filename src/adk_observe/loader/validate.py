@@ -8,12 +8,16 @@ from typing import Any
 from adk_observe import conventions as c
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail
 from adk_observe.loader.yamlsource import KeyPath
+from adk_observe.model import SLO, BuiltinSLI
 
 # The compiler sets these on every SLO series and alert; a user label of the same name would
 # be overwritten (or, worse, split one SLO's series in two).
 RESERVED_LABELS = frozenset(
     {c.LABEL_SERVICE, c.LABEL_SLO, c.LABEL_SEVERITY, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR}
 )
+# A group label is kept on the SLO's series and alerts, so it cannot be one the compiler sets;
+# nor `le`, which would split a histogram's ratio by bucket; nor `budget` (spend alerts' label).
+RESERVED_GROUP_LABELS = RESERVED_LABELS | {c.LABEL_LE, c.LABEL_BUDGET, c.LABEL_ALERTNAME}
 
 
 def validate(mapped: Mapped) -> None:
@@ -38,12 +42,39 @@ def validate(mapped: Mapped) -> None:
                 f"objective {slo.objective} must be a percentage between 0 and 100 "
                 f"(exclusive){why}",
             )
+        _check_group_by(slo, origin)
         for key, _ in slo.labels:
             if key in RESERVED_LABELS:
                 raise fail(
                     origin.doc,
                     _label_path(origin, key),
                     f"{key!r} is set by the compiler on every SLO series and alert",
+                )
+
+
+def _check_group_by(slo: SLO, origin: SLOOrigin) -> None:
+    for i, label in enumerate(slo.group_by):
+        path = (*origin.group_by, i) if origin.group_by else origin.name
+        if label in RESERVED_GROUP_LABELS:
+            raise fail(
+                origin.doc,
+                path,
+                f"cannot group by {label!r}: the compiler sets it on every SLO series and alert",
+            )
+        if label in slo.group_by[:i]:
+            raise fail(origin.doc, path, f"{label!r} is listed twice")
+        if label in dict(slo.labels):
+            raise fail(
+                origin.doc, path, f"{label!r} is also a fixed label of the SLO: it would hide the groups"
+            )
+        if isinstance(slo.sli, BuiltinSLI):
+            allowed = c.builtin_group_labels(slo.sli.kind.value)
+            if label not in allowed:
+                raise fail(
+                    origin.doc,
+                    path,
+                    f"the series of builtin {slo.sli.kind.value} have no label {label!r} to "
+                    f"group by (they carry: {', '.join(allowed)})",
                 )
 
 

@@ -28,6 +28,12 @@ def _exhaustion(period: int, factor: float) -> str:
     return format_seconds(seconds)
 
 
+def group_text(labels: tuple[str, ...]) -> str:
+    """`agent_id={{ $labels.agent_id }}`: which group an alert of a grouped SLO or budget is
+    about, filled in by Prometheus from the alert's own labels."""
+    return ", ".join(f"{label}={{{{ $labels.{label} }}}}" for label in labels)
+
+
 def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
     factor = pair.factor(slo.period)
     budget = number(slo.error_budget)
@@ -52,11 +58,13 @@ def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
         },
         severity.labels,
     )
+    group = f" ({group_text(slo.group_by)})" if slo.group_by else ""
     annotations: dict[str, str] = {
-        "summary": f"{spec.name}: SLO {slo.name} is burning its error budget "
+        "summary": f"{spec.name}: SLO {slo.name}{group} is burning its error budget "
         f"{number(factor)}x too fast ({long_text}/{short_text})",
         "description": (
-            f"The {slo.name} SLO of {spec.name} ({objective} over {period}) has an error ratio "
+            f"The {slo.name} SLO of {spec.name}{group} ({objective} over {period}) has an "
+            f"error ratio "
             f"of {{{{ $value | humanizePercentage }}}} over the last {long_text}, and over "
             f"{number(factor)}x its {number(slo.error_budget * 100)}% budget over {short_text} "
             f"too. At this rate the {period} error budget is gone in "

@@ -17,7 +17,7 @@ from adk_observe.rules.sli import SLIQuery
 
 @dataclass(frozen=True)
 class SLIKind:
-    query: Callable[[ServiceSpec, Any], SLIQuery]
+    query: Callable[[ServiceSpec, Any, tuple[str, ...]], SLIQuery]
     series: Callable[[ServiceSpec, Any, list[Phase]], list[dict[str, str]]] | None
 
 
@@ -37,5 +37,5 @@ def kind_of(value: SLI | Any) -> SLIKind:
         raise TypeError(f"no SLI kind row for {type(value).__name__} in rules/kinds.py") from None
 
 
-def sli_query(spec: ServiceSpec, value: SLI | Any) -> SLIQuery:
-    return kind_of(value).query(spec, value)
+def sli_query(spec: ServiceSpec, value: SLI | Any, by: tuple[str, ...] = ()) -> SLIQuery:
+    return kind_of(value).query(spec, value, by)

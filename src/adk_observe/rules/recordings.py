@@ -34,7 +34,9 @@ def ratio_series(spec: ServiceSpec, slo: SLO, window: int) -> str:
 
 
 def sli_recordings(spec: ServiceSpec, slo: SLO) -> tuple[Recording, ...]:
-    query = sli_query(spec, slo.sli)
+    # Grouped, every expression keeps the group labels: the recordings below select by service
+    # and slo only, so each binary operation pairs a group's errors with its own total.
+    query = sli_query(spec, slo.sli, slo.group_by)
     labels = slo_labels(spec, slo)
     short = c.SHORT_RATE_WINDOW
     match = slo_matchers(spec, slo)

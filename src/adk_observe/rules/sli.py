@@ -39,10 +39,17 @@ class SLIQuery:
         return fill(self.ratio, window)
 
 
-def _events(errors: str, total: str) -> SLIQuery:
+def _sum_fn(by: tuple[str, ...]) -> str:
+    """`sum` or `sum by (a, b) `: the aggregation of every SLI series, per group when grouped."""
+    return f"sum by ({', '.join(by)}) " if by else "sum"
+
+
+def _events(errors: str, total: str, by: tuple[str, ...] = ()) -> SLIQuery:
     # `or vector(0)`: a service that never failed has no error series at all, and its SLI must
-    # read 0, not "no data". `total > 0`: no traffic gives no ratio rather than NaN.
-    errors_expr = f"{_group(errors)} or vector(0)"
+    # read 0, not "no data". `total > 0`: no traffic gives no ratio rather than NaN. Grouped, a
+    # label-less 0 would match no group, so each group's missing errors read 0 * its total.
+    zero = f"0 * {_group(total)}" if by else "vector(0)"
+    errors_expr = f"{_group(errors)} or {zero}"
     return SLIQuery(ratio=f"({errors_expr}) / ({total} > 0)", errors=errors_expr, total=total)
 
 
@@ -59,78 +66,92 @@ def _group(expr: str) -> str:
     return f"({expr})"
 
 
-def _sum(expr: str) -> str:
-    """One series per SLI: sum the user's expression unless it already is a single sum."""
-    return expr if _group(expr) == expr else f"sum({expr})"
+def _sum(expr: str, by: tuple[str, ...] = ()) -> str:
+    """One series per SLI (per group): sum the user's expression unless it already is a single
+    sum; grouped, a single `sum(...)` becomes `sum by (...) (...)` so the groups survive."""
+    single = _group(expr) == expr
+    if not by:
+        return expr if single else f"sum({expr})"
+    inner = expr[3:] if single else f"({expr})"
+    return f"{_sum_fn(by)}{inner}"
 
 
-def _rate_sum(metric: str, *matchers: str) -> str:
-    return f"sum(rate({selector(metric, *matchers)}[{W}]))"
+def _rate_sum(metric: str, by: tuple[str, ...], *matchers: str) -> str:
+    return f"{_sum_fn(by)}(rate({selector(metric, *matchers)}[{W}]))"
 
 
-def _status_events(metric: str, sel: str) -> SLIQuery:
+def _status_events(metric: str, sel: str, by: tuple[str, ...]) -> SLIQuery:
     return _events(
-        _rate_sum(metric, sel, eq(c.LABEL_STATUS, c.STATUS_ERROR)), _rate_sum(metric, sel)
+        _rate_sum(metric, by, sel, eq(c.LABEL_STATUS, c.STATUS_ERROR)),
+        _rate_sum(metric, by, sel),
+        by,
     )
 
 
-def _histogram_above(metric: str, sel: str, bound: float) -> SLIQuery:
+def _histogram_above(metric: str, sel: str, bound: float, by: tuple[str, ...]) -> SLIQuery:
     """Observations above `bound`: all of them minus those in the `le=bound` bucket."""
-    total = _rate_sum(f"{metric}_count", sel)
-    under = _rate_sum(f"{metric}_bucket", sel, regex(c.LABEL_LE, le_pattern(bound)))
-    return _events(f"{total} - ({under} or vector(0))", total)
+    total = _rate_sum(f"{metric}_count", by, sel)
+    under = _rate_sum(f"{metric}_bucket", by, sel, regex(c.LABEL_LE, le_pattern(bound)))
+    zero = f"0 * {_group(total)}" if by else "vector(0)"
+    return _events(f"{total} - ({under} or {zero})", total, by)
 
 
-def _builtin(sli: BuiltinSLI, sel: str) -> SLIQuery:
+def _builtin(sli: BuiltinSLI, sel: str, by: tuple[str, ...]) -> SLIQuery:
     kind = sli.kind
     if kind is BuiltinKind.UPTIME:
         up = selector(c.METRIC_UP, sel)
-        total = f"sum(count_over_time({up}[{W}]))"
-        return _events(f"{total} - sum(sum_over_time({up}[{W}]))", total)
+        total = f"{_sum_fn(by)}(count_over_time({up}[{W}]))"
+        return _events(f"{total} - {_sum_fn(by)}(sum_over_time({up}[{W}]))", total, by)
     if kind is BuiltinKind.SUCCESS:
         return _events(
-            _rate_sum(c.REQUESTS.name, sel, regex(c.LABEL_STATUS_CODE, c.SERVER_ERROR_REGEX)),
-            _rate_sum(c.REQUESTS.name, sel),
+            _rate_sum(c.REQUESTS.name, by, sel, regex(c.LABEL_STATUS_CODE, c.SERVER_ERROR_REGEX)),
+            _rate_sum(c.REQUESTS.name, by, sel),
+            by,
         )
-    if kind is BuiltinKind.LATENCY:
+    if kind in (BuiltinKind.LATENCY, BuiltinKind.COST_PER_TURN):
+        # A turn is good at or under the threshold (seconds, or a cost in the price currency).
         assert sli.threshold is not None
-        return _histogram_above(c.REQUEST_DURATION.name, sel, sli.threshold)
+        metric = c.REQUEST_DURATION if kind is BuiltinKind.LATENCY else c.INTERACTION_COST
+        return _histogram_above(metric.name, sel, sli.threshold, by)
     if kind is BuiltinKind.SATISFACTION:
         assert sli.threshold is not None
         # Errors are ratings at or below the threshold: exactly the `le=threshold` bucket.
-        total = _rate_sum(f"{c.SATISFACTION_RATING.name}_count", sel)
+        total = _rate_sum(f"{c.SATISFACTION_RATING.name}_count", by, sel)
         bad = _rate_sum(
             f"{c.SATISFACTION_RATING.name}_bucket",
+            by,
             sel,
             regex(c.LABEL_LE, le_pattern(sli.threshold)),
         )
-        return _events(bad, total)
+        return _events(bad, total, by)
     metric = {
         BuiltinKind.TOOL_SUCCESS: c.TOOL_CALLS,
         BuiltinKind.MCP_SUCCESS: c.MCP_CALLS,
         BuiltinKind.LLM_SUCCESS: c.LLM_CALLS,
     }[kind]
-    return _status_events(metric.name, sel)
+    return _status_events(metric.name, sel, by)
 
 
-# The query half of each SLI kind's row (kinds.py).
+# The query half of each SLI kind's row (kinds.py). `by` is the SLO's group_by.
 
 
-def builtin_query(spec: ServiceSpec, sli: BuiltinSLI) -> SLIQuery:
-    return _builtin(sli, service_selector(spec))
+def builtin_query(spec: ServiceSpec, sli: BuiltinSLI, by: tuple[str, ...] = ()) -> SLIQuery:
+    return _builtin(sli, service_selector(spec), by)
 
 
-def latency_query(spec: ServiceSpec, sli: LatencySLI) -> SLIQuery:
-    return _histogram_above(sli.metric, sli.selector, sli.threshold)
+def latency_query(spec: ServiceSpec, sli: LatencySLI, by: tuple[str, ...] = ()) -> SLIQuery:
+    return _histogram_above(sli.metric, sli.selector, sli.threshold, by)
 
 
-def events_query(spec: ServiceSpec, sli: EventsSLI) -> SLIQuery:
-    total = _sum(sli.total)
+def events_query(spec: ServiceSpec, sli: EventsSLI, by: tuple[str, ...] = ()) -> SLIQuery:
+    total = _sum(sli.total, by)
     if sli.errors is not None:
-        return _events(_sum(sli.errors), total)
+        return _events(_sum(sli.errors, by), total, by)
     assert sli.good is not None
-    return _events(f"{total} - ({_sum(sli.good)} or vector(0))", total)
+    zero = f"0 * {_group(total)}" if by else "vector(0)"
+    return _events(f"{total} - ({_sum(sli.good, by)} or {zero})", total, by)
 
 
-def raw_query(spec: ServiceSpec, sli: RawSLI) -> SLIQuery:
+def raw_query(spec: ServiceSpec, sli: RawSLI, by: tuple[str, ...] = ()) -> SLIQuery:
+    # A ready ratio is used as written: grouped, it must keep the group labels itself.
     return SLIQuery(ratio=sli.error_ratio)
