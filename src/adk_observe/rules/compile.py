@@ -6,13 +6,15 @@ from adk_observe import conventions as c
 from adk_observe.model import ServiceSpec
 from adk_observe.rules.agent_pack import agent_alerts
 from adk_observe.rules.alerts import slo_alerts
+from adk_observe.rules.budgets import budget_groups
 from adk_observe.rules.metadata import meta_recordings
 from adk_observe.rules.recordings import sli_recordings
 from adk_observe.rules.types import RuleGroup
 
 
 def compile_service(spec: ServiceSpec) -> tuple[RuleGroup, ...]:
-    """One group per SLO (SLI recordings, metadata, then burn-rate alerts), then the agent pack.
+    """One group per SLO (SLI recordings, metadata, then burn-rate alerts), one per spend budget,
+    then the agent pack.
 
     Prometheus evaluates the rules of one group in order and groups independently, so keeping an
     SLO's recordings and alerts together means an alert never reads the previous evaluation's
@@ -25,6 +27,7 @@ def compile_service(spec: ServiceSpec) -> tuple[RuleGroup, ...]:
         )
         for slo in spec.slos
     ]
+    groups.extend(budget_groups(spec))
     pack = agent_alerts(spec)
     if pack:
         groups.append(RuleGroup(c.group_agent_pack(spec.name), pack))

@@ -23,7 +23,7 @@ class Phase:
     traffic: bool = True
 
 
-def _labels(sel: str) -> dict[str, str] | None:
+def labels_of(sel: str) -> dict[str, str] | None:
     """Equality matchers of a selector as series labels; None if any matcher is not `=`."""
     if not sel:
         return {}
@@ -36,7 +36,7 @@ def _labels(sel: str) -> dict[str, str] | None:
     return out
 
 
-def _series_text(metric: str, labels: dict[str, str]) -> str:
+def series_text(metric: str, labels: dict[str, str]) -> str:
     return selector(metric, *(eq(k, v) for k, v in sorted(labels.items())))
 
 
@@ -77,7 +77,7 @@ def _uptime_series(labels: dict[str, str], phases: list[Phase]) -> list[dict[str
         instances = max(instances, n)
     return [
         {
-            "series": _series_text(c.METRIC_UP, {**labels, "instance": f"i{i:03d}"}),
+            "series": series_text(c.METRIC_UP, {**labels, "instance": f"i{i:03d}"}),
             "values": _up(phases, instances, i),
         }
         for i in range(instances)
@@ -85,15 +85,20 @@ def _uptime_series(labels: dict[str, str], phases: list[Phase]) -> list[dict[str
 
 
 def builtin_series(spec: ServiceSpec, sli: BuiltinSLI, phases: list[Phase]) -> list[dict[str, str]]:
-    labels = _labels(service_selector(spec))
+    labels = labels_of(service_selector(spec))
     if labels is None:
         return []
     if sli.kind is BuiltinKind.UPTIME:
         return _uptime_series(labels, phases)
-    if sli.kind in (BuiltinKind.LATENCY, BuiltinKind.SATISFACTION):
-        latency = sli.kind is BuiltinKind.LATENCY
-        metric = c.REQUEST_DURATION.name if latency else c.SATISFACTION_RATING.name
-        return histogram_series(labels, metric, sli.threshold or 0.0, not latency, phases)
+    histograms = {
+        # metric, and whether its `le=threshold` bucket holds the bad events (low ratings)
+        BuiltinKind.LATENCY: (c.REQUEST_DURATION.name, False),
+        BuiltinKind.COST_PER_TURN: (c.INTERACTION_COST.name, False),
+        BuiltinKind.SATISFACTION: (c.SATISFACTION_RATING.name, True),
+    }
+    if sli.kind in histograms:
+        metric, bad_bucket = histograms[sli.kind]
+        return histogram_series(labels, metric, sli.threshold or 0.0, bad_bucket, phases)
     counter, label, good, bad = {
         BuiltinKind.SUCCESS: (
             c.REQUESTS,
@@ -107,18 +112,18 @@ def builtin_series(spec: ServiceSpec, sli: BuiltinSLI, phases: list[Phase]) -> l
     }[sli.kind]
     return [
         {
-            "series": _series_text(counter.name, {**labels, label: good}),
+            "series": series_text(counter.name, {**labels, label: good}),
             "values": _counter(phases, "good"),
         },
         {
-            "series": _series_text(counter.name, {**labels, label: bad}),
+            "series": series_text(counter.name, {**labels, label: bad}),
             "values": _counter(phases, "bad"),
         },
     ]
 
 
 def latency_series(spec: ServiceSpec, sli: LatencySLI, phases: list[Phase]) -> list[dict[str, str]]:
-    labels = _labels(sli.selector)
+    labels = labels_of(sli.selector)
     if labels is None:
         return []
     return histogram_series(labels, sli.metric, sli.threshold, False, phases)
@@ -131,9 +136,9 @@ def histogram_series(
     `bad_bucket`, the bad ones (ratings at or below the threshold)."""
     bucket = {**labels, c.LABEL_LE: repr(float(bound))}
     return [
-        {"series": _series_text(f"{metric}_count", labels), "values": _counter(phases, "total")},
+        {"series": series_text(f"{metric}_count", labels), "values": _counter(phases, "total")},
         {
-            "series": _series_text(f"{metric}_bucket", bucket),
+            "series": series_text(f"{metric}_bucket", bucket),
             "values": _counter(phases, "bad" if bad_bucket else "good"),
         },
     ]

@@ -23,6 +23,7 @@ from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
 from adk_observe.model import SLO, AlertWindow, ServiceSpec, Severity
 from adk_observe.promql import eq, number, selector
+from adk_observe.rules import budget_tests
 from adk_observe.rules.kinds import kind_of
 from adk_observe.rules.recordings import slo_matchers
 from adk_observe.rules.series import Phase
@@ -217,7 +218,13 @@ def test_files(spec: ServiceSpec, rule_file_name: str) -> dict[str, dict[str, An
         interval = _interval(slo)
         detect.extend(c for c in page_cases(spec, slo, interval) if c is not None)
         quiet.extend(c for c in quiet_cases(spec, slo, interval) if c is not None)
-    base = min(_interval(s) for s in spec.slos)
+    for budget in spec.budgets:
+        page, calm = budget_tests.page_case(spec, budget), budget_tests.quiet_case(spec, budget)
+        detect.extend(case for case in (page,) if case is not None)
+        quiet.extend(case for case in (calm,) if case is not None)
+    base = min(
+        (*(_interval(s) for s in spec.slos), *(budget_tests.interval(b) for b in spec.budgets))
+    )
     files = {}
     for name, tests, eval_interval in (
         (f"{spec.name}.rules.test.yaml", detect, base),
