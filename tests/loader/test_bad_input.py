@@ -132,6 +132,27 @@ CASES: dict[str, Case] = {
     "A label name with a dash is rejected at that label":
         Case("invalid-label-name", 8, "metadata.labels.cost-center",
              "not a valid Prometheus label name"),
+    # Per-group SLOs and spend budgets (issue 15).
+    "group_by naming a label the compiler sets is rejected at that item":
+        Case("group-by-reserved-label", 10, "spec.slos[0].group_by[1]", "cannot group by 'slo'"),
+    "group_by naming a label the builtin's series lack names the labels they carry":
+        Case("group-by-label-not-on-series", 11, "spec.slos[0].group_by[0]",
+             "have no label 'tool' to group by (they carry: agent_id, endpoint, instance, job, "
+             "method, namespace, pod, track)"),
+    "group_by naming the label that splits good from bad turns is rejected":
+        Case("group-by-split-label", 10, "spec.slos[0].group_by[0]", "no label 'status_code'"),
+    "A cost_per_turn threshold must be a bound of the cost histogram":
+        Case("cost-threshold-not-bucket", 12, "spec.slos[0].sli.threshold",
+             "0.03 is not a bucket bound of the metric (bounds: 0.001, 0.0025, 0.005, 0.01, "
+             "0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)"),
+    "A budget period must be a duration or calendar-month":
+        Case("budget-bad-period", 12, "spec.budgets[0].period",
+             "'monthly' is neither a duration like 30d nor calendar-month"),
+    "A budget grouped by a label the cost counter lacks is rejected at that item":
+        Case("budget-group-by-unknown-label", 12, "spec.budgets[0].group_by[1]",
+             "adk_agent_cost_total has no label 'team'"),
+    "A budget amount must be positive":
+        Case("budget-zero-amount", 11, "spec.budgets[0].amount", "greater than 0"),
     "A label named __name__ (reserved by Prometheus) is rejected at that label":
         Case("reserved-label-name", 14, "spec.slos[0].labels.__name__", None),
     "A selector on __name__ is rejected, not compiled into unparsable rules":

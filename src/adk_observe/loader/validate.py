@@ -65,7 +65,9 @@ def _check_group_by(slo: SLO, origin: SLOOrigin) -> None:
             raise fail(origin.doc, path, f"{label!r} is listed twice")
         if label in dict(slo.labels):
             raise fail(
-                origin.doc, path, f"{label!r} is also a fixed label of the SLO: it would hide the groups"
+                origin.doc,
+                path,
+                f"{label!r} is also a fixed label of the SLO: it would hide the groups",
             )
         if isinstance(slo.sli, BuiltinSLI):
             allowed = c.builtin_group_labels(slo.sli.kind.value)

@@ -138,8 +138,6 @@ def quiet_case(spec: ServiceSpec, budget: SpendBudget) -> dict[str, Any] | None:
         "interval": format_seconds(step),
         "input_series": [series],
         "promql_expr_test": [
-            _expect(
-                f"count_over_time({_alerts(spec, budget, '')}[{span}])", longest * step, False
-            ),
+            _expect(f"count_over_time({_alerts(spec, budget, '')}[{span}])", longest * step, False),
         ],
     }
