@@ -50,6 +50,9 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
     if err := selector_error(body.selector):
         raise _fail(doc, ("spec", "selector"), f"not valid label matchers: {err}")
     windows = _windows(body.alert_windows, doc)
+    for i, budget in enumerate(body.budgets):
+        if budget.name in [b.name for b in body.budgets[:i]]:
+            raise _fail(doc, ("spec", "budgets", i, "name"), f"duplicate budget name {budget.name!r}")
     slos = []
     for i, slo in enumerate(body.slos):
         path: KeyPath = ("spec", "slos", i)
