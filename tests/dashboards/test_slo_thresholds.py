@@ -91,7 +91,8 @@ def _rule_pairs(spec: ServiceSpec) -> set[tuple[str, str, str, float]]:
     for group in compile_service(spec):
         for rule in group.rules:
             labels = dict(rule.labels)
-            if isinstance(rule, Alert) and "burn_factor" in labels:
+            # SLO alerts only: spend-budget alerts carry `budget`, not `slo`.
+            if isinstance(rule, Alert) and "burn_factor" in labels and "slo" in labels:
                 out.add((labels["slo"], labels["severity"], labels["windows"],
                          float(labels["burn_factor"])))
     return out

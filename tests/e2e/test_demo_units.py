@@ -120,8 +120,8 @@ def test_collect_reads_the_recorded_series_of_each_slo(demo_spec: ServiceSpec) -
     assert snapshot.alerts == (
         AlertStatus("A", "success", "page", "2m/30s", "firing", "http://g/d/x"),)
     # Per SLO its SLI twice and the budget; per alert pair the rules contain, two burn rates
-    # (3 + 3 + 3 + 1: satisfaction pages nobody, so it has only its ticket pair).
-    assert len(prom.asked) == 2 + 4 * 3 + 2 * (3 + 3 + 3 + 1)
+    # (3 + 3 + 3 + 3 + 1: satisfaction pages nobody, so it has only its ticket pair).
+    assert len(prom.asked) == 2 + 5 * 3 + 2 * (3 + 3 + 3 + 3 + 1)
     assert [b.windows for b in snapshot.slos[3].burns] == ["30m/5m"]
 
 

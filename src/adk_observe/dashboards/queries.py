@@ -7,6 +7,8 @@ variable stands for when a query runs outside Grafana (lint parses it, the e2e t
 
 from __future__ import annotations
 
+import re
+
 from adk_observe import conventions as c
 from adk_observe.promql import number, regex, selector
 
@@ -79,4 +81,8 @@ def substitute(expr: str, values: dict[str, str] | None = None) -> str:
     chosen = values or {}
     for variable, stand_in in GRAFANA_SUBSTITUTIONS:
         expr = expr.replace(variable, chosen.get(variable.removeprefix("$"), stand_in))
-    return expr
+    # A per-group variable of the SLO dashboard (one per group_by label) matches every value.
+    return _GROUP_VARIABLE.sub(lambda m: f'"{chosen.get(m[1], ".*")}"', expr)
+
+
+_GROUP_VARIABLE = re.compile(r'"\$([A-Za-z_][A-Za-z0-9_]*)"')

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from adk_observe import conventions as c
+from adk_observe.dashboards import agent_native
 from adk_observe.dashboards import links as dl
 from adk_observe.dashboards.model import (
     Choice,
@@ -418,7 +419,13 @@ def slo_dashboard(spec: ServiceSpec, overview: dict[str, int]) -> Dashboard:
         title=f"{spec.name}: {TITLE_SUFFIX}",
         description=generated_note(spec),
         tags=("adk-observe", spec.name, "slo"),
-        rows=(_summary_row(spec), _picked_row(spec, overview), _alerts_row(spec)),
+        rows=(
+            _summary_row(spec),
+            _picked_row(spec, overview),
+            _alerts_row(spec),
+            *(row for row in (agent_native.group_row(spec), agent_native.spend_row(spec)) if row),
+        ),
+        variables=agent_native.group_variables(spec),
         choices=(Choice(SLO_VARIABLE, "SLO", tuple(s.name for s in spec.slos)),),
         links=dl.dashboard_links(spec, dl.OVERVIEW_TITLE),
         time_from=DEFAULT_RANGE,

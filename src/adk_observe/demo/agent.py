@@ -7,6 +7,10 @@ instrumented by `adk_observe` and driven by a traffic generator on a background 
 
 Each turn: the model asks for `lookup_order` (function tool), then `check_stock` (MCP tool),
 then answers; afterwards the simulated user rates the answer.
+
+A second agent, `billing_assistant`, answers one turn in BILLING_EVERY and fails a share of them
+from the start (its model is flaky): a per-agent SLO pages for it alone, while the service-wide
+success ratio stays inside its page factors (issue 15's "one agent of two failing").
 """
 
 from __future__ import annotations
@@ -37,6 +41,13 @@ from adk_observe.testing import Answer, ScriptedModel, ToolCall
 
 MODEL_NAME = "scripted-demo"
 AGENT_NAME = "support_assistant"
+BILLING_AGENT_NAME = "billing_assistant"
+BILLING_APP_NAME = "demo-billing"
+# One turn in 20 (5% of the traffic) goes to the billing agent, which fails 20% of them: 1% of
+# all turns, a 2x burn of the service-wide 99.5% budget (pages need 6x), but a 40x burn of the
+# billing agent's own budget.
+BILLING_EVERY = 20
+BILLING_FAILURE_RATE = 0.2
 APP_NAME = "demo"
 USER = "demo-user"
 LOOPBACK = "127.0.0.1"
@@ -59,6 +70,17 @@ SCRIPT = (
         "Your order A-1001 ships tomorrow; SKU-42 is in stock.",
         input_tokens=220,
         output_tokens=30,
+        delay=STEP_DELAY,
+    ),
+)
+
+
+# The billing agent answers in one model call; a scripted model replays its script per turn.
+BILLING_SCRIPT = (
+    Answer(
+        "Your last invoice includes the annual plan renewal.",
+        input_tokens=90,
+        output_tokens=20,
         delay=STEP_DELAY,
     ),
 )
@@ -97,9 +119,12 @@ class DemoAgent:
         self._stop = asyncio.Event()
         self._traffic: Future[None] | None = None
         self.model = ScriptedModel(SCRIPT, model=MODEL_NAME)
+        self.billing_model = ScriptedModel(BILLING_SCRIPT, model=MODEL_NAME)
+        self.billing_model.set_faults(failure_rate=BILLING_FAILURE_RATE)
         self.obs: adk_observe.Observability | None = None
         self.toolset: McpToolset | None = None
         self.runner: InMemoryRunner | None = None
+        self.billing_runner: InMemoryRunner | None = None
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -156,8 +181,10 @@ class DemoAgent:
         return f"{LOOPBACK}:{self.metrics_port}"
 
     def set_outage(self, on: bool) -> None:
-        """Inject (or clear) a hard outage: every model call raises, every turn fails."""
+        """Inject (or clear) a hard outage: every model call raises, every turn fails (the
+        billing agent's own flakiness comes back when the outage ends)."""
         self.model.set_faults(failure_rate=1.0 if on else 0.0)
+        self.billing_model.set_faults(failure_rate=1.0 if on else BILLING_FAILURE_RATE)
 
     # --- on the agent's loop ---------------------------------------------------------------------
 
@@ -180,8 +207,20 @@ class DemoAgent:
         )
         plugin = ObservabilityPlugin(server_name=lambda tool: SERVER_NAME)
         self.runner = InMemoryRunner(app=App(name=APP_NAME, root_agent=agent, plugins=[plugin]))
+        billing = LlmAgent(
+            name=BILLING_AGENT_NAME,
+            model=self.billing_model,
+            instruction="Answer billing questions.",
+        )
+        # Its own plugin names its agent: init()'s agent_id would label both agents' turns.
+        billing_plugin = ObservabilityPlugin(agent_id=BILLING_AGENT_NAME)
+        self.billing_runner = InMemoryRunner(
+            app=App(name=BILLING_APP_NAME, root_agent=billing, plugins=[billing_plugin])
+        )
 
     async def _close(self) -> None:
+        if self.billing_runner is not None:
+            await self.billing_runner.close()
         if self.runner is not None:
             await self.runner.close()
         if self.toolset is not None:
@@ -194,11 +233,17 @@ class DemoAgent:
         interval = 1.0 / self.rate
         loop = asyncio.get_running_loop()
         next_at = loop.time()
+        billing_session = ""
         while not self._stop.is_set():
             if self.turns % TURNS_PER_SESSION == 0:
                 session = await self._new_session()
             await limit.acquire()
-            task = asyncio.create_task(self._turn(session, limit))
+            if self.turns % BILLING_EVERY == BILLING_EVERY - 1:
+                if not billing_session:
+                    billing_session = await self._new_session(billing=True)
+                task = asyncio.create_task(self._billing_turn(billing_session, limit))
+            else:
+                task = asyncio.create_task(self._turn(session, limit))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             next_at += interval
@@ -207,10 +252,27 @@ class DemoAgent:
         if tasks:
             await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
 
-    async def _new_session(self) -> str:
-        assert self.runner is not None
-        session = await self.runner.session_service.create_session(app_name=APP_NAME, user_id=USER)
+    async def _new_session(self, billing: bool = False) -> str:
+        runner = self.billing_runner if billing else self.runner
+        assert runner is not None
+        app = BILLING_APP_NAME if billing else APP_NAME
+        session = await runner.session_service.create_session(app_name=app, user_id=USER)
         return str(session.id)
+
+    async def _billing_turn(self, session: str, limit: asyncio.Semaphore) -> None:
+        """A billing question: one model answer, no tools, no rating."""
+        assert self.billing_runner is not None
+        self.turns += 1
+        message = types.Content(role="user", parts=[types.Part(text="Why was I charged?")])
+        try:
+            async for _ in self.billing_runner.run_async(
+                user_id=USER, session_id=session, new_message=message
+            ):
+                pass
+        except Exception:
+            self.failed_turns += 1
+        finally:
+            limit.release()
 
     async def _turn(self, session: str, limit: asyncio.Semaphore) -> None:
         assert self.runner is not None

@@ -53,7 +53,7 @@ class Timeline:
     events: list[str] = field(default_factory=list)
     fired_at: float | None = None
     resolved_at: float | None = None
-    _active: dict[tuple[str, str, str, str], AlertStatus] = field(default_factory=dict)
+    _active: dict[tuple[str, str, str, str, str], AlertStatus] = field(default_factory=dict)
 
     @property
     def outage_end(self) -> float:

@@ -55,14 +55,16 @@ class AlertStatus:
     windows: str
     state: str
     dashboard_url: str = ""  # the alert's link to its Grafana dashboard (spec.grafana_url)
+    group: str = ""  # a grouped SLO's or budget's group, e.g. `agent_id=billing_assistant`
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
-        return (self.alertname, self.slo, self.severity, self.windows)
+    def key(self) -> tuple[str, str, str, str, str]:
+        return (self.alertname, self.slo, self.severity, self.windows, self.group)
 
     def describe(self) -> str:
         what = f"SLO {self.slo} {self.windows}" if self.slo else self.alertname
-        return f"{self.severity} alert {self.alertname} ({what})"
+        group = f" for {self.group}" if self.group else ""
+        return f"{self.severity} alert {self.alertname} ({what}){group}"
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,13 @@ class Snapshot:
 def _ratio(spec: ServiceSpec, slo_name: str, window: int) -> str:
     slo = spec.slo(slo_name)
     assert slo is not None
-    return selector(c.record_sli_error_ratio(format_seconds(window)), slo_matchers(spec, slo))
+    ratio = selector(c.record_sli_error_ratio(format_seconds(window)), slo_matchers(spec, slo))
+    # A grouped SLO has a ratio per group: the demo shows its worst group.
+    return f"max({ratio})" if slo.group_by else ratio
+
+
+def _least(expr: str, group_by: tuple[str, ...]) -> str:
+    return f"min({expr})" if group_by else expr
 
 
 def collect(prom: Queryable, spec: ServiceSpec) -> Snapshot:
@@ -106,7 +114,7 @@ def collect(prom: Queryable, spec: ServiceSpec) -> Snapshot:
                 format_seconds(slo.period),
                 short,
                 prom.value(f"1 - {_ratio(spec, slo.name, slo.period)}"),
-                prom.value(selector(c.RECORD_BUDGET_REMAINING, match)),
+                prom.value(_least(selector(c.RECORD_BUDGET_REMAINING, match), slo.group_by)),
                 burns,
             )
         )
@@ -119,6 +127,8 @@ def alerts_of(prom: Queryable, spec: ServiceSpec) -> tuple[AlertStatus, ...]:
         labels = alert.get("labels", {})
         if labels.get(c.LABEL_SERVICE) != spec.name:
             continue
+        slo = spec.slo(labels.get(c.LABEL_SLO, ""))
+        grouped = slo.group_by if slo is not None else ()
         found.append(
             AlertStatus(
                 labels.get(ALERT_NAME_LABEL, ""),
@@ -127,6 +137,7 @@ def alerts_of(prom: Queryable, spec: ServiceSpec) -> tuple[AlertStatus, ...]:
                 labels.get(c.LABEL_WINDOWS, ""),
                 str(alert.get("state", "")),
                 alert.get("annotations", {}).get(c.ANNOTATION_DASHBOARD_URL, ""),
+                ",".join(f"{label}={labels.get(label, '')}" for label in grouped),
             )
         )
     return tuple(sorted(found, key=lambda a: (a.state != FIRING, *a.key)))

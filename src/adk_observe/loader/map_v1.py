@@ -52,7 +52,9 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
     windows = _windows(body.alert_windows, doc)
     for i, budget in enumerate(body.budgets):
         if budget.name in [b.name for b in body.budgets[:i]]:
-            raise _fail(doc, ("spec", "budgets", i, "name"), f"duplicate budget name {budget.name!r}")
+            raise _fail(
+                doc, ("spec", "budgets", i, "name"), f"duplicate budget name {budget.name!r}"
+            )
     slos = []
     for i, slo in enumerate(body.slos):
         path: KeyPath = ("spec", "slos", i)
