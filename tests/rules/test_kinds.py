@@ -30,7 +30,8 @@ class SlowAnswers:
     seconds: float
 
 
-def _query(spec: m.ServiceSpec, sli: SlowAnswers) -> SLIQuery:
+def _query(spec: m.ServiceSpec, sli: SlowAnswers, by: tuple[str, ...]) -> SLIQuery:
+    del by  # the SLO is not grouped (a grouped kind would aggregate `sum by (*by)`)
     sel = f'agent="{sli.agent}"'
     total = f"sum(rate(answer_seconds_count{{{sel}}}[{{{{window}}}}]))"
     fast = f'sum(rate(answer_seconds_bucket{{{sel},le="{sli.seconds}"}}[{{{{window}}}}]))'
