@@ -26,6 +26,8 @@ RESOLVE_WITHIN = 120.0
 DATA_WITHIN = 90.0
 RANGE_SECONDS = 60.0
 WATCHED_SLO = "success"
+PER_AGENT_SLO = "agent-success"  # grouped by agent_id; the billing agent fails 20% of 10% of turns
+FLAKY_AGENT = "billing_assistant"
 # The one panel that can only have data while an alert fires: it lists the firing alerts.
 ALERT_ONLY_PANEL = repr(ALERTS_TABLE_TITLE)
 
@@ -75,6 +77,16 @@ def _page_alerts(prom: PrometheusServer, windows: str | None = None) -> list[dic
         and a["labels"].get("severity") == Severity.PAGE.value
         and (windows is None or a["labels"].get("windows") == windows)
     ]
+
+
+def _per_agent_pages(prom: PrometheusServer) -> list[str]:
+    """agent_id of every firing page of the per-agent SLO."""
+    return sorted(
+        a["labels"].get("agent_id", "") for a in prom.alerts()
+        if a["state"] == "firing"
+        and a["labels"].get("slo") == PER_AGENT_SLO
+        and a["labels"].get("severity") == Severity.PAGE.value
+    )
 
 
 def _children() -> set[int]:
@@ -139,6 +151,13 @@ def test_live_demo_pages_on_an_outage_and_every_panel_has_data(
         exemplars = prom.wait_until(lambda: prom.exemplars(buckets, RANGE_SECONDS), 30,
                                     "latency exemplars")
         assert all(re.fullmatch(r"[0-9a-f]{32}", e["labels"]["trace_id"]) for e in exemplars)
+
+        # One agent of two failing: the billing agent's 20% failures (2% of all turns) page its
+        # own SLO, for it alone, while the service-wide success SLO stays quiet.
+        pages = prom.wait_until(lambda: _per_agent_pages(prom), PAGE_WITHIN,
+                                f"the {PER_AGENT_SLO} page for {FLAKY_AGENT}")
+        assert set(pages) == {FLAKY_AGENT}
+        assert _page_alerts(prom) == []
 
         agent.set_outage(True)
         injected = time.monotonic()

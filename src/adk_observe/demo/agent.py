@@ -8,9 +8,9 @@ instrumented by `adk_observe` and driven by a traffic generator on a background 
 Each turn: the model asks for `lookup_order` (function tool), then `check_stock` (MCP tool),
 then answers; afterwards the simulated user rates the answer.
 
-A second agent, `billing_assistant`, answers one turn in BILLING_EVERY and fails a share of them
-from the start (its model is flaky): a per-agent SLO pages for it alone, while the service-wide
-success ratio stays inside its page factors (issue 15's "one agent of two failing").
+A second agent, `billing_assistant`, answers one turn in BILLING_EVERY and fails one of every
+BILLING_FAIL_EVERY of them from the start: a per-agent SLO pages for it alone, while the
+service-wide success ratio stays inside its page factors (issue 15's "one agent of two failing").
 """
 
 from __future__ import annotations
@@ -43,11 +43,13 @@ MODEL_NAME = "scripted-demo"
 AGENT_NAME = "support_assistant"
 BILLING_AGENT_NAME = "billing_assistant"
 BILLING_APP_NAME = "demo-billing"
-# One turn in 20 (5% of the traffic) goes to the billing agent, which fails 20% of them: 1% of
-# all turns, a 2x burn of the service-wide 99.5% budget (pages need 6x), but a 40x burn of the
-# billing agent's own budget.
-BILLING_EVERY = 20
-BILLING_FAILURE_RATE = 0.2
+# One turn in 10 goes to the billing agent, which fails one in 5 of them: 2% of all turns, a
+# 4x burn of the service-wide 99.5% budget (a ticket at 3x; pages need 6x), but a 40x burn of
+# the billing agent's own budget. Whole turns are made to fail: with a 20% share of failing
+# model calls, none of 20 billing turns failed here (ADK logged the failed calls and the turns
+# still ended well), so the fault is set per turn.
+BILLING_EVERY = 10
+BILLING_FAIL_EVERY = 5
 APP_NAME = "demo"
 USER = "demo-user"
 LOOPBACK = "127.0.0.1"
@@ -120,7 +122,8 @@ class DemoAgent:
         self._traffic: Future[None] | None = None
         self.model = ScriptedModel(SCRIPT, model=MODEL_NAME)
         self.billing_model = ScriptedModel(BILLING_SCRIPT, model=MODEL_NAME)
-        self.billing_model.set_faults(failure_rate=BILLING_FAILURE_RATE)
+        self.billing_turns = 0
+        self._outage = False
         self.obs: adk_observe.Observability | None = None
         self.toolset: McpToolset | None = None
         self.runner: InMemoryRunner | None = None
@@ -183,8 +186,9 @@ class DemoAgent:
     def set_outage(self, on: bool) -> None:
         """Inject (or clear) a hard outage: every model call raises, every turn fails (the
         billing agent's own flakiness comes back when the outage ends)."""
+        self._outage = on
         self.model.set_faults(failure_rate=1.0 if on else 0.0)
-        self.billing_model.set_faults(failure_rate=1.0 if on else BILLING_FAILURE_RATE)
+        self.billing_model.set_faults(failure_rate=1.0 if on else 0.0)
 
     # --- on the agent's loop ---------------------------------------------------------------------
 
@@ -263,6 +267,11 @@ class DemoAgent:
         """A billing question: one model answer, no tools, no rating."""
         assert self.billing_runner is not None
         self.turns += 1
+        self.billing_turns += 1
+        # Billing turns are a tenth of a pace of a few a second: they do not overlap, so the
+        # fault set for this turn is this turn's.
+        failing = self._outage or self.billing_turns % BILLING_FAIL_EVERY == 0
+        self.billing_model.set_faults(failure_rate=1.0 if failing else 0.0)
         message = types.Content(role="user", parts=[types.Part(text="Why was I charged?")])
         try:
             async for _ in self.billing_runner.run_async(
