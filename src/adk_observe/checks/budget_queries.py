@@ -1,0 +1,73 @@
+"""The PromQL a report runs: one query per window gives an SLO's error and total rates.
+
+Recorded: the `slo:sli_errors:rate5m` / `slo:sli_total:rate5m` series that compile-rules records
+(and the 5m ratio for raw-ratio SLIs), averaged over the window. The mean of the 5m rates over W
+times W is the events in W, so their quotient is a ratio of sums (exact for any traffic shape) and
+one query answers every SLO of a service. Raw: the SLI's own expressions over the window, per SLO
+(the fallback right after the rules are deployed, and the baseline the bench compares with).
+"""
+
+from __future__ import annotations
+
+from adk_observe import conventions as c
+from adk_observe.durations import format_seconds
+from adk_observe.model import SLO, BuiltinKind, BuiltinSLI, ServiceSpec
+from adk_observe.rules.promql import eq, fill, selector
+from adk_observe.rules.sli import sli_query
+
+PART = "adk_observe_part"  # the label telling the parts of one answer apart
+ERRORS, TOTAL, RATIO = "errors", "total", "ratio"
+
+
+def time_based(slo: SLO) -> bool:
+    """Uptime counts scrape samples: its budget is minutes of downtime, not requests."""
+    return isinstance(slo.sli, BuiltinSLI) and slo.sli.kind is BuiltinKind.UPTIME
+
+
+def counts_events(spec: ServiceSpec, slo: SLO) -> bool:
+    query = sli_query(spec, slo.sli)
+    return query.errors is not None and query.total is not None
+
+
+def _tag(expr: str, part: str) -> str:
+    return f'label_replace({expr}, "{PART}", "{part}", "", "")'
+
+
+def _service(spec: ServiceSpec) -> str:
+    return eq(c.LABEL_SERVICE, spec.name)
+
+
+def recorded(spec: ServiceSpec, seconds: int) -> str:
+    """Every SLO of the service over one window, from the recorded series."""
+    w = format_seconds(seconds)
+    sel = _service(spec)
+    errors = f"avg_over_time({selector(c.RECORD_SLI_ERRORS, sel)}[{w}])"
+    total = f"avg_over_time({selector(c.RECORD_SLI_TOTAL, sel)}[{w}])"
+    ratio = f"avg_over_time({selector(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), sel)}[{w}])"
+    return " or ".join((_tag(errors, ERRORS), _tag(total, TOTAL), _tag(ratio, RATIO)))
+
+
+def coverage(spec: ServiceSpec, tolerance: int) -> str:
+    """Which SLOs have a recorded sample within `tolerance` after the instant it is run at.
+
+    Event SLIs record their total (present even at zero traffic); raw ratios only their 5m ratio.
+    """
+    sel = _service(spec)
+    t = format_seconds(tolerance)
+    total = f"last_over_time({selector(c.RECORD_SLI_TOTAL, sel)}[{t}])"
+    ratio = f"last_over_time({selector(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), sel)}[{t}])"
+    return f"{total} or {ratio}"
+
+
+def raw(spec: ServiceSpec, slo: SLO, seconds: int) -> str:
+    """One SLO over one window, from the raw series its SLI is defined on."""
+    query = sli_query(spec, slo.sli)
+    w = format_seconds(seconds)
+    if query.errors is None or query.total is None:
+        return _tag(query.ratio_at(w), RATIO)
+    errors, total = fill(query.errors, w), fill(query.total, w)
+    return f"{_tag(f'({errors})', ERRORS)} or {_tag(total, TOTAL)}"
+
+
+def firing(spec: ServiceSpec) -> str:
+    return selector(c.ALERTS_SERIES, eq(c.LABEL_ALERT_STATE, c.ALERT_STATE_FIRING), _service(spec))
