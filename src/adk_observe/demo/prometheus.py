@@ -110,6 +110,8 @@ class PrometheusServer:
         scrape_interval: str = SCRAPE_INTERVAL,
         eval_interval: str = EVAL_INTERVAL,
         port: int | None = None,
+        storage: Path | None = None,
+        retention: str = "",
     ) -> None:
         self.rules = dict(rules)
         self.targets = dict(targets)
@@ -121,6 +123,9 @@ class PrometheusServer:
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: Path | None = None
+        # An existing TSDB (e.g. blocks backfilled with promtool) to serve; it is not removed.
+        self.storage = storage
+        self.retention = retention
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -135,12 +140,14 @@ class PrometheusServer:
         args = [
             self.binary,
             f"--config.file={root / 'prometheus.yml'}",
-            f"--storage.tsdb.path={root / 'data'}",
+            f"--storage.tsdb.path={self.storage or root / 'data'}",
             f"--web.listen-address={LOOPBACK}:{self.port}",
             "--web.enable-lifecycle",
             "--enable-feature=exemplar-storage",
             "--log.level=warn",
         ]
+        if self.retention:  # backfilled history older than the default 15d must not be dropped
+            args.append(f"--storage.tsdb.retention.time={self.retention}")
         try:
             with self._log.open("wb") as log:
                 self._proc = subprocess.Popen(
