@@ -19,7 +19,7 @@ def specs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = {}
     for service in history.scenarios():
         path = root / f"{service.name}.yaml"
-        path.write_text(history.spec_text(service.name))
+        path.write_text(history.spec_text(service))
         out[service.name] = path
     return out
 

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 MINUTE = 60
 HOUR = 3600
 DAY = 86400
-# 2026-11-08T00:00:00Z: a week after the 1st, so a calendar-month report covers exactly 7 days.
-END = 1_794_096_000
-HISTORY = 7 * DAY + 2 * HOUR  # the 7d window plus room for the raw range selectors
+# 2026-11-03T00:00:00Z: two days after the 1st, so a calendar-month report covers the same two
+# days as the SLOs' 2d window. (promtool reads the whole input once per 2h block, so the
+# history is kept short: a week of it takes most of a minute to backfill.)
+END = 1_793_664_000
+WINDOW = 2 * DAY
+HISTORY = WINDOW + 2 * HOUR  # the window plus room for the raw range selectors
 START = END - HISTORY
 RATE = 10.0  # requests per second
 
@@ -29,6 +32,7 @@ class Service:
     name: str
     minute: Callable[[int], Minute]
     recorded_from: int | None = 0  # minute index the recorded series start at; None = never
+    job: str = ""  # the job of its raw series: another service's, so the raw data is shared
     alerts: list[tuple[dict[str, str], int, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -65,6 +69,9 @@ class Service:
     def lines(self) -> Iterator[str]:
         steps = len(self.total)
         base = f'job="{self.name}",agent_id="a",method="turn",endpoint="agent"'
+        if self.job:  # reads another service's raw series
+            yield from self._recorded(len(self.total)) if self.recorded_from is not None else ()
+            return
         yield "# TYPE adk_agent_requests counter"
         for code, values in (("200", None), ("500", self.errors)):
             for i in range(steps):
@@ -102,13 +109,13 @@ def openmetrics(services: list[Service]) -> str:
 
 # --- the scenarios ------------------------------------------------------------------------------
 
-INCIDENT_AT = END - int(3.5 * DAY)  # middle of the 7d window
+INCIDENT_AT = END - 30 * HOUR  # in the 2d window, before the 1d one
 INCIDENT_FOR = 2 * HOUR
 DOWN_FOR = 30 * MINUTE
 
 
 def constant(i: int) -> Minute:
-    """0.4% of 10 requests/s fail, all week: 40% of a 99% budget."""
+    """0.4% of 10 requests/s fail, all the time: 40% of a 99% budget."""
     return RATE * MINUTE, RATE * MINUTE * 0.004, 1
 
 
@@ -143,10 +150,10 @@ def scenarios() -> list[Service]:
         Service(
             "steady",
             constant,
-            alerts=[(alert("steady", "success", "ticket", "3d/6h"), END - 6 * HOUR, END)],
+            alerts=[(alert("steady", "success", "ticket", "1d/2h"), END - 6 * HOUR, END)],
         ),
         # Recorded series only for the last day: they do not cover the window -> raw.
-        Service("steady-raw", constant, recorded_from=(HISTORY - DAY) // MINUTE),
+        Service("steady-raw", constant, recorded_from=(HISTORY - DAY) // MINUTE, job="steady"),
         Service(
             "incident",
             incident,
@@ -158,19 +165,23 @@ def scenarios() -> list[Service]:
                 )
             ],
         ),
-        Service("incident-raw", incident, recorded_from=None),
+        Service("incident-raw", incident, recorded_from=None, job="incident"),
         Service("quiet", quiet),
-        Service("quiet-raw", quiet, recorded_from=None),
+        Service("quiet-raw", quiet, recorded_from=None, job="quiet"),
     ]
 
 
-def spec_text(name: str) -> str:
+def spec_text(service: Service) -> str:
+    selector = f"\n  selector: 'job=\"{service.job}\"'" if service.job else ""
     return f"""apiVersion: adk-observe/v1
 kind: AgentService
 metadata:
-  name: {name}
-spec:
+  name: {service.name}
+spec:{selector}
   slos:
-    - {{name: success, objective: 99, window: 7d, sli: {{builtin: success}}}}
-    - {{name: availability, objective: 99.5, window: 7d, sli: {{builtin: uptime}}}}
+    - {{name: success, objective: 99, window: 2d, sli: {{builtin: success}}}}
+    - {{name: availability, objective: 99.5, window: 2d, sli: {{builtin: uptime}}}}
+  alert_windows:
+    page: [{{long: 1h, short: 5m, factor: 14.4}}, {{long: 6h, short: 30m, factor: 6}}]
+    ticket: [{{long: 1d, short: 2h, budget_percent: 10}}]
 """
