@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from adk_observe.demo.prometheus import PrometheusServer
 from tests.checks import history
 from tests.conftest import require_tool
+
+from adk_observe.demo.prometheus import PrometheusServer
 
 
 @pytest.fixture(scope="session")

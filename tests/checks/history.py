@@ -77,7 +77,8 @@ class Service:
             for i in range(steps):
                 ok = self.total[i] - self.errors[i]
                 v = ok if values is None else values[i]
-                yield f'adk_agent_requests_total{{{base},status_code="{code}"}} {v} {START + i * MINUTE}'
+                series = f'adk_agent_requests_total{{{base},status_code="{code}"}}'
+                yield f"{series} {v} {START + i * MINUTE}"
         for i in range(steps):
             yield f'up{{job="{self.name}",instance="a:9464"}} {self.up[i]} {START + i * MINUTE}'
         if self.recorded_from is not None:

@@ -12,14 +12,13 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.checks.history import DAY, END, HOUR, WINDOW, Service
 
 from adk_observe.checks.prometheus import PrometheusClient
 from adk_observe.checks.report import RAW, RECORDED, SLOReport, build_report
 from adk_observe.cli import main
 from adk_observe.demo.prometheus import PrometheusServer
 from adk_observe.spec.load import load_specs
-from tests.checks import history
-from tests.checks.history import DAY, END, HOUR, WINDOW, Service
 
 SUCCESS_BUDGET = 0.01  # 99%
 UPTIME_BUDGET = 0.005  # 99.5%
