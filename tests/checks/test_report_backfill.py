@@ -23,8 +23,7 @@ from adk_observe.spec.load import load_specs
 SUCCESS_BUDGET = 0.01  # 99%
 UPTIME_BUDGET = 0.005  # 99.5%
 BURN_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d")
-WINDOW_SECONDS = {"5m": 300, "30m": 1800, "1h": HOUR, "2h": 2 * HOUR, "6h": 6 * HOUR,
-                  "1d": DAY}
+WINDOW_SECONDS = {"5m": 300, "30m": 1800, "1h": HOUR, "2h": 2 * HOUR, "6h": 6 * HOUR, "1d": DAY}
 near = pytest.approx
 
 
@@ -155,8 +154,17 @@ def test_firing_alerts_are_listed_per_slo(
 def test_the_json_report_has_the_documented_keys(
     backfilled: PrometheusServer, specs: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["report", str(specs["steady"]), str(specs["quiet"]), "--prometheus", backfilled.url,
-            "--at", "2026-11-03T00:00:00Z", "--format", "json"]
+    argv = [
+        "report",
+        str(specs["steady"]),
+        str(specs["quiet"]),
+        "--prometheus",
+        backfilled.url,
+        "--at",
+        "2026-11-03T00:00:00Z",
+        "--format",
+        "json",
+    ]
     assert main(argv) == 0
     data = json.loads(capsys.readouterr().out)
     assert [s["name"] for s in data["services"]] == ["steady", "quiet"]
