@@ -40,8 +40,16 @@ def _y(v: float, y0: float, y1: float) -> float:
     return PAD_Y + (y1 - v) / ((y1 - y0) or 1) * (HEIGHT - 2 * PAD_Y)
 
 
-def _axes(title: str, y0: float, y1: float, ticks: Sequence[tuple[float, str]]) -> list[str]:
-    parts = [f'<text x="{PAD_LEFT}" y="14">{escape(title)}</text>']
+def _axes(
+    title: str, slo: SLOReport, y0: float, y1: float, ticks: Sequence[tuple[float, str]]
+) -> list[str]:
+    bottom = HEIGHT - 4
+    parts = [
+        f'<text x="{PAD_LEFT}" y="14">{escape(title)}</text>',
+        f'<text x="{PAD_LEFT}" y="{bottom}">{timestamp(slo.window.start)}</text>',
+        f'<text x="{WIDTH - PAD_RIGHT}" y="{bottom}" text-anchor="end">'
+        f"{timestamp(slo.window.end)}</text>",
+    ]
     for v, label in ticks:
         y = _y(v, y0, y1)
         parts.append(
@@ -57,7 +65,7 @@ def _budget_chart(slo: SLOReport, history: History) -> str:
     values = [v for _, v in history.budget]
     y0, y1 = min([0.0, *values]), 1.0
     ticks = [(y0, f"{y0 * 100:.0f}%"), (0.0, "0%"), (0.5, "50%"), (1.0, "100%")]
-    parts = _axes("error budget remaining", y0, y1, sorted(set(ticks)))
+    parts = _axes("error budget remaining", slo, y0, y1, sorted(set(ticks)))
     parts.append(
         f'<path d="{_path(history.budget, x0, x1, y0, y1)}" fill="none" '
         f'stroke="{COLOURS[0]}" stroke-width="2"/>'
@@ -71,9 +79,10 @@ def _burn_chart(slo: SLOReport, history: History) -> str:
     top = max([v for line in history.burns for _, v in line.points] + [peak]) * 1.1
     parts = _axes(
         "burn rate (x budget) by alert window; dashed: thresholds",
+        slo,
         0.0,
         top,
-        [(0.0, "0"), (1.0, "1x"), (top / 1.1, f"{top / 1.1:.1f}x")],
+        [(0.0, "0x"), (top / 1.1, f"{top / 1.1:.1f}x")],
     )
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     for span in history.alerts:
@@ -118,7 +127,7 @@ def _svg(label: str, parts: list[str]) -> str:
 def _slo_section(service: str, slo: SLOReport) -> str:
     b = slo.budget
     left = slo.budget_remaining
-    css = "bad" if left is not None and left < 0.25 else "ok"
+    css = "" if left is None else "bad" if left < 0.25 else "ok"
     exhausted = (
         NO_DATA
         if b is None
