@@ -9,6 +9,8 @@ one query answers every SLO of a service. Raw: the SLI's own expressions over th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
 from adk_observe.model import SLO, BuiltinKind, BuiltinSLI, ServiceSpec
@@ -16,6 +18,7 @@ from adk_observe.rules.promql import eq, fill, selector
 from adk_observe.rules.sli import sli_query
 
 PART = "adk_observe_part"  # the label telling the parts of one answer apart
+WINDOW = "adk_observe_window"  # and the windows, when one query reads several
 ERRORS, TOTAL, RATIO = "errors", "total", "ratio"
 
 
@@ -29,8 +32,8 @@ def counts_events(spec: ServiceSpec, slo: SLO) -> bool:
     return query.errors is not None and query.total is not None
 
 
-def _tag(expr: str, part: str) -> str:
-    return f'label_replace({expr}, "{PART}", "{part}", "", "")'
+def _tag(expr: str, part: str, label: str = PART) -> str:
+    return f'label_replace({expr}, "{label}", "{part}", "", "")'
 
 
 def _service(spec: ServiceSpec) -> str:
@@ -45,6 +48,13 @@ def recorded(spec: ServiceSpec, seconds: int) -> str:
     total = f"avg_over_time({selector(c.RECORD_SLI_TOTAL, sel)}[{w}])"
     ratio = f"avg_over_time({selector(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), sel)}[{w}])"
     return " or ".join((_tag(errors, ERRORS), _tag(total, TOTAL), _tag(ratio, RATIO)))
+
+
+def recorded_windows(spec: ServiceSpec, windows: Iterable[int]) -> str:
+    """Every SLO of the service over several windows in one query (one round trip)."""
+    return " or ".join(
+        _tag(f"({recorded(spec, w)})", format_seconds(w), WINDOW) for w in sorted(set(windows))
+    )
 
 
 def coverage(spec: ServiceSpec, tolerance: int) -> str:

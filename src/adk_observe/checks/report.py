@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from adk_observe import conventions as c
 from adk_observe.checks import budget_queries as q
@@ -37,6 +37,7 @@ COVER_TOLERANCE = 15 * 60
 EXHAUSTION_WINDOW = 3600
 HISTORY_POINTS = 96  # points of each chart in the HTML report
 MIN_WINDOW = 60
+MIN_STEP = 15  # a chart step still holds several scrapes at the usual 15s interval or faster
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,8 @@ class BurnLine:
 class History:
     """What the HTML report draws: the budget burn-down, burn rates and alert spans."""
 
+    start: float  # the window's start, or later when told where the data begins
+    end: float
     budget: tuple[tuple[float, float], ...]
     burns: tuple[BurnLine, ...]
     alerts: tuple[AlertSpan, ...]
@@ -180,6 +183,7 @@ class _Reader:
     def __init__(self, client: PrometheusClient, spec: ServiceSpec, at: float) -> None:
         self.client, self.spec, self.at = client, spec, at
         self._recorded: dict[int, dict[str, Rates]] = {}
+        self._ranges: dict[tuple[int, float, int], list[Series]] = {}
 
     def covered(self, windows: dict[str, Window]) -> set[str]:
         names: set[str] = set()
@@ -189,6 +193,17 @@ class _Reader:
             found = {s.labels.get(c.LABEL_SLO, "") for s in answer}
             names |= {n for n, w in windows.items() if w.start == start and n in found}
         return names
+
+    def prefetch(self, windows: Iterable[int]) -> None:
+        """Read every window of the recorded series at once: one query per service."""
+        wanted = sorted(set(windows) - set(self._recorded))
+        if not wanted:
+            return
+        by_window: dict[str, list[Sample]] = defaultdict(list)
+        for s in self.client.query(q.recorded_windows(self.spec, wanted), self.at):
+            by_window[s.labels.get(q.WINDOW, "")].append(s)
+        for w in wanted:
+            self._recorded[w] = _rates(by_window.get(format_seconds(w), []))
 
     def rates(self, slo: SLO, seconds: int, source: str) -> Rates:
         if source == RECORDED:
@@ -204,10 +219,17 @@ class _Reader:
         self, slo: SLO, seconds: int, source: str, window: Window, step: int
     ) -> dict[float, Rates]:
         """Rates over `seconds` at each step of the window (for the charts)."""
-        expr = (
-            q.recorded(self.spec, seconds) if source == RECORDED else q.raw(self.spec, slo, seconds)
-        )
-        answer = self.client.query_range(expr, window.start + step, window.end, step)
+        if source == RECORDED:  # one range query answers every SLO of the service
+            cache = (seconds, window.start, step)
+            if cache not in self._ranges:
+                self._ranges[cache] = self.client.query_range(
+                    q.recorded(self.spec, seconds), window.start + step, window.end, step
+                )
+            answer = self._ranges[cache]
+        else:
+            answer = self.client.query_range(
+                q.raw(self.spec, slo, seconds), window.start + step, window.end, step
+            )
         key = c.LABEL_SLO if source == RECORDED else ""
         by_time: dict[float, list[Sample]] = defaultdict(list)
         for s in answer:
@@ -284,7 +306,8 @@ def _history(
         )
         label = f"{format_seconds(pair.long)}/{format_seconds(pair.short)}"
         burns.append(BurnLine(label, pair.factor(slo.period), line))
-    return History(tuple(remaining), tuple(burns), _spans(alerts[0], slo.name, alerts[1]))
+    spans = _spans(alerts[0], slo.name, alerts[1])
+    return History(window.start, window.end, tuple(remaining), tuple(burns), spans)
 
 
 def _slo_report(
@@ -295,6 +318,7 @@ def _slo_report(
     firing: tuple[Firing, ...],
     history: bool,
     alerts: tuple[Sequence[Series], int],
+    chart_from: float,
 ) -> SLOReport:
     eb = slo.error_budget
     whole = reader.rates(slo, _seconds(window.covered), source)
@@ -324,7 +348,8 @@ def _slo_report(
             spent.fraction_remaining, by_window[format_seconds(EXHAUSTION_WINDOW)], window.period
         )
     )
-    step = _seconds(window.covered / HISTORY_POINTS)
+    chart = replace(window, start=max(window.start, chart_from))
+    step = max(MIN_STEP, round(chart.covered / HISTORY_POINTS))
     return SLOReport(
         name=slo.name,
         objective=slo.objective,
@@ -337,7 +362,7 @@ def _slo_report(
         exhaustion_seconds=exhaustion,
         firing=firing,
         time_based=timed,
-        history=_history(reader, slo, source, window, alerts, step) if history else None,
+        history=_history(reader, slo, source, chart, alerts, step) if history else None,
     )
 
 
@@ -350,16 +375,23 @@ def service_report(
     history: bool = False,
     slos: Sequence[str] = (),
     force_raw: bool = False,
+    chart_from: float = 0.0,
 ) -> ServiceReport:
     chosen = [s for s in spec.slos if not slos or s.name in slos]
     windows = {slo.name: _window(slo, at, calendar) for slo in chosen}
     reader = _Reader(client, spec, at)
     covered = set() if force_raw else reader.covered(windows)
+    reader.prefetch(
+        w
+        for slo in chosen
+        if slo.name in covered
+        for w in (_seconds(windows[slo.name].covered), *_burn_windows(slo))
+    )
     firing = _firing(client.query(q.firing(spec), at))
     alerts: tuple[Sequence[Series], int] = ((), MIN_WINDOW)
     if history and windows:
-        first = min(w.start for w in windows.values())
-        step = _seconds((at - first) / HISTORY_POINTS)
+        first = max(chart_from, min(w.start for w in windows.values()))
+        step = max(MIN_STEP, round((at - first) / HISTORY_POINTS))
         alerts = (client.query_range(q.firing(spec), first, at, step), step)
     reports = tuple(
         _slo_report(
@@ -370,6 +402,7 @@ def service_report(
             firing.get(slo.name, ()),
             history,
             alerts,
+            chart_from,
         )
         for slo in chosen
     )
@@ -385,10 +418,20 @@ def build_report(
     history: bool = False,
     slos: Sequence[str] = (),
     force_raw: bool = False,
+    chart_from: float = 0.0,
 ) -> Report:
+    """`chart_from`: draw the HTML charts from this instant (when no data is older, as in the
+    demo) instead of from the start of each window."""
     services = tuple(
         service_report(
-            client, spec, at, calendar=calendar, history=history, slos=slos, force_raw=force_raw
+            client,
+            spec,
+            at,
+            calendar=calendar,
+            history=history,
+            slos=slos,
+            force_raw=force_raw,
+            chart_from=chart_from,
         )
         for spec in specs
     )

@@ -41,14 +41,14 @@ def _y(v: float, y0: float, y1: float) -> float:
 
 
 def _axes(
-    title: str, slo: SLOReport, y0: float, y1: float, ticks: Sequence[tuple[float, str]]
+    title: str, history: History, y0: float, y1: float, ticks: Sequence[tuple[float, str]]
 ) -> list[str]:
     bottom = HEIGHT - 4
     parts = [
         f'<text x="{PAD_LEFT}" y="14">{escape(title)}</text>',
-        f'<text x="{PAD_LEFT}" y="{bottom}">{timestamp(slo.window.start)}</text>',
+        f'<text x="{PAD_LEFT}" y="{bottom}">{timestamp(history.start)}</text>',
         f'<text x="{WIDTH - PAD_RIGHT}" y="{bottom}" text-anchor="end">'
-        f"{timestamp(slo.window.end)}</text>",
+        f"{timestamp(history.end)}</text>",
     ]
     for v, label in ticks:
         y = _y(v, y0, y1)
@@ -61,11 +61,11 @@ def _axes(
 
 
 def _budget_chart(slo: SLOReport, history: History) -> str:
-    x0, x1 = slo.window.start, slo.window.end
+    x0, x1 = history.start, history.end
     values = [v for _, v in history.budget]
     y0, y1 = min([0.0, *values]), 1.0
     ticks = [(y0, f"{y0 * 100:.0f}%"), (0.0, "0%"), (0.5, "50%"), (1.0, "100%")]
-    parts = _axes("error budget remaining", slo, y0, y1, sorted(set(ticks)))
+    parts = _axes("error budget remaining", history, y0, y1, sorted(set(ticks)))
     parts.append(
         f'<path d="{_path(history.budget, x0, x1, y0, y1)}" fill="none" '
         f'stroke="{COLOURS[0]}" stroke-width="2"/>'
@@ -74,12 +74,12 @@ def _budget_chart(slo: SLOReport, history: History) -> str:
 
 
 def _burn_chart(slo: SLOReport, history: History) -> str:
-    x0, x1 = slo.window.start, slo.window.end
+    x0, x1 = history.start, history.end
     peak = max([line.factor for line in history.burns] + [1.0])
     top = max([v for line in history.burns for _, v in line.points] + [peak]) * 1.1
     parts = _axes(
         "burn rate (x budget) by alert window; dashed: thresholds",
-        slo,
+        history,
         0.0,
         top,
         [(0.0, "0x"), (top / 1.1, f"{top / 1.1:.1f}x")],

@@ -112,6 +112,7 @@ class PrometheusServer:
         port: int | None = None,
         storage: Path | None = None,
         retention: str = "",
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.rules = dict(rules)
         self.targets = dict(targets)
@@ -126,6 +127,7 @@ class PrometheusServer:
         # An existing TSDB (e.g. blocks backfilled with promtool) to serve; it is not removed.
         self.storage = storage
         self.retention = retention
+        self.extra_args = extra_args
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -148,6 +150,7 @@ class PrometheusServer:
         ]
         if self.retention:  # backfilled history older than the default 15d must not be dropped
             args.append(f"--storage.tsdb.retention.time={self.retention}")
+        args.extend(self.extra_args)
         try:
             with self._log.open("wb") as log:
                 self._proc = subprocess.Popen(
