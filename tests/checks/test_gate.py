@@ -197,3 +197,29 @@ def test_a_bad_spec_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[s
     code, _lines, err = _gate("http://127.0.0.1:1", bad, "--min-budget", "10", capsys=capsys)
     assert code == 2
     assert err.startswith(f"error: {bad}:6: spec.slos[0].objective:")
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections and never answers."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        sock.close()
+
+
+def test_a_prometheus_that_does_not_answer_times_out_with_exit_3(
+    silent_port: int, specs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"http://127.0.0.1:{silent_port}"
+    code, lines, err = _gate(
+        url, specs["steady"], "--min-budget", "10", "--timeout", "0.5", capsys=capsys
+    )
+    assert (code, lines) == (3, [])
+    assert err.startswith(f"error: {url} is unreachable:")
+    assert "timed out" in err
