@@ -181,3 +181,33 @@ def test_the_json_report_has_the_documented_keys(
     assert quiet["status"] == "no data"
     assert quiet["sli"] is None and quiet["budget_remaining"] is None
     assert "NaN" not in json.dumps(data)
+
+
+def test_the_markdown_report_is_one_table_per_service(
+    backfilled: PrometheusServer,
+    specs: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "budget.md"
+    argv = [
+        "report",
+        str(specs["steady"]),
+        "--prometheus",
+        backfilled.url,
+        "--at",
+        "2026-11-03T00:00:00Z",
+        "--format",
+        "markdown",
+        "-o",
+        str(out),
+    ]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == f"wrote {out}\n"
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| ")]
+    assert rows[1:] == [
+        "| success | 99% | 2d | 99.600% | 60.0% | 6,912.0 of 17,280.0 requests spent | 0.40x "
+        "| in 3d | SteadySuccessBudgetBurn ticket 1d/2h | recorded |",
+        "| availability | 99.5% | 2d | 100.000% | 100.0% | 0.0 of 14.4 minutes spent | 0.00x "
+        "| - | none | recorded |",
+    ]
