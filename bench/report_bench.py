@@ -107,7 +107,7 @@ def import_blocks(paths: list[Path], data: Path) -> None:
 
 def compacted(prom: PrometheusServer) -> int:
     """Wait until Prometheus has merged the 2h blocks (as it does with any 30-day-old data):
-    the block count has not changed across several polls."""
+    the block count has not changed for 2 minutes (it compacts at most once a minute)."""
     counts: list[int] = []
 
     def settled() -> bool:
@@ -115,7 +115,7 @@ def compacted(prom: PrometheusServer) -> int:
             text = resp.read().decode()
         line = next(x for x in text.splitlines() if x.startswith("prometheus_tsdb_blocks_loaded "))
         counts.append(int(float(line.split()[1])))
-        return len(counts) >= 6 and len(set(counts[-6:])) == 1 and counts[-1] > 0
+        return len(counts) >= 13 and len(set(counts[-13:])) == 1 and counts[-1] > 0
 
     wait_until(settled, 1800, "the compaction of the backfilled blocks", interval=10)
     return counts[-1]

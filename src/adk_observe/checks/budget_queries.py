@@ -79,5 +79,12 @@ def raw(spec: ServiceSpec, slo: SLO, seconds: int) -> str:
     return f"{_tag(f'({errors})', ERRORS)} or {_tag(total, TOTAL)}"
 
 
+def raw_windows(spec: ServiceSpec, slo: SLO, windows: Iterable[int]) -> str:
+    """One SLO over several windows from its raw series, in one query."""
+    return " or ".join(
+        _tag(f"({raw(spec, slo, w)})", format_seconds(w), WINDOW) for w in sorted(set(windows))
+    )
+
+
 def firing(spec: ServiceSpec) -> str:
     return selector(c.ALERTS_SERIES, eq(c.LABEL_ALERT_STATE, c.ALERT_STATE_FIRING), _service(spec))

@@ -184,6 +184,7 @@ class _Reader:
         self.client, self.spec, self.at = client, spec, at
         self._recorded: dict[int, dict[str, Rates]] = {}
         self._ranges: dict[tuple[int, float, int], list[Series]] = {}
+        self._raw: dict[tuple[str, int], Rates] = {}
 
     def covered(self, windows: dict[str, Window]) -> set[str]:
         names: set[str] = set()
@@ -211,9 +212,19 @@ class _Reader:
                 answer = self.client.query(q.recorded(self.spec, seconds), self.at)
                 self._recorded[seconds] = _rates(answer)
             return self._recorded[seconds].get(slo.name, Rates())
-        return _rates(self.client.query(q.raw(self.spec, slo, seconds), self.at), key="").get(
-            "", Rates()
-        )
+        if (slo.name, seconds) not in self._raw:
+            self.prefetch_raw(slo, [seconds])
+        return self._raw[(slo.name, seconds)]
+
+    def prefetch_raw(self, slo: SLO, windows: Iterable[int]) -> None:
+        """Every window of one SLO from its raw series: one query per SLO."""
+        wanted = sorted(set(windows))
+        by_window: dict[str, list[Sample]] = defaultdict(list)
+        for s in self.client.query(q.raw_windows(self.spec, slo, wanted), self.at):
+            by_window[s.labels.get(q.WINDOW, "")].append(s)
+        for w in wanted:
+            found = _rates(by_window.get(format_seconds(w), []), key="")
+            self._raw[(slo.name, w)] = found.get("", Rates())
 
     def series(
         self, slo: SLO, seconds: int, source: str, window: Window, step: int
@@ -381,12 +392,13 @@ def service_report(
     windows = {slo.name: _window(slo, at, calendar) for slo in chosen}
     reader = _Reader(client, spec, at)
     covered = set() if force_raw else reader.covered(windows)
-    reader.prefetch(
-        w
-        for slo in chosen
-        if slo.name in covered
-        for w in (_seconds(windows[slo.name].covered), *_burn_windows(slo))
-    )
+    needed = {
+        slo.name: (_seconds(windows[slo.name].covered), *_burn_windows(slo)) for slo in chosen
+    }
+    reader.prefetch(w for slo in chosen if slo.name in covered for w in needed[slo.name])
+    for slo in chosen:
+        if slo.name not in covered:
+            reader.prefetch_raw(slo, needed[slo.name])
     firing = _firing(client.query(q.firing(spec), at))
     alerts: tuple[Sequence[Series], int] = ((), MIN_WINDOW)
     if history and windows:
