@@ -19,6 +19,7 @@ fallback right after the rules are deployed) in the same run, rounds alternating
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import subprocess
 import sys
@@ -136,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--data", help="keep the backfilled TSDB here and reuse it on the next run")
     args = p.parse_args(argv)
+    # Stopped from outside: leave through the `with` blocks so Prometheus is stopped too.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     if find_binary() is None:
         print("prometheus is not installed (apt-get install -y prometheus)", file=sys.stderr)
         return 2

@@ -223,3 +223,14 @@ def test_a_prometheus_that_does_not_answer_times_out_with_exit_3(
     assert (code, lines) == (3, [])
     assert err.startswith(f"error: {url} is unreachable:")
     assert "timed out" in err
+
+
+def test_report_against_an_unreachable_prometheus_is_exit_3_and_writes_nothing(
+    specs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    out = tmp_path / "out" / "report.html"
+    argv = ["report", str(specs["steady"]), "--prometheus", url, "--format", "html", "-o", str(out)]
+    assert main(argv) == 3
+    assert capsys.readouterr().err.startswith(f"error: {url} is unreachable:")
+    assert not out.parent.exists()
