@@ -59,10 +59,14 @@ def error_ratio(t: int, start: int) -> float:
     return 0.05 if incident <= t < incident + 7200 else 0.001
 
 
-def write_blocks(tmp: Path, start: int, end: int) -> list[Path]:
+def write_blocks(tmp: Path, start: int, end: int, days: int) -> list[Path]:
     """One OpenMetrics file per 2h block; each series' samples are in time order."""
+    period = days * 86400
+    ratio_name = f"slo:sli_error:ratio_rate{days}d"
     counters = {s: [0.0, 0.0] for s in range(SERVICES)}  # ok, failed
     history: dict[int, list[tuple[int, float, float]]] = {s: [] for s in range(SERVICES)}
+    # Every recorded 5m rate so far, for the period ratio the rules record.
+    recorded: dict[int, list[tuple[int, float, float]]] = {s: [] for s in range(SERVICES)}
     paths = []
     first = start - start % BLOCK
     for block in range(first, end + 1, BLOCK):
@@ -91,6 +95,18 @@ def write_blocks(tmp: Path, start: int, end: int) -> list[Path]:
                 labels = f'service="bench-{s}",slo="s{i:02d}"'
                 rec += [f"slo:sli_errors:rate5m{{{labels}}} {e:.6f} {t}" for t, e, _ in rates]
                 rec += [f"slo:sli_total:rate5m{{{labels}}} {n:.6f} {t}" for t, _, n in rates]
+            recorded[s] += rates
+            # `slo:sli_error:ratio_rate<period>` as the rule computes it (sum_over_time of the
+            # 5m rates over the period), over the last 10 minutes only: the report reads one
+            # sample of it at the end; older samples would only cost disk here.
+            for t, _, _ in rates:
+                if t <= end - 600:
+                    continue
+                inside = [r for r in recorded[s] if t - period < r[0] <= t]
+                ratio = sum(r[1] for r in inside) / sum(r[2] for r in inside)
+                for i in range(SLOS):
+                    labels = f'service="bench-{s}",slo="s{i:02d}"'
+                    rec.append(f"{ratio_name}{{{labels}}} {ratio:.9f} {t}")
         path = tmp / f"block-{block}.om"
         path.write_text("\n".join(lines + rec) + "\n# EOF\n")
         paths.append(path)
@@ -155,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         data = Path(args.data) if args.data else tmp / "data"
         if not data.exists():
             began = time.perf_counter()
-            paths = write_blocks(tmp, start, end)
+            paths = write_blocks(tmp, start, end, args.days)
             import_blocks(paths, data)
             print(f"backfilled {len(paths)} blocks in {time.perf_counter() - began:.0f}s")
         with PrometheusServer(

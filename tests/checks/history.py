@@ -89,11 +89,15 @@ class Service:
                 yield f"ALERTS{{{text}}} 1 {t}"
 
     def _recorded(self, steps: int) -> Iterator[str]:
-        """What the rules record every minute: 5m event rates (uptime: 5m sample counts)."""
+        """What the rules record every minute: 5m event rates (uptime: 5m sample counts) and,
+        over the last 10 minutes, the ratio over the 2d period
+        (`sum_over_time(errors[2d]) / sum_over_time(total[2d] > 0)`)."""
         first = max(5, self.recorded_from or 0)
         for slo in ("success", "availability"):
             labels = f'service="{self.name}",slo="{slo}"'
+            values: dict[str, list[float]] = {}
             for name in ("slo:sli_errors:rate5m", "slo:sli_total:rate5m"):
+                values[name] = [0.0] * steps
                 for i in range(first, steps):
                     if slo == "success":
                         series = self.errors if "errors" in name else self.total
@@ -101,7 +105,17 @@ class Service:
                     else:
                         window = self.up[i - 4 : i + 1]
                         v = float(window.count(0) if "errors" in name else len(window))
+                    values[name][i] = v
                     yield f"{name}{{{labels}}} {v} {START + i * MINUTE}"
+            if self.recorded_from != 0:
+                continue  # only where the 5m rates cover the period
+            span = WINDOW // MINUTE
+            for i in range(steps - 10, steps):
+                errors = sum(values["slo:sli_errors:rate5m"][i - span + 1 : i + 1])
+                total = sum(values["slo:sli_total:rate5m"][i - span + 1 : i + 1])
+                if total > 0:
+                    ratio = errors / total
+                    yield f"slo:sli_error:ratio_rate2d{{{labels}}} {ratio} {START + i * MINUTE}"
 
 
 def openmetrics(services: list[Service]) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
 from adk_observe.model import SLO, BuiltinKind, BuiltinSLI, ServiceSpec
-from adk_observe.rules.promql import eq, fill, selector
+from adk_observe.rules.promql import eq, fill, regex, selector
 from adk_observe.rules.sli import sli_query
 
 PART = "adk_observe_part"  # the label telling the parts of one answer apart
@@ -40,21 +40,40 @@ def _service(spec: ServiceSpec) -> str:
     return eq(c.LABEL_SERVICE, spec.name)
 
 
-def recorded(spec: ServiceSpec, seconds: int) -> str:
-    """Every SLO of the service over one window, from the recorded series."""
+def recorded(spec: ServiceSpec, seconds: int, only: Iterable[str] | None = None) -> str:
+    """Every SLO of the service over one window, from the recorded series.
+
+    With `only`, the error parts are read for those SLOs alone (the others' ratio over this
+    window is already known from its own recording) and the total for every SLO.
+    """
     w = format_seconds(seconds)
     sel = _service(spec)
-    errors = f"avg_over_time({selector(c.RECORD_SLI_ERRORS, sel)}[{w}])"
+    some = sel if only is None else ",".join((sel, regex(c.LABEL_SLO, "|".join(sorted(only)))))
     total = f"avg_over_time({selector(c.RECORD_SLI_TOTAL, sel)}[{w}])"
-    ratio = f"avg_over_time({selector(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), sel)}[{w}])"
-    return " or ".join((_tag(errors, ERRORS), _tag(total, TOTAL), _tag(ratio, RATIO)))
+    parts = [_tag(total, TOTAL)]
+    if only is None or only:
+        errors = f"avg_over_time({selector(c.RECORD_SLI_ERRORS, some)}[{w}])"
+        short = c.record_sli_error_ratio(c.SHORT_RATE_WINDOW)
+        ratio = f"avg_over_time({selector(short, some)}[{w}])"
+        parts = [_tag(errors, ERRORS), *parts, _tag(ratio, RATIO)]
+    return " or ".join(parts)
 
 
-def recorded_windows(spec: ServiceSpec, windows: Iterable[int]) -> str:
+def recorded_windows(
+    spec: ServiceSpec, windows: Iterable[int], only: dict[int, set[str]] | None = None
+) -> str:
     """Every SLO of the service over several windows in one query (one round trip)."""
+    only = only or {}
     return " or ".join(
-        _tag(f"({recorded(spec, w)})", format_seconds(w), WINDOW) for w in sorted(set(windows))
+        _tag(f"({recorded(spec, w, only.get(w))})", format_seconds(w), WINDOW)
+        for w in sorted(set(windows))
     )
+
+
+def period_ratios(spec: ServiceSpec, seconds: int) -> str:
+    """The error ratio over an SLO period as compile-rules records it: one sample per SLO, where
+    averaging the 5m rates over 30 days reads 43,200 samples per series."""
+    return selector(c.record_sli_error_ratio(format_seconds(seconds)), _service(spec))
 
 
 def coverage(spec: ServiceSpec, tolerance: int) -> str:

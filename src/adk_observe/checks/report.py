@@ -47,9 +47,12 @@ class Rates:
     errors: float | None = None
     total: float | None = None
     ratio_only: float | None = None
+    recorded: float | None = None  # the ratio over the SLO period that the rules record
 
     @property
     def error_ratio(self) -> float | None:
+        if self.recorded is not None:
+            return min(1.0, max(0.0, self.recorded))
         if self.ratio_only is not None and self.total is None:
             return max(0.0, self.ratio_only)
         if self.total is None or self.total <= 0:
@@ -195,16 +198,31 @@ class _Reader:
             names |= {n for n, w in windows.items() if w.start == start and n in found}
         return names
 
-    def prefetch(self, windows: Iterable[int]) -> None:
-        """Read every window of the recorded series at once: one query per service."""
-        wanted = sorted(set(windows) - set(self._recorded))
+    def prefetch(self, windows: Iterable[int], periods: dict[int, set[str]]) -> None:
+        """Read every window of the recorded series at once: two queries per service.
+
+        `periods`: SLO periods and the SLOs whose ratio over it comes from its own recording
+        (one sample); their mean rates are then read for the event count only.
+        """
+        burn = set(windows)
+        known: dict[int, dict[str, float]] = {}
+        for period, names in sorted(periods.items()):
+            answer = self.client.query(q.period_ratios(self.spec, period), self.at)
+            known[period] = {
+                n: s.value for s in answer if (n := s.labels.get(c.LABEL_SLO, "")) in names
+            }
+        only = {p: names - set(known[p]) for p, names in periods.items() if p not in burn}
+        wanted = sorted((burn | set(periods)) - set(self._recorded))
         if not wanted:
             return
         by_window: dict[str, list[Sample]] = defaultdict(list)
-        for s in self.client.query(q.recorded_windows(self.spec, wanted), self.at):
+        for s in self.client.query(q.recorded_windows(self.spec, wanted, only), self.at):
             by_window[s.labels.get(q.WINDOW, "")].append(s)
         for w in wanted:
-            self._recorded[w] = _rates(by_window.get(format_seconds(w), []))
+            rates = _rates(by_window.get(format_seconds(w), []))
+            for name, ratio in known.get(w, {}).items():
+                rates[name] = replace(rates.get(name, Rates()), recorded=ratio)
+            self._recorded[w] = rates
 
     def rates(self, slo: SLO, seconds: int, source: str) -> Rates:
         if source == RECORDED:
@@ -395,7 +413,17 @@ def service_report(
     needed = {
         slo.name: (_seconds(windows[slo.name].covered), *_burn_windows(slo)) for slo in chosen
     }
-    reader.prefetch(w for slo in chosen if slo.name in covered for w in needed[slo.name])
+    periods: dict[int, set[str]] = defaultdict(set)
+    if not calendar:  # the rules record the ratio over the rolling period itself
+        for slo in chosen:
+            if slo.name in covered:
+                periods[slo.period].add(slo.name)
+    # A calendar month is no recorded window: its ratio comes from the mean rates like a burn
+    # window's; a rolling period's from `periods`.
+    skip = 0 if calendar else 1
+    reader.prefetch(
+        (w for slo in chosen if slo.name in covered for w in needed[slo.name][skip:]), periods
+    )
     for slo in chosen:
         if slo.name not in covered:
             reader.prefetch_raw(slo, needed[slo.name])
