@@ -1,10 +1,12 @@
-"""The PromQL a report runs: one query per window gives an SLO's error and total rates.
+"""The PromQL a report runs.
 
-Recorded: the `slo:sli_errors:rate5m` / `slo:sli_total:rate5m` series that compile-rules records
-(and the 5m ratio for raw-ratio SLIs), averaged over the window. The mean of the 5m rates over W
-times W is the events in W, so their quotient is a ratio of sums (exact for any traffic shape) and
-one query answers every SLO of a service. Raw: the SLI's own expressions over the window, per SLO
-(the fallback right after the rules are deployed, and the baseline the bench compares with).
+Recorded: the ratio over a rolling SLO period is the `slo:sli_error:ratio_rate<period>` series
+the rules record (one sample). Every other window reads the `slo:sli_errors:rate5m` /
+`slo:sli_total:rate5m` series (and the 5m ratio for raw-ratio SLIs) averaged over the window: the
+mean of the 5m rates over W times W is the events in W, so their quotient is a ratio of sums
+(exact for any traffic shape), and the mean total gives the request count. One query answers
+every SLO and every window of a service. Raw: the SLI's own expressions over each window, one
+query per SLO (the fallback right after the rules are deployed, and the bench's baseline).
 """
 
 from __future__ import annotations
