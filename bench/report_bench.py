@@ -40,6 +40,15 @@ STEP = 60
 BLOCK = 7200
 OBJECTIVES = (99, 99.5, 99.9, 99.95, 99, 99.5, 99.9, 99.95, 99, 99.5)
 RATE = 20.0  # requests per second per service
+ALERT_WINDOWS = {
+    "5m": 300,
+    "30m": 1800,
+    "1h": 3600,
+    "2h": 7200,
+    "6h": 21600,
+    "1d": 86400,
+    "3d": 259200,
+}
 
 
 def spec_text(service: int, days: int) -> str:
@@ -61,8 +70,7 @@ def error_ratio(t: int, start: int) -> float:
 
 def write_blocks(tmp: Path, start: int, end: int, days: int) -> list[Path]:
     """One OpenMetrics file per 2h block; each series' samples are in time order."""
-    period = days * 86400
-    ratio_name = f"slo:sli_error:ratio_rate{days}d"
+    windows = {f"{days}d": days * 86400, **ALERT_WINDOWS}
     counters = {s: [0.0, 0.0] for s in range(SERVICES)}  # ok, failed
     history: dict[int, list[tuple[int, float, float]]] = {s: [] for s in range(SERVICES)}
     # Every recorded 5m rate so far, for the period ratio the rules record.
@@ -96,17 +104,18 @@ def write_blocks(tmp: Path, start: int, end: int, days: int) -> list[Path]:
                 rec += [f"slo:sli_errors:rate5m{{{labels}}} {e:.6f} {t}" for t, e, _ in rates]
                 rec += [f"slo:sli_total:rate5m{{{labels}}} {n:.6f} {t}" for t, _, n in rates]
             recorded[s] += rates
-            # `slo:sli_error:ratio_rate<period>` as the rule computes it (sum_over_time of the
-            # 5m rates over the period), over the last 10 minutes only: the report reads one
-            # sample of it at the end; older samples would only cost disk here.
+            # `slo:sli_error:ratio_rate<window>` for the period and every alert window, from
+            # the 5m rates, over the last 10 minutes only: the report reads one sample of each
+            # at the end; older samples would only cost disk here.
             for t, _, _ in rates:
                 if t <= end - 600:
                     continue
-                inside = [r for r in recorded[s] if t - period < r[0] <= t]
-                ratio = sum(r[1] for r in inside) / sum(r[2] for r in inside)
-                for i in range(SLOS):
-                    labels = f'service="bench-{s}",slo="s{i:02d}"'
-                    rec.append(f"{ratio_name}{{{labels}}} {ratio:.9f} {t}")
+                for text, seconds in windows.items():
+                    inside = [r for r in recorded[s] if t - seconds < r[0] <= t]
+                    ratio = sum(r[1] for r in inside) / sum(r[2] for r in inside)
+                    for i in range(SLOS):
+                        labels = f'service="bench-{s}",slo="s{i:02d}"'
+                        rec.append(f"slo:sli_error:ratio_rate{text}{{{labels}}} {ratio:.9f} {t}")
         path = tmp / f"block-{block}.om"
         path.write_text("\n".join(lines + rec) + "\n# EOF\n")
         paths.append(path)

@@ -22,6 +22,7 @@ WINDOW = 2 * DAY
 HISTORY = WINDOW + 2 * HOUR  # the window plus room for the raw range selectors
 START = END - HISTORY
 RATE = 10.0  # requests per second
+BURN_WINDOWS = {"5m": 300, "30m": 1800, "1h": HOUR, "2h": 2 * HOUR, "6h": 6 * HOUR, "1d": DAY}
 
 # (minute index) -> (requests, failed requests, up) during that minute.
 Minute = tuple[float, float, int]
@@ -116,6 +117,17 @@ class Service:
                 if total > 0:
                     ratio = errors / total
                     yield f"slo:sli_error:ratio_rate2d{{{labels}}} {ratio} {START + i * MINUTE}"
+            if slo != "success":
+                continue
+            # The alert windows' ratios, as the rules record them from the raw counters.
+            for text, seconds in BURN_WINDOWS.items():
+                back = seconds // MINUTE
+                for i in range(steps - 10, steps):
+                    total = self.total[i] - self.total[i - back]
+                    if total > 0:
+                        ratio = (self.errors[i] - self.errors[i - back]) / total
+                        name = f"slo:sli_error:ratio_rate{text}"
+                        yield f"{name}{{{labels}}} {ratio} {START + i * MINUTE}"
 
 
 def openmetrics(services: list[Service]) -> str:

@@ -211,3 +211,15 @@ def test_the_markdown_report_is_one_table_per_service(
         "| availability | 99.5% | 2d | 100.000% | 100.0% | 0.0 of 14.4 minutes spent | 0.00x "
         "| - | none | recorded |",
     ]
+
+
+def test_the_recorded_ratios_are_read_by_name(
+    backfilled: PrometheusServer, specs: dict[str, Path]
+) -> None:
+    """steady's SLOs have every window's ratio recorded (history.py), read in one query."""
+    from adk_observe.checks import budget_queries as q
+
+    spec = load_specs([specs["steady"]])[0]
+    answer = PrometheusClient(backfilled.url).query(q.recorded_ratios(spec, ["1h", "2d"]), END)
+    found = sorted((s.labels["slo"], q.window_of(s.labels["__name__"])) for s in answer)
+    assert found == [("availability", "2d"), ("success", "1h"), ("success", "2d")]

@@ -11,6 +11,7 @@ query per SLO (the fallback right after the rules are deployed, and the bench's 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from adk_observe import conventions as c
@@ -21,6 +22,7 @@ from adk_observe.rules.sli import sli_query
 
 PART = "adk_observe_part"  # the label telling the parts of one answer apart
 WINDOW = "adk_observe_window"  # and the windows, when one query reads several
+NAME = "__name__"  # Prometheus's own label for the metric name
 ERRORS, TOTAL, RATIO = "errors", "total", "ratio"
 
 
@@ -72,10 +74,17 @@ def recorded_windows(
     )
 
 
-def period_ratios(spec: ServiceSpec, seconds: int) -> str:
-    """The error ratio over an SLO period as compile-rules records it: one sample per SLO, where
-    averaging the 5m rates over 30 days reads 43,200 samples per series."""
-    return selector(c.record_sli_error_ratio(format_seconds(seconds)), _service(spec))
+def recorded_ratios(spec: ServiceSpec, windows: Iterable[str]) -> str:
+    """The error ratios the rules record per window (`slo:sli_error:ratio_rate1h`...): one
+    sample per SLO and window, where averaging the 5m rates over 30 days reads 43,200."""
+    names = "|".join(re.escape(c.record_sli_error_ratio(w)) for w in sorted(set(windows)))
+    return f'{{{NAME}=~"{names}",{_service(spec)}}}'
+
+
+def window_of(metric: str) -> str:
+    """`slo:sli_error:ratio_rate1h` -> `1h`."""
+    prefix = c.record_sli_error_ratio("")
+    return metric.removeprefix(prefix) if metric.startswith(prefix) else ""
 
 
 def coverage(spec: ServiceSpec, tolerance: int) -> str:

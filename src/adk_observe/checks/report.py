@@ -200,29 +200,30 @@ class _Reader:
             names |= {n for n, w in windows.items() if w.start == start and n in found}
         return names
 
-    def prefetch(self, windows: Iterable[int], periods: dict[int, set[str]]) -> None:
+    def prefetch(self, needs: dict[int, set[str]], counts: set[int]) -> None:
         """Read every window of the recorded series at once: two queries per service.
 
-        `periods`: SLO periods and the SLOs whose ratio over it comes from its own recording
-        (one sample); their mean rates are then read for the event count only.
+        `needs`: window -> the SLOs that need their ratio over it. The rules record the ratio
+        over every alert window and the SLO period (one sample each); only the SLOs without such
+        a recording have their mean rates read. `counts`: windows whose mean total rate is read
+        for every SLO anyway (the period: it gives the request count).
         """
-        burn = set(windows)
-        known: dict[int, dict[str, float]] = {}
-        for period, names in sorted(periods.items()):
-            answer = self.client.query(q.period_ratios(self.spec, period), self.at)
-            known[period] = {
-                n: s.value for s in answer if (n := s.labels.get(c.LABEL_SLO, "")) in names
-            }
-        only = {p: names - set(known[p]) for p, names in periods.items() if p not in burn}
-        wanted = sorted((burn | set(periods)) - set(self._recorded))
-        if not wanted:
-            return
+        texts = {format_seconds(w): w for w in needs}
+        known: dict[int, dict[str, float]] = defaultdict(dict)
+        for s in self.client.query(q.recorded_ratios(self.spec, texts), self.at):
+            window = texts.get(q.window_of(s.labels.get(q.NAME, "")))
+            name = s.labels.get(c.LABEL_SLO, "")
+            if window is not None and name in needs[window]:
+                known[window][name] = s.value
+        only = {w: names - set(known[w]) for w, names in needs.items()}
+        wanted = sorted(w for w in needs if only[w] or w in counts)
         by_window: dict[str, list[Sample]] = defaultdict(list)
-        for s in self.client.query(q.recorded_windows(self.spec, wanted, only), self.at):
-            by_window[s.labels.get(q.WINDOW, "")].append(s)
-        for w in wanted:
+        if wanted:
+            for s in self.client.query(q.recorded_windows(self.spec, wanted, only), self.at):
+                by_window[s.labels.get(q.WINDOW, "")].append(s)
+        for w in needs:
             rates = _rates(by_window.get(format_seconds(w), []))
-            for name, ratio in known.get(w, {}).items():
+            for name, ratio in known[w].items():
                 rates[name] = replace(rates.get(name, Rates()), recorded=ratio)
             self._recorded[w] = rates
 
@@ -415,17 +416,14 @@ def service_report(
     needed = {
         slo.name: (_seconds(windows[slo.name].covered), *_burn_windows(slo)) for slo in chosen
     }
-    periods: dict[int, set[str]] = defaultdict(set)
-    if not calendar:  # the rules record the ratio over the rolling period itself
-        for slo in chosen:
-            if slo.name in covered:
-                periods[slo.period].add(slo.name)
-    # A calendar month is no recorded window: its ratio comes from the mean rates like a burn
-    # window's; a rolling period's from `periods`.
-    skip = 0 if calendar else 1
-    reader.prefetch(
-        (w for slo in chosen if slo.name in covered for w in needed[slo.name][skip:]), periods
-    )
+    needs: dict[int, set[str]] = defaultdict(set)
+    for slo in chosen:
+        if slo.name in covered:
+            for w in needed[slo.name]:
+                needs[w].add(slo.name)
+    # The period's mean total rate gives the request count. (A calendar month has no recording
+    # of its own: its ratio comes from the mean rates like any window without one.)
+    reader.prefetch(needs, {needed[slo.name][0] for slo in chosen if slo.name in covered})
     for slo in chosen:
         if slo.name not in covered:
             reader.prefetch_raw(slo, needed[slo.name])
