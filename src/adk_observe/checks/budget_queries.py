@@ -1,7 +1,8 @@
 """The PromQL a report runs.
 
-Recorded: the ratio over a rolling SLO period is the `slo:sli_error:ratio_rate<period>` series
-the rules record (one sample). Every other window reads the `slo:sli_errors:rate5m` /
+Recorded: the ratio over a rolling SLO period and over each alert window is the
+`slo:sli_error:ratio_rate<window>` series the rules record (one sample each). A window without
+a recording (a calendar month) and the event count read the `slo:sli_errors:rate5m` /
 `slo:sli_total:rate5m` series (and the 5m ratio for raw-ratio SLIs) averaged over the window: the
 mean of the 5m rates over W times W is the events in W, so their quotient is a ratio of sums
 (exact for any traffic shape), and the mean total gives the request count. One query answers
