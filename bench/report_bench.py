@@ -32,8 +32,8 @@ from adk_observe.checks.prometheus import PrometheusClient
 from adk_observe.checks.report import build_report
 from adk_observe.checks.report_html import render_html
 from adk_observe.demo.prometheus import PrometheusServer, find_binary, wait_until
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
-from adk_observe.spec.load import load_specs
 
 SERVICES, SLOS = 10, 10
 STEP = 60

@@ -18,7 +18,7 @@ from adk_observe.checks.prometheus import PrometheusClient
 from adk_observe.checks.report import RAW, RECORDED, SLOReport, build_report
 from adk_observe.cli import main
 from adk_observe.demo.prometheus import PrometheusServer
-from adk_observe.spec.load import load_specs
+from adk_observe.loader.load import load_specs
 
 SUCCESS_BUDGET = 0.01  # 99%
 UPTIME_BUDGET = 0.005  # 99.5%

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
 from adk_observe.model import SLO, BuiltinKind, BuiltinSLI, ServiceSpec
-from adk_observe.rules.promql import eq, fill, regex, selector
-from adk_observe.rules.sli import sli_query
+from adk_observe.promql import eq, fill, regex, selector
+from adk_observe.rules.kinds import sli_query
 
 PART = "adk_observe_part"  # the label telling the parts of one answer apart
 WINDOW = "adk_observe_window"  # and the windows, when one query reads several

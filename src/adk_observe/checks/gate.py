@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from adk_observe.checks.report import Report, SLOReport
 from adk_observe.checks.report_render import human_duration
-from adk_observe.rules.promql import number
+from adk_observe.promql import number
 
 PASS, FAIL, NO_DATA = "pass", "fail", "no data"
 BURN_WINDOW = "1h"

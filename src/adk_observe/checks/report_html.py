@@ -11,7 +11,7 @@ from html import escape
 
 from adk_observe.checks.report import History, Report, SLOReport
 from adk_observe.checks.report_render import NO_DATA, human_duration, percent, timestamp
-from adk_observe.rules.promql import number
+from adk_observe.promql import number
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_RIGHT, PAD_Y = 640, 200, 56, 12, 20
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adk_observe.checks.report import Firing, Report, SLOReport
-from adk_observe.rules.promql import number
+from adk_observe.promql import number
 
 NO_DATA = "no data"
 
