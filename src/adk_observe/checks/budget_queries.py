@@ -21,9 +21,9 @@ from adk_observe.model import SLO, BuiltinKind, BuiltinSLI, ServiceSpec
 from adk_observe.promql import eq, fill, regex, selector
 from adk_observe.rules.kinds import sli_query
 
-PART = "adk_observe_part"  # the label telling the parts of one answer apart
-WINDOW = "adk_observe_window"  # and the windows, when one query reads several
-NAME = "__name__"  # Prometheus's own label for the metric name
+PART = c.LABEL_REPORT_PART  # the label telling the parts of one answer apart
+WINDOW = c.LABEL_REPORT_WINDOW  # and the windows, when one query reads several
+NAME = c.LABEL_NAME
 ERRORS, TOTAL, RATIO = "errors", "total", "ratio"
 
 
