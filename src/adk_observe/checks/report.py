@@ -201,7 +201,8 @@ class _Reader:
         return names
 
     def prefetch(self, needs: dict[int, set[str]], counts: set[int]) -> None:
-        """Read every window of the recorded series at once: two queries per service.
+        """Read every window of the recorded series at once: two queries per service (the
+        recorded ratios, then the mean rates).
 
         `needs`: window -> the SLOs that need their ratio over it. The rules record the ratio
         over every alert window and the SLO period (one sample each); only the SLOs without such
