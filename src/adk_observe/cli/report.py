@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adk_observe.cli import common
 from adk_observe.cli.exits import (
@@ -18,6 +18,9 @@ from adk_observe.cli.exits import (
     EXIT_UNREACHABLE,
 )
 from adk_observe.errors import PrometheusUnavailableError
+
+if TYPE_CHECKING:
+    from adk_observe.checks.prometheus import PrometheusClient
 
 FORMATS = ("text", "json", "markdown", "html")
 
@@ -134,7 +137,7 @@ def register(sub: Any) -> None:
     g.set_defaults(func=run_gate)
 
 
-def _client(args: argparse.Namespace) -> Any:
+def _client(args: argparse.Namespace) -> PrometheusClient:
     from adk_observe.checks.prometheus import PrometheusClient
 
     return PrometheusClient(args.prometheus, timeout=args.timeout)
