@@ -64,8 +64,11 @@ def _budget_chart(slo: SLOReport, history: History) -> str:
     x0, x1 = history.start, history.end
     values = [v for _, v in history.budget]
     y0, y1 = min([0.0, *values]), 1.0
-    ticks = [(y0, f"{y0 * 100:.0f}%"), (0.0, "0%"), (1.0, "100%")]
-    if y0 > -1:  # deep overspending squeezes 0..100% together: label only its ends then
+    ticks = [(y0, f"{y0 * 100:.0f}%"), (1.0, "100%")]
+    # Deep overspending squeezes 0..100% together: label fewer lines there then.
+    if y0 > -5:
+        ticks.append((0.0, "0%"))
+    if y0 > -1:
         ticks.append((0.5, "50%"))
     parts = _axes("error budget remaining", history, y0, y1, sorted(set(ticks)))
     parts.append(
