@@ -33,7 +33,7 @@ def _chromium(*args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=True,
-        timeout=120,  # a hung browser must not hang the suite (not a performance limit)
+        timeout=300,  # a hung browser must not hang the suite (not a performance limit)
     )
 
 
