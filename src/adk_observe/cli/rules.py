@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from adk_observe.cli import common
@@ -37,7 +38,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from adk_observe.rules.unit_tests import test_files
+    from adk_observe.rules.unit_tests import test_files, untested
 
     specs = common.load(args.specs)
     operator = args.format == "operator"
@@ -51,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         if args.emit_tests:
             for name, doc in test_files(spec, rule_file_name(spec)).items():
                 files[name] = dump_yaml(doc, source=source)
+            for note in untested(spec):
+                print(f"note: {spec.source.file}: {note}", file=sys.stderr)
             if operator:  # promtool reads plain rule files only
                 files[rule_file_name(spec)] = dump_yaml(rule_file(groups), source=source)
         rules = [r for g in groups for r in g.rules]

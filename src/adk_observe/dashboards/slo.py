@@ -96,7 +96,7 @@ def _stats(spec: ServiceSpec, slo: SLO) -> tuple[Panel, ...]:
         ),
         _stat(
             "Objective",
-            f"The target: {number(slo.objective)}% good over {period}.",
+            f"{slo.description} The target: {number(slo.objective)}% good over {period}.".strip(),
             Unit.PERCENT_UNIT,
             selector(c.RECORD_OBJECTIVE, match),
             w[1],

@@ -16,6 +16,7 @@ Custom `events` and `raw` SLIs have no series we can synthesise; they are listed
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,16 +48,53 @@ class Phase:
     traffic: bool = True
 
 
+# MatchOp is not hashable, so the table is keyed by its name.
+_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
+def _satisfies(value: str, op: str, pattern: str) -> bool:
+    """Prometheus matchers on a label value ("" = the label is absent); regexes are anchored."""
+    if op == "=":
+        return value == pattern
+    if op == "!=":
+        return value != pattern
+    try:
+        matched = re.fullmatch(pattern, value) is not None
+    except re.error:
+        return False
+    return matched if op == "=~" else not matched
+
+
+def _candidates(op: str, pattern: str) -> list[str]:
+    """Values worth trying for one matcher: its literal, or the alternatives of a regex."""
+    if op == "=":
+        return [pattern]
+    if op == "=~":
+        return [re.sub(r"\\(.)", r"\1", alt) for alt in pattern.split("|")]
+    return []
+
+
 def _labels(sel: str) -> dict[str, str] | None:
-    """Equality matchers of a selector as series labels; None if any matcher is not `=`."""
+    """Concrete labels of one series the selector matches; None when no simple value does.
+
+    `!=` and `!~` are met by leaving the label out when the empty value satisfies them, and a
+    regex by one of its literal alternatives, so `{verb!="WATCH"}` and `{code=~"2..|200"}` get
+    series too. Python's `re` stands in for RE2 on the simple patterns this tries.
+    """
     if not sel:
         return {}
-    parsed: Any = promql_parser.parse("{" + sel + "}")
-    out = {}
+    parsed: Any = promql_parser.parse("m{" + sel + "}")  # a name, so `{x!="y"}` parses
+    by_label: dict[str, list[tuple[str, str]]] = {}
     for matcher in parsed.matchers.matchers:
-        if matcher.op != promql_parser.MatchOp.Equal:
+        by_label.setdefault(matcher.name, []).append((_OPS[str(matcher.op)], matcher.value))
+    out = {}
+    for name, matchers in sorted(by_label.items()):
+        tries = ["", *(v for op, p in matchers for v in _candidates(op, p)), "x"]
+        value = next((v for v in tries if all(_satisfies(v, op, p) for op, p in matchers)), None)
+        if value is None:
             return None
-        out[matcher.name] = matcher.value
+        if value:
+            out[name] = value
     return out
 
 
@@ -216,41 +254,63 @@ def _case(
     }
 
 
-def _outage_fire_seconds(slo: SLO, pages: list[AlertWindow]) -> float:
-    """How long a total outage takes to push the quickest page pair over its threshold."""
-    return min(w.factor(slo.period) * slo.error_budget * w.long for w in pages)
+def _pair_label(pair: AlertWindow) -> str:
+    return f"{format_seconds(pair.long)}/{format_seconds(pair.short)}"
+
+
+def _can_fire(slo: SLO, pair: AlertWindow) -> bool:
+    """A pair whose threshold is 1 or more never fires: an error ratio cannot exceed 1."""
+    return pair.factor(slo.period) * slo.error_budget < 1
+
+
+def _for_steps(slo: SLO, severity: Severity, interval: int) -> int:
+    """Evaluations an alert stays pending (`for:`) before it fires."""
+    alerting = slo.alerting.page if severity is Severity.PAGE else slo.alerting.ticket
+    return math.ceil(alerting.for_seconds / interval)
 
 
 def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any] | None]:
-    pages = sorted((w for w in slo.windows if w.severity is Severity.PAGE), key=lambda w: w.long)
+    """Every expectation is derived from the thresholds this SLO's rules actually use."""
+    pages = [w for w in slo.windows if w.severity is Severity.PAGE and _can_fire(slo, w)]
     if not pages or not slo.alerting.page.enabled:
         return []
     budget = slo.error_budget
+    pending = _for_steps(slo, Severity.PAGE, interval)
 
     def steps(seconds: float) -> int:
         return math.ceil(seconds / interval)
 
     history = steps(max(w.long for w in pages))
-    fast = pages[0]
-    fast_label = f"{format_seconds(fast.long)}/{format_seconds(fast.short)}"
-    outage_fires = max(1, steps(_outage_fire_seconds(slo, pages)) + 1)
+    # Under a total outage a pair's long ratio reaches its threshold after factor x budget x
+    # long (the short one sooner): the quickest pair is the one the outage checks name.
+    fast = min(pages, key=lambda w: (w.factor(slo.period) * budget * w.long, w.long))
+    fast_label = _pair_label(fast)
+    outage_fires = max(1, steps(fast.factor(slo.period) * budget * fast.long) + 1) + pending
     cases: list[dict[str, Any] | None] = [
         _case(
             spec,
             slo,
             interval,
             [Phase(history, 0.0), Phase(outage_fires + 5, 1.0)],
-            [_expect(_alerts(spec, slo, Severity.PAGE), history + outage_fires, interval, True)],
-            f"a total outage pages within {format_seconds(outage_fires * interval)}",
+            [
+                _expect(
+                    _alerts(spec, slo, Severity.PAGE, fast_label),
+                    history + outage_fires,
+                    interval,
+                    True,
+                )
+            ],
+            f"a total outage pages ({fast_label}) within {format_seconds(outage_fires * interval)}",
         )
     ]
-    # A burn between the slow and the fast page factors pages on the slow pair at
-    # factor / burn * long window, and not before.
-    factors = sorted(w.factor(slo.period) for w in pages)
+    # A burn between the lowest and the highest page factors pages on the first pair whose
+    # factor it exceeds at factor / burn * long window, and not before.
+    factors = sorted({w.factor(slo.period) for w in pages})
     if len(factors) > 1:
         burn = 10.0 if factors[0] < 10 < factors[-1] else (factors[0] + factors[1]) / 2
-        slow = max((w for w in pages if w.factor(slo.period) < burn), key=lambda w: w.long)
-        fire = slow.factor(slo.period) / burn * slow.long
+        over = [w for w in pages if w.factor(slo.period) < burn]
+        first = min(over, key=lambda w: (w.factor(slo.period) / burn * w.long, w.long))
+        fire = first.factor(slo.period) / burn * first.long + pending * interval
         tolerance = max(2 * interval, int(fire * 0.025) // interval * interval)
         before, after = steps(fire - tolerance), steps(fire + tolerance)
         if burn * budget <= 1:
@@ -264,10 +324,16 @@ def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any
                         _expect(
                             _alerts(spec, slo, Severity.PAGE), history + before, interval, False
                         ),
-                        _expect(_alerts(spec, slo, Severity.PAGE), history + after, interval, True),
+                        _expect(
+                            _alerts(spec, slo, Severity.PAGE, _pair_label(first)),
+                            history + after,
+                            interval,
+                            True,
+                        ),
                     ],
-                    f"{number(burn * budget * 100)}% errors ({number(burn)}x burn) page after "
-                    f"{format_seconds(int(fire))} +/- {format_seconds(tolerance)}, not before",
+                    f"{number(burn * budget * 100)}% errors ({number(burn)}x burn) page "
+                    f"({_pair_label(first)}) after {format_seconds(int(fire))} +/- "
+                    f"{format_seconds(tolerance)}, not before",
                 )
             )
     # After an outage ends the fast pair resolves within two of its short windows.
@@ -299,13 +365,26 @@ def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any
     return cases
 
 
+def quiet_burn(slo: SLO) -> float:
+    """A burn that no alert of this SLO may fire on: half the lowest emitted factor (0.5x for
+    the default table, less when a short period or a custom table lowers a threshold)."""
+    enabled = [
+        w
+        for w in slo.windows
+        if (slo.alerting.page if w.severity is Severity.PAGE else slo.alerting.ticket).enabled
+    ]
+    lowest = min((w.factor(slo.period) for w in enabled), default=1.0)
+    return round(0.5 * min(1.0, lowest), 6)
+
+
 def quiet_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any] | None]:
     """Traffic that must never alert, over the longest alert window."""
     longest = math.ceil(max(w.long for w in slo.windows) / interval)
     longest += -longest % QUIET_EVAL_FACTOR  # land on an evaluation of the quiet file
     span = _at(longest, interval)
     everything = f"count_over_time({_alerts(spec, slo, state='')}[{span}])"
-    budget = slo.error_budget
+    burn = quiet_burn(slo)
+    errors = burn * slo.error_budget
     ratio = selector(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), slo_matchers(spec, slo))
     return [
         # Pending alerts are in ALERTS too, so this also proves nothing ever started to fire.
@@ -313,9 +392,9 @@ def quiet_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, An
             spec,
             slo,
             interval,
-            [Phase(longest, 0.5 * budget)],
+            [Phase(longest, errors)],
             [_expect(everything, longest, interval, False)],
-            f"{number(0.5 * budget * 100)}% errors (0.5x burn) for {span} never alert",
+            f"{number(errors * 100)}% errors ({number(burn)}x burn) for {span} never alert",
         ),
         _case(
             spec,
@@ -334,6 +413,38 @@ def quiet_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, An
 
 def synthesisable(spec: ServiceSpec, slo: SLO) -> bool:
     return bool(_input_series(spec, slo, [Phase(2, 0.5)]))
+
+
+def _why_not(spec: ServiceSpec, slo: SLO) -> str:
+    sli = slo.sli
+    if isinstance(sli, LatencySLI | BuiltinSLI):
+        sel = sli.selector if isinstance(sli, LatencySLI) else service_selector(spec)
+        if _labels(sel) is None:
+            return (
+                f"no label values satisfying the selector {{{sel}}} could be chosen "
+                "(a regex with no literal alternative)"
+            )
+        return "its error ratios cannot be expressed with whole series"
+    return "its SLI is custom PromQL, whose input series adk-observe cannot synthesise"
+
+
+def untested(spec: ServiceSpec) -> tuple[str, ...]:
+    """Why an SLO (or one of its scenarios) got no emitted test: printed as notes, so a missing
+    test is never silent."""
+    notes = []
+    for slo in spec.slos:
+        interval = _interval(slo)
+        if not synthesisable(spec, slo):
+            notes.append(f"SLO {slo.name!r}: no promtool tests emitted: {_why_not(spec, slo)}")
+            continue
+        for make in (page_cases, quiet_cases):
+            if any(case is None for case in make(spec, slo, interval)):
+                notes.append(
+                    f"SLO {slo.name!r}: some scenarios not emitted: their error ratios need "
+                    f"more than 200 `{c.METRIC_UP}` series"
+                )
+                break
+    return tuple(notes)
 
 
 def test_files(spec: ServiceSpec, rule_file_name: str) -> dict[str, dict[str, Any]]:

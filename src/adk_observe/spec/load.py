@@ -52,8 +52,36 @@ def _load_v1(doc: Document) -> list[ServiceSpec]:
 Loader = Callable[[list[Document]], list[ServiceSpec]]
 
 
+def _is_openslo(item: Any) -> bool:
+    return isinstance(item, dict) and str(item.get("apiVersion", "")).lower().startswith("openslo/")
+
+
+def _items(doc: Document) -> list[Document]:
+    """A top-level YAML list of objects (how OpenSLO's Go SDK and `oslo` write several
+    documents) as one document per item; any other document as itself (a list of anything
+    else is then reported as "must be a mapping")."""
+    data = doc.data
+    if not isinstance(data, list) or not data or not all(_is_openslo(x) for x in data):
+        return [doc]
+    out = []
+    for i, item in enumerate(data):
+        lines = {path[1:]: line for path, line in doc.lines.items() if path[:1] == (i,)}
+        out.append(Document(file=doc.file, data=item, lines=lines))
+    return out
+
+
+_PYRRA = (
+    "a Pyrra ServiceLevelObjective is not read by adk-observe: write the SLO as an "
+    "adk-observe/v1, OpenSLO v1 or Sloth spec (its target is the objective, its window the "
+    "period, and a ratio indicator's errors/total queries an events SLI); docs/importers.md "
+    "lists what each format maps"
+)
+
+
 def detect(doc: Document) -> str:
     data = doc.data
+    if isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("pyrra.dev/"):
+        raise SpecError(_PYRRA, file=doc.file, line=doc.line_of(("kind",)), path="kind")
     if not isinstance(data, dict):
         raise SpecError("a spec document must be a mapping", file=doc.file, line=doc.line_of(()))
     api = data.get("apiVersion")
@@ -61,11 +89,14 @@ def detect(doc: Document) -> str:
         return "adk-observe/v1"
     if isinstance(api, str) and api.lower().startswith("openslo/"):
         return "openslo"
+    if api == "sloth.slok.dev/v1":
+        return "sloth-crd"
     if data.get("version") == "prometheus/v1":
         return "sloth"
     raise SpecError(
         "unknown spec format: expected apiVersion adk-observe/v1, an OpenSLO v1 document "
-        "(apiVersion openslo/v1) or a Sloth spec (version prometheus/v1)",
+        "(apiVersion openslo/v1), a Sloth spec (version prometheus/v1) or a Sloth "
+        "PrometheusServiceLevel (apiVersion sloth.slok.dev/v1)",
         file=doc.file,
         line=doc.line_of(("apiVersion",) if "apiVersion" in data else ()),
         path="apiVersion" if "apiVersion" in data else "",
@@ -78,7 +109,7 @@ def load_file(path: str | Path) -> list[ServiceSpec]:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read the file: {exc}", file=name) from None
-    docs = load_documents(name, text)
+    docs = [item for doc in load_documents(name, text) for item in _items(doc)]
     by_format: dict[str, list[Document]] = {}
     for doc in docs:
         by_format.setdefault(detect(doc), []).append(doc)
@@ -92,10 +123,11 @@ def load_file(path: str | Path) -> list[ServiceSpec]:
 
             specs.extend(load_openslo(by_format[fmt]))
         else:
-            from adk_observe.spec.sloth import load_sloth
+            from adk_observe.spec.sloth import load_sloth, load_sloth_crd
 
+            loader = load_sloth_crd if fmt == "sloth-crd" else load_sloth
             for doc in by_format[fmt]:
-                specs.extend(load_sloth(doc))
+                specs.extend(loader(doc))
     return specs
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
 from adk_observe.spec.fields import LABEL_NAME, SLO_NAME
+from adk_observe.spec.imported import reserved_label_error
 from adk_observe.spec.load import parse_model
 from adk_observe.spec.map_v1 import _fail, _resolve_windows, camel
 from adk_observe.spec.openslo_sli import to_sli
@@ -292,6 +293,8 @@ def _metadata(
             notes.add(doc, where, "not used: a list of values is not a Prometheus label")
         elif not LABEL_NAME.match(key):
             notes.add(doc, where, "not used: not a valid Prometheus label name")
+        elif err := reserved_label_error(key):
+            raise _fail(doc, where, err)
         else:
             labels[key] = value
     return labels
