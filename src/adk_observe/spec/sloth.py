@@ -37,6 +37,7 @@ SLOTH_ID = "sloth_id"
 SLOTH_SERVICE = "sloth_service"
 SLOTH_SLO = "sloth_slo"
 SLOTH_SEVERITY = "sloth_severity"
+_SEVERITY_TPL = re.compile(r"\{\{-?\s*\$labels\.sloth_severity\s*-?\}\}")
 _SLOTH_LABELS = frozenset({SLOTH_ID, SLOTH_SERVICE, SLOTH_SLO, SLOTH_SEVERITY})
 PERIOD = 30 * 86400  # Sloth's default --default-slo-period
 _GO_WINDOW = re.compile(r"\{\{-?\s*\.window\s*-?\}\}")
@@ -285,10 +286,12 @@ def _slo(
         sli=_sli(slo.sli, doc, (*path, "sli")),
         alerting=m.SLOAlerting(
             name=alerting.name or f"{camel(spec.service)}{camel(slo.name)}BudgetBurn",
-            page=_severity(page, m.Severity.PAGE),
-            ticket=_severity(ticket, m.Severity.TICKET),
+            page=_severity(page, m.Severity.PAGE, alerting.annotations),
+            ticket=_severity(ticket, m.Severity.TICKET, alerting.annotations),
             labels=_pairs(alerting.labels),
-            annotations=_pairs(alerting.annotations),
+            annotations=_pairs(
+                {k: v for k, v in alerting.annotations.items() if not _SEVERITY_TPL.search(v)}
+            ),
         ),
         windows=_resolve_windows(None, PERIOD),
         description=slo.description,
@@ -303,11 +306,23 @@ def _annotations(texts: dict[str, str], doc: Document, path: KeyPath) -> None:
             raise _fail(doc, (*path, key), err)
 
 
-def _severity(alert: SlothAlert, severity: m.Severity) -> m.SeverityAlerting:
+def _severity(
+    alert: SlothAlert, severity: m.Severity, shared: dict[str, str]
+) -> m.SeverityAlerting:
+    """`shared` are the SLO's alerting annotations: those that name `sloth_severity` are
+    written per severity with the value filled in. Like Sloth's, our severity label is a rule
+    label, and Prometheus renders `$labels` from the query result, so the template alone would
+    render empty (in Sloth too); the filled-in value is what its author meant."""
+    own = {**shared, **alert.annotations}
+    annotations = {
+        key: _SEVERITY_TPL.sub(severity.value, text)
+        for key, text in own.items()
+        if key in alert.annotations or _SEVERITY_TPL.search(text)
+    }
     return m.SeverityAlerting(
         enabled=not alert.disable,
         labels=_pairs({SLOTH_SEVERITY: severity.value, **alert.labels}),
-        annotations=_pairs(alert.annotations),
+        annotations=_pairs(annotations),
         for_seconds=alert.for_ or 0,
     )
 
