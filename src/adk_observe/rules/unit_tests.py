@@ -1,16 +1,21 @@
 """promtool unit tests that prove each SLO's detection behaviour (`compile-rules --emit-tests`).
 
 For every SLO whose SLI reads the metric catalogue (or a histogram named in the spec), the
-generator synthesises input series for five scenarios and states what must happen:
+generator synthesises input series for five scenarios and states what must happen. Every
+expectation is derived from the thresholds the rules actually use (period, objective, window
+table, `for:`), so the tests hold for any legal spec:
 
-1. a total outage pages within two evaluation intervals;
-2. a burn between the slow and the fast page factors (10x for the default table, i.e. 1% errors
-   at 99.9%) pages on the slow pair at `factor / burn * long window`, not before;
-3. a burn at half the budget for the longest alert window never alerts;
+1. a total outage pages, on the pair that reaches its threshold first, by the time it must;
+2. a burn between the lowest and the next page factor (10x for the default table, i.e. 1% errors
+   at 99.9%) pages on the first pair it exceeds at `factor / burn * long window`, not before;
+3. a burn at half the lowest enabled factor (0.5x for the default table) over the longest alert
+   window never alerts;
 4. zero traffic never alerts and records no error ratio (no NaN);
-5. after an outage ends, the fast page pair resolves within two short windows.
+5. after an outage ends, the quickest page pair resolves within two of its short windows.
 
-Custom `events` and `raw` SLIs have no series we can synthesise; they are listed as skipped.
+Series are chosen to satisfy the SLI's selector (`!=`, `!~` and regex matchers included). Custom
+`events` and `raw` SLIs have no series we can synthesise: `untested()` says so, and the CLI
+prints it as a note.
 """
 
 from __future__ import annotations
@@ -34,8 +39,9 @@ from adk_observe.model import (
     Severity,
 )
 from adk_observe.rules.promql import eq, number, selector
-from adk_observe.rules.recordings import slo_matchers
+from adk_observe.rules.recordings import SHORT, slo_matchers
 from adk_observe.rules.sli import service_selector
+from adk_observe.rules.windows import RAW_WINDOW_MAX
 
 QUIET_EVAL_FACTOR = 5  # quiet scenarios span days: evaluating every 5th step keeps them cheap
 EVENTS_PER_STEP = 60.0  # 1 request per second at a 1m interval
@@ -269,6 +275,13 @@ def _for_steps(slo: SLO, severity: Severity, interval: int) -> int:
     return math.ceil(alerting.for_seconds / interval)
 
 
+def _lag(pair: AlertWindow) -> int:
+    """Seconds by which a step change reaches a long window averaged from the recorded 5m
+    rates (windows over RAW_WINDOW_MAX): the 5m rate ramps up over 5 minutes, i.e. it lags
+    by half of them on average and by at most all of them."""
+    return SHORT // 2 if pair.long > RAW_WINDOW_MAX else 0
+
+
 def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any] | None]:
     """Every expectation is derived from the thresholds this SLO's rules actually use."""
     pages = [w for w in slo.windows if w.severity is Severity.PAGE and _can_fire(slo, w)]
@@ -281,11 +294,15 @@ def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any
         return math.ceil(seconds / interval)
 
     history = steps(max(w.long for w in pages))
+
     # Under a total outage a pair's long ratio reaches its threshold after factor x budget x
     # long (the short one sooner): the quickest pair is the one the outage checks name.
-    fast = min(pages, key=lambda w: (w.factor(slo.period) * budget * w.long, w.long))
+    def outage(w: AlertWindow) -> float:
+        return w.factor(slo.period) * budget * w.long + 2 * _lag(w)
+
+    fast = min(pages, key=lambda w: (outage(w), w.long))
     fast_label = _pair_label(fast)
-    outage_fires = max(1, steps(fast.factor(slo.period) * budget * fast.long) + 1) + pending
+    outage_fires = max(1, steps(outage(fast)) + 1) + pending
     cases: list[dict[str, Any] | None] = [
         _case(
             spec,
@@ -309,8 +326,8 @@ def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any
     if len(factors) > 1:
         burn = 10.0 if factors[0] < 10 < factors[-1] else (factors[0] + factors[1]) / 2
         over = [w for w in pages if w.factor(slo.period) < burn]
-        first = min(over, key=lambda w: (w.factor(slo.period) / burn * w.long, w.long))
-        fire = first.factor(slo.period) / burn * first.long + pending * interval
+        first = min(over, key=lambda w: (w.factor(slo.period) / burn * w.long + _lag(w), w.long))
+        fire = first.factor(slo.period) / burn * first.long + _lag(first) + pending * interval
         tolerance = max(2 * interval, int(fire * 0.025) // interval * interval)
         before, after = steps(fire - tolerance), steps(fire + tolerance)
         if burn * budget <= 1:
