@@ -15,7 +15,7 @@ from tests.rules.support import run_parallel, run_promtool
 
 from adk_observe import model as m
 from adk_observe.cli import main
-from adk_observe.spec.load import load_file
+from adk_observe.loader.load import load_file
 
 CORPUS = Path(__file__).parent / "corpus"
 

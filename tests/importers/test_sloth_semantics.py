@@ -15,10 +15,10 @@ from pathlib import Path
 from tests.importers.scenarios import Phase, at, http_series, run_promtool_test, same
 
 from adk_observe import model as m
+from adk_observe.loader.load import load_file
 from adk_observe.render import dump_yaml
 from adk_observe.rules.compile import compile_service
 from adk_observe.rules.output import rule_file
-from adk_observe.spec.load import load_file
 
 CORPUS = Path(__file__).parent / "corpus"
 SPEC = CORPUS / "sloth-raw-uneven.yaml"

@@ -38,6 +38,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from adk_observe.rules.agent_pack_tests import agent_pack_tests
     from adk_observe.rules.unit_tests import test_files, untested
 
     specs = common.load(args.specs)
@@ -53,7 +54,12 @@ def run(args: argparse.Namespace) -> int:
             for name, doc in test_files(spec, rule_file_name(spec)).items():
                 files[name] = dump_yaml(doc, source=source)
             for note in untested(spec):
-                print(f"note: {spec.source.file}: {note}", file=sys.stderr)
+                print(f"note: {source}: {note}", file=sys.stderr)
+            pack_tests, notes = agent_pack_tests(spec, rule_file_name(spec))
+            if pack_tests is not None:
+                files[f"{spec.name}.rules.agent-test.yaml"] = dump_yaml(pack_tests, source=source)
+            for note in notes:
+                print(f"note: {source}: no agent-pack test for {note}", file=sys.stderr)
             if operator:  # promtool reads plain rule files only
                 files[rule_file_name(spec)] = dump_yaml(rule_file(groups), source=source)
         rules = [r for g in groups for r in g.rules]
