@@ -158,3 +158,18 @@ def test_refused_specs_exit_2_with_one_located_line(
     assert err.startswith(f"error: {spec}:{line}: {path}: {message}"), err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert not out.exists()
+
+
+def test_a_selector_no_simple_value_satisfies_gets_a_note_instead_of_tests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (CORPUS / "openslo-negative-selector.yaml").read_text()
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text.replace('scope=~"resource|namespace"', 'scope=~"[a-z]+[0-9]"'))
+    assert main(["compile-rules", str(spec), "-o", str(tmp_path / "out"), "--emit-tests"]) == 0
+    assert capsys.readouterr().err == (
+        f"note: {spec}: SLO 'read-latency': no promtool tests emitted: no label values "
+        'satisfying the selector {verb!="WATCH",scope=~"[a-z]+[0-9]",job=~".*"} could be '
+        "chosen (a regex with no literal alternative)\n"
+    )
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["kube-api.rules.yaml"]
