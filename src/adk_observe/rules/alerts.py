@@ -34,6 +34,14 @@ def group_text(labels: tuple[str, ...]) -> str:
     return ", ".join(f"{label}={{{{ $labels.{label} }}}}" for label in labels)
 
 
+def _what(slo: SLO) -> str:
+    """The SLO's own description first, so the on-call person reads what it protects."""
+    text = " ".join(slo.description.split())
+    if not text:
+        return ""
+    return text + ("" if text.endswith((".", "!", "?")) else ".") + " "
+
+
 def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
     factor = pair.factor(slo.period)
     budget = number(slo.error_budget)
@@ -62,7 +70,8 @@ def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
     annotations: dict[str, str] = {
         "summary": f"{spec.name}: SLO {slo.name}{group} is burning its error budget "
         f"{number(factor)}x too fast ({long_text}/{short_text})",
-        "description": (
+        "description": _what(slo)
+        + (
             f"The {slo.name} SLO of {spec.name}{group} ({objective} over {period}) has an "
             f"error ratio "
             f"of {{{{ $value | humanizePercentage }}}} over the last {long_text}, and over "

@@ -17,7 +17,7 @@ from adk_observe.durations import format_seconds
 from adk_observe.model import ServiceSpec, Severity, SpendBudget
 from adk_observe.promql import eq, number, selector, service_selector
 from adk_observe.rules.budgets import budget_matchers
-from adk_observe.rules.series import labels_of, series_text
+from adk_observe.rules.series import labels_for, series_text
 
 QUIET_EVAL_FACTOR = 5  # same as the SLO quiet file: evaluated every fifth step
 OVERSPEND = 20.0  # the scenario: twenty times the budgeted rate
@@ -43,7 +43,7 @@ def _counter(rates: list[tuple[int, float]], step_seconds: int) -> str:
 def _series(
     spec: ServiceSpec, budget: SpendBudget, group: str, rates: list[tuple[int, float]], step: int
 ) -> dict[str, str] | None:
-    labels = labels_of(service_selector(spec))
+    labels = labels_for(service_selector(spec))
     if labels is None:
         return None
     own = {c.LABEL_AGENT_ID: "agent", c.LABEL_MODEL: "model", c.LABEL_COST_CENTER: "default"}
