@@ -207,8 +207,8 @@ def test_emitted_tests_prove_cost_per_turn_grouped_slos_and_budgets(
     detect = (tmp_path / "shop.rules.test.yaml").read_text()
     quiet = (tmp_path / "shop.rules.quiet-test.yaml").read_text()
     for name in (
-        "cost: a total outage pages within 45m",
-        "cost: 50% errors (10x burn) page after 3h36m +/- 5m, not before",
+        "cost: a total outage pages (1h/5m) within 45m",
+        "cost: 50% errors (10x burn) page (6h/30m) after 3h36m +/- 5m, not before",
         "llm: spending at 20x the budgeted rate pages after 43m12s +/- 2m, not before; "
         "the group at half its rate never alerts",
     ):
