@@ -65,6 +65,12 @@ def _negative_selector(specs: list[m.ServiceSpec]) -> None:
     )
 
 
+def _grouped(specs: list[m.ServiceSpec]) -> None:
+    # Sloth's one ratio per route: an SLO per route (group_by), each with its own alerts.
+    ((slo,),) = [s.slos for s in specs]
+    assert slo.group_by == ("route",)
+
+
 def _short_periods(specs: list[m.ServiceSpec]) -> None:
     (spec,) = specs
     assert [s.period for s in spec.slos] == [7 * 86400, 14 * 86400]
@@ -76,6 +82,7 @@ ACCEPTED: list[tuple[str, Callable[[list[m.ServiceSpec]], None], int]] = [
     ("sloth-camel-alert-spelling", _camel_alerts, 0),
     ("sloth-raw-uneven", lambda specs: None, 0),
     ("openslo-list", _openslo_list, 0),
+    ("sloth-grouped", _grouped, 0),
     ("openslo-negative-selector", _negative_selector, 2),
     ("v1-short-period", _short_periods, 2),
 ]
@@ -113,12 +120,11 @@ def test_accepted_specs_compile_and_pass_promtool(
 
 GROUPED = (
     "the query can return several series (a `by`/`without` grouping, or no aggregation), one "
-    "ratio per series for the source tool; per-group SLOs are not supported yet"
+    "ratio per series for the source tool, and summing them would hide a bad group"
 )
 RESERVED = "is set by the compiler on every SLO series and alert"
 # (file, line, key path, message start)
 REFUSED = [
-    ("sloth-grouped", 10, "slos[0].sli.events.error_query", GROUPED),
     ("sloth-unaggregated", 10, "slos[0].sli.events.total_query", GROUPED),
     ("sloth-reserved-label", 10, "slos[0].labels.slo", f"'slo' {RESERVED}"),
     (

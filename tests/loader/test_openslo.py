@@ -361,10 +361,10 @@ FAILS = [
         "write the SLO as adk-observe/v1 with sli.latency.buckets",
     ),
     (
-        "a counter summed by a label would be one ratio per group, which is not supported yet",
+        "a counter summed by a label would be one ratio per group, which OpenSLO imports refuse",
         {"spec.indicator.spec.ratioMetric.bad": source(f"sum by (code) ({ERRORS})")},
         "spec.indicator.spec.ratioMetric.bad.metricSource.spec.query",
-        "per-group SLOs are not supported yet",
+        "summing them would hide a bad group",
     ),
     (
         "a gauge averaged without a label is grouped too",
@@ -373,7 +373,7 @@ FAILS = [
             "spec.indicator.spec.ratioMetric.bad": source(f"sum without (code) ({ERRORS})"),
         },
         "spec.indicator.spec.ratioMetric.bad.metricSource.spec.query",
-        "per-group SLOs are not supported yet",
+        "summing them would hide a bad group",
     ),
     (
         "an SLO label named like a compiler label is refused, not dropped",

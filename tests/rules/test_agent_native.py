@@ -223,3 +223,13 @@ def test_emitted_tests_prove_cost_per_turn_grouped_slos_and_budgets(
         ],
     )
     assert [out for code, out in results if code != 0] == []
+
+
+def test_an_imported_sloth_slo_grouped_by_route_pages_for_the_failing_route_alone(
+    promtool: str, tmp_path: Path
+) -> None:
+    corpus = HANDWRITTEN.parents[1] / "importers" / "corpus" / "sloth-grouped.yaml"
+    assert compile_rules(corpus, tmp_path) == 0
+    shutil.copy(HANDWRITTEN / "sloth_grouped.test.yaml", tmp_path)
+    result = run_promtool(promtool, "test", "rules", "sloth_grouped.test.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr

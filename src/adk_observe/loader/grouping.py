@@ -1,7 +1,8 @@
-"""Does a query return one series? Imported SLOs are one ratio each, so a query that keeps a
-label (`sum by (route) (...)`, a bare `rate(x[5m])`) would be judged per series by Sloth but
-summed here: a route at 50% errors with 1% of the traffic would vanish. Until per-group SLOs
-exist, such queries are refused with this module's reason."""
+"""Does a query return one series? An imported SLO is one ratio (or one per group), so a query
+that keeps a label (`sum by (route) (...)`, a bare `rate(x[5m])`) would be judged per series by
+the source tool but summed here: a route at 50% errors with 1% of the traffic would vanish.
+A Sloth events query that is one `sum by (labels)` maps to `group_by` (`by_labels`); other
+queries that can return several series are refused with this module's reason."""
 
 from __future__ import annotations
 
@@ -53,6 +54,23 @@ def _groups(expr: pp.Expr) -> bool:
     return bool(found)
 
 
+def by_labels(template: str) -> tuple[str, ...] | None:
+    """The labels of a query that is one `sum by (a, b) (...)` (parentheses aside), sorted;
+    None for any other shape."""
+    try:
+        expr: pp.Expr = pp.parse(template.replace(WINDOW_PLACEHOLDER, "5m"))
+    except Exception:  # reported by the PromQL check of the caller
+        return None
+    while isinstance(expr, pp.ParenExpr):
+        expr = expr.expr
+    if not isinstance(expr, pp.AggregateExpr) or str(expr.op) != "sum":
+        return None
+    modifier = expr.modifier
+    if modifier is None or not str(modifier.type).endswith("By") or not modifier.labels:
+        return None
+    return tuple(sorted(modifier.labels))
+
+
 def grouping_error(template: str, explicit_only: bool = False) -> str | None:
     """Why a `{{window}}` query may return several series, or None if it returns one.
 
@@ -67,7 +85,7 @@ def grouping_error(template: str, explicit_only: bool = False) -> str | None:
         return None
     return (
         "the query can return several series (a `by`/`without` grouping, or no aggregation), "
-        "one ratio per series for the source tool; per-group SLOs are not supported yet and "
-        "summing them would hide a bad group, so aggregate to one series, e.g. sum(rate(...)), "
-        "or write one SLO per group with a label matcher"
+        "one ratio per series for the source tool, and summing them would hide a bad group: "
+        "aggregate to one series, e.g. sum(rate(...)), or, for one SLO per group, write both "
+        "event queries as sum by (the same labels) (...)"
     )

@@ -5,8 +5,9 @@ pkg/kubernetes/api/sloth/v1). Unknown keys are errors.
 
 Queries keep their meaning: `{{.window}}` becomes `{{window}}`, the SLO period is Sloth's default
 30 days and the burn-rate table is the same Google SRE Workbook table Sloth uses. Raw SLIs are
-evaluated over every alert window as Sloth does, and queries that return several series (which
-Sloth judges one by one) are refused until per-group SLOs exist. Imported SLOs carry Sloth's
+evaluated over every alert window as Sloth does. Events queries that are both `sum by (the same
+labels)` become a per-group SLO (Sloth judges each series on its own); other queries that return
+several series are refused. Imported SLOs carry Sloth's
 `sloth_id`, `sloth_service`, `sloth_slo` and `sloth_severity` labels, so routes and annotation
 templates written for Sloth keep working. SLI plugins and SLO plugin chains run Go code inside
 Sloth, so they are located errors; rule-group intervals and info labels change nothing the
@@ -23,7 +24,7 @@ from pydantic import AliasChoices, BeforeValidator, Field, model_validator
 from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.loader.fields import AlertName, DnsName, LabelName, Seconds, SloName, Strict
-from adk_observe.loader.grouping import grouping_error
+from adk_observe.loader.grouping import by_labels, grouping_error
 from adk_observe.loader.imported import reserved_label_error
 from adk_observe.loader.importer import Mapped, SLOOrigin, parse_model
 from adk_observe.loader.map_v1 import _fail, _resolve_windows
@@ -292,6 +293,7 @@ def _slo(
         objective=slo.objective,
         period=PERIOD,
         sli=_sli(slo.sli, doc, (*path, "sli")),
+        group_by=_group_by(slo.sli),
         alerting=m.SLOAlerting(
             name=alerting.name or c.budget_burn_alert(spec.service, slo.name),
             page=_severity(page, m.Severity.PAGE, alerting.annotations),
@@ -335,13 +337,28 @@ def _severity(
     )
 
 
+def _group_by(sli: SlothSLI) -> tuple[str, ...]:
+    """Sloth judges each series of `sum by (route)` queries as its own ratio: per-group SLOs,
+    when both event queries group by the same labels (`_template` refuses other groupings)."""
+    if sli.events is None:
+        return ()
+    errors = by_labels(_GO_WINDOW.sub(WINDOW_PLACEHOLDER, sli.events.error_query.strip()))
+    total = by_labels(_GO_WINDOW.sub(WINDOW_PLACEHOLDER, sli.events.total_query.strip()))
+    return errors if errors is not None and errors == total else ()
+
+
 def _sli(sli: SlothSLI, doc: Document, path: KeyPath) -> m.SLI:
     if sli.plugin is not None:
         raise _fail(doc, (*path, "plugin"), f"SLI plugins {_PLUGINS}")
     if sli.events is not None:
         epath: KeyPath = (*path, "events")
-        errors = _template(sli.events.error_query, doc, (*epath, _key(doc, epath, "error_query")))
-        total = _template(sli.events.total_query, doc, (*epath, _key(doc, epath, "total_query")))
+        grouped = _group_by(sli)
+        errors = _template(
+            sli.events.error_query, doc, (*epath, _key(doc, epath, "error_query")), grouped
+        )
+        total = _template(
+            sli.events.total_query, doc, (*epath, _key(doc, epath, "total_query")), grouped
+        )
         return m.EventsSLI(total=total, errors=errors)
     assert sli.raw is not None
     rpath: KeyPath = (*path, "raw")
@@ -350,7 +367,9 @@ def _sli(sli: SlothSLI, doc: Document, path: KeyPath) -> m.SLI:
     return m.RawSLI(query, every_window=True)
 
 
-def _template(query: str, doc: Document, path: KeyPath, events: bool = True) -> str:
+def _template(
+    query: str, doc: Document, path: KeyPath, grouped: tuple[str, ...] = (), events: bool = True
+) -> str:
     """Sloth's Go template `{{.window}}` -> `{{window}}`; any other template does not map.
 
     An events query must return one series: the error and total queries are summed into one
@@ -365,6 +384,6 @@ def _template(query: str, doc: Document, path: KeyPath, events: bool = True) -> 
         )
     if err := window_template_error(text):
         raise _fail(doc, path, err.replace(WINDOW_PLACEHOLDER, "{{.window}}"))
-    if events and (err := grouping_error(text)):
+    if events and not grouped and (err := grouping_error(text)):
         raise _fail(doc, path, err)
     return text
