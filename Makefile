@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/adk-observe lint examples/*.yaml
 
 check-deploy: setup
-	$(BIN)/adk-observe check-deploy deploy
+	$(BIN)/adk-observe check-deploy deploy --checkov $(CHECKOV_VENV)/bin/checkov
 
 ## bench: the compiler and instrumentation benchmarks (results go in bench/RESULTS.md)
 bench: $(STAMP)

@@ -60,10 +60,9 @@ def role_binding(spec: ServiceSpec) -> dict[str, Any]:
 def config_env(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, str]:
     """The pod's environment: the telemetry section as `adk_observe.init()` reads it, the
     service name, then the spec's own `config` entries."""
-    from adk_observe.instrument.options import OTEL_SERVICE_NAME_ENV, env_name, telemetry_env
+    from adk_observe.instrument.options import env_name, telemetry_env
 
-    env = telemetry_env(spec.telemetry)
-    env[OTEL_SERVICE_NAME_ENV] = spec.name
+    env = telemetry_env(spec.telemetry, spec.name)
     env[env_name("service_name")] = spec.name
     env.update(dict(deploy.config))
     return dict(sorted(env.items()))
