@@ -136,7 +136,7 @@ def format_levels(levels: tuple[tuple[str, str], ...]) -> str:
 
 def _parse_pairs(raw: str) -> tuple[tuple[str, str], ...]:
     """`key=value,key=value` (percent-encoded values), like the OTEL_* variables."""
-    return otel_env._pairs("value", raw)
+    return otel_env.parse_pairs("value", raw)
 
 
 def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:

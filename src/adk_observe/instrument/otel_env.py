@@ -56,7 +56,7 @@ class OtelEnvError(ValueError):
     """A standard OpenTelemetry variable has a value the specification does not allow."""
 
 
-def _pairs(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+def parse_pairs(name: str, raw: str) -> tuple[tuple[str, str], ...]:
     """`key1=value1,key2=value2` with percent-encoded values (W3C Baggage-like), as the
     specification defines OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS."""
     pairs: dict[str, str] = {}
@@ -69,7 +69,7 @@ def _pairs(name: str, raw: str) -> tuple[tuple[str, str], ...]:
 
 
 def format_pairs(pairs: tuple[tuple[str, str], ...]) -> str:
-    """The inverse of `_pairs`: values percent-encoded where the format needs it."""
+    """The inverse of `parse_pairs`: values percent-encoded where the format needs it."""
     return ",".join(f"{k}={quote(v, safe='')}" for k, v in pairs)
 
 
@@ -152,7 +152,7 @@ def option_values(environ: Mapping[str, str]) -> dict[str, Any]:
         values["tracing_enabled"] = False
         values["otel_metrics"] = False
     if (raw := get(RESOURCE_ATTRIBUTES)) is not None:
-        attrs = dict(_pairs(RESOURCE_ATTRIBUTES, raw))
+        attrs = dict(parse_pairs(RESOURCE_ATTRIBUTES, raw))
         # OTEL_SERVICE_NAME wins over service.name here (handled just below).
         if SERVICE_NAME_ATTR in attrs:
             values["service_name"] = attrs.pop(SERVICE_NAME_ATTR)
@@ -169,7 +169,7 @@ def option_values(environ: Mapping[str, str]) -> dict[str, Any]:
         values["tracing_endpoint"] = raw.strip()  # a base URL: /v1/traces is appended
     for name in (TRACES_HEADERS, HEADERS):
         if (raw := get(name)) is not None:
-            values["tracing_headers"] = _pairs(name, raw)
+            values["tracing_headers"] = parse_pairs(name, raw)
             break
     for name in (TRACES_TIMEOUT, TIMEOUT):
         if (raw := get(name)) is not None:
