@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from adk_observe import __version__
+
 # --- labels -----------------------------------------------------------------------------------
 
 LABEL_AGENT_ID = "agent_id"
@@ -25,9 +27,14 @@ LABEL_INTERACTION_TYPE = "interaction_type"
 LABEL_COST_CENTER = "cost_center"
 LABEL_COMPONENT = "component"
 LABEL_SINK = "sink"
+LABEL_METRIC = "metric"  # on adk_observe_series_overflow_total: the metric family that overflowed
 LABEL_JOB = "job"
 LABEL_LE = "le"
 LABEL_INSTANCE = "instance"
+# Pod label (Argo Rollouts ephemeral metadata) copied onto the scraped series of a canary deploy.
+LABEL_TRACK = "track"
+TRACK_CANARY = "canary"
+TRACK_STABLE = "stable"
 LABEL_ALERTNAME = "alertname"
 LABEL_ALERT_STATE = "alertstate"
 ALERT_STATE_FIRING = "firing"
@@ -51,7 +58,9 @@ TOKEN_INPUT = "input"
 TOKEN_OUTPUT = "output"
 TOKEN_CACHED = "cached"
 TOKEN_REASONING = "reasoning"
-# Value that label values past the per-label cardinality cap are folded into.
+# Value that label values past the per-label cardinality cap are folded into; also every label of
+# the one combination a metric family past its series limit records into, and the method and
+# endpoint of HTTP requests with a non-standard method or no matched route (ASGI middleware).
 OVERFLOW_LABEL_VALUE = "__other__"
 # HTTP-style status codes used for agent turns, so one rule serves turns and HTTP requests.
 STATUS_CODE_OK = "200"
@@ -241,6 +250,13 @@ TELEMETRY_DROPPED = MetricDef(
     "Telemetry records dropped because a bounded queue was full or a sink was down.",
     (LABEL_SINK,),
 )
+SERIES_OVERFLOW = MetricDef(
+    "adk_observe_series_overflow_total",
+    MetricType.COUNTER,
+    "Recordings folded into the overflow label combination because their metric family was at "
+    "its series limit.",
+    (LABEL_METRIC,),
+)
 
 CATALOGUE: tuple[MetricDef, ...] = (
     REQUESTS,
@@ -263,6 +279,7 @@ CATALOGUE: tuple[MetricDef, ...] = (
     UNPRICED_LLM_CALLS,
     INTERNAL_ERRORS,
     TELEMETRY_DROPPED,
+    SERIES_OVERFLOW,
 )
 
 # ADK's own OpenTelemetry instruments (gen_ai semantic conventions), as adk-observe exposes them on
@@ -374,6 +391,19 @@ def group_agent_pack(service: str) -> str:
     return f"adk-observe-{service}-agent-alerts"
 
 
+# --- SLO alert names ----------------------------------------------------------------------------
+
+
+def camel(name: str) -> str:
+    """`support-agent` -> `SupportAgent`: the Prometheus alert-name style."""
+    return "".join(part[:1].upper() + part[1:] for part in name.replace("_", "-").split("-"))
+
+
+def budget_burn_alert(service: str, slo: str) -> str:
+    """The default name of an SLO's burn-rate alerts, whichever spec format declared the SLO."""
+    return f"{camel(service)}{camel(slo)}BudgetBurn"
+
+
 # --- agent alert pack alert names ---------------------------------------------------------------
 
 ALERT_HIGH_ERROR_RATE = "ADKAgentHighErrorRate"
@@ -385,6 +415,8 @@ ALERT_MEMORY_NEAR_LIMIT = "ADKContainerMemoryNearLimit"
 ALERT_RESTARTS = "ADKContainerRestarting"
 ALERT_OOM_KILLED = "ADKContainerOOMKilled"
 ALERT_SLI_NO_DATA = "SLONoData"
+# Alert annotation with a link to the Grafana dashboard of the alert (when spec.grafana_url is set).
+ANNOTATION_DASHBOARD_URL = "dashboard_url"
 # The agent pack keeps the reference design's severities; Alertmanager routes critical with page.
 SEVERITY_CRITICAL = "critical"
 SEVERITY_WARNING = "warning"
@@ -395,3 +427,42 @@ def metric_by_name(name: str) -> MetricDef | None:
         if name == metric.name or name in metric.series_names():
             return metric
     return None
+
+
+# --- environment variables the runtime reads (deploy writes them into the ConfigMap) -----------
+
+ENV_PREFIX = "ADK_OBSERVE_"
+# The OpenTelemetry SDK's standard variables (OpenTelemetry specification: "Environment Variable
+# Specification" and "OTLP Exporter Configuration"); only the traces signal is exported over OTLP.
+OTEL_SDK_DISABLED_ENV = "OTEL_SDK_DISABLED"
+OTEL_SERVICE_NAME_ENV = "OTEL_SERVICE_NAME"
+OTEL_RESOURCE_ATTRIBUTES_ENV = "OTEL_RESOURCE_ATTRIBUTES"
+OTEL_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
+OTEL_TRACES_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+OTEL_HEADERS_ENV = "OTEL_EXPORTER_OTLP_HEADERS"
+OTEL_TRACES_HEADERS_ENV = "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
+OTEL_TIMEOUT_ENV = "OTEL_EXPORTER_OTLP_TIMEOUT"
+OTEL_TRACES_TIMEOUT_ENV = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"
+OTEL_PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_PROTOCOL"
+OTEL_TRACES_PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+OTEL_SAMPLER_ENV = "OTEL_TRACES_SAMPLER"
+OTEL_SAMPLER_ARG_ENV = "OTEL_TRACES_SAMPLER_ARG"
+# Resource attributes that are options of their own (OpenTelemetry semantic conventions).
+RESOURCE_SERVICE_NAME = "service.name"
+RESOURCE_SERVICE_VERSION = "service.version"
+RESOURCE_ENVIRONMENT = "deployment.environment.name"
+
+
+def env_name(option: str) -> str:
+    """`ADK_OBSERVE_<OPTION>` for an `init()` option name."""
+    return ENV_PREFIX + option.upper()
+
+
+# --- generated files --------------------------------------------------------------------------
+
+
+def generated_note(source: str = "") -> str:
+    """The provenance line of every generated file: a YAML comment (render/) or, since JSON has
+    no comments, a dashboard's description (dashboards/)."""
+    origin = f" from {source}" if source else ""
+    return f"Generated by adk-observe {__version__}{origin}. DO NOT EDIT."

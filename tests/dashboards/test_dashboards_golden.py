@@ -13,8 +13,8 @@ import pytest
 
 from adk_observe.checks.lint import check_dashboard, known_series, target_labels
 from adk_observe.cli import main
+from adk_observe.loader.load import load_specs
 from adk_observe.rules.compile import compile_service
-from adk_observe.spec.load import load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = sorted(p for p in (ROOT / "tests" / "golden").glob("dashboards-*") if p.is_dir())

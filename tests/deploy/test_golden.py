@@ -1,5 +1,9 @@
 """Golden files: `render-deploy` of each case's spec.yaml must equal the case's out/ folder.
 
+The PrometheusRule (~350 lines, the compiled SLO rules) is kept in one case's golden only
+(RULE_CASE); in the others it is checked to be exactly the rules compiler's output with the
+deploy's labels, which the rules goldens already pin down.
+
 Regenerate after an intended change: pytest tests/deploy --update-golden-deploy
 """
 
@@ -9,16 +13,22 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from tests.deploy.cases import CASES, GOLDEN, ROOT
 
 from adk_observe.cli import main
+from adk_observe.loader.load import load_specs
+from adk_observe.rules import compile_service, prometheus_rule
+
+RULE_CASE = "deploy-canary-alb"
+RULE_FILE = "prometheusrule-slos.yaml"
 
 
-def _tree(root: Path) -> dict[str, str]:
+def _tree(root: Path, with_rule: bool = True) -> dict[str, str]:
     return {
         str(p.relative_to(root)): p.read_text(encoding="utf-8")
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and (with_rule or p.name != RULE_FILE)
     }
 
 
@@ -43,10 +53,29 @@ def test_render_deploy_matches_golden(
     spec = f"tests/golden/{case}/spec.yaml"
     assert main(["render-deploy", spec, "-o", str(tmp_path)]) == 0
     expected_dir = GOLDEN / case / "out"
+    with_rule = case == RULE_CASE
     if update_golden:
         shutil.rmtree(expected_dir, ignore_errors=True)
         shutil.copytree(tmp_path, expected_dir)
-    assert _tree(tmp_path) == _tree(expected_dir)
+        if not with_rule:
+            for extra in expected_dir.rglob(RULE_FILE):
+                extra.unlink()
+    assert _tree(tmp_path, with_rule) == _tree(expected_dir, with_rule)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_prometheus_rule_is_the_rules_compilers_output(case: str, tmp_path: Path) -> None:
+    (spec,) = load_specs([GOLDEN / case / "spec.yaml"])
+    assert spec.deploy is not None
+    assert main(["render-deploy", str(GOLDEN / case / "spec.yaml"), "-o", str(tmp_path)]) == 0
+    rendered = yaml.safe_load((tmp_path / spec.name / RULE_FILE).read_text(encoding="utf-8"))
+    expected = prometheus_rule(spec, compile_service(spec))
+    # The deploy adds the labels its Prometheus Operator selects PrometheusRules on.
+    expected["metadata"]["labels"] = dict(
+        sorted({**expected["metadata"]["labels"], **dict(spec.deploy.monitoring.labels)}.items())
+    )
+    assert rendered == expected
+    assert rendered["spec"]["groups"], "a service with SLOs has rule groups"
 
 
 def test_rendering_is_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,7 +17,7 @@ import adk_observe
 from adk_observe.deploy.core import config_env
 from adk_observe.errors import AdkObserveError
 from adk_observe.instrument.options import OptionsError, logger_levels_of, resolve_options
-from adk_observe.spec.load import load_file
+from adk_observe.loader.load import load_file
 
 # The reference design, written out by hand: the service's own logger INFO, agent components
 # DEBUG, MCP INFO, root WARNING, and adk-observe's own logger (plus ADK's and the MCP SDK's).

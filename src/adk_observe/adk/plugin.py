@@ -22,13 +22,12 @@ from typing import TYPE_CHECKING, Any
 from google.adk.plugins.base_plugin import BasePlugin
 from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import mcp_attributes
-from opentelemetry.semconv.attributes import http_attributes
 from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
 from adk_observe.adk import records
 from adk_observe.adk.introspect import SessionSizer, mcp_server_name
-from adk_observe.instrument import runtime
+from adk_observe.instrument import events, runtime
 from adk_observe.instrument.calls import is_error_result
 from adk_observe.instrument.cost import Usage
 from adk_observe.instrument.recorder import call_origin
@@ -166,8 +165,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.task.remove_done_callback(run.on_done)
         if run.span.is_recording():  # now: ADK ends the span after this hook
             code = c.STATUS_CODE_OK if error is None else c.STATUS_CODE_ERROR
-            run.span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
-            run.span.set_attribute(c.SPAN_ATTR_COST, run.cost)
+            run.span.set_attributes(events.turn_span_attributes(code, run.cost))
         session = invocation_context.session
         args = (
             run,

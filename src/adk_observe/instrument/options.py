@@ -3,8 +3,9 @@ variables > spec `telemetry` > defaults (the OpenTelemetry specification: progra
 configuration wins over the environment).
 
 Options are resolved once, into a frozen dataclass, so the hot path never reads the environment.
-`telemetry_env()` is the inverse direction: the deploy renderer turns the spec's telemetry
-section into the environment variables that `init()` reads (a ConfigMap).
+`telemetry_env()` (in the core module environment.py, so the deploy generator need not import the
+runtime) is the inverse direction: the spec's telemetry section as the environment variables that
+`init()` reads (a ConfigMap). The variable names are in conventions.py.
 """
 
 from __future__ import annotations
@@ -17,26 +18,22 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from adk_observe import model
+from adk_observe.conventions import env_name
+from adk_observe.environment import DEFAULT_LOGGER_LEVELS as DEFAULT_LOGGER_LEVELS
+from adk_observe.environment import DEFAULT_SAMPLER, legacy_jaeger_error
+from adk_observe.environment import ROOT_LOGGER as ROOT_LOGGER
+from adk_observe.environment import effective_logger_levels as effective_logger_levels
+from adk_observe.environment import format_levels as format_levels
+from adk_observe.environment import format_prices as format_prices
+from adk_observe.environment import telemetry_env as telemetry_env
 from adk_observe.instrument import otel_env
 
-ENV_PREFIX = "ADK_OBSERVE_"
-OTEL_ENDPOINT_ENV = otel_env.ENDPOINT
-OTEL_SERVICE_NAME_ENV = otel_env.SERVICE_NAME
-
-# Logger levels of the reference design: the service's own logger (named after the service) at
-# `log_level` (INFO), agent components DEBUG, MCP INFO, root WARNING. adk-observe writes one INFO
-# line per turn; its per-call lines (LLM, tool, MCP) are DEBUG, enabled with
-# ADK_OBSERVE_LOGGER_LEVELS=adk_observe=DEBUG (they cost about 50 us each). ADK's framework
-# internals (google_adk) stay at INFO: at DEBUG they log several lines per node step.
-ROOT_LOGGER = "root"
-DEFAULT_LOGGER_LEVELS: tuple[tuple[str, str], ...] = (
-    ("adk.agents", "DEBUG"),
-    ("adk.mcp", "INFO"),
-    ("adk_observe", "INFO"),
-    ("google_adk", "INFO"),
-    ("mcp", "INFO"),
-)
 LOG_CONSOLES = ("stdout", "stderr")
+
+
+# A histogram combination is up to 16 series (bucket bounds, +Inf, _count, _sum, _created): the
+# smallest series limit leaves room for a few of them besides the overflow combination.
+MIN_SERIES_LIMIT = 100
 
 
 class OptionsError(ValueError):
@@ -55,13 +52,15 @@ class Options:
     metrics_port: int = 9464  # 0: any free port; negative: no HTTP server
     metrics_host: str = "0.0.0.0"
     label_limit: int = 100
+    series_limit: int = 2000  # series per metric family; the rest fold into one __other__ series
+    label_value_max_length: int = 128  # characters; longer label values are cut
     otel_metrics: bool = True  # expose ADK's gen_ai.* OpenTelemetry metrics on /metrics
     # tracing
     tracing_enabled: bool = True
     tracing_endpoint: str = ""  # OTLP/HTTP base URL, e.g. http://jaeger-collector:4318
     traces_url: str = ""  # the full OTLP/HTTP traces URL, used as is (wins over tracing_endpoint)
     tracing_headers: tuple[tuple[str, str], ...] = ()  # sent with every export
-    sampler: str = otel_env.DEFAULT_SAMPLER  # an OTEL_TRACES_SAMPLER name
+    sampler: str = DEFAULT_SAMPLER  # an OTEL_TRACES_SAMPLER name
     sampling: float = 0.1  # the ratio of the traceidratio samplers
     export_timeout: float = 2.0
     resource_attributes: tuple[tuple[str, str], ...] = ()  # besides service.*, deployment.*
@@ -156,21 +155,6 @@ def _parse_prices(raw: str) -> tuple[model.ModelPrice, ...]:
     return _prices(table)
 
 
-def format_prices(prices: tuple[model.ModelPrice, ...]) -> str:
-    table = {}
-    for p in prices:
-        row = [p.input_per_million, p.output_per_million, p.cached_input_per_million]
-        row.append(p.reasoning_per_million)
-        while row[-1] is None:
-            row.pop()
-        table[p.model] = row
-    return json.dumps(table, sort_keys=True, separators=(",", ":"))
-
-
-def format_levels(levels: tuple[tuple[str, str], ...]) -> str:
-    return ",".join(f"{name}={level}" for name, level in levels)
-
-
 def _parse_pairs(raw: str) -> tuple[tuple[str, str], ...]:
     """`key=value,key=value` (percent-encoded values), like the OTEL_* variables."""
     return otel_env.parse_pairs("value", raw)
@@ -191,10 +175,6 @@ def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
     if kind == "float":
         return float
     return str
-
-
-def env_name(option: str) -> str:
-    return ENV_PREFIX + option.upper()
 
 
 # Fields the spec's telemetry section sets (same names on both sides).
@@ -240,7 +220,7 @@ def _validate(options: Options) -> Options:
     except otel_env.OtelEnvError as exc:
         raise OptionsError(str(exc)) from None
     if options.tracing_enabled and _has_endpoint(options):
-        legacy = otel_env.legacy_jaeger_error(options.traces_url or options.tracing_endpoint)
+        legacy = legacy_jaeger_error(options.traces_url or options.tracing_endpoint)
         if legacy:
             raise OptionsError(legacy)
     for name, level in logger_levels_of(options):
@@ -250,6 +230,14 @@ def _validate(options: Options) -> Options:
         raise OptionsError(f"log_console must be stdout or stderr, got {options.log_console!r}")
     if options.label_limit < 1:
         raise OptionsError(f"label_limit must be at least 1, got {options.label_limit}")
+    if options.series_limit < MIN_SERIES_LIMIT:
+        raise OptionsError(
+            f"series_limit must be at least {MIN_SERIES_LIMIT}, got {options.series_limit}"
+        )
+    if options.label_value_max_length < 1:
+        raise OptionsError(
+            f"label_value_max_length must be at least 1, got {options.label_value_max_length}"
+        )
     if options.export_timeout <= 0 or options.fluentd_timeout <= 0:
         raise OptionsError("export_timeout and fluentd_timeout must be positive")
     if options.span_queue_size < 1 or options.fluentd_queue_size < 1:
@@ -289,21 +277,6 @@ def _merge(values: dict[str, Any], layer: dict[str, Any]) -> None:
     values.update(layer)
 
 
-def effective_logger_levels(
-    service_name: str,
-    log_level: str = "INFO",
-    root_log_level: str = "WARNING",
-    overrides: tuple[tuple[str, str], ...] = (),
-) -> tuple[tuple[str, str], ...]:
-    """Every logger level `init()` sets, `root` included, sorted: the ONE resolution that both
-    `init()` and the deploy ConfigMap (through `telemetry_env`) go through."""
-    table = dict(DEFAULT_LOGGER_LEVELS)
-    table[ROOT_LOGGER] = root_log_level.upper()
-    table[service_name] = log_level.upper()
-    table.update((name, level.upper()) for name, level in overrides)
-    return tuple(sorted(table.items()))
-
-
 def logger_levels_of(options: Options) -> tuple[tuple[str, str], ...]:
     return effective_logger_levels(
         options.service_name, options.log_level, options.root_log_level, options.logger_levels
@@ -332,43 +305,3 @@ def resolve_options(
     if isinstance(values.get("prices"), Mapping):
         values["prices"] = _prices(values["prices"])
     return _validate(Options(**values))
-
-
-def telemetry_env(t: model.Telemetry, service_name: str | None = None) -> dict[str, str]:
-    """The environment variables that make `init()` resolve to the spec's telemetry section
-    (plus OTEL_SERVICE_NAME when `service_name` is given: the Prometheus job and trace service).
-    What OpenTelemetry has a standard variable for uses it, so other SDKs in the pod agree."""
-    env = {
-        env_name("metrics_port"): str(t.metrics_port),
-        env_name("label_limit"): str(t.label_limit),
-        env_name("tracing_enabled"): "true" if t.tracing_enabled else "false",
-        otel_env.SAMPLER: otel_env.DEFAULT_SAMPLER,
-        otel_env.SAMPLER_ARG: repr(float(t.sampling)),
-        otel_env.TRACES_TIMEOUT: f"{t.export_timeout * 1000:g}",
-        env_name("log_level"): t.log_level,
-        env_name("log_console"): t.log_console,
-        env_name("cost_center"): t.cost_center,
-    }
-    if service_name:
-        env[OTEL_SERVICE_NAME_ENV] = service_name
-    if t.tracing_endpoint:
-        env[OTEL_ENDPOINT_ENV] = t.tracing_endpoint
-    resource = []
-    if t.environment:
-        resource.append((otel_env.ENVIRONMENT_ATTR, t.environment))
-    if t.service_version:
-        resource.append((otel_env.SERVICE_VERSION_ATTR, t.service_version))
-    if resource:
-        env[otel_env.RESOURCE_ATTRIBUTES] = otel_env.format_pairs(tuple(resource))
-    if t.logger_levels:
-        env[env_name("logger_levels")] = format_levels(t.logger_levels)
-    if t.log_file:
-        env[env_name("log_file")] = t.log_file
-    if t.fluentd_host:
-        env[env_name("fluentd_host")] = t.fluentd_host
-        env[env_name("fluentd_port")] = str(t.fluentd_port)
-    if t.fluentd_tag:
-        env[env_name("fluentd_tag")] = t.fluentd_tag
-    if t.prices:
-        env[env_name("prices")] = format_prices(t.prices)
-    return dict(sorted(env.items()))

@@ -4,33 +4,31 @@
 Only the traces signal is exported over OTLP, so of each `OTEL_EXPORTER_OTLP_*` pair the
 signal-specific `_TRACES_` variable wins over the generic one. Parsing is strict: a value the
 specification does not allow is an error that names the variable (a silently ignored sampler or
-endpoint is how traces go missing). Stdlib only: the spec loader uses `legacy_jaeger_error` too.
+endpoint is how traces go missing).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote
 
-SDK_DISABLED = "OTEL_SDK_DISABLED"
-SERVICE_NAME = "OTEL_SERVICE_NAME"
-RESOURCE_ATTRIBUTES = "OTEL_RESOURCE_ATTRIBUTES"
-ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
-TRACES_ENDPOINT = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
-HEADERS = "OTEL_EXPORTER_OTLP_HEADERS"
-TRACES_HEADERS = "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
-TIMEOUT = "OTEL_EXPORTER_OTLP_TIMEOUT"
-TRACES_TIMEOUT = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"
-PROTOCOL = "OTEL_EXPORTER_OTLP_PROTOCOL"
-TRACES_PROTOCOL = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
-SAMPLER = "OTEL_TRACES_SAMPLER"
-SAMPLER_ARG = "OTEL_TRACES_SAMPLER_ARG"
+from adk_observe import conventions as c
+from adk_observe.environment import DEFAULT_SAMPLER
 
-# Resource attribute keys that are options of their own.
-SERVICE_NAME_ATTR = "service.name"
-SERVICE_VERSION_ATTR = "service.version"
-ENVIRONMENT_ATTR = "deployment.environment.name"
+SDK_DISABLED = c.OTEL_SDK_DISABLED_ENV
+SERVICE_NAME = c.OTEL_SERVICE_NAME_ENV
+RESOURCE_ATTRIBUTES = c.OTEL_RESOURCE_ATTRIBUTES_ENV
+ENDPOINT = c.OTEL_ENDPOINT_ENV
+TRACES_ENDPOINT = c.OTEL_TRACES_ENDPOINT_ENV
+HEADERS = c.OTEL_HEADERS_ENV
+TRACES_HEADERS = c.OTEL_TRACES_HEADERS_ENV
+TIMEOUT = c.OTEL_TIMEOUT_ENV
+TRACES_TIMEOUT = c.OTEL_TRACES_TIMEOUT_ENV
+PROTOCOL = c.OTEL_PROTOCOL_ENV
+TRACES_PROTOCOL = c.OTEL_TRACES_PROTOCOL_ENV
+SAMPLER = c.OTEL_SAMPLER_ENV
+SAMPLER_ARG = c.OTEL_SAMPLER_ARG_ENV
 
 SUPPORTED_PROTOCOL = "http/protobuf"
 # The built-in samplers of the specification that take no remote configuration.
@@ -43,13 +41,6 @@ SAMPLERS = (
     "parentbased_traceidratio",
 )
 RATIO_SAMPLERS = ("traceidratio", "parentbased_traceidratio")
-DEFAULT_SAMPLER = "parentbased_traceidratio"
-
-# The legacy Jaeger collector's own protocols: Thrift over HTTP (14268, path /api/traces),
-# gRPC model.proto (14250) and the agent's UDP ports (6831 compact, 6832 binary Thrift).
-JAEGER_LEGACY_PORTS = frozenset({14268, 14250, 6831, 6832})
-JAEGER_LEGACY_PATH = "/api/traces"
-OTLP_HTTP_PORT = 4318
 
 
 class OtelEnvError(ValueError):
@@ -66,11 +57,6 @@ def parse_pairs(name: str, raw: str) -> tuple[tuple[str, str], ...]:
             raise OtelEnvError(f"{name}: {item!r} is not key=value")
         pairs[unquote(key.strip())] = unquote(value.strip())
     return tuple(pairs.items())
-
-
-def format_pairs(pairs: tuple[tuple[str, str], ...]) -> str:
-    """The inverse of `parse_pairs`: values percent-encoded where the format needs it."""
-    return ",".join(f"{k}={quote(v, safe='')}" for k, v in pairs)
 
 
 def _timeout_seconds(name: str, raw: str) -> float:
@@ -96,31 +82,6 @@ def check_sampler(sampler: str, ratio: float) -> None:
         )
     if not 0.0 <= ratio <= 1.0:
         raise OtelEnvError(f"sampling ratio must be within [0, 1], got {ratio}")
-
-
-def legacy_jaeger_error(url: str) -> str | None:
-    """Why `url` is a legacy Jaeger collector endpoint that cannot take OTLP, or None.
-
-    Jaeger has ingested OTLP natively since 1.35 (OTLP/HTTP on 4318, OTLP/gRPC on 4317), and
-    Jaeger v2 is an OpenTelemetry Collector distribution; the Thrift and model.proto ports answer
-    OTLP requests with 404 or a protocol error, so spans would vanish without a word.
-    """
-    try:
-        parts = urlsplit(url if "://" in url else f"http://{url}")
-        port = parts.port
-    except ValueError:
-        return None
-    path = parts.path.rstrip("/")
-    if port not in JAEGER_LEGACY_PORTS and not path.endswith(JAEGER_LEGACY_PATH):
-        return None
-    host = parts.hostname or "HOST"
-    scheme = parts.scheme if parts.scheme in ("http", "https") else "http"
-    return (
-        f"{url} is a legacy Jaeger collector endpoint (Thrift/gRPC on 14268, 14250, 6831, 6832 "
-        f"or the path {JAEGER_LEGACY_PATH}), which does not accept OTLP. Jaeger ingests "
-        f"OTLP/HTTP since 1.35: use {scheme}://{host}:{OTLP_HTTP_PORT}/v1/traces as "
-        f"{TRACES_ENDPOINT} (or {scheme}://{host}:{OTLP_HTTP_PORT} as the base endpoint)"
-    )
 
 
 def _protocol(environ: Mapping[str, str]) -> None:
@@ -154,12 +115,12 @@ def option_values(environ: Mapping[str, str]) -> dict[str, Any]:
     if (raw := get(RESOURCE_ATTRIBUTES)) is not None:
         attrs = dict(parse_pairs(RESOURCE_ATTRIBUTES, raw))
         # OTEL_SERVICE_NAME wins over service.name here (handled just below).
-        if SERVICE_NAME_ATTR in attrs:
-            values["service_name"] = attrs.pop(SERVICE_NAME_ATTR)
-        if SERVICE_VERSION_ATTR in attrs:
-            values["service_version"] = attrs.pop(SERVICE_VERSION_ATTR)
-        if ENVIRONMENT_ATTR in attrs:
-            values["environment"] = attrs.pop(ENVIRONMENT_ATTR)
+        if c.RESOURCE_SERVICE_NAME in attrs:
+            values["service_name"] = attrs.pop(c.RESOURCE_SERVICE_NAME)
+        if c.RESOURCE_SERVICE_VERSION in attrs:
+            values["service_version"] = attrs.pop(c.RESOURCE_SERVICE_VERSION)
+        if c.RESOURCE_ENVIRONMENT in attrs:
+            values["environment"] = attrs.pop(c.RESOURCE_ENVIRONMENT)
         values["resource_attributes"] = tuple(sorted(attrs.items()))
     if (raw := get(SERVICE_NAME)) is not None:
         values["service_name"] = raw.strip()

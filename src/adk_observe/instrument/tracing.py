@@ -40,8 +40,9 @@ from opentelemetry.sdk.version import __version__ as sdk_version
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import Attributes
 
-from adk_observe.instrument import otel_env
+from adk_observe import conventions as c
 from adk_observe.instrument.options import Options, traces_url
+from adk_observe.instrument.span_redaction import RedactingSpanExporter
 
 # ADK's switch for copying prompts and responses onto its spans (read at every run; default on).
 ADK_CONTENT_IN_SPANS_ENV = "ADK_CAPTURE_MESSAGE_CONTENT_IN_SPANS"
@@ -183,11 +184,11 @@ def make_resource(options: Options) -> Resource:
         TELEMETRY_SDK_VERSION: sdk_version,
     }
     attrs.update(options.resource_attributes)
-    attrs[otel_env.SERVICE_NAME_ATTR] = options.service_name
+    attrs[c.RESOURCE_SERVICE_NAME] = options.service_name
     if options.service_version:
-        attrs[otel_env.SERVICE_VERSION_ATTR] = options.service_version
+        attrs[c.RESOURCE_SERVICE_VERSION] = options.service_version
     if options.environment:
-        attrs[otel_env.ENVIRONMENT_ATTR] = options.environment
+        attrs[c.RESOURCE_ENVIRONMENT] = options.environment
     return Resource(attrs)
 
 
@@ -231,7 +232,7 @@ class Tracing:
         self.processor: _BoundedProcessor | None = None
         if exporter is not None:
             self.processor = _BoundedProcessor(
-                _CountingExporter(exporter, on_drop),
+                _CountingExporter(RedactingSpanExporter(exporter), on_drop),
                 on_drop,
                 resource,
                 max_queue_size=options.span_queue_size,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
+from adk_observe.links import agent_alert_url
 from adk_observe.model import ServiceSpec
-from adk_observe.rules.promql import eq, number, regex, selector
-from adk_observe.rules.sli import service_selector
+from adk_observe.promql import eq, number, regex, selector, service_selector
 from adk_observe.rules.types import Alert, merge
 
 RATE = "5m"
@@ -20,6 +20,7 @@ def _alert(
     severity: str,
     summary: str,
     description: str,
+    per_agent: bool = False,
 ) -> Alert:
     base = spec.runbook_base_url.rstrip("/")
     annotations = {
@@ -27,6 +28,8 @@ def _alert(
         "description": description,
         "runbook_url": f"{base}#{name.lower()}" if base else f"README.md#{name.lower()}",
     }
+    if spec.grafana_url:
+        annotations[c.ANNOTATION_DASHBOARD_URL] = agent_alert_url(spec, for_seconds, per_agent)
     return Alert(
         alert=name,
         expr=expr,
@@ -77,6 +80,7 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
             f"{spec.name}: more than {number(a.error_rate * 100)}% of agent requests fail",
             "{{ $value | humanizePercentage }} of the requests of agent {{ $labels.agent_id }} "
             f"returned 5xx over the last {RATE}.",
+            per_agent=True,
         ),
         _alert(
             spec,
@@ -88,6 +92,7 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
             f"{spec.name}: {pct} latency above {number(a.latency_threshold)}s",
             f"The {pct} request latency of agent {{{{ $labels.agent_id }}}} is "
             "{{ $value | humanizeDuration }}.",
+            per_agent=True,
         ),
         _alert(
             spec,
@@ -99,6 +104,7 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
             f"{spec.name}: MCP calls failing",
             "MCP server {{ $labels.mcp_server }} returns {{ $value | humanize }} errors per "
             "second to agent {{ $labels.agent_id }}.",
+            per_agent=True,
         ),
         _alert(
             spec,
