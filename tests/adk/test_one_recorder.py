@@ -5,7 +5,6 @@ same log lines and the same turn-span attributes."""
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -13,10 +12,8 @@ from typing import Any
 import pytest
 from adk_helpers import build_runner, new_session, run_turn
 from adk_support import mcp_command
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from prometheus_client import CollectorRegistry
+from tests.telemetry_support import make_telemetry
 
-import adk_observe
 from adk_observe import agent_turn, llm_call, mcp_call, tool_call
 from adk_observe import conventions as c
 from adk_observe.adk import ObservabilityPlugin
@@ -41,12 +38,10 @@ TIMING_HISTOGRAMS = {d.name for d in c.CATALOGUE if d.name.endswith("_seconds")}
 
 def _observe(drive: Callable[[], None]) -> tuple[dict[tuple[Any, ...], float], list[Any],
                                                  list[dict[str, Any]]]:
-    registry, exporter, logs = CollectorRegistry(), InMemorySpanExporter(), io.StringIO()
-    handle = adk_observe.init(
-        "support-agent", registry=registry, span_exporter=exporter, log_output=logs,
-        metrics_port=-1, sampling=1.0, prices=PRICES,
-        logger_levels=(("adk_observe", "DEBUG"),),
-    )
+    telemetry = make_telemetry("support-agent", prices=PRICES,
+                               logger_levels=(("adk_observe", "DEBUG"),))
+    registry, exporter, logs, handle = (telemetry.registry, telemetry.exporter, telemetry.logs,
+                                        telemetry.handle)
     try:
         drive()
         handle.force_flush()

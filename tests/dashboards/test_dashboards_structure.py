@@ -8,12 +8,14 @@ from typing import Any
 import jsonschema
 import pytest
 
+from adk_observe import conventions as c
 from adk_observe.dashboards import dashboard_files
 from adk_observe.dashboards.grafana import ref_id
 from adk_observe.dashboards.uid import UID_MAX, dashboard_uid
 from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
 from adk_observe.render import dump_json
+from adk_observe.rules.agent_pack import agent_alerts
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ["examples/support-agent.yaml", "examples/demo-agent.yaml",
@@ -125,7 +127,35 @@ def test_overview_panels_in_reading_order() -> None:
         (501, "timeseries", "Requests by track"),
         (502, "timeseries", "Error share (5xx) by track"),
         (503, "timeseries", "Request latency p95 by track"),
+        (600, "row", "Containers"),
+        (601, "timeseries", "CPU used of the limit"),
+        (602, "timeseries", "Memory working set of the limit"),
+        (603, "timeseries", "Restarts in 15m"),
+        (604, "timeseries", "OOM-killed containers"),
     ]
+
+
+def test_the_container_row_plots_what_the_container_alerts_evaluate() -> None:
+    spec = _spec("examples/support-agent.yaml")
+    data = dashboard_files(spec)["support-agent-overview.json"]
+    panels = {p["id"]: p for p in data["panels"]}
+    alerts = {a.alert: a.expr for a in agent_alerts(spec)}
+    pairs = {601: c.ALERT_CPU_THROTTLING, 602: c.ALERT_MEMORY_NEAR_LIMIT, 603: c.ALERT_RESTARTS,
+             604: c.ALERT_OOM_KILLED}
+    for panel_id, alert in pairs.items():
+        (target,) = panels[panel_id]["targets"]
+        # the alert is the panel's expression compared with the threshold the panel draws
+        assert alerts[alert].startswith(target["expr"]), alert
+        steps = panels[panel_id]["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert steps[-1]["color"] == "red"
+    assert alerts[c.ALERT_CPU_THROTTLING].endswith("> 0.9")
+    assert [s["value"] for s in panels[601]["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [
+        None, 0.9]
+
+
+def test_without_a_kubernetes_deploy_there_is_no_container_row() -> None:
+    data = dashboard_files(_spec("examples/demo-agent.yaml"))["demo-agent-overview.json"]
+    assert "Containers" not in [p["title"] for p in data["panels"] if p["type"] == "row"]
 
 
 def test_error_share_reads_zero_rather_than_no_data_without_failures() -> None:

@@ -9,12 +9,12 @@ Regenerate after an intended change: pytest tests/deploy --update-golden-deploy
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from tests.deploy.cases import CASES, GOLDEN, ROOT
+from tests.golden_files import compare, tree
 
 from adk_observe.cli import main
 from adk_observe.loader.load import load_specs
@@ -22,14 +22,6 @@ from adk_observe.rules import compile_service, prometheus_rule
 
 RULE_CASE = "deploy-canary-alb"
 RULE_FILE = "prometheusrule-slos.yaml"
-
-
-def _tree(root: Path, with_rule: bool = True) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): p.read_text(encoding="utf-8")
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and (with_rule or p.name != RULE_FILE)
-    }
 
 
 def test_there_is_a_case_for_every_strategy_and_load_balancer() -> None:
@@ -52,15 +44,9 @@ def test_render_deploy_matches_golden(
     monkeypatch.chdir(ROOT)  # the generated-by header names the spec relative to the repo
     spec = f"tests/golden/{case}/spec.yaml"
     assert main(["render-deploy", spec, "-o", str(tmp_path)]) == 0
-    expected_dir = GOLDEN / case / "out"
     with_rule = case == RULE_CASE
-    if update_golden:
-        shutil.rmtree(expected_dir, ignore_errors=True)
-        shutil.copytree(tmp_path, expected_dir)
-        if not with_rule:
-            for extra in expected_dir.rglob(RULE_FILE):
-                extra.unlink()
-    assert _tree(tmp_path, with_rule) == _tree(expected_dir, with_rule)
+    compare(tmp_path, GOLDEN / case / "out", update_golden,
+            keep=lambda rel: with_rule or Path(rel).name != RULE_FILE)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -83,7 +69,7 @@ def test_rendering_is_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     spec = "tests/golden/deploy-canary-alb/spec.yaml"
     assert main(["render-deploy", spec, "-o", str(tmp_path / "a")]) == 0
     assert main(["render-deploy", spec, "-o", str(tmp_path / "b")]) == 0
-    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
 
 
 def test_generated_deploy_folder_is_fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,4 +78,4 @@ def test_generated_deploy_folder_is_fresh(tmp_path: Path, monkeypatch: pytest.Mo
     if not (ROOT / "deploy").is_dir():
         pytest.fail("deploy/ is missing: run make gen")
     assert main(["render-deploy", "examples/support-agent.yaml", "-o", str(tmp_path)]) == 0
-    assert _tree(tmp_path) == _tree(ROOT / "deploy")
+    assert tree(tmp_path) == tree(ROOT / "deploy")

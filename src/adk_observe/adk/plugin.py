@@ -87,23 +87,20 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         """A user's rating (1-5); agent_id defaults to the plugin's, then the last root agent."""
         obs = self._obs()
         if obs is not None:
-            obs.record_feedback(
-                rating,
-                agent_id or self._agent_id or obs.options.agent_id or self._last_agent,
-                **fields,
+            agent = obs.resolve_agent(
+                agent_id, self._agent_id, obs.options.agent_id, self._last_agent
             )
+            obs.record_feedback(rating, agent, **fields)
 
     # --- runs ---------------------------------------------------------------------------------
 
     def _run_agent(self, obs: runtime.Observability, invocation_context: Any) -> str:
-        if self._agent_id or obs.options.agent_id:
-            return self._agent_id or obs.options.agent_id
-        agent = getattr(invocation_context, "agent", None)
-        name = getattr(agent, "name", None)
-        if isinstance(name, str) and name:
-            self._last_agent = name
-            return name
-        return obs.agent_id
+        name = getattr(getattr(invocation_context, "agent", None), "name", None)
+        if not (self._agent_id or obs.options.agent_id) and isinstance(name, str) and name:
+            self._last_agent = name  # the plugin's and the option's agent_id come first
+        else:
+            name = None
+        return obs.resolve_agent(self._agent_id, obs.options.agent_id, name)
 
     def _guard(self, fn: Callable[..., None], *args: Any) -> None:
         """Run `fn(obs, *args)`; any exception is counted, never raised into ADK."""

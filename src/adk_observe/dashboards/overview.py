@@ -3,9 +3,8 @@
 Every panel plots catalogue metrics of one service (its built-in SLI selector) and of the agents
 picked in `$agent_id`, split the way the agent alert pack evaluates them (per agent, per MCP
 server, per instance; canary against stable when the deploy is a canary) with each enabled
-alert's threshold drawn. Cluster series (cAdvisor,
-kube-state-metrics) are left out on purpose: the process reports its own memory, and every
-panel here has data wherever the agent runs.
+alert's threshold drawn. Cluster series (cAdvisor, kube-state-metrics) get their own row, and
+only for a service with a Kubernetes deploy: every other panel has data wherever the agent runs.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from adk_observe.durations import format_seconds
 from adk_observe.links import overview_uid
 from adk_observe.model import ServiceSpec
 from adk_observe.promql import eq, number, regex, selector, service_selector
+from adk_observe.rules import container
 from adk_observe.rules.agent_pack import agent_alerts
 
 LATENCY_QUANTILES = (0.5, 0.95, 0.99)
@@ -423,6 +423,59 @@ def _tracks(spec: ServiceSpec, sel: str, agents: str) -> Row:
     )
 
 
+def _containers(spec: ServiceSpec) -> Row:
+    """What the container alerts evaluate (cAdvisor, kube-state-metrics), per pod: only for a
+    service deployed to Kubernetes, where those series exist."""
+    a = spec.agent_alerts
+    window = format_seconds(a.restarts_window)
+    return Row(
+        "Containers",
+        (
+            _ts(
+                "CPU used of the limit",
+                f"Per pod; the red line is the {c.ALERT_CPU_THROTTLING} threshold.",
+                Unit.PERCENT_UNIT,
+                Query(container.cpu_of_limit(spec), "{{pod}}"),
+                width=6,
+                min=0,
+                key="cpu_of_limit",
+                alert_at=_limit(spec, c.ALERT_CPU_THROTTLING, a.cpu_ratio),
+            ),
+            _ts(
+                "Memory working set of the limit",
+                f"Per pod; the red line is the {c.ALERT_MEMORY_NEAR_LIMIT} threshold.",
+                Unit.PERCENT_UNIT,
+                Query(container.memory_of_limit(spec), "{{pod}}"),
+                width=6,
+                min=0,
+                key="memory_of_limit",
+                alert_at=_limit(spec, c.ALERT_MEMORY_NEAR_LIMIT, a.memory_limit_ratio),
+            ),
+            _ts(
+                f"Restarts in {window}",
+                f"Per pod; the red line is the {c.ALERT_RESTARTS} threshold.",
+                Unit.SHORT,
+                Query(container.restarts(spec), "{{pod}}"),
+                width=6,
+                min=0,
+                key="restarts",
+                alert_at=_limit(spec, c.ALERT_RESTARTS, a.restarts),
+            ),
+            _ts(
+                "OOM-killed containers",
+                f"1 while a container restarted after an OOM kill ({c.ALERT_OOM_KILLED} fires).",
+                Unit.SHORT,
+                Query(container.oom_killed(spec), "{{pod}}"),
+                width=6,
+                min=0,
+                key="oom_killed",
+                alert_at=_limit(spec, c.ALERT_OOM_KILLED, 1),
+            ),
+        ),
+        section=6,
+    )
+
+
 def overview_dashboard(spec: ServiceSpec) -> Dashboard:
     sel = service_selector(spec)
     agents = agent_matcher()
@@ -437,6 +490,7 @@ def overview_dashboard(spec: ServiceSpec) -> Dashboard:
             _tools(spec, sel, agents),
             _quality(spec, sel, agents),
             *((_tracks(spec, sel, agents),) if spec.deploy and spec.deploy.tracks else ()),
+            *((_containers(spec),) if spec.deploy else ()),
         ),
         variables=(Variable(c.LABEL_AGENT_ID, "Agent", c.REQUESTS.name, c.LABEL_AGENT_ID, sel),),
         links=dl.dashboard_links(spec, dl.SLOS_TITLE),

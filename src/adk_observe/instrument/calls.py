@@ -173,7 +173,7 @@ class AgentTurn(_Scope):
     def __enter__(self) -> AgentTurn:
         super().__enter__()
         if self.obs is not None:
-            self.agent_id = self.agent_id or self.obs.agent_id
+            self.agent_id = self.obs.resolve_agent(self.agent_id)
             self.obs.metrics.turn_started(self.agent_id)
             self._turn_token = _turn.set(self)
         return self
@@ -189,7 +189,7 @@ class AgentTurn(_Scope):
         super().__exit__(exc_type, exc, tb)
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
-        agent = self.agent_id or obs.agent_id
+        agent = obs.resolve_agent(self.agent_id)
         code = self.status_code or (c.STATUS_CODE_OK if self.ok else c.STATUS_CODE_ERROR)
         events.turn(
             obs,
@@ -243,7 +243,7 @@ class LlmCall(_Scope):
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         turn = _turn.get()
-        agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
+        agent = obs.resolve_agent(self.agent_id, turn.agent_id if turn else None)
         usage = Usage(
             self.input_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens
         )
@@ -275,7 +275,7 @@ class ToolCall(_Scope):
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         turn = _turn.get()
-        agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
+        agent = obs.resolve_agent(self.agent_id, turn.agent_id if turn else None)
         events.tool(
             obs, agent, self.tool, self.server, seconds, self.ok, ctx, error_type=self.error_type
         )

@@ -133,11 +133,16 @@ class Observability:
     def add_readiness_check(self, name: str, check: Callable[[], object]) -> None:
         self.readiness.add_check(name, check)
 
+    def resolve_agent(self, *candidates: str | None) -> str:
+        """The agent_id of an event: the first candidate given (the caller's, then the
+        enclosing turn's or the plugin's), else the `agent_id` option, else the service name."""
+        return next((a for a in candidates if a), self.agent_id)
+
     def record_feedback(self, rating: float, agent_id: str | None = None, **fields: Any) -> None:
         """A user's satisfaction rating (1-5): observed in the histogram, set on the gauge."""
         if not 1.0 <= rating <= 5.0:
             raise ValueError(f"rating must be within [1, 5], got {rating}")
-        agent = agent_id or self.agent_id
+        agent = self.resolve_agent(agent_id)
         self.metrics.feedback(agent, rating)
         fields = {c.LABEL_AGENT_ID: agent, c.LOG_RATING: rating, **fields}
         self.logger.info(c.LOG_MESSAGE_FEEDBACK, extra=fields)

@@ -7,6 +7,7 @@ from adk_observe.durations import format_seconds
 from adk_observe.links import agent_alert_url
 from adk_observe.model import ServiceSpec
 from adk_observe.promql import eq, number, regex, selector, service_selector
+from adk_observe.rules import container
 from adk_observe.rules.types import Alert, merge
 
 RATE = "5m"
@@ -56,15 +57,6 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
     buckets = selector(f"{c.REQUEST_DURATION.name}_bucket", sel)
     mcp = selector(c.MCP_CALLS.name, sel, eq(c.LABEL_STATUS, c.STATUS_ERROR))
     memory = selector(c.MEMORY_USAGE.name, sel, eq(c.LABEL_MEMORY_TYPE, c.MEMORY_RSS))
-    pod = (eq("namespace", spec.namespace), eq("container", spec.name))
-    cpu = selector(c.CADVISOR_CPU_USAGE, *pod)
-    limits = selector(c.KSM_CONTAINER_LIMITS, *pod, eq("resource", "cpu"))
-    working_set = selector(c.CADVISOR_MEMORY_WORKING_SET, *pod)
-    memory_limit = selector(c.KSM_CONTAINER_LIMITS, *pod, eq("resource", "memory"))
-    restarts = selector(c.KSM_CONTAINER_RESTARTS, *pod)
-    oom = selector(c.KSM_LAST_TERMINATED_REASON, *pod, eq("reason", c.KSM_REASON_OOM_KILLED))
-    by_container = "sum by (namespace, pod, container)"
-    max_by_container = "max by (namespace, pod, container)"
     restarts_window = format_seconds(a.restarts_window)
     oom_window = format_seconds(a.oom_window)
     quantile = number(a.latency_quantile)
@@ -120,8 +112,7 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
         _alert(
             spec,
             c.ALERT_CPU_THROTTLING,
-            f"{by_container} (rate({cpu}[{RATE}]))\n/\n{by_container} ({limits})\n"
-            f"> {number(a.cpu_ratio)}",
+            f"{container.cpu_of_limit(spec)}\n> {number(a.cpu_ratio)}",
             a.cpu_for,
             c.SEVERITY_WARNING,
             f"{spec.name}: container CPU near its limit",
@@ -131,8 +122,7 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
         _alert(
             spec,
             c.ALERT_MEMORY_NEAR_LIMIT,
-            f"{by_container} ({working_set})\n/\n{by_container} ({memory_limit})\n"
-            f"> {number(a.memory_limit_ratio)}",
+            f"{container.memory_of_limit(spec)}\n> {number(a.memory_limit_ratio)}",
             a.memory_limit_for,
             c.SEVERITY_WARNING,
             f"{spec.name}: container memory near its limit",
@@ -142,7 +132,7 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
         _alert(
             spec,
             c.ALERT_RESTARTS,
-            f"{max_by_container} (increase({restarts}[{restarts_window}])) >= {a.restarts}",
+            f"{container.restarts(spec)} >= {a.restarts}",
             0,
             c.SEVERITY_WARNING,
             f"{spec.name}: container restarting",
@@ -152,8 +142,7 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
         _alert(
             spec,
             c.ALERT_OOM_KILLED,
-            f"{max_by_container} (increase({restarts}[{oom_window}])) > 0\n"
-            f"and on (namespace, pod, container)\n{max_by_container} ({oom}) == 1",
+            container.oom_killed(spec),
             0,
             c.SEVERITY_WARNING,
             f"{spec.name}: container OOM-killed",
