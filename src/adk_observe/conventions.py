@@ -52,6 +52,12 @@ LABEL_SLOTH_SERVICE = "sloth_service"
 LABEL_SLOTH_SLO = "sloth_slo"
 LABEL_SLOTH_SEVERITY = "sloth_severity"
 
+# Labels that only exist inside the report's queries (checks/budget_queries.py): they tell apart
+# the parts and windows that one PromQL answer carries. Never recorded or stored.
+LABEL_NAME = "__name__"  # Prometheus's own label for the metric name
+LABEL_REPORT_PART = "adk_observe_part"
+LABEL_REPORT_WINDOW = "adk_observe_window"
+
 # Values of LABEL_STATUS on tool, MCP and LLM calls.
 STATUS_OK = "ok"
 STATUS_ERROR = "error"
