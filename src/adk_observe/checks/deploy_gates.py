@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from adk_observe.checks.podsecurity import check_object
 from adk_observe.deploy.render import KUSTOMIZATION
-from adk_observe.errors import AdkObserveError
+from adk_observe.errors import AdkObserveError, SpecError, quote
+from adk_observe.spec.yamlsource import load_documents, read_text
 
 # Kubernetes minors every object must validate against (strict: no unknown fields).
 KUBERNETES_VERSIONS = ("1.29", "1.31", "1.33", "1.35")
@@ -64,19 +63,44 @@ def folders(root: Path) -> list[Path]:
     return found
 
 
+def _documents(folder: Path, rel: str) -> list[Any]:
+    """The YAML documents of one file, parsed with the spec loader's bounds (size, nodes,
+    depth, alias expansion) so a hostile manifest fails fast with a located error."""
+    path = folder / rel
+    return [doc.data for doc in load_documents(str(path), read_text(path), allow_empty=True)]
+
+
+def _inside(folder: Path, rel: str) -> bool:
+    """A resource entry names a file of this folder, not `../..` or an absolute path: the
+    gates check what the folder holds, never other files on the machine."""
+    target = (folder / rel).resolve()
+    return target.parent == folder.resolve() and target.is_file()
+
+
 def load_folder(folder: Path) -> tuple[list[Manifest], list[str]]:
     """The objects of the files kustomization.yaml lists, and the problems with that list."""
     problems: list[str] = []
-    try:
-        kust = yaml.safe_load((folder / KUSTOMIZATION).read_text(encoding="utf-8")) or {}
-        listed = [str(r) for r in kust.get("resources") or []]
-        manifests = []
-        for rel in listed:
-            for obj in yaml.safe_load_all((folder / rel).read_text(encoding="utf-8")):
-                if obj:
-                    manifests.append(Manifest(rel, obj))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DeployCheckError(f"cannot read {folder}: {exc}") from None
+    kust_file = str(folder / KUSTOMIZATION)
+    docs = _documents(folder, KUSTOMIZATION)
+    kust = docs[0] if docs else {}
+    if not isinstance(kust, dict) or not isinstance(kust.get("resources") or [], list):
+        raise SpecError("must be a mapping with a resources list", file=kust_file, line=1)
+    listed = [str(r) for r in kust.get("resources") or []]
+    manifests = []
+    for rel in listed:
+        if not _inside(folder, rel):
+            problems.append(f"{quote(rel)}: not a file in this folder")
+            continue
+        for obj in _documents(folder, rel):
+            if obj is None:
+                continue
+            if not isinstance(obj, dict) or not isinstance(obj.get("metadata") or {}, dict):
+                raise SpecError(
+                    "a manifest must be a mapping with a metadata mapping",
+                    file=str(folder / rel),
+                    line=1,
+                )
+            manifests.append(Manifest(rel, obj))
     on_disk = {p.name for p in folder.glob("*.yaml")} - {KUSTOMIZATION}
     for name in sorted(on_disk - set(listed)):
         problems.append(f"{name}: not listed in {KUSTOMIZATION}")

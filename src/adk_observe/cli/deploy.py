@@ -8,6 +8,7 @@ from typing import Any
 
 from adk_observe.cli import common
 from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK
+from adk_observe.errors import one_line
 from adk_observe.render import write_files
 
 
@@ -70,6 +71,8 @@ def run_check(args: argparse.Namespace) -> int:
     schema_dir = gates.crd_schema_dir(args.crd_schemas)
     if args.crd_schemas and schema_dir is None:
         raise gates.DeployCheckError(f"--crd-schemas {args.crd_schemas} is not a directory")
+    for folder in folders:  # bad manifests are bad input (exit 2) before any gate runs
+        gates.load_folder(folder)
     checkov: dict[str, list[str]] | None = None
     if not args.no_checkov:
         binary = gates.checkov_binary(args.checkov)
@@ -88,8 +91,8 @@ def run_check(args: argparse.Namespace) -> int:
                 status = "SKIP"
             counted = f" ({result.checked} checked)" if result.checked else ""
             print(f"  {status}  {result.name}{counted}{' - ' + result.note if result.note else ''}")
-            for failure in result.failures:
-                print(f"        {failure}")
+            for failure in result.failures:  # validators quote objects: keep each one line
+                print(f"        {one_line(failure)}")
             ok = ok and result.passed
     print("all gates passed" if ok else "some gates FAILED")
     return EXIT_OK if ok else EXIT_FAILED

@@ -8,10 +8,16 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from adk_observe.errors import SpecError
+from adk_observe.errors import SpecError, quote
 from adk_observe.model import ServiceSpec
 from adk_observe.spec import map_v1, v1
-from adk_observe.spec.yamlsource import Document, KeyPath, format_path, load_documents
+from adk_observe.spec.yamlsource import (
+    Document,
+    KeyPath,
+    format_path,
+    load_documents,
+    read_text,
+)
 
 # Pydantic's words for the common mistakes, in the words a spec author uses.
 _MESSAGES = {
@@ -31,7 +37,7 @@ def validation_error(exc: ValidationError, doc: Document, prefix: KeyPath = ()) 
     path = (*prefix, *loc)
     message = _MESSAGES.get(first["type"], first["msg"]).removeprefix("Value error, ")
     if first["type"] == "literal_error" or first["type"].endswith("_type"):
-        message = f"{message} (got {first['input']!r})"
+        message = f"{message} (got {quote(first['input'])})"
     return SpecError(message, file=doc.file, line=doc.line_of(path), path=format_path(path))
 
 
@@ -74,11 +80,7 @@ def detect(doc: Document) -> str:
 
 def load_file(path: str | Path) -> list[ServiceSpec]:
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read the file: {exc}", file=name) from None
-    docs = load_documents(name, text)
+    docs = load_documents(name, read_text(path))
     by_format: dict[str, list[Document]] = {}
     for doc in docs:
         by_format.setdefault(detect(doc), []).append(doc)
