@@ -15,7 +15,8 @@ from typing import Any
 
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
-from adk_observe.spec.fields import LABEL_NAME, SLO_NAME
+from adk_observe.errors import SpecError
+from adk_observe.spec.fields import LABEL_NAME, SLO_NAME, label_problem
 from adk_observe.spec.load import parse_model
 from adk_observe.spec.map_v1 import _fail, _resolve_windows, camel
 from adk_observe.spec.openslo_sli import to_sli
@@ -292,6 +293,10 @@ def _metadata(
             notes.add(doc, where, "not used: a list of values is not a Prometheus label")
         elif not LABEL_NAME.match(key):
             notes.add(doc, where, "not used: not a valid Prometheus label name")
+        elif problem := label_problem(key, value):
+            raise SpecError(
+                problem, file=doc.file, line=doc.line_of(where), path=format_path(where)
+            )
         else:
             labels[key] = value
     return labels

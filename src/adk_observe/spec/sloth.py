@@ -15,7 +15,16 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from adk_observe import model as m
-from adk_observe.spec.fields import AlertName, DnsName, Labels, Seconds, SloName, Strict
+from adk_observe.spec.fields import (
+    AlertName,
+    Annotations,
+    DnsName,
+    Labels,
+    Seconds,
+    SeverityLabels,
+    SloName,
+    Strict,
+)
 from adk_observe.spec.load import parse_model
 from adk_observe.spec.map_v1 import _fail, _resolve_windows, camel
 from adk_observe.spec.promql import WINDOW_PLACEHOLDER, window_template_error
@@ -32,15 +41,15 @@ _PLUGINS = (
 
 class SlothAlert(Strict):
     disable: bool = False
-    labels: Labels = {}
-    annotations: dict[str, str] = {}
+    labels: SeverityLabels = {}
+    annotations: Annotations = {}
     for_: Seconds | None = Field(default=None, alias="for")
 
 
 class SlothAlerting(Strict):
     name: AlertName | None = None
     labels: Labels = {}
-    annotations: dict[str, str] = {}
+    annotations: Annotations = {}
     page_alert: SlothAlert = SlothAlert()
     ticket_alert: SlothAlert = SlothAlert()
 

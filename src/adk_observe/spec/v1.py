@@ -9,12 +9,15 @@ from pydantic import Field, model_validator
 from adk_observe.spec.deploy_v1 import DeploySpecV1
 from adk_observe.spec.fields import (
     AlertName,
+    Annotations,
     Bytes,
     DnsName,
+    HttpUrl,
     Labels,
     LatencySeconds,
     Ratio,
     Seconds,
+    SeverityLabels,
     SloName,
     Strict,
 )
@@ -78,8 +81,8 @@ class SLIV1(Strict):
 
 class SeverityV1(Strict):
     enabled: bool = True
-    labels: Labels = {}
-    annotations: dict[str, str] = {}
+    labels: SeverityLabels = {}
+    annotations: Annotations = {}
     for_: Seconds | None = Field(default=None, alias="for")
 
 
@@ -91,8 +94,8 @@ class NoDataV1(Strict):
 class SLOAlertingV1(Strict):
     name: AlertName | None = None
     labels: Labels = {}
-    annotations: dict[str, str] = {}
-    runbook_url: str | None = None
+    annotations: Annotations = {}
+    runbook_url: HttpUrl | None = None
     page: SeverityV1 = SeverityV1()
     ticket: SeverityV1 = SeverityV1()
     no_data: NoDataV1 | None = None
@@ -215,7 +218,7 @@ class AgentServiceSpecV1(Strict):
     selector: str = Field(
         default="", description='Label matchers for built-in SLIs; default job="<name>".'
     )
-    runbook_base_url: str = ""
+    runbook_base_url: HttpUrl | Literal[""] = ""
     alert_windows: AlertWindowsV1 | None = None
     slos: list[SLOV1] = Field(min_length=1)
     alerts: AgentAlertsV1 = AgentAlertsV1()
