@@ -10,6 +10,7 @@ from adk_observe.cli import common
 from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK
 from adk_observe.errors import one_line
 from adk_observe.render import write_files
+from adk_observe.render.write import generated_leftovers
 
 
 def register(sub: Any) -> None:
@@ -48,14 +49,22 @@ def register(sub: Any) -> None:
 
 
 def run_render(args: argparse.Namespace) -> int:
-    from adk_observe.deploy.render import render
+    from adk_observe.deploy.render import KUSTOMIZATION, render
 
     specs = common.load(args.specs)
     files: dict[str, str] = {}
+    stale: list[str] = []
     for spec in specs:  # render everything before writing anything
-        for rel, text in render(spec).items():
+        rendered = render(spec)
+        for rel, text in rendered.items():
             files[f"{spec.name}/{rel}"] = text
-    written = write_files(args.output, files)
+        # A strategy change (canary -> rolling) must not leave the old Rollout behind for
+        # kustomize or a `kubectl apply -f` of the folder to pick up.
+        folder = Path(args.output) / spec.name
+        stale += [f"{spec.name}/{n}" for n in generated_leftovers(folder, KUSTOMIZATION, rendered)]
+    written = write_files(args.output, files, remove=stale)
+    for rel in stale:
+        print(f"removed {Path(args.output) / rel} (written by an earlier render-deploy)")
     for spec in specs:
         count = sum(1 for rel in files if rel.startswith(f"{spec.name}/"))
         print(f"{spec.name}: {count} files in {Path(args.output) / spec.name}")
