@@ -68,6 +68,7 @@ class Ingress:
     allow_cidrs: tuple[str, ...] = ()  # extra sources (e.g. the VPC for ALB target type ip)
     certificate_arn: str = ""  # alb
     ssl_policy: str = ""  # alb
+    scheme: str = "internet-facing"  # alb: internet-facing or internal
     tls_secret: str = ""  # nginx
     gateway_name: str = ""  # gateway
     gateway_namespace: str = ""  # gateway
@@ -127,3 +128,6 @@ class DeployConfig:
     secrets: tuple[SecretMount, ...] = ()
     rbac: tuple[RbacRule, ...] = ()
     termination_grace_seconds: int = 30
+    # The namespace belongs to this service alone: render the Namespace (Pod Security labels)
+    # and a namespace-wide default-deny. Off: touch nothing but the service's own pods.
+    own_namespace: bool = False
