@@ -87,8 +87,13 @@ class _Transaction:
     def commit(self, remove: Iterable[Path]) -> None:
         for tmp, target in self.staged:
             old = _keep_copy(target) if target.is_file() else None
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                if old is not None:  # the target was not replaced: its copy is not needed
+                    old.unlink(missing_ok=True)
+                raise
             self.replaced.append((target, old))
-            os.replace(tmp, target)
         for target in remove:
             old = _keep_copy(target)
             self.removed.append((target, old))
