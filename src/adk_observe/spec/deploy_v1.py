@@ -248,7 +248,7 @@ def to_deploy_model(spec: DeploySpecV1, doc: Document, path: KeyPath) -> d.Deplo
             )
     for key in spec.config:
         if not re.match(ENV_NAME, key):
-            raise at.fail(("config", key), f"{key!r} is not a valid environment variable name")
+            raise at.fail(("config", key), f"{quote(key)} is not a valid environment variable name")
     _check_log_file(doc)
     mounts: dict[str, int] = {}
     names: set[str] = set()
@@ -256,15 +256,16 @@ def to_deploy_model(spec: DeploySpecV1, doc: Document, path: KeyPath) -> d.Deplo
         if not re.match(DNS_LABEL, secret.name) or len(secret.name) > SECRET_NAME_MAX:
             raise at.fail(
                 ("secrets", i, "name"),
-                f"{secret.name!r} is not a valid DNS label of at most {SECRET_NAME_MAX} "
+                f"{quote(secret.name)} is not a valid DNS label of at most {SECRET_NAME_MAX} "
                 "characters (it also names the pod volume secret-<name>)",
             )
         if secret.name in names:
-            raise at.fail(("secrets", i, "name"), f"secret {secret.name!r} is listed twice")
+            raise at.fail(("secrets", i, "name"), f"secret {quote(secret.name)} is listed twice")
         names.add(secret.name)
         if secret.mount_path in mounts or secret.mount_path.rstrip("/") in ("", "/tmp"):
             raise at.fail(
-                ("secrets", i, "mount_path"), f"mount path {secret.mount_path!r} is already used"
+                ("secrets", i, "mount_path"),
+                f"mount path {quote(secret.mount_path)} is already used",
             )
         mounts[secret.mount_path] = i
     return d.DeployConfig(
@@ -298,18 +299,20 @@ def _quantity(text: str) -> float:
 
 def _check_image(spec: DeploySpecV1, at: _Locator) -> None:
     if not IMAGE.match(spec.image):
-        raise at.fail(("image",), f"{spec.image!r} is not a valid image reference")
+        raise at.fail(("image",), f"{quote(spec.image)} is not a valid image reference")
     if DIGEST.search(spec.image):
         return
     if not spec.allow_tag:
         raise at.fail(
             ("image",),
-            f"image {spec.image!r} is not pinned by digest (name@sha256:<64 hex>); "
+            f"image {quote(spec.image)} is not pinned by digest (name@sha256:<64 hex>); "
             "a tag can be moved to other content. Set allow_tag: true to accept it anyway",
         )
     last = spec.image.rsplit("/", 1)[-1]
     if ":" not in last or last.endswith(":latest"):
-        raise at.fail(("image",), f"image {spec.image!r} needs an explicit tag other than latest")
+        raise at.fail(
+            ("image",), f"image {quote(spec.image)} needs an explicit tag other than latest"
+        )
 
 
 def _check_names(spec: DeploySpecV1, doc: Document, at: _Locator) -> None:
@@ -351,7 +354,7 @@ def _check_names(spec: DeploySpecV1, doc: Document, at: _Locator) -> None:
         )
     host = spec.ingress.host
     if not DNS_SUBDOMAIN.match(host) or "." not in host:
-        raise at.fail(("ingress", "host"), f"{host!r} is not a valid DNS host name")
+        raise at.fail(("ingress", "host"), f"{quote(host)} is not a valid DNS host name")
     for i, cidr in enumerate(spec.ingress.allow_cidrs):
         try:
             ipaddress.ip_network(cidr, strict=True)

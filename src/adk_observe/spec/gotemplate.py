@@ -14,6 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from adk_observe.errors import quote
+
 # The functions an alert template may call: Go's builtins and the ones Prometheus adds
 # (template.go's funcMap; docs "Template reference"). These are exactly the names promtool
 # 2.42 accepts; newer Prometheus versions add a few (toDuration, now, ...) that an older
@@ -318,7 +320,7 @@ class _Parser:
         if kinds[:2] in (["var", "declare"], ["var", "assign"]):
             name = tokens[0].text
             if kinds[1] == "assign" and not self.defined(name):
-                raise TemplateError(f"undefined variable {name!r}")
+                raise TemplateError(f"undefined variable {quote(name)}")
             return tokens[2:], [name] if kinds[1] == "declare" else []
         if context == "range" and kinds == ["var", "comma", "var", "declare"]:
             return tokens[4:], [tokens[0].text, tokens[2].text]
@@ -350,7 +352,7 @@ class _Parser:
         if tok.kind in ("pipe", "declare", "assign", "comma", "rparen"):
             raise TemplateError(f"unexpected {quote_token(tok)} in operand")
         if tok.kind == "var" and not self.defined(tok.text.split(".")[0]):
-            raise TemplateError(f"undefined variable {tok.text!r}")
+            raise TemplateError(f"undefined variable {quote(tok.text)}")
         if tok.kind == "word":
             if tok.text in _KEYWORDS - {"true", "false", "nil"}:
                 raise TemplateError(f"unexpected {quote_token(tok)} in operand")

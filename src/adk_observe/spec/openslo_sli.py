@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import promql_parser as pp
 
 from adk_observe import model as m
+from adk_observe.errors import quote
 from adk_observe.spec.map_v1 import _fail
 from adk_observe.spec.promql import WINDOW_PLACEHOLDER, parse_error, window_template_error
 from adk_observe.spec.yamlsource import Document, KeyPath
@@ -85,7 +86,7 @@ def _query(
             raise _fail(
                 doc,
                 ref_path,
-                f"no DataSource named {source.metric_source_ref!r} in this file and no type: "
+                f"no DataSource named {quote(source.metric_source_ref)} in this file and no type: "
                 "set type: Prometheus",
             )
         if found is None:
@@ -102,7 +103,7 @@ def _query(
                 raise _fail(
                     doc,
                     (*spath, "type"),
-                    f"type {kind} disagrees with DataSource {source.metric_source_ref!r} "
+                    f"type {kind} disagrees with DataSource {quote(source.metric_source_ref)} "
                     f"(type {data_source.spec.type})",
                 )
             kind = data_source.spec.type
