@@ -118,6 +118,22 @@ CASES: dict[str, tuple[int, str, str]] = {
         "must be an http:// or https:// URL (got 'javascript:alert(1)')",
     ),
     "runbook-url-template": (16, "spec.slos[0].alerting.runbook_url", _TPL + "unclosed action"),
+    # ... in every spec format
+    "sloth-annotation-template": (
+        16,
+        "slos[0].alerting.annotations.summary",
+        _TPL + 'function "humanizeBytes" not defined',
+    ),
+    "sloth-label-service": (
+        15,
+        "slos[0].alerting.page_alert.labels.service",
+        "'service' is set by the compiler on every alert",
+    ),
+    "openslo-label-template": (
+        7,
+        "metadata.labels.team",
+        "a label value must not contain a template ({{)",
+    ),
     # 6. deploy output never hurts the cluster
     "namespace-kube-system": (
         6,
