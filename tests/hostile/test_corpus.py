@@ -308,3 +308,24 @@ def test_internal_alb(tmp_path: Path) -> None:
     assert annotations["alb.ingress.kubernetes.io/ssl-policy"] == (
         "ELBSecurityPolicy-TLS13-1-2-2021-06"
     )
+
+
+def test_operator_labels_follow_kubernetes_syntax(tmp_path: Path) -> None:
+    """A plain rule file takes any label value; a PrometheusRule is refused by the API server
+    for one with a space, so --format operator refuses it (at the service's name line: the
+    model keeps where the service is, not each label)."""
+    text = (CORPUS / "ok-templates.yaml").read_text()
+    text = text.replace("labels: {team: shop}", "labels: {team: shop floor}")
+    text = text[: text.index("  deploy:\n")]  # without deploy, plain rules accept the label
+    spec = _write(tmp_path, "spec.yaml", text)
+    code, _, err = run("compile-rules", str(spec), "-o", str(tmp_path / "plain"))
+    assert (code, err) == (0, "")
+    out = tmp_path / "op"
+    code, _, err = run("compile-rules", str(spec), "-o", str(out), "--format", "operator")
+    assert (code, err) == (
+        2,
+        f"error: {spec}:5: metadata.labels.team: 'shop floor' is not a valid Kubernetes label "
+        "value (at most 63 letters, digits, -, _ or ., starting and ending with a letter or "
+        "digit), and --format operator puts it on the PrometheusRule\n",
+    )
+    assert not out.exists()

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
+from adk_observe import kube
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy import model as d
 from adk_observe.errors import SpecError, quote
@@ -47,10 +48,6 @@ QUANTITY_RANGES = {  # key: (smallest, largest), in cores or bytes
     "memory": (16 * 2.0**20, 512 * 2.0**30),
     "ephemeral_storage": (2.0**20, 2.0**40),
 }
-# Kubernetes label syntax (apimachinery validation): a value is at most 63 characters of
-# alphanumerics, `-`, `_`, `.`, starting and ending alphanumeric (or empty); a key is an
-# optional DNS-subdomain prefix and `/`, then a name of the same form (not empty).
-KUBE_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
 # The longest suffix the renderer adds to the service name (`-preview`, `-metrics`, `-canary`).
 NAME_SUFFIX_ROOM = len("-preview")
 DEFAULT_CONTROLLER_NAMESPACE = {
@@ -75,17 +72,15 @@ _QUANTITY_FACTORS = {
 
 
 def _kube_label_key(key: str) -> str:
-    prefix, _, name = key.rpartition("/")
-    if (prefix and not DNS_SUBDOMAIN.match(prefix)) or not name or not KUBE_LABEL_VALUE.match(name):
+    if not kube.label_key_ok(key):
         raise ValueError(f"{quote(key)} is not a valid Kubernetes label key")
     return key
 
 
 def _kube_label_value(value: str) -> str:
-    if not KUBE_LABEL_VALUE.match(value):
+    if not kube.label_value_ok(value):
         raise ValueError(
-            f"{quote(value)} is not a valid Kubernetes label value (at most 63 letters, digits, "
-            "-, _ or ., starting and ending with a letter or digit)"
+            f"{quote(value)} is not a valid Kubernetes label value ({kube.LABEL_VALUE_RULE})"
         )
     return value
 
@@ -336,11 +331,10 @@ def _check_names(spec: DeploySpecV1, doc: Document, at: _Locator) -> None:
         )
     for key, value in (_get(doc.data, "metadata", "labels") or {}).items():
         # Every rendered object carries these labels, so Kubernetes must accept them.
-        if isinstance(value, str) and not KUBE_LABEL_VALUE.match(value):
+        if isinstance(value, str) and not kube.label_value_ok(value):
             raise SpecError(
-                f"{quote(value)} is not a valid Kubernetes label value (at most 63 letters, "
-                "digits, -, _ or ., starting and ending with a letter or digit); the deployed "
-                "objects carry this label",
+                f"{quote(value)} is not a valid Kubernetes label value ({kube.LABEL_VALUE_RULE}); "
+                "the deployed objects carry this label",
                 file=doc.file,
                 line=doc.line_of(("metadata", "labels", key)),
                 path=format_path(("metadata", "labels", key)),
