@@ -8,6 +8,7 @@ nested brackets overflow PyYAML's recursive composer).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ MAX_DEPTH = 50  # nesting of mappings and sequences
 
 KeyPath = tuple[str | int, ...]
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _NULL_TAG = "tag:yaml.org,2002:null"
 
@@ -204,7 +206,13 @@ class _Converter:
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, "a key must be a plain value", path)
         try:
-            return self.loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+            value = self.loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
         except (yaml.YAMLError, ValueError, TypeError) as exc:
             problem = getattr(exc, "problem", None) or str(exc)
             raise self.fail(node, f"invalid value: {problem}", path) from None
+        # YAML's "\ud800" escape makes a lone surrogate, which no output file can encode.
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise self.fail(
+                node, "invalid value: a lone surrogate (\\ud800-\\udfff) is not text", path
+            )
+        return value
