@@ -51,6 +51,11 @@ CASES: dict[str, tuple[int, str, str]] = {
     # `spec:` is line 3, k0 line 4 ... the key k48 on line 52 is the 51st level.
     "deep-block": (52, "", "nested deeper than 50 levels"),
     "recursive-alias": (7, "metadata.labels.team", "recursive YAML alias"),
+    "control-character": (
+        7,
+        "",
+        "invalid YAML: unacceptable character #x0001: special characters are not allowed",
+    ),
     "lone-surrogate": (
         7,
         "metadata.labels.team",

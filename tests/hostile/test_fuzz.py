@@ -81,6 +81,46 @@ texts = st.one_of(st.text(max_size=40), mixed, st.text(min_size=200, max_size=20
 keys = st.one_of(st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True), st.text(max_size=10))
 
 
+SNIPPETS = st.sampled_from(
+    [
+        "&a ",
+        "*a",
+        "<<: *a\n",
+        "<<: [*a, *a]\n",
+        "key: &x [*x]\n",
+        "!!python/object:os.system ",
+        "!!binary ",
+        "!!timestamp ",
+        "!!set ",
+        "? [a, b]\n",
+        "---\n",
+        "%YAML 1.1\n",
+        "\t",
+        "{",
+        "[",
+        "'",
+        '"',
+        "\\ud800",
+        "- ",
+        ": ",
+        "~",
+        ".inf",
+        "1e400",
+        "2001-12-14",
+        "|\n",
+        ">-\n",
+        "#",
+        "@",
+        "`",
+        "!foo ",
+        "\ufeff",
+        "\x00",
+        "\x85",
+        "\u2028",
+    ]
+)
+
+
 @st.composite
 def hostile_specs(draw: st.DrawFn) -> str:
     spec = copy.deepcopy(BASE)
@@ -105,11 +145,17 @@ def hostile_specs(draw: st.DrawFn) -> str:
             parent[key] = value
         elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
             parent[last] = value
-    return yaml.dump(spec, allow_unicode=True, sort_keys=False, width=2**16)
+    text = yaml.dump(spec, allow_unicode=True, sort_keys=False, width=2**16)
+    # Raw YAML the dumper never writes: tags, merge keys, self-aliases, directives, controls.
+    if draw(st.booleans()):
+        for pos, snippet in draw(st.lists(st.tuples(st.integers(0), SNIPPETS), max_size=3)):
+            at = pos % (len(text) + 1)
+            text = text[:at] + snippet + text[at:]
+    return text
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(hostile_specs())
 def test_every_command_succeeds_or_fails_cleanly(promtool: str, tmp_path: Path, text: str) -> None:

@@ -109,7 +109,17 @@ def _compose_all(file: str, text: str) -> list[yaml.Node | None]:
         loader.dispose()  # type: ignore[no-untyped-call]
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):  # a control character: no mark, a position
+        char = exc.character
+        code = char if isinstance(char, int) else ord(char)
+        return f"unacceptable character #x{code:04x}: {exc.reason}"
+    return getattr(exc, "problem", None) or str(exc)
+
+
 def _yaml_error_line(exc: yaml.YAMLError, text: str) -> int | None:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return text.count("\n", 0, exc.position) + 1
     mark = getattr(exc, "problem_mark", None)
     if mark is None:
         return None
@@ -128,9 +138,8 @@ def load_documents(file: str, text: str, *, allow_empty: bool = False) -> list[D
     try:
         nodes = _compose_all(file, text)
     except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc)
         raise SpecError(
-            f"invalid YAML: {problem}", file=file, line=_yaml_error_line(exc, text)
+            f"invalid YAML: {_yaml_problem(exc)}", file=file, line=_yaml_error_line(exc, text)
         ) from None
     docs = []
     expanded = [0]  # shared by the documents: the limit is per file
