@@ -44,8 +44,13 @@ STATUS_OK = "ok"
 STATUS_ERROR = "error"
 MEMORY_RSS = "rss"  # values of LABEL_MEMORY_TYPE
 MEMORY_SESSION = "session"
+# Values of LABEL_TOKEN_TYPE. "input" counts the whole prompt, cached tokens included ("cached" is
+# the part of it served from a cache, billed cheaper); "reasoning" (thinking) tokens are counted
+# apart from "output", as Gemini reports them (thoughts_token_count beside candidates_token_count).
 TOKEN_INPUT = "input"
 TOKEN_OUTPUT = "output"
+TOKEN_CACHED = "cached"
+TOKEN_REASONING = "reasoning"
 # Value that label values past the per-label cardinality cap are folded into.
 OVERFLOW_LABEL_VALUE = "__other__"
 # HTTP-style status codes used for agent turns, so one rule serves turns and HTTP requests.
@@ -102,6 +107,9 @@ TOOL_DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 LLM_DURATION_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 # User ratings on a 1-5 scale; half steps so "above 4.0" and "above 4.5" are both bucket bounds.
 SATISFACTION_BUCKETS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
+# Cost of one interaction in the price table's currency: bounds a cost-per-turn SLO may name
+# ("95% of turns cost under 0.05"), from a tenth of a cent to five.
+COST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 REQUESTS = MetricDef(
     "adk_agent_requests_total",
@@ -170,7 +178,7 @@ LLM_CALL_DURATION = MetricDef(
 LLM_TOKENS = MetricDef(
     "adk_agent_llm_tokens_total",
     MetricType.COUNTER,
-    "LLM tokens by model and type (input, output).",
+    "LLM tokens by model and type (input incl. cached, cached, output, reasoning).",
     (LABEL_AGENT_ID, LABEL_MODEL, LABEL_TOKEN_TYPE),
 )
 SUCCESSFUL_INTERACTIONS = MetricDef(
@@ -199,6 +207,21 @@ COST_PER_INTERACTION = MetricDef(
     MetricType.GAUGE,
     "Cost of the most recent interaction in the price table's currency.",
     (LABEL_AGENT_ID, LABEL_COST_CENTER),
+)
+# The gauge above keeps only the last interaction; a cost-per-turn SLO needs the distribution.
+INTERACTION_COST = MetricDef(
+    "adk_agent_interaction_cost",
+    MetricType.HISTOGRAM,
+    "Cost of each interaction in the price table's currency.",
+    (LABEL_AGENT_ID, LABEL_COST_CENTER),
+    COST_BUCKETS,
+)
+# A model missing from the price table costs nothing in adk_agent_cost_total: count it instead.
+UNPRICED_LLM_CALLS = MetricDef(
+    "adk_agent_llm_unpriced_calls_total",
+    MetricType.COUNTER,
+    "LLM calls whose model has no price in the price table (their cost is not counted).",
+    (LABEL_AGENT_ID, LABEL_MODEL),
 )
 COST_TOTAL = MetricDef(
     "adk_agent_cost_total",
@@ -235,7 +258,9 @@ CATALOGUE: tuple[MetricDef, ...] = (
     SATISFACTION_SCORE,
     SATISFACTION_RATING,
     COST_PER_INTERACTION,
+    INTERACTION_COST,
     COST_TOTAL,
+    UNPRICED_LLM_CALLS,
     INTERNAL_ERRORS,
     TELEMETRY_DROPPED,
 )
@@ -262,6 +287,8 @@ CADVISOR_CPU_USAGE = "container_cpu_usage_seconds_total"
 CADVISOR_MEMORY_WORKING_SET = "container_memory_working_set_bytes"
 KSM_CONTAINER_LIMITS = "kube_pod_container_resource_limits"
 KSM_CONTAINER_RESTARTS = "kube_pod_container_status_restarts_total"
+KSM_LAST_TERMINATED_REASON = "kube_pod_container_status_last_terminated_reason"
+KSM_REASON_OOM_KILLED = "OOMKilled"  # value of its `reason` label
 ALERTS_SERIES = "ALERTS"
 EXTERNAL_SERIES: tuple[str, ...] = (
     METRIC_UP,
@@ -269,6 +296,7 @@ EXTERNAL_SERIES: tuple[str, ...] = (
     CADVISOR_MEMORY_WORKING_SET,
     KSM_CONTAINER_LIMITS,
     KSM_CONTAINER_RESTARTS,
+    KSM_LAST_TERMINATED_REASON,
     ALERTS_SERIES,
 )
 
@@ -298,6 +326,8 @@ LOG_COST = "cost"
 LOG_INVOCATION_ID = "invocation_id"
 LOG_INPUT_TOKENS = "input_tokens"
 LOG_OUTPUT_TOKENS = "output_tokens"
+LOG_CACHED_TOKENS = "cached_tokens"
+LOG_REASONING_TOKENS = "reasoning_tokens"
 LOG_RATING = "rating"
 # error.type of a tool call whose result reports an error (an MCP `isError` result, or a
 # function tool's {"status": "error"}) rather than raising.
@@ -334,16 +364,10 @@ RECORDED_SERIES_PREFIX = "slo:"
 # --- rule groups ------------------------------------------------------------------------------
 
 
-def group_sli(service: str) -> str:
-    return f"adk-observe-{service}-sli"
-
-
-def group_meta(service: str) -> str:
-    return f"adk-observe-{service}-meta"
-
-
-def group_alerts(service: str) -> str:
-    return f"adk-observe-{service}-slo-alerts"
+def group_slo(service: str, slo: str) -> str:
+    """One group per SLO: its recordings, then its alerts. Prometheus evaluates a group's rules
+    in order, so an alert always reads the ratios recorded in the same evaluation."""
+    return f"adk-observe-{service}-slo-{slo}"
 
 
 def group_agent_pack(service: str) -> str:
@@ -357,6 +381,9 @@ ALERT_HIGH_LATENCY = "ADKAgentHighLatency"
 ALERT_MCP_FAILURES = "ADKAgentMCPCallFailures"
 ALERT_MEMORY_LEAK = "ADKAgentMemoryLeak"
 ALERT_CPU_THROTTLING = "ADKContainerCPUThrottling"
+ALERT_MEMORY_NEAR_LIMIT = "ADKContainerMemoryNearLimit"
+ALERT_RESTARTS = "ADKContainerRestarting"
+ALERT_OOM_KILLED = "ADKContainerOOMKilled"
 ALERT_SLI_NO_DATA = "SLONoData"
 # The agent pack keeps the reference design's severities; Alertmanager routes critical with page.
 SEVERITY_CRITICAL = "critical"

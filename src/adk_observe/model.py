@@ -152,6 +152,11 @@ class AgentAlerts:
     memory_for: int = 600
     cpu_ratio: float = 0.9
     cpu_for: int = 600
+    memory_limit_ratio: float = 0.9  # working set / memory limit
+    memory_limit_for: int = 300
+    restarts: int = 3  # container restarts within restarts_window
+    restarts_window: int = 900
+    oom_window: int = 600  # how long an OOM-killed restart keeps the alert firing
     disabled: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
 
@@ -161,9 +166,14 @@ class AgentAlerts:
 
 @dataclass(frozen=True)
 class ModelPrice:
+    """Price per million tokens. Cached input defaults to the input price and reasoning
+    (thinking) tokens to the output price, as the providers bill them when they say nothing."""
+
     model: str
     input_per_million: float
     output_per_million: float
+    cached_input_per_million: float | None = None
+    reasoning_per_million: float | None = None
 
 
 @dataclass(frozen=True)

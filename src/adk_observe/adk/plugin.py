@@ -30,7 +30,10 @@ from adk_observe.adk import records
 from adk_observe.adk.introspect import SessionSizer, mcp_server_name
 from adk_observe.instrument import runtime
 from adk_observe.instrument.calls import is_error_result
+from adk_observe.instrument.cost import Usage
 from adk_observe.instrument.recorder import call_origin
+
+_NO_USAGE = Usage()
 
 if TYPE_CHECKING:
     from google.adk.agents.invocation_context import InvocationContext
@@ -220,18 +223,28 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         started = self._models.pop(self._model_key(callback_context), None)
         if started is None:
             return
-        usage = llm_response.usage_metadata
-        tokens_in = (usage.prompt_token_count or 0) if usage else 0
-        tokens_out = (usage.candidates_token_count or 0) if usage else 0
+        meta = llm_response.usage_metadata
+        usage = (
+            Usage(
+                meta.prompt_token_count or 0,
+                meta.candidates_token_count or 0,
+                meta.cached_content_token_count or 0,
+                meta.thoughts_token_count or 0,
+            )
+            if meta
+            else _NO_USAGE
+        )
         ok = llm_response.error_code is None
-        self._model_done(obs, callback_context, started, ok, tokens_in, tokens_out)
+        self._model_done(obs, callback_context, started, ok, usage)
 
     def _model_error(
         self, obs: runtime.Observability, callback_context: Any, error: Exception
     ) -> None:
         started = self._models.pop(self._model_key(callback_context), None)
         if started is not None:
-            self._model_done(obs, callback_context, started, False, 0, 0, type(error).__qualname__)
+            self._model_done(
+                obs, callback_context, started, False, _NO_USAGE, type(error).__qualname__
+            )
 
     def _model_done(
         self,
@@ -239,23 +252,21 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         callback_context: Any,
         started: tuple[float, str],
         ok: bool,
-        tokens_in: int,
-        tokens_out: int,
+        usage: Usage,
         error_type: str = "",
     ) -> None:
         start, model = started
         seconds = time.perf_counter() - start
         run, agent_id, ctx = self._call_of(callback_context)
-        cost = obs.prices.cost(model, tokens_in, tokens_out) if obs.prices else 0.0
-        if run is not None:
+        cost = obs.prices.cost(model, usage)
+        if run is not None and cost:
             run.cost += cost  # the turn's cost, read by after_run's span attribute and record
-        tokens = (tokens_in, tokens_out)
         args = (
             agent_id,
             model,
             seconds,
             ok,
-            tokens,
+            usage,
             ctx,
             cost,
             error_type,

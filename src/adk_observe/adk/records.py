@@ -18,6 +18,7 @@ from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
 from adk_observe.instrument import runtime
+from adk_observe.instrument.cost import Usage
 from adk_observe.instrument.recorder import Origin, call_origin
 
 
@@ -89,23 +90,24 @@ def apply_model(
     model: str,
     seconds: float,
     ok: bool,
-    tokens: tuple[int, int],
+    usage: Usage,
     ctx: SpanContext | None,
-    cost: float,
+    cost: float | None,
     error_type: str,
     line: Line | None,
 ) -> None:
     metrics = obs.metrics
-    metrics.llm_call(agent_id, model, seconds, ok, tokens[0], tokens[1], exemplar(ctx))
-    if cost > 0:
-        metrics.cost_recorded(agent_id, model, obs.options.cost_center, cost)
+    metrics.llm_call(agent_id, model, seconds, ok, usage, exemplar(ctx))
+    metrics.cost_recorded(agent_id, model, obs.options.cost_center, cost)
     if line is not None:
         fields = {
             c.LABEL_AGENT_ID: agent_id,
             c.LABEL_MODEL: model,
             c.LABEL_STATUS: c.STATUS_OK if ok else c.STATUS_ERROR,
-            c.LOG_INPUT_TOKENS: tokens[0],
-            c.LOG_OUTPUT_TOKENS: tokens[1],
+            c.LOG_INPUT_TOKENS: usage.input,
+            c.LOG_OUTPUT_TOKENS: usage.output,
+            c.LOG_CACHED_TOKENS: usage.cached,
+            c.LOG_REASONING_TOKENS: usage.reasoning,
             c.LOG_DURATION_MS: round(seconds * 1000, 3),
         }
         _debug(obs, c.LOG_MESSAGE_LLM_CALL, fields, error_type, line)

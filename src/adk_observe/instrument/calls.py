@@ -32,6 +32,7 @@ from opentelemetry.trace import Span, Status, StatusCode
 
 from adk_observe import conventions as c
 from adk_observe.instrument import runtime
+from adk_observe.instrument.cost import Usage
 
 F = TypeVar("F", bound=Callable[..., Any])
 _turn: contextvars.ContextVar[AgentTurn | None] = contextvars.ContextVar(
@@ -222,14 +223,26 @@ class LlmCall(_Scope):
     def __init__(self, model: str, agent_id: str | None = None) -> None:
         super().__init__()
         self.model, self.agent_id = model, agent_id
-        self.input_tokens = self.output_tokens = 0
+        self.input_tokens = self.output_tokens = self.cached_tokens = self.reasoning_tokens = 0
 
     def _copy(self) -> LlmCall:
         return LlmCall(self.model, self.agent_id)
 
-    def record_usage(self, input_tokens: int = 0, output_tokens: int = 0) -> None:
+    def record_usage(
+        self,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cached_tokens: int = 0,
+        reasoning_tokens: int = 0,
+    ) -> None:
+        """Add a response's token counts. `input_tokens` is the whole prompt with
+        `cached_tokens` inside it (as Gemini and OpenAI report prompts); `reasoning_tokens` are
+        apart from `output_tokens` (Gemini's thoughts; for OpenAI pass completion_tokens minus
+        completion_tokens_details.reasoning_tokens as output)."""
         self.input_tokens += input_tokens
         self.output_tokens += output_tokens
+        self.cached_tokens += cached_tokens
+        self.reasoning_tokens += reasoning_tokens
 
     def _attributes(self) -> dict[str, Any]:
         return {
@@ -240,11 +253,13 @@ class LlmCall(_Scope):
     def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
         turn = _turn.get()
         agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
-        obs.metrics.llm_call(
-            agent, self.model, seconds, self.ok, self.input_tokens, self.output_tokens, trace_id
+        usage = Usage(
+            self.input_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens
         )
-        cost = obs.prices.cost(self.model, self.input_tokens, self.output_tokens)
-        obs.metrics.cost_recorded(agent, self.model, obs.options.cost_center, cost)
+        obs.metrics.llm_call(agent, self.model, seconds, self.ok, usage, trace_id)
+        priced = obs.prices.cost(self.model, usage)
+        obs.metrics.cost_recorded(agent, self.model, obs.options.cost_center, priced)
+        cost = priced or 0.0
         if turn is not None:
             turn.cost += cost
         if self.span is not None:
@@ -261,6 +276,8 @@ class LlmCall(_Scope):
                     c.LABEL_STATUS: c.STATUS_OK if self.ok else c.STATUS_ERROR,
                     c.LOG_INPUT_TOKENS: self.input_tokens,
                     c.LOG_OUTPUT_TOKENS: self.output_tokens,
+                    c.LOG_CACHED_TOKENS: self.cached_tokens,
+                    c.LOG_REASONING_TOKENS: self.reasoning_tokens,
                     c.LOG_DURATION_MS: round(seconds * 1000, 3),
                 },
             )

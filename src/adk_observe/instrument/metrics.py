@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.metrics import MetricWrapperBase
 
 from adk_observe import conventions as c
+from adk_observe.instrument.cost import Usage
 from adk_observe.instrument.memory import rss_bytes
 
 # Labels whose values come from outside (names of models, tools, servers, routes).
@@ -144,6 +145,11 @@ def _fast_observe(child: Any) -> Callable[[float], None]:
     return observe
 
 
+# Order of Usage's fields, as token_type label values.
+_TOKEN_TYPES = (c.TOKEN_INPUT, c.TOKEN_OUTPUT, c.TOKEN_CACHED, c.TOKEN_REASONING)
+_NO_USAGE = Usage()
+
+
 class _Family:
     """One metric with a cache of label children and per-label caps."""
 
@@ -227,7 +233,9 @@ class AgentMetrics:
         self.satisfaction = f[c.SATISFACTION_SCORE.name]
         self.rating = f[c.SATISFACTION_RATING.name]
         self.cost = f[c.COST_PER_INTERACTION.name]
+        self.interaction_costs = f[c.INTERACTION_COST.name]
         self.cost_total = f[c.COST_TOTAL.name]
+        self.unpriced = f[c.UNPRICED_LLM_CALLS.name]
         self.internal_errors = f[c.INTERNAL_ERRORS.name]
         self.dropped = f[c.TELEMETRY_DROPPED.name]
         self._rss: Any = None  # multiprocess mode: the RSS child that turns refresh
@@ -299,17 +307,15 @@ class AgentMetrics:
         model: str,
         seconds: float,
         ok: bool,
-        input_tokens: int = 0,
-        output_tokens: int = 0,
+        usage: Usage = _NO_USAGE,
         trace_id: str = "",
     ) -> None:
         status = c.STATUS_OK if ok else c.STATUS_ERROR
         self.llm_calls.add((agent_id, model, status))
         self._observe(self.llm_duration, seconds, trace_id, agent_id, model, status)
-        if input_tokens > 0:
-            self.llm_tokens.add((agent_id, model, c.TOKEN_INPUT), input_tokens)
-        if output_tokens > 0:
-            self.llm_tokens.add((agent_id, model, c.TOKEN_OUTPUT), output_tokens)
+        for token_type, count in zip(_TOKEN_TYPES, usage, strict=True):
+            if count > 0:
+                self.llm_tokens.add((agent_id, model, token_type), count)
 
     def tool_call(
         self, agent_id: str, tool: str, seconds: float, ok: bool, trace_id: str = ""
@@ -331,12 +337,18 @@ class AgentMetrics:
         self.mcp_calls.add((agent_id, server, method, status))
         self._observe(self.mcp_duration, seconds, trace_id, agent_id, server, method)
 
-    def cost_recorded(self, agent_id: str, model: str, cost_center: str, amount: float) -> None:
-        if amount > 0:
+    def cost_recorded(
+        self, agent_id: str, model: str, cost_center: str, amount: float | None
+    ) -> None:
+        """`amount` None: the model has no price; the call is counted as unpriced."""
+        if amount is None:
+            self.unpriced.add((agent_id, model))
+        elif amount > 0:
             self.cost_total.add((agent_id, model, cost_center), amount)
 
     def interaction_cost(self, agent_id: str, cost_center: str, amount: float) -> None:
         self.cost.child(agent_id, cost_center).set(amount)
+        self.interaction_costs.observe((agent_id, cost_center), amount)
 
     def session_memory(self, agent_id: str, size: int) -> None:
         self.memory.child(agent_id, c.MEMORY_SESSION).set(size)

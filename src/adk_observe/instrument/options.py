@@ -103,19 +103,56 @@ def _parse_levels(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+_PRICE_KEYS = (
+    "input_per_million",
+    "output_per_million",
+    "cached_input_per_million",
+    "reasoning_per_million",
+)
+
+
+def _price(name: str, row: Any) -> model.ModelPrice:
+    """[input, output, cached?, reasoning?] or a mapping with the spec's key names; prices per
+    million tokens, cached and reasoning default to the input and output prices."""
+    values = [row.get(k) for k in _PRICE_KEYS] if isinstance(row, Mapping) else list(row)
+    if not 2 <= len(values) <= 4:
+        raise TypeError(f"{name}: expected 2 to 4 prices, got {len(values)}")
+    values += [None] * (4 - len(values))
+    numbers = [None if v is None else float(v) for v in values]
+    if numbers[0] is None or numbers[1] is None or any(n is not None and n < 0 for n in numbers):
+        raise ValueError(f"{name}: input and output prices are required and none is negative")
+    return model.ModelPrice(str(name), numbers[0], numbers[1], numbers[2], numbers[3])
+
+
+def _prices(table: Mapping[str, Any]) -> tuple[model.ModelPrice, ...]:
+    try:
+        return tuple(_price(m, row) for m, row in sorted(table.items()))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise OptionsError(
+            f"prices must map model names to [input, output, cached, reasoning] prices per "
+            f"million tokens (cached and reasoning optional): {exc}"
+        ) from exc
+
+
 def _parse_prices(raw: str) -> tuple[model.ModelPrice, ...]:
-    """JSON object: {"model": [input_per_million, output_per_million], ...}."""
+    """JSON object: {"model": [input, output, cached, reasoning], ...} (the last two optional)."""
     try:
         table = json.loads(raw)
-        return tuple(
-            model.ModelPrice(str(m), float(p[0]), float(p[1])) for m, p in sorted(table.items())
-        )
-    except (ValueError, TypeError, IndexError, AttributeError) as exc:
-        raise OptionsError(f"prices must be a JSON object of [input, output] pairs: {exc}") from exc
+    except ValueError as exc:
+        raise OptionsError(f"prices must be a JSON object: {exc}") from exc
+    if not isinstance(table, Mapping):
+        raise OptionsError("prices must be a JSON object of model name -> prices")
+    return _prices(table)
 
 
 def format_prices(prices: tuple[model.ModelPrice, ...]) -> str:
-    table = {p.model: [p.input_per_million, p.output_per_million] for p in prices}
+    table = {}
+    for p in prices:
+        row = [p.input_per_million, p.output_per_million, p.cached_input_per_million]
+        row.append(p.reasoning_per_million)
+        while row[-1] is None:
+            row.pop()
+        table[p.model] = row
     return json.dumps(table, sort_keys=True, separators=(",", ":"))
 
 
@@ -203,9 +240,7 @@ def resolve_options(
     values.update(_from_env(os.environ if environ is None else environ))
     values.update({k: v for k, v in kwargs.items() if v is not None})
     if isinstance(values.get("prices"), Mapping):
-        values["prices"] = tuple(
-            model.ModelPrice(m, float(p[0]), float(p[1])) for m, p in values["prices"].items()
-        )
+        values["prices"] = _prices(values["prices"])
     return _validate(Options(**values))
 
 

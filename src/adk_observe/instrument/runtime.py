@@ -24,6 +24,7 @@ from adk_observe.instrument.logging import LoggingSetup, emit
 from adk_observe.instrument.multiprocess import multiprocess_registry
 from adk_observe.instrument.options import Options
 from adk_observe.instrument.otel_metrics import OtelMetricsCollector
+from adk_observe.instrument.prices import BUILTIN_PRICES
 from adk_observe.instrument.recorder import DrainCollector, Origin, Recorder, call_origin
 from adk_observe.instrument.tracing import Tracing, current_ids
 
@@ -45,7 +46,7 @@ class Observability:
         self.options = options
         self.registry = registry if registry is not None else REGISTRY
         self.agent_id = options.agent_id or options.service_name
-        self.prices = PriceTable(options.prices)
+        self.prices = PriceTable(options.prices, BUILTIN_PRICES)
         self.readiness = Readiness()
         self._closed = False
         self._lock = threading.Lock()

@@ -56,7 +56,14 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
     pod = (eq("namespace", spec.namespace), eq("container", spec.name))
     cpu = selector(c.CADVISOR_CPU_USAGE, *pod)
     limits = selector(c.KSM_CONTAINER_LIMITS, *pod, eq("resource", "cpu"))
+    working_set = selector(c.CADVISOR_MEMORY_WORKING_SET, *pod)
+    memory_limit = selector(c.KSM_CONTAINER_LIMITS, *pod, eq("resource", "memory"))
+    restarts = selector(c.KSM_CONTAINER_RESTARTS, *pod)
+    oom = selector(c.KSM_LAST_TERMINATED_REASON, *pod, eq("reason", c.KSM_REASON_OOM_KILLED))
     by_container = "sum by (namespace, pod, container)"
+    max_by_container = "max by (namespace, pod, container)"
+    restarts_window = format_seconds(a.restarts_window)
+    oom_window = format_seconds(a.oom_window)
     quantile = number(a.latency_quantile)
     pct = f"p{number(a.latency_quantile * 100)}"
     growth_mib = number(a.memory_growth_bytes / 1024 / 1024)
@@ -114,6 +121,39 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
             f"{spec.name}: container CPU near its limit",
             "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit "
             "(cAdvisor usage over kube-state-metrics limit): it is being throttled.",
+        ),
+        _alert(
+            spec,
+            c.ALERT_MEMORY_NEAR_LIMIT,
+            f"{by_container} ({working_set})\n/\n{by_container} ({memory_limit})\n"
+            f"> {number(a.memory_limit_ratio)}",
+            a.memory_limit_for,
+            c.SEVERITY_WARNING,
+            f"{spec.name}: container memory near its limit",
+            "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit "
+            "(cAdvisor working set over kube-state-metrics limit): the next spike is an OOM kill.",
+        ),
+        _alert(
+            spec,
+            c.ALERT_RESTARTS,
+            f"{max_by_container} (increase({restarts}[{restarts_window}])) >= {a.restarts}",
+            0,
+            c.SEVERITY_WARNING,
+            f"{spec.name}: container restarting",
+            "Container {{ $labels.container }} of pod {{ $labels.pod }} restarted "
+            f"{{{{ $value | humanize }}}} times in {restarts_window}.",
+        ),
+        _alert(
+            spec,
+            c.ALERT_OOM_KILLED,
+            f"{max_by_container} (increase({restarts}[{oom_window}])) > 0\n"
+            f"and on (namespace, pod, container)\n{max_by_container} ({oom}) == 1",
+            0,
+            c.SEVERITY_WARNING,
+            f"{spec.name}: container OOM-killed",
+            "Container {{ $labels.container }} of pod {{ $labels.pod }} was killed for running "
+            f"out of memory and restarted in the last {oom_window}: raise its memory limit or "
+            "find the leak.",
         ),
     )
     return tuple(alert for alert in alerts if alert.alert not in a.disabled)

@@ -356,13 +356,6 @@ def test_files(spec: ServiceSpec, rule_file_name: str) -> dict[str, dict[str, An
             files[name] = {
                 "rule_files": [rule_file_name],
                 "evaluation_interval": format_seconds(eval_interval),
-                # promtool picks a random group order per step unless told; recordings first
-                # makes an alert see the ratio recorded at the same step, so timings are exact.
-                "group_eval_order": [
-                    c.group_sli(spec.name),
-                    c.group_meta(spec.name),
-                    c.group_alerts(spec.name),
-                ],
                 "tests": tests,
             }
     return files

@@ -231,6 +231,9 @@ def _agent_alerts(a: v1.AgentAlertsV1) -> m.AgentAlerts:
             (c.ALERT_MCP_FAILURES, a.mcp_failures.enabled),
             (c.ALERT_MEMORY_LEAK, a.memory_leak.enabled),
             (c.ALERT_CPU_THROTTLING, a.cpu_throttling.enabled),
+            (c.ALERT_MEMORY_NEAR_LIMIT, a.memory_near_limit.enabled),
+            (c.ALERT_RESTARTS, a.restarts.enabled),
+            (c.ALERT_OOM_KILLED, a.oom_killed.enabled),
         )
         if not on
     ]
@@ -248,6 +251,10 @@ def _agent_alerts(a: v1.AgentAlertsV1) -> m.AgentAlerts:
         memory_for=a.memory_leak.for_ or d.memory_for,
         cpu_ratio=a.cpu_throttling.threshold or d.cpu_ratio,
         cpu_for=a.cpu_throttling.for_ or d.cpu_for,
+        memory_limit_ratio=a.memory_near_limit.threshold or d.memory_limit_ratio,
+        memory_limit_for=a.memory_near_limit.for_ or d.memory_limit_for,
+        restarts=a.restarts.count or d.restarts,
+        restarts_window=a.restarts.window or d.restarts_window,
         disabled=tuple(disabled),
         labels=_pairs(a.labels),
     )
@@ -269,7 +276,13 @@ def _telemetry(t: v1.TelemetryV1) -> m.Telemetry:
         fluentd_tag=fluentd.tag if fluentd else "",
         cost_center=t.cost.cost_center,
         prices=tuple(
-            m.ModelPrice(name, p.input_per_million, p.output_per_million)
+            m.ModelPrice(
+                name,
+                p.input_per_million,
+                p.output_per_million,
+                p.cached_input_per_million,
+                p.reasoning_per_million,
+            )
             for name, p in sorted(t.cost.prices.items())
         ),
     )

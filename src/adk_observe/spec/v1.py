@@ -157,6 +157,16 @@ class MemoryAlertV1(Strict):
     for_: Seconds | None = Field(default=None, alias="for")
 
 
+class RestartsAlertV1(Strict):
+    enabled: bool = True
+    count: int | None = Field(default=None, ge=1, description="Restarts within the window.")
+    window: Seconds | None = None
+
+
+class SwitchV1(Strict):
+    enabled: bool = True
+
+
 class AgentAlertsV1(Strict):
     enabled: bool = True
     labels: Labels = {}
@@ -165,6 +175,9 @@ class AgentAlertsV1(Strict):
     mcp_failures: RateAlertV1 = RateAlertV1()
     memory_leak: MemoryAlertV1 = MemoryAlertV1()
     cpu_throttling: ThresholdForV1 = ThresholdForV1()
+    memory_near_limit: ThresholdForV1 = ThresholdForV1()
+    restarts: RestartsAlertV1 = RestartsAlertV1()
+    oom_killed: SwitchV1 = SwitchV1()
 
 
 class MetricsTelemetryV1(Strict):
@@ -194,6 +207,8 @@ class LoggingTelemetryV1(Strict):
 class PriceV1(Strict):
     input_per_million: float = Field(ge=0)
     output_per_million: float = Field(ge=0)
+    cached_input_per_million: float | None = Field(default=None, ge=0)
+    reasoning_per_million: float | None = Field(default=None, ge=0)
 
 
 class CostTelemetryV1(Strict):
