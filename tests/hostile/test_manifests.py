@@ -25,7 +25,7 @@ CASES = {
         "svc/configmap.yaml",
         1,
         "",
-        "a manifest must be a mapping with a metadata mapping",
+        "a manifest must be a mapping with a metadata mapping and string apiVersion and kind",
     ),
     "kustomization-list": (
         "svc/kustomization.yaml",
@@ -53,3 +53,14 @@ def test_resources_outside_the_folder_are_not_read() -> None:
         "        '../../../../../../etc/hostname': not a file in this folder",
         "        '/etc/passwd': not a file in this folder",
     ]
+
+
+def test_malformed_pod_template_fails_its_gate_without_a_traceback() -> None:
+    code, out, err = run("check-deploy", str(MANIFESTS / "malformed-pod"), "--no-checkov")
+    assert (code, err) == (1, "")
+    lines = out.splitlines()
+    at = lines.index('  FAIL  Pod Security Standards "restricted" (1 checked)')
+    assert (
+        lines[at + 1]
+        == "        deployment.yaml: Deployment/x: malformed pod template, cannot be checked"
+    )

@@ -77,6 +77,15 @@ def _inside(folder: Path, rel: str) -> bool:
     return target.parent == folder.resolve() and target.is_file()
 
 
+def _well_formed(obj: Any) -> bool:
+    """Enough shape for the gates to name the object and pick its schema."""
+    return (
+        isinstance(obj, dict)
+        and isinstance(obj.get("metadata") or {}, dict)
+        and all(isinstance(obj.get(k, ""), str) for k in ("apiVersion", "kind"))
+    )
+
+
 def load_folder(folder: Path) -> tuple[list[Manifest], list[str]]:
     """The objects of the files kustomization.yaml lists, and the problems with that list."""
     problems: list[str] = []
@@ -94,9 +103,10 @@ def load_folder(folder: Path) -> tuple[list[Manifest], list[str]]:
         for obj in _documents(folder, rel):
             if obj is None:
                 continue
-            if not isinstance(obj, dict) or not isinstance(obj.get("metadata") or {}, dict):
+            if not _well_formed(obj):
                 raise SpecError(
-                    "a manifest must be a mapping with a metadata mapping",
+                    "a manifest must be a mapping with a metadata mapping and string "
+                    "apiVersion and kind",
                     file=str(folder / rel),
                     line=1,
                 )
@@ -143,6 +153,8 @@ def _pod_template_as_deployment(obj: dict[str, Any]) -> dict[str, Any]:
     if obj.get("apiVersion") != "argoproj.io/v1alpha1" or obj.get("kind") != "Rollout":
         return obj
     spec = obj.get("spec") or {}
+    if not isinstance(spec, dict):  # malformed: the CR schema gate reports it
+        return obj
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -206,7 +218,14 @@ def gate_custom_resources(custom: Iterable[Manifest], schema_dir: Path) -> GateR
 def gate_pod_security(manifests: Iterable[Manifest]) -> GateResult:
     result = GateResult('Pod Security Standards "restricted"')
     for m in manifests:
-        violations = check_object(m.obj)
+        try:
+            violations = check_object(m.obj)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+            # A list where a mapping belongs (or the like): not checkable, so not passing; the
+            # schema gate names the field.
+            result.checked += 1
+            result.failures.append(f"{m.ref}: malformed pod template, cannot be checked")
+            continue
         if violations is None:
             continue
         result.checked += 1
