@@ -160,3 +160,21 @@ def test_own_namespace_on_adds_namespace_and_default_deny(tmp_path: Path) -> Non
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     deny = yaml.safe_load((folder / "networkpolicy-default-deny.yaml").read_text())
     assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+def test_own_namespace_off_passes_every_gate(
+    tmp_path: Path, crd_schemas: Path, checkov_binary: str
+) -> None:
+    """Without the Namespace and the namespace-wide default-deny the folder still passes the
+    schemas, Pod Security and checkov (its NetworkPolicy check sees the service's policy)."""
+    code, _, err = run("render-deploy", str(CORPUS / "ok-internal-alb.yaml"), "-o", str(tmp_path))
+    assert (code, err) == (0, "")
+    code, out, err = run(
+        "check-deploy",
+        str(tmp_path),
+        "--crd-schemas",
+        str(crd_schemas),
+        "--checkov",
+        checkov_binary,
+    )
+    assert (code, err, out.splitlines()[-1]) == (0, "", "all gates passed")
