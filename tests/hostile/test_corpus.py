@@ -280,8 +280,17 @@ def test_too_big_a_file(tmp_path: Path) -> None:
 
 
 def test_accepted_templates_load_in_promtool(promtool: str, tmp_path: Path) -> None:
-    code, _, err = run("compile-rules", str(CORPUS / "ok-templates.yaml"), "-o", str(tmp_path))
+    code, _, err = run(
+        "compile-rules", str(CORPUS / "ok-templates.yaml"), "-o", str(tmp_path), "--emit-tests"
+    )
     assert (code, err) == (0, "")
+    # The generated promtool tests pass too, with `page.labels.severity: critical` renaming the
+    # page severity (the tests look for the label the alert really carries).
+    for test in sorted(tmp_path.glob("*test.yaml")):
+        proc = subprocess.run(
+            [promtool, "test", "rules", test.name], cwd=tmp_path, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
     rules = tmp_path / "shop-agent.rules.yaml"
     annotations = yaml.safe_load(rules.read_text())["groups"]
     notes = {
