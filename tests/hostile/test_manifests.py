@@ -20,6 +20,13 @@ CASES = {
         "x4[7][5][7][7]",
         "more than 20000 nodes once aliases are expanded",
     ),
+    # Not listed in kustomization.yaml, but checkov would parse it: refused before checkov runs.
+    "unlisted-bomb": (
+        "svc/stray.yaml",
+        4,
+        "x4[7][5][7][7]",
+        "more than 20000 nodes once aliases are expanded",
+    ),
     "deep": ("svc/configmap.yaml", 4, "", "nested deeper than 50 levels"),
     "not-a-mapping": (
         "svc/configmap.yaml",

@@ -86,6 +86,14 @@ def _well_formed(obj: Any) -> bool:
     )
 
 
+def parse_all(folder: Path) -> None:
+    """Parse every file checkov would read in `folder` (listed or not) within our bounds, so a
+    hostile file is bad input here instead of exhausting checkov's own parser."""
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in (".yaml", ".yml", ".json") and path.is_file():
+            load_documents(str(path), read_text(path), allow_empty=True)
+
+
 def load_folder(folder: Path) -> tuple[list[Manifest], list[str]]:
     """The objects of the files kustomization.yaml lists, and the problems with that list."""
     problems: list[str] = []

@@ -82,6 +82,7 @@ def run_check(args: argparse.Namespace) -> int:
         raise gates.DeployCheckError(f"--crd-schemas {args.crd_schemas} is not a directory")
     for folder in folders:  # bad manifests are bad input (exit 2) before any gate runs
         gates.load_folder(folder)
+        gates.parse_all(folder)
     checkov: dict[str, list[str]] | None = None
     if not args.no_checkov:
         binary = gates.checkov_binary(args.checkov)
