@@ -1,7 +1,7 @@
 """The core model: frozen dataclasses that every generator reads.
 
 No pydantic below this line: the versioned spec formats (adk-observe/v1, OpenSLO, Sloth) are
-parsed in `adk_observe.spec` and mapped here once. Generators never see YAML.
+parsed in `adk_observe.loader` and mapped here once. Generators never see YAML.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from adk_observe.deploy.model import DeployConfig
+    from adk_observe.deploy_model import DeployConfig
 
 
 @dataclass(frozen=True)
@@ -210,6 +210,7 @@ class ServiceSpec:
     telemetry: Telemetry = Telemetry()
     deploy: DeployConfig | None = None
     runbook_base_url: str = ""
+    grafana_url: str = ""  # base URL of the team's Grafana, no trailing slash; "" = no links
     extra: tuple[tuple[str, str], ...] = field(default=())  # notes from importers (unmapped fields)
 
     def slo(self, name: str) -> SLO | None:

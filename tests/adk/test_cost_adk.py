@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import io
 
 from adk_helpers import build_runner, final_text, new_session, run_turn
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from prometheus_client import CollectorRegistry
 from pytest import approx
+from tests.telemetry_support import make_telemetry
 
-import adk_observe
 from adk_observe import conventions as c
 from adk_observe.adk import ObservabilityPlugin
 from adk_observe.testing import Answer, ToolCall
@@ -28,11 +25,8 @@ SCRIPT = (
 
 
 def test_adk_usage_metadata_gives_cached_and_reasoning_tokens_and_their_cost() -> None:
-    registry = CollectorRegistry()
-    handle = adk_observe.init(
-        "support-agent", registry=registry, span_exporter=InMemorySpanExporter(),
-        log_output=io.StringIO(), metrics_port=-1, sampling=1.0, prices=PRICES,
-    )
+    telemetry = make_telemetry("support-agent", prices=PRICES)
+    registry, handle = telemetry.registry, telemetry.handle
 
     async def scenario() -> str:
         runner, _, _ = build_runner(SCRIPT, [ObservabilityPlugin()])

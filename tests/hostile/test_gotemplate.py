@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adk_observe.loader import gotemplate
 from adk_observe.render import dump_yaml
-from adk_observe.spec import gotemplate
 
 
 def promtool_verdicts(promtool: str, folder: Path, templates: list[str]) -> list[bool]:

@@ -9,7 +9,7 @@ import pytest
 from adk_observe import model as m
 from adk_observe.rules import compile_service
 from adk_observe.rules.types import Alert, Recording, RuleGroup
-from adk_observe.rules.windows import DAY, HOUR, MINUTE
+from adk_observe.windows import DAY, HOUR, MINUTE
 
 L = (("service", "svc"), ("slo", "ok"))
 SEL = 'service="svc",slo="ok"'

@@ -22,13 +22,12 @@ from typing import TYPE_CHECKING, Any
 from google.adk.plugins.base_plugin import BasePlugin
 from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import mcp_attributes
-from opentelemetry.semconv.attributes import http_attributes
 from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
 from adk_observe.adk import records
 from adk_observe.adk.introspect import SessionSizer, mcp_server_name
-from adk_observe.instrument import runtime
+from adk_observe.instrument import events, runtime
 from adk_observe.instrument.calls import is_error_result
 from adk_observe.instrument.cost import Usage
 from adk_observe.instrument.recorder import call_origin
@@ -88,23 +87,20 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         """A user's rating (1-5); agent_id defaults to the plugin's, then the last root agent."""
         obs = self._obs()
         if obs is not None:
-            obs.record_feedback(
-                rating,
-                agent_id or self._agent_id or obs.options.agent_id or self._last_agent,
-                **fields,
+            agent = obs.resolve_agent(
+                agent_id, self._agent_id, obs.options.agent_id, self._last_agent
             )
+            obs.record_feedback(rating, agent, **fields)
 
     # --- runs ---------------------------------------------------------------------------------
 
     def _run_agent(self, obs: runtime.Observability, invocation_context: Any) -> str:
-        if self._agent_id or obs.options.agent_id:
-            return self._agent_id or obs.options.agent_id
-        agent = getattr(invocation_context, "agent", None)
-        name = getattr(agent, "name", None)
-        if isinstance(name, str) and name:
-            self._last_agent = name
-            return name
-        return obs.agent_id
+        name = getattr(getattr(invocation_context, "agent", None), "name", None)
+        if not (self._agent_id or obs.options.agent_id) and isinstance(name, str) and name:
+            self._last_agent = name  # the plugin's and the option's agent_id come first
+        else:
+            name = None
+        return obs.resolve_agent(self._agent_id, obs.options.agent_id, name)
 
     def _guard(self, fn: Callable[..., None], *args: Any) -> None:
         """Run `fn(obs, *args)`; any exception is counted, never raised into ADK."""
@@ -166,8 +162,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.task.remove_done_callback(run.on_done)
         if run.span.is_recording():  # now: ADK ends the span after this hook
             code = c.STATUS_CODE_OK if error is None else c.STATUS_CODE_ERROR
-            run.span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
-            run.span.set_attribute(c.SPAN_ATTR_COST, run.cost)
+            run.span.set_attributes(events.turn_span_attributes(code, run.cost))
         session = invocation_context.session
         args = (
             run,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from adk_observe import conventions as c
 from adk_observe.deploy.meta import COMPONENT_LABEL, METRICS_PORT_NAME, NAME_LABEL, metadata
-from adk_observe.deploy.model import DeployConfig
 from adk_observe.deploy.service import METRICS_COMPONENT
+from adk_observe.deploy_model import DeployConfig
 from adk_observe.model import ServiceSpec
 from adk_observe.rules import compile_service, prometheus_rule
 
@@ -20,8 +21,9 @@ def _with_labels(meta: dict[str, Any], deploy: DeployConfig) -> dict[str, Any]:
 
 def service_monitor(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
     """`jobLabel` takes the job from the metrics Service's name label, so every series carries
-    job=<service name>: exactly what the SLO rules select on (rules.service_selector)."""
-    return {
+    job=<service name>: exactly what the SLO rules select on (rules.service_selector). A canary
+    deploy also keeps the pods' `track` label (canary or stable) on every series."""
+    body: dict[str, Any] = {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
         "metadata": _with_labels(metadata(spec), deploy),
@@ -41,6 +43,9 @@ def service_monitor(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
             ],
         },
     }
+    if deploy.tracks:
+        body["spec"]["podTargetLabels"] = [c.LABEL_TRACK]
+    return body
 
 
 def rule(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:

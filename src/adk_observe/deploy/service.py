@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from adk_observe.deploy import hardening as h
+from adk_observe.deploy.kinds import strategy_kind
 from adk_observe.deploy.meta import (
     APP_PORT_NAME,
     METRICS_PORT_NAME,
@@ -12,7 +13,7 @@ from adk_observe.deploy.meta import (
     metrics_name,
     selector_labels,
 )
-from adk_observe.deploy.model import DeployConfig, StrategyType
+from adk_observe.deploy_model import DeployConfig
 from adk_observe.model import ServiceSpec
 
 METRICS_COMPONENT = "metrics"
@@ -53,7 +54,7 @@ def metrics_service(spec: ServiceSpec) -> dict[str, Any]:
 
 
 def workload_ref(deploy: DeployConfig) -> dict[str, str]:
-    if deploy.strategy.type is StrategyType.ROLLING:
+    if strategy_kind(deploy).rollout is None:
         return {"apiVersion": "apps/v1", "kind": "Deployment"}
     return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout"}
 

@@ -12,7 +12,7 @@ from adk_observe.deploy.meta import (
     metadata,
     selector_labels,
 )
-from adk_observe.deploy.model import DeployConfig
+from adk_observe.deploy_model import DeployConfig
 from adk_observe.model import ServiceSpec
 
 CONTAINER = "agent"

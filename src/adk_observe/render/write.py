@@ -155,7 +155,7 @@ def generated_leftovers(folder: Path, listing: str, keep: Iterable[str]) -> list
     earlier run's `listing` (a kustomization.yaml we generated), still carrying our header,
     plain names inside `folder`, and not in `keep`. Anything else is never touched."""
     from adk_observe.errors import SpecError
-    from adk_observe.spec.yamlsource import load_documents, read_text
+    from adk_observe.loader.yamlsource import load_documents, read_text
 
     index = folder / listing
     if not index.is_file() or not _generated(index):

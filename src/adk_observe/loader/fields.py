@@ -1,0 +1,202 @@
+"""Field types shared by the spec formats: durations, percentages, names, label maps."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from adk_observe import conventions as c
+from adk_observe.durations import parse_ms
+from adk_observe.errors import quote
+from adk_observe.loader import gotemplate
+
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+SLO_NAME = r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$"
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+ALERT_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+
+
+class Strict(BaseModel):
+    """Every spec object: unknown keys are errors, values are not coerced across types."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False
+    )
+
+
+def _duration_ms(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError("must be a duration string like 30s, 5m, 1h or 30d")
+    return parse_ms(value)
+
+
+def _seconds(value: Any) -> int:
+    ms = _duration_ms(value)
+    if ms % 1000:
+        raise ValueError("must be a whole number of seconds")
+    return ms // 1000
+
+
+def _latency_seconds(value: Any) -> float:
+    """`500ms`, `2s` or a plain number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError("must be a duration like 500ms or a number of seconds")
+    if isinstance(value, int | float):
+        if value <= 0:
+            raise ValueError("must be greater than zero")
+        return float(value)
+    return _duration_ms(value) / 1000
+
+
+def _ratio(value: Any) -> float:
+    """`5%` or 0.05."""
+    if isinstance(value, bool):
+        raise ValueError("must be a percentage like 5% or a ratio like 0.05")
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.endswith("%"):
+            raise ValueError("must be a percentage like 5% or a ratio like 0.05")
+        try:
+            value = float(text[:-1]) / 100
+        except ValueError:
+            raise ValueError("must be a percentage like 5% or a ratio like 0.05") from None
+    if not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ValueError("must be between 0% and 100%")
+    return float(value)
+
+
+_BYTES = {
+    "": 1,
+    "B": 1,
+    "KiB": 1024,
+    "MiB": 1024**2,
+    "GiB": 1024**3,
+    "KB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+}
+
+
+def _bytes(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str):
+        match = re.fullmatch(r"(\d+)\s*([KMG]i?B|B)?", value.strip())
+        if match:
+            return int(match.group(1)) * _BYTES[match.group(2) or ""]
+    raise ValueError("must be a size like 100MiB or a number of bytes")
+
+
+def _label_name(key: str) -> str:
+    if not LABEL_NAME.match(key):
+        raise ValueError(f"{quote(key)} is not a valid Prometheus label name")
+    if key.startswith("__"):
+        raise ValueError(f"{quote(key)}: label names starting with __ are reserved by Prometheus")
+    return key
+
+
+# Labels the compiler sets on every alert: the Alertmanager routes and inhibits on them, so a
+# spec may not override them (a `service` label would detach an alert from its service).
+COMPILER_LABELS = frozenset(
+    {c.LABEL_SERVICE, c.LABEL_SLO, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR, c.LABEL_ALERTNAME}
+)
+
+
+def _alert_label_name(key: str) -> str:
+    if key in COMPILER_LABELS | {c.LABEL_SEVERITY}:
+        raise ValueError(f"{key!r} is set by the compiler on every alert")
+    return key
+
+
+def _severity_label_name(key: str) -> str:
+    """Per-severity labels may rename the severity (e.g. `severity: critical` for pages)."""
+    if key in COMPILER_LABELS:
+        raise ValueError(f"{key!r} is set by the compiler on every alert")
+    return key
+
+
+def _label_value(value: str) -> str:
+    # Prometheus expands templates in alert labels too: `{{ $value }}` in a label makes a new
+    # alert (and a new route) at every evaluation, and a broken one makes the file unloadable.
+    if "{{" in value:
+        raise ValueError("a label value must not contain a template ({{)")
+    return value
+
+
+def label_problem(key: str, value: str) -> str | None:
+    """Why `key: value` cannot be an alert label (for importers that build labels by hand)."""
+    try:
+        _alert_label_name(_label_name(key))
+        _label_value(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _annotation(text: str) -> str:
+    if err := gotemplate.error(text):
+        raise ValueError(err)
+    return text
+
+
+def _http_url(value: str) -> str:
+    """A runbook link: http(s) only (no javascript: or file: links in the alert), one line,
+    and a valid template since it is an annotation."""
+    parts = urlsplit(value) if value.isprintable() and " " not in value else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http:// or https:// URL (got {quote(value)})")
+    return _annotation(value)
+
+
+# The JSON Schema describes what a user writes (`30d`, `500ms`, `5%`, `100MiB`), not the number
+# it is parsed to, so editors accept the spec the loader accepts.
+_DURATION_PATTERN = r"^([0-9]+(ms|s|m|h|d|w))+$"
+_DURATION_SCHEMA = {"type": "string", "pattern": _DURATION_PATTERN}
+DurationMs = Annotated[int, BeforeValidator(_duration_ms), WithJsonSchema(_DURATION_SCHEMA)]
+Seconds = Annotated[int, BeforeValidator(_seconds), WithJsonSchema(_DURATION_SCHEMA)]
+LatencySeconds = Annotated[
+    float,
+    BeforeValidator(_latency_seconds),
+    WithJsonSchema({"anyOf": [_DURATION_SCHEMA, {"type": "number", "exclusiveMinimum": 0}]}),
+]
+Ratio = Annotated[
+    float,
+    BeforeValidator(_ratio),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?%$"},
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+            ]
+        }
+    ),
+]
+Bytes = Annotated[
+    int,
+    BeforeValidator(_bytes),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^[0-9]+\s*([KMG]i?B|B)?$"},
+                {"type": "integer", "exclusiveMinimum": 0},
+            ]
+        }
+    ),
+]
+LabelName = Annotated[str, AfterValidator(_label_name)]
+LabelValue = Annotated[str, AfterValidator(_label_value)]
+AlertLabelName = Annotated[str, AfterValidator(_label_name), AfterValidator(_alert_label_name)]
+SeverityLabelName = Annotated[
+    str, AfterValidator(_label_name), AfterValidator(_severity_label_name)
+]
+Labels = dict[AlertLabelName, LabelValue]
+SeverityLabels = dict[SeverityLabelName, LabelValue]
+AnnotationText = Annotated[str, AfterValidator(_annotation)]
+Annotations = dict[LabelName, AnnotationText]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+DnsName = Annotated[str, Field(pattern=DNS_LABEL, max_length=63)]
+SloName = Annotated[str, Field(pattern=SLO_NAME, max_length=63)]
+AlertName = Annotated[str, Field(pattern=ALERT_NAME)]
