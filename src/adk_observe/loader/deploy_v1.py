@@ -15,7 +15,6 @@ from pydantic import AfterValidator, Field
 
 from adk_observe import deploy_model as d
 from adk_observe import kube
-from adk_observe.deploy import hardening as h
 from adk_observe.errors import SpecError, quote
 from adk_observe.loader.fields import (
     DNS_LABEL,
@@ -321,7 +320,7 @@ def _check_names(spec: DeploySpecV1, doc: Document, at: _Locator) -> None:
             path="metadata.name",
         )
     namespace = _get(doc.data, "metadata", "namespace") or "default"
-    if namespace in h.SYSTEM_NAMESPACES or namespace.startswith("kube-"):
+    if namespace in d.SYSTEM_NAMESPACES or namespace.startswith("kube-"):
         raise SpecError(
             f"namespace {namespace!r} belongs to the cluster's own components: deploy the "
             "service to a namespace of its own",
@@ -368,11 +367,11 @@ def _check_log_file(doc: Document) -> None:
         return
     normal = posixpath.normpath(path)
     if not path.startswith("/") or not any(
-        normal.startswith(p) and len(normal) > len(p) for p in h.WRITABLE_PATHS
+        normal.startswith(p) and len(normal) > len(p) for p in d.WRITABLE_PATHS
     ):
         raise SpecError(
             f"log file {quote(path)} is not writable in the pod (read-only root filesystem): "
-            f"put it under {', '.join(h.WRITABLE_PATHS)}, or log to stdout (no file)",
+            f"put it under {', '.join(d.WRITABLE_PATHS)}, or log to stdout (no file)",
             file=doc.file,
             line=doc.line_of(where),
             path=format_path(where),
@@ -411,7 +410,7 @@ def _ingress(spec: IngressV1, at: _Locator) -> d.Ingress:
             "the ALB (target type ip) reaches pods from its VPC addresses: list the VPC "
             "CIDR(s) in allow_cidrs so the NetworkPolicy lets its traffic and health checks in",
         )
-    if lb is d.LoadBalancer.ALB and spec.ssl_policy not in h.ALB_TLS12_POLICIES:
+    if lb is d.LoadBalancer.ALB and spec.ssl_policy not in d.ALB_TLS12_POLICIES:
         raise at.fail(
             (*where, "ssl_policy"),
             f"{quote(spec.ssl_policy)} is not one of the AWS policies that refuse TLS 1.0/1.1 "
@@ -448,7 +447,7 @@ def _ingress(spec: IngressV1, at: _Locator) -> d.Ingress:
         allow_cidrs=tuple(spec.allow_cidrs),
         certificate_arn=spec.certificate_arn,
         ssl_policy=spec.ssl_policy if lb is d.LoadBalancer.ALB else "",
-        scheme=spec.scheme or h.ALB_SCHEME,
+        scheme=spec.scheme or d.ALB_SCHEME,
         tls_secret=spec.tls_secret
         or (
             f"{spec.host.replace('.', '-')}-tls"[:63].strip("-")
