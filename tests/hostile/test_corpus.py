@@ -85,12 +85,12 @@ CASES: dict[str, tuple[int, str, str]] = {
     "label-overrides-service": (
         15,
         "spec.slos[0].alerting.labels.service",
-        "'service' is set by the compiler on every alert",
+        "'service' is set by the compiler on every SLO series and alert",
     ),
     "label-overrides-slo": (
         17,
         "spec.slos[0].alerting.page.labels.slo",
-        "'slo' is set by the compiler on every alert",
+        "'slo' is set by the compiler on every SLO series and alert",
     ),
     "metadata-label-alertname": (
         7,
@@ -137,7 +137,7 @@ CASES: dict[str, tuple[int, str, str]] = {
     "sloth-label-service": (
         15,
         "slos[0].alerting.page_alert.labels.service",
-        "'service' is set by the compiler on every alert",
+        "'service' is set by the compiler on every SLO series and alert",
     ),
     "openslo-label-template": (
         7,

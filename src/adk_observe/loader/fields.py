@@ -105,16 +105,22 @@ COMPILER_LABELS = frozenset(
 )
 
 
+def _compiler_label(key: str) -> ValueError:
+    # The words of the model's one validation (loader/validate.py) for the labels it checks.
+    where = "SLO series and alert" if key in (c.LABEL_SERVICE, c.LABEL_SLO) else "alert"
+    return ValueError(f"{key!r} is set by the compiler on every {where}")
+
+
 def _alert_label_name(key: str) -> str:
     if key in COMPILER_LABELS | {c.LABEL_SEVERITY}:
-        raise ValueError(f"{key!r} is set by the compiler on every alert")
+        raise _compiler_label(key)
     return key
 
 
 def _severity_label_name(key: str) -> str:
     """Per-severity labels may rename the severity (e.g. `severity: critical` for pages)."""
     if key in COMPILER_LABELS:
-        raise ValueError(f"{key!r} is set by the compiler on every alert")
+        raise _compiler_label(key)
     return key
 
 
