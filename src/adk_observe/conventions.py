@@ -45,6 +45,12 @@ LABEL_SLO = "slo"
 LABEL_SEVERITY = "severity"
 LABEL_WINDOWS = "windows"
 LABEL_BURN_FACTOR = "burn_factor"
+# Sloth's own labels (internal/prometheus/conventions.go upstream): imported Sloth SLOs carry
+# them so routes and annotation templates written for Sloth keep working.
+LABEL_SLOTH_ID = "sloth_id"
+LABEL_SLOTH_SERVICE = "sloth_service"
+LABEL_SLOTH_SLO = "sloth_slo"
+LABEL_SLOTH_SEVERITY = "sloth_severity"
 
 # Values of LABEL_STATUS on tool, MCP and LLM calls.
 STATUS_OK = "ok"
