@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 QUOTE_LIMIT = 80
-MESSAGE_LIMIT = 300
+MESSAGE_LIMIT = 1000  # bounds any message; values in it are quoted shorter (QUOTE_LIMIT)
 
 
 def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
