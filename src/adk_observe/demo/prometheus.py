@@ -110,6 +110,9 @@ class PrometheusServer:
         scrape_interval: str = SCRAPE_INTERVAL,
         eval_interval: str = EVAL_INTERVAL,
         port: int | None = None,
+        storage: Path | None = None,
+        retention: str = "",
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.rules = dict(rules)
         self.targets = dict(targets)
@@ -121,6 +124,10 @@ class PrometheusServer:
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: Path | None = None
+        # An existing TSDB (e.g. blocks backfilled with promtool) to serve; it is not removed.
+        self.storage = storage
+        self.retention = retention
+        self.extra_args = extra_args
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -135,12 +142,15 @@ class PrometheusServer:
         args = [
             self.binary,
             f"--config.file={root / 'prometheus.yml'}",
-            f"--storage.tsdb.path={root / 'data'}",
+            f"--storage.tsdb.path={self.storage or root / 'data'}",
             f"--web.listen-address={LOOPBACK}:{self.port}",
             "--web.enable-lifecycle",
             "--enable-feature=exemplar-storage",
             "--log.level=warn",
         ]
+        if self.retention:  # backfilled history older than the default 15d must not be dropped
+            args.append(f"--storage.tsdb.retention.time={self.retention}")
+        args.extend(self.extra_args)
         try:
             with self._log.open("wb") as log:
                 self._proc = subprocess.Popen(

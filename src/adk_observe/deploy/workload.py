@@ -8,9 +8,9 @@ from adk_observe.deploy import hardening as h
 from adk_observe.deploy.meta import (
     APP_PORT_NAME,
     METRICS_PORT_NAME,
-    labels,
-    metadata,
     selector_labels,
+    workload_labels,
+    workload_metadata,
 )
 from adk_observe.deploy_model import DeployConfig
 from adk_observe.model import ServiceSpec
@@ -124,7 +124,7 @@ def pod_template(spec: ServiceSpec, deploy: DeployConfig, hash_label: str) -> di
         for s in deploy.secrets
     ]
     return {
-        "metadata": {"labels": labels(spec)},
+        "metadata": {"labels": workload_labels(spec)},
         "spec": {
             "serviceAccountName": spec.name,
             "automountServiceAccountToken": h.AUTOMOUNT_SERVICE_ACCOUNT_TOKEN,
@@ -144,7 +144,7 @@ def deployment(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": metadata(spec),
+        "metadata": workload_metadata(spec),
         "spec": {
             "selector": {"matchLabels": selector_labels(spec)},
             "minReadySeconds": h.MIN_READY_SECONDS,
@@ -167,7 +167,7 @@ def rollout(spec: ServiceSpec, deploy: DeployConfig, strategy: dict[str, Any]) -
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",
-        "metadata": metadata(spec),
+        "metadata": workload_metadata(spec),
         "spec": {
             "selector": {"matchLabels": selector_labels(spec)},
             "minReadySeconds": h.MIN_READY_SECONDS,
