@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from adk_observe import conventions as c
 from adk_observe.deploy.meta import COMPONENT_LABEL, METRICS_PORT_NAME, NAME_LABEL, metadata
 from adk_observe.deploy.model import DeployConfig
+from adk_observe.deploy.scrape import METRICS_PATH
 from adk_observe.deploy.service import METRICS_COMPONENT
 from adk_observe.model import ServiceSpec
 from adk_observe.rules import compile_service, prometheus_rule
-
-METRICS_PATH = "/metrics"
 
 
 def _with_labels(meta: dict[str, Any], deploy: DeployConfig) -> dict[str, Any]:
@@ -20,13 +20,17 @@ def _with_labels(meta: dict[str, Any], deploy: DeployConfig) -> dict[str, Any]:
 
 def service_monitor(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
     """`jobLabel` takes the job from the metrics Service's name label, so every series carries
-    job=<service name>: exactly what the SLO rules select on (rules.service_selector)."""
+    job=<service name>: exactly what the SLO rules select on (rules.service_selector).
+    `podTargetLabels` copies the pod's rollouts-pod-template-hash label onto every series
+    (the Operator sanitises it to rollouts_pod_template_hash): what tells the canary's series
+    from the stable's in the analysis queries."""
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
         "metadata": _with_labels(metadata(spec), deploy),
         "spec": {
             "jobLabel": NAME_LABEL,
+            "podTargetLabels": [c.POD_LABEL_POD_TEMPLATE_HASH],
             "selector": {
                 "matchLabels": {NAME_LABEL: spec.name, COMPONENT_LABEL: METRICS_COMPONENT}
             },

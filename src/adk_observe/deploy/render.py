@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from adk_observe.deploy import core, monitoring, network, service, strategies, workload
+from adk_observe.deploy import (
+    analysis,
+    core,
+    monitoring,
+    network,
+    scrape,
+    service,
+    strategies,
+    workload,
+)
 from adk_observe.deploy.loadbalancer import router, traffic_routed
 from adk_observe.deploy.meta import canary_name, preview_name
 from adk_observe.deploy.model import DeployConfig, StrategyType
@@ -40,7 +49,9 @@ def objects(spec: ServiceSpec) -> list[dict[str, Any]]:
         out.append(service.service(spec, deploy, canary_name(spec)))
     out.append(service.metrics_service(spec))
     if deploy.strategy.analysis is not None:
-        out.append(strategies.analysis_template(spec, deploy))
+        out.append(analysis.analysis_template(spec, deploy, watch=False))
+        if kind is not StrategyType.BLUE_GREEN:  # canary and A/B also watch in the background
+            out.append(analysis.analysis_template(spec, deploy, watch=True))
     if kind is StrategyType.ROLLING:
         out.append(workload.deployment(spec, deploy))
     else:
@@ -82,4 +93,6 @@ def render(spec: ServiceSpec) -> dict[str, str]:
         assert name not in files, name
         files[name] = dump_yaml(obj, source=source)
     files[KUSTOMIZATION] = dump_yaml(kustomization(list(files)), source=source)
+    job = scrape.scrape_config(spec, deploy_config(spec).monitoring.interval)
+    files[scrape.SCRAPE_CONFIG_FILE] = dump_yaml(job, source=source)
     return files

@@ -110,6 +110,17 @@ def _builtin(sli: BuiltinSLI, sel: str) -> SLIQuery:
     return _status_events(metric.name, sel)
 
 
+def narrowed_sli_query(spec: ServiceSpec, sli: SLI, matcher: str) -> SLIQuery | None:
+    """The SLI over only the series that also match `matcher` (e.g. one pod template hash),
+    or None when the SLI is the user's own PromQL, which cannot be narrowed safely."""
+    if isinstance(sli, BuiltinSLI):
+        return _builtin(sli, f"{service_selector(spec)},{matcher}")
+    if isinstance(sli, LatencySLI):
+        sel = ",".join(m for m in (sli.selector, matcher) if m)
+        return _histogram_above(sli.metric, sel, sli.threshold)
+    return None
+
+
 def sli_query(spec: ServiceSpec, sli: SLI) -> SLIQuery:
     if isinstance(sli, BuiltinSLI):
         return _builtin(sli, service_selector(spec))
