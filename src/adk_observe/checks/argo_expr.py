@@ -66,7 +66,7 @@ def tokenize(text: str) -> list[str]:
             break
         m = TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            raise ExprError(f"unsupported syntax at {text[pos:]!r}")
+            raise ExprError(f"unsupported syntax at {text[pos:].lstrip()!r}")
         tok = m.group("num") or m.group("name") or m.group("op")
         tokens.append(WORD_OPS.get(tok, tok))
         pos = m.end()

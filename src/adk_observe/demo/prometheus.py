@@ -21,7 +21,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -110,6 +110,10 @@ class PrometheusServer:
         scrape_interval: str = SCRAPE_INTERVAL,
         eval_interval: str = EVAL_INTERVAL,
         port: int | None = None,
+        storage: Path | None = None,
+        retention: str = "",
+        extra_args: tuple[str, ...] = (),
+        scrape_jobs: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.rules = dict(rules)
         self.targets = dict(targets)
@@ -121,6 +125,13 @@ class PrometheusServer:
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: Path | None = None
+        # An existing TSDB (e.g. blocks backfilled with promtool) to serve; it is not removed.
+        self.storage = storage
+        self.retention = retention
+        self.extra_args = extra_args
+        # Ready-made scrape_configs jobs (e.g. the generated plain-Prometheus job with its SD
+        # swapped for static targets), scraped besides one static job per `targets` entry.
+        self.scrape_jobs = [dict(j) for j in scrape_jobs]
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -130,17 +141,21 @@ class PrometheusServer:
         for name, text in self.rules.items():
             (root / name).write_text(text, encoding="utf-8")
         cfg = config(self.targets, sorted(self.rules), self.scrape_interval, self.eval_interval)
+        cfg["scrape_configs"] += self.scrape_jobs
         (root / "prometheus.yml").write_text(dump_yaml(cfg), encoding="utf-8")
         self._log = root / "prometheus.log"
         args = [
             self.binary,
             f"--config.file={root / 'prometheus.yml'}",
-            f"--storage.tsdb.path={root / 'data'}",
+            f"--storage.tsdb.path={self.storage or root / 'data'}",
             f"--web.listen-address={LOOPBACK}:{self.port}",
             "--web.enable-lifecycle",
             "--enable-feature=exemplar-storage",
             "--log.level=warn",
         ]
+        if self.retention:  # backfilled history older than the default 15d must not be dropped
+            args.append(f"--storage.tsdb.retention.time={self.retention}")
+        args.extend(self.extra_args)
         try:
             with self._log.open("wb") as log:
                 self._proc = subprocess.Popen(
@@ -262,7 +277,8 @@ class PrometheusServer:
 
     def wait_for_targets_up(self, timeout: float = READY_TIMEOUT) -> None:
         """Every configured job has been scraped successfully (`up == 1`)."""
-        for job in sorted(self.targets):
+        jobs = {*self.targets, *(str(j["job_name"]) for j in self.scrape_jobs)}
+        for job in sorted(jobs):
             expr = f'up{{job="{job}"}} == 1'
 
             def scraped(expr: str = expr) -> list[dict[str, Any]]:
