@@ -40,8 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     with DemoAgent(spec, rate=args.rate, fail_every=args.fail_every) as agent:
         print(f"{READY_PREFIX}{agent.target}", flush=True)
-        watcher = threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True)
-        watcher.start()
+
+        def until_stdin_closes() -> None:
+            sys.stdin.read()
+            done.set()
+
+        threading.Thread(target=until_stdin_closes, daemon=True).start()
         done.wait()
     return 0
 
