@@ -155,7 +155,10 @@ def test_service_monitor_job_is_the_name_the_rules_select() -> None:
     job = metrics_svc["metadata"]["labels"][monitor["jobLabel"]]
     assert service_selector(spec) == f'{c.LABEL_JOB}="{job}"'
     assert monitor["selector"]["matchLabels"].items() <= metrics_svc["metadata"]["labels"].items()
-    assert metrics_svc["spec"]["selector"] == {"app.kubernetes.io/name": "support-agent"}
+    # every pod of the service (Flagger's -primary copies keep this label, not the name)
+    assert metrics_svc["spec"]["selector"] == {"app.kubernetes.io/instance": "support-agent"}
+    pod_labels = objs["rollout.yaml"]["spec"]["template"]["metadata"]["labels"]
+    assert pod_labels["app.kubernetes.io/instance"] == "support-agent"
     assert objs["prometheusrule-slos.yaml"]["metadata"]["labels"]["release"] == "prometheus"
 
 

@@ -28,7 +28,7 @@ from adk_observe.checks import canary as cc
 from adk_observe.cli import main
 from adk_observe.demo.pod import READY_PREFIX
 from adk_observe.demo.prometheus import PrometheusServer
-from adk_observe.deploy.meta import NAME_LABEL
+from adk_observe.deploy.meta import pod_group
 from adk_observe.deploy.scrape import SCRAPE_CONFIG_FILE, static_stand_in
 from adk_observe.model import ServiceSpec
 from adk_observe.rules import sli_query
@@ -97,7 +97,7 @@ def live(
         for pod_hash, (rate, fail_every) in PODS.items():
             proc, address = _start(SPEC, rate, fail_every)
             procs.append(proc)
-            targets[address] = {NAME_LABEL: spec.name, "rollouts-pod-template-hash": pod_hash}
+            targets[address] = {**pod_group(spec), "rollouts-pod-template-hash": pod_hash}
         config = yaml.safe_load((rendered / SCRAPE_CONFIG_FILE).read_text(encoding="utf-8"))
         (job,) = config["scrape_configs"]
         with PrometheusServer(

@@ -198,10 +198,10 @@ def plain_scrape_job(spec: ServiceSpec, target: str, pod_hash: str = "") -> dict
     its Kubernetes SD swapped for a static target carrying the pod's meta labels: the demo's
     Prometheus runs the generated relabelling unchanged."""
     from adk_observe import conventions as c
-    from adk_observe.deploy.meta import NAME_LABEL
+    from adk_observe.deploy.meta import pod_group
     from adk_observe.deploy.scrape import scrape_job, static_stand_in
 
-    pod = {NAME_LABEL: spec.name}
+    pod = pod_group(spec)
     if pod_hash:
         pod[c.POD_LABEL_POD_TEMPLATE_HASH] = pod_hash
     return static_stand_in(spec, scrape_job(spec, SCRAPE_INTERVAL), {target: pod})

@@ -44,8 +44,8 @@ OVER_LIMIT = "len(result) > 0 && result[0] > 1"
 class Gate:
     """One analysis metric, engine-neutral: Argo and Flagger render it their own way.
 
-    `ratio` is the query (`{{window}}`-free) whose value must stay at or below 1; `volume`
-    gates have `ratio` = the request count and pass at or above `min_requests`."""
+    `query`'s value must stay at or below 1, except for the `volume` gate: the canary's
+    request count, which passes at or above `min_requests`."""
 
     name: str
     query: str
@@ -70,8 +70,24 @@ def hash_matcher(value: str) -> str:
     return eq(c.LABEL_POD_TEMPLATE_HASH, value)
 
 
-def _narrowed(spec: ServiceSpec, sli: SLI, value: str, window: str) -> str:
-    query = narrowed_sli_query(spec, sli, hash_matcher(value))
+@dataclass(frozen=True)
+class Scope:
+    """How an engine selects the canary's and the stable's series, and the query window:
+    Argo by pod template hash args, Flagger by pod name (see flagger.py)."""
+
+    canary: str  # PromQL label matcher(s), no braces
+    stable: str
+    window: str
+
+
+def argo_scope(a: Analysis) -> Scope:
+    return Scope(
+        hash_matcher(arg(CANARY_HASH_ARG)), hash_matcher(arg(STABLE_HASH_ARG)), a.query_window
+    )
+
+
+def _narrowed(spec: ServiceSpec, sli: SLI, matcher: str, window: str) -> str:
+    query = narrowed_sli_query(spec, sli, matcher)
     assert query is not None  # custom PromQL SLIs are refused when the spec is loaded
     return query.ratio_at(window)
 
@@ -82,45 +98,45 @@ def _versus_stable(canary: str, stable: str, allowed: float, margin: str) -> str
     return f"({canary}) / {limit}"
 
 
-def _volume(spec: ServiceSpec, value: str, window: str) -> str:
-    requests = selector(c.REQUESTS.name, service_selector(spec), hash_matcher(value))
+def _volume(spec: ServiceSpec, matcher: str, window: str) -> str:
+    requests = selector(c.REQUESTS.name, service_selector(spec), matcher)
     return f"sum(increase({requests}[{window}]))"
 
 
-def _enough(spec: ServiceSpec, a: Analysis, value: str) -> str:
-    return f"({_volume(spec, value, a.query_window)} >= {a.min_requests})"
+def _enough(spec: ServiceSpec, a: Analysis, scope: Scope) -> str:
+    return f"({_volume(spec, scope.canary, scope.window)} >= {a.min_requests})"
 
 
-def _ratio_gate(spec: ServiceSpec, a: Analysis, name: str, sli: SLI, budget: float) -> Gate:
-    w = a.query_window
-    canary, stable = arg(CANARY_HASH_ARG), arg(STABLE_HASH_ARG)
+def _ratio_gate(
+    spec: ServiceSpec, a: Analysis, scope: Scope, name: str, sli: SLI, budget: float
+) -> Gate:
+    w = scope.window
     margin = f" + {number(a.stable_margin * budget)}"
     ratio = _versus_stable(
-        _narrowed(spec, sli, canary, w), _narrowed(spec, sli, stable, w), budget, margin
+        _narrowed(spec, sli, scope.canary, w),
+        _narrowed(spec, sli, scope.stable, w),
+        budget,
+        margin,
     )
-    return Gate(name, f"({ratio}) and on() {_enough(spec, a, canary)}")
+    return Gate(name, f"({ratio}) and on() {_enough(spec, a, scope)}")
 
 
-def _p95(spec: ServiceSpec, value: str, window: str) -> str:
-    buckets = selector(
-        f"{c.REQUEST_DURATION.name}_bucket", service_selector(spec), hash_matcher(value)
-    )
+def _p95(spec: ServiceSpec, matcher: str, window: str) -> str:
+    buckets = selector(f"{c.REQUEST_DURATION.name}_bucket", service_selector(spec), matcher)
     return f"histogram_quantile({P95}, sum by ({c.LABEL_LE}) (rate({buckets}[{window}])))"
 
 
-def _p95_gate(spec: ServiceSpec, a: Analysis) -> Gate:
-    canary, stable = arg(CANARY_HASH_ARG), arg(STABLE_HASH_ARG)
-    w = a.query_window
+def _p95_gate(spec: ServiceSpec, a: Analysis, scope: Scope) -> Gate:
     ratio = _versus_stable(
-        _p95(spec, canary, w),
-        _p95(spec, stable, w),
+        _p95(spec, scope.canary, scope.window),
+        _p95(spec, scope.stable, scope.window),
         a.max_p95_seconds,
         f" * {number(1 + a.stable_margin)}",
     )
-    return Gate(P95_METRIC, f"({ratio}) and on() {_enough(spec, a, canary)}")
+    return Gate(P95_METRIC, f"({ratio}) and on() {_enough(spec, a, scope)}")
 
 
-def gates(spec: ServiceSpec, a: Analysis) -> list[Gate]:
+def gates(spec: ServiceSpec, a: Analysis, scope: Scope) -> list[Gate]:
     """Overall success rate, p95 latency, request volume, then every SLO the spec names.
 
     When the spec names the success SLO itself, one gate covers both at the stricter limit."""
@@ -133,12 +149,12 @@ def gates(spec: ServiceSpec, a: Analysis) -> list[Gate]:
         budget = slo.error_budget
         if slo.sli == success_sli and success_budget:
             budget, success_budget = min(budget, success_budget), 0.0
-        named.append(_ratio_gate(spec, a, f"slo-{name}", slo.sli, budget))
+        named.append(_ratio_gate(spec, a, scope, f"slo-{name}", slo.sli, budget))
     out = []
     if success_budget:
-        out.append(_ratio_gate(spec, a, SUCCESS_METRIC, success_sli, success_budget))
-    out.append(_p95_gate(spec, a))
-    out.append(Gate(VOLUME_METRIC, _volume(spec, arg(CANARY_HASH_ARG), a.query_window), True))
+        out.append(_ratio_gate(spec, a, scope, SUCCESS_METRIC, success_sli, success_budget))
+    out.append(_p95_gate(spec, a, scope))
+    out.append(Gate(VOLUME_METRIC, _volume(spec, scope.canary, scope.window), True))
     return out + named
 
 
@@ -169,7 +185,9 @@ def analysis_template(spec: ServiceSpec, deploy: DeployConfig, *, watch: bool) -
         "metadata": metadata(spec, name),
         "spec": {
             "args": [{"name": n} for n, _ in HASH_SOURCES],
-            "metrics": [_metric(g, a, None if watch else a.count) for g in gates(spec, a)],
+            "metrics": [
+                _metric(g, a, None if watch else a.count) for g in gates(spec, a, argo_scope(a))
+            ],
         },
     }
 

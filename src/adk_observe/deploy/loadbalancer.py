@@ -8,7 +8,7 @@ from typing import Any
 
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.meta import APP_PORT_NAME, canary_name, metadata
-from adk_observe.deploy.model import DeployConfig, LoadBalancer, StrategyType
+from adk_observe.deploy.model import DeployConfig, Engine, LoadBalancer, StrategyType
 from adk_observe.model import ServiceSpec
 
 ALB_PREFIX = "alb.ingress.kubernetes.io"
@@ -20,6 +20,10 @@ ARGO_GATEWAY_PLUGIN = "argoproj-labs/gatewayAPI"
 
 
 def traffic_routed(deploy: DeployConfig) -> bool:
+    """Argo Rollouts moves traffic between the Services we render; Flagger makes its own
+    canary and primary Services (and, on the Gateway API, its own HTTPRoute)."""
+    if deploy.strategy.engine is Engine.FLAGGER:
+        return False
     return deploy.strategy.type in (StrategyType.CANARY, StrategyType.AB)
 
 

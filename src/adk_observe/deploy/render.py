@@ -7,6 +7,7 @@ from typing import Any
 from adk_observe.deploy import (
     analysis,
     core,
+    flagger,
     monitoring,
     network,
     scrape,
@@ -16,7 +17,7 @@ from adk_observe.deploy import (
 )
 from adk_observe.deploy.loadbalancer import router, traffic_routed
 from adk_observe.deploy.meta import canary_name, preview_name
-from adk_observe.deploy.model import DeployConfig, StrategyType
+from adk_observe.deploy.model import DeployConfig, Engine, LoadBalancer, StrategyType
 from adk_observe.errors import SpecError
 from adk_observe.model import ServiceSpec
 from adk_observe.render import dump_yaml
@@ -48,24 +49,36 @@ def objects(spec: ServiceSpec) -> list[dict[str, Any]]:
     if traffic_routed(deploy):
         out.append(service.service(spec, deploy, canary_name(spec)))
     out.append(service.metrics_service(spec))
-    if deploy.strategy.analysis is not None:
-        out.append(analysis.analysis_template(spec, deploy, watch=False))
-        if kind is not StrategyType.BLUE_GREEN:  # canary and A/B also watch in the background
-            out.append(analysis.analysis_template(spec, deploy, watch=True))
-    if kind is StrategyType.ROLLING:
-        out.append(workload.deployment(spec, deploy))
+    if deploy.strategy.engine is Engine.FLAGGER:
+        out += flagger.metric_templates(spec, deploy)
+        out += [workload.deployment(spec, deploy), flagger.canary(spec, deploy)]
     else:
-        out.append(workload.rollout(spec, deploy, strategies.strategy(spec, deploy)))
+        if deploy.strategy.analysis is not None:
+            out.append(analysis.analysis_template(spec, deploy, watch=False))
+            if kind is not StrategyType.BLUE_GREEN:  # canary and A/B also watch in the background
+                out.append(analysis.analysis_template(spec, deploy, watch=True))
+        if kind is StrategyType.ROLLING:
+            out.append(workload.deployment(spec, deploy))
+        else:
+            out.append(workload.rollout(spec, deploy, strategies.strategy(spec, deploy)))
     out += [
         service.hpa(spec, deploy),
         service.pdb(spec),
         network.default_deny(spec),
         network.network_policy(spec, deploy),
-        router(spec, deploy),
-        monitoring.service_monitor(spec, deploy),
-        monitoring.rule(spec, deploy),
     ]
+    if not _flagger_routes(deploy):
+        out.append(router(spec, deploy))
+    out += [monitoring.service_monitor(spec, deploy), monitoring.rule(spec, deploy)]
     return out
+
+
+def _flagger_routes(deploy: DeployConfig) -> bool:
+    """On the Gateway API Flagger writes (and owns) the HTTPRoute: ours would fight it."""
+    return (
+        deploy.strategy.engine is Engine.FLAGGER
+        and deploy.ingress.load_balancer is LoadBalancer.GATEWAY
+    )
 
 
 def file_name(spec: ServiceSpec, obj: dict[str, Any]) -> str:

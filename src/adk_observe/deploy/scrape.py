@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from adk_observe import conventions as c
-from adk_observe.deploy.meta import METRICS_PORT_NAME, NAME_LABEL
+from adk_observe.deploy.meta import INSTANCE_LABEL, METRICS_PORT_NAME
 from adk_observe.model import ServiceSpec
 
 METRICS_PATH = "/metrics"
@@ -57,7 +57,8 @@ def relabel_configs(spec: ServiceSpec) -> list[dict[str, Any]]:
             "regex": "true",
             "action": "keep",
         },
-        {"source_labels": [pod_label_meta(NAME_LABEL)], "regex": spec.name, "action": "keep"},
+        # Every pod of the service, Flagger's -primary copies included (meta.pod_group).
+        {"source_labels": [pod_label_meta(INSTANCE_LABEL)], "regex": spec.name, "action": "keep"},
         # Role pod yields one target per container port: keep the metrics port's only.
         {
             "source_labels": [f"{META}pod_container_port_name"],

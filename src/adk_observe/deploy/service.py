@@ -10,9 +10,10 @@ from adk_observe.deploy.meta import (
     METRICS_PORT_NAME,
     metadata,
     metrics_name,
+    pod_group,
     selector_labels,
 )
-from adk_observe.deploy.model import DeployConfig, StrategyType
+from adk_observe.deploy.model import DeployConfig, Engine, StrategyType
 from adk_observe.model import ServiceSpec
 
 METRICS_COMPONENT = "metrics"
@@ -48,12 +49,12 @@ def metrics_service(spec: ServiceSpec) -> dict[str, Any]:
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": metadata(spec, metrics_name(spec), component=METRICS_COMPONENT),
-        "spec": {"type": "ClusterIP", "selector": selector_labels(spec), "ports": [port]},
+        "spec": {"type": "ClusterIP", "selector": pod_group(spec), "ports": [port]},
     }
 
 
 def workload_ref(deploy: DeployConfig) -> dict[str, str]:
-    if deploy.strategy.type is StrategyType.ROLLING:
+    if deploy.strategy.type is StrategyType.ROLLING or deploy.strategy.engine is Engine.FLAGGER:
         return {"apiVersion": "apps/v1", "kind": "Deployment"}
     return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout"}
 
@@ -91,6 +92,6 @@ def pdb(spec: ServiceSpec) -> dict[str, Any]:
         "metadata": metadata(spec),
         "spec": {
             "maxUnavailable": h.PDB_MAX_UNAVAILABLE,
-            "selector": {"matchLabels": selector_labels(spec)},
+            "selector": {"matchLabels": pod_group(spec)},
         },
     }

@@ -11,6 +11,7 @@ from adk_observe.deploy.meta import (
     METRICS_PORT_NAME,
     labels,
     metadata,
+    pod_group,
     selector_labels,
 )
 from adk_observe.deploy.model import DeployConfig
@@ -127,7 +128,10 @@ def pod_template(spec: ServiceSpec, deploy: DeployConfig, hash_label: str) -> di
     ]
     return {
         # The annotations tell a plain (non-Operator) Prometheus what to scrape (scrape.py).
-        "metadata": {"labels": labels(spec), "annotations": pod_annotations(spec)},
+        "metadata": {
+            "labels": dict(sorted({**labels(spec), **pod_group(spec)}.items())),
+            "annotations": pod_annotations(spec),
+        },
         "spec": {
             "serviceAccountName": spec.name,
             "automountServiceAccountToken": h.AUTOMOUNT_SERVICE_ACCOUNT_TOKEN,

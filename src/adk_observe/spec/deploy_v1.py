@@ -371,6 +371,12 @@ def _strategy(spec: StrategyV1, lb: str, doc: Document, at: _Locator) -> d.Strat
             (*where, "engine"),
             "engine flagger renders a Flagger Canary: strategy type canary only",
         )
+    if engine is d.Engine.FLAGGER and lb == "alb":
+        raise at.fail(
+            (*where, "engine"),
+            "Flagger has no AWS ALB router: use class nginx or gateway with engine flagger, "
+            "or engine argo with class alb",
+        )
     steps = tuple(spec.steps) if spec.steps is not None else ()
     if kind is d.StrategyType.CANARY:
         steps = steps or DEFAULT_STEPS
