@@ -23,10 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
 from adk_observe.render import dump_yaml
 from adk_observe.rules import compile_service, rule_file
-from adk_observe.spec.load import load_specs
 
 T = TypeVar("T")
 SIZES = (125, 250, 500, 1000)

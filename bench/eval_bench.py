@@ -54,13 +54,13 @@ from typing import Any
 
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
 from adk_observe.render import dump_yaml
 from adk_observe.rules import compile_service, rule_file, sli_query
 from adk_observe.rules.recordings import windows_needed
 from adk_observe.rules.types import Recording, RuleGroup
-from adk_observe.rules.windows import RAW_WINDOW_MAX
-from adk_observe.spec.load import load_specs
+from adk_observe.windows import RAW_WINDOW_MAX
 
 SERVICE = "bench-agent"
 SPEC = f"""\

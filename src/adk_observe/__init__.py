@@ -33,7 +33,7 @@ _EXPORTS = {
     "resolve_options": "adk_observe.instrument.options",
     "set_ready": "adk_observe.api",
     "shutdown": "adk_observe.api",
-    "telemetry_env": "adk_observe.instrument.options",
+    "telemetry_env": "adk_observe.environment",
     "tool_call": "adk_observe.instrument.calls",
 }
 
@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from adk_observe.api import record_feedback as record_feedback
     from adk_observe.api import set_ready as set_ready
     from adk_observe.api import shutdown as shutdown
+    from adk_observe.environment import telemetry_env as telemetry_env
     from adk_observe.instrument.asgi import ObservabilityMiddleware as ObservabilityMiddleware
     from adk_observe.instrument.calls import agent_turn as agent_turn
     from adk_observe.instrument.calls import llm_call as llm_call
@@ -70,7 +71,6 @@ if TYPE_CHECKING:
     from adk_observe.instrument.options import Options as Options
     from adk_observe.instrument.options import OptionsError as OptionsError
     from adk_observe.instrument.options import resolve_options as resolve_options
-    from adk_observe.instrument.options import telemetry_env as telemetry_env
     from adk_observe.instrument.runtime import Observability as Observability
 
 

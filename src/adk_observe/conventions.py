@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from adk_observe import __version__
+
 # --- labels -----------------------------------------------------------------------------------
 
 LABEL_AGENT_ID = "agent_id"
@@ -25,9 +27,14 @@ LABEL_INTERACTION_TYPE = "interaction_type"
 LABEL_COST_CENTER = "cost_center"
 LABEL_COMPONENT = "component"
 LABEL_SINK = "sink"
+LABEL_METRIC = "metric"  # on adk_observe_series_overflow_total: the metric family that overflowed
 LABEL_JOB = "job"
 LABEL_LE = "le"
 LABEL_INSTANCE = "instance"
+# Pod label (Argo Rollouts ephemeral metadata) copied onto the scraped series of a canary deploy.
+LABEL_TRACK = "track"
+TRACK_CANARY = "canary"
+TRACK_STABLE = "stable"
 LABEL_ALERTNAME = "alertname"
 LABEL_ALERT_STATE = "alertstate"
 ALERT_STATE_FIRING = "firing"
@@ -51,9 +58,16 @@ STATUS_OK = "ok"
 STATUS_ERROR = "error"
 MEMORY_RSS = "rss"  # values of LABEL_MEMORY_TYPE
 MEMORY_SESSION = "session"
+# Values of LABEL_TOKEN_TYPE. "input" counts the whole prompt, cached tokens included ("cached" is
+# the part of it served from a cache, billed cheaper); "reasoning" (thinking) tokens are counted
+# apart from "output", as Gemini reports them (thoughts_token_count beside candidates_token_count).
 TOKEN_INPUT = "input"
 TOKEN_OUTPUT = "output"
-# Value that label values past the per-label cardinality cap are folded into.
+TOKEN_CACHED = "cached"
+TOKEN_REASONING = "reasoning"
+# Value that label values past the per-label cardinality cap are folded into; also every label of
+# the one combination a metric family past its series limit records into, and the method and
+# endpoint of HTTP requests with a non-standard method or no matched route (ASGI middleware).
 OVERFLOW_LABEL_VALUE = "__other__"
 # HTTP-style status codes used for agent turns, so one rule serves turns and HTTP requests.
 STATUS_CODE_OK = "200"
@@ -109,6 +123,9 @@ TOOL_DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 LLM_DURATION_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 # User ratings on a 1-5 scale; half steps so "above 4.0" and "above 4.5" are both bucket bounds.
 SATISFACTION_BUCKETS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
+# Cost of one interaction in the price table's currency: bounds a cost-per-turn SLO may name
+# ("95% of turns cost under 0.05"), from a tenth of a cent to five.
+COST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 REQUESTS = MetricDef(
     "adk_agent_requests_total",
@@ -177,7 +194,7 @@ LLM_CALL_DURATION = MetricDef(
 LLM_TOKENS = MetricDef(
     "adk_agent_llm_tokens_total",
     MetricType.COUNTER,
-    "LLM tokens by model and type (input, output).",
+    "LLM tokens by model and type (input incl. cached, cached, output, reasoning).",
     (LABEL_AGENT_ID, LABEL_MODEL, LABEL_TOKEN_TYPE),
 )
 SUCCESSFUL_INTERACTIONS = MetricDef(
@@ -207,6 +224,21 @@ COST_PER_INTERACTION = MetricDef(
     "Cost of the most recent interaction in the price table's currency.",
     (LABEL_AGENT_ID, LABEL_COST_CENTER),
 )
+# The gauge above keeps only the last interaction; a cost-per-turn SLO needs the distribution.
+INTERACTION_COST = MetricDef(
+    "adk_agent_interaction_cost",
+    MetricType.HISTOGRAM,
+    "Cost of each interaction in the price table's currency.",
+    (LABEL_AGENT_ID, LABEL_COST_CENTER),
+    COST_BUCKETS,
+)
+# A model missing from the price table costs nothing in adk_agent_cost_total: count it instead.
+UNPRICED_LLM_CALLS = MetricDef(
+    "adk_agent_llm_unpriced_calls_total",
+    MetricType.COUNTER,
+    "LLM calls whose model has no price in the price table (their cost is not counted).",
+    (LABEL_AGENT_ID, LABEL_MODEL),
+)
 COST_TOTAL = MetricDef(
     "adk_agent_cost_total",
     MetricType.COUNTER,
@@ -225,6 +257,13 @@ TELEMETRY_DROPPED = MetricDef(
     "Telemetry records dropped because a bounded queue was full or a sink was down.",
     (LABEL_SINK,),
 )
+SERIES_OVERFLOW = MetricDef(
+    "adk_observe_series_overflow_total",
+    MetricType.COUNTER,
+    "Recordings folded into the overflow label combination because their metric family was at "
+    "its series limit.",
+    (LABEL_METRIC,),
+)
 
 CATALOGUE: tuple[MetricDef, ...] = (
     REQUESTS,
@@ -242,9 +281,12 @@ CATALOGUE: tuple[MetricDef, ...] = (
     SATISFACTION_SCORE,
     SATISFACTION_RATING,
     COST_PER_INTERACTION,
+    INTERACTION_COST,
     COST_TOTAL,
+    UNPRICED_LLM_CALLS,
     INTERNAL_ERRORS,
     TELEMETRY_DROPPED,
+    SERIES_OVERFLOW,
 )
 
 # ADK's own OpenTelemetry instruments (gen_ai semantic conventions), as adk-observe exposes them on
@@ -269,6 +311,8 @@ CADVISOR_CPU_USAGE = "container_cpu_usage_seconds_total"
 CADVISOR_MEMORY_WORKING_SET = "container_memory_working_set_bytes"
 KSM_CONTAINER_LIMITS = "kube_pod_container_resource_limits"
 KSM_CONTAINER_RESTARTS = "kube_pod_container_status_restarts_total"
+KSM_LAST_TERMINATED_REASON = "kube_pod_container_status_last_terminated_reason"
+KSM_REASON_OOM_KILLED = "OOMKilled"  # value of its `reason` label
 ALERTS_SERIES = "ALERTS"
 EXTERNAL_SERIES: tuple[str, ...] = (
     METRIC_UP,
@@ -276,6 +320,7 @@ EXTERNAL_SERIES: tuple[str, ...] = (
     CADVISOR_MEMORY_WORKING_SET,
     KSM_CONTAINER_LIMITS,
     KSM_CONTAINER_RESTARTS,
+    KSM_LAST_TERMINATED_REASON,
     ALERTS_SERIES,
 )
 
@@ -305,6 +350,8 @@ LOG_COST = "cost"
 LOG_INVOCATION_ID = "invocation_id"
 LOG_INPUT_TOKENS = "input_tokens"
 LOG_OUTPUT_TOKENS = "output_tokens"
+LOG_CACHED_TOKENS = "cached_tokens"
+LOG_REASONING_TOKENS = "reasoning_tokens"
 LOG_RATING = "rating"
 # error.type of a tool call whose result reports an error (an MCP `isError` result, or a
 # function tool's {"status": "error"}) rather than raising.
@@ -341,20 +388,27 @@ RECORDED_SERIES_PREFIX = "slo:"
 # --- rule groups ------------------------------------------------------------------------------
 
 
-def group_sli(service: str) -> str:
-    return f"adk-observe-{service}-sli"
-
-
-def group_meta(service: str) -> str:
-    return f"adk-observe-{service}-meta"
-
-
-def group_alerts(service: str) -> str:
-    return f"adk-observe-{service}-slo-alerts"
+def group_slo(service: str, slo: str) -> str:
+    """One group per SLO: its recordings, then its alerts. Prometheus evaluates a group's rules
+    in order, so an alert always reads the ratios recorded in the same evaluation."""
+    return f"adk-observe-{service}-slo-{slo}"
 
 
 def group_agent_pack(service: str) -> str:
     return f"adk-observe-{service}-agent-alerts"
+
+
+# --- SLO alert names ----------------------------------------------------------------------------
+
+
+def camel(name: str) -> str:
+    """`support-agent` -> `SupportAgent`: the Prometheus alert-name style."""
+    return "".join(part[:1].upper() + part[1:] for part in name.replace("_", "-").split("-"))
+
+
+def budget_burn_alert(service: str, slo: str) -> str:
+    """The default name of an SLO's burn-rate alerts, whichever spec format declared the SLO."""
+    return f"{camel(service)}{camel(slo)}BudgetBurn"
 
 
 # --- agent alert pack alert names ---------------------------------------------------------------
@@ -364,7 +418,12 @@ ALERT_HIGH_LATENCY = "ADKAgentHighLatency"
 ALERT_MCP_FAILURES = "ADKAgentMCPCallFailures"
 ALERT_MEMORY_LEAK = "ADKAgentMemoryLeak"
 ALERT_CPU_THROTTLING = "ADKContainerCPUThrottling"
+ALERT_MEMORY_NEAR_LIMIT = "ADKContainerMemoryNearLimit"
+ALERT_RESTARTS = "ADKContainerRestarting"
+ALERT_OOM_KILLED = "ADKContainerOOMKilled"
 ALERT_SLI_NO_DATA = "SLONoData"
+# Alert annotation with a link to the Grafana dashboard of the alert (when spec.grafana_url is set).
+ANNOTATION_DASHBOARD_URL = "dashboard_url"
 # The agent pack keeps the reference design's severities; Alertmanager routes critical with page.
 SEVERITY_CRITICAL = "critical"
 SEVERITY_WARNING = "warning"
@@ -375,3 +434,25 @@ def metric_by_name(name: str) -> MetricDef | None:
         if name == metric.name or name in metric.series_names():
             return metric
     return None
+
+
+# --- environment variables the runtime reads (deploy writes them into the ConfigMap) -----------
+
+ENV_PREFIX = "ADK_OBSERVE_"
+OTEL_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
+OTEL_SERVICE_NAME_ENV = "OTEL_SERVICE_NAME"
+
+
+def env_name(option: str) -> str:
+    """`ADK_OBSERVE_<OPTION>` for an `init()` option name."""
+    return ENV_PREFIX + option.upper()
+
+
+# --- generated files --------------------------------------------------------------------------
+
+
+def generated_note(source: str = "") -> str:
+    """The provenance line of every generated file: a YAML comment (render/) or, since JSON has
+    no comments, a dashboard's description (dashboards/)."""
+    origin = f" from {source}" if source else ""
+    return f"Generated by adk-observe {__version__}{origin}. DO NOT EDIT."

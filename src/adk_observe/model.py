@@ -1,7 +1,7 @@
 """The core model: frozen dataclasses that every generator reads.
 
 No pydantic below this line: the versioned spec formats (adk-observe/v1, OpenSLO, Sloth) are
-parsed in `adk_observe.spec` and mapped here once. Generators never see YAML.
+parsed in `adk_observe.loader` and mapped here once. Generators never see YAML.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from adk_observe.deploy.model import DeployConfig
+    from adk_observe.deploy_model import DeployConfig
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,11 @@ class AgentAlerts:
     memory_for: int = 600
     cpu_ratio: float = 0.9
     cpu_for: int = 600
+    memory_limit_ratio: float = 0.9  # working set / memory limit
+    memory_limit_for: int = 300
+    restarts: int = 3  # container restarts within restarts_window
+    restarts_window: int = 900
+    oom_window: int = 600  # how long an OOM-killed restart keeps the alert firing
     disabled: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
 
@@ -161,9 +166,14 @@ class AgentAlerts:
 
 @dataclass(frozen=True)
 class ModelPrice:
+    """Price per million tokens. Cached input defaults to the input price and reasoning
+    (thinking) tokens to the output price, as the providers bill them when they say nothing."""
+
     model: str
     input_per_million: float
     output_per_million: float
+    cached_input_per_million: float | None = None
+    reasoning_per_million: float | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +210,7 @@ class ServiceSpec:
     telemetry: Telemetry = Telemetry()
     deploy: DeployConfig | None = None
     runbook_base_url: str = ""
+    grafana_url: str = ""  # base URL of the team's Grafana, no trailing slash; "" = no links
     extra: tuple[tuple[str, str], ...] = field(default=())  # notes from importers (unmapped fields)
 
     def slo(self, name: str) -> SLO | None:

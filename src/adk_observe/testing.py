@@ -48,6 +48,8 @@ class ToolCall:
     args: dict[str, Any] = field(default_factory=dict)
     input_tokens: int = 10
     output_tokens: int = 5
+    cached_tokens: int = 0  # part of input_tokens served from a context cache
+    reasoning_tokens: int = 0  # thinking tokens, apart from output_tokens
     delay: float = 0.0
     more: tuple[tuple[str, dict[str, Any]], ...] = ()
 
@@ -59,6 +61,8 @@ class Answer:
     text: str
     input_tokens: int = 20
     output_tokens: int = 10
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
     delay: float = 0.0
     chunks: int = 3
 
@@ -87,10 +91,14 @@ def _step_index(request: LlmRequest) -> int:
 
 
 def _usage(step: ToolCall | Answer) -> types.GenerateContentResponseUsageMetadata:
+    """Counts as Gemini reports them: the prompt count includes cached tokens, thoughts are
+    apart from candidates, and the total is prompt + candidates + thoughts."""
     return types.GenerateContentResponseUsageMetadata(
         prompt_token_count=step.input_tokens,
         candidates_token_count=step.output_tokens,
-        total_token_count=step.input_tokens + step.output_tokens,
+        cached_content_token_count=step.cached_tokens or None,
+        thoughts_token_count=step.reasoning_tokens or None,
+        total_token_count=step.input_tokens + step.output_tokens + step.reasoning_tokens,
     )
 
 

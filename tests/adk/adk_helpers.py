@@ -37,9 +37,10 @@ def build_runner(
     plugins: Sequence[BasePlugin] = (),
     mcp: tuple[str, list[str]] | None = None,
     agent_name: str = "shop_assistant",
+    extra_tools: Sequence[Any] = (),
 ) -> tuple[InMemoryRunner, ScriptedModel, McpToolset | None]:
     model = ScriptedModel(script)
-    tools: list[Any] = [get_weather, charge_card]
+    tools: list[Any] = [get_weather, charge_card, *extra_tools]
     toolset = None
     if mcp is not None:
         toolset = McpToolset(connection_params=StdioConnectionParams(

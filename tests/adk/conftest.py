@@ -9,8 +9,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _reset_state() -> Iterator[None]:
-    yield from adk_support._reset_state()
+def _reset_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    yield from adk_support._reset_state(monkeypatch)
 
 
 @pytest.fixture

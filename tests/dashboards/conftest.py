@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "grafana" / "dashboard.v1.open.schema.json"
+SCHEMA = ROOT.parent / "shared" / "grafana" / "dashboard.v1.schema.json"
 UPDATE_OPTION = "--update-golden-dashboards"
 
 
@@ -21,7 +21,7 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(scope="session")
 def dashboard_schema() -> dict[str, Any]:
-    """The open dashboard schema from ../shared; a missing file fails under CI, skips locally."""
+    """The strict dashboard schema from ../shared; a missing file fails under CI, skips locally."""
     if not SCHEMA.is_file():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"dashboard schema missing: {SCHEMA}")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from adk_observe import conventions as c
 from adk_observe.checks.lint import (
     TARGET_LABELS,
     Finding,
@@ -16,12 +17,13 @@ from adk_observe.checks.lint import (
     known_series,
     lint_service,
     spec_series,
+    target_labels,
 )
 from adk_observe.cli import dashboards as command
 from adk_observe.cli import main
 from adk_observe.dashboards import dashboard_files
+from adk_observe.loader.load import load_specs
 from adk_observe.rules.compile import compile_service
-from adk_observe.spec.load import load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPPORT = ROOT / "examples" / "support-agent.yaml"
@@ -104,11 +106,14 @@ def test_an_unknown_metric_in_a_panel_fails_the_lint() -> None:
     groups = compile_service(spec)
     files = dashboard_files(spec)
     data = _broken(files["support-agent-overview.json"])
-    assert check_dashboard("o.json", data, known_series(spec, groups)) == [
+    # The service deploys a canary: its series carry the `track` target label.
+    target = target_labels(spec)
+    assert c.LABEL_TRACK in target
+    assert check_dashboard("o.json", data, known_series(spec, groups), target) == [
         Finding("o.json panel 101 'Requests by status code' A",
                 "queries adk_agent_requestz_total, which the instrumentation does not emit and "
                 "the generated rules do not record"),
-        Finding("o.json panel 102 'Error share (5xx)' A",
+        Finding("o.json panel 102 'Error share (5xx) per agent' A",
                 "uses a Grafana variable the lint cannot substitute"),
     ]
 
@@ -135,8 +140,8 @@ def test_lint_command_fails_and_names_the_panel(
         f"{SUPPORT}: support-agent-overview.json panel 101 'Requests by status code' A: queries "
         "adk_agent_requestz_total, which the instrumentation does not emit and the generated "
         "rules do not record",
-        f"{SUPPORT}: support-agent-overview.json panel 102 'Error share (5xx)' A: uses a Grafana "
-        "variable the lint cannot substitute",
+        f"{SUPPORT}: support-agent-overview.json panel 102 'Error share (5xx) per agent' A: "
+        "uses a Grafana variable the lint cannot substitute",
     ]
 
 
@@ -150,3 +155,15 @@ def test_dashboards_command_refuses_a_bad_spec(
     assert main(["dashboards", str(bad), "-o", str(out)]) == 2
     assert not out.exists()
     assert capsys.readouterr().err.startswith(f"error: {bad}:")
+
+
+def test_track_is_a_target_label_only_for_a_canary_deploy() -> None:
+    canary = load_specs([SUPPORT])[0]
+    plain = load_specs([ROOT / "examples" / "demo-agent.yaml"])[0]
+    assert (canary.deploy is not None, plain.deploy) == (True, None)
+    assert target_labels(canary) == TARGET_LABELS | {c.LABEL_TRACK}
+    assert target_labels(plain) == TARGET_LABELS
+    finding = check_expr('sum by (track) (adk_agent_requests_total{job="demo-agent"})', "q",
+                         known_series(plain, compile_service(plain)), target_labels(plain))
+    assert [f.message for f in finding] == [
+        "groups by 'track', a label adk_agent_requests_total lacks"]

@@ -8,12 +8,14 @@ from typing import Any
 import jsonschema
 import pytest
 
+from adk_observe import conventions as c
 from adk_observe.dashboards import dashboard_files
 from adk_observe.dashboards.grafana import ref_id
 from adk_observe.dashboards.uid import UID_MAX, dashboard_uid
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
 from adk_observe.render import dump_json
-from adk_observe.spec.load import load_specs
+from adk_observe.rules.agent_pack import agent_alerts
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ["examples/support-agent.yaml", "examples/demo-agent.yaml",
@@ -73,7 +75,7 @@ def test_every_panel_uses_the_datasource_variable_a_unit_and_shows_legends(
     assert variables[0] == {
         "type": "datasource", "name": "datasource", "label": "Data source", "query": "prometheus",
         "skipUrlSync": False, "multi": False, "allowCustomValue": True, "includeAll": False,
-        "auto": False, "auto_min": "10s", "auto_count": 30,
+        "current": {"text": "Prometheus (adk-observe)", "value": "adk-observe-prometheus"},
     }
     ref = {"type": "prometheus", "uid": "${datasource}"}
     for panel in _panels(data):
@@ -98,8 +100,8 @@ def test_overview_panels_in_reading_order() -> None:
     assert [(p["id"], p["type"], p["title"]) for p in data["panels"]] == [
         (100, "row", "Traffic and errors"),
         (101, "timeseries", "Requests by status code"),
-        (102, "timeseries", "Error share (5xx)"),
-        (103, "timeseries", "Request latency"),
+        (102, "timeseries", "Error share (5xx) per agent"),
+        (103, "timeseries", "Request latency per agent"),
         (104, "timeseries", "Active conversations"),
         (200, "row", "LLM calls, tokens and cost"),
         (201, "timeseries", "LLM calls by model and status"),
@@ -111,16 +113,49 @@ def test_overview_panels_in_reading_order() -> None:
         (302, "timeseries", "Tool failure share"),
         (303, "timeseries", "Tool call latency (p95)"),
         (304, "timeseries", "MCP calls by server, method and status"),
-        (305, "timeseries", "MCP failure share"),
+        (305, "timeseries", "MCP errors per second by agent and server"),
         (306, "timeseries", "MCP call latency (p95)"),
         (400, "row", "Quality and resources"),
         (401, "timeseries", "Successful interactions"),
         (402, "timeseries", "User satisfaction"),
-        (403, "timeseries", "Memory by kind"),
-        (404, "timeseries", "Cost of the latest interaction"),
-        (405, "timeseries", "Scrape targets up"),
-        (406, "timeseries", "adk-observe health"),
+        (403, "timeseries", "Cost of the latest interaction"),
+        (404, "timeseries", "Memory per instance"),
+        (405, "timeseries", "Resident memory growth over 30m"),
+        (406, "timeseries", "Targets down by instance"),
+        (407, "timeseries", "adk-observe health"),
+        (500, "row", "Canary vs stable"),
+        (501, "timeseries", "Requests by track"),
+        (502, "timeseries", "Error share (5xx) by track"),
+        (503, "timeseries", "Request latency p95 by track"),
+        (600, "row", "Containers"),
+        (601, "timeseries", "CPU used of the limit"),
+        (602, "timeseries", "Memory working set of the limit"),
+        (603, "timeseries", "Restarts in 15m"),
+        (604, "timeseries", "OOM-killed containers"),
     ]
+
+
+def test_the_container_row_plots_what_the_container_alerts_evaluate() -> None:
+    spec = _spec("examples/support-agent.yaml")
+    data = dashboard_files(spec)["support-agent-overview.json"]
+    panels = {p["id"]: p for p in data["panels"]}
+    alerts = {a.alert: a.expr for a in agent_alerts(spec)}
+    pairs = {601: c.ALERT_CPU_THROTTLING, 602: c.ALERT_MEMORY_NEAR_LIMIT, 603: c.ALERT_RESTARTS,
+             604: c.ALERT_OOM_KILLED}
+    for panel_id, alert in pairs.items():
+        (target,) = panels[panel_id]["targets"]
+        # the alert is the panel's expression compared with the threshold the panel draws
+        assert alerts[alert].startswith(target["expr"]), alert
+        steps = panels[panel_id]["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert steps[-1]["color"] == "red"
+    assert alerts[c.ALERT_CPU_THROTTLING].endswith("> 0.9")
+    assert [s["value"] for s in panels[601]["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [
+        None, 0.9]
+
+
+def test_without_a_kubernetes_deploy_there_is_no_container_row() -> None:
+    data = dashboard_files(_spec("examples/demo-agent.yaml"))["demo-agent-overview.json"]
+    assert "Containers" not in [p["title"] for p in data["panels"] if p["type"] == "row"]
 
 
 def test_error_share_reads_zero_rather_than_no_data_without_failures() -> None:
@@ -134,14 +169,25 @@ def test_error_share_reads_zero_rather_than_no_data_without_failures() -> None:
     assert panel["fieldConfig"]["defaults"]["unit"] == "percentunit"
 
 
-def test_latency_quantiles_ask_for_exemplars() -> None:
+def test_latency_quantiles_are_per_agent_as_the_alert_evaluates_them() -> None:
     data = dashboard_files(_spec("examples/support-agent.yaml"))["support-agent-overview.json"]
     panel = next(p for p in data["panels"] if p["id"] == 103)
     assert [(t["legendFormat"], t.get("exemplar")) for t in panel["targets"]] == [
-        ("p50", True), ("p95", True), ("p99", True)]
+        ("p50 {{agent_id}}", True), ("p95 {{agent_id}}", True), ("p99 {{agent_id}}", True)]
     assert panel["targets"][1]["expr"] == (
-        "histogram_quantile(0.95, sum by (le) (rate(adk_agent_request_duration_seconds_bucket"
-        '{job="support-agent",agent_id=~"$agent_id"}[$__rate_interval])))')
+        "histogram_quantile(0.95, sum by (agent_id, le) (rate("
+        'adk_agent_request_duration_seconds_bucket{job="support-agent",agent_id=~"$agent_id"}'
+        "[$__rate_interval])))")
+
+
+def test_every_histogram_quantile_asks_for_exemplars() -> None:
+    """The recorder attaches a trace id to every histogram it observes (instrument/metrics.py
+    `_observe`), so every quantile query asks Grafana to show them."""
+    for _, data in DASHBOARDS:
+        for panel in _panels(data):
+            for target in panel["targets"]:
+                if "histogram_quantile" in target["expr"]:
+                    assert target.get("exemplar") is True, (panel["title"], target["refId"])
 
 
 def test_agent_variable_lists_the_agents_of_the_service() -> None:
@@ -151,69 +197,6 @@ def test_agent_variable_lists_the_agents_of_the_service() -> None:
             variable["allValue"]) == (
         "agent_id", 'label_values(adk_agent_requests_total{job="support-agent"}, agent_id)',
         True, True, ".*")
-
-
-def test_slo_dashboard_has_a_row_per_slo_after_the_alerts() -> None:
-    data = dashboard_files(_spec("examples/demo-agent.yaml"))["demo-agent-slos.json"]
-    rows = [(p["id"], p["title"]) for p in data["panels"] if p["type"] == "row"]
-    assert rows == [(100, "Alerts"), (200, "availability: 99.9% over 30d"),
-                    (300, "success: 99.5% over 30d"), (400, "latency: 95% over 30d"),
-                    (500, "satisfaction: 90% over 30d")]
-    success = [p for p in _panels(data) if 300 < p["id"] < 400]
-    assert [(p["id"], p["type"], p["title"]) for p in success] == [
-        (301, "stat", "SLI over 30d"),
-        (302, "stat", "Objective"),
-        (303, "stat", "Error budget remaining (30d)"),
-        (304, "stat", "Burn rate (5m)"),
-        (305, "stat", "Firing alerts"),
-        (306, "timeseries", "SLI and objective"),
-        (307, "timeseries", "Error budget remaining"),
-        (308, "timeseries", "Burn rate per alert window"),
-    ]
-
-
-def test_burn_rate_panel_has_every_alert_window_and_each_pair_threshold() -> None:
-    data = dashboard_files(_spec("examples/demo-agent.yaml"))["demo-agent-slos.json"]
-    panel = next(p for p in data["panels"] if p["id"] == 308)
-    match = '{service="demo-agent",slo="success"}'
-    assert [(t["expr"], t["legendFormat"]) for t in panel["targets"]] == [
-        (f"slo:sli_error:ratio_rate30s{match} / 0.005", "burn rate over 30s"),
-        (f"slo:sli_error:ratio_rate1m{match} / 0.005", "burn rate over 1m"),
-        (f"slo:sli_error:ratio_rate2m{match} / 0.005", "burn rate over 2m"),
-        (f"slo:sli_error:ratio_rate5m{match} / 0.005", "burn rate over 5m"),
-        (f"slo:sli_error:ratio_rate10m{match} / 0.005", "burn rate over 10m"),
-        (f"slo:sli_error:ratio_rate30m{match} / 0.005", "burn rate over 30m"),
-        ("vector(14.4)", "page 2m/30s threshold (14.4x)"),
-        ("vector(6)", "page 10m/1m threshold (6x)"),
-        ("vector(3)", "ticket 30m/5m threshold (3x)"),
-    ]
-
-
-def test_slo_stats_read_the_recorded_series() -> None:
-    data = dashboard_files(_spec("examples/demo-agent.yaml"))["demo-agent-slos.json"]
-    by_id = {p["id"]: p for p in _panels(data)}
-    match = '{service="demo-agent",slo="success"}'
-    assert [by_id[i]["targets"][0]["expr"] for i in range(301, 306)] == [
-        f"1 - slo:sli_error:ratio_rate30d{match}",
-        f"slo:objective:ratio{match}",
-        f"slo:error_budget_remaining:ratio{match}",
-        f"slo:current_burn_rate:ratio{match}",
-        'count(ALERTS{alertstate="firing",service="demo-agent",slo="success"}) or vector(0)',
-    ]
-    assert all(by_id[i]["targets"][0]["instant"] for i in range(301, 306))
-    assert by_id[301]["fieldConfig"]["defaults"]["thresholds"]["steps"] == [
-        {"value": None, "color": "red"}, {"value": 0.995, "color": "green"}]
-    assert by_id[304]["fieldConfig"]["defaults"]["thresholds"]["steps"] == [
-        {"value": None, "color": "green"}, {"value": 3.0, "color": "orange"},
-        {"value": 14.4, "color": "red"}]
-
-
-def test_firing_alerts_table_lists_every_alert_of_the_service() -> None:
-    data = dashboard_files(_spec("examples/demo-agent.yaml"))["demo-agent-slos.json"]
-    table = next(p for p in data["panels"] if p["id"] == 101)
-    assert table["type"] == "table"
-    assert table["targets"][0]["expr"] == 'ALERTS{alertstate="firing",service="demo-agent"}'
-    assert table["targets"][0]["format"] == "table"
 
 
 def test_custom_selector_is_used_instead_of_the_job() -> None:

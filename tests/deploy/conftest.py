@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.deploy.cases import CASES, GOLDEN, ROOT
+from tests.deploy.cases import CASES, ROOT, rendered
 
 from adk_observe.checks import deploy_gates as gates
 
@@ -44,10 +44,10 @@ def checkov_binary() -> str:
 
 @pytest.fixture(scope="session")
 def golden_folders() -> list[Path]:
-    """Every service folder of every golden case (what render-deploy wrote)."""
+    """Every service folder of every golden case (what render-deploy writes)."""
     folders: list[Path] = []
     for case in CASES:
-        folders += gates.folders(GOLDEN / case / "out")
+        folders += gates.folders(rendered(case))
     return folders
 
 

@@ -11,7 +11,7 @@ import pytest
 from tests.deploy.cases import CASES, GOLDEN, case_objects
 
 from adk_observe.errors import SpecError
-from adk_observe.spec.load import load_specs
+from adk_observe.loader.load import load_specs
 
 HASH_ARGS = [
     {"name": "canary-hash", "valueFrom": {"podTemplateHashValue": "Latest"}},
@@ -143,7 +143,9 @@ def test_ab_variant_b_is_watched_from_the_pause_on(case: str) -> None:
 def test_the_hash_travels_from_pod_to_series(case: str) -> None:
     objs = case_objects(case)
     monitor = objs["servicemonitor.yaml"]["spec"]
-    assert monitor["podTargetLabels"] == ["rollouts-pod-template-hash"]
+    # the Argo canary's pods also carry the dashboards' `track` label (canary/stable)
+    track = ["track"] if case.startswith("deploy-canary-") else []
+    assert monitor["podTargetLabels"] == ["rollouts-pod-template-hash", *track]
     workload = objs.get("rollout.yaml") or objs["deployment.yaml"]
     assert workload["spec"]["template"]["metadata"]["annotations"] == {
         "prometheus.io/path": "/metrics",

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.deploy.cases import CASES, GOLDEN, case_objects
+from tests.deploy.cases import CASES, case_objects, rendered
 
 from adk_observe.checks import deploy_gates as gates
 from adk_observe.cli import main
 
 
 def _folder(case: str) -> Path:
-    (folder,) = (GOLDEN / case / "out").iterdir()
+    (folder,) = rendered(case).iterdir()
     return folder
 
 
@@ -113,7 +113,7 @@ def test_an_object_without_namespace_fails() -> None:
 
 def _copy_case(case: str, tmp_path: Path) -> Path:
     target = tmp_path / "out"
-    shutil.copytree(GOLDEN / case / "out", target)
+    shutil.copytree(rendered(case), target)
     return target
 
 

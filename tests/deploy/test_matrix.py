@@ -11,7 +11,7 @@ import pytest
 from adk_observe.checks import deploy_gates as gates
 from adk_observe.cli import main
 from adk_observe.errors import SpecError
-from adk_observe.spec.load import load_specs
+from adk_observe.loader.load import load_specs
 
 INGRESS = {
     "alb": "{class: alb, host: a.example.com, allow_cidrs: [10.0.0.0/16], certificate_arn: "

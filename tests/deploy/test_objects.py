@@ -9,11 +9,11 @@ from tests.deploy.cases import CASES, GOLDEN, case_objects
 
 from adk_observe import conventions as c
 from adk_observe.deploy import hardening as h
-from adk_observe.deploy.render import objects, render
-from adk_observe.instrument.options import telemetry_env
+from adk_observe.deploy.kustomize import files, objects
+from adk_observe.environment import telemetry_env
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
 from adk_observe.rules import service_selector
-from adk_observe.spec.load import load_specs
 
 
 def _spec(case: str) -> ServiceSpec:
@@ -42,11 +42,11 @@ def test_every_namespaced_object_names_its_namespace(case: str) -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_kustomization_lists_every_other_file(case: str) -> None:
-    files = render(_spec(case))
+    rendered = files(_spec(case))
     kust = case_objects(case)["kustomization.yaml"]
     # the plain-Prometheus scrape job is no Kubernetes object: it stays out, in a subfolder
     assert kust["resources"] == [
-        f for f in files if f not in ("kustomization.yaml", "prometheus/scrape-config.yaml")
+        f for f in rendered if f not in ("kustomization.yaml", "prometheus/scrape-config.yaml")
     ]
 
 
@@ -277,3 +277,21 @@ def test_network_policy_allows_only_the_needed_paths() -> None:
         [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}],
         [("TCP", 4318)],
     )
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_canary_labels_its_pods_by_track_and_the_scrape_keeps_it(case: str) -> None:
+    """Argo Rollouts' ephemeral metadata labels canary and stable pods; the ServiceMonitor's
+    podTargetLabels puts that label on every series, so dashboards can split them."""
+    objs = case_objects(case)
+    monitor = objs["servicemonitor.yaml"]["spec"]
+    strategy = objs["rollout.yaml"]["spec"]["strategy"] if "rollout.yaml" in objs else {}
+    canary = strategy.get("canary", {})
+    # Every deploy also keeps the pod template hash: the canary analysis's selector.
+    if _spec(case).deploy.tracks:  # type: ignore[union-attr]  # an Argo canary
+        assert canary["canaryMetadata"] == {"labels": {"track": "canary"}}
+        assert canary["stableMetadata"] == {"labels": {"track": "stable"}}
+        assert monitor["podTargetLabels"] == ["rollouts-pod-template-hash", "track"]
+    else:
+        assert "canaryMetadata" not in canary
+        assert monitor["podTargetLabels"] == ["rollouts-pod-template-hash"]

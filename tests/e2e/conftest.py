@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from adk_observe.demo.prometheus import find_binary
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
-from adk_observe.spec.load import load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_SPEC = ROOT / "examples" / "demo-agent.yaml"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from adk_observe.loader.load import load_specs
 from adk_observe.rules.compile import compile_service
 from adk_observe.rules.types import Alert
-from adk_observe.spec.load import load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "alertmanager" / "alertmanager.yml"
@@ -40,6 +40,18 @@ def test_config_passes_amtool_check_config(amtool: str) -> None:
     out = _amtool(amtool, "check-config", str(CONFIG))
     assert "SUCCESS" in out
     assert " - 2 inhibit rules" in out and " - 2 receivers" in out
+    assert " - 1 templates" in out
+
+
+def test_the_notification_template_renders(amtool: str) -> None:
+    """amtool renders with its own example alerts (no adk-observe annotations): this proves the
+    template parses and runs; the links it prints are the alerts' own annotations."""
+    glob = str(CONFIG.parent / "templates" / "*.tmpl")
+    title = _amtool(amtool, "template", "render", f"--template.glob={glob}",
+                    '--template.text={{ template "adk_observe.title" . }}')
+    assert title.startswith("[") and "] " in title  # "[<STATUS>] <service>: <alertname>"
+    _amtool(amtool, "template", "render", f"--template.glob={glob}",
+            '--template.text={{ template "adk_observe.text" . }}')
 
 
 def test_every_generated_alert_is_routed_by_severity(amtool: str) -> None:

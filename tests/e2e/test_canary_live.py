@@ -30,9 +30,9 @@ from adk_observe.demo.pod import READY_PREFIX
 from adk_observe.demo.prometheus import PrometheusServer
 from adk_observe.deploy.meta import pod_group
 from adk_observe.deploy.scrape import SCRAPE_CONFIG_FILE, static_stand_in
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
 from adk_observe.rules import sli_query
-from adk_observe.spec.load import load_specs
 
 SPEC = Path(__file__).with_name("canary-agent.yaml")
 STABLE, BAD, GOOD = "5f7b9c8d74", "6d4cf56db6", "7a8b9c0d12"

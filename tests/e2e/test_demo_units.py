@@ -63,6 +63,18 @@ def test_timeline_records_the_first_page_and_when_the_last_page_resolves() -> No
                            "resolved at 01:30, 5s after the fault was removed.")
 
 
+def test_timeline_shows_the_dashboard_link_of_a_firing_alert() -> None:
+    t = run.Timeline(outage_at=40, outage_for=45)
+    url = "http://localhost:3000/d/demo-agent-slos?var-slo=success&from=now-1h&to=now"
+    alert = AlertStatus("DemoAgentSuccessBudgetBurn", "success", "page", "2m/30s", "firing", url)
+    t.update(46, [alert])
+    t.update(50, [alert])
+    assert t.events == [
+        "  00:46  FIRING   page alert DemoAgentSuccessBudgetBurn (SLO success 2m/30s)",
+        f"         dashboard: {url}",
+    ]
+
+
 def test_timeline_without_a_page_is_not_a_success() -> None:
     t = run.Timeline(outage_at=40, outage_for=45)
     t.update(50, [_alert("firing", slo="latency")])
@@ -87,7 +99,8 @@ class FakePrometheus:
     def alerts(self) -> list[dict[str, Any]]:
         return [
             {"labels": {"alertname": "A", "service": "demo-agent", "slo": "success",
-                        "severity": "page", "windows": "2m/30s"}, "state": "firing"},
+                        "severity": "page", "windows": "2m/30s"}, "state": "firing",
+             "annotations": {"dashboard_url": "http://g/d/x"}},
             {"labels": {"alertname": "B", "service": "other"}, "state": "firing"},
         ]
 
@@ -104,8 +117,12 @@ def test_collect_reads_the_recorded_series_of_each_slo(demo_spec: ServiceSpec) -
     success = snapshot.slos[1]
     assert (success.name, success.sli_short, success.budget_left) == ("success", 0.9, -3.5)
     assert success.burns[0] == Burn("page", "2m/30s", 20.0, 200.0, 14.4)
-    assert snapshot.alerts == (AlertStatus("A", "success", "page", "2m/30s", "firing"),)
-    assert len(prom.asked) == 2 + 4 * (3 * 2 + 3)
+    assert snapshot.alerts == (
+        AlertStatus("A", "success", "page", "2m/30s", "firing", "http://g/d/x"),)
+    # Per SLO its SLI twice and the budget; per alert pair the rules contain, two burn rates
+    # (3 + 3 + 3 + 1: satisfaction pages nobody, so it has only its ticket pair).
+    assert len(prom.asked) == 2 + 4 * 3 + 2 * (3 + 3 + 3 + 1)
+    assert [b.windows for b in snapshot.slos[3].burns] == ["30m/5m"]
 
 
 def test_render_shows_slis_budgets_burn_rates_and_alerts() -> None:

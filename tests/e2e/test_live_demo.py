@@ -10,6 +10,7 @@ import re
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -36,21 +37,32 @@ def _instant_targets(data: dict[str, Any]) -> set[str]:
     }
 
 
-def _queries(spec: ServiceSpec) -> list[tuple[str, str, bool]]:
-    """(where, expr, instant) of every panel and variable query of both dashboards."""
-    out = []
+Queries = list[tuple[str, tuple[str, ...], bool]]
+
+
+def _queries(spec: ServiceSpec) -> Queries:
+    """(where, exprs, instant) of every panel and variable query of both dashboards; `exprs`
+    holds the query once per value of the `$slo` variable (one value when it has none)."""
+    out: dict[str, tuple[list[str], bool]] = {}
     for name, data in sorted(dashboard_files(spec).items()):
         instant = {f"{name} {w}" for w in _instant_targets(data)}
-        for where, expr in dashboard_queries(name, data):
-            out.append((where, expr, where in instant or "variable" in where))
-    return out
+        for slo in spec.slos:
+            for where, expr in dashboard_queries(name, data, {"slo": slo.name}):
+                exprs, _ = out.setdefault(where, ([], where in instant or "variable" in where))
+                if expr not in exprs:
+                    exprs.append(expr)
+    return [(where, tuple(exprs), instant) for where, (exprs, instant) in out.items()]
 
 
-def _empty(prom: PrometheusServer, queries: list[tuple[str, str, bool]]) -> list[str]:
+def _empty(prom: PrometheusServer, queries: Queries) -> list[str]:
+    """Queries without data for any SLO the dashboard can show (a panel of the picked SLO has
+    data when some SLO's query returns data: raw-ratio SLIs record no event rates)."""
     empty = []
-    for where, expr, instant in queries:
-        result = prom.query(expr) if instant else prom.query_range(expr, RANGE_SECONDS)
-        if not result:
+    for where, exprs, instant in queries:
+        if not any(
+            prom.query(expr) if instant else prom.query_range(expr, RANGE_SECONDS)
+            for expr in exprs
+        ):
             empty.append(where)
     return empty
 
@@ -137,6 +149,13 @@ def test_live_demo_pages_on_an_outage_and_every_panel_has_data(
         prom.wait_until(lambda: _page_alerts(prom, fast_windows), PAGE_WITHIN,
                         f"the {WATCHED_SLO} page alert to fire")
         paged_after = time.monotonic() - injected
+        # The page links to the SLO dashboard opened on its SLO.
+        (page,) = _page_alerts(prom, fast_windows)
+        link = urlsplit(page["annotations"]["dashboard_url"])
+        slos = dashboard_files(demo_spec)[f"{demo_spec.name}-slos.json"]
+        assert f"{link.scheme}://{link.netloc}" == demo_spec.grafana_url
+        assert link.path == f"/d/{slos['uid']}"
+        assert parse_qs(link.query)["var-slo"] == [WATCHED_SLO]
         assert paged_after <= PAGE_WITHIN
         assert _empty(prom, alert_only) == []
 

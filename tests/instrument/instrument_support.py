@@ -1,65 +1,21 @@
-"""Helpers for the instrumentation tests: fresh registry, in-memory spans, captured logs."""
+"""The instrumentation tests' service on the shared harness (tests/telemetry_support.py)."""
 
 from __future__ import annotations
 
-import io
-import json
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import pytest
-from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from prometheus_client import CollectorRegistry
+from tests import telemetry_support
+from tests.telemetry_support import Telemetry, reset_state
 
-import adk_observe
-from adk_observe.instrument import runtime
+__all__ = ["PRICES", "Telemetry", "_reset_state", "make_telemetry", "telemetry"]
 
-# Per-call log lines (DEBUG) on, so tests see every line adk-observe writes.
-LEVELS = (("adk_observe", "DEBUG"), ("agent", "DEBUG"), ("mcp", "INFO"))
 PRICES = {"gpt-test": (2.0, 8.0)}
-
-
-def _reset_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith(("ADK_OBSERVE_", "OTEL_")):
-            monkeypatch.delenv(name)
-    runtime.reset()
-    yield
-    runtime.reset()
-
-
-@dataclass
-class Telemetry:
-    handle: adk_observe.Observability
-    registry: CollectorRegistry
-    exporter: InMemorySpanExporter
-    logs: io.StringIO
-
-    def value(self, name: str, **labels: str) -> float | None:
-        return self.registry.get_sample_value(name, labels)
-
-    def spans(self) -> list[ReadableSpan]:
-        self.handle.force_flush()
-        return list(self.exporter.get_finished_spans())
-
-    def log_lines(self) -> list[dict[str, Any]]:
-        self.handle.force_flush()  # adk-observe's own lines wait in the log queue
-        return [json.loads(line) for line in self.logs.getvalue().splitlines() if line]
+_reset_state = reset_state
 
 
 def make_telemetry(**options: Any) -> Telemetry:
-    registry, exporter, logs = CollectorRegistry(), InMemorySpanExporter(), io.StringIO()
-    options.setdefault("metrics_port", -1)
-    options.setdefault("sampling", 1.0)
     options.setdefault("prices", PRICES)
-    options.setdefault("logger_levels", LEVELS)
-    handle = adk_observe.init(
-        "billing-agent", registry=registry, span_exporter=exporter, log_output=logs, **options
-    )
-    return Telemetry(handle, registry, exporter, logs)
+    return telemetry_support.make_telemetry("billing-agent", **options)
 
 
 def telemetry() -> Telemetry:

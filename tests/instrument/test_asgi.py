@@ -7,6 +7,10 @@ from typing import Any
 
 import pytest
 from instrument_support import Telemetry
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route, Router
 
 from adk_observe import ObservabilityMiddleware
 from adk_observe import conventions as c
@@ -32,7 +36,8 @@ def _call(path: str, headers: list[tuple[bytes, bytes]] | None = None) -> list[d
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": path, "headers": headers or []}
-    asyncio.run(ObservabilityMiddleware(app, agent_id="web")(scope, receive, send))
+    middleware = ObservabilityMiddleware(app, agent_id="web", route=lambda scope: scope["path"])
+    asyncio.run(middleware(scope, receive, send))
     return sent
 
 
@@ -73,3 +78,64 @@ def test_health_paths_are_not_counted(telemetry: Telemetry) -> None:
     asyncio.run(ObservabilityMiddleware(ok)(scope, None, noop))  # type: ignore[arg-type]
     assert telemetry.value(c.REQUESTS.name, agent_id="billing-agent", method="GET",
                            endpoint="/health", status_code="200") is None
+
+
+# --- the labels clients cannot choose: route templates and standard methods ----------------------
+
+
+async def _user(request: Request) -> JSONResponse:
+    return JSONResponse(dict(request.path_params))
+
+
+def _starlette() -> Starlette:
+    api = Router(routes=[Route("/items/{item_id}", _user, methods=["GET"])])
+    return Starlette(routes=[
+        Route("/users/{user_id}", _user, methods=["GET", "POST"]),
+        Mount("/api/v1", app=api),
+    ])
+
+
+def _request(app: Any, method: str, path: str) -> int:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+             "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+             "query_string": b"", "headers": [], "server": ("test", 80), "client": ("c", 1)}
+    asyncio.run(app(scope, receive, send))
+    return int(sent[0]["status"])
+
+
+def _requests(telemetry: Telemetry) -> dict[tuple[str, str, str], float]:
+    return {
+        (s.labels["method"], s.labels["endpoint"], s.labels["status_code"]): s.value
+        for metric in telemetry.registry.collect() if metric.name == c.REQUESTS.name[:-6]
+        for s in metric.samples if s.name == c.REQUESTS.name
+    }
+
+
+def test_starlette_requests_are_labelled_with_the_route_template(telemetry: Telemetry) -> None:
+    app = ObservabilityMiddleware(_starlette(), agent_id="web")
+    for user in ("1", "2", "alice"):
+        assert _request(app, "GET", f"/users/{user}") == 200
+    assert _request(app, "GET", "/api/v1/items/9") == 200
+    assert _request(app, "DELETE", "/users/1") == 405  # a partial match: still the template
+    assert _requests(telemetry) == {
+        ("GET", "/users/{user_id}", "200"): 3.0,
+        ("GET", "/api/v1/items/{item_id}", "200"): 1.0,
+        ("DELETE", "/users/{user_id}", "405"): 1.0,
+    }
+
+
+def test_a_scan_of_random_paths_and_methods_is_one_series(telemetry: Telemetry) -> None:
+    app = ObservabilityMiddleware(_starlette(), agent_id="web")
+    for i in range(300):
+        method = ("GET", "FOO", "get", "X" * 1000)[i % 4]
+        assert _request(app, method, f"/wp-admin/{i}/{'a' * (i % 50)}") == 404
+    other = c.OVERFLOW_LABEL_VALUE
+    assert _requests(telemetry) == {("GET", other, "404"): 75.0, (other, other, "404"): 225.0}

@@ -77,6 +77,7 @@ def test_invalid_options_fail_before_anything_is_set_up() -> None:
 
 
 def test_the_spec_telemetry_section_configures_init() -> None:
+    from adk_observe.instrument.cost import Usage
     from adk_observe.model import ModelPrice, Telemetry
 
     spec = Telemetry(sampling=0.5, cost_center="support", label_limit=7,
@@ -85,7 +86,7 @@ def test_the_spec_telemetry_section_configures_init() -> None:
                               metrics_port=-1, logging_enabled=False)
     assert (handle.options.sampling, handle.options.cost_center) == (0.5, "support")
     assert handle.options.label_limit == 7
-    assert handle.prices.cost("m", 1_000_000, 0) == 1.0
+    assert handle.prices.cost("m", Usage(input=1_000_000)) == 1.0
 
 
 def test_importing_the_package_loads_no_runtime() -> None:

@@ -4,13 +4,13 @@ custom windows. Regenerate with `pytest tests/rules --update-golden` and read th
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 from tests.conftest import SHARED, in_ci
+from tests.golden_files import compare
 from tests.rules.support import GOLDEN, ROOT, compile_rules, run_promtool, tree
 
 CASES = sorted(p.name for p in GOLDEN.glob("rules-*") if (p / "spec.yaml").is_file())
@@ -36,12 +36,8 @@ def _render(case: str, out: Path) -> dict[str, str]:
 def test_golden(case: str, tmp_path: Path, update_golden_rules: bool,
                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    got = _render(case, tmp_path)
-    expected_dir = GOLDEN / case / "out"
-    if update_golden_rules:
-        shutil.rmtree(expected_dir, ignore_errors=True)
-        shutil.copytree(tmp_path, expected_dir)
-    assert tree(expected_dir) == got
+    _render(case, tmp_path)
+    compare(tmp_path, GOLDEN / case / "out", update_golden_rules)
 
 
 @pytest.mark.parametrize("case", CASES)

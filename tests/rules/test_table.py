@@ -9,7 +9,7 @@ import pytest
 from adk_observe import model as m
 from adk_observe.rules import compile_service
 from adk_observe.rules.types import Alert, Recording, RuleGroup
-from adk_observe.rules.windows import DAY, HOUR, MINUTE
+from adk_observe.windows import DAY, HOUR, MINUTE
 
 L = (("service", "svc"), ("slo", "ok"))
 SEL = 'service="svc",slo="ok"'
@@ -30,7 +30,7 @@ def spec(sli: m.SLI, *windows: m.AlertWindow, objective: float = 99.9,
 
 
 def meta(budget: str, objective: str) -> RuleGroup:
-    return RuleGroup("adk-observe-svc-meta", (
+    return RuleGroup("metadata", (
         Recording("slo:objective:ratio", f"vector({objective})", L),
         Recording("slo:error_budget:ratio", f"vector({budget})", L),
         Recording("slo:error_budget_remaining:ratio",
@@ -67,7 +67,7 @@ def success_ratio(w: str) -> str:
 class Case:
     name: str
     spec: m.ServiceSpec
-    groups: tuple[RuleGroup, ...]
+    parts: tuple[RuleGroup, ...]  # the SLO's one group, in order: recordings, metadata, alerts
 
 
 CASES = [
@@ -75,7 +75,7 @@ CASES = [
         "a success SLO with one page pair records two rates, three ratios and one alert",
         spec(m.BuiltinSLI(m.BuiltinKind.SUCCESS), PAGE),
         (
-            RuleGroup("adk-observe-svc-sli", (
+            RuleGroup("SLI recordings", (
                 Recording("slo:sli_errors:rate5m", SUCCESS_ERRORS.replace("W", "5m"), L),
                 Recording("slo:sli_total:rate5m", SUCCESS_TOTAL.replace("W", "5m"), L),
                 Recording("slo:sli_error:ratio_rate5m",
@@ -87,7 +87,7 @@ CASES = [
                           f"(sum_over_time(slo:sli_total:rate5m{{{SEL}}}[30d]) > 0)", L),
             )),
             meta("0.001", "0.999"),
-            RuleGroup("adk-observe-svc-slo-alerts", (page_alert(
+            RuleGroup("alerts", (page_alert(
                 f"slo:sli_error:ratio_rate1h{{{SEL}}} > (14.4 * 0.001)\nand\n"
                 f"slo:sli_error:ratio_rate5m{{{SEL}}} > (14.4 * 0.001)"),)),
         ),
@@ -96,7 +96,7 @@ CASES = [
         "a raw ratio SLI averages its 5m ratio for windows longer than 6h and has a no-data alert",
         spec(m.RawSLI("1 - avg_over_time(healthy[{{window}}])"), SLOW, no_data=True),
         (
-            RuleGroup("adk-observe-svc-sli", (
+            RuleGroup("SLI recordings", (
                 Recording("slo:sli_error:ratio_rate5m", "1 - avg_over_time(healthy[5m])", L),
                 Recording("slo:sli_error:ratio_rate2h", "1 - avg_over_time(healthy[2h])", L),
                 Recording("slo:sli_error:ratio_rate1d",
@@ -105,7 +105,7 @@ CASES = [
                           f"avg_over_time(slo:sli_error:ratio_rate5m{{{SEL}}}[30d])", L),
             )),
             meta("0.001", "0.999"),
-            RuleGroup("adk-observe-svc-slo-alerts", (
+            RuleGroup("alerts", (
                 Alert(
                     alert="SvcOkBurn",
                     expr=f"slo:sli_error:ratio_rate1d{{{SEL}}} > (3 * 0.001)\nand\n"
@@ -139,7 +139,7 @@ CASES = [
         "a latency SLI over a custom histogram counts observations above the bucket bound",
         spec(m.LatencySLI("h_seconds", 1.0, 'job="x"'), PAGE, objective=99),
         (
-            RuleGroup("adk-observe-svc-sli", (
+            RuleGroup("SLI recordings", (
                 Recording(
                     "slo:sli_errors:rate5m",
                     '(sum(rate(h_seconds_count{job="x"}[5m])) - (sum(rate(h_seconds_bucket'
@@ -165,7 +165,10 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_compile(case: Case) -> None:
-    got = compile_service(case.spec)
-    if len(case.groups) == 2:  # the latency case lists SLI and metadata groups only
-        got = got[:2]
-    assert got == case.groups
+    (got,) = compile_service(case.spec)
+    want = tuple(r for part in case.parts for r in part.rules)
+    assert got.name == "adk-observe-svc-slo-ok"
+    if len(case.parts) == 2:  # the latency case lists recordings and metadata only
+        assert got.rules[: len(want)] == want
+    else:
+        assert got.rules == want

@@ -13,8 +13,8 @@ from tests.rules.support import GOLDEN, ROOT, compile_rules, tree
 
 from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.model import Severity
-from adk_observe.rules.promql import le_pattern
-from adk_observe.rules.windows import DAY, DEFAULT_WINDOWS, HOUR
+from adk_observe.promql import le_pattern
+from adk_observe.windows import DAY, DEFAULT_WINDOWS, HOUR
 
 PERIOD_30D = 30 * DAY
 

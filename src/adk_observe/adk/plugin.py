@@ -22,15 +22,17 @@ from typing import TYPE_CHECKING, Any
 from google.adk.plugins.base_plugin import BasePlugin
 from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import mcp_attributes
-from opentelemetry.semconv.attributes import http_attributes
 from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
 from adk_observe.adk import records
 from adk_observe.adk.introspect import SessionSizer, mcp_server_name
-from adk_observe.instrument import runtime
+from adk_observe.instrument import events, runtime
 from adk_observe.instrument.calls import is_error_result
+from adk_observe.instrument.cost import Usage
 from adk_observe.instrument.recorder import call_origin
+
+_NO_USAGE = Usage()
 
 if TYPE_CHECKING:
     from google.adk.agents.invocation_context import InvocationContext
@@ -85,23 +87,20 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         """A user's rating (1-5); agent_id defaults to the plugin's, then the last root agent."""
         obs = self._obs()
         if obs is not None:
-            obs.record_feedback(
-                rating,
-                agent_id or self._agent_id or obs.options.agent_id or self._last_agent,
-                **fields,
+            agent = obs.resolve_agent(
+                agent_id, self._agent_id, obs.options.agent_id, self._last_agent
             )
+            obs.record_feedback(rating, agent, **fields)
 
     # --- runs ---------------------------------------------------------------------------------
 
     def _run_agent(self, obs: runtime.Observability, invocation_context: Any) -> str:
-        if self._agent_id or obs.options.agent_id:
-            return self._agent_id or obs.options.agent_id
-        agent = getattr(invocation_context, "agent", None)
-        name = getattr(agent, "name", None)
-        if isinstance(name, str) and name:
-            self._last_agent = name
-            return name
-        return obs.agent_id
+        name = getattr(getattr(invocation_context, "agent", None), "name", None)
+        if not (self._agent_id or obs.options.agent_id) and isinstance(name, str) and name:
+            self._last_agent = name  # the plugin's and the option's agent_id come first
+        else:
+            name = None
+        return obs.resolve_agent(self._agent_id, obs.options.agent_id, name)
 
     def _guard(self, fn: Callable[..., None], *args: Any) -> None:
         """Run `fn(obs, *args)`; any exception is counted, never raised into ADK."""
@@ -163,8 +162,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.task.remove_done_callback(run.on_done)
         if run.span.is_recording():  # now: ADK ends the span after this hook
             code = c.STATUS_CODE_OK if error is None else c.STATUS_CODE_ERROR
-            run.span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
-            run.span.set_attribute(c.SPAN_ATTR_COST, run.cost)
+            run.span.set_attributes(events.turn_span_attributes(code, run.cost))
         session = invocation_context.session
         args = (
             run,
@@ -220,18 +218,28 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         started = self._models.pop(self._model_key(callback_context), None)
         if started is None:
             return
-        usage = llm_response.usage_metadata
-        tokens_in = (usage.prompt_token_count or 0) if usage else 0
-        tokens_out = (usage.candidates_token_count or 0) if usage else 0
+        meta = llm_response.usage_metadata
+        usage = (
+            Usage(
+                meta.prompt_token_count or 0,
+                meta.candidates_token_count or 0,
+                meta.cached_content_token_count or 0,
+                meta.thoughts_token_count or 0,
+            )
+            if meta
+            else _NO_USAGE
+        )
         ok = llm_response.error_code is None
-        self._model_done(obs, callback_context, started, ok, tokens_in, tokens_out)
+        self._model_done(obs, callback_context, started, ok, usage)
 
     def _model_error(
         self, obs: runtime.Observability, callback_context: Any, error: Exception
     ) -> None:
         started = self._models.pop(self._model_key(callback_context), None)
         if started is not None:
-            self._model_done(obs, callback_context, started, False, 0, 0, type(error).__qualname__)
+            self._model_done(
+                obs, callback_context, started, False, _NO_USAGE, type(error).__qualname__
+            )
 
     def _model_done(
         self,
@@ -239,23 +247,21 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         callback_context: Any,
         started: tuple[float, str],
         ok: bool,
-        tokens_in: int,
-        tokens_out: int,
+        usage: Usage,
         error_type: str = "",
     ) -> None:
         start, model = started
         seconds = time.perf_counter() - start
         run, agent_id, ctx = self._call_of(callback_context)
-        cost = obs.prices.cost(model, tokens_in, tokens_out) if obs.prices else 0.0
-        if run is not None:
+        cost = obs.prices.cost(model, usage)
+        if run is not None and cost:
             run.cost += cost  # the turn's cost, read by after_run's span attribute and record
-        tokens = (tokens_in, tokens_out)
         args = (
             agent_id,
             model,
             seconds,
             ok,
-            tokens,
+            usage,
             ctx,
             cost,
             error_type,

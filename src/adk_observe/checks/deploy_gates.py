@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from adk_observe.checks.podsecurity import check_object
-from adk_observe.deploy.render import KUSTOMIZATION
+from adk_observe.deploy.kustomize import KUSTOMIZATION
 from adk_observe.errors import AdkObserveError
 
 # Kubernetes minors every object must validate against (strict: no unknown fields).

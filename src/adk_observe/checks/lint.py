@@ -21,7 +21,7 @@ import promql_parser
 from adk_observe import conventions as c
 from adk_observe.dashboards.queries import substitute
 from adk_observe.model import EventsSLI, LatencySLI, RawSLI, ServiceSpec
-from adk_observe.rules.promql import fill
+from adk_observe.promql import fill
 from adk_observe.rules.types import Recording, RuleGroup
 
 # Labels Prometheus adds to every scraped series, and the label of histogram buckets.
@@ -96,11 +96,14 @@ def allowed_labels(name: str, target: frozenset[str] = TARGET_LABELS) -> frozens
 
 def target_labels(spec: ServiceSpec) -> frozenset[str]:
     """Labels a scrape adds: job and instance, and whatever the spec's selector matches on
-    (relabelled target labels such as namespace or pod)."""
+    (relabelled target labels such as namespace or pod), and `track` on a canary deploy."""
+    base = TARGET_LABELS
+    if spec.deploy is not None and spec.deploy.tracks:
+        base = base | {c.LABEL_TRACK}
     if not spec.selector:
-        return TARGET_LABELS
+        return base
     tree = promql_parser.parse("{" + spec.selector + "}")
-    return TARGET_LABELS | {label for s in _selectors(tree) for label in s.labels}
+    return base | {label for s in _selectors(tree) for label in s.labels}
 
 
 def check_expr(
@@ -178,12 +181,15 @@ def _panels(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from panel.get("panels") or []
 
 
-def dashboard_queries(name: str, data: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(where, PromQL) of every query of a dashboard's JSON, variables substituted."""
+def dashboard_queries(
+    name: str, data: dict[str, Any], values: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """(where, PromQL) of every query of a dashboard's JSON, variables substituted (`values`:
+    variable name -> value, stand-ins for the rest)."""
     for panel in _panels(data):
         for target in panel.get("targets") or []:
             where = f"{name} panel {panel.get('id')} {panel.get('title')!r} {target.get('refId')}"
-            yield where, substitute(str(target.get("expr", "")))
+            yield where, substitute(str(target.get("expr", "")), values)
     for variable in (data.get("templating") or {}).get("list") or []:
         query = variable.get("query")
         if variable.get("type") == "query" and isinstance(query, str):

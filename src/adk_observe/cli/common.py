@@ -21,7 +21,7 @@ def add_output(parser: argparse.ArgumentParser) -> None:
 
 def load(paths: Iterable[str]) -> list[ServiceSpec]:
     """Load every spec and print the importers' notes (fields that change nothing): never silent."""
-    from adk_observe.spec.load import load_specs
+    from adk_observe.loader.load import load_specs
 
     specs = load_specs(paths)
     for spec in specs:

@@ -10,7 +10,8 @@ from adk_observe.checks.lint import lint_service
 from adk_observe.cli import common
 from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK
 from adk_observe.dashboards import dashboard_files
-from adk_observe.render import dump_json, write_files
+from adk_observe.dashboards import provisioning as prov
+from adk_observe.render import dump_json, dump_yaml, write_files
 from adk_observe.rules.compile import compile_service
 
 
@@ -23,6 +24,32 @@ def register(sub: Any) -> None:
     )
     common.add_specs(p)
     common.add_output(p)
+    p.add_argument(
+        "--provisioning",
+        metavar="DIR",
+        help="also write Grafana provisioning files: DIR/dashboards/adk-observe.yaml (a "
+        "provider for the dashboards) and DIR/datasources/adk-observe.yaml (the Prometheus "
+        "data source the dashboards use, timeInterval = the scrape interval)",
+    )
+    p.add_argument(
+        "--dashboards-path",
+        metavar="PATH",
+        default=prov.DEFAULT_DASHBOARDS_PATH,
+        help="where Grafana reads the dashboard files, for the provider "
+        f"(default {prov.DEFAULT_DASHBOARDS_PATH})",
+    )
+    p.add_argument(
+        "--prometheus-url",
+        metavar="URL",
+        default=prov.DEFAULT_PROMETHEUS_URL,
+        help=f"the provisioned data source's URL (default {prov.DEFAULT_PROMETHEUS_URL})",
+    )
+    p.add_argument(
+        "--for-import",
+        action="store_true",
+        help="write the dashboards for Grafana's Import (grafana.com format: __inputs asks "
+        "for the Prometheus data source) instead of for provisioning",
+    )
     p.set_defaults(func=run_dashboards)
 
     lint = sub.add_parser(
@@ -36,14 +63,34 @@ def register(sub: Any) -> None:
     lint.set_defaults(func=run_lint)
 
 
-def render_dashboards(specs: list[Any]) -> dict[str, str]:
-    return {name: dump_json(data) for spec in specs for name, data in dashboard_files(spec).items()}
+def render_dashboards(specs: list[Any], for_import: bool = False) -> dict[str, str]:
+    return {
+        name: dump_json(prov.for_import(data) if for_import else data)
+        for spec in specs
+        for name, data in dashboard_files(spec).items()
+    }
+
+
+def render_provisioning(specs: list[Any], dashboards_path: str, url: str) -> dict[str, str]:
+    return {
+        prov.PROVIDER_FILE: dump_yaml(prov.provider(dashboards_path)),
+        prov.DATASOURCE_FILE: dump_yaml(prov.datasource(specs, url)),
+    }
 
 
 def run_dashboards(args: argparse.Namespace) -> int:
     specs = common.load(args.specs)
-    for path in write_files(args.output, render_dashboards(specs)):
+    dashboards = render_dashboards(specs, args.for_import)
+    provisioning = (
+        render_provisioning(specs, args.dashboards_path, args.prometheus_url)
+        if args.provisioning
+        else {}
+    )
+    for path in write_files(args.output, dashboards):
         print(f"wrote {path}")
+    if provisioning:
+        for path in write_files(args.provisioning, provisioning):
+            print(f"wrote {path}")
     return EXIT_OK
 
 

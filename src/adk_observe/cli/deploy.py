@@ -8,7 +8,7 @@ from typing import Any
 
 from adk_observe.cli import common
 from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK
-from adk_observe.render import write_files
+from adk_observe.render import dump_yaml, write_files
 
 
 def register(sub: Any) -> None:
@@ -21,6 +21,13 @@ def register(sub: Any) -> None:
     )
     common.add_specs(p, "adk-observe/v1 spec with spec.deploy")
     common.add_output(p)
+    p.add_argument(
+        "--grafana-dashboards",
+        choices=["sidecar", "operator"],
+        help="also render the dashboards: ConfigMaps labelled grafana_dashboard=1 for the "
+        "kube-prometheus-stack Grafana sidecar, or ConfigMaps plus grafana-operator "
+        "GrafanaDashboard resources and a GrafanaDatasource",
+    )
     p.set_defaults(func=run_render)
 
     c = sub.add_parser(
@@ -47,19 +54,31 @@ def register(sub: Any) -> None:
 
 
 def run_render(args: argparse.Namespace) -> int:
-    from adk_observe.deploy.render import render
+    from adk_observe.deploy.kustomize import files as kustomize_files
 
     specs = common.load(args.specs)
     files: dict[str, str] = {}
-    for spec in specs:  # render everything before writing anything
-        for rel, text in render(spec).items():
-            files[f"{spec.name}/{rel}"] = text
+    for spec in specs:  # serialise everything before writing anything
+        extra = _dashboards(spec, args.grafana_dashboards)
+        for rel, obj in kustomize_files(spec, extra).items():
+            files[f"{spec.name}/{rel}"] = dump_yaml(obj, source=spec.source.file)
     written = write_files(args.output, files)
     for spec in specs:
         count = sum(1 for rel in files if rel.startswith(f"{spec.name}/"))
         print(f"{spec.name}: {count} files in {Path(args.output) / spec.name}")
     print(f"wrote {len(written)} files")
     return EXIT_OK
+
+
+def _dashboards(spec: Any, delivery: str | None) -> list[dict[str, Any]]:
+    if delivery is None:
+        return []
+    from adk_observe.cli.dashboards import render_dashboards
+    from adk_observe.deploy.grafana import DashboardDelivery, dashboard_objects
+    from adk_observe.deploy.kustomize import deploy_config
+
+    files = render_dashboards([spec])
+    return dashboard_objects(spec, deploy_config(spec), files, DashboardDelivery(delivery))
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from adk_observe.cli import common
@@ -37,6 +38,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from adk_observe.rules.agent_pack_tests import agent_pack_tests
     from adk_observe.rules.unit_tests import test_files
 
     specs = common.load(args.specs)
@@ -51,6 +53,11 @@ def run(args: argparse.Namespace) -> int:
         if args.emit_tests:
             for name, doc in test_files(spec, rule_file_name(spec)).items():
                 files[name] = dump_yaml(doc, source=source)
+            pack_tests, notes = agent_pack_tests(spec, rule_file_name(spec))
+            if pack_tests is not None:
+                files[f"{spec.name}.rules.agent-test.yaml"] = dump_yaml(pack_tests, source=source)
+            for note in notes:
+                print(f"note: {source}: no agent-pack test for {note}", file=sys.stderr)
             if operator:  # promtool reads plain rule files only
                 files[rule_file_name(spec)] = dump_yaml(rule_file(groups), source=source)
         rules = [r for g in groups for r in g.rules]

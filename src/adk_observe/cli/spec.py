@@ -7,8 +7,8 @@ from typing import Any
 
 from adk_observe.cli import common
 from adk_observe.cli.exits import EXIT_OK
+from adk_observe.loader.v1 import AgentServiceV1
 from adk_observe.render import dump_json
-from adk_observe.spec.v1 import AgentServiceV1
 
 
 def register(sub: Any) -> None:

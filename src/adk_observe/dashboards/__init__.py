@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from adk_observe.dashboards.grafana import to_json_data
-from adk_observe.dashboards.model import Dashboard
+from adk_observe.dashboards.model import Dashboard, panel_ids
 from adk_observe.dashboards.overview import overview_dashboard
 from adk_observe.dashboards.slo import slo_dashboard
 from adk_observe.model import ServiceSpec
@@ -14,7 +14,8 @@ __all__ = ["build_dashboards", "dashboard_files", "overview_dashboard", "slo_das
 
 
 def build_dashboards(spec: ServiceSpec) -> tuple[Dashboard, ...]:
-    return (overview_dashboard(spec), slo_dashboard(spec))
+    overview = overview_dashboard(spec)
+    return (overview, slo_dashboard(spec, panel_ids(overview)))
 
 
 def dashboard_files(spec: ServiceSpec) -> dict[str, dict[str, Any]]:

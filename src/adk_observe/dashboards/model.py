@@ -48,6 +48,29 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A dashboard, panel or table-cell link. `keep_time` adds the current time range."""
+
+    title: str
+    url: str
+    tooltip: str = ""
+    keep_time: bool = False
+    new_tab: bool = False
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: a label (`slo`) or the value of query n (`Value #A` in Grafana)."""
+
+    field: str
+    title: str
+    unit: Unit | None = None
+    decimals: int | None = None
+    thresholds: tuple[Threshold, ...] = ()  # colours the cell background
+    link: Link | None = None
+
+
+@dataclass(frozen=True)
 class Panel:
     title: str
     kind: PanelKind
@@ -61,6 +84,15 @@ class Panel:
     decimals: int | None = None
     thresholds: tuple[Threshold, ...] = ()
     stack: bool = False
+    key: str = ""  # a stable name other panels and links find this panel by
+    links: tuple[Link, ...] = ()
+    # Thresholds of the frames of one query (by index): per-SLO colours in one panel.
+    query_thresholds: tuple[tuple[int, tuple[Threshold, ...]], ...] = ()
+    threshold_lines: bool = False  # draw the thresholds as dashed lines (time series)
+    log_scale: bool = False
+    time_from: str = ""  # a per-panel range (e.g. `30d`) for trends the dashboard range hides
+    show_name: bool = False  # stat: show the series name (its legend), not the value
+    columns: tuple[Column, ...] = ()  # table: joined queries, these columns in this order
 
 
 @dataclass(frozen=True)
@@ -82,6 +114,15 @@ class Variable:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """A variable with fixed values from the spec (the first is selected)."""
+
+    name: str
+    label: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     uid: str
     title: str
@@ -89,3 +130,24 @@ class Dashboard:
     tags: tuple[str, ...]
     rows: tuple[Row, ...]
     variables: tuple[Variable, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    links: tuple[Link, ...] = ()
+    time_from: str = "now-1h"
+
+
+SECTION_SIZE = 100
+
+
+def panel_id(row: Row, position: int) -> int:
+    """`section * 100 + position` (from 1): ids stay put when other rows change."""
+    return row.section * SECTION_SIZE + position
+
+
+def panel_ids(dashboard: Dashboard) -> dict[str, int]:
+    """Panel id of every keyed panel: what links to a panel (`viewPanel=<id>`) use."""
+    return {
+        panel.key: panel_id(row, position)
+        for row in dashboard.rows
+        for position, panel in enumerate(row.panels, start=1)
+        if panel.key
+    }

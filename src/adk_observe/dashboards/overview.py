@@ -1,26 +1,43 @@
 """The agent overview dashboard: traffic, errors, latency, LLM, tools, MCP, quality, health.
 
 Every panel plots catalogue metrics of one service (its built-in SLI selector) and of the agents
-picked in `$agent_id`. Cluster series (cAdvisor, kube-state-metrics) are left out on purpose:
-the process reports its own memory, and every panel here has data wherever the agent runs.
+picked in `$agent_id`, split the way the agent alert pack evaluates them (per agent, per MCP
+server, per instance; canary against stable when the deploy is a canary) with each enabled
+alert's threshold drawn. Cluster series (cAdvisor, kube-state-metrics) get their own row, and
+only for a service with a Kubernetes deploy: every other panel has data wherever the agent runs.
 """
 
 from __future__ import annotations
 
 from adk_observe import conventions as c
-from adk_observe.dashboards.model import Dashboard, Panel, PanelKind, Query, Row, Unit, Variable
+from adk_observe.dashboards import links as dl
+from adk_observe.dashboards.model import (
+    Dashboard,
+    Panel,
+    PanelKind,
+    Query,
+    Row,
+    Threshold,
+    Unit,
+    Variable,
+)
 from adk_observe.dashboards.queries import (
     agent_matcher,
     by,
+    errors_or_zero,
     quantile,
     rate_by,
     share,
     total_or_zero,
 )
-from adk_observe.dashboards.uid import dashboard_uid, generated_note
+from adk_observe.dashboards.thresholds import GREEN, RED
+from adk_observe.dashboards.uid import generated_note
+from adk_observe.durations import format_seconds
+from adk_observe.links import overview_uid
 from adk_observe.model import ServiceSpec
-from adk_observe.rules.promql import eq, number, regex, selector
-from adk_observe.rules.sli import service_selector
+from adk_observe.promql import eq, number, regex, selector, service_selector
+from adk_observe.rules import container
+from adk_observe.rules.agent_pack import agent_alerts
 
 LATENCY_QUANTILES = (0.5, 0.95, 0.99)
 SLOW_CALL_QUANTILE = 0.95
@@ -39,7 +56,11 @@ def _ts(
     max: float | None = None,
     decimals: int | None = None,
     stack: bool = False,
+    key: str = "",
+    alert_at: float | None = None,
 ) -> Panel:
+    """`alert_at`: the enabled alert's threshold, drawn as a red dashed line."""
+    limit = () if alert_at is None else (Threshold(GREEN), Threshold(RED, alert_at))
     return Panel(
         title,
         PanelKind.TIMESERIES,
@@ -51,22 +72,32 @@ def _ts(
         max=max,
         decimals=decimals,
         stack=stack,
+        key=key,
+        thresholds=limit,
+        threshold_lines=bool(limit),
     )
+
+
+def _limit(spec: ServiceSpec, alert: str, value: float) -> float | None:
+    """`value` when the rules contain `alert`, else None: no line for an alert that is off."""
+    return value if alert in {a.alert for a in agent_alerts(spec)} else None
 
 
 def _quantiles(
-    histogram: str, labels: tuple[str, ...], sel: str, exemplar: bool
+    histogram: str, labels: tuple[str, ...], sel: str, quantiles: tuple[float, ...]
 ) -> tuple[Query, ...]:
     suffix = "".join(f" {{{{{label}}}}}" for label in labels)
     return tuple(
-        Query(quantile(q, histogram, labels, sel), f"p{number(q * 100)}{suffix}", exemplar=exemplar)
-        for q in LATENCY_QUANTILES
+        Query(quantile(q, histogram, labels, sel), f"p{number(q * 100)}{suffix}", exemplar=True)
+        for q in quantiles
     )
 
 
-def _traffic(sel: str, agents: str) -> Row:
+def _traffic(spec: ServiceSpec, sel: str, agents: str) -> Row:
     requests = c.REQUESTS.name
     failed = regex(c.LABEL_STATUS_CODE, c.SERVER_ERROR_REGEX)
+    a = spec.agent_alerts
+    pct = f"p{number(a.latency_quantile * 100)}"
     return Row(
         "Traffic and errors",
         (
@@ -76,19 +107,31 @@ def _traffic(sel: str, agents: str) -> Row:
                 Unit.REQUESTS_PER_SECOND,
                 Query(rate_by((c.LABEL_STATUS_CODE,), requests, sel, agents), "{{status_code}}"),
                 stack=True,
+                key="requests",
             ),
             _ts(
-                "Error share (5xx)",
-                "Share of requests that failed with a server error.",
+                "Error share (5xx) per agent",
+                "Share of requests that failed with a server error; the red line is the "
+                f"{c.ALERT_HIGH_ERROR_RATE} threshold.",
                 Unit.PERCENT_UNIT,
                 Query(share(AGENT, requests, failed, sel, agents), "{{agent_id}}"),
                 min=0,
+                key="error_share",
+                alert_at=_limit(spec, c.ALERT_HIGH_ERROR_RATE, a.error_rate),
             ),
             _ts(
-                "Request latency",
-                "Latency quantiles of agent turns; exemplar dots link to traces.",
+                "Request latency per agent",
+                f"Latency quantiles of agent turns per agent; the red line is the {pct} "
+                f"{c.ALERT_HIGH_LATENCY} threshold. Exemplar dots link to traces.",
                 Unit.SECONDS,
-                *_quantiles(c.REQUEST_DURATION.name, (), f"{sel},{agents}", True),
+                *_quantiles(
+                    c.REQUEST_DURATION.name,
+                    AGENT,
+                    f"{sel},{agents}",
+                    tuple(sorted({*LATENCY_QUANTILES, a.latency_quantile})),
+                ),
+                key="latency",
+                alert_at=_limit(spec, c.ALERT_HIGH_LATENCY, a.latency_threshold),
             ),
             _ts(
                 "Active conversations",
@@ -154,10 +197,11 @@ def _llm(sel: str, agents: str) -> Row:
     )
 
 
-def _tools(sel: str, agents: str) -> Row:
+def _tools(spec: ServiceSpec, sel: str, agents: str) -> Row:
     failed = eq(c.LABEL_STATUS, c.STATUS_ERROR)
     p = f"p{number(SLOW_CALL_QUANTILE * 100)}"
     mcp_keys = (c.LABEL_MCP_SERVER, c.LABEL_METHOD)
+    mcp_alert_keys = (c.LABEL_AGENT_ID, c.LABEL_MCP_SERVER)
     return Row(
         "Tools and MCP",
         (
@@ -188,6 +232,7 @@ def _tools(sel: str, agents: str) -> Row:
                         SLOW_CALL_QUANTILE, c.TOOL_CALL_DURATION.name, (c.LABEL_TOOL,), sel, agents
                     ),
                     "{{tool}}",
+                    exemplar=True,
                 ),
                 width=8,
             ),
@@ -202,15 +247,18 @@ def _tools(sel: str, agents: str) -> Row:
                 width=8,
             ),
             _ts(
-                "MCP failure share",
-                "Share of MCP calls that failed.",
-                Unit.PERCENT_UNIT,
+                "MCP errors per second by agent and server",
+                f"Failed MCP calls per second; the red line is the {c.ALERT_MCP_FAILURES} "
+                "threshold.",
+                Unit.OPS_PER_SECOND,
                 Query(
-                    share(mcp_keys, c.MCP_CALLS.name, failed, sel, agents),
-                    "{{mcp_server}} {{method}}",
+                    errors_or_zero(mcp_alert_keys, c.MCP_CALLS.name, failed, sel, agents),
+                    "{{agent_id}} {{mcp_server}}",
                 ),
                 width=8,
                 min=0,
+                key="mcp_errors",
+                alert_at=_limit(spec, c.ALERT_MCP_FAILURES, spec.agent_alerts.mcp_error_rate),
             ),
             _ts(
                 f"MCP call latency ({p})",
@@ -225,6 +273,7 @@ def _tools(sel: str, agents: str) -> Row:
                         agents,
                     ),
                     "{{mcp_server}}",
+                    exemplar=True,
                 ),
                 width=8,
             ),
@@ -233,7 +282,10 @@ def _tools(sel: str, agents: str) -> Row:
     )
 
 
-def _quality(sel: str, agents: str) -> Row:
+def _quality(spec: ServiceSpec, sel: str, agents: str) -> Row:
+    a = spec.agent_alerts
+    window = format_seconds(a.memory_window)
+    rss = selector(c.MEMORY_USAGE.name, sel, agents, eq(c.LABEL_MEMORY_TYPE, c.MEMORY_RSS))
     rating = c.SATISFACTION_RATING.name
     mean = (
         f"{rate_by((), f'{rating}_sum', sel, agents)}\n/\n"
@@ -267,16 +319,6 @@ def _quality(sel: str, agents: str) -> Row:
                 max=5,
             ),
             _ts(
-                "Memory by kind",
-                "Memory the agent reports, by kind (rss, session).",
-                Unit.BYTES,
-                Query(
-                    by((*AGENT, c.LABEL_MEMORY_TYPE), selector(c.MEMORY_USAGE.name, sel, agents)),
-                    "{{agent_id}} {{memory_type}}",
-                ),
-                width=8,
-            ),
-            _ts(
                 "Cost of the latest interaction",
                 "By cost center, in the price table's currency.",
                 Unit.SHORT,
@@ -292,12 +334,38 @@ def _quality(sel: str, agents: str) -> Row:
                 decimals=6,
             ),
             _ts(
-                "Scrape targets up",
-                "Instances of the service that Prometheus reaches.",
+                "Memory per instance",
+                "Memory the agent reports, per instance and kind (rss, session).",
+                Unit.BYTES,
+                Query(
+                    by(
+                        (c.LABEL_INSTANCE, c.LABEL_MEMORY_TYPE),
+                        selector(c.MEMORY_USAGE.name, sel, agents),
+                    ),
+                    "{{instance}} {{memory_type}}",
+                ),
+                width=8,
+                key="memory",
+            ),
+            _ts(
+                f"Resident memory growth over {window}",
+                f"Per instance; the red line is the {c.ALERT_MEMORY_LEAK} threshold.",
+                Unit.BYTES,
+                Query(by((c.LABEL_INSTANCE,), f"delta({rss}[{window}])", "max"), "{{instance}}"),
+                width=8,
+                key="memory_growth",
+                alert_at=_limit(spec, c.ALERT_MEMORY_LEAK, a.memory_growth_bytes),
+            ),
+            _ts(
+                "Targets down by instance",
+                "1 = Prometheus cannot scrape the instance (`up` is 0).",
                 Unit.SHORT,
-                Query(by((), selector(c.METRIC_UP, sel)), "up"),
+                Query(by((c.LABEL_INSTANCE,), f"1 - {selector(c.METRIC_UP, sel)}"), "{{instance}}"),
                 width=8,
                 min=0,
+                max=1,
+                key="targets_down",
+                alert_at=1,
             ),
             _ts(
                 "adk-observe health",
@@ -305,10 +373,106 @@ def _quality(sel: str, agents: str) -> Row:
                 Unit.OPS_PER_SECOND,
                 Query(total_or_zero(c.INTERNAL_ERRORS.name, sel), "internal errors"),
                 Query(total_or_zero(c.TELEMETRY_DROPPED.name, sel), "dropped telemetry"),
-                width=8,
+                width=24,
             ),
         ),
         section=4,
+    )
+
+
+def _tracks(spec: ServiceSpec, sel: str, agents: str) -> Row:
+    """Canary against stable while a rollout runs (the ServiceMonitor keeps the pods' track)."""
+    track = (c.LABEL_TRACK,)
+    requests = c.REQUESTS.name
+    failed = regex(c.LABEL_STATUS_CODE, c.SERVER_ERROR_REGEX)
+    a = spec.agent_alerts
+    q = a.latency_quantile
+    return Row(
+        "Canary vs stable",
+        (
+            _ts(
+                "Requests by track",
+                "Requests per second to canary and stable pods: the canary's traffic weight.",
+                Unit.REQUESTS_PER_SECOND,
+                Query(rate_by(track, requests, sel, agents), "{{track}}"),
+                width=8,
+            ),
+            _ts(
+                "Error share (5xx) by track",
+                "A canary worse than stable is what the SLO gate aborts on.",
+                Unit.PERCENT_UNIT,
+                Query(share(track, requests, failed, sel, agents), "{{track}}"),
+                width=8,
+                min=0,
+                alert_at=_limit(spec, c.ALERT_HIGH_ERROR_RATE, a.error_rate),
+            ),
+            _ts(
+                f"Request latency p{number(q * 100)} by track",
+                "Canary against stable.",
+                Unit.SECONDS,
+                Query(
+                    quantile(q, c.REQUEST_DURATION.name, track, sel, agents),
+                    "{{track}}",
+                    exemplar=True,
+                ),
+                width=8,
+                alert_at=_limit(spec, c.ALERT_HIGH_LATENCY, a.latency_threshold),
+            ),
+        ),
+        section=5,
+    )
+
+
+def _containers(spec: ServiceSpec) -> Row:
+    """What the container alerts evaluate (cAdvisor, kube-state-metrics), per pod: only for a
+    service deployed to Kubernetes, where those series exist."""
+    a = spec.agent_alerts
+    window = format_seconds(a.restarts_window)
+    return Row(
+        "Containers",
+        (
+            _ts(
+                "CPU used of the limit",
+                f"Per pod; the red line is the {c.ALERT_CPU_THROTTLING} threshold.",
+                Unit.PERCENT_UNIT,
+                Query(container.cpu_of_limit(spec), "{{pod}}"),
+                width=6,
+                min=0,
+                key="cpu_of_limit",
+                alert_at=_limit(spec, c.ALERT_CPU_THROTTLING, a.cpu_ratio),
+            ),
+            _ts(
+                "Memory working set of the limit",
+                f"Per pod; the red line is the {c.ALERT_MEMORY_NEAR_LIMIT} threshold.",
+                Unit.PERCENT_UNIT,
+                Query(container.memory_of_limit(spec), "{{pod}}"),
+                width=6,
+                min=0,
+                key="memory_of_limit",
+                alert_at=_limit(spec, c.ALERT_MEMORY_NEAR_LIMIT, a.memory_limit_ratio),
+            ),
+            _ts(
+                f"Restarts in {window}",
+                f"Per pod; the red line is the {c.ALERT_RESTARTS} threshold.",
+                Unit.SHORT,
+                Query(container.restarts(spec), "{{pod}}"),
+                width=6,
+                min=0,
+                key="restarts",
+                alert_at=_limit(spec, c.ALERT_RESTARTS, a.restarts),
+            ),
+            _ts(
+                "OOM-killed containers",
+                f"1 while a container restarted after an OOM kill ({c.ALERT_OOM_KILLED} fires).",
+                Unit.SHORT,
+                Query(container.oom_killed(spec), "{{pod}}"),
+                width=6,
+                min=0,
+                key="oom_killed",
+                alert_at=_limit(spec, c.ALERT_OOM_KILLED, 1),
+            ),
+        ),
+        section=6,
     )
 
 
@@ -316,10 +480,18 @@ def overview_dashboard(spec: ServiceSpec) -> Dashboard:
     sel = service_selector(spec)
     agents = agent_matcher()
     return Dashboard(
-        uid=dashboard_uid(spec.name, "overview"),
+        uid=overview_uid(spec),
         title=f"{spec.name}: {TITLE_SUFFIX}",
         description=generated_note(spec),
         tags=("adk-observe", spec.name),
-        rows=(_traffic(sel, agents), _llm(sel, agents), _tools(sel, agents), _quality(sel, agents)),
+        rows=(
+            _traffic(spec, sel, agents),
+            _llm(sel, agents),
+            _tools(spec, sel, agents),
+            _quality(spec, sel, agents),
+            *((_tracks(spec, sel, agents),) if spec.deploy and spec.deploy.tracks else ()),
+            *((_containers(spec),) if spec.deploy else ()),
+        ),
         variables=(Variable(c.LABEL_AGENT_ID, "Agent", c.REQUESTS.name, c.LABEL_AGENT_ID, sel),),
+        links=dl.dashboard_links(spec, dl.SLOS_TITLE),
     )

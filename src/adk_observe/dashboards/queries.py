@@ -8,16 +8,19 @@ variable stands for when a query runs outside Grafana (lint parses it, the e2e t
 from __future__ import annotations
 
 from adk_observe import conventions as c
-from adk_observe.rules.promql import number, regex, selector
+from adk_observe.promql import number, regex, selector
 
 DATASOURCE_VARIABLE = "datasource"
 DATASOURCE_TYPE = "prometheus"
 AGENT_VARIABLE = c.LABEL_AGENT_ID
+SLO_VARIABLE = c.LABEL_SLO
 RATE_INTERVAL = "$__rate_interval"
-# Every Grafana variable a generated query may hold, and a value that stands in for it.
+# Every Grafana variable a generated query may hold, and a value that stands in for it. `$slo`
+# always holds one SLO name; its stand-in parses, and callers that run the query pick a real one.
 GRAFANA_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
     (RATE_INTERVAL, "1m"),
     (f"${AGENT_VARIABLE}", ".*"),
+    (f"${SLO_VARIABLE}", "slo"),
 )
 
 LABEL_ALERT_STATE = c.LABEL_ALERT_STATE
@@ -53,6 +56,13 @@ def share(labels: tuple[str, ...], metric: str, bad: str, *matchers: str) -> str
     return f"({failed} or {total} * 0)\n/\n{total}"
 
 
+def errors_or_zero(labels: tuple[str, ...], metric: str, bad: str, *matchers: str) -> str:
+    """Rate of `metric` events matching `bad` per `labels`; 0 for groups with calls but none bad."""
+    return (
+        f"{rate_by(labels, metric, *matchers, bad)}\nor\n{rate_by(labels, metric, *matchers)} * 0"
+    )
+
+
 def quantile(q: float, histogram: str, labels: tuple[str, ...], *matchers: str) -> str:
     buckets = rate_by((*labels, c.LABEL_LE), f"{histogram}_bucket", *matchers)
     return f"histogram_quantile({number(q)}, {buckets})"
@@ -63,8 +73,10 @@ def total_or_zero(metric: str, *matchers: str) -> str:
     return f"{rate_by((), metric, *matchers)} or vector(0)"
 
 
-def substitute(expr: str) -> str:
-    """`expr` with Grafana's variables replaced by stand-ins: plain PromQL for Prometheus."""
-    for variable, value in GRAFANA_SUBSTITUTIONS:
-        expr = expr.replace(variable, value)
+def substitute(expr: str, values: dict[str, str] | None = None) -> str:
+    """`expr` with Grafana's variables replaced by `values` (name -> value) or stand-ins:
+    plain PromQL for Prometheus."""
+    chosen = values or {}
+    for variable, stand_in in GRAFANA_SUBSTITUTIONS:
+        expr = expr.replace(variable, chosen.get(variable.removeprefix("$"), stand_in))
     return expr

@@ -1,23 +1,13 @@
-"""Dashboard identity: stable uids and the generated-by note (JSON has no comments)."""
+"""Dashboard identity: stable uids (shared with the alerts' links) and the generated-by note."""
 
 from __future__ import annotations
 
-import hashlib
-
+from adk_observe.conventions import generated_note as _note
+from adk_observe.links import UID_MAX, dashboard_uid
 from adk_observe.model import ServiceSpec
-from adk_observe.render import header
 
-UID_MAX = 40  # Grafana rejects longer uids
-
-
-def dashboard_uid(service: str, kind: str) -> str:
-    """`<service>-<kind>`, or a shortened form with a hash suffix when that is too long."""
-    uid = f"{service}-{kind}"
-    if len(uid) <= UID_MAX:
-        return uid
-    digest = hashlib.sha256(uid.encode()).hexdigest()[:8]
-    return f"{uid[: UID_MAX - len(digest) - 1]}-{digest}"
+__all__ = ["UID_MAX", "dashboard_uid", "generated_note"]
 
 
 def generated_note(spec: ServiceSpec) -> str:
-    return header(spec.source.file).removeprefix("# ").strip()
+    return _note(spec.source.file)

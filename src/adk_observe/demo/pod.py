@@ -16,7 +16,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from adk_observe.spec.load import load_specs
+from adk_observe.loader.load import load_specs
 
 READY_PREFIX = "listening "
 

@@ -30,11 +30,11 @@ from adk_observe.demo.prometheus import (
 )
 from adk_observe.demo.view import FIRING, AlertStatus, Snapshot, clock, collect, render
 from adk_observe.errors import AdkObserveError
+from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec, Severity
 from adk_observe.render import dump_yaml
 from adk_observe.rules.compile import compile_service
 from adk_observe.rules.output import rule_file, rule_file_name
-from adk_observe.spec.load import load_specs
 
 if TYPE_CHECKING:
     from adk_observe.demo.agent import DemoAgent
@@ -44,6 +44,7 @@ WATCHED_SLO = "success"
 CLEAR_SCREEN = "\x1b[H\x1b[2J"
 QUIET_LOGGERS = ("google_adk", "google", "adk_observe", "mcp", "httpx", "asyncio")
 PLAIN_STATUS_EVERY = 10.0  # seconds between status blocks when the output is not a terminal
+DASHBOARD_INDENT = " " * 9  # under the alert, past the clock
 RESOLVE_MARGIN = 60.0  # seconds the slower page pair (1m short window) needs after the fix
 INSTALL_HINT = "Prometheus is not installed: run `sudo apt-get install -y prometheus` (Debian)."
 
@@ -82,6 +83,8 @@ class Timeline:
         for key, alert in sorted(firing.items()):
             if key not in self._active:
                 self.note(elapsed, f"FIRING   {alert.describe()}")
+                if alert.dashboard_url:
+                    self.events.append(f"{DASHBOARD_INDENT}dashboard: {alert.dashboard_url}")
         for key, alert in sorted(self._active.items()):
             if key not in firing:
                 self.note(elapsed, f"RESOLVED {alert.describe()}")

@@ -12,9 +12,9 @@ from typing import Any, Protocol
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
 from adk_observe.model import ServiceSpec
-from adk_observe.rules.promql import number, regex, selector
+from adk_observe.promql import number, regex, selector, service_selector
+from adk_observe.rules.alerts import enabled_windows
 from adk_observe.rules.recordings import slo_matchers
-from adk_observe.rules.sli import service_selector
 
 TRAFFIC_WINDOW = "30s"
 FIRING = c.ALERT_STATE_FIRING
@@ -54,6 +54,7 @@ class AlertStatus:
     severity: str
     windows: str
     state: str
+    dashboard_url: str = ""  # the alert's link to its Grafana dashboard (spec.grafana_url)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -95,7 +96,7 @@ def collect(prom: Queryable, spec: ServiceSpec) -> Snapshot:
                 prom.value(f"{_ratio(spec, slo.name, w.short)} / {budget}"),
                 w.factor(slo.period),
             )
-            for w in slo.windows
+            for w in enabled_windows(slo)  # the pairs that have an alert rule
         )
         short = prom.value(f"1 - {_ratio(spec, slo.name, 300)}")
         slos.append(
@@ -125,6 +126,7 @@ def alerts_of(prom: Queryable, spec: ServiceSpec) -> tuple[AlertStatus, ...]:
                 labels.get(c.LABEL_SEVERITY, ""),
                 labels.get(c.LABEL_WINDOWS, ""),
                 str(alert.get("state", "")),
+                alert.get("annotations", {}).get(c.ANNOTATION_DASHBOARD_URL, ""),
             )
         )
     return tuple(sorted(found, key=lambda a: (a.state != FIRING, *a.key)))

@@ -19,10 +19,10 @@ from typing import Any
 
 from adk_observe import conventions as c
 from adk_observe.deploy.meta import metadata
-from adk_observe.deploy.model import Analysis, DeployConfig
+from adk_observe.deploy_model import Analysis, DeployConfig
 from adk_observe.model import SLI, BuiltinKind, BuiltinSLI, ServiceSpec
+from adk_observe.promql import eq, number, selector
 from adk_observe.rules import narrowed_sli_query, service_selector
-from adk_observe.rules.promql import eq, number, selector
 
 CANARY_HASH_ARG = "canary-hash"
 STABLE_HASH_ARG = "stable-hash"

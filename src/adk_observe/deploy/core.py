@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from adk_observe.conventions import OTEL_SERVICE_NAME_ENV, env_name
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.meta import metadata
-from adk_observe.deploy.model import DeployConfig
+from adk_observe.deploy_model import DeployConfig
+from adk_observe.environment import telemetry_env
 from adk_observe.model import ServiceSpec
 
 
@@ -60,8 +62,6 @@ def role_binding(spec: ServiceSpec) -> dict[str, Any]:
 def config_env(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, str]:
     """The pod's environment: the telemetry section as `adk_observe.init()` reads it, the
     service name, then the spec's own `config` entries."""
-    from adk_observe.instrument.options import OTEL_SERVICE_NAME_ENV, env_name, telemetry_env
-
     env = telemetry_env(spec.telemetry)
     env[OTEL_SERVICE_NAME_ENV] = spec.name
     env[env_name("service_name")] = spec.name

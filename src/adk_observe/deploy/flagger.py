@@ -20,9 +20,9 @@ from adk_observe import conventions as c
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.analysis import FAILURE_LIMIT, Gate, Scope, gates
 from adk_observe.deploy.meta import APP_PORT_NAME, metadata
-from adk_observe.deploy.model import Analysis, DeployConfig, LoadBalancer
+from adk_observe.deploy_model import Analysis, DeployConfig, LoadBalancer
 from adk_observe.model import ServiceSpec
-from adk_observe.rules.promql import eq, regex
+from adk_observe.promql import eq, regex
 
 API_VERSION = "flagger.app/v1beta1"
 POD_SUFFIX = "-[0-9a-zA-Z]+-[0-9a-zA-Z]+"  # <replicaset hash>-<pod suffix>

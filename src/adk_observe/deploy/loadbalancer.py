@@ -7,24 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 from adk_observe.deploy import hardening as h
-from adk_observe.deploy.meta import APP_PORT_NAME, canary_name, metadata
-from adk_observe.deploy.model import DeployConfig, Engine, LoadBalancer, StrategyType
+from adk_observe.deploy.kinds import strategy_kind
+from adk_observe.deploy.meta import APP_PORT_NAME, NGINX_PREFIX, canary_name, metadata
+from adk_observe.deploy_model import DeployConfig, LoadBalancer
 from adk_observe.model import ServiceSpec
 
 ALB_PREFIX = "alb.ingress.kubernetes.io"
-NGINX_PREFIX = "nginx.ingress.kubernetes.io"
 # Port name that tells the ALB controller to read the backend from an actions annotation,
 # which Argo Rollouts writes with the stable/canary weights.
 ALB_USE_ANNOTATION = "use-annotation"
-ARGO_GATEWAY_PLUGIN = "argoproj-labs/gatewayAPI"
 
 
 def traffic_routed(deploy: DeployConfig) -> bool:
     """Argo Rollouts moves traffic between the Services we render; Flagger makes its own
-    canary and primary Services (and, on the Gateway API, its own HTTPRoute)."""
-    if deploy.strategy.engine is Engine.FLAGGER:
-        return False
-    return deploy.strategy.type in (StrategyType.CANARY, StrategyType.AB)
+    canary and primary Services (and, on the Gateway API, its own HTTPRoute): kinds.py."""
+    return strategy_kind(deploy).traffic_routed
 
 
 def _alb_annotations(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, str]:
@@ -101,25 +98,3 @@ def router(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
     if deploy.ingress.load_balancer is LoadBalancer.GATEWAY:
         return http_route(spec, deploy)
     return ingress(spec, deploy)
-
-
-def traffic_routing(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
-    """The Rollout's `trafficRouting` block for the chosen load balancer."""
-    lb = deploy.ingress.load_balancer
-    if lb is LoadBalancer.ALB:
-        return {
-            "alb": {"ingress": spec.name, "servicePort": deploy.app_port, "rootService": spec.name}
-        }
-    if lb is LoadBalancer.NGINX:
-        nginx: dict[str, Any] = {"stableIngress": spec.name}
-        match = deploy.strategy.match
-        if match is not None:  # A/B: ingress-nginx matches the header/cookie on the canary Ingress
-            by = f"{NGINX_PREFIX}/canary-by-{match.kind.value}"
-            extra = {by: match.name}
-            if match.kind.value == "header":
-                extra[f"{by}-value"] = match.value
-            nginx["additionalIngressAnnotations"] = {
-                k.removeprefix(f"{NGINX_PREFIX}/"): v for k, v in sorted(extra.items())
-            }
-        return {"nginx": nginx}
-    return {"plugins": {ARGO_GATEWAY_PLUGIN: {"httpRoute": spec.name, "namespace": spec.namespace}}}

@@ -6,6 +6,9 @@ from typing import Any
 
 from adk_observe.model import ServiceSpec
 
+# Annotation prefix of ingress-nginx: the Ingress and the Rollout's canary Ingress both use it.
+NGINX_PREFIX = "nginx.ingress.kubernetes.io"
+
 NAME_LABEL = "app.kubernetes.io/name"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 COMPONENT_LABEL = "app.kubernetes.io/component"

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.meta import metadata, pod_group
-from adk_observe.deploy.model import DeployConfig, LoadBalancer
+from adk_observe.deploy_model import DeployConfig, LoadBalancer
 from adk_observe.model import ServiceSpec
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from adk_observe.deploy import hardening as h
+from adk_observe.deploy.kinds import strategy_kind
 from adk_observe.deploy.meta import (
     APP_PORT_NAME,
     METRICS_PORT_NAME,
@@ -13,7 +14,7 @@ from adk_observe.deploy.meta import (
     pod_group,
     selector_labels,
 )
-from adk_observe.deploy.model import DeployConfig, Engine, StrategyType
+from adk_observe.deploy_model import DeployConfig
 from adk_observe.model import ServiceSpec
 
 METRICS_COMPONENT = "metrics"
@@ -54,7 +55,7 @@ def metrics_service(spec: ServiceSpec) -> dict[str, Any]:
 
 
 def workload_ref(deploy: DeployConfig) -> dict[str, str]:
-    if deploy.strategy.type is StrategyType.ROLLING or deploy.strategy.engine is Engine.FLAGGER:
+    if strategy_kind(deploy).rollout is None:
         return {"apiVersion": "apps/v1", "kind": "Deployment"}
     return {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout"}
 

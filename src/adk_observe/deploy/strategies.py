@@ -1,17 +1,18 @@
-"""Progressive delivery: the Rollout strategy blocks (the analysis itself is in analysis.py)."""
+"""Progressive delivery: the Rollout strategy blocks and the SLO-gated AnalysisTemplate."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from adk_observe import conventions as c
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.analysis import gate_name, run_ref, watch_name
-from adk_observe.deploy.loadbalancer import traffic_routing
-from adk_observe.deploy.meta import canary_name, preview_name
-from adk_observe.deploy.model import DeployConfig, LoadBalancer, MatchKind, StrategyType
+from adk_observe.deploy.meta import NGINX_PREFIX, canary_name, preview_name
+from adk_observe.deploy_model import DeployConfig, LoadBalancer, MatchKind
 from adk_observe.model import ServiceSpec
 
 AB_ROUTE = "ab-variant"
+ARGO_GATEWAY_PLUGIN = "argoproj-labs/gatewayAPI"
 # Canary steps per weight: setWeight, pause, analysis. The background analysis starts at the
 # first analysis step, once the first pause has given the canary traffic to measure.
 FIRST_ANALYSIS_STEP = 2
@@ -30,6 +31,10 @@ def canary(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
         "canary": {
             "stableService": spec.name,
             "canaryService": canary_name(spec),
+            # Ephemeral labels on the pods of each side; the ServiceMonitor copies them onto the
+            # series, so the overview dashboard can split canary from stable.
+            "canaryMetadata": {"labels": {c.LABEL_TRACK: c.TRACK_CANARY}},
+            "stableMetadata": {"labels": {c.LABEL_TRACK: c.TRACK_STABLE}},
             "maxSurge": h.ROLLING_MAX_SURGE,
             "maxUnavailable": h.ROLLING_MAX_UNAVAILABLE,
             "trafficRouting": traffic_routing(spec, deploy),
@@ -88,11 +93,23 @@ def blue_green(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
     }
 
 
-def strategy(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
-    kind = deploy.strategy.type
-    if kind is StrategyType.CANARY:
-        return canary(spec, deploy)
-    if kind is StrategyType.AB:
-        return ab(spec, deploy)
-    assert kind is StrategyType.BLUE_GREEN
-    return blue_green(spec, deploy)
+def traffic_routing(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
+    """The Rollout's `trafficRouting` block for the chosen load balancer."""
+    lb = deploy.ingress.load_balancer
+    if lb is LoadBalancer.ALB:
+        return {
+            "alb": {"ingress": spec.name, "servicePort": deploy.app_port, "rootService": spec.name}
+        }
+    if lb is LoadBalancer.NGINX:
+        nginx: dict[str, Any] = {"stableIngress": spec.name}
+        match = deploy.strategy.match
+        if match is not None:  # A/B: ingress-nginx matches the header/cookie on the canary Ingress
+            by = f"{NGINX_PREFIX}/canary-by-{match.kind.value}"
+            extra = {by: match.name}
+            if match.kind.value == "header":
+                extra[f"{by}-value"] = match.value
+            nginx["additionalIngressAnnotations"] = {
+                k.removeprefix(f"{NGINX_PREFIX}/"): v for k, v in sorted(extra.items())
+            }
+        return {"nginx": nginx}
+    return {"plugins": {ARGO_GATEWAY_PLUGIN: {"httpRoute": spec.name, "namespace": spec.namespace}}}

@@ -14,8 +14,8 @@ from adk_observe.deploy.meta import (
     pod_group,
     selector_labels,
 )
-from adk_observe.deploy.model import DeployConfig
 from adk_observe.deploy.scrape import pod_annotations
+from adk_observe.deploy_model import DeployConfig
 from adk_observe.model import ServiceSpec
 
 CONTAINER = "agent"

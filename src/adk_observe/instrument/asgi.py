@@ -2,9 +2,15 @@
 
     app = ObservabilityMiddleware(app, agent_id="support")
 
-Each HTTP request is an agent turn with method = the HTTP method, endpoint = the path (capped
-like every unbounded label) and status_code = what the app actually sent (500 when it raised
-before sending a response). Incoming `traceparent` headers continue the caller's trace.
+Each HTTP request is an agent turn with method = the HTTP method, endpoint = the route template
+and status_code = what the app actually sent (500 when it raised before sending a response).
+Incoming `traceparent` headers continue the caller's trace.
+
+Clients choose the raw path and method, so neither becomes a label as sent: the endpoint is the
+template of the route the app matched (Starlette and FastAPI put the route in the scope; for other
+frameworks pass `route=`, a function of the scope after the request), `__other__` when no route
+matched (a scan of random paths is one series), and methods outside the standard HTTP methods
+fold into `__other__` as well.
 """
 
 from __future__ import annotations
@@ -25,6 +31,32 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DEFAULT_EXCLUDED_PATHS = ("/metrics", "/health", "/ready", "/healthz", "/readyz")
+# RFC 9110 section 9 and PATCH (RFC 5789). Methods are case-sensitive: "get" is not GET.
+HTTP_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
+RouteOf = Callable[[Scope], "str | None"]
+
+
+def starlette_route(scope: Scope) -> str | None:
+    """The template of the route Starlette (or FastAPI) matched, e.g. "/users/{user_id}".
+
+    Starlette's router stores the matched route in the scope it was given, which is ours. A route
+    inside a Mount is relative to it: the mount's matched prefix (the growth of root_path) comes
+    first. None when no route matched.
+    """
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if not isinstance(path, str):
+        return None
+    prefix = str(scope.get("root_path") or "")
+    start = scope.get(_ROOT_PATH_AT_START)
+    if isinstance(start, str) and prefix.startswith(start):
+        prefix = prefix[len(start) :]
+    return prefix + path
+
+
+_ROOT_PATH_AT_START = "adk_observe.root_path"
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -37,10 +69,12 @@ class ObservabilityMiddleware:
         app: ASGIApp,
         agent_id: str | None = None,
         excluded_paths: Iterable[str] = DEFAULT_EXCLUDED_PATHS,
+        route: RouteOf = starlette_route,
     ) -> None:
         self.app = app
         self.agent_id = agent_id
         self.excluded = frozenset(excluded_paths)
+        self.route = route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("type") != "http" or scope.get("path") in self.excluded:
@@ -48,11 +82,13 @@ class ObservabilityMiddleware:
             return
         token = otel_context.attach(propagate.extract(_headers(scope)))
         try:
+            method = scope.get("method", "GET")
             turn = AgentTurn(
                 self.agent_id,
-                method=str(scope.get("method", "GET")),
-                endpoint=str(scope.get("route_path") or scope.get("path", "")),
+                method=method if method in HTTP_METHODS else c.OVERFLOW_LABEL_VALUE,
+                endpoint=c.OVERFLOW_LABEL_VALUE,
             )
+            scope[_ROOT_PATH_AT_START] = str(scope.get("root_path") or "")
             status: list[int] = []
 
             async def send_wrapper(message: Message) -> None:
@@ -66,6 +102,15 @@ class ObservabilityMiddleware:
                 except BaseException:
                     turn.fail("exception", str(status[0]) if status else c.STATUS_CODE_ERROR)
                     raise
+                finally:
+                    turn.endpoint = self._endpoint(scope)
                 turn.set_status_code(status[0] if status else c.STATUS_CODE_ERROR)
         finally:
             otel_context.detach(token)
+
+    def _endpoint(self, scope: Scope) -> str:
+        try:
+            template = self.route(scope)
+        except Exception:  # a user's route function must not fail the request
+            template = None
+        return template or c.OVERFLOW_LABEL_VALUE

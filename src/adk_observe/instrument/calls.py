@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
-import logging
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -27,11 +26,11 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv._incubating.attributes import mcp_attributes
-from opentelemetry.semconv.attributes import error_attributes, http_attributes
-from opentelemetry.trace import Span, Status, StatusCode
+from opentelemetry.trace import Span, SpanContext
 
 from adk_observe import conventions as c
-from adk_observe.instrument import runtime
+from adk_observe.instrument import events, runtime
+from adk_observe.instrument.cost import Usage
 
 F = TypeVar("F", bound=Callable[..., Any])
 _turn: contextvars.ContextVar[AgentTurn | None] = contextvars.ContextVar(
@@ -66,7 +65,7 @@ class _Scope:
     def _attributes(self) -> dict[str, Any]:
         return {gen_ai.GEN_AI_OPERATION_NAME: self.operation}
 
-    def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
+    def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         raise NotImplementedError
 
     def fail(self, error_type: str = "error") -> None:
@@ -97,12 +96,9 @@ class _Scope:
             self.fail(type(exc).__qualname__)
             span.record_exception(exc)
         try:
-            ctx = span.get_span_context()
-            trace_id = format(ctx.trace_id, "032x") if ctx.trace_flags.sampled else ""
             if not self.ok:
-                span.set_status(Status(StatusCode.ERROR, self.error_type))
-                span.set_attribute(error_attributes.ERROR_TYPE, self.error_type)
-            self._record(obs, seconds, trace_id)
+                events.failed_span(span, self.error_type)
+            self._record(obs, seconds, span.get_span_context())
         except Exception:
             obs.internal_error(c.COMPONENT_INSTRUMENT)
         finally:
@@ -177,7 +173,7 @@ class AgentTurn(_Scope):
     def __enter__(self) -> AgentTurn:
         super().__enter__()
         if self.obs is not None:
-            self.agent_id = self.agent_id or self.obs.agent_id
+            self.agent_id = self.obs.resolve_agent(self.agent_id)
             self.obs.metrics.turn_started(self.agent_id)
             self._turn_token = _turn.set(self)
         return self
@@ -192,27 +188,23 @@ class AgentTurn(_Scope):
             _turn.reset(self._turn_token)
         super().__exit__(exc_type, exc, tb)
 
-    def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
-        agent = self.agent_id or obs.agent_id
+    def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
+        agent = obs.resolve_agent(self.agent_id)
         code = self.status_code or (c.STATUS_CODE_OK if self.ok else c.STATUS_CODE_ERROR)
-        obs.metrics.turn_finished(
-            agent, seconds, self.ok, trace_id, self.method, self.endpoint, code
+        events.turn(
+            obs,
+            agent,
+            seconds,
+            self.ok,
+            code,
+            ctx,
+            self.cost,
+            error_type=self.error_type,
+            method=self.method,
+            endpoint=self.endpoint,
         )
-        obs.metrics.interaction_cost(agent, obs.options.cost_center, self.cost)
         if self.span is not None:
-            self.span.set_attribute(http_attributes.HTTP_RESPONSE_STATUS_CODE, int(code))
-            self.span.set_attribute(c.SPAN_ATTR_COST, self.cost)
-        if obs.logger.isEnabledFor(logging.INFO):
-            obs.log(
-                logging.INFO,
-                c.LOG_MESSAGE_AGENT_TURN,
-                {
-                    c.LABEL_AGENT_ID: agent,
-                    c.LABEL_STATUS_CODE: code,
-                    c.LOG_DURATION_MS: round(seconds * 1000, 3),
-                    c.LOG_COST: self.cost,
-                },
-            )
+            self.span.set_attributes(events.turn_span_attributes(code, self.cost))
 
 
 class LlmCall(_Scope):
@@ -222,14 +214,26 @@ class LlmCall(_Scope):
     def __init__(self, model: str, agent_id: str | None = None) -> None:
         super().__init__()
         self.model, self.agent_id = model, agent_id
-        self.input_tokens = self.output_tokens = 0
+        self.input_tokens = self.output_tokens = self.cached_tokens = self.reasoning_tokens = 0
 
     def _copy(self) -> LlmCall:
         return LlmCall(self.model, self.agent_id)
 
-    def record_usage(self, input_tokens: int = 0, output_tokens: int = 0) -> None:
+    def record_usage(
+        self,
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cached_tokens: int = 0,
+        reasoning_tokens: int = 0,
+    ) -> None:
+        """Add a response's token counts. `input_tokens` is the whole prompt with
+        `cached_tokens` inside it (as Gemini and OpenAI report prompts); `reasoning_tokens` are
+        apart from `output_tokens` (Gemini's thoughts; for OpenAI pass completion_tokens minus
+        completion_tokens_details.reasoning_tokens as output)."""
         self.input_tokens += input_tokens
         self.output_tokens += output_tokens
+        self.cached_tokens += cached_tokens
+        self.reasoning_tokens += reasoning_tokens
 
     def _attributes(self) -> dict[str, Any]:
         return {
@@ -237,33 +241,20 @@ class LlmCall(_Scope):
             gen_ai.GEN_AI_REQUEST_MODEL: self.model,
         }
 
-    def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
+    def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         turn = _turn.get()
-        agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
-        obs.metrics.llm_call(
-            agent, self.model, seconds, self.ok, self.input_tokens, self.output_tokens, trace_id
+        agent = obs.resolve_agent(self.agent_id, turn.agent_id if turn else None)
+        usage = Usage(
+            self.input_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens
         )
-        cost = obs.prices.cost(self.model, self.input_tokens, self.output_tokens)
-        obs.metrics.cost_recorded(agent, self.model, obs.options.cost_center, cost)
-        if turn is not None:
+        cost = obs.prices.cost(self.model, usage)
+        if turn is not None and cost:
             turn.cost += cost
         if self.span is not None:
-            self.span.set_attribute(gen_ai.GEN_AI_USAGE_INPUT_TOKENS, self.input_tokens)
-            self.span.set_attribute(gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS, self.output_tokens)
-            self.span.set_attribute(c.SPAN_ATTR_COST, cost)
-        if obs.logger.isEnabledFor(logging.DEBUG):
-            obs.log(
-                logging.DEBUG,
-                c.LOG_MESSAGE_LLM_CALL,
-                {
-                    c.LABEL_AGENT_ID: agent,
-                    c.LABEL_MODEL: self.model,
-                    c.LABEL_STATUS: c.STATUS_OK if self.ok else c.STATUS_ERROR,
-                    c.LOG_INPUT_TOKENS: self.input_tokens,
-                    c.LOG_OUTPUT_TOKENS: self.output_tokens,
-                    c.LOG_DURATION_MS: round(seconds * 1000, 3),
-                },
-            )
+            self.span.set_attributes(events.llm_span_attributes(usage, cost))
+        events.llm(
+            obs, agent, self.model, seconds, self.ok, usage, cost, ctx, error_type=self.error_type
+        )
 
 
 class ToolCall(_Scope):
@@ -280,21 +271,14 @@ class ToolCall(_Scope):
     def _attributes(self) -> dict[str, Any]:
         return {gen_ai.GEN_AI_OPERATION_NAME: self.operation, gen_ai.GEN_AI_TOOL_NAME: self.tool}
 
-    def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
+    server = ""  # an MCP call's server: the call counts as an MCP call too
+
+    def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         turn = _turn.get()
-        agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
-        obs.metrics.tool_call(agent, self.tool, seconds, self.ok, trace_id)
-        if obs.logger.isEnabledFor(logging.DEBUG):
-            obs.log(
-                logging.DEBUG,
-                c.LOG_MESSAGE_TOOL_CALL,
-                {
-                    c.LABEL_AGENT_ID: agent,
-                    c.LABEL_TOOL: self.tool,
-                    c.LABEL_STATUS: c.STATUS_OK if self.ok else c.STATUS_ERROR,
-                    c.LOG_DURATION_MS: round(seconds * 1000, 3),
-                },
-            )
+        agent = obs.resolve_agent(self.agent_id, turn.agent_id if turn else None)
+        events.tool(
+            obs, agent, self.tool, self.server, seconds, self.ok, ctx, error_type=self.error_type
+        )
 
 
 class McpCall(ToolCall):
@@ -320,12 +304,6 @@ class McpCall(ToolCall):
         attrs[mcp_attributes.MCP_METHOD_NAME] = c.MCP_METHOD_TOOLS_CALL
         attrs[c.SPAN_ATTR_MCP_SERVER] = self.server
         return attrs
-
-    def _record(self, obs: runtime.Observability, seconds: float, trace_id: str) -> None:
-        super()._record(obs, seconds, trace_id)
-        turn = _turn.get()
-        agent = self.agent_id or (turn.agent_id if turn else None) or obs.agent_id
-        obs.metrics.mcp_call(agent, self.server, self.method, seconds, self.ok, trace_id)
 
 
 def agent_turn(

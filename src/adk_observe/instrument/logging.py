@@ -32,24 +32,13 @@ _OTEL_IDS = "otel_ids"  # a record attribute that overrides the current span's (
 _OWN_FIELDS = "_adk_observe_fields"  # emit(own=True): (fields, expected attribute count)
 # LogRecord attributes that are not fields of the JSON line (python-json-logger's reserved set).
 _RESERVED = frozenset(RESERVED_ATTRS) | {"taskName", _OTEL_IDS}
-# Fields whose values adk-observe itself produces: never secrets, so redaction skips them.
-_SAFE_FIELDS = frozenset(
-    {
-        c.LOG_TIME,
-        c.LOG_LEVEL,
-        c.LOG_LOGGER,
-        c.LOG_SERVICE,
-        c.LOG_TRACE_ID,
-        c.LOG_SPAN_ID,
-        c.LABEL_AGENT_ID,
-        c.LABEL_STATUS,
-        c.LABEL_STATUS_CODE,
-        c.LABEL_MODEL,
-        c.LABEL_TOOL,
-    }
-)
+# Fields the formatter itself writes on the general path: never secrets, so redaction skips them,
+# unless a user's extra of the same name replaced the value (then it is checked like any other).
 # (Numbers such as duration_ms, cost and token counts skip redaction by type, not by name: a
 # user's string under one of those names is still checked.)
+_SAFE_FIELDS = frozenset(
+    {c.LOG_TIME, c.LOG_LEVEL, c.LOG_LOGGER, c.LOG_SERVICE, c.LOG_TRACE_ID, c.LOG_SPAN_ID}
+)
 # The messages adk-observe writes: a line whose message is exactly one of these has nothing in
 # its message to redact (its other fields are still checked).
 _OWN_MESSAGES = frozenset(
@@ -185,11 +174,14 @@ class TraceJsonFormatter(JsonFormatter):
             data["exc_info"] = self.formatException(record.exc_info)
         elif record.exc_text:
             data["exc_info"] = record.exc_text
+        safe = _SAFE_WITH_MESSAGE if message in _OWN_MESSAGES else _SAFE_FIELDS
         for key, value in attrs.items():
             if key not in _RESERVED and not (isinstance(key, str) and key.startswith("_")):
                 data[key] = value
+                if key in safe:  # a user's extra named like a built-in field: check it
+                    safe = safe - {key}
         self._add_ids(data, record)
-        return redact_fields(data, _SAFE_WITH_MESSAGE if message in _OWN_MESSAGES else _SAFE_FIELDS)
+        return redact_fields(data, safe, self._encoder.default)
 
     def _own_data(self, record: logging.LogRecord, fields: dict[str, Any]) -> dict[str, Any]:
         """`record_data` of an `emit(own=True)` record: the same fields, nothing to redact."""
@@ -234,7 +226,8 @@ class TraceJsonFormatter(JsonFormatter):
         self._add_ids(log_data, record)
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        return redact_fields(log_data, _SAFE_FIELDS)
+        # Extras may have replaced any field here, so every field is checked.
+        return redact_fields(log_data, frozenset(), self._encoder.default)
 
 
 class RedactingFormatter(logging.Formatter):

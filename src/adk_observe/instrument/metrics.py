@@ -17,9 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import metrics as prometheus_metrics
 from prometheus_client.metrics import MetricWrapperBase
 
 from adk_observe import conventions as c
+from adk_observe.instrument.cost import Usage
 from adk_observe.instrument.memory import rss_bytes
 
 # Labels whose values come from outside (names of models, tools, servers, routes).
@@ -144,32 +146,104 @@ def _fast_observe(child: Any) -> Callable[[float], None]:
     return observe
 
 
-class _Family:
-    """One metric with a cache of label children and per-label caps."""
+# Order of Usage's fields, as token_type label values.
+_TOKEN_TYPES = (c.TOKEN_INPUT, c.TOKEN_OUTPUT, c.TOKEN_CACHED, c.TOKEN_REASONING)
+_NO_USAGE = Usage()
 
-    __slots__ = ("_adders", "_caps", "_children", "_metric", "_observers", "metric")
+
+def series_per_combination(defn: c.MetricDef) -> int:
+    """How many series one label combination of `defn` exposes on /metrics (and Prometheus stores).
+
+    A counter: its value, plus `_created` unless prometheus_client's created series are off. A
+    histogram: one `_bucket` per bound and +Inf, `_count`, `_sum` (and `_created`). A gauge: one.
+    """
+    created = 1 if getattr(prometheus_metrics, "_use_created", True) else 0
+    if defn.type is c.MetricType.HISTOGRAM:
+        return len(defn.buckets) + 1 + 2 + created
+    if defn.type is c.MetricType.COUNTER:
+        return 1 + created
+    return 1
+
+
+# Recorders cached per raw label tuple: only tuples that map to themselves (no value capped,
+# cut or folded) are cached, so this many entries at most per family, whatever callers send.
+_CACHE_LIMIT = 10_000
+
+
+class _Family:
+    """One metric with a cache of label children, per-label caps and a series limit.
+
+    Every label value is cut to `max_length` characters; capped labels then keep at most their
+    cap's distinct values. A new combination beyond the family's series limit records into the
+    one combination whose every label is OVERFLOW_LABEL_VALUE, and `on_overflow` counts it.
+    """
+
+    __slots__ = (
+        "_adders",
+        "_caps",
+        "_children",
+        "_known",
+        "_lock",
+        "_max_children",
+        "_max_length",
+        "_metric",
+        "_observers",
+        "_on_overflow",
+        "_other",
+        "metric",
+        "name",
+    )
 
     def __init__(
-        self, metric: MetricWrapperBase, labels: tuple[str, ...], caps: dict[str, LabelCap]
+        self,
+        metric: MetricWrapperBase,
+        defn: c.MetricDef,
+        caps: dict[str, LabelCap],
+        series_limit: int,
+        max_length: int,
+        on_overflow: Callable[[str], None],
     ) -> None:
         self.metric = metric
         self._metric = metric
+        self.name = defn.name
         self._caps: tuple[Callable[[str], str] | None, ...] = tuple(
-            caps[name] if name in CAPPED_LABELS else None for name in labels
+            caps[name] if name in CAPPED_LABELS else None for name in defn.labels
         )
+        # One combination's worth of series is kept for the overflow combination.
+        self._max_children = max(0, series_limit // series_per_combination(defn) - 1)
+        self._max_length = max_length
+        self._other = tuple(c.OVERFLOW_LABEL_VALUE for _ in defn.labels)
+        self._on_overflow = on_overflow
+        self._known: set[tuple[str, ...]] = set()
+        self._lock = threading.Lock()
         self._children: dict[tuple[str, ...], Any] = {}
         self._adders: dict[tuple[str, ...], Callable[[float], None]] = {}
         self._observers: dict[tuple[str, ...], Callable[[float], None]] = {}
+
+    def _capped(self, values: tuple[str, ...]) -> tuple[str, ...]:
+        limit = self._max_length
+        capped = tuple(
+            cap(v[:limit]) if cap is not None else v[:limit]
+            for cap, v in zip(self._caps, values, strict=True)
+        )
+        if capped in self._known or not capped:
+            return capped
+        with self._lock:
+            if capped in self._known:
+                return capped
+            if len(self._known) < self._max_children:
+                self._known.add(capped)
+                return capped
+        self._on_overflow(self.name)
+        return self._other
 
     def child(self, *values: str) -> Any:
         found = self._children.get(values)
         if found is not None:
             return found
-        capped = tuple(
-            cap(v) if cap is not None else v for cap, v in zip(self._caps, values, strict=True)
-        )
+        capped = self._capped(values)
         found = self._metric.labels(*capped)
-        if len(self._children) < 10_000:
+        if capped == values and len(self._children) < _CACHE_LIMIT:
             self._children[values] = found
         return found
 
@@ -192,7 +266,7 @@ class _Family:
         make: Callable[[Any], Callable[[float], None]],
     ) -> Callable[[float], None]:
         found = make(self.child(*values))
-        if len(cache) < 10_000:
+        if values in self._children and len(cache) < _CACHE_LIMIT:
             cache[values] = found
         return found
 
@@ -201,16 +275,33 @@ class AgentMetrics:
     """Every catalogue metric, registered on `registry`. One instance per `init()`."""
 
     def __init__(
-        self, registry: CollectorRegistry, *, label_limit: int = 100, exemplars: bool = True
+        self,
+        registry: CollectorRegistry,
+        *,
+        label_limit: int = 100,
+        series_limit: int = 2000,
+        label_value_max_length: int = 128,
+        exemplars: bool = True,
     ) -> None:
         self.registry = registry
         self.multiprocess = multiprocess_enabled()
         self.exemplars = exemplars and not self.multiprocess
         caps = {name: LabelCap(label_limit) for name in CAPPED_LABELS}
+        self._overflows: dict[str, Any] = {}
         self._families: dict[str, _Family] = {
-            d.name: _Family(_make(d, registry, self.multiprocess), d.labels, caps)
+            d.name: _Family(
+                _make(d, registry, self.multiprocess),
+                d,
+                caps,
+                series_limit,
+                label_value_max_length,
+                self._overflowed,
+            )
             for d in c.CATALOGUE
         }
+        overflow = self._families[c.SERIES_OVERFLOW.name].metric
+        # Children made now: counting an overflow never goes through a capped family itself.
+        self._overflows = {name: overflow.labels(name) for name in self._families}
         f = self._families
         self.requests = f[c.REQUESTS.name]
         self.request_duration = f[c.REQUEST_DURATION.name]
@@ -227,7 +318,9 @@ class AgentMetrics:
         self.satisfaction = f[c.SATISFACTION_SCORE.name]
         self.rating = f[c.SATISFACTION_RATING.name]
         self.cost = f[c.COST_PER_INTERACTION.name]
+        self.interaction_costs = f[c.INTERACTION_COST.name]
         self.cost_total = f[c.COST_TOTAL.name]
+        self.unpriced = f[c.UNPRICED_LLM_CALLS.name]
         self.internal_errors = f[c.INTERNAL_ERRORS.name]
         self.dropped = f[c.TELEMETRY_DROPPED.name]
         self._rss: Any = None  # multiprocess mode: the RSS child that turns refresh
@@ -299,17 +392,15 @@ class AgentMetrics:
         model: str,
         seconds: float,
         ok: bool,
-        input_tokens: int = 0,
-        output_tokens: int = 0,
+        usage: Usage = _NO_USAGE,
         trace_id: str = "",
     ) -> None:
         status = c.STATUS_OK if ok else c.STATUS_ERROR
         self.llm_calls.add((agent_id, model, status))
         self._observe(self.llm_duration, seconds, trace_id, agent_id, model, status)
-        if input_tokens > 0:
-            self.llm_tokens.add((agent_id, model, c.TOKEN_INPUT), input_tokens)
-        if output_tokens > 0:
-            self.llm_tokens.add((agent_id, model, c.TOKEN_OUTPUT), output_tokens)
+        for token_type, count in zip(_TOKEN_TYPES, usage, strict=True):
+            if count > 0:
+                self.llm_tokens.add((agent_id, model, token_type), count)
 
     def tool_call(
         self, agent_id: str, tool: str, seconds: float, ok: bool, trace_id: str = ""
@@ -331,12 +422,18 @@ class AgentMetrics:
         self.mcp_calls.add((agent_id, server, method, status))
         self._observe(self.mcp_duration, seconds, trace_id, agent_id, server, method)
 
-    def cost_recorded(self, agent_id: str, model: str, cost_center: str, amount: float) -> None:
-        if amount > 0:
+    def cost_recorded(
+        self, agent_id: str, model: str, cost_center: str, amount: float | None
+    ) -> None:
+        """`amount` None: the model has no price; the call is counted as unpriced."""
+        if amount is None:
+            self.unpriced.add((agent_id, model))
+        elif amount > 0:
             self.cost_total.add((agent_id, model, cost_center), amount)
 
     def interaction_cost(self, agent_id: str, cost_center: str, amount: float) -> None:
         self.cost.child(agent_id, cost_center).set(amount)
+        self.interaction_costs.observe((agent_id, cost_center), amount)
 
     def session_memory(self, agent_id: str, size: int) -> None:
         self.memory.child(agent_id, c.MEMORY_SESSION).set(size)
@@ -371,3 +468,6 @@ class AgentMetrics:
 
     def drop(self, sink: str, count: int = 1) -> None:
         self.dropped.child(sink).inc(count)
+
+    def _overflowed(self, family: str) -> None:
+        self._overflows[family].inc()

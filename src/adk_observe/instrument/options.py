@@ -1,8 +1,9 @@
 """Options of `adk_observe.init()`: explicit kwargs > environment > spec `telemetry` > defaults.
 
 Options are resolved once, into a frozen dataclass, so the hot path never reads the environment.
-`telemetry_env()` is the inverse direction: the deploy renderer turns the spec's telemetry
-section into the environment variables that `init()` reads (a ConfigMap).
+`telemetry_env()` (in the core module environment.py, so the deploy generator need not import the
+runtime) is the inverse direction: the spec's telemetry section as the environment variables that
+`init()` reads (a ConfigMap). The variable names are in conventions.py.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from adk_observe import model
-
-ENV_PREFIX = "ADK_OBSERVE_"
-OTEL_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
-OTEL_SERVICE_NAME_ENV = "OTEL_SERVICE_NAME"
+from adk_observe.conventions import OTEL_ENDPOINT_ENV, OTEL_SERVICE_NAME_ENV, env_name
+from adk_observe.environment import format_prices as format_prices
+from adk_observe.environment import telemetry_env as telemetry_env
 
 # Logger levels of the reference design: agent components DEBUG, MCP INFO, root WARNING.
 # "agent" is the logger namespace for the application's own agent code. adk-observe writes one
@@ -31,6 +31,11 @@ DEFAULT_LOGGER_LEVELS: tuple[tuple[str, str], ...] = (
     ("google_adk", "INFO"),
     ("mcp", "INFO"),
 )
+
+
+# A histogram combination is up to 16 series (bucket bounds, +Inf, _count, _sum, _created): the
+# smallest series limit leaves room for a few of them besides the overflow combination.
+MIN_SERIES_LIMIT = 100
 
 
 class OptionsError(ValueError):
@@ -49,6 +54,8 @@ class Options:
     metrics_port: int = 9464  # 0: any free port; negative: no HTTP server
     metrics_host: str = "0.0.0.0"
     label_limit: int = 100
+    series_limit: int = 2000  # series per metric family; the rest fold into one __other__ series
+    label_value_max_length: int = 128  # characters; longer label values are cut
     otel_metrics: bool = True  # expose ADK's gen_ai.* OpenTelemetry metrics on /metrics
     # tracing
     tracing_enabled: bool = True
@@ -103,20 +110,46 @@ def _parse_levels(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+_PRICE_KEYS = (
+    "input_per_million",
+    "output_per_million",
+    "cached_input_per_million",
+    "reasoning_per_million",
+)
+
+
+def _price(name: str, row: Any) -> model.ModelPrice:
+    """[input, output, cached?, reasoning?] or a mapping with the spec's key names; prices per
+    million tokens, cached and reasoning default to the input and output prices."""
+    values = [row.get(k) for k in _PRICE_KEYS] if isinstance(row, Mapping) else list(row)
+    if not 2 <= len(values) <= 4:
+        raise TypeError(f"{name}: expected 2 to 4 prices, got {len(values)}")
+    values += [None] * (4 - len(values))
+    numbers = [None if v is None else float(v) for v in values]
+    if numbers[0] is None or numbers[1] is None or any(n is not None and n < 0 for n in numbers):
+        raise ValueError(f"{name}: input and output prices are required and none is negative")
+    return model.ModelPrice(str(name), numbers[0], numbers[1], numbers[2], numbers[3])
+
+
+def _prices(table: Mapping[str, Any]) -> tuple[model.ModelPrice, ...]:
+    try:
+        return tuple(_price(m, row) for m, row in sorted(table.items()))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise OptionsError(
+            f"prices must map model names to [input, output, cached, reasoning] prices per "
+            f"million tokens (cached and reasoning optional): {exc}"
+        ) from exc
+
+
 def _parse_prices(raw: str) -> tuple[model.ModelPrice, ...]:
-    """JSON object: {"model": [input_per_million, output_per_million], ...}."""
+    """JSON object: {"model": [input, output, cached, reasoning], ...} (the last two optional)."""
     try:
         table = json.loads(raw)
-        return tuple(
-            model.ModelPrice(str(m), float(p[0]), float(p[1])) for m, p in sorted(table.items())
-        )
-    except (ValueError, TypeError, IndexError, AttributeError) as exc:
-        raise OptionsError(f"prices must be a JSON object of [input, output] pairs: {exc}") from exc
-
-
-def format_prices(prices: tuple[model.ModelPrice, ...]) -> str:
-    table = {p.model: [p.input_per_million, p.output_per_million] for p in prices}
-    return json.dumps(table, sort_keys=True, separators=(",", ":"))
+    except ValueError as exc:
+        raise OptionsError(f"prices must be a JSON object: {exc}") from exc
+    if not isinstance(table, Mapping):
+        raise OptionsError("prices must be a JSON object of model name -> prices")
+    return _prices(table)
 
 
 def format_levels(levels: tuple[tuple[str, str], ...]) -> str:
@@ -136,10 +169,6 @@ def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
     if kind == "float":
         return float
     return str
-
-
-def env_name(option: str) -> str:
-    return ENV_PREFIX + option.upper()
 
 
 # Fields the spec's telemetry section sets (same names on both sides).
@@ -181,6 +210,14 @@ def _validate(options: Options) -> Options:
         raise OptionsError(f"sampling must be within [0, 1], got {options.sampling}")
     if options.label_limit < 1:
         raise OptionsError(f"label_limit must be at least 1, got {options.label_limit}")
+    if options.series_limit < MIN_SERIES_LIMIT:
+        raise OptionsError(
+            f"series_limit must be at least {MIN_SERIES_LIMIT}, got {options.series_limit}"
+        )
+    if options.label_value_max_length < 1:
+        raise OptionsError(
+            f"label_value_max_length must be at least 1, got {options.label_value_max_length}"
+        )
     if options.export_timeout <= 0 or options.fluentd_timeout <= 0:
         raise OptionsError("export_timeout and fluentd_timeout must be positive")
     if options.span_queue_size < 1 or options.fluentd_queue_size < 1:
@@ -203,35 +240,5 @@ def resolve_options(
     values.update(_from_env(os.environ if environ is None else environ))
     values.update({k: v for k, v in kwargs.items() if v is not None})
     if isinstance(values.get("prices"), Mapping):
-        values["prices"] = tuple(
-            model.ModelPrice(m, float(p[0]), float(p[1])) for m, p in values["prices"].items()
-        )
+        values["prices"] = _prices(values["prices"])
     return _validate(Options(**values))
-
-
-def telemetry_env(t: model.Telemetry, service_name: str | None = None) -> dict[str, str]:
-    """The environment variables that make `init()` resolve to the spec's telemetry section
-    (plus OTEL_SERVICE_NAME when `service_name` is given: the Prometheus job and trace service)."""
-    env = {
-        env_name("metrics_port"): str(t.metrics_port),
-        env_name("label_limit"): str(t.label_limit),
-        env_name("tracing_enabled"): "true" if t.tracing_enabled else "false",
-        env_name("sampling"): repr(float(t.sampling)),
-        env_name("export_timeout"): repr(float(t.export_timeout)),
-        env_name("log_level"): t.log_level,
-        env_name("cost_center"): t.cost_center,
-    }
-    if service_name:
-        env[OTEL_SERVICE_NAME_ENV] = service_name
-    if t.tracing_endpoint:
-        env[OTEL_ENDPOINT_ENV] = t.tracing_endpoint
-    if t.log_file:
-        env[env_name("log_file")] = t.log_file
-    if t.fluentd_host:
-        env[env_name("fluentd_host")] = t.fluentd_host
-        env[env_name("fluentd_port")] = str(t.fluentd_port)
-    if t.fluentd_tag:
-        env[env_name("fluentd_tag")] = t.fluentd_tag
-    if t.prices:
-        env[env_name("prices")] = format_prices(t.prices)
-    return dict(sorted(env.items()))

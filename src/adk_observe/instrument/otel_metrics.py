@@ -113,10 +113,16 @@ class _Series:
 class OtelMetricsCollector(Collector):
     """Exposes the OpenTelemetry SDK's metrics in Prometheus format (accumulating deltas)."""
 
-    def __init__(self, on_drop: DropCounter, series_limit: int = 1000) -> None:
+    def __init__(
+        self, on_drop: DropCounter, series_limit: int = 2000, label_value_max_length: int = 128
+    ) -> None:
         self._reader = _install()
         self._on_drop = on_drop
+        # Series per family as exposed: a histogram combination is its bounds + Inf, _count and
+        # _sum (no _created here), a counter or gauge combination one. Past the limit a new
+        # combination's points are dropped and counted (sink otel_metrics).
         self._limit = series_limit
+        self._max_length = label_value_max_length
         self._lock = threading.Lock()
         self._metrics: dict[str, _Series] = {}
         if self._reader is not None:
@@ -154,11 +160,13 @@ class OtelMetricsCollector(Collector):
         for point in points.data_points:
             key = tuple(
                 sorted(
-                    (_INVALID.sub("_", str(k)), str(v)) for k, v in (point.attributes or {}).items()
+                    (_INVALID.sub("_", str(k)), str(v)[: self._max_length])
+                    for k, v in (point.attributes or {}).items()
                 )
             )
             current = series.values.get(key)
-            if current is None and len(series.values) >= self._limit:
+            per = len(point.explicit_bounds) + 3 if isinstance(point, HistogramDataPoint) else 1
+            if current is None and (len(series.values) + 1) * per > self._limit:
                 dropped += 1
                 continue
             if isinstance(point, HistogramDataPoint):

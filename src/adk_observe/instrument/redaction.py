@@ -1,9 +1,12 @@
-"""Redaction of secrets (API keys, bearer tokens, passwords) in log messages and fields."""
+"""Redaction of secrets (API keys, bearer tokens, passwords) in log messages and fields, and (by
+instrument/span_redaction.py) in span events, attributes and status descriptions.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -14,16 +17,30 @@ _SECRET_KEY = re.compile(
     r"authorization|auth[_-]header|credential|private[_-]?key|session[_-]?key|cookie)"
 )
 
+# The start of a key=value pair whose key looks secret (group 1 opens here; patterns close it).
+_SECRET_KEY_TEXT = (
+    r"(?i)((?:[\w.-]*?)(?:pass(?:word|wd|phrase)?|pwd|secret|token(?!s|_count|_type)|"
+    r"api[_-]?key|apikey|authorization|credential|private[_-]?key)"
+)
+
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Authorization headers and bearer/basic tokens.
     (re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=\-]{6,}"), r"\1 " + REDACTED),
-    # key=value / key: value / "key": "value" for secret-looking keys.
+    # "key": "value" / key='value' for secret-looking keys: the whole quoted value, spaces and
+    # all ("correct horse battery staple"); bounded, so a quote never closed costs little.
     (
         re.compile(
-            r"(?i)((?:[\w.-]*?)(?:pass(?:word|wd|phrase)?|pwd|secret|token(?!s|_count|_type)|"
-            r"api[_-]?key|apikey|authorization|credential|private[_-]?key)[\w.-]*?[\"']?\s*"
-            r"[:=]\s*[\"']?)"
-            r"(?!\[REDACTED\])([^\s\"',;&}\]]+)"
+            _SECRET_KEY_TEXT
+            + r"[\w.-]*?[\"']?\s*[:=]\s*)([\"'])(?!\[REDACTED\])(?:\\.|(?!\2).){1,1024}\2"
+        ),
+        r"\1\2" + REDACTED + r"\2",
+    ),
+    # key=value / key: value unquoted: up to a space, quote, comma, semicolon or bracket. An `&`
+    # is taken as part of the value: a password may hold one, and redacting the rest of a query
+    # string is the safe side.
+    (
+        re.compile(
+            _SECRET_KEY_TEXT + r"[\w.-]*?[\"']?\s*[:=]\s*[\"']?)(?!\[REDACTED\])([^\s\"',;}\]]+)"
         ),
         r"\1" + REDACTED,
     ),
@@ -53,7 +70,12 @@ _HINTS = re.compile("(?i)" + _HINT_WORDS)
 # non-ASCII letters IGNORECASE also equates with ASCII ones, like U+212A KELVIN SIGN, cannot occur).
 _ASCII_HINTS = re.compile(_HINT_WORDS.lower())
 
+# How deep redact_value() looks into nested containers. A container deeper than this is replaced
+# by REDACTED whole: what is not read is not passed through.
 _MAX_DEPTH = 6
+_SCALARS = (bool, int, float)
+
+Stringify = Callable[[Any], Any]
 
 
 def _has_hint(text: str) -> bool:
@@ -75,35 +97,61 @@ def is_secret_key(key: str) -> bool:
     return bool(_SECRET_KEY.search(key))
 
 
-def redact_value(value: Any, depth: int = 0) -> Any:
-    """Redact strings; recurse into dicts (secret-named keys lose their value) and sequences."""
+def _key(key: Any) -> Any:
+    """A mapping key as JSON can hold it, redacted when it is text."""
+    if key is None or isinstance(key, _SCALARS):
+        return key
+    return redact_text(key if isinstance(key, str) else str(key))
+
+
+def redact_value(value: Any, depth: int = 0, stringify: Stringify = str) -> Any:
+    """`value` with secrets replaced, as the JSON encoder would see it.
+
+    Strings and bytes (decoded as UTF-8) are redacted as text; any Mapping (dict, `requests`'
+    CaseInsensitiveDict, ...) becomes a dict whose secret-named keys lose their value; lists,
+    tuples, sets and frozensets become lists; other objects become `stringify(obj)` (the log
+    formatter passes its encoder's default, so the text checked is the text written), redacted.
+    Containers nested deeper than _MAX_DEPTH become REDACTED.
+    """
     if isinstance(value, str):
         return redact_text(value)
-    if depth >= _MAX_DEPTH:
+    if value is None or isinstance(value, _SCALARS):
         return value
-    if isinstance(value, dict):
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return redact_text(bytes(value).decode("utf-8", "replace"))
+    if depth >= _MAX_DEPTH:
+        return REDACTED
+    if isinstance(value, Mapping):
         return {
-            k: (
+            _key(k): (
                 REDACTED
                 if isinstance(k, str) and is_secret_key(k) and v not in (None, "")
-                else redact_value(v, depth + 1)
+                else redact_value(v, depth + 1, stringify)
             )
             for k, v in value.items()
         }
-    if isinstance(value, (list, tuple)):
-        return type(value)(redact_value(v, depth + 1) for v in value)
-    return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [redact_value(v, depth + 1, stringify) for v in value]
+    try:
+        text = stringify(value)
+    except Exception:
+        return REDACTED
+    if isinstance(text, str):
+        return redact_text(text)
+    return redact_value(text, depth + 1, stringify)  # e.g. a dataclass as a dict
 
 
-def redact_fields(fields: dict[str, Any], safe: frozenset[str] = frozenset()) -> dict[str, Any]:
+def redact_fields(
+    fields: dict[str, Any], safe: frozenset[str] = frozenset(), stringify: Stringify = str
+) -> dict[str, Any]:
     """Redact a log record's fields in place; keys in `safe` hold values adk-observe produced."""
     for key, value in fields.items():
-        if key in safe or value is None or isinstance(value, (int, float)):
+        if key in safe or value is None or isinstance(value, _SCALARS):
             continue
         if is_secret_key(key) and value != "":
             fields[key] = REDACTED
         elif isinstance(value, str):
             fields[key] = redact_text(value)
         else:
-            fields[key] = redact_value(value, 1)
+            fields[key] = redact_value(value, 1, stringify)
     return fields

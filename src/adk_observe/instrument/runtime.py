@@ -24,6 +24,7 @@ from adk_observe.instrument.logging import LoggingSetup, emit
 from adk_observe.instrument.multiprocess import multiprocess_registry
 from adk_observe.instrument.options import Options
 from adk_observe.instrument.otel_metrics import OtelMetricsCollector
+from adk_observe.instrument.prices import BUILTIN_PRICES
 from adk_observe.instrument.recorder import DrainCollector, Origin, Recorder, call_origin
 from adk_observe.instrument.tracing import Tracing, current_ids
 
@@ -45,7 +46,7 @@ class Observability:
         self.options = options
         self.registry = registry if registry is not None else REGISTRY
         self.agent_id = options.agent_id or options.service_name
-        self.prices = PriceTable(options.prices)
+        self.prices = PriceTable(options.prices, BUILTIN_PRICES)
         self.readiness = Readiness()
         self._closed = False
         self._lock = threading.Lock()
@@ -63,7 +64,12 @@ class Observability:
                 self.registry.register(self._drain)
                 self._defer = self.recorder.put
         try:
-            self.metrics = m.AgentMetrics(self.registry, label_limit=options.label_limit)
+            self.metrics = m.AgentMetrics(
+                self.registry,
+                label_limit=options.label_limit,
+                series_limit=options.series_limit,
+                label_value_max_length=options.label_value_max_length,
+            )
         except BaseException:
             self._close_recorder(0.0)
             raise
@@ -77,7 +83,8 @@ class Observability:
             if options.otel_metrics and not self.metrics.multiprocess:
                 collector = OtelMetricsCollector(
                     lambda n: self.metrics.drop(c.SINK_OTEL_METRICS, n),
-                    series_limit=options.label_limit * 10,
+                    series_limit=options.series_limit,
+                    label_value_max_length=options.label_value_max_length,
                 )
                 if collector.active:
                     self.registry.register(collector)
@@ -95,13 +102,19 @@ class Observability:
                 )
             if options.metrics_enabled and options.metrics_port >= 0:
                 served = multiprocess_registry() if self.metrics.multiprocess else self.registry
-                self.server = MetricsServer(
-                    served,
-                    self.readiness,
-                    options.metrics_host,
-                    options.metrics_port,
-                    on_error=lambda: self.metrics.internal_error(c.COMPONENT_HTTP),
-                )
+                try:
+                    self.server = MetricsServer(
+                        served,
+                        self.readiness,
+                        options.metrics_host,
+                        options.metrics_port,
+                        on_error=lambda: self.metrics.internal_error(c.COMPONENT_HTTP),
+                    )
+                except RuntimeError:
+                    # No thread could be started (a thread limit, memory): the agent matters
+                    # more than its /metrics, so it runs on without them; counted and logged.
+                    self.metrics.internal_error(c.COMPONENT_HTTP)
+                    _log.warning("metrics server not started: no thread", exc_info=True)
         except BaseException:
             self.shutdown()
             raise
@@ -120,11 +133,16 @@ class Observability:
     def add_readiness_check(self, name: str, check: Callable[[], object]) -> None:
         self.readiness.add_check(name, check)
 
+    def resolve_agent(self, *candidates: str | None) -> str:
+        """The agent_id of an event: the first candidate given (the caller's, then the
+        enclosing turn's or the plugin's), else the `agent_id` option, else the service name."""
+        return next((a for a in candidates if a), self.agent_id)
+
     def record_feedback(self, rating: float, agent_id: str | None = None, **fields: Any) -> None:
         """A user's satisfaction rating (1-5): observed in the histogram, set on the gauge."""
         if not 1.0 <= rating <= 5.0:
             raise ValueError(f"rating must be within [1, 5], got {rating}")
-        agent = agent_id or self.agent_id
+        agent = self.resolve_agent(agent_id)
         self.metrics.feedback(agent, rating)
         fields = {c.LABEL_AGENT_ID: agent, c.LOG_RATING: rating, **fields}
         self.logger.info(c.LOG_MESSAGE_FEEDBACK, extra=fields)

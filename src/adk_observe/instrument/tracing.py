@@ -33,6 +33,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from opentelemetry.util.types import Attributes
 
 from adk_observe.instrument.options import Options
+from adk_observe.instrument.span_redaction import RedactingSpanExporter
 
 OTLP_TRACES_PATH = "/v1/traces"
 # ADK's switch for copying prompts and responses onto its spans (read at every run; default on).
@@ -206,7 +207,7 @@ class Tracing:
         self.processor: _BoundedProcessor | None = None
         if exporter is not None:
             self.processor = _BoundedProcessor(
-                _CountingExporter(exporter, on_drop),
+                _CountingExporter(RedactingSpanExporter(exporter), on_drop),
                 on_drop,
                 resource,
                 max_queue_size=options.span_queue_size,

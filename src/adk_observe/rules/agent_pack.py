@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
+from adk_observe.links import agent_alert_url
 from adk_observe.model import ServiceSpec
-from adk_observe.rules.promql import eq, number, regex, selector
-from adk_observe.rules.sli import service_selector
+from adk_observe.promql import eq, number, regex, selector, service_selector
+from adk_observe.rules import container
 from adk_observe.rules.types import Alert, merge
 
 RATE = "5m"
@@ -20,6 +21,7 @@ def _alert(
     severity: str,
     summary: str,
     description: str,
+    per_agent: bool = False,
 ) -> Alert:
     base = spec.runbook_base_url.rstrip("/")
     annotations = {
@@ -27,6 +29,8 @@ def _alert(
         "description": description,
         "runbook_url": f"{base}#{name.lower()}" if base else f"README.md#{name.lower()}",
     }
+    if spec.grafana_url:
+        annotations[c.ANNOTATION_DASHBOARD_URL] = agent_alert_url(spec, for_seconds, per_agent)
     return Alert(
         alert=name,
         expr=expr,
@@ -53,10 +57,8 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
     buckets = selector(f"{c.REQUEST_DURATION.name}_bucket", sel)
     mcp = selector(c.MCP_CALLS.name, sel, eq(c.LABEL_STATUS, c.STATUS_ERROR))
     memory = selector(c.MEMORY_USAGE.name, sel, eq(c.LABEL_MEMORY_TYPE, c.MEMORY_RSS))
-    pod = (eq("namespace", spec.namespace), eq("container", spec.name))
-    cpu = selector(c.CADVISOR_CPU_USAGE, *pod)
-    limits = selector(c.KSM_CONTAINER_LIMITS, *pod, eq("resource", "cpu"))
-    by_container = "sum by (namespace, pod, container)"
+    restarts_window = format_seconds(a.restarts_window)
+    oom_window = format_seconds(a.oom_window)
     quantile = number(a.latency_quantile)
     pct = f"p{number(a.latency_quantile * 100)}"
     growth_mib = number(a.memory_growth_bytes / 1024 / 1024)
@@ -70,6 +72,7 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
             f"{spec.name}: more than {number(a.error_rate * 100)}% of agent requests fail",
             "{{ $value | humanizePercentage }} of the requests of agent {{ $labels.agent_id }} "
             f"returned 5xx over the last {RATE}.",
+            per_agent=True,
         ),
         _alert(
             spec,
@@ -81,6 +84,7 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
             f"{spec.name}: {pct} latency above {number(a.latency_threshold)}s",
             f"The {pct} request latency of agent {{{{ $labels.agent_id }}}} is "
             "{{ $value | humanizeDuration }}.",
+            per_agent=True,
         ),
         _alert(
             spec,
@@ -92,6 +96,7 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
             f"{spec.name}: MCP calls failing",
             "MCP server {{ $labels.mcp_server }} returns {{ $value | humanize }} errors per "
             "second to agent {{ $labels.agent_id }}.",
+            per_agent=True,
         ),
         _alert(
             spec,
@@ -107,13 +112,43 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
         _alert(
             spec,
             c.ALERT_CPU_THROTTLING,
-            f"{by_container} (rate({cpu}[{RATE}]))\n/\n{by_container} ({limits})\n"
-            f"> {number(a.cpu_ratio)}",
+            f"{container.cpu_of_limit(spec)}\n> {number(a.cpu_ratio)}",
             a.cpu_for,
             c.SEVERITY_WARNING,
             f"{spec.name}: container CPU near its limit",
             "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit "
             "(cAdvisor usage over kube-state-metrics limit): it is being throttled.",
+        ),
+        _alert(
+            spec,
+            c.ALERT_MEMORY_NEAR_LIMIT,
+            f"{container.memory_of_limit(spec)}\n> {number(a.memory_limit_ratio)}",
+            a.memory_limit_for,
+            c.SEVERITY_WARNING,
+            f"{spec.name}: container memory near its limit",
+            "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit "
+            "(cAdvisor working set over kube-state-metrics limit): the next spike is an OOM kill.",
+        ),
+        _alert(
+            spec,
+            c.ALERT_RESTARTS,
+            f"{container.restarts(spec)} >= {a.restarts}",
+            0,
+            c.SEVERITY_WARNING,
+            f"{spec.name}: container restarting",
+            "Container {{ $labels.container }} of pod {{ $labels.pod }} restarted "
+            f"{{{{ $value | humanize }}}} times in {restarts_window}.",
+        ),
+        _alert(
+            spec,
+            c.ALERT_OOM_KILLED,
+            container.oom_killed(spec),
+            0,
+            c.SEVERITY_WARNING,
+            f"{spec.name}: container OOM-killed",
+            "Container {{ $labels.container }} of pod {{ $labels.pod }} was killed for running "
+            f"out of memory and restarted in the last {oom_window}: raise its memory limit or "
+            "find the leak.",
         ),
     )
     return tuple(alert for alert in alerts if alert.alert not in a.disabled)

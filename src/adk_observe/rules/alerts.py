@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
+from adk_observe.links import slo_alert_url
 from adk_observe.model import SLO, AlertWindow, ServiceSpec, Severity, SeverityAlerting
-from adk_observe.rules.promql import number, selector
+from adk_observe.promql import number, selector
+from adk_observe.rules.kinds import sli_query
 from adk_observe.rules.recordings import ratio_series, slo_labels, slo_matchers
-from adk_observe.rules.sli import sli_query
 from adk_observe.rules.types import Alert, merge
 
 
 def _severity(slo: SLO, severity: Severity) -> SeverityAlerting:
     return slo.alerting.page if severity is Severity.PAGE else slo.alerting.ticket
+
+
+def enabled_windows(slo: SLO) -> tuple[AlertWindow, ...]:
+    """The pairs that get an alert rule; the dashboards draw thresholds for these only."""
+    return tuple(pair for pair in slo.windows if _severity(slo, pair.severity).enabled)
 
 
 def _exhaustion(period: int, factor: float) -> str:
@@ -59,6 +65,8 @@ def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
     }
     if slo.alerting.runbook_url:
         annotations["runbook_url"] = slo.alerting.runbook_url
+    if spec.grafana_url:
+        annotations[c.ANNOTATION_DASHBOARD_URL] = slo_alert_url(spec, slo, pair)
     return Alert(
         alert=slo.alerting.name,
         expr=expr,
@@ -84,6 +92,8 @@ def no_data_alert(spec: ServiceSpec, slo: SLO) -> Alert:
     }
     if slo.alerting.runbook_url:
         annotations["runbook_url"] = slo.alerting.runbook_url
+    if spec.grafana_url:
+        annotations[c.ANNOTATION_DASHBOARD_URL] = slo_alert_url(spec, slo, None)
     return Alert(
         alert=c.ALERT_SLI_NO_DATA,
         expr=f"absent({watched})",
@@ -99,9 +109,7 @@ def no_data_alert(spec: ServiceSpec, slo: SLO) -> Alert:
 
 
 def slo_alerts(spec: ServiceSpec, slo: SLO) -> tuple[Alert, ...]:
-    alerts = [
-        burn_alert(spec, slo, pair) for pair in slo.windows if _severity(slo, pair.severity).enabled
-    ]
+    alerts = [burn_alert(spec, slo, pair) for pair in enabled_windows(slo)]
     if slo.alerting.no_data.enabled:
         alerts.append(no_data_alert(spec, slo))
     return tuple(alerts)

@@ -12,22 +12,18 @@ from adk_observe.rules.types import RuleGroup
 
 
 def compile_service(spec: ServiceSpec) -> tuple[RuleGroup, ...]:
-    """SLI recordings first (alerts read them), then metadata, SLO alerts and the agent pack.
+    """One group per SLO (SLI recordings, metadata, then burn-rate alerts), then the agent pack.
 
-    Prometheus evaluates the rules of one group in order, so a long-window ratio sees the
-    short-window rates recorded in the same evaluation.
+    Prometheus evaluates the rules of one group in order and groups independently, so keeping an
+    SLO's recordings and alerts together means an alert never reads the previous evaluation's
+    ratios, and a slow SLO never delays another.
     """
     groups = [
         RuleGroup(
-            c.group_sli(spec.name), tuple(r for slo in spec.slos for r in sli_recordings(spec, slo))
-        ),
-        RuleGroup(
-            c.group_meta(spec.name),
-            tuple(r for slo in spec.slos for r in meta_recordings(spec, slo)),
-        ),
-        RuleGroup(
-            c.group_alerts(spec.name), tuple(r for slo in spec.slos for r in slo_alerts(spec, slo))
-        ),
+            c.group_slo(spec.name, slo.name),
+            (*sli_recordings(spec, slo), *meta_recordings(spec, slo), *slo_alerts(spec, slo)),
+        )
+        for slo in spec.slos
     ]
     pack = agent_alerts(spec)
     if pack:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
 from adk_observe.model import SLO, ServiceSpec
-from adk_observe.rules.promql import number, selector
+from adk_observe.promql import number, selector
 from adk_observe.rules.recordings import slo_labels, slo_matchers
 from adk_observe.rules.types import Recording
 

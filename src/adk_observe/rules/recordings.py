@@ -5,10 +5,10 @@ from __future__ import annotations
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.model import SLO, ServiceSpec
-from adk_observe.rules.promql import eq, fill, selector
-from adk_observe.rules.sli import sli_query
+from adk_observe.promql import eq, fill, selector
+from adk_observe.rules.kinds import sli_query
 from adk_observe.rules.types import Pairs, Recording, merge
-from adk_observe.rules.windows import RAW_WINDOW_MAX
+from adk_observe.windows import RAW_WINDOW_MAX
 
 SHORT = parse_seconds(c.SHORT_RATE_WINDOW)
 

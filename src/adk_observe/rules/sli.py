@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from adk_observe import conventions as c
 from adk_observe.model import (
-    SLI,
     BuiltinKind,
     BuiltinSLI,
     EventsSLI,
@@ -15,9 +14,17 @@ from adk_observe.model import (
     RawSLI,
     ServiceSpec,
 )
-from adk_observe.rules.promql import eq, fill, le_pattern, regex, selector
-
-W = "{{window}}"
+from adk_observe.promql import (
+    WINDOW_PLACEHOLDER as W,
+)
+from adk_observe.promql import (
+    eq,
+    fill,
+    le_pattern,
+    regex,
+    selector,
+    service_selector,
+)
 
 
 @dataclass(frozen=True)
@@ -30,10 +37,6 @@ class SLIQuery:
 
     def ratio_at(self, window: str) -> str:
         return fill(self.ratio, window)
-
-
-def service_selector(spec: ServiceSpec) -> str:
-    return spec.selector or eq(c.LABEL_JOB, spec.name)
 
 
 def _events(errors: str, total: str) -> SLIQuery:
@@ -110,27 +113,37 @@ def _builtin(sli: BuiltinSLI, sel: str) -> SLIQuery:
     return _status_events(metric.name, sel)
 
 
-def narrowed_sli_query(spec: ServiceSpec, sli: SLI, matcher: str) -> SLIQuery | None:
-    """The SLI over only the series that also match `matcher` (e.g. one pod template hash),
-    or None when the SLI is the user's own PromQL, which cannot be narrowed safely."""
-    if isinstance(sli, BuiltinSLI):
-        return _builtin(sli, f"{service_selector(spec)},{matcher}")
-    if isinstance(sli, LatencySLI):
-        sel = ",".join(m for m in (sli.selector, matcher) if m)
-        return _histogram_above(sli.metric, sel, sli.threshold)
-    return None
+# The query half of each SLI kind's row (kinds.py).
 
 
-def sli_query(spec: ServiceSpec, sli: SLI) -> SLIQuery:
-    if isinstance(sli, BuiltinSLI):
-        return _builtin(sli, service_selector(spec))
-    if isinstance(sli, LatencySLI):
-        return _histogram_above(sli.metric, sli.selector, sli.threshold)
-    if isinstance(sli, EventsSLI):
-        total = _sum(sli.total)
-        if sli.errors is not None:
-            return _events(_sum(sli.errors), total)
-        assert sli.good is not None
-        return _events(f"{total} - ({_sum(sli.good)} or vector(0))", total)
-    assert isinstance(sli, RawSLI)
+def builtin_query(spec: ServiceSpec, sli: BuiltinSLI) -> SLIQuery:
+    return _builtin(sli, service_selector(spec))
+
+
+def latency_query(spec: ServiceSpec, sli: LatencySLI) -> SLIQuery:
+    return _histogram_above(sli.metric, sli.selector, sli.threshold)
+
+
+# Narrowed to the series that also match `matcher` (one pod template hash, one Flagger pod set):
+# the canary analysis. Custom PromQL kinds have none: user PromQL cannot be narrowed safely.
+
+
+def builtin_narrowed(spec: ServiceSpec, sli: BuiltinSLI, matcher: str) -> SLIQuery:
+    return _builtin(sli, f"{service_selector(spec)},{matcher}")
+
+
+def latency_narrowed(spec: ServiceSpec, sli: LatencySLI, matcher: str) -> SLIQuery:
+    sel = ",".join(m for m in (sli.selector, matcher) if m)
+    return _histogram_above(sli.metric, sel, sli.threshold)
+
+
+def events_query(spec: ServiceSpec, sli: EventsSLI) -> SLIQuery:
+    total = _sum(sli.total)
+    if sli.errors is not None:
+        return _events(_sum(sli.errors), total)
+    assert sli.good is not None
+    return _events(f"{total} - ({_sum(sli.good)} or vector(0))", total)
+
+
+def raw_query(spec: ServiceSpec, sli: RawSLI) -> SLIQuery:
     return SLIQuery(ratio=sli.error_ratio)

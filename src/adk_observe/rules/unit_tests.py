@@ -10,158 +10,29 @@ generator synthesises input series for five scenarios and states what must happe
 4. zero traffic never alerts and records no error ratio (no NaN);
 5. after an outage ends, the fast page pair resolves within two short windows.
 
-Custom `events` and `raw` SLIs have no series we can synthesise; they are listed as skipped.
+Each SLI kind's row in kinds.py says which input series it gets (series.py); custom `events` and
+`raw` SLIs have none we can synthesise (their row says None) and are listed as skipped.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
-
-import promql_parser
 
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
-from adk_observe.model import (
-    SLO,
-    AlertWindow,
-    BuiltinKind,
-    BuiltinSLI,
-    LatencySLI,
-    ServiceSpec,
-    Severity,
-)
-from adk_observe.rules.promql import eq, number, selector
+from adk_observe.model import SLO, AlertWindow, ServiceSpec, Severity
+from adk_observe.promql import eq, number, selector
+from adk_observe.rules.kinds import kind_of
 from adk_observe.rules.recordings import slo_matchers
-from adk_observe.rules.sli import service_selector
+from adk_observe.rules.series import Phase
 
 QUIET_EVAL_FACTOR = 5  # quiet scenarios span days: evaluating every 5th step keeps them cheap
-EVENTS_PER_STEP = 60.0  # 1 request per second at a 1m interval
-
-
-@dataclass(frozen=True)
-class Phase:
-    steps: int
-    error_ratio: float  # share of events that are errors
-    traffic: bool = True
-
-
-def _labels(sel: str) -> dict[str, str] | None:
-    """Equality matchers of a selector as series labels; None if any matcher is not `=`."""
-    if not sel:
-        return {}
-    parsed: Any = promql_parser.parse("{" + sel + "}")
-    out = {}
-    for matcher in parsed.matchers.matchers:
-        if matcher.op != promql_parser.MatchOp.Equal:
-            return None
-        out[matcher.name] = matcher.value
-    return out
-
-
-def _series_text(metric: str, labels: dict[str, str]) -> str:
-    return selector(metric, *(eq(k, v) for k, v in sorted(labels.items())))
-
-
-def _counter(phases: list[Phase], part: str) -> str:
-    """A counter's values in promtool notation: `part` is 'bad', 'good' or 'total'."""
-    value = 0.0
-    out = ["0"]
-    for phase in phases:
-        share = {"bad": phase.error_ratio, "good": 1 - phase.error_ratio, "total": 1.0}[part]
-        step = EVENTS_PER_STEP * share if phase.traffic else 0.0
-        out.append(f"{number(value + step)}+{number(step)}x{phase.steps - 1}")
-        value += step * phase.steps
-    return " ".join(out)
-
-
-def _up(phases: list[Phase], instances: int, down: int) -> str:
-    """One `up` series that is 0 for the phases where it is among the `down` instances."""
-    out = ["1"]
-    for phase in phases:
-        ratio = phase.error_ratio if phase.traffic else 0.0
-        is_down = ratio > 0 and round(ratio * instances) > down
-        out.append(f"{0 if is_down else 1}x{phase.steps - 1}")
-    return " ".join(out)
-
-
-def _uptime_series(labels: dict[str, str], phases: list[Phase]) -> list[dict[str, str]]:
-    if not any(p.traffic for p in phases):
-        return []  # no traffic for a scrape-health SLI means no targets at all
-    # Error ratio r means r of the instances are down: choose enough instances to express it.
-    ratios = {p.error_ratio for p in phases if p.traffic and p.error_ratio > 0}
-    instances = 1
-    for r in sorted(ratios):
-        n = round(1 / r)
-        if abs(n * r - 1) > 1e-9:
-            return []
-        if n > 200:  # a ratio this small needs more instances than a unit test should hold
-            return []
-        instances = max(instances, n)
-    return [
-        {
-            "series": _series_text(c.METRIC_UP, {**labels, "instance": f"i{i:03d}"}),
-            "values": _up(phases, instances, i),
-        }
-        for i in range(instances)
-    ]
 
 
 def _input_series(spec: ServiceSpec, slo: SLO, phases: list[Phase]) -> list[dict[str, str]]:
-    sli = slo.sli
-    if isinstance(sli, LatencySLI):
-        labels = _labels(sli.selector)
-        metric, bound, bad_bucket = sli.metric, sli.threshold, False
-    elif isinstance(sli, BuiltinSLI):
-        labels = _labels(service_selector(spec))
-        if labels is None:
-            return []
-        if sli.kind is BuiltinKind.UPTIME:
-            return _uptime_series(labels, phases)
-        if sli.kind in (BuiltinKind.LATENCY, BuiltinKind.SATISFACTION):
-            latency = sli.kind is BuiltinKind.LATENCY
-            metric = c.REQUEST_DURATION.name if latency else c.SATISFACTION_RATING.name
-            bound, bad_bucket = sli.threshold or 0.0, not latency
-        else:
-            counter, label, good, bad = {
-                BuiltinKind.SUCCESS: (
-                    c.REQUESTS,
-                    c.LABEL_STATUS_CODE,
-                    c.STATUS_CODE_OK,
-                    c.STATUS_CODE_ERROR,
-                ),
-                BuiltinKind.TOOL_SUCCESS: (
-                    c.TOOL_CALLS,
-                    c.LABEL_STATUS,
-                    c.STATUS_OK,
-                    c.STATUS_ERROR,
-                ),
-                BuiltinKind.MCP_SUCCESS: (c.MCP_CALLS, c.LABEL_STATUS, c.STATUS_OK, c.STATUS_ERROR),
-                BuiltinKind.LLM_SUCCESS: (c.LLM_CALLS, c.LABEL_STATUS, c.STATUS_OK, c.STATUS_ERROR),
-            }[sli.kind]
-            return [
-                {
-                    "series": _series_text(counter.name, {**labels, label: good}),
-                    "values": _counter(phases, "good"),
-                },
-                {
-                    "series": _series_text(counter.name, {**labels, label: bad}),
-                    "values": _counter(phases, "bad"),
-                },
-            ]
-    else:
-        return []
-    if labels is None:
-        return []
-    bucket = {**labels, c.LABEL_LE: repr(float(bound))}
-    return [
-        {"series": _series_text(f"{metric}_count", labels), "values": _counter(phases, "total")},
-        {
-            "series": _series_text(f"{metric}_bucket", bucket),
-            "values": _counter(phases, "bad" if bad_bucket else "good"),
-        },
-    ]
+    kind = kind_of(slo.sli)
+    return [] if kind.series is None else kind.series(spec, slo.sli, phases)
 
 
 def _interval(slo: SLO) -> int:
@@ -356,13 +227,6 @@ def test_files(spec: ServiceSpec, rule_file_name: str) -> dict[str, dict[str, An
             files[name] = {
                 "rule_files": [rule_file_name],
                 "evaluation_interval": format_seconds(eval_interval),
-                # promtool picks a random group order per step unless told; recordings first
-                # makes an alert see the ratio recorded at the same step, so timings are exact.
-                "group_eval_order": [
-                    c.group_sli(spec.name),
-                    c.group_meta(spec.name),
-                    c.group_alerts(spec.name),
-                ],
                 "tests": tests,
             }
     return files

@@ -1,0 +1,103 @@
+"""Secrets never leave the process on spans: an exporter wrapper that redacts what spans carry.
+
+Exception text reaches spans in three ways: `span.record_exception()` (ours, ADK's, the SDK's
+when a span context manager sees an exception) adds an `exception` event whose
+`exception.message` and `exception.stacktrace` attributes hold the text; ADK and the SDK also put
+`"<Type>: <message>"` in the span's status description; and attributes (tool arguments, error
+details) may hold anything. Every string there is redacted with the rules of the logs
+(`redaction.redact_text`; secret-named attribute keys lose their value) just before export, in the
+exporter's worker thread, so the agent's own thread pays nothing.
+
+A span with nothing to redact is exported as it is; otherwise a redacted copy is exported (the
+SDK's spans are read-only once ended). This covers the exporters adk-observe installs; exporters
+an application adds to its own TracerProvider see unredacted spans (wrap them with
+`RedactingSpanExporter` too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from opentelemetry.sdk.trace import Event, ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.trace import Status
+
+from adk_observe.instrument.redaction import REDACTED, is_secret_key, redact_text
+
+
+def _redact_attr(key: str, value: Any) -> Any:
+    if isinstance(value, (bool, int, float)):  # numbers are no secrets (token counts, sizes)
+        return value
+    if is_secret_key(key) and value not in (None, ""):
+        return REDACTED
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, str) for v in value):
+        return tuple(redact_text(v) if isinstance(v, str) else v for v in value)
+    return value
+
+
+def redact_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The attributes with secrets redacted, or None when nothing changed."""
+    if not attributes:
+        return None
+    changed = False
+    out: dict[str, Any] = {}
+    for key, value in attributes.items():
+        new = _redact_attr(key, value)
+        # Values are str, bool, numbers or sequences of them: == compares them by content.
+        if new is not value and new != value:
+            changed = True
+        out[key] = new
+    return out if changed else None
+
+
+def redact_span(span: ReadableSpan) -> ReadableSpan:
+    """`span` itself when it carries no secret; otherwise a copy with every secret redacted."""
+    attributes = redact_attributes(span.attributes)
+    events: list[Event] | None = None
+    for index, event in enumerate(span.events):
+        redacted = redact_attributes(event.attributes)
+        if redacted is not None:
+            if events is None:
+                events = list(span.events)  # type: ignore[arg-type]
+            events[index] = Event(event.name, redacted, event.timestamp)
+    status = span.status
+    description = status.description
+    if description:
+        new_description = redact_text(description)
+        if new_description != description:
+            status = Status(status.status_code, new_description)
+    if attributes is None and events is None and status is span.status:
+        return span
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=span.attributes if attributes is None else attributes,
+        events=span.events if events is None else events,
+        links=span.links,
+        kind=span.kind,
+        status=status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+class RedactingSpanExporter(SpanExporter):
+    """Exports through `inner` the spans with their secrets redacted (see the module doc)."""
+
+    def __init__(self, inner: SpanExporter) -> None:
+        self.inner = inner
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self.inner.export([redact_span(span) for span in spans])
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.inner.force_flush(timeout_millis)

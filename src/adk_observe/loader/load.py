@@ -1,0 +1,113 @@
+"""Read spec files, detect each document's format from the format table, let that format's
+module map it to the core model (importer.py: the contract), then validate the model once."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from adk_observe.errors import SpecError
+from adk_observe.loader import v1
+from adk_observe.loader.importer import Mapped, parse_model, validation_error
+from adk_observe.loader.validate import validate
+from adk_observe.loader.yamlsource import Document, load_documents
+from adk_observe.model import ServiceSpec
+
+__all__ = [
+    "FORMATS",
+    "Format",
+    "detect",
+    "load_file",
+    "load_specs",
+    "parse_model",
+    "validation_error",
+]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One row of the format table: how to recognise a document, and the module whose
+    `parse(documents) -> list[Mapped]` maps them (imported on first use: most runs read one
+    format, and each module's pydantic models cost time to build)."""
+
+    name: str
+    matches: Callable[[dict[str, Any]], bool]
+    module: str
+
+    def parse(self, docs: list[Document]) -> list[Mapped]:
+        parse: Callable[[list[Document]], list[Mapped]] = importlib.import_module(self.module).parse
+        return parse(docs)
+
+
+FORMATS: tuple[Format, ...] = (
+    Format(
+        "adk-observe/v1",
+        lambda d: d.get("apiVersion") == v1.API_VERSION,
+        "adk_observe.loader.map_v1",
+    ),
+    Format(
+        "openslo",
+        lambda d: str(d.get("apiVersion", "")).lower().startswith("openslo/"),
+        "adk_observe.loader.openslo",
+    ),
+    Format("sloth", lambda d: d.get("version") == "prometheus/v1", "adk_observe.loader.sloth"),
+    # Slot for the Sloth CRD importer (kind PrometheusServiceLevel, apiVersion sloth.slok.dev/v1):
+    # one row here plus its module exposing parse(documents) -> list[Mapped].
+)
+_BY_NAME = {f.name: f for f in FORMATS}
+
+
+def detect(doc: Document) -> str:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise SpecError("a spec document must be a mapping", file=doc.file, line=doc.line_of(()))
+    for fmt in FORMATS:
+        if fmt.matches(data):
+            return fmt.name
+    raise SpecError(
+        "unknown spec format: expected apiVersion adk-observe/v1, an OpenSLO v1 document "
+        "(apiVersion openslo/v1) or a Sloth spec (version prometheus/v1)",
+        file=doc.file,
+        line=doc.line_of(("apiVersion",) if "apiVersion" in data else ()),
+        path="apiVersion" if "apiVersion" in data else "",
+    )
+
+
+def load_file(path: str | Path) -> list[ServiceSpec]:
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read the file: {exc}", file=name) from None
+    docs = load_documents(name, text)
+    by_format: dict[str, list[Document]] = {}
+    for doc in docs:
+        by_format.setdefault(detect(doc), []).append(doc)
+    specs: list[ServiceSpec] = []
+    for name in sorted(by_format):
+        for mapped in _BY_NAME[name].parse(by_format[name]):
+            validate(mapped)
+            specs.append(mapped.spec)
+    return specs
+
+
+def load_specs(paths: Iterable[str | Path]) -> list[ServiceSpec]:
+    """Every service in `paths`, in order. Two services with one name is an error."""
+    specs: list[ServiceSpec] = []
+    seen: dict[str, ServiceSpec] = {}
+    for path in paths:
+        for spec in load_file(path):
+            if spec.name in seen:
+                first = seen[spec.name].source
+                raise SpecError(
+                    f"service {spec.name!r} is already defined at {first.file}:{first.line}",
+                    file=spec.source.file,
+                    line=spec.source.line,
+                    path="metadata.name",
+                )
+            seen[spec.name] = spec
+            specs.append(spec)
+    return specs

@@ -1,0 +1,275 @@
+"""adk-observe/v1 -> model.ServiceSpec. Checks that need more than one field live here."""
+
+from __future__ import annotations
+
+from adk_observe import conventions as c
+from adk_observe import model as m
+from adk_observe.durations import format_seconds
+from adk_observe.loader import v1
+from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
+from adk_observe.loader.promql import annotation_error, selector_error, window_template_error
+from adk_observe.loader.yamlsource import Document, KeyPath
+from adk_observe.windows import DEFAULT_WINDOWS, window_from_factor
+
+_BUILTIN_BUCKETS = {
+    m.BuiltinKind.LATENCY: c.REQUEST_DURATION.buckets,
+    m.BuiltinKind.SATISFACTION: c.SATISFACTION_RATING.buckets,
+}
+
+_fail = fail  # the importers' shared located error (importer.py)
+
+
+def parse(docs: list[Document]) -> list[Mapped]:
+    """The adk-observe/v1 importer: one AgentService per document."""
+    out = []
+    for doc in docs:
+        spec = parse_model(v1.AgentServiceV1, doc)
+        origins = tuple(
+            SLOOrigin(
+                doc,
+                name=("spec", "slos", i, "name"),
+                objective=("spec", "slos", i, "objective"),
+                labels=(("spec", "slos", i, "labels"),),
+            )
+            for i in range(len(spec.spec.slos))
+        )
+        out.append(Mapped(to_model(spec, doc), origins))
+    return out
+
+
+def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(mapping.items()))
+
+
+def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
+    body = spec.spec
+    name = spec.metadata.name
+    if err := selector_error(body.selector):
+        raise _fail(doc, ("spec", "selector"), f"not valid label matchers: {err}")
+    windows = _windows(body.alert_windows, doc)
+    slos = []
+    for i, slo in enumerate(body.slos):
+        path: KeyPath = ("spec", "slos", i)
+        slos.append(_slo(name, slo, windows, body.runbook_base_url, doc, path))
+    deploy = None
+    if body.deploy is not None:
+        from adk_observe.loader.deploy_v1 import to_deploy_model
+
+        deploy = to_deploy_model(body.deploy, doc, ("spec", "deploy"))
+    return m.ServiceSpec(
+        name=name,
+        source=m.Source(doc.file, doc.line_of(("metadata", "name"))),
+        slos=tuple(slos),
+        namespace=spec.metadata.namespace,
+        labels=_pairs(spec.metadata.labels),
+        selector=body.selector,
+        agent_alerts=_agent_alerts(body.alerts),
+        telemetry=_telemetry(body.telemetry),
+        deploy=deploy,
+        runbook_base_url=body.runbook_base_url,
+        grafana_url=body.grafana_url.rstrip("/"),
+    )
+
+
+_WindowSpec = tuple[m.Severity, int, int, float | None, float | None]
+
+
+def _windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[_WindowSpec, ...] | None:
+    if table is None:
+        return None
+    out: list[_WindowSpec] = []
+    for severity, rows in ((m.Severity.PAGE, table.page), (m.Severity.TICKET, table.ticket)):
+        for row in rows:
+            out.append((severity, row.long, row.short, row.budget_percent, row.factor))
+    if not out:
+        raise _fail(doc, ("spec", "alert_windows"), "lists no window pair")
+    return tuple(out)
+
+
+def _resolve_windows(
+    table: tuple[_WindowSpec, ...] | None, period: int
+) -> tuple[m.AlertWindow, ...]:
+    if table is None:
+        return DEFAULT_WINDOWS
+    resolved = []
+    for severity, long, short, percent, factor in table:
+        if factor is not None:
+            resolved.append(window_from_factor(severity, long, short, factor, period))
+        else:
+            resolved.append(m.AlertWindow(severity, long, short, (percent or 0) / 100))
+    return tuple(resolved)
+
+
+def _slo(
+    service: str,
+    slo: v1.SLOV1,
+    windows: tuple[_WindowSpec, ...] | None,
+    runbook_base: str,
+    doc: Document,
+    path: KeyPath,
+) -> m.SLO:
+    resolved = _resolve_windows(windows, slo.window)
+    for i, w in enumerate(resolved):
+        if w.long > slo.window:
+            where: KeyPath = (*path, "window")
+            if windows is not None:
+                index = sum(1 for row in windows[:i] if row[0] is w.severity)
+                where = ("spec", "alert_windows", w.severity.value, index, "long")
+            raise _fail(
+                doc,
+                where,
+                f"alert window {format_seconds(w.long)} is longer than the "
+                f"period {format_seconds(slo.window)} of SLO {slo.name!r}",
+            )
+    alerting = slo.alerting
+    _check_annotations(doc, (*path, "alerting"), alerting)
+    runbook = alerting.runbook_url or (
+        f"{runbook_base.rstrip('/')}#{slo.name}" if runbook_base else ""
+    )
+    return m.SLO(
+        name=slo.name,
+        objective=slo.objective,
+        period=slo.window,
+        sli=_sli(slo.sli, doc, (*path, "sli")),
+        alerting=m.SLOAlerting(
+            name=alerting.name or c.budget_burn_alert(service, slo.name),
+            page=_severity(alerting.page),
+            ticket=_severity(alerting.ticket),
+            no_data=m.NoDataAlerting(alerting.no_data.enabled, alerting.no_data.for_)
+            if alerting.no_data
+            else m.NoDataAlerting(),
+            labels=_pairs(alerting.labels),
+            annotations=_pairs(alerting.annotations),
+            runbook_url=runbook,
+        ),
+        windows=resolved,
+        description=slo.description,
+        labels=_pairs(slo.labels),
+    )
+
+
+def _check_annotations(doc: Document, path: KeyPath, alerting: v1.SLOAlertingV1) -> None:
+    places: list[tuple[KeyPath, dict[str, str]]] = [
+        ((*path, "annotations"), alerting.annotations),
+        ((*path, "page", "annotations"), alerting.page.annotations),
+        ((*path, "ticket", "annotations"), alerting.ticket.annotations),
+    ]
+    for where, texts in places:
+        for key, text in texts.items():
+            if err := annotation_error(text):
+                raise _fail(doc, (*where, key), err)
+
+
+def _severity(sev: v1.SeverityV1) -> m.SeverityAlerting:
+    return m.SeverityAlerting(
+        enabled=sev.enabled,
+        labels=_pairs(sev.labels),
+        annotations=_pairs(sev.annotations),
+        for_seconds=sev.for_ or 0,
+    )
+
+
+def _sli(sli: v1.SLIV1, doc: Document, path: KeyPath) -> m.SLI:
+    if sli.builtin is not None:
+        kind = m.BuiltinKind(sli.builtin)
+        threshold = sli.threshold if kind is m.BuiltinKind.LATENCY else sli.good_above
+        key = "threshold" if kind is m.BuiltinKind.LATENCY else "good_above"
+        buckets = _BUILTIN_BUCKETS.get(kind)
+        if buckets is not None and threshold not in buckets:
+            raise _fail(
+                doc,
+                (*path, key),
+                f"{threshold:g} is not a bucket bound of the metric "
+                f"(bounds: {', '.join(f'{b:g}' for b in buckets)})",
+            )
+        return m.BuiltinSLI(kind, threshold)
+    if sli.latency is not None:
+        lat = sli.latency
+        if err := selector_error(lat.selector):
+            raise _fail(doc, (*path, "latency", "selector"), f"not valid label matchers: {err}")
+        if lat.buckets is not None and lat.threshold not in lat.buckets:
+            raise _fail(
+                doc,
+                (*path, "latency", "threshold"),
+                f"{lat.threshold:g} is not one of the listed buckets",
+            )
+        metric = lat.metric.removesuffix("_bucket")
+        return m.LatencySLI(metric=metric, threshold=lat.threshold, selector=lat.selector)
+    if sli.events is not None:
+        ev = sli.events
+        for key in ("errors", "good", "total"):
+            text = getattr(ev, key)
+            if text is not None and (err := window_template_error(text)):
+                raise _fail(doc, (*path, "events", key), err)
+        return m.EventsSLI(total=ev.total, errors=ev.errors, good=ev.good)
+    assert sli.raw is not None
+    if err := window_template_error(sli.raw.error_ratio):
+        raise _fail(doc, (*path, "raw", "error_ratio"), err)
+    return m.RawSLI(sli.raw.error_ratio)
+
+
+def _agent_alerts(a: v1.AgentAlertsV1) -> m.AgentAlerts:
+    d = m.AgentAlerts()
+    disabled = [
+        name
+        for name, on in (
+            (c.ALERT_HIGH_ERROR_RATE, a.high_error_rate.enabled),
+            (c.ALERT_HIGH_LATENCY, a.high_latency.enabled),
+            (c.ALERT_MCP_FAILURES, a.mcp_failures.enabled),
+            (c.ALERT_MEMORY_LEAK, a.memory_leak.enabled),
+            (c.ALERT_CPU_THROTTLING, a.cpu_throttling.enabled),
+            (c.ALERT_MEMORY_NEAR_LIMIT, a.memory_near_limit.enabled),
+            (c.ALERT_RESTARTS, a.restarts.enabled),
+            (c.ALERT_OOM_KILLED, a.oom_killed.enabled),
+        )
+        if not on
+    ]
+    return m.AgentAlerts(
+        enabled=a.enabled,
+        error_rate=a.high_error_rate.threshold or d.error_rate,
+        error_rate_for=a.high_error_rate.for_ or d.error_rate_for,
+        latency_quantile=a.high_latency.quantile or d.latency_quantile,
+        latency_threshold=a.high_latency.threshold or d.latency_threshold,
+        latency_for=a.high_latency.for_ or d.latency_for,
+        mcp_error_rate=a.mcp_failures.threshold or d.mcp_error_rate,
+        mcp_for=a.mcp_failures.for_ or d.mcp_for,
+        memory_growth_bytes=a.memory_leak.growth or d.memory_growth_bytes,
+        memory_window=a.memory_leak.window or d.memory_window,
+        memory_for=a.memory_leak.for_ or d.memory_for,
+        cpu_ratio=a.cpu_throttling.threshold or d.cpu_ratio,
+        cpu_for=a.cpu_throttling.for_ or d.cpu_for,
+        memory_limit_ratio=a.memory_near_limit.threshold or d.memory_limit_ratio,
+        memory_limit_for=a.memory_near_limit.for_ or d.memory_limit_for,
+        restarts=a.restarts.count or d.restarts,
+        restarts_window=a.restarts.window or d.restarts_window,
+        disabled=tuple(disabled),
+        labels=_pairs(a.labels),
+    )
+
+
+def _telemetry(t: v1.TelemetryV1) -> m.Telemetry:
+    fluentd = t.logging.fluentd
+    return m.Telemetry(
+        metrics_port=t.metrics.port,
+        label_limit=t.metrics.label_limit,
+        tracing_enabled=t.tracing.enabled,
+        tracing_endpoint=t.tracing.endpoint,
+        sampling=t.tracing.sampling,
+        export_timeout=t.tracing.export_timeout,
+        log_level=t.logging.level,
+        log_file=t.logging.file,
+        fluentd_host=fluentd.host if fluentd else "",
+        fluentd_port=fluentd.port if fluentd else 24224,
+        fluentd_tag=fluentd.tag if fluentd else "",
+        cost_center=t.cost.cost_center,
+        prices=tuple(
+            m.ModelPrice(
+                name,
+                p.input_per_million,
+                p.output_per_million,
+                p.cached_input_per_million,
+                p.reasoning_per_million,
+            )
+            for name, p in sorted(t.cost.prices.items())
+        ),
+    )

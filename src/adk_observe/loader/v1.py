@@ -1,0 +1,259 @@
+"""adk-observe/v1 `AgentService`: the versioned external spec (pydantic, strict)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from adk_observe.loader.deploy_v1 import DeploySpecV1
+from adk_observe.loader.fields import (
+    AlertName,
+    Bytes,
+    DnsName,
+    Labels,
+    LatencySeconds,
+    Ratio,
+    Seconds,
+    SloName,
+    Strict,
+)
+
+API_VERSION = "adk-observe/v1"
+KIND = "AgentService"
+
+BuiltinName = Literal[
+    "uptime", "success", "latency", "tool_success", "mcp_success", "llm_success", "satisfaction"
+]
+
+
+class LatencySLIV1(Strict):
+    metric: str = Field(pattern=r"^[a-zA-Z_:][a-zA-Z0-9_:]*$", description="Histogram base name.")
+    selector: str = Field(default="", description='Label matchers without braces, e.g. job="api".')
+    threshold: LatencySeconds
+    buckets: list[float] | None = Field(default=None, description="The histogram's bucket bounds.")
+
+
+class EventsSLIV1(Strict):
+    errors: str | None = None
+    good: str | None = None
+    total: str
+
+    @model_validator(mode="after")
+    def _one_of(self) -> EventsSLIV1:
+        if (self.errors is None) == (self.good is None):
+            raise ValueError("set exactly one of errors or good")
+        return self
+
+
+class RawSLIV1(Strict):
+    error_ratio: str
+
+
+class SLIV1(Strict):
+    builtin: BuiltinName | None = None
+    threshold: LatencySeconds | None = Field(
+        default=None, description="builtin latency: e.g. 500ms."
+    )
+    good_above: float | None = Field(default=None, description="builtin satisfaction: e.g. 4.0.")
+    latency: LatencySLIV1 | None = None
+    events: EventsSLIV1 | None = None
+    raw: RawSLIV1 | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SLIV1:
+        kinds = [k for k in ("builtin", "latency", "events", "raw") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("set exactly one of builtin, latency, events or raw")
+        if self.builtin == "latency" and self.threshold is None:
+            raise ValueError("builtin latency needs a threshold, e.g. 500ms")
+        if self.builtin == "satisfaction" and self.good_above is None:
+            raise ValueError("builtin satisfaction needs good_above, e.g. 4.0")
+        if self.threshold is not None and self.builtin != "latency":
+            raise ValueError("threshold belongs to builtin latency only")
+        if self.good_above is not None and self.builtin != "satisfaction":
+            raise ValueError("good_above belongs to builtin satisfaction only")
+        return self
+
+
+class SeverityV1(Strict):
+    enabled: bool = True
+    labels: Labels = {}
+    annotations: dict[str, str] = {}
+    for_: Seconds | None = Field(default=None, alias="for")
+
+
+class NoDataV1(Strict):
+    enabled: bool = True
+    for_: Seconds = Field(default=600, alias="for")
+
+
+class SLOAlertingV1(Strict):
+    name: AlertName | None = None
+    labels: Labels = {}
+    annotations: dict[str, str] = {}
+    runbook_url: str | None = None
+    page: SeverityV1 = SeverityV1()
+    ticket: SeverityV1 = SeverityV1()
+    no_data: NoDataV1 | None = None
+
+
+class SLOV1(Strict):
+    name: SloName
+    description: str = ""
+    objective: float = Field(description="Percent of good events, 0 < objective < 100.")
+    window: Seconds = Field(default=30 * 86400, description="SLO period, e.g. 30d or 28d.")
+    labels: Labels = {}
+    sli: SLIV1
+    alerting: SLOAlertingV1 = SLOAlertingV1()
+
+
+class AlertWindowV1(Strict):
+    long: Seconds
+    short: Seconds
+    budget_percent: float | None = Field(default=None, gt=0, le=100)
+    factor: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> AlertWindowV1:
+        if (self.budget_percent is None) == (self.factor is None):
+            raise ValueError("set exactly one of budget_percent or factor")
+        if self.short >= self.long:
+            raise ValueError("short window must be shorter than long window")
+        return self
+
+
+class AlertWindowsV1(Strict):
+    page: list[AlertWindowV1] = []
+    ticket: list[AlertWindowV1] = []
+
+
+class ThresholdForV1(Strict):
+    enabled: bool = True
+    threshold: Ratio | None = None
+    for_: Seconds | None = Field(default=None, alias="for")
+
+
+class LatencyAlertV1(Strict):
+    enabled: bool = True
+    quantile: float | None = Field(default=None, gt=0, lt=1)
+    threshold: LatencySeconds | None = None
+    for_: Seconds | None = Field(default=None, alias="for")
+
+
+class RateAlertV1(Strict):
+    enabled: bool = True
+    threshold: float | None = Field(default=None, gt=0, description="MCP errors per second.")
+    for_: Seconds | None = Field(default=None, alias="for")
+
+
+class MemoryAlertV1(Strict):
+    enabled: bool = True
+    growth: Bytes | None = None
+    window: Seconds | None = None
+    for_: Seconds | None = Field(default=None, alias="for")
+
+
+class RestartsAlertV1(Strict):
+    enabled: bool = True
+    count: int | None = Field(default=None, ge=1, description="Restarts within the window.")
+    window: Seconds | None = None
+
+
+class SwitchV1(Strict):
+    enabled: bool = True
+
+
+class AgentAlertsV1(Strict):
+    enabled: bool = True
+    labels: Labels = {}
+    high_error_rate: ThresholdForV1 = ThresholdForV1()
+    high_latency: LatencyAlertV1 = LatencyAlertV1()
+    mcp_failures: RateAlertV1 = RateAlertV1()
+    memory_leak: MemoryAlertV1 = MemoryAlertV1()
+    cpu_throttling: ThresholdForV1 = ThresholdForV1()
+    memory_near_limit: ThresholdForV1 = ThresholdForV1()
+    restarts: RestartsAlertV1 = RestartsAlertV1()
+    oom_killed: SwitchV1 = SwitchV1()
+
+
+class MetricsTelemetryV1(Strict):
+    port: int = Field(default=9464, ge=1, le=65535)
+    label_limit: int = Field(default=100, ge=1)
+
+
+class TracingTelemetryV1(Strict):
+    enabled: bool = True
+    endpoint: str = ""
+    sampling: float = Field(default=0.1, ge=0, le=1)
+    export_timeout: LatencySeconds = 2.0
+
+
+class FluentdV1(Strict):
+    host: str
+    port: int = Field(default=24224, ge=1, le=65535)
+    tag: str = ""
+
+
+class LoggingTelemetryV1(Strict):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    file: str = ""
+    fluentd: FluentdV1 | None = None
+
+
+class PriceV1(Strict):
+    input_per_million: float = Field(ge=0)
+    output_per_million: float = Field(ge=0)
+    cached_input_per_million: float | None = Field(default=None, ge=0)
+    reasoning_per_million: float | None = Field(default=None, ge=0)
+
+
+class CostTelemetryV1(Strict):
+    cost_center: str = "default"
+    prices: dict[str, PriceV1] = {}
+
+
+class TelemetryV1(Strict):
+    metrics: MetricsTelemetryV1 = MetricsTelemetryV1()
+    tracing: TracingTelemetryV1 = TracingTelemetryV1()
+    logging: LoggingTelemetryV1 = LoggingTelemetryV1()
+    cost: CostTelemetryV1 = CostTelemetryV1()
+
+
+class MetadataV1(Strict):
+    name: DnsName
+    namespace: DnsName = "default"
+    labels: Labels = {}
+
+
+class AgentServiceSpecV1(Strict):
+    selector: str = Field(
+        default="", description='Label matchers for built-in SLIs; default job="<name>".'
+    )
+    runbook_base_url: str = ""
+    grafana_url: str = Field(
+        default="", description="Base URL of the team's Grafana: alerts link to its dashboards."
+    )
+    alert_windows: AlertWindowsV1 | None = None
+    slos: list[SLOV1] = Field(min_length=1)
+    alerts: AgentAlertsV1 = AgentAlertsV1()
+    telemetry: TelemetryV1 = TelemetryV1()
+    deploy: DeploySpecV1 | None = None
+
+    @field_validator("grafana_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https?://[^\s?#]+", value):
+            raise ValueError(
+                "must be the http(s) base URL of Grafana, without query or fragment "
+                "(e.g. https://grafana.example.com)"
+            )
+        return value
+
+
+class AgentServiceV1(Strict):
+    api_version: Literal["adk-observe/v1"] = Field(alias="apiVersion")
+    kind: Literal["AgentService"]
+    metadata: MetadataV1
+    spec: AgentServiceSpecV1

@@ -1,0 +1,61 @@
+"""The one validation of a mapped model: rules that hold whichever format declared the service
+(adk-observe/v1, Sloth, OpenSLO, ...), checked once here rather than in each mapper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adk_observe import conventions as c
+from adk_observe.loader.importer import Mapped, SLOOrigin, fail
+from adk_observe.loader.yamlsource import KeyPath
+
+# The compiler sets these on every SLO series and alert; a user label of the same name would
+# be overwritten (or, worse, split one SLO's series in two).
+RESERVED_LABELS = frozenset(
+    {c.LABEL_SERVICE, c.LABEL_SLO, c.LABEL_SEVERITY, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR}
+)
+
+
+def validate(mapped: Mapped) -> None:
+    spec = mapped.spec
+    assert len(spec.slos) == len(mapped.slos), "a format module gave no origin for an SLO"
+    first: dict[str, SLOOrigin] = {}
+    for slo, origin in zip(spec.slos, mapped.slos, strict=True):
+        if slo.name in first:
+            seen = first[slo.name]
+            raise fail(
+                origin.doc,
+                origin.name,
+                f"duplicate SLO name {slo.name!r}: already used at line "
+                f"{seen.doc.line_of(seen.name)} ({seen.doc.file})",
+            )
+        first[slo.name] = origin
+        if not 0 < slo.objective < 100:
+            why = ": it leaves no error budget to burn" if slo.objective == 100 else ""
+            raise fail(
+                origin.doc,
+                origin.objective,
+                f"objective {slo.objective} must be a percentage between 0 and 100 "
+                f"(exclusive){why}",
+            )
+        for key, _ in slo.labels:
+            if key in RESERVED_LABELS:
+                raise fail(
+                    origin.doc,
+                    _label_path(origin, key),
+                    f"{key!r} is set by the compiler on every SLO series and alert",
+                )
+
+
+def _label_path(origin: SLOOrigin, key: str) -> KeyPath:
+    for base in origin.labels:
+        holder: Any = origin.doc.data
+        for part in base:
+            try:
+                holder = holder[part]
+            except (KeyError, IndexError, TypeError):
+                holder = None
+                break
+        if isinstance(holder, dict) and key in holder:
+            return (*base, key)
+    return origin.labels[0] if origin.labels else origin.name
