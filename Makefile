@@ -9,10 +9,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test gen check-gen lint bench setup tools check-deploy clean
 
-## demo: compile the example's rules, then run the live demo (agent + Prometheus + outage)
+## demo: compile the example's rules, then run the live demo (agent + Prometheus + outage);
+## it ends by writing the HTML error-budget report (build/demo-report.html) and printing its path
 demo: setup
 	$(BIN)/adk-observe compile-rules examples/support-agent.yaml -o build/demo-rules --emit-tests
-	$(BIN)/python -m adk_observe.demo --spec examples/demo-agent.yaml --duration 180
+	$(BIN)/python -m adk_observe.demo --spec examples/demo-agent.yaml --duration 180 \
+	  --report build/demo-report.html
 
 ## test: lint, type-check and run every test (promtool, Prometheus, ADK, checkov included)
 test: setup
@@ -44,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/compile_bench.py
 	$(BIN)/python bench/instrument_bench.py
 	$(BIN)/python bench/adk_turn_bench.py
+	$(BIN)/python bench/report_bench.py
 
 setup: $(STAMP) $(CHECKOV_VENV)/bin/checkov tools
 
@@ -59,13 +62,19 @@ $(CHECKOV_VENV)/bin/checkov:
 	$(CHECKOV_VENV)/bin/pip install -q --upgrade pip
 	$(CHECKOV_VENV)/bin/pip install -q checkov
 
-# promtool and the Prometheus server (and amtool) from Debian, installed only when missing.
+# promtool and the Prometheus server (and amtool) from Debian, installed only when missing;
+# chromium too (the HTML report is checked in a real headless browser).
 tools:
 	@if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1 \
 	    || ! command -v amtool >/dev/null 2>&1; then \
 	  echo "installing prometheus and prometheus-alertmanager from Debian"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq prometheus prometheus-alertmanager; \
+	fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "installing chromium from Debian"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
 	fi
 
 clean:

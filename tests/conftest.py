@@ -32,11 +32,11 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("true", "1")
 
 
-def require_tool(name: str) -> str:
+def require_tool(name: str, package: str = "prometheus") -> str:
     """The path of a system tool; missing is a skip locally and a failure under CI."""
     path = shutil.which(name)
     if path is None:
-        message = f"{name} is not installed (make test installs it: apt-get install prometheus)"
+        message = f"{name} is not installed (make test installs it: apt-get install {package})"
         if in_ci():
             pytest.fail(message)
         pytest.skip(message)

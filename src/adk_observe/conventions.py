@@ -52,6 +52,18 @@ LABEL_SLO = "slo"
 LABEL_SEVERITY = "severity"
 LABEL_WINDOWS = "windows"
 LABEL_BURN_FACTOR = "burn_factor"
+# Sloth's own labels (internal/prometheus/conventions.go upstream): imported Sloth SLOs carry
+# them so routes and annotation templates written for Sloth keep working.
+LABEL_SLOTH_ID = "sloth_id"
+LABEL_SLOTH_SERVICE = "sloth_service"
+LABEL_SLOTH_SLO = "sloth_slo"
+LABEL_SLOTH_SEVERITY = "sloth_severity"
+
+# Labels that only exist inside the report's queries (checks/budget_queries.py): they tell apart
+# the parts and windows that one PromQL answer carries. Never recorded or stored.
+LABEL_NAME = "__name__"  # Prometheus's own label for the metric name
+LABEL_REPORT_PART = "adk_observe_part"
+LABEL_REPORT_WINDOW = "adk_observe_window"
 
 # Values of LABEL_STATUS on tool, MCP and LLM calls.
 STATUS_OK = "ok"

@@ -25,3 +25,10 @@ class SpecError(AdkObserveError):
 
 class OutputError(AdkObserveError):
     """The output directory cannot be written."""
+
+
+class PrometheusUnavailableError(Exception):
+    """Prometheus cannot be reached or gave an answer that cannot be used (exit code 3).
+
+    Not an AdkObserveError: the input was fine, the service it needs was not.
+    """

@@ -64,9 +64,15 @@ class EventsSLI:
 
 @dataclass(frozen=True)
 class RawSLI:
-    """A ready-made error ratio with a `{{window}}` placeholder."""
+    """A ready-made error ratio with a `{{window}}` placeholder.
+
+    Windows longer than 6h average the recorded 5m ratios unless `every_window` is set: then
+    every alert window evaluates the query itself, as Sloth does for its raw SLIs (averaging
+    ratios differs from the ratio over the window when traffic is uneven).
+    """
 
     error_ratio: str
+    every_window: bool = False
 
 
 SLI = BuiltinSLI | LatencySLI | EventsSLI | RawSLI

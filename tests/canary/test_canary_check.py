@@ -33,7 +33,7 @@ def _check(
             canary,
             "--stable-hash",
             history.STABLE,
-            "--time",
+            "--at",
             str(history.END),
         ]
     )

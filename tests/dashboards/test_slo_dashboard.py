@@ -224,3 +224,15 @@ def test_a_canary_deploy_gets_a_canary_vs_stable_row() -> None:
         'status_code=~"5.."}[$__rate_interval]))')
     _, demo, _ = _files("examples/demo-agent.yaml")
     assert "Canary vs stable" not in [p["title"] for p in demo["panels"]]
+
+
+def test_an_imported_slos_description_reaches_its_definition() -> None:
+    # A Sloth spec's `description` (issue 10): kept on the model, shown on the dashboard.
+    spec, _, data = _files("tests/golden/rules-sloth/spec.yaml")
+    legends = [t["legendFormat"] for t in _by_title(data, "Definition")["targets"]]
+    described = [s for s in spec.slos if s.description]
+    assert described
+    for slo in described:
+        assert any(legend.startswith(f"{slo.name}: ") and legend.endswith(slo.description)
+                   for legend in legends), slo.name
+    assert "Agent turns that do not fail with a server error." in " ".join(legends)

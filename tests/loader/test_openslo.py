@@ -115,9 +115,9 @@ MAPS = [
         [slo(events(good=ERRORS))],
     ),
     (
-        "a counter inside sum, with or without grouping, is read as its selector",
+        "a counter inside sum is read as its selector",
         {
-            "spec.indicator.spec.ratioMetric.bad": source(f"sum by (code) ({ERRORS})"),
+            "spec.indicator.spec.ratioMetric.bad": source(f"sum({ERRORS})"),
             "spec.indicator.spec.ratioMetric.total": source(f"sum({TOTAL})"),
         },
         [slo(events(errors=ERRORS))],
@@ -337,6 +337,50 @@ SLI_PATH = "spec.indicator.spec.ratioMetric"
 QUERY = f"{SLI_PATH}.bad.metricSource.spec.query"
 
 FAILS = [
+    (
+        "a threshold between two bounds of a catalogue histogram selects no bucket: refused",
+        {
+            "spec.indicator.spec": {
+                "thresholdMetric": source('adk_agent_request_duration_seconds_bucket{job="a"}')
+            },
+            "spec.objectives": [{"op": "lte", "value": 0.3, "target": 0.95}],
+        },
+        "spec.objectives[0].value",
+        "0.3 is not a bucket bound of adk_agent_request_duration_seconds "
+        "(bounds: 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)",
+    ),
+    (
+        "a threshold that no client library's default buckets hold is refused with the way out",
+        {
+            "spec.indicator.spec": {
+                "thresholdMetric": source("http_request_duration_seconds_bucket")
+            },
+            "spec.objectives": [{"op": "lte", "value": 0.3, "target": 0.95}],
+        },
+        "spec.objectives[0].value",
+        "write the SLO as adk-observe/v1 with sli.latency.buckets",
+    ),
+    (
+        "a counter summed by a label would be one ratio per group, which is not supported yet",
+        {"spec.indicator.spec.ratioMetric.bad": source(f"sum by (code) ({ERRORS})")},
+        "spec.indicator.spec.ratioMetric.bad.metricSource.spec.query",
+        "per-group SLOs are not supported yet",
+    ),
+    (
+        "a gauge averaged without a label is grouped too",
+        {
+            "spec.indicator.spec.ratioMetric.counter": False,
+            "spec.indicator.spec.ratioMetric.bad": source(f"sum without (code) ({ERRORS})"),
+        },
+        "spec.indicator.spec.ratioMetric.bad.metricSource.spec.query",
+        "per-group SLOs are not supported yet",
+    ),
+    (
+        "an SLO label named like a compiler label is refused, not dropped",
+        {"metadata.labels": {"slo": "x"}},
+        "metadata.labels.slo",
+        "'slo' is set by the compiler",
+    ),
     (
         "Timeslices budgeting does not map",
         {"spec.budgetingMethod": "Timeslices"},

@@ -63,7 +63,11 @@ def write(tmp_path: Path, doc: dict[str, Any] | str) -> Path:
 
 
 EVENTS = m.EventsSLI(total=ours(TOT), errors=ours(ERR))
-DEFAULT_ALERTING = m.SLOAlerting(name="ApiAvailabilityBudgetBurn")
+# Sloth's own labels, on every imported SLO so routes and templates written for Sloth work.
+SLOTH = (("sloth_id", "api-availability"), ("sloth_service", "api"), ("sloth_slo", "availability"))
+PAGE = m.SeverityAlerting(labels=(("sloth_severity", "page"),))
+TICKET = m.SeverityAlerting(labels=(("sloth_severity", "ticket"),))
+DEFAULT_ALERTING = m.SLOAlerting(name="ApiAvailabilityBudgetBurn", page=PAGE, ticket=TICKET)
 
 
 def slo(
@@ -81,7 +85,7 @@ def slo(
         alerting=alerting,
         windows=DEFAULT_WINDOWS,
         description=description,
-        labels=labels,
+        labels=tuple(sorted(labels + SLOTH)),
     )
 
 
@@ -105,7 +109,7 @@ MAPS = [
     (
         "a raw error ratio query becomes a raw SLI",
         {f"{S0}.sli": {"raw": {"error_ratio_query": "avg_over_time(err:ratio[{{.window}}])"}}},
-        slo(m.RawSLI("avg_over_time(err:ratio[{{window}}])")),
+        slo(m.RawSLI("avg_over_time(err:ratio[{{window}}])", every_window=True)),
     ),
     (
         "the objective and description are kept and the period is Sloth's 30 days",
@@ -131,8 +135,15 @@ MAPS = [
         slo(
             alerting=m.SLOAlerting(
                 name="ApiDown",
-                page=m.SeverityAlerting(labels=(("severity", "critical"),), for_seconds=120),
-                ticket=m.SeverityAlerting(enabled=False, annotations=(("note", "x"),)),
+                page=m.SeverityAlerting(
+                    labels=(("severity", "critical"), ("sloth_severity", "page")),
+                    for_seconds=120,
+                ),
+                ticket=m.SeverityAlerting(
+                    enabled=False,
+                    labels=(("sloth_severity", "ticket"),),
+                    annotations=(("note", "x"),),
+                ),
                 labels=(("category", "availability"),),
                 annotations=(("runbook", "https://r/api"),),
             )

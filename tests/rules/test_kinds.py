@@ -87,8 +87,8 @@ def test_a_new_kind_is_a_row_and_its_rules_and_promtool_tests_follow(
     names = [t["name"] for doc in tests.values() for t in doc["tests"]]
     # 99% objective: 10x burn is 10% errors, paging on the 6h/30m pair after 6/10 x 6h = 3h36m.
     assert names == [
-        "answers: a total outage pages within 10m",
-        "answers: 10% errors (10x burn) page after 3h36m +/- 5m, not before",
+        "answers: a total outage pages (1h/5m) within 10m",
+        "answers: 10% errors (10x burn) page (6h/30m) after 3h36m +/- 5m, not before",
         "answers: the 1h/5m page resolves within 10m after an outage ends",
         "answers: 0.5% errors (0.5x burn) for 3d never alert",
         "answers: zero traffic for 3d never alerts and records no error ratio",

@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
         help="the stable pods' rollouts-pod-template-hash label",
     )
     p.add_argument(
-        "--time",
+        "--at",
         metavar="WHEN",
         help="evaluate at this moment (RFC 3339, e.g. 2026-11-24T14:30:00Z, or Unix seconds) "
         "instead of now: would the gate have stopped that release?",
@@ -67,10 +67,10 @@ def parse_time(text: str | None) -> float | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise CanaryCheckError(
-            f"--time {text!r} is neither RFC 3339 (2026-11-24T14:30:00Z) nor Unix seconds"
+            f"--at {text!r} is neither RFC 3339 (2026-11-24T14:30:00Z) nor Unix seconds"
         ) from None
     if moment.tzinfo is None:
-        raise CanaryCheckError(f"--time {text!r} needs a time zone (Z or +HH:MM)")
+        raise CanaryCheckError(f"--at {text!r} needs a time zone (Z or +HH:MM)")
     return moment.timestamp()
 
 
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         "canary-hash": cc.check_hash("--canary-hash", args.canary_hash),
         "stable-hash": cc.check_hash("--stable-hash", args.stable_hash),
     }
-    at = parse_time(args.time)
+    at = parse_time(args.at)
     metrics = cc.metrics(cc.templates(Path(args.dir)), given)
     phases = []
     for metric in metrics:

@@ -39,7 +39,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from adk_observe.rules.agent_pack_tests import agent_pack_tests
-    from adk_observe.rules.unit_tests import test_files
+    from adk_observe.rules.unit_tests import test_files, untested
 
     specs = common.load(args.specs)
     operator = args.format == "operator"
@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
         if args.emit_tests:
             for name, doc in test_files(spec, rule_file_name(spec)).items():
                 files[name] = dump_yaml(doc, source=source)
+            for note in untested(spec):
+                print(f"note: {source}: {note}", file=sys.stderr)
             pack_tests, notes = agent_pack_tests(spec, rule_file_name(spec))
             if pack_tests is not None:
                 files[f"{spec.name}.rules.agent-test.yaml"] = dump_yaml(pack_tests, source=source)

@@ -32,7 +32,7 @@ from adk_observe.demo.view import FIRING, AlertStatus, Snapshot, clock, collect,
 from adk_observe.errors import AdkObserveError
 from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec, Severity
-from adk_observe.render import dump_yaml
+from adk_observe.render import dump_yaml, write_files
 from adk_observe.rules.compile import compile_service
 from adk_observe.rules.output import rule_file, rule_file_name
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from adk_observe.demo.agent import DemoAgent
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[3] / "examples" / "demo-agent.yaml"
+DEFAULT_REPORT = "build/demo-report.html"
 WATCHED_SLO = "success"
 CLEAR_SCREEN = "\x1b[H\x1b[2J"
 QUIET_LOGGERS = ("google_adk", "google", "adk_observe", "mcp", "httpx", "asyncio")
@@ -147,6 +148,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--refresh", type=float, default=2.0, help="seconds between view updates")
     p.add_argument("--prometheus", default=None, help="the prometheus binary (default: on PATH)")
     p.add_argument(
+        "--report",
+        default=DEFAULT_REPORT,
+        help="where the HTML error-budget report is written at the end (default %(default)s)",
+    )
+    p.add_argument(
         "--plain", action="store_true", help="append status blocks instead of redrawing the screen"
     )
     return p
@@ -210,6 +216,23 @@ def plain_scrape_job(spec: ServiceSpec, target: str, pod_hash: str = "") -> dict
     return static_stand_in(spec, scrape_job(spec, SCRAPE_INTERVAL), {target: pod})
 
 
+def write_report(prom: PrometheusServer, spec: ServiceSpec, started: float, path: Path) -> str:
+    """The `adk-observe report --format html` page of the run, charted from its start."""
+    from adk_observe.checks.prometheus import PrometheusClient
+    from adk_observe.checks.report import build_report
+    from adk_observe.checks.report_html import render_html
+    from adk_observe.errors import OutputError, PrometheusUnavailableError
+
+    try:
+        report = build_report(
+            PrometheusClient(prom.url), [spec], time.time(), history=True, chart_from=started
+        )
+        written = write_files(path.parent, {path.name: render_html(report)})
+    except (PrometheusUnavailableError, OutputError) as exc:
+        return f"The error-budget report could not be written: {exc}\n"
+    return f"Error-budget report: {written[0].resolve()}\n"
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -254,7 +277,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
             )
             out.flush()
             prom.wait_for_targets_up()
+            started = time.time()
             watch(prom, agent, spec, args, timeline, out, redraw)
+            report = write_report(prom, spec, started, Path(args.report))
     except KeyboardInterrupt:
         out.write("\ninterrupted; stopping the agent and Prometheus\n")
         out.write(timeline.summary() + "\n")
@@ -262,7 +287,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     except PrometheusError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    out.write("\nEvents\n" + "\n".join(timeline.events) + "\n\n")
+    out.write("\nEvents\n" + "\n".join(timeline.events) + "\n\n" + report)
     out.write(
         timeline.summary() + "\nEverything stopped: the agent, its MCP server and "
         "Prometheus (its temporary directory is removed).\n"

@@ -36,9 +36,11 @@ class Format:
     name: str
     matches: Callable[[dict[str, Any]], bool]
     module: str
+    function: str = "parse"  # one module may hold two formats (Sloth's file and its CRD)
 
     def parse(self, docs: list[Document]) -> list[Mapped]:
-        parse: Callable[[list[Document]], list[Mapped]] = importlib.import_module(self.module).parse
+        module = importlib.import_module(self.module)
+        parse: Callable[[list[Document]], list[Mapped]] = getattr(module, self.function)
         return parse(docs)
 
 
@@ -54,14 +56,46 @@ FORMATS: tuple[Format, ...] = (
         "adk_observe.loader.openslo",
     ),
     Format("sloth", lambda d: d.get("version") == "prometheus/v1", "adk_observe.loader.sloth"),
-    # Slot for the Sloth CRD importer (kind PrometheusServiceLevel, apiVersion sloth.slok.dev/v1):
-    # one row here plus its module exposing parse(documents) -> list[Mapped].
+    Format(
+        "sloth-crd",
+        lambda d: d.get("apiVersion") == "sloth.slok.dev/v1",
+        "adk_observe.loader.sloth",
+        "parse_crd",
+    ),
 )
 _BY_NAME = {f.name: f for f in FORMATS}
 
 
+def _is_openslo(item: Any) -> bool:
+    return isinstance(item, dict) and str(item.get("apiVersion", "")).lower().startswith("openslo/")
+
+
+def _items(doc: Document) -> list[Document]:
+    """A top-level YAML list of OpenSLO objects (how OpenSLO's Go SDK and `oslo` write several
+    documents) as one document per item; any other document as itself (a list of anything
+    else is then reported as "must be a mapping")."""
+    data = doc.data
+    if not isinstance(data, list) or not data or not all(_is_openslo(x) for x in data):
+        return [doc]
+    out = []
+    for i, item in enumerate(data):
+        lines = {path[1:]: line for path, line in doc.lines.items() if path[:1] == (i,)}
+        out.append(Document(file=doc.file, data=item, lines=lines))
+    return out
+
+
+_PYRRA = (
+    "a Pyrra ServiceLevelObjective is not read by adk-observe: write the SLO as an "
+    "adk-observe/v1, OpenSLO v1 or Sloth spec (its target is the objective, its window the "
+    "period, and a ratio indicator's errors/total queries an events SLI); docs/importers.md "
+    "lists what each format maps"
+)
+
+
 def detect(doc: Document) -> str:
     data = doc.data
+    if isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("pyrra.dev/"):
+        raise SpecError(_PYRRA, file=doc.file, line=doc.line_of(("kind",)), path="kind")
     if not isinstance(data, dict):
         raise SpecError("a spec document must be a mapping", file=doc.file, line=doc.line_of(()))
     for fmt in FORMATS:
@@ -69,7 +103,8 @@ def detect(doc: Document) -> str:
             return fmt.name
     raise SpecError(
         "unknown spec format: expected apiVersion adk-observe/v1, an OpenSLO v1 document "
-        "(apiVersion openslo/v1) or a Sloth spec (version prometheus/v1)",
+        "(apiVersion openslo/v1), a Sloth spec (version prometheus/v1) or a Sloth "
+        "PrometheusServiceLevel (apiVersion sloth.slok.dev/v1)",
         file=doc.file,
         line=doc.line_of(("apiVersion",) if "apiVersion" in data else ()),
         path="apiVersion" if "apiVersion" in data else "",
@@ -82,7 +117,7 @@ def load_file(path: str | Path) -> list[ServiceSpec]:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read the file: {exc}", file=name) from None
-    docs = load_documents(name, text)
+    docs = [item for doc in load_documents(name, text) for item in _items(doc)]
     by_format: dict[str, list[Document]] = {}
     for doc in docs:
         by_format.setdefault(detect(doc), []).append(doc)

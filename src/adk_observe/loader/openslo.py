@@ -17,6 +17,7 @@ from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
 from adk_observe.loader.fields import LABEL_NAME, SLO_NAME
+from adk_observe.loader.imported import reserved_label_error
 from adk_observe.loader.importer import Mapped, SLOOrigin, parse_model
 from adk_observe.loader.map_v1 import _fail, _resolve_windows
 from adk_observe.loader.openslo_sli import to_sli
@@ -284,6 +285,8 @@ def _metadata(
             notes.add(doc, where, "not used: a list of values is not a Prometheus label")
         elif not LABEL_NAME.match(key):
             notes.add(doc, where, "not used: not a valid Prometheus label name")
+        elif err := reserved_label_error(key):
+            raise _fail(doc, where, err)
         else:
             labels[key] = value
     return labels

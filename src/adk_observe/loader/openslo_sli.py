@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 import promql_parser as pp
 
+from adk_observe import conventions as c
 from adk_observe import model as m
+from adk_observe.loader.grouping import grouping_error
 from adk_observe.loader.map_v1 import _fail
 from adk_observe.loader.promql import parse_error, window_template_error
 from adk_observe.loader.yamlsource import Document, KeyPath
@@ -25,6 +27,12 @@ if TYPE_CHECKING:
 
 # MatchOp is not hashable, so the table is keyed by its name.
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+# Bucket bounds a histogram of unknown buckets is taken to have: the Go and Python clients'
+# defaults. A value outside them would select no bucket and read as 100% errors, so it is
+# refused, with the v1 spelling (which lists the buckets) as the way out.
+_CLIENT_DEFAULT_BUCKETS = frozenset(
+    {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0}
+)
 _COUNTER_HINT = (
     "with counter: true the query must be the counter selector itself, e.g. "
     'http_requests_total{code!~"5.."} (optionally inside sum()); adk-observe applies '
@@ -69,6 +77,8 @@ def to_sli(
 def _checked(template: str, doc: Document, path: KeyPath) -> str:
     if err := window_template_error(template):
         raise _fail(doc, path, f"maps to PromQL that does not parse: {err}")
+    if err := grouping_error(template, explicit_only=True):
+        raise _fail(doc, path, err)
     return template
 
 
@@ -184,6 +194,8 @@ def _has_range(expr: pp.Expr) -> bool:
 
 def _counter_rate(query: str, doc: Document, path: KeyPath) -> str:
     expr = pp.parse(query)
+    if err := grouping_error(query, explicit_only=True):
+        raise _fail(doc, path, err)
     selector = _selector(expr, allow_sum=True)
     if selector is None:
         if _has_range(expr):
@@ -246,8 +258,26 @@ def _threshold(
         )
     if objective.value <= 0:
         raise _fail(slo_doc, (*objective_path, "value"), "value must be a bucket bound above 0")
+    metric = name.removesuffix("_bucket")
+    known = next((d.buckets for d in c.CATALOGUE if d.name == metric and d.buckets), None)
+    bounds = set(known) if known else set(_CLIENT_DEFAULT_BUCKETS)
+    if float(objective.value) not in bounds:
+        listed = ", ".join(f"{b:g}" for b in sorted(bounds))
+        raise _fail(
+            slo_doc,
+            (*objective_path, "value"),
+            f"{objective.value:g} is not a bucket bound of {metric} ("
+            + (
+                f"bounds: {listed}"
+                if known
+                else f"bounds assumed for an unknown histogram: {listed}"
+            )
+            + "); a value between bounds selects no bucket and every observation would count "
+            "as an error. Use a bound"
+            + ("" if known else ", or write the SLO as adk-observe/v1 with sli.latency.buckets"),
+        )
     return m.LatencySLI(
-        metric=name.removesuffix("_bucket"),
+        metric=metric,
         threshold=float(objective.value),
         selector=",".join(_matchers(selector)),
     )

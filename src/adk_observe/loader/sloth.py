@@ -1,29 +1,46 @@
-"""Sloth `version: prometheus/v1` specs -> model.ServiceSpec.
+"""Sloth specs -> model.ServiceSpec: `version: prometheus/v1` files and the Kubernetes CRD
+(`apiVersion: sloth.slok.dev/v1`, `kind: PrometheusServiceLevel`), whose `spec` is the same
+service written with camelCase keys (github.com/slok/sloth, pkg/prometheus/api/v1 and
+pkg/kubernetes/api/sloth/v1). Unknown keys are errors.
 
-The spec is Sloth's (github.com/slok/sloth, pkg/prometheus/api/v1): unknown keys are errors.
 Queries keep their meaning: `{{.window}}` becomes `{{window}}`, the SLO period is Sloth's default
-30 days and the burn-rate table is the same Google SRE Workbook table Sloth uses. SLI plugins and
-SLO plugin chains run Go code inside Sloth, so they are located errors; rule-group intervals and
-info labels change nothing the rules compute and are kept as notes in `ServiceSpec.extra`.
+30 days and the burn-rate table is the same Google SRE Workbook table Sloth uses. Raw SLIs are
+evaluated over every alert window as Sloth does, and queries that return several series (which
+Sloth judges one by one) are refused until per-group SLOs exist. Imported SLOs carry Sloth's
+`sloth_id`, `sloth_service`, `sloth_slo` and `sloth_severity` labels, so routes and annotation
+templates written for Sloth keep working. SLI plugins and SLO plugin chains run Go code inside
+Sloth, so they are located errors; rule-group intervals and info labels change nothing the
+rules compute and are kept as notes in `ServiceSpec.extra`.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, BeforeValidator, Field, model_validator
 
 from adk_observe import conventions as c
 from adk_observe import model as m
-from adk_observe.loader.fields import AlertName, DnsName, Labels, Seconds, SloName, Strict
+from adk_observe.loader.fields import AlertName, DnsName, LabelName, Seconds, SloName, Strict
+from adk_observe.loader.grouping import grouping_error
+from adk_observe.loader.imported import reserved_label_error
 from adk_observe.loader.importer import Mapped, SLOOrigin, parse_model
 from adk_observe.loader.map_v1 import _fail, _resolve_windows
-from adk_observe.loader.promql import window_template_error
+from adk_observe.loader.promql import annotation_error, window_template_error
 from adk_observe.loader.yamlsource import Document, KeyPath, format_path
 from adk_observe.promql import WINDOW_PLACEHOLDER
 
 VERSION = "prometheus/v1"
+CRD_API_VERSION = "sloth.slok.dev/v1"
+CRD_KIND = "PrometheusServiceLevel"
+# The labels Sloth puts on its series and alerts (internal/prometheus/conventions.go upstream).
+SLOTH_ID = "sloth_id"
+SLOTH_SERVICE = "sloth_service"
+SLOTH_SLO = "sloth_slo"
+SLOTH_SEVERITY = "sloth_severity"
+_SEVERITY_TPL = re.compile(r"\{\{-?\s*\$labels\.sloth_severity\s*-?\}\}")
+_SLOTH_LABELS = frozenset({SLOTH_ID, SLOTH_SERVICE, SLOTH_SLO, SLOTH_SEVERITY})
 PERIOD = 30 * 86400  # Sloth's default --default-slo-period
 _GO_WINDOW = re.compile(r"\{\{-?\s*\.window\s*-?\}\}")
 _PLUGINS = (
@@ -32,28 +49,60 @@ _PLUGINS = (
 )
 
 
+def _go_string(value: Any) -> Any:
+    """Sloth reads label values through YAML -> JSON into Go strings, so `tier: 2` and
+    `critical: true` are the strings "2" and "true". Anything else is left for the type check."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value).removesuffix(".0")
+    return value
+
+
+def _either(snake: str, camel_case: str) -> Any:
+    """A key Sloth spells `snake` in prometheus/v1 files and `camel_case` in the CRD."""
+    return Field(default=None, validation_alias=AliasChoices(snake, camel_case))
+
+
+SlothLabels = dict[LabelName, Annotated[str, BeforeValidator(_go_string)]]
+
+
 class SlothAlert(Strict):
     disable: bool = False
-    labels: Labels = {}
+    labels: SlothLabels = {}
     annotations: dict[str, str] = {}
     for_: Seconds | None = Field(default=None, alias="for")
 
 
 class SlothAlerting(Strict):
     name: AlertName | None = None
-    labels: Labels = {}
+    labels: SlothLabels = {}
     annotations: dict[str, str] = {}
-    page_alert: SlothAlert = SlothAlert()
-    ticket_alert: SlothAlert = SlothAlert()
+    page_alert: SlothAlert | None = _either("page_alert", "pageAlert")
+    ticket_alert: SlothAlert | None = _either("ticket_alert", "ticketAlert")
 
 
 class SlothEvents(Strict):
-    error_query: str
-    total_query: str
+    error_query: str = _either("error_query", "errorQuery")
+    total_query: str = _either("total_query", "totalQuery")
+
+    @model_validator(mode="after")
+    def _both(self) -> SlothEvents:
+        if self.error_query is None or self.total_query is None:
+            raise ValueError("set both error_query and total_query")
+        return self
 
 
 class SlothRaw(Strict):
-    error_ratio_query: str
+    error_ratio_query: str = _either("error_ratio_query", "errorRatioQuery")
+
+    @model_validator(mode="after")
+    def _set(self) -> SlothRaw:
+        if self.error_ratio_query is None:
+            raise ValueError("set error_ratio_query")
+        return self
 
 
 class SlothSLI(Strict):
@@ -79,7 +128,7 @@ class SlothSLO(Strict):
     name: SloName
     description: str = ""
     objective: float = Field(gt=0, le=100)
-    labels: Labels = {}
+    labels: SlothLabels = {}
     info_labels: dict[str, str] = Field({}, alias="infoLabels")
     sli: SlothSLI
     alerting: SlothAlerting = SlothAlerting()
@@ -87,12 +136,32 @@ class SlothSLO(Strict):
     plugins: dict[str, Any] | None = None
 
 
-class SlothSpec(Strict):
-    version: Literal["prometheus/v1"]
+class SlothService(Strict):
     service: DnsName
-    labels: Labels = {}
+    labels: SlothLabels = {}
     slos: list[SlothSLO] = Field(min_length=1)
-    slo_plugins: dict[str, Any] | None = None
+    slo_plugins: dict[str, Any] | None = _either("slo_plugins", "sloPlugins")
+
+
+class SlothSpec(SlothService):
+    version: Literal["prometheus/v1"]
+
+
+class SlothMetadata(Strict):
+    """Kubernetes object metadata: only the namespace changes the output (the PrometheusRule's)."""
+
+    name: DnsName
+    namespace: DnsName = "default"
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+
+
+class SlothCRD(Strict):
+    api_version: Literal["sloth.slok.dev/v1"] = Field(alias="apiVersion")
+    kind: Literal["PrometheusServiceLevel"]
+    metadata: SlothMetadata
+    spec: SlothService
+    status: dict[str, Any] | None = None
 
 
 def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -104,36 +173,92 @@ def parse(docs: list[Document]) -> list[Mapped]:
     out = []
     for doc in docs:
         spec: SlothSpec = parse_model(SlothSpec, doc)
-        origins = tuple(
-            SLOOrigin(
-                doc,
-                name=("slos", i, "name"),
-                objective=("slos", i, "objective"),
-                labels=(("slos", i, "labels"), ("labels",)),
-            )
-            for i in range(len(spec.slos))
-        )
-        out.append(Mapped(_service(spec, doc), origins))
+        out.append(Mapped(_service(spec, doc, (), []), _origins(spec, doc, ())))
     return out
 
 
-def _service(spec: SlothSpec, doc: Document) -> m.ServiceSpec:
+def parse_crd(docs: list[Document]) -> list[Mapped]:
+    """The Sloth CRD importer (`sloth.slok.dev/v1` PrometheusServiceLevel): one service per
+    document; the namespace is the PrometheusRule's, as Sloth's controller writes it."""
+    out = []
+    for doc in docs:
+        crd: SlothCRD = parse_model(SlothCRD, doc)
+        notes: list[tuple[str, str]] = []
+        for key in ("labels", "annotations"):
+            if getattr(crd.metadata, key):
+                where: KeyPath = ("metadata", key)
+                notes.append(
+                    (
+                        f"{doc.file}:{doc.line_of(where)}: {format_path(where)}",
+                        "not used: Sloth's controller copies them to its PrometheusRule only",
+                    )
+                )
+        if crd.status is not None:
+            notes.append((f"{doc.file}:{doc.line_of(('status',))}: status", "not used"))
+        spec = _service(crd.spec, doc, ("spec",), notes, namespace=crd.metadata.namespace)
+        out.append(Mapped(spec, _origins(crd.spec, doc, ("spec",))))
+    return out
+
+
+def _origins(spec: SlothService, doc: Document, base: KeyPath) -> tuple[SLOOrigin, ...]:
+    return tuple(
+        SLOOrigin(
+            doc,
+            name=(*base, "slos", i, "name"),
+            objective=(*base, "slos", i, "objective"),
+            labels=((*base, "slos", i, "labels"), (*base, "labels")),
+        )
+        for i in range(len(spec.slos))
+    )
+
+
+def _service(
+    spec: SlothService,
+    doc: Document,
+    base: KeyPath,
+    notes: list[tuple[str, str]],
+    namespace: str = "default",
+) -> m.ServiceSpec:
     if spec.slo_plugins is not None:
-        raise _fail(doc, ("slo_plugins",), f"SLO plugin chains {_PLUGINS}")
-    notes: list[tuple[str, str]] = []
-    slos = [_slo(spec, slo, doc, ("slos", i), notes) for i, slo in enumerate(spec.slos)]
+        raise _fail(doc, (*base, _key(doc, base, "slo_plugins")), f"SLO plugin chains {_PLUGINS}")
+    _reserved(spec.labels, doc, (*base, "labels"))
+    # Duplicate names and objectives out of range are the one validation's (validate.py).
+    slos = [_slo(spec, slo, doc, (*base, "slos", i), notes) for i, slo in enumerate(spec.slos)]
     return m.ServiceSpec(
         name=spec.service,
-        source=m.Source(doc.file, doc.line_of(("service",)), "service"),
+        source=m.Source(doc.file, doc.line_of((*base, "service")), format_path((*base, "service"))),
         slos=tuple(slos),
+        namespace=namespace,
         labels=_pairs(spec.labels),
         agent_alerts=m.AgentAlerts(enabled=False),
         extra=tuple(notes),
     )
 
 
+def _key(doc: Document, path: KeyPath, snake: str) -> str:
+    """The spelling of a two-spelling key that the document uses (for error locations)."""
+    camel_case = re.sub(r"_(.)", lambda g: g.group(1).upper(), snake)
+    return camel_case if (*path, camel_case) in doc.lines else snake
+
+
+def _reserved(labels: dict[str, str], doc: Document, path: KeyPath, alert: bool = False) -> None:
+    for key in labels:
+        if key in _SLOTH_LABELS:
+            raise _fail(
+                doc,
+                (*path, key),
+                f"{key!r} is set by the importer on every imported SLO, as Sloth does",
+            )
+        if err := reserved_label_error(key, severity_allowed=alert):
+            raise _fail(doc, (*path, key), err)
+
+
 def _slo(
-    spec: SlothSpec, slo: SlothSLO, doc: Document, path: KeyPath, notes: list[tuple[str, str]]
+    spec: SlothService,
+    slo: SlothSLO,
+    doc: Document,
+    path: KeyPath,
+    notes: list[tuple[str, str]],
 ) -> m.SLO:
     if slo.plugins is not None:
         raise _fail(doc, (*path, "plugins"), f"SLO plugin chains {_PLUGINS}")
@@ -146,7 +271,22 @@ def _slo(
         note(("infoLabels",), "not used: adk-observe has no sloth_slo_info series")
     if slo.interval is not None:
         note(("interval",), "not used: rule groups use Prometheus's evaluation_interval")
+    _reserved(slo.labels, doc, (*path, "labels"))
     alerting = slo.alerting
+    apath: KeyPath = (*path, "alerting")
+    _reserved(alerting.labels, doc, (*apath, "labels"))
+    _annotations(alerting.annotations, doc, (*apath, "annotations"))
+    page = alerting.page_alert or SlothAlert()
+    ticket = alerting.ticket_alert or SlothAlert()
+    for snake, alert in (("page_alert", page), ("ticket_alert", ticket)):
+        where = (*apath, _key(doc, apath, snake))
+        _reserved(alert.labels, doc, (*where, "labels"), alert=True)
+        _annotations(alert.annotations, doc, (*where, "annotations"))
+    sloth = {
+        c.LABEL_SLOTH_ID: f"{spec.service}-{slo.name}",
+        c.LABEL_SLOTH_SERVICE: spec.service,
+        c.LABEL_SLOTH_SLO: slo.name,
+    }
     return m.SLO(
         name=slo.name,
         objective=slo.objective,
@@ -154,23 +294,43 @@ def _slo(
         sli=_sli(slo.sli, doc, (*path, "sli")),
         alerting=m.SLOAlerting(
             name=alerting.name or c.budget_burn_alert(spec.service, slo.name),
-            page=_severity(alerting.page_alert),
-            ticket=_severity(alerting.ticket_alert),
+            page=_severity(page, m.Severity.PAGE, alerting.annotations),
+            ticket=_severity(ticket, m.Severity.TICKET, alerting.annotations),
             labels=_pairs(alerting.labels),
-            annotations=_pairs(alerting.annotations),
+            annotations=_pairs(
+                {k: v for k, v in alerting.annotations.items() if not _SEVERITY_TPL.search(v)}
+            ),
         ),
         windows=_resolve_windows(None, PERIOD),
         description=slo.description,
         # Sloth puts the service labels on every rule of every SLO, recordings included.
-        labels=_pairs({**spec.labels, **slo.labels}),
+        labels=_pairs({**spec.labels, **slo.labels, **sloth}),
     )
 
 
-def _severity(alert: SlothAlert) -> m.SeverityAlerting:
+def _annotations(texts: dict[str, str], doc: Document, path: KeyPath) -> None:
+    for key, text in texts.items():
+        if err := annotation_error(text):
+            raise _fail(doc, (*path, key), err)
+
+
+def _severity(
+    alert: SlothAlert, severity: m.Severity, shared: dict[str, str]
+) -> m.SeverityAlerting:
+    """`shared` are the SLO's alerting annotations: those that name `sloth_severity` are
+    written per severity with the value filled in. Like Sloth's, our severity label is a rule
+    label, and Prometheus renders `$labels` from the query result, so the template alone would
+    render empty (in Sloth too); the filled-in value is what its author meant."""
+    own = {**shared, **alert.annotations}
+    annotations = {
+        key: _SEVERITY_TPL.sub(severity.value, text)
+        for key, text in own.items()
+        if key in alert.annotations or _SEVERITY_TPL.search(text)
+    }
     return m.SeverityAlerting(
         enabled=not alert.disable,
-        labels=_pairs(alert.labels),
-        annotations=_pairs(alert.annotations),
+        labels=_pairs({c.LABEL_SLOTH_SEVERITY: severity.value, **alert.labels}),
+        annotations=_pairs(annotations),
         for_seconds=alert.for_ or 0,
     )
 
@@ -179,16 +339,23 @@ def _sli(sli: SlothSLI, doc: Document, path: KeyPath) -> m.SLI:
     if sli.plugin is not None:
         raise _fail(doc, (*path, "plugin"), f"SLI plugins {_PLUGINS}")
     if sli.events is not None:
-        errors = _template(sli.events.error_query, doc, (*path, "events", "error_query"))
-        total = _template(sli.events.total_query, doc, (*path, "events", "total_query"))
+        epath: KeyPath = (*path, "events")
+        errors = _template(sli.events.error_query, doc, (*epath, _key(doc, epath, "error_query")))
+        total = _template(sli.events.total_query, doc, (*epath, _key(doc, epath, "total_query")))
         return m.EventsSLI(total=total, errors=errors)
     assert sli.raw is not None
-    where = (*path, "raw", "error_ratio_query")
-    return m.RawSLI(_template(sli.raw.error_ratio_query, doc, where))
+    rpath: KeyPath = (*path, "raw")
+    where = (*rpath, _key(doc, rpath, "error_ratio_query"))
+    query = _template(sli.raw.error_ratio_query, doc, where, events=False)
+    return m.RawSLI(query, every_window=True)
 
 
-def _template(query: str, doc: Document, path: KeyPath) -> str:
-    """Sloth's Go template `{{.window}}` -> `{{window}}`; any other template does not map."""
+def _template(query: str, doc: Document, path: KeyPath, events: bool = True) -> str:
+    """Sloth's Go template `{{.window}}` -> `{{window}}`; any other template does not map.
+
+    An events query must return one series: the error and total queries are summed into one
+    ratio here. A raw ratio is recorded as it is, one ratio (and alert) per series, as Sloth.
+    """
     text = _GO_WINDOW.sub(WINDOW_PLACEHOLDER, query.strip())
     if "{{" in text.replace(WINDOW_PLACEHOLDER, ""):
         raise _fail(
@@ -198,4 +365,6 @@ def _template(query: str, doc: Document, path: KeyPath) -> str:
         )
     if err := window_template_error(text):
         raise _fail(doc, path, err.replace(WINDOW_PLACEHOLDER, "{{.window}}"))
+    if events and (err := grouping_error(text)):
+        raise _fail(doc, path, err)
     return text

@@ -19,7 +19,7 @@ from adk_observe.durations import format_seconds
 from adk_observe.model import AgentAlerts, ServiceSpec
 from adk_observe.promql import eq, number, selector, service_selector
 from adk_observe.rules.agent_pack import agent_alerts
-from adk_observe.rules.series import _labels as selector_labels
+from adk_observe.rules.series import labels_for as selector_labels
 
 STEP = 60  # evaluation and sample interval, seconds
 # A ratio of two [5m] rates (or a quantile of one histogram) is exact from the second sample, so

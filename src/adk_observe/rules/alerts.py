@@ -28,6 +28,14 @@ def _exhaustion(period: int, factor: float) -> str:
     return format_seconds(seconds)
 
 
+def _what(slo: SLO) -> str:
+    """The SLO's own description first, so the on-call person reads what it protects."""
+    text = " ".join(slo.description.split())
+    if not text:
+        return ""
+    return text + ("" if text.endswith((".", "!", "?")) else ".") + " "
+
+
 def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
     factor = pair.factor(slo.period)
     budget = number(slo.error_budget)
@@ -55,7 +63,8 @@ def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
     annotations: dict[str, str] = {
         "summary": f"{spec.name}: SLO {slo.name} is burning its error budget "
         f"{number(factor)}x too fast ({long_text}/{short_text})",
-        "description": (
+        "description": _what(slo)
+        + (
             f"The {slo.name} SLO of {spec.name} ({objective} over {period}) has an error ratio "
             f"of {{{{ $value | humanizePercentage }}}} over the last {long_text}, and over "
             f"{number(factor)}x its {number(slo.error_budget * 100)}% budget over {short_text} "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds, parse_seconds
-from adk_observe.model import SLO, ServiceSpec
+from adk_observe.model import SLO, RawSLI, ServiceSpec
 from adk_observe.promql import eq, fill, selector
 from adk_observe.rules.kinds import sli_query
 from adk_observe.rules.types import Pairs, Recording, merge
@@ -40,6 +40,12 @@ def sli_recordings(spec: ServiceSpec, slo: SLO) -> tuple[Recording, ...]:
     match = slo_matchers(spec, slo)
     rules: list[Recording] = []
     counts_events = query.errors is not None and query.total is not None
+    # A raw SLI imported from Sloth is evaluated over each alert window, as Sloth does.
+    raw_windows = (
+        {w for pair in slo.windows for w in (pair.long, pair.short)}
+        if isinstance(slo.sli, RawSLI) and slo.sli.every_window
+        else set()
+    )
     if query.errors is not None and query.total is not None:
         rules.append(Recording(c.RECORD_SLI_ERRORS, fill(query.errors, short), labels))
         rules.append(Recording(c.RECORD_SLI_TOTAL, fill(query.total, short), labels))
@@ -49,7 +55,7 @@ def sli_recordings(spec: ServiceSpec, slo: SLO) -> tuple[Recording, ...]:
             errors = selector(c.RECORD_SLI_ERRORS, match)
             total = selector(c.RECORD_SLI_TOTAL, match)
             expr = f"{errors} / ({total} > 0)"
-        elif window <= RAW_WINDOW_MAX:
+        elif window <= RAW_WINDOW_MAX or window in raw_windows:
             expr = query.ratio_at(text)
         elif counts_events:
             errors = f"sum_over_time({selector(c.RECORD_SLI_ERRORS, match)}[{text}])"

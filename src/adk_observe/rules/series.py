@@ -4,6 +4,7 @@ None for kinds that read custom PromQL we cannot synthesise."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,16 +24,53 @@ class Phase:
     traffic: bool = True
 
 
-def _labels(sel: str) -> dict[str, str] | None:
-    """Equality matchers of a selector as series labels; None if any matcher is not `=`."""
+# MatchOp is not hashable, so the table is keyed by its name.
+_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
+def _satisfies(value: str, op: str, pattern: str) -> bool:
+    """Prometheus matchers on a label value ("" = the label is absent); regexes are anchored."""
+    if op == "=":
+        return value == pattern
+    if op == "!=":
+        return value != pattern
+    try:
+        matched = re.fullmatch(pattern, value) is not None
+    except re.error:
+        return False
+    return matched if op == "=~" else not matched
+
+
+def _candidates(op: str, pattern: str) -> list[str]:
+    """Values worth trying for one matcher: its literal, or the alternatives of a regex."""
+    if op == "=":
+        return [pattern]
+    if op == "=~":
+        return [re.sub(r"\\(.)", r"\1", alt) for alt in pattern.split("|")]
+    return []
+
+
+def labels_for(sel: str) -> dict[str, str] | None:
+    """Concrete labels of one series the selector matches; None when no simple value does.
+
+    `!=` and `!~` are met by leaving the label out when the empty value satisfies them, and a
+    regex by one of its literal alternatives, so `{verb!="WATCH"}` and `{code=~"2..|200"}` get
+    series too. Python's `re` stands in for RE2 on the simple patterns this tries.
+    """
     if not sel:
         return {}
-    parsed: Any = promql_parser.parse("{" + sel + "}")
-    out = {}
+    parsed: Any = promql_parser.parse("m{" + sel + "}")  # a name, so `{x!="y"}` parses
+    by_label: dict[str, list[tuple[str, str]]] = {}
     for matcher in parsed.matchers.matchers:
-        if matcher.op != promql_parser.MatchOp.Equal:
+        by_label.setdefault(matcher.name, []).append((_OPS[str(matcher.op)], matcher.value))
+    out = {}
+    for name, matchers in sorted(by_label.items()):
+        tries = ["", *(v for op, p in matchers for v in _candidates(op, p)), "x"]
+        value = next((v for v in tries if all(_satisfies(v, op, p) for op, p in matchers)), None)
+        if value is None:
             return None
-        out[matcher.name] = matcher.value
+        if value:
+            out[name] = value
     return out
 
 
@@ -85,7 +123,7 @@ def _uptime_series(labels: dict[str, str], phases: list[Phase]) -> list[dict[str
 
 
 def builtin_series(spec: ServiceSpec, sli: BuiltinSLI, phases: list[Phase]) -> list[dict[str, str]]:
-    labels = _labels(service_selector(spec))
+    labels = labels_for(service_selector(spec))
     if labels is None:
         return []
     if sli.kind is BuiltinKind.UPTIME:
@@ -118,7 +156,7 @@ def builtin_series(spec: ServiceSpec, sli: BuiltinSLI, phases: list[Phase]) -> l
 
 
 def latency_series(spec: ServiceSpec, sli: LatencySLI, phases: list[Phase]) -> list[dict[str, str]]:
-    labels = _labels(sli.selector)
+    labels = labels_for(sli.selector)
     if labels is None:
         return []
     return histogram_series(labels, sli.metric, sli.threshold, False, phases)

@@ -1,17 +1,22 @@
 """promtool unit tests that prove each SLO's detection behaviour (`compile-rules --emit-tests`).
 
 For every SLO whose SLI reads the metric catalogue (or a histogram named in the spec), the
-generator synthesises input series for five scenarios and states what must happen:
+generator synthesises input series for five scenarios and states what must happen. Every
+expectation is derived from the thresholds the rules actually use (period, objective, window
+table, `for:`), so the tests hold for any legal spec:
 
-1. a total outage pages within two evaluation intervals;
-2. a burn between the slow and the fast page factors (10x for the default table, i.e. 1% errors
-   at 99.9%) pages on the slow pair at `factor / burn * long window`, not before;
-3. a burn at half the budget for the longest alert window never alerts;
+1. a total outage pages, on the pair that reaches its threshold first, by the time it must;
+2. a burn between the lowest and the next page factor (10x for the default table, i.e. 1% errors
+   at 99.9%) pages on the first pair it exceeds at `factor / burn * long window`, not before;
+3. a burn at half the lowest enabled factor (0.5x for the default table) over the longest alert
+   window never alerts;
 4. zero traffic never alerts and records no error ratio (no NaN);
-5. after an outage ends, the fast page pair resolves within two short windows.
+5. after an outage ends, the quickest page pair resolves within two of its short windows.
 
-Each SLI kind's row in kinds.py says which input series it gets (series.py); custom `events` and
-`raw` SLIs have none we can synthesise (their row says None) and are listed as skipped.
+Each SLI kind's row in kinds.py says which input series it gets (series.py, which chooses series
+that satisfy the SLI's selector, `!=`, `!~` and regex matchers included); custom `events` and
+`raw` SLIs have none we can synthesise (their row says None): `untested()` says so, and the CLI
+prints it as a note.
 """
 
 from __future__ import annotations
@@ -21,11 +26,12 @@ from typing import Any
 
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
-from adk_observe.model import SLO, AlertWindow, ServiceSpec, Severity
-from adk_observe.promql import eq, number, selector
+from adk_observe.model import SLO, AlertWindow, BuiltinSLI, LatencySLI, ServiceSpec, Severity
+from adk_observe.promql import eq, number, selector, service_selector
 from adk_observe.rules.kinds import kind_of
-from adk_observe.rules.recordings import slo_matchers
-from adk_observe.rules.series import Phase
+from adk_observe.rules.recordings import SHORT, slo_matchers
+from adk_observe.rules.series import Phase, labels_for
+from adk_observe.windows import RAW_WINDOW_MAX
 
 QUIET_EVAL_FACTOR = 5  # quiet scenarios span days: evaluating every 5th step keeps them cheap
 
@@ -87,41 +93,74 @@ def _case(
     }
 
 
-def _outage_fire_seconds(slo: SLO, pages: list[AlertWindow]) -> float:
-    """How long a total outage takes to push the quickest page pair over its threshold."""
-    return min(w.factor(slo.period) * slo.error_budget * w.long for w in pages)
+def _pair_label(pair: AlertWindow) -> str:
+    return f"{format_seconds(pair.long)}/{format_seconds(pair.short)}"
+
+
+def _can_fire(slo: SLO, pair: AlertWindow) -> bool:
+    """A pair whose threshold is 1 or more never fires: an error ratio cannot exceed 1."""
+    return pair.factor(slo.period) * slo.error_budget < 1
+
+
+def _for_steps(slo: SLO, severity: Severity, interval: int) -> int:
+    """Evaluations an alert stays pending (`for:`) before it fires."""
+    alerting = slo.alerting.page if severity is Severity.PAGE else slo.alerting.ticket
+    return math.ceil(alerting.for_seconds / interval)
+
+
+def _lag(pair: AlertWindow) -> int:
+    """Seconds by which a step change reaches a long window averaged from the recorded 5m
+    rates (windows over RAW_WINDOW_MAX): the 5m rate ramps up over 5 minutes, i.e. it lags
+    by half of them on average and by at most all of them."""
+    return SHORT // 2 if pair.long > RAW_WINDOW_MAX else 0
 
 
 def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any] | None]:
-    pages = sorted((w for w in slo.windows if w.severity is Severity.PAGE), key=lambda w: w.long)
+    """Every expectation is derived from the thresholds this SLO's rules actually use."""
+    pages = [w for w in slo.windows if w.severity is Severity.PAGE and _can_fire(slo, w)]
     if not pages or not slo.alerting.page.enabled:
         return []
     budget = slo.error_budget
+    pending = _for_steps(slo, Severity.PAGE, interval)
 
     def steps(seconds: float) -> int:
         return math.ceil(seconds / interval)
 
     history = steps(max(w.long for w in pages))
-    fast = pages[0]
-    fast_label = f"{format_seconds(fast.long)}/{format_seconds(fast.short)}"
-    outage_fires = max(1, steps(_outage_fire_seconds(slo, pages)) + 1)
+
+    # Under a total outage a pair's long ratio reaches its threshold after factor x budget x
+    # long (the short one sooner): the quickest pair is the one the outage checks name.
+    def outage(w: AlertWindow) -> float:
+        return w.factor(slo.period) * budget * w.long + 2 * _lag(w)
+
+    fast = min(pages, key=lambda w: (outage(w), w.long))
+    fast_label = _pair_label(fast)
+    outage_fires = max(1, steps(outage(fast)) + 1) + pending
     cases: list[dict[str, Any] | None] = [
         _case(
             spec,
             slo,
             interval,
             [Phase(history, 0.0), Phase(outage_fires + 5, 1.0)],
-            [_expect(_alerts(spec, slo, Severity.PAGE), history + outage_fires, interval, True)],
-            f"a total outage pages within {format_seconds(outage_fires * interval)}",
+            [
+                _expect(
+                    _alerts(spec, slo, Severity.PAGE, fast_label),
+                    history + outage_fires,
+                    interval,
+                    True,
+                )
+            ],
+            f"a total outage pages ({fast_label}) within {format_seconds(outage_fires * interval)}",
         )
     ]
-    # A burn between the slow and the fast page factors pages on the slow pair at
-    # factor / burn * long window, and not before.
-    factors = sorted(w.factor(slo.period) for w in pages)
+    # A burn between the lowest and the highest page factors pages on the first pair whose
+    # factor it exceeds at factor / burn * long window, and not before.
+    factors = sorted({w.factor(slo.period) for w in pages})
     if len(factors) > 1:
         burn = 10.0 if factors[0] < 10 < factors[-1] else (factors[0] + factors[1]) / 2
-        slow = max((w for w in pages if w.factor(slo.period) < burn), key=lambda w: w.long)
-        fire = slow.factor(slo.period) / burn * slow.long
+        over = [w for w in pages if w.factor(slo.period) < burn]
+        first = min(over, key=lambda w: (w.factor(slo.period) / burn * w.long + _lag(w), w.long))
+        fire = first.factor(slo.period) / burn * first.long + _lag(first) + pending * interval
         tolerance = max(2 * interval, int(fire * 0.025) // interval * interval)
         before, after = steps(fire - tolerance), steps(fire + tolerance)
         if burn * budget <= 1:
@@ -135,10 +174,16 @@ def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any
                         _expect(
                             _alerts(spec, slo, Severity.PAGE), history + before, interval, False
                         ),
-                        _expect(_alerts(spec, slo, Severity.PAGE), history + after, interval, True),
+                        _expect(
+                            _alerts(spec, slo, Severity.PAGE, _pair_label(first)),
+                            history + after,
+                            interval,
+                            True,
+                        ),
                     ],
-                    f"{number(burn * budget * 100)}% errors ({number(burn)}x burn) page after "
-                    f"{format_seconds(int(fire))} +/- {format_seconds(tolerance)}, not before",
+                    f"{number(burn * budget * 100)}% errors ({number(burn)}x burn) page "
+                    f"({_pair_label(first)}) after {format_seconds(int(fire))} +/- "
+                    f"{format_seconds(tolerance)}, not before",
                 )
             )
     # After an outage ends the fast pair resolves within two of its short windows.
@@ -170,13 +215,26 @@ def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any
     return cases
 
 
+def quiet_burn(slo: SLO) -> float:
+    """A burn that no alert of this SLO may fire on: half the lowest emitted factor (0.5x for
+    the default table, less when a short period or a custom table lowers a threshold)."""
+    enabled = [
+        w
+        for w in slo.windows
+        if (slo.alerting.page if w.severity is Severity.PAGE else slo.alerting.ticket).enabled
+    ]
+    lowest = min((w.factor(slo.period) for w in enabled), default=1.0)
+    return round(0.5 * min(1.0, lowest), 6)
+
+
 def quiet_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any] | None]:
     """Traffic that must never alert, over the longest alert window."""
     longest = math.ceil(max(w.long for w in slo.windows) / interval)
     longest += -longest % QUIET_EVAL_FACTOR  # land on an evaluation of the quiet file
     span = _at(longest, interval)
     everything = f"count_over_time({_alerts(spec, slo, state='')}[{span}])"
-    budget = slo.error_budget
+    burn = quiet_burn(slo)
+    errors = burn * slo.error_budget
     ratio = selector(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), slo_matchers(spec, slo))
     return [
         # Pending alerts are in ALERTS too, so this also proves nothing ever started to fire.
@@ -184,9 +242,9 @@ def quiet_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, An
             spec,
             slo,
             interval,
-            [Phase(longest, 0.5 * budget)],
+            [Phase(longest, errors)],
             [_expect(everything, longest, interval, False)],
-            f"{number(0.5 * budget * 100)}% errors (0.5x burn) for {span} never alert",
+            f"{number(errors * 100)}% errors ({number(burn)}x burn) for {span} never alert",
         ),
         _case(
             spec,
@@ -205,6 +263,38 @@ def quiet_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, An
 
 def synthesisable(spec: ServiceSpec, slo: SLO) -> bool:
     return bool(_input_series(spec, slo, [Phase(2, 0.5)]))
+
+
+def _why_not(spec: ServiceSpec, slo: SLO) -> str:
+    sli = slo.sli
+    if isinstance(sli, LatencySLI | BuiltinSLI):
+        sel = sli.selector if isinstance(sli, LatencySLI) else service_selector(spec)
+        if labels_for(sel) is None:
+            return (
+                f"no label values satisfying the selector {{{sel}}} could be chosen "
+                "(a regex with no literal alternative)"
+            )
+        return "its error ratios cannot be expressed with whole series"
+    return "its SLI is custom PromQL, whose input series adk-observe cannot synthesise"
+
+
+def untested(spec: ServiceSpec) -> tuple[str, ...]:
+    """Why an SLO (or one of its scenarios) got no emitted test: printed as notes, so a missing
+    test is never silent."""
+    notes = []
+    for slo in spec.slos:
+        interval = _interval(slo)
+        if not synthesisable(spec, slo):
+            notes.append(f"SLO {slo.name!r}: no promtool tests emitted: {_why_not(spec, slo)}")
+            continue
+        for make in (page_cases, quiet_cases):
+            if any(case is None for case in make(spec, slo, interval)):
+                notes.append(
+                    f"SLO {slo.name!r}: some scenarios not emitted: their error ratios need "
+                    f"more than 200 `{c.METRIC_UP}` series"
+                )
+                break
+    return tuple(notes)
 
 
 def test_files(spec: ServiceSpec, rule_file_name: str) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,187 @@
+"""The report as JSON-ready data, plain text and Markdown (pure functions of the model)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from adk_observe.checks.report import Firing, Report, SLOReport
+from adk_observe.promql import number
+
+NO_DATA = "no data"
+
+
+def timestamp(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _round(value: float | None, digits: int = 9) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def human_duration(seconds: float) -> str:
+    """12d 3h, 5h 20m, 45m, 30s: the two largest units, enough for a budget review."""
+    s = int(seconds)
+    parts: list[str] = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if s >= size or (unit == "s" and not parts):
+            parts.append(f"{s // size}{unit}")
+            s %= size
+    return " ".join(parts[:2])
+
+
+def percent(value: float | None, digits: int = 3) -> str:
+    return NO_DATA if value is None else f"{value * 100:.{digits}f}%"
+
+
+def _firing(alerts: tuple[Firing, ...]) -> list[dict[str, str]]:
+    return [
+        {"alertname": f.alertname, "severity": f.severity, "windows": f.windows} for f in alerts
+    ]
+
+
+def slo_data(slo: SLOReport) -> dict[str, Any]:
+    b = slo.budget
+    return {
+        "name": slo.name,
+        "objective": slo.objective,
+        "window": slo.window.label,
+        "window_start": timestamp(slo.window.start),
+        "window_end": timestamp(slo.window.end),
+        "source": slo.source,
+        "status": "ok" if slo.error_ratio is not None else NO_DATA,
+        "sli": _round(slo.sli),
+        "error_ratio": _round(slo.error_ratio),
+        "budget_remaining": _round(slo.budget_remaining),
+        "budget": None
+        if b is None
+        else {
+            "unit": b.unit,
+            "total": _round(b.total, 3),
+            "spent": _round(b.spent, 3),
+            "remaining": _round(b.remaining, 3),
+        },
+        "burn_rates": {w: _round(r) for w, r in slo.burn_rates},
+        "alert_windows": [
+            {
+                "severity": p.severity,
+                "windows": p.windows,
+                "factor": p.factor,
+                "long": _round(p.long),
+                "short": _round(p.short),
+                "over_threshold": p.over,
+            }
+            for p in slo.pairs
+        ],
+        "exhaustion_seconds": _round(slo.exhaustion_seconds, 0),
+        "firing": _firing(slo.firing),
+    }
+
+
+def report_data(report: Report) -> dict[str, Any]:
+    return {
+        "at": timestamp(report.at),
+        "prometheus": report.prometheus,
+        "calendar": report.calendar,
+        "services": [
+            {
+                "name": svc.name,
+                "firing": _firing(svc.firing),
+                "slos": [slo_data(s) for s in svc.slos],
+            }
+            for svc in report.services
+        ],
+    }
+
+
+def _budget_text(slo: SLOReport) -> str:
+    b = slo.budget
+    if b is None:
+        return NO_DATA
+    left = f"{b.fraction_remaining * 100:.1f}% left"
+    return f"{left}: {b.spent:,.1f} of {b.total:,.1f} {b.unit} spent, {b.remaining:,.1f} remaining"
+
+
+def _exhaustion_text(slo: SLOReport) -> str:
+    if slo.budget is None:
+        return NO_DATA
+    if slo.exhaustion_seconds is None:
+        return "never at the current 1h burn (not burning)"
+    if slo.exhaustion_seconds == 0:
+        return "now: the budget is spent"
+    burn = slo.burn("1h")
+    rate = "" if burn is None else f" ({burn:.2f}x)"
+    return f"in {human_duration(slo.exhaustion_seconds)} at the current 1h burn{rate}"
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def _firing_text(alerts: tuple[Firing, ...]) -> str:
+    if not alerts:
+        return "none"
+    return ", ".join(f"{f.alertname} {f.severity} {f.windows}".strip() for f in alerts)
+
+
+def render_text(report: Report) -> str:
+    scope = "the calendar month" if report.calendar else "each SLO's window"
+    lines = [
+        f"Error budgets at {timestamp(report.at)} over {scope} (Prometheus {report.prometheus})"
+    ]
+    for svc in report.services:
+        lines.append("")
+        lines.append(svc.name)
+        for slo in svc.slos:
+            pairs = "  ".join(
+                f"{p.severity} {p.windows} {_rate(p.long)}/{_rate(p.short)} of {number(p.factor)}x"
+                + (" OVER" if p.over else "")
+                for p in slo.pairs
+            )
+            lines += [
+                f"  {slo.name}: {number(slo.objective)}% over {slo.window.label} "
+                f"({slo.source} series)",
+                f"    SLI            {percent(slo.sli)}  (error ratio {percent(slo.error_ratio)})",
+                f"    budget         {_budget_text(slo)}",
+                "    burn rates     " + "  ".join(f"{w} {_rate(r)}" for w, r in slo.burn_rates),
+                f"    alert windows  {pairs or 'none'}",
+                f"    exhausted      {_exhaustion_text(slo)}",
+                f"    firing         {_firing_text(slo.firing)}",
+            ]
+        if svc.firing:
+            lines.append(f"  other alerts firing: {_firing_text(svc.firing)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(report: Report) -> str:
+    lines = [f"## Error budgets at {timestamp(report.at)}", ""]
+    for svc in report.services:
+        lines += [
+            f"### {svc.name}",
+            "",
+            "| SLO | objective | window | SLI | budget left | budget | 1h burn | exhausted "
+            "| firing | source |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for slo in svc.slos:
+            b = slo.budget
+            budget_text = (
+                NO_DATA if b is None else f"{b.spent:,.1f} of {b.total:,.1f} {b.unit} spent"
+            )
+            exhausted = (
+                "-"
+                if slo.budget is None or slo.exhaustion_seconds is None
+                else (
+                    "spent"
+                    if slo.exhaustion_seconds == 0
+                    else f"in {human_duration(slo.exhaustion_seconds)}"
+                )
+            )
+            lines.append(
+                f"| {slo.name} | {number(slo.objective)}% | {slo.window.label} "
+                f"| {percent(slo.sli)} | {percent(slo.budget_remaining, 1)} | {budget_text} "
+                f"| {_rate(slo.burn('1h'))} | {exhausted} | {_firing_text(slo.firing)} "
+                f"| {slo.source} |"
+            )
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,175 @@
+"""The corpus: specs in every accepted format and shape, each with the behaviour it must have.
+
+Accepted specs compile, their rule files pass `promtool check rules` and their emitted tests pass
+`promtool test rules`; refused specs stop every spec-reading command with one located line and
+exit code 2, without a traceback or any output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tests.rules.support import run_parallel, run_promtool
+
+from adk_observe import model as m
+from adk_observe.cli import main
+from adk_observe.loader.load import load_file
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def _crd(specs: list[m.ServiceSpec]) -> None:
+    payments, ledger = specs
+    assert (payments.name, payments.namespace) == ("payments", "payments")
+    assert (ledger.name, ledger.namespace) == ("ledger", "default")
+    assert payments.labels == (("pci", "true"), ("tier", "1"))
+    (slo,) = payments.slos
+    assert slo.description == "Payment API requests without a server error."
+    assert slo.sli == m.EventsSLI(
+        total='sum(rate(http_requests_total{job="payments"}[{{window}}]))',
+        errors='sum(rate(http_requests_total{job="payments",code=~"5.."}[{{window}}]))',
+    )
+    assert slo.alerting.page.labels == (("severity", "critical"), ("sloth_severity", "page"))
+    assert not slo.alerting.ticket.enabled
+    assert dict(slo.labels)["sloth_id"] == "payments-requests-availability"
+    (writes,) = ledger.slos
+    assert writes.sli == m.RawSLI(
+        "sum(rate(ledger_write_errors_total[{{window}}])) / "
+        "sum(rate(ledger_writes_total[{{window}}]))",
+        every_window=True,
+    )
+
+
+def _camel_alerts(specs: list[m.ServiceSpec]) -> None:
+    ((slo,),) = [s.slos for s in specs]
+    assert not slo.alerting.page.enabled
+    assert slo.alerting.ticket.labels == (("sloth_severity", "ticket"), ("team", "search"))
+
+
+def _openslo_list(specs: list[m.ServiceSpec]) -> None:
+    (spec,) = specs
+    assert (spec.name, spec.labels) == ("checkout", (("team", "checkout"),))
+    (slo,) = spec.slos
+    assert (slo.name, slo.objective, slo.period) == ("availability", 99.9, 14 * 86400)
+    assert slo.description == "Checkout requests that succeed."
+
+
+def _negative_selector(specs: list[m.ServiceSpec]) -> None:
+    ((slo,),) = [s.slos for s in specs]
+    assert slo.sli == m.LatencySLI(
+        metric="apiserver_request_duration_seconds",
+        threshold=1.0,
+        selector='verb!="WATCH",scope=~"resource|namespace",job=~".*"',
+    )
+
+
+def _short_periods(specs: list[m.ServiceSpec]) -> None:
+    (spec,) = specs
+    assert [s.period for s in spec.slos] == [7 * 86400, 14 * 86400]
+
+
+# (file, what the model must say, emitted test files expected)
+ACCEPTED: list[tuple[str, Callable[[list[m.ServiceSpec]], None], int]] = [
+    ("sloth-crd-two-services", _crd, 0),
+    ("sloth-camel-alert-spelling", _camel_alerts, 0),
+    ("sloth-raw-uneven", lambda specs: None, 0),
+    ("openslo-list", _openslo_list, 0),
+    ("openslo-negative-selector", _negative_selector, 2),
+    ("v1-short-period", _short_periods, 2),
+]
+
+
+@pytest.mark.parametrize(("name", "check", "tests"), ACCEPTED, ids=[a[0] for a in ACCEPTED])
+def test_accepted_specs_compile_and_pass_promtool(
+    promtool: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    check: Callable[[list[m.ServiceSpec]], None],
+    tests: int,
+) -> None:
+    spec = CORPUS / f"{name}.yaml"
+    check(load_file(spec))
+    assert main(["compile-rules", str(spec), "-o", str(tmp_path), "--emit-tests"]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    rules = sorted(str(p) for p in tmp_path.glob("*.rules.yaml"))
+    result = run_promtool(promtool, "check", "rules", *rules)
+    assert result.returncode == 0, result.stdout + result.stderr
+    emitted = sorted(p.name for p in tmp_path.glob("*test.yaml"))
+    assert len(emitted) == tests, err
+    if not emitted:
+        # Custom PromQL has no series to synthesise: said, not silent.
+        assert "no promtool tests emitted: its SLI is custom PromQL" in err
+    for (code, output), test in zip(
+        run_parallel(promtool, [(tmp_path, ["test", "rules", t]) for t in emitted]),
+        emitted,
+        strict=True,
+    ):
+        assert code == 0, f"{test}:\n{output}"
+
+
+GROUPED = (
+    "the query can return several series (a `by`/`without` grouping, or no aggregation), one "
+    "ratio per series for the source tool; per-group SLOs are not supported yet"
+)
+RESERVED = "is set by the compiler on every SLO series and alert"
+# (file, line, key path, message start)
+REFUSED = [
+    ("sloth-grouped", 10, "slos[0].sli.events.error_query", GROUPED),
+    ("sloth-unaggregated", 10, "slos[0].sli.events.total_query", GROUPED),
+    ("sloth-reserved-label", 10, "slos[0].labels.slo", f"'slo' {RESERVED}"),
+    (
+        "sloth-crd-reserved-alert-label",
+        16,
+        "spec.slos[0].alerting.pageAlert.labels.windows",
+        f"'windows' {RESERVED}",
+    ),
+    ("openslo-reserved-label", 6, "metadata.labels.service", f"'service' {RESERVED}"),
+    (
+        "openslo-threshold-off-bucket",
+        18,
+        "spec.objectives[0].value",
+        "0.3 is not a bucket bound of adk_agent_request_duration_seconds (bounds: 0.1, 0.25, "
+        "0.5, 1, 2.5, 5, 10, 30, 60)",
+    ),
+    ("pyrra", 2, "kind", "a Pyrra ServiceLevelObjective is not read by adk-observe: write"),
+]
+
+
+@pytest.mark.parametrize("command", ["compile-rules", "dashboards", "validate"])
+@pytest.mark.parametrize(("name", "line", "path", "message"), REFUSED, ids=[r[0] for r in REFUSED])
+def test_refused_specs_exit_2_with_one_located_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    name: str,
+    line: int,
+    path: str,
+    message: str,
+) -> None:
+    spec = CORPUS / f"{name}.yaml"
+    out = tmp_path / "out"
+    args = [command, str(spec)] + ([] if command == "validate" else ["-o", str(out)])
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {spec}:{line}: {path}: {message}"), err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_selector_no_simple_value_satisfies_gets_a_note_instead_of_tests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (CORPUS / "openslo-negative-selector.yaml").read_text()
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text.replace('scope=~"resource|namespace"', 'scope=~"[a-z]+[0-9]"'))
+    assert main(["compile-rules", str(spec), "-o", str(tmp_path / "out"), "--emit-tests"]) == 0
+    assert capsys.readouterr().err == (
+        f"note: {spec}: SLO 'read-latency': no promtool tests emitted: no label values "
+        'satisfying the selector {verb!="WATCH",scope=~"[a-z]+[0-9]",job=~".*"} could be '
+        "chosen (a regex with no literal alternative)\n"
+    )
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["kube-api.rules.yaml"]
