@@ -7,7 +7,7 @@ CHECKOV_VENV := .venv-checkov
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test gen check-gen lint bench setup tools check-deploy clean
+.PHONY: demo test test-package gen check-gen lint bench setup tools check-deploy clean
 
 ## demo: compile the example's rules, then run the live demo (agent + Prometheus + outage);
 ## it ends by writing the HTML error-budget report (build/demo-report.html) and printing its path
@@ -16,12 +16,19 @@ demo: setup
 	$(BIN)/python -m adk_observe.demo --spec examples/demo-agent.yaml --duration 180 \
 	  --report build/demo-report.html
 
-## test: lint, type-check and run every test (promtool, Prometheus, ADK, checkov included)
+## test: lint, type-check and run every test (promtool, Prometheus, ADK, checkov included),
+## then the packaging tests (the wheel in fresh venvs; they need PyPI or a warm pip cache)
 test: setup
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src
 	$(BIN)/mypy
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -m "not packaging"
+	$(MAKE) test-package
+
+## test-package: build the wheel, install it into fresh venvs (no extras, [deploy], [adk]) and run
+## every command on every example, the plain agent and the ADK agent
+test-package: setup
+	$(BIN)/pytest -q -p no:cacheprovider -m packaging tests/packaging
 
 ## gen: regenerate the artifacts of the example service (rules/, dashboards/, deploy/)
 gen: $(STAMP)
@@ -39,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/adk-observe lint examples/*.yaml
 
 check-deploy: setup
-	$(BIN)/adk-observe check-deploy deploy
+	$(BIN)/adk-observe check-deploy deploy --checkov $(CHECKOV_VENV)/bin/checkov
 
 ## bench: the compiler and instrumentation benchmarks (results go in bench/RESULTS.md)
 bench: $(STAMP)

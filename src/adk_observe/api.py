@@ -27,10 +27,12 @@ def init(
     """Set up metrics, tracing and logging; returns the handle (also `adk_observe.current()`).
 
     Options come from `options` (see `adk_observe.Options`), then `ADK_OBSERVE_*` environment
-    variables (and OTEL_SERVICE_NAME / OTEL_EXPORTER_OTLP_ENDPOINT), then the spec's `telemetry`
-    section, then defaults. `registry` defaults to prometheus_client's global REGISTRY;
-    `span_exporter` replaces the OTLP exporter (tests pass an InMemorySpanExporter);
-    `log_output` replaces stderr for the JSON log stream. A previous `init()` is shut down first.
+    variables, then the standard OTEL_* variables (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES,
+    OTEL_EXPORTER_OTLP_*, OTEL_TRACES_SAMPLER, ...), then the spec's `telemetry` section, then
+    defaults. `registry` defaults to prometheus_client's global REGISTRY; `span_exporter`
+    replaces the OTLP exporter (tests pass an InMemorySpanExporter); `log_output` replaces the
+    console (stdout) for the JSON log stream. A previous `init()` is shut down first. Raises
+    `OptionsError` (a ValueError) for an invalid option, e.g. a legacy Jaeger endpoint.
     """
     resolved = resolve_options(telemetry=telemetry, service_name=service_name, **options)
     runtime.reset()

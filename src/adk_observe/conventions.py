@@ -451,8 +451,25 @@ def metric_by_name(name: str) -> MetricDef | None:
 # --- environment variables the runtime reads (deploy writes them into the ConfigMap) -----------
 
 ENV_PREFIX = "ADK_OBSERVE_"
-OTEL_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
+# The OpenTelemetry SDK's standard variables (OpenTelemetry specification: "Environment Variable
+# Specification" and "OTLP Exporter Configuration"); only the traces signal is exported over OTLP.
+OTEL_SDK_DISABLED_ENV = "OTEL_SDK_DISABLED"
 OTEL_SERVICE_NAME_ENV = "OTEL_SERVICE_NAME"
+OTEL_RESOURCE_ATTRIBUTES_ENV = "OTEL_RESOURCE_ATTRIBUTES"
+OTEL_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_ENDPOINT"
+OTEL_TRACES_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+OTEL_HEADERS_ENV = "OTEL_EXPORTER_OTLP_HEADERS"
+OTEL_TRACES_HEADERS_ENV = "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
+OTEL_TIMEOUT_ENV = "OTEL_EXPORTER_OTLP_TIMEOUT"
+OTEL_TRACES_TIMEOUT_ENV = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"
+OTEL_PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_PROTOCOL"
+OTEL_TRACES_PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+OTEL_SAMPLER_ENV = "OTEL_TRACES_SAMPLER"
+OTEL_SAMPLER_ARG_ENV = "OTEL_TRACES_SAMPLER_ARG"
+# Resource attributes that are options of their own (OpenTelemetry semantic conventions).
+RESOURCE_SERVICE_NAME = "service.name"
+RESOURCE_SERVICE_VERSION = "service.version"
+RESOURCE_ENVIRONMENT = "deployment.environment.name"
 
 
 def env_name(option: str) -> str:

@@ -188,11 +188,15 @@ class Telemetry:
 
     metrics_port: int = 9464
     label_limit: int = 100
+    service_version: str = ""  # resource service.version, label app.kubernetes.io/version
+    environment: str = ""  # resource deployment.environment.name
     tracing_enabled: bool = True
     tracing_endpoint: str = ""
     sampling: float = 0.1
     export_timeout: float = 2.0
-    log_level: str = "INFO"
+    log_level: str = "INFO"  # the service's own logger
+    logger_levels: tuple[tuple[str, str], ...] = ()  # other loggers (name, LEVEL); "root" too
+    log_console: str = "stdout"
     log_file: str = ""
     fluentd_host: str = ""
     fluentd_port: int = 24224

@@ -19,7 +19,7 @@ import adk_observe
 from adk_observe import agent_turn, llm_call, tool_call
 from adk_observe import conventions as c
 
-LOG = logging.getLogger("agent.billing")
+LOG = logging.getLogger("billing.invoices")  # under the service logger (INFO)
 # An invoice-sized payload per log line: 2,000 turns then carry more than any socket buffers.
 PAYLOAD = "line item; " * 50
 

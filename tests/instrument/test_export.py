@@ -71,7 +71,7 @@ def test_the_rotating_log_file_gets_json_lines(tmp_path: Path) -> None:
     adk_observe.init("file-agent", registry=CollectorRegistry(), metrics_port=-1,
                      log_stream=False, log_file=str(path), log_file_max_bytes=2000,
                      log_file_backups=2)
-    log = logging.getLogger("agent.file")
+    log = logging.getLogger("file-agent.worker")  # under the service logger: INFO
     for i in range(60):
         log.info("line %d", i)
     adk_observe.shutdown()

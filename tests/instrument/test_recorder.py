@@ -195,5 +195,6 @@ def test_queued_lines_are_written_at_exit_without_shutdown() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True)
-    lines = [json.loads(x) for x in done.stderr.splitlines() if x.startswith("{")]
+    # JSON lines go to stdout, the default console.
+    lines = [json.loads(x) for x in done.stdout.splitlines() if x.startswith("{")]
     assert [x["message"] for x in lines] == [c.LOG_MESSAGE_AGENT_TURN]

@@ -93,15 +93,23 @@ def gate_namespaces(manifests: Iterable[Manifest]) -> GateResult:
     return result
 
 
-def _validate_builtin(obj: dict[str, Any], version: str) -> str | None:
-    """None if valid; the error text if not; raises LookupError if not a built-in kind."""
+def require_validators() -> None:
+    """Fail before any output when the `deploy` extra is not installed."""
     try:
-        import kubernetes_validate
+        import jsonschema  # noqa: F401
+        import kubernetes_validate  # noqa: F401
     except ImportError:
         raise DeployCheckError(
-            "check-deploy needs kubernetes-validate and jsonschema: pip install "
-            "'kubernetes-validate>=1.31' 'jsonschema>=4'"
+            "check-deploy needs the deploy extra (kubernetes-validate, jsonschema): "
+            "pip install 'adk-observe[deploy]'"
         ) from None
+
+
+def _validate_builtin(obj: dict[str, Any], version: str) -> str | None:
+    """None if valid; the error text if not; raises LookupError if not a built-in kind."""
+    require_validators()
+    import kubernetes_validate
+
     try:
         kubernetes_validate.validate(obj, version, strict=True)
     except kubernetes_validate.SchemaNotFoundError:
@@ -190,12 +198,22 @@ def gate_pod_security(manifests: Iterable[Manifest]) -> GateResult:
     return result
 
 
+# What `check-deploy` says when checkov is nowhere: checkov pins versions that clash with
+# google-adk's, so it gets its own virtualenv.
+CHECKOV_HINT = (
+    "checkov not found: install it in its own virtualenv "
+    "(python3 -m venv ~/.checkov && ~/.checkov/bin/pip install checkov), then put it on PATH, "
+    f"pass --checkov PATH or set {CHECKOV_ENV}; or skip this gate with --no-checkov"
+)
+
+
 def checkov_binary(explicit: str | None = None) -> str | None:
+    """`--checkov`, then $ADK_OBSERVE_CHECKOV, then `checkov` on PATH. Never a path relative to
+    the current folder: the same command must find the same tool from anywhere."""
     for candidate in (explicit, os.environ.get(CHECKOV_ENV)):
         if candidate:
             return candidate
-    local = Path(".venv-checkov/bin/checkov")
-    return str(local) if local.is_file() else shutil.which("checkov")
+    return shutil.which("checkov")
 
 
 def _checkov_one(binary: str, folder: Path) -> list[str]:

@@ -46,8 +46,7 @@ def register(sub: Any) -> None:
     c.add_argument(
         "--checkov",
         metavar="PATH",
-        help="checkov executable (default: $ADK_OBSERVE_CHECKOV, "
-        ".venv-checkov/bin/checkov, checkov on PATH)",
+        help="checkov executable (default: $ADK_OBSERVE_CHECKOV, then checkov on PATH)",
     )
     c.add_argument("--no-checkov", action="store_true", help="skip the checkov gate")
     c.set_defaults(func=run_check)
@@ -84,6 +83,7 @@ def _dashboards(spec: Any, delivery: str | None) -> list[dict[str, Any]]:
 def run_check(args: argparse.Namespace) -> int:
     from adk_observe.checks import deploy_gates as gates
 
+    gates.require_validators()
     root = Path(args.dir)
     folders = gates.folders(root)
     schema_dir = gates.crd_schema_dir(args.crd_schemas)
@@ -93,10 +93,7 @@ def run_check(args: argparse.Namespace) -> int:
     if not args.no_checkov:
         binary = gates.checkov_binary(args.checkov)
         if binary is None:
-            raise gates.DeployCheckError(
-                "checkov not found: install it (see docs/deploy.md), pass --checkov PATH "
-                "or --no-checkov"
-            )
+            raise gates.DeployCheckError(gates.CHECKOV_HINT)
         checkov = gates.run_checkov(binary, folders)
     ok = True
     for folder in folders:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adk_observe.conventions import OTEL_SERVICE_NAME_ENV, env_name
+from adk_observe.conventions import env_name
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.meta import metadata
 from adk_observe.deploy_model import DeployConfig
@@ -62,8 +62,7 @@ def role_binding(spec: ServiceSpec) -> dict[str, Any]:
 def config_env(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, str]:
     """The pod's environment: the telemetry section as `adk_observe.init()` reads it, the
     service name, then the spec's own `config` entries."""
-    env = telemetry_env(spec.telemetry)
-    env[OTEL_SERVICE_NAME_ENV] = spec.name
+    env = telemetry_env(spec.telemetry, spec.name)
     env[env_name("service_name")] = spec.name
     env.update(dict(deploy.config))
     return dict(sorted(env.items()))

@@ -13,6 +13,8 @@ NAME_LABEL = "app.kubernetes.io/name"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 COMPONENT_LABEL = "app.kubernetes.io/component"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
+VERSION_LABEL = "app.kubernetes.io/version"
+WORKLOAD_COMPONENT = "agent"
 MANAGED_BY = "adk-observe"
 APP_PORT_NAME = "http"
 METRICS_PORT_NAME = "metrics"
@@ -63,3 +65,16 @@ def preview_name(spec: ServiceSpec) -> str:
 
 def metrics_name(spec: ServiceSpec) -> str:
     return f"{spec.name}-metrics"
+
+
+def workload_labels(spec: ServiceSpec) -> dict[str, str]:
+    """The workload's and its pods' labels: the common ones, the component, and the version
+    when the spec sets `telemetry.resource.service_version`."""
+    out = {**labels(spec), COMPONENT_LABEL: WORKLOAD_COMPONENT}
+    if spec.telemetry.service_version:
+        out[VERSION_LABEL] = spec.telemetry.service_version
+    return dict(sorted(out.items()))
+
+
+def workload_metadata(spec: ServiceSpec) -> dict[str, Any]:
+    return {"name": spec.name, "namespace": spec.namespace, "labels": workload_labels(spec)}

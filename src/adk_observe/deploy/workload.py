@@ -9,10 +9,10 @@ from adk_observe.deploy import hardening as h
 from adk_observe.deploy.meta import (
     APP_PORT_NAME,
     METRICS_PORT_NAME,
-    labels,
-    metadata,
     pod_group,
     selector_labels,
+    workload_labels,
+    workload_metadata,
 )
 from adk_observe.deploy.scrape import pod_annotations
 from adk_observe.deploy_model import DeployConfig
@@ -129,7 +129,7 @@ def pod_template(spec: ServiceSpec, deploy: DeployConfig, hash_label: str) -> di
     return {
         # The annotations tell a plain (non-Operator) Prometheus what to scrape (scrape.py).
         "metadata": {
-            "labels": dict(sorted({**labels(spec), **pod_group(spec)}.items())),
+            "labels": dict(sorted({**workload_labels(spec), **pod_group(spec)}.items())),
             "annotations": pod_annotations(spec),
         },
         "spec": {
@@ -151,7 +151,7 @@ def deployment(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": metadata(spec),
+        "metadata": workload_metadata(spec),
         "spec": {
             "selector": {"matchLabels": selector_labels(spec)},
             "minReadySeconds": h.MIN_READY_SECONDS,
@@ -174,7 +174,7 @@ def rollout(spec: ServiceSpec, deploy: DeployConfig, strategy: dict[str, Any]) -
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",
-        "metadata": metadata(spec),
+        "metadata": workload_metadata(spec),
         "spec": {
             "selector": {"matchLabels": selector_labels(spec)},
             "minReadySeconds": h.MIN_READY_SECONDS,

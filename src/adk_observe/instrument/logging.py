@@ -21,7 +21,7 @@ from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonEncoder, JsonFormatter
 
 from adk_observe import conventions as c
-from adk_observe.instrument.options import Options
+from adk_observe.instrument.options import ROOT_LOGGER, Options, logger_levels_of
 from adk_observe.instrument.redaction import redact_fields, redact_text
 from adk_observe.instrument.tracing import current_ids
 
@@ -347,9 +347,11 @@ class LoggingSetup:
         self.formatter = TraceJsonFormatter(options.service_name)
         self.handlers: list[logging.Handler] = []
         self.fluent: FluentForwardHandler | None = None
-        level = logging.getLevelName(options.log_level.upper())
+        # The handlers pass every record their loggers let through: logger levels decide.
+        level = logging.NOTSET
         if options.log_stream:
-            self._add(logging.StreamHandler(stream or sys.stderr), level)
+            console = sys.stdout if options.log_console == "stdout" else sys.stderr
+            self._add(logging.StreamHandler(stream or console), level)
         if options.log_file:
             self._add(
                 logging.handlers.RotatingFileHandler(
@@ -365,12 +367,11 @@ class LoggingSetup:
             self.fluent = FluentForwardHandler(options, self.formatter, on_drop, on_error)
             self._add(self.fluent, level)
         root = logging.getLogger()
-        self._saved: list[tuple[logging.Logger, int]] = [(root, root.level)]
-        root.setLevel(options.root_log_level.upper())
-        for name, lvl in options.logger_levels:
-            logger = logging.getLogger(name)
+        self._saved: list[tuple[logging.Logger, int]] = []
+        for name, lvl in logger_levels_of(options):
+            logger = root if name == ROOT_LOGGER else logging.getLogger(name)
             self._saved.append((logger, logger.level))
-            logger.setLevel(lvl.upper())
+            logger.setLevel(lvl)
         for handler in self.handlers:
             root.addHandler(handler)
 

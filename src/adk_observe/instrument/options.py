@@ -1,4 +1,6 @@
-"""Options of `adk_observe.init()`: explicit kwargs > environment > spec `telemetry` > defaults.
+"""Options of `adk_observe.init()`: explicit kwargs > ADK_OBSERVE_* > the standard OTEL_*
+variables > spec `telemetry` > defaults (the OpenTelemetry specification: programmatic
+configuration wins over the environment).
 
 Options are resolved once, into a frozen dataclass, so the hot path never reads the environment.
 `telemetry_env()` (in the core module environment.py, so the deploy generator need not import the
@@ -16,21 +18,17 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from adk_observe import model
-from adk_observe.conventions import OTEL_ENDPOINT_ENV, OTEL_SERVICE_NAME_ENV, env_name
+from adk_observe.conventions import env_name
+from adk_observe.environment import DEFAULT_LOGGER_LEVELS as DEFAULT_LOGGER_LEVELS
+from adk_observe.environment import DEFAULT_SAMPLER, legacy_jaeger_error
+from adk_observe.environment import ROOT_LOGGER as ROOT_LOGGER
+from adk_observe.environment import effective_logger_levels as effective_logger_levels
+from adk_observe.environment import format_levels as format_levels
 from adk_observe.environment import format_prices as format_prices
 from adk_observe.environment import telemetry_env as telemetry_env
+from adk_observe.instrument import otel_env
 
-# Logger levels of the reference design: agent components DEBUG, MCP INFO, root WARNING.
-# "agent" is the logger namespace for the application's own agent code. adk-observe writes one
-# INFO line per turn; its per-call lines (LLM, tool, MCP) are DEBUG, enabled with
-# ADK_OBSERVE_LOGGER_LEVELS=adk_observe=DEBUG (they cost about 50 us each). ADK's framework
-# internals stay at INFO: at DEBUG they log several lines per node step.
-DEFAULT_LOGGER_LEVELS: tuple[tuple[str, str], ...] = (
-    ("adk_observe", "INFO"),
-    ("agent", "DEBUG"),
-    ("google_adk", "INFO"),
-    ("mcp", "INFO"),
-)
+LOG_CONSOLES = ("stdout", "stderr")
 
 
 # A histogram combination is up to 16 series (bucket bounds, +Inf, _count, _sum, _created): the
@@ -60,16 +58,21 @@ class Options:
     # tracing
     tracing_enabled: bool = True
     tracing_endpoint: str = ""  # OTLP/HTTP base URL, e.g. http://jaeger-collector:4318
-    sampling: float = 0.1
+    traces_url: str = ""  # the full OTLP/HTTP traces URL, used as is (wins over tracing_endpoint)
+    tracing_headers: tuple[tuple[str, str], ...] = ()  # sent with every export
+    sampler: str = DEFAULT_SAMPLER  # an OTEL_TRACES_SAMPLER name
+    sampling: float = 0.1  # the ratio of the traceidratio samplers
     export_timeout: float = 2.0
+    resource_attributes: tuple[tuple[str, str], ...] = ()  # besides service.*, deployment.*
     span_queue_size: int = 2048
     capture_content: bool = False  # let ADK put prompts and responses on spans
     # logging
     logging_enabled: bool = True
-    log_level: str = "DEBUG"  # threshold of the handlers; logger levels below decide the rest
+    log_level: str = "INFO"  # the service's own logger (named after the service)
     root_log_level: str = "WARNING"
-    logger_levels: tuple[tuple[str, str], ...] = DEFAULT_LOGGER_LEVELS
-    log_stream: bool = True  # JSON lines on stderr
+    logger_levels: tuple[tuple[str, str], ...] = ()  # on top of DEFAULT_LOGGER_LEVELS
+    log_stream: bool = True  # JSON lines on the console
+    log_console: str = "stdout"  # or stderr
     # the ADK plugin's metric updates and adk-observe's own log lines, by a worker thread
     background_recording: bool = True
     log_file: str = ""
@@ -152,8 +155,9 @@ def _parse_prices(raw: str) -> tuple[model.ModelPrice, ...]:
     return _prices(table)
 
 
-def format_levels(levels: tuple[tuple[str, str], ...]) -> str:
-    return ",".join(f"{name}={level}" for name, level in levels)
+def _parse_pairs(raw: str) -> tuple[tuple[str, str], ...]:
+    """`key=value,key=value` (percent-encoded values), like the OTEL_* variables."""
+    return otel_env.parse_pairs("value", raw)
 
 
 def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
@@ -161,6 +165,8 @@ def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
         return _parse_prices
     if f.name == "logger_levels":
         return _parse_levels
+    if f.name in ("tracing_headers", "resource_attributes"):
+        return _parse_pairs
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
     if kind == "bool":
         return _parse_bool
@@ -186,12 +192,15 @@ def _from_spec(telemetry: model.Telemetry | None) -> dict[str, Any]:
     }
 
 
+def _from_otel_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    try:
+        return otel_env.option_values(environ)
+    except otel_env.OtelEnvError as exc:
+        raise OptionsError(str(exc)) from None
+
+
 def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    if environ.get(OTEL_SERVICE_NAME_ENV):
-        values["service_name"] = environ[OTEL_SERVICE_NAME_ENV]
-    if environ.get(OTEL_ENDPOINT_ENV):
-        values["tracing_endpoint"] = environ[OTEL_ENDPOINT_ENV]
     for f in fields(Options):
         raw = environ.get(env_name(f.name))
         if raw is None:
@@ -206,8 +215,19 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
 def _validate(options: Options) -> Options:
     if not options.service_name:
         raise OptionsError("service_name must not be empty")
-    if not 0.0 <= options.sampling <= 1.0:
-        raise OptionsError(f"sampling must be within [0, 1], got {options.sampling}")
+    try:
+        otel_env.check_sampler(options.sampler, options.sampling)
+    except otel_env.OtelEnvError as exc:
+        raise OptionsError(str(exc)) from None
+    if options.tracing_enabled and _has_endpoint(options):
+        legacy = legacy_jaeger_error(options.traces_url or options.tracing_endpoint)
+        if legacy:
+            raise OptionsError(legacy)
+    for name, level in logger_levels_of(options):
+        if level not in _LEVELS:
+            raise OptionsError(f"logger {name!r}: {level!r} is not one of {', '.join(_LEVELS)}")
+    if options.log_console not in LOG_CONSOLES:
+        raise OptionsError(f"log_console must be stdout or stderr, got {options.log_console!r}")
     if options.label_limit < 1:
         raise OptionsError(f"label_limit must be at least 1, got {options.label_limit}")
     if options.series_limit < MIN_SERIES_LIMIT:
@@ -225,20 +245,63 @@ def _validate(options: Options) -> Options:
     return options
 
 
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+OTLP_TRACES_PATH = "/v1/traces"
+# One setting in two spellings: a layer that sets either replaces both from lower layers.
+_ENDPOINT_GROUP = ("tracing_endpoint", "traces_url")
+
+
+def _has_endpoint(options: Options) -> bool:
+    return bool(options.traces_url or options.tracing_endpoint)
+
+
+def traces_url(options: Options) -> str:
+    """Where spans go: `traces_url` as is, else `tracing_endpoint` + /v1/traces."""
+    if options.traces_url:
+        return options.traces_url
+    endpoint = options.tracing_endpoint.rstrip("/")
+    return endpoint if endpoint.endswith(OTLP_TRACES_PATH) else endpoint + OTLP_TRACES_PATH
+
+
+def _merge(values: dict[str, Any], layer: dict[str, Any]) -> None:
+    if any(k in layer for k in _ENDPOINT_GROUP):
+        for k in _ENDPOINT_GROUP:
+            values.pop(k, None)
+    levels = layer.get("logger_levels")
+    if levels is not None:  # per logger: a higher layer overrides the loggers it names
+        if isinstance(levels, Mapping):
+            levels = tuple(levels.items())
+        merged = dict(values.get("logger_levels", ()))
+        merged.update((str(n), str(lv).upper()) for n, lv in levels)
+        layer = {**layer, "logger_levels": tuple(sorted(merged.items()))}
+    values.update(layer)
+
+
+def logger_levels_of(options: Options) -> tuple[tuple[str, str], ...]:
+    return effective_logger_levels(
+        options.service_name, options.log_level, options.root_log_level, options.logger_levels
+    )
+
+
 def resolve_options(
     *,
     telemetry: model.Telemetry | None = None,
     environ: Mapping[str, str] | None = None,
     **kwargs: Any,
 ) -> Options:
-    """Resolve options: explicit kwargs > environment > spec telemetry > defaults."""
+    """Resolve options: explicit kwargs > ADK_OBSERVE_* > OTEL_* > spec telemetry > defaults."""
     known = {f.name for f in fields(Options)}
     unknown = sorted(set(kwargs) - known)
     if unknown:
         raise OptionsError(f"unknown option(s): {', '.join(unknown)}")
+    environ = os.environ if environ is None else environ
     values = _from_spec(telemetry)
-    values.update(_from_env(os.environ if environ is None else environ))
-    values.update({k: v for k, v in kwargs.items() if v is not None})
+    _merge(values, _from_otel_env(environ))
+    _merge(values, _from_env(environ))
+    _merge(values, {k: v for k, v in kwargs.items() if v is not None})
+    for name in ("tracing_headers", "resource_attributes"):
+        if isinstance(values.get(name), Mapping):
+            values[name] = tuple(sorted((str(k), str(v)) for k, v in values[name].items()))
     if isinstance(values.get("prices"), Mapping):
         values["prices"] = _prices(values["prices"])
     return _validate(Options(**values))

@@ -20,22 +20,30 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.propagators.composite import CompositePropagator
-from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.resources import (
+    TELEMETRY_SDK_LANGUAGE,
+    TELEMETRY_SDK_NAME,
+    TELEMETRY_SDK_VERSION,
+    Resource,
+)
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
     ParentBased,
     Sampler,
     SamplingResult,
     TraceIdRatioBased,
 )
+from opentelemetry.sdk.version import __version__ as sdk_version
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import Attributes
 
-from adk_observe.instrument.options import Options
+from adk_observe import conventions as c
+from adk_observe.instrument.options import Options, traces_url
 from adk_observe.instrument.span_redaction import RedactingSpanExporter
 
-OTLP_TRACES_PATH = "/v1/traces"
 # ADK's switch for copying prompts and responses onto its spans (read at every run; default on).
 ADK_CONTENT_IN_SPANS_ENV = "ADK_CAPTURE_MESSAGE_CONTENT_IN_SPANS"
 INSTRUMENTATION_NAME = "adk_observe"
@@ -167,18 +175,34 @@ class _BoundedProcessor(BatchSpanProcessor):
         self._batch_processor.shutdown(timeout_millis=timeout_millis)
 
 
-def otlp_traces_url(endpoint: str) -> str:
-    endpoint = endpoint.rstrip("/")
-    return endpoint if endpoint.endswith(OTLP_TRACES_PATH) else endpoint + OTLP_TRACES_PATH
-
-
 def make_resource(options: Options) -> Resource:
-    attrs = {"service.name": options.service_name}
+    """The resource from the resolved options only. (`Resource.create` would read
+    OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME again, past the precedence of the options.)"""
+    attrs: dict[str, str] = {
+        TELEMETRY_SDK_LANGUAGE: "python",
+        TELEMETRY_SDK_NAME: "opentelemetry",
+        TELEMETRY_SDK_VERSION: sdk_version,
+    }
+    attrs.update(options.resource_attributes)
+    attrs[c.RESOURCE_SERVICE_NAME] = options.service_name
     if options.service_version:
-        attrs["service.version"] = options.service_version
+        attrs[c.RESOURCE_SERVICE_VERSION] = options.service_version
     if options.environment:
-        attrs["deployment.environment.name"] = options.environment
-    return Resource.create(attrs)
+        attrs[c.RESOURCE_ENVIRONMENT] = options.environment
+    return Resource(attrs)
+
+
+def make_sampler(options: Options) -> Sampler:
+    """The OTEL_TRACES_SAMPLER of the options (names and meaning from the specification)."""
+    kind = options.sampler
+    root: Sampler
+    if kind.endswith("always_on"):
+        root = ALWAYS_ON
+    elif kind.endswith("always_off"):
+        root = ALWAYS_OFF
+    else:
+        root = TraceIdRatioBased(options.sampling)
+    return ParentBased(root) if kind.startswith("parentbased_") else root
 
 
 class Tracing:
@@ -197,11 +221,12 @@ class Tracing:
             os.environ.setdefault(ADK_CONTENT_IN_SPANS_ENV, "false")
         resource = make_resource(options)
         sampler, self._switch = _install(resource)
-        if exporter is None and options.tracing_endpoint:
+        if exporter is None and (options.tracing_endpoint or options.traces_url):
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
             exporter = OTLPSpanExporter(
-                endpoint=otlp_traces_url(options.tracing_endpoint),
+                endpoint=traces_url(options),
+                headers=dict(options.tracing_headers) or None,
                 timeout=options.export_timeout,
             )
         self.processor: _BoundedProcessor | None = None
@@ -219,8 +244,11 @@ class Tracing:
         if sampler is not None:
             # Without an exporter nothing would leave the process: record nothing (trace ids
             # still propagate and reach the logs).
-            ratio = options.sampling if self.processor is not None else 0.0
-            sampler.delegate = ParentBased(TraceIdRatioBased(ratio))
+            sampler.delegate = (
+                make_sampler(options)
+                if self.processor is not None
+                else ParentBased(TraceIdRatioBased(0.0))
+            )
         self.tracer = trace.get_tracer(INSTRUMENTATION_NAME)
 
     def force_flush(self) -> bool:

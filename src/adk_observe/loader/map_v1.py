@@ -250,6 +250,8 @@ def _agent_alerts(a: v1.AgentAlertsV1) -> m.AgentAlerts:
 def _telemetry(t: v1.TelemetryV1) -> m.Telemetry:
     fluentd = t.logging.fluentd
     return m.Telemetry(
+        service_version=t.resource.service_version,
+        environment=t.resource.environment,
         metrics_port=t.metrics.port,
         label_limit=t.metrics.label_limit,
         tracing_enabled=t.tracing.enabled,
@@ -257,6 +259,8 @@ def _telemetry(t: v1.TelemetryV1) -> m.Telemetry:
         sampling=t.tracing.sampling,
         export_timeout=t.tracing.export_timeout,
         log_level=t.logging.level,
+        logger_levels=tuple(sorted(t.logging.levels.items())),
+        log_console=t.logging.console,
         log_file=t.logging.file,
         fluentd_host=fluentd.host if fluentd else "",
         fluentd_port=fluentd.port if fluentd else 24224,

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from adk_observe.environment import legacy_jaeger_error
 from adk_observe.loader.deploy_v1 import DeploySpecV1
 from adk_observe.loader.fields import (
     AlertName,
@@ -185,9 +186,17 @@ class MetricsTelemetryV1(Strict):
 
 class TracingTelemetryV1(Strict):
     enabled: bool = True
-    endpoint: str = ""
+    endpoint: str = Field(default="", description="OTLP/HTTP base URL, e.g. http://HOST:4318.")
     sampling: float = Field(default=0.1, ge=0, le=1)
     export_timeout: LatencySeconds = 2.0
+
+    @field_validator("endpoint")
+    @classmethod
+    def _not_legacy_jaeger(cls, value: str) -> str:
+        error = legacy_jaeger_error(value) if value else None
+        if error:
+            raise ValueError(error)
+        return value
 
 
 class FluentdV1(Strict):
@@ -196,8 +205,15 @@ class FluentdV1(Strict):
     tag: str = ""
 
 
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
 class LoggingTelemetryV1(Strict):
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    level: LogLevel = Field(default="INFO", description="The service's own logger.")
+    levels: dict[str, LogLevel] = Field(
+        default={}, description='Other loggers by name ("root" too), e.g. {adk.agents: INFO}.'
+    )
+    console: Literal["stdout", "stderr"] = "stdout"
     file: str = ""
     fluentd: FluentdV1 | None = None
 
@@ -214,7 +230,18 @@ class CostTelemetryV1(Strict):
     prices: dict[str, PriceV1] = {}
 
 
+class ResourceTelemetryV1(Strict):
+    service_version: str = Field(
+        default="",
+        max_length=63,
+        pattern=r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$",
+        description="service.version; also the app.kubernetes.io/version label (a label value).",
+    )
+    environment: str = Field(default="", description="deployment.environment.name.")
+
+
 class TelemetryV1(Strict):
+    resource: ResourceTelemetryV1 = ResourceTelemetryV1()
     metrics: MetricsTelemetryV1 = MetricsTelemetryV1()
     tracing: TracingTelemetryV1 = TracingTelemetryV1()
     logging: LoggingTelemetryV1 = LoggingTelemetryV1()

@@ -1,0 +1,148 @@
+"""The OpenTelemetry SDK environment variables, read as the OpenTelemetry specification says
+("Environment Variable Specification" and "OTLP Exporter Configuration"), into option values.
+
+Only the traces signal is exported over OTLP, so of each `OTEL_EXPORTER_OTLP_*` pair the
+signal-specific `_TRACES_` variable wins over the generic one. Parsing is strict: a value the
+specification does not allow is an error that names the variable (a silently ignored sampler or
+endpoint is how traces go missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote
+
+from adk_observe import conventions as c
+from adk_observe.environment import DEFAULT_SAMPLER
+
+SDK_DISABLED = c.OTEL_SDK_DISABLED_ENV
+SERVICE_NAME = c.OTEL_SERVICE_NAME_ENV
+RESOURCE_ATTRIBUTES = c.OTEL_RESOURCE_ATTRIBUTES_ENV
+ENDPOINT = c.OTEL_ENDPOINT_ENV
+TRACES_ENDPOINT = c.OTEL_TRACES_ENDPOINT_ENV
+HEADERS = c.OTEL_HEADERS_ENV
+TRACES_HEADERS = c.OTEL_TRACES_HEADERS_ENV
+TIMEOUT = c.OTEL_TIMEOUT_ENV
+TRACES_TIMEOUT = c.OTEL_TRACES_TIMEOUT_ENV
+PROTOCOL = c.OTEL_PROTOCOL_ENV
+TRACES_PROTOCOL = c.OTEL_TRACES_PROTOCOL_ENV
+SAMPLER = c.OTEL_SAMPLER_ENV
+SAMPLER_ARG = c.OTEL_SAMPLER_ARG_ENV
+
+SUPPORTED_PROTOCOL = "http/protobuf"
+# The built-in samplers of the specification that take no remote configuration.
+SAMPLERS = (
+    "always_on",
+    "always_off",
+    "traceidratio",
+    "parentbased_always_on",
+    "parentbased_always_off",
+    "parentbased_traceidratio",
+)
+RATIO_SAMPLERS = ("traceidratio", "parentbased_traceidratio")
+
+
+class OtelEnvError(ValueError):
+    """A standard OpenTelemetry variable has a value the specification does not allow."""
+
+
+def parse_pairs(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+    """`key1=value1,key2=value2` with percent-encoded values (W3C Baggage-like), as the
+    specification defines OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS."""
+    pairs: dict[str, str] = {}
+    for item in filter(None, (p.strip() for p in raw.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise OtelEnvError(f"{name}: {item!r} is not key=value")
+        pairs[unquote(key.strip())] = unquote(value.strip())
+    return tuple(pairs.items())
+
+
+def _timeout_seconds(name: str, raw: str) -> float:
+    """The specification gives OTLP timeouts in milliseconds."""
+    try:
+        millis = float(raw)
+    except ValueError:
+        raise OtelEnvError(f"{name}={raw!r}: not a number of milliseconds") from None
+    if millis <= 0:
+        raise OtelEnvError(f"{name}={raw!r}: must be a positive number of milliseconds")
+    return millis / 1000.0
+
+
+def _bool(name: str, raw: str) -> bool:
+    # The specification: only a case-insensitive "true" is true; anything else is false.
+    return raw.strip().lower() == "true"
+
+
+def check_sampler(sampler: str, ratio: float) -> None:
+    if sampler not in SAMPLERS:
+        raise OtelEnvError(
+            f"sampler {sampler!r} is not supported; use one of {', '.join(SAMPLERS)}"
+        )
+    if not 0.0 <= ratio <= 1.0:
+        raise OtelEnvError(f"sampling ratio must be within [0, 1], got {ratio}")
+
+
+def _protocol(environ: Mapping[str, str]) -> None:
+    for name in (TRACES_PROTOCOL, PROTOCOL):
+        raw = environ.get(name, "").strip()
+        if not raw:
+            continue
+        if raw != SUPPORTED_PROTOCOL:
+            hint = (
+                " (adk-observe exports OTLP/HTTP; Jaeger and the OpenTelemetry Collector "
+                "listen for it on port 4318)"
+                if raw == "grpc"
+                else ""
+            )
+            raise OtelEnvError(f"{name}={raw!r}: only {SUPPORTED_PROTOCOL} is supported{hint}")
+        return  # the signal-specific variable decides when set
+
+
+def option_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The option values the standard variables set (absent variables set nothing)."""
+    values: dict[str, Any] = {}
+    _protocol(environ)
+
+    def get(name: str) -> str | None:
+        raw = environ.get(name)
+        return raw if raw is not None and raw.strip() else None
+
+    if (raw := get(SDK_DISABLED)) is not None and _bool(SDK_DISABLED, raw):
+        values["tracing_enabled"] = False
+        values["otel_metrics"] = False
+    if (raw := get(RESOURCE_ATTRIBUTES)) is not None:
+        attrs = dict(parse_pairs(RESOURCE_ATTRIBUTES, raw))
+        # OTEL_SERVICE_NAME wins over service.name here (handled just below).
+        if c.RESOURCE_SERVICE_NAME in attrs:
+            values["service_name"] = attrs.pop(c.RESOURCE_SERVICE_NAME)
+        if c.RESOURCE_SERVICE_VERSION in attrs:
+            values["service_version"] = attrs.pop(c.RESOURCE_SERVICE_VERSION)
+        if c.RESOURCE_ENVIRONMENT in attrs:
+            values["environment"] = attrs.pop(c.RESOURCE_ENVIRONMENT)
+        values["resource_attributes"] = tuple(sorted(attrs.items()))
+    if (raw := get(SERVICE_NAME)) is not None:
+        values["service_name"] = raw.strip()
+    if (raw := get(TRACES_ENDPOINT)) is not None:
+        values["traces_url"] = raw.strip()  # the signal URL, used as is
+    elif (raw := get(ENDPOINT)) is not None:
+        values["tracing_endpoint"] = raw.strip()  # a base URL: /v1/traces is appended
+    for name in (TRACES_HEADERS, HEADERS):
+        if (raw := get(name)) is not None:
+            values["tracing_headers"] = parse_pairs(name, raw)
+            break
+    for name in (TRACES_TIMEOUT, TIMEOUT):
+        if (raw := get(name)) is not None:
+            values["export_timeout"] = _timeout_seconds(name, raw)
+            break
+    if (raw := get(SAMPLER)) is not None:
+        values["sampler"] = raw.strip().lower()
+    if (raw := get(SAMPLER_ARG)) is not None:
+        sampler = values.get("sampler", DEFAULT_SAMPLER)
+        if sampler in RATIO_SAMPLERS:  # the specification: other samplers ignore the argument
+            try:
+                values["sampling"] = float(raw)
+            except ValueError:
+                raise OtelEnvError(f"{SAMPLER_ARG}={raw!r}: not a number") from None
+    return values

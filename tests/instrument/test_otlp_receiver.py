@@ -1,0 +1,150 @@
+"""Spans reach a real OTLP/HTTP receiver configured only through the standard OTEL_* variables:
+the signal URL as is, the sampler, the headers, the service name and the resource attributes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+from prometheus_client import CollectorRegistry
+
+import adk_observe
+from adk_observe import agent_turn, llm_call, tool_call
+
+
+@dataclass
+class Received:
+    url: str
+    paths: list[str] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    requests: list[ExportTraceServiceRequest] = field(default_factory=list)
+
+    def spans(self) -> list[tuple[dict[str, Any], Any]]:
+        """(resource attributes, span) of every span received."""
+        return [
+            (_attrs(rs.resource.attributes), span)
+            for request in self.requests
+            for rs in request.resource_spans
+            for ss in rs.scope_spans
+            for span in ss.spans
+        ]
+
+
+def _value(v: AnyValue) -> Any:
+    return getattr(v, v.WhichOneof("value"))
+
+
+def _attrs(kvs: Any) -> dict[str, Any]:
+    return {kv.key: _value(kv.value) for kv in kvs}
+
+
+@pytest.fixture
+def receiver() -> Iterator[Received]:
+    """A minimal OTLP/HTTP traces receiver: decodes ExportTraceServiceRequest protobufs."""
+    server: ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            request = ExportTraceServiceRequest()
+            request.ParseFromString(body)
+            got.paths.append(self.path)
+            got.headers.append({k.lower(): v for k, v in self.headers.items()})
+            got.requests.append(request)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    got = Received(f"http://127.0.0.1:{server.server_address[1]}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield got
+    server.shutdown()
+    server.server_close()
+
+
+def _run_turn() -> None:
+    with agent_turn("checkout"):
+        with tool_call("lookup_cart"):
+            pass
+        with llm_call("gemini-2.0-flash") as call:
+            call.record_usage(120, 30)
+
+
+def test_spans_arrive_at_the_otel_traces_endpoint_with_sampler_resource_and_genai_attributes(
+    receiver: Received, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {
+        # A signal URL with a path no collector would pick: it must be used exactly as given.
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{receiver.url}/tenant-a/v1/traces",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9/not-this-one",
+        # Our default samples 10%: every span arriving proves the sampler came from here.
+        "OTEL_TRACES_SAMPLER": "always_on",
+        "OTEL_SERVICE_NAME": "checkout-agent",
+        "OTEL_RESOURCE_ATTRIBUTES": "service.version=2.0.1,deployment.environment.name=staging,"
+        "team=payments",
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "x-tenant=acme",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    handle = adk_observe.init(registry=CollectorRegistry(), metrics_port=-1, logging_enabled=False)
+    for _ in range(5):
+        _run_turn()
+    assert handle.force_flush()
+
+    assert set(receiver.paths) == {"/tenant-a/v1/traces"}
+    assert {h.get("x-tenant") for h in receiver.headers} == {"acme"}
+    assert {h["content-type"] for h in receiver.headers} == {"application/x-protobuf"}
+    spans = receiver.spans()
+    assert len(spans) == 15  # 5 turns x (turn, tool call, LLM call)
+    resource = spans[0][0]
+    assert resource["service.name"] == "checkout-agent"
+    assert resource["service.version"] == "2.0.1"
+    assert resource["deployment.environment.name"] == "staging"
+    assert resource["team"] == "payments"
+    assert resource["telemetry.sdk.language"] == "python"
+    assert all(r == resource for r, _ in spans)
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for _, span in spans:
+        by_name.setdefault(span.name, []).append(_attrs(span.attributes))
+    assert sorted((n, len(a)) for n, a in by_name.items()) == [
+        ("adk_observe.agent_turn", 5), ("adk_observe.llm_call", 5), ("adk_observe.tool_call", 5)]
+    llm = by_name["adk_observe.llm_call"][0]
+    assert llm["gen_ai.operation.name"] == "chat"
+    assert llm["gen_ai.request.model"] == "gemini-2.0-flash"
+    assert (llm["gen_ai.usage.input_tokens"], llm["gen_ai.usage.output_tokens"]) == (120, 30)
+    assert by_name["adk_observe.agent_turn"][0]["gen_ai.operation.name"] == "invoke_agent"
+    assert by_name["adk_observe.agent_turn"][0]["gen_ai.agent.name"] == "checkout"
+    tool = by_name["adk_observe.tool_call"][0]
+    assert (tool["gen_ai.operation.name"], tool["gen_ai.tool.name"]) == (
+        "execute_tool", "lookup_cart")
+
+
+def test_an_always_off_sampler_from_the_environment_sends_nothing(
+    receiver: Received, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", f"{receiver.url}/v1/traces")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
+    handle = adk_observe.init("quiet-agent", registry=CollectorRegistry(), metrics_port=-1,
+                              logging_enabled=False)
+    for _ in range(5):
+        _run_turn()
+    assert handle.force_flush()
+    assert receiver.spans() == []
+    # Same receiver, sampler switched by an explicit argument: spans flow (the receiver works).
+    handle = adk_observe.init("quiet-agent", registry=CollectorRegistry(), metrics_port=-1,
+                              logging_enabled=False, sampler="always_on")
+    _run_turn()
+    assert handle.force_flush()
+    assert len(receiver.spans()) == 3

@@ -1,0 +1,114 @@
+"""The wheel in a fresh venv: every CLI verb on every example without extras, the deploy gates
+with `[deploy]`, and a real ADK agent with `[adk]`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from tests.conftest import SHARED, in_ci
+from wheel_support import ROOT, checkov_dir, clean_env, make_venv, run
+
+pytestmark = pytest.mark.packaging
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+# examples/plain_agent.py's output, as README.md shows it: 3 turns, the third fails.
+PLAIN_AGENT_OUTPUT = """\
+adk_agent_requests_total{agent_id="billing",endpoint="agent",method="turn",status_code="200"} 2.0
+adk_agent_requests_total{agent_id="billing",endpoint="agent",method="turn",status_code="500"} 1.0
+adk_agent_tool_calls_total{agent_id="billing",status="ok",tool="lookup_invoice"} 3.0
+adk_agent_llm_calls_total{agent_id="billing",model="gpt-4o",status="ok"} 2.0
+adk_agent_llm_calls_total{agent_id="billing",model="gpt-4o",status="error"} 1.0
+adk_agent_llm_tokens_total{agent_id="billing",model="gpt-4o",token_type="input"} 8.0
+adk_agent_llm_tokens_total{agent_id="billing",model="gpt-4o",token_type="output"} 14.0
+"""
+# examples/adk_agent.py: 2 turns, each a get_weather call (12 in, 4 out tokens) then an answer
+# (30 in, 8 out): 4 model calls, 2 tool calls, 84 input and 24 output tokens.
+ADK_AGENT_OUTPUT = """\
+Sunny in Paris.
+Sunny in Paris.
+adk_agent_requests_total{agent_id="forecaster",endpoint="agent",method="turn",status_code="200"} 2.0
+adk_agent_tool_calls_total{agent_id="forecaster",status="ok",tool="get_weather"} 2.0
+adk_agent_llm_calls_total{agent_id="forecaster",model="scripted-model",status="ok"} 4.0
+adk_agent_llm_tokens_total{agent_id="forecaster",model="scripted-model",token_type="input"} 84.0
+adk_agent_llm_tokens_total{agent_id="forecaster",model="scripted-model",token_type="output"} 24.0
+"""
+
+
+def _has_deploy(spec: Path) -> bool:
+    return any(line.startswith("  deploy:") for line in spec.read_text().splitlines())
+
+
+def test_every_verb_on_every_example_without_extras(wheel: Path, tmp_path: Path) -> None:
+    venv = make_venv(tmp_path, wheel)
+    env = clean_env(venv)
+    cli = str(venv / "bin" / "adk-observe")
+    work = tmp_path / "work"  # an unrelated folder: nothing of the checkout is importable here
+    work.mkdir()
+    where = run([str(venv / "bin" / "python"), "-c",
+                 "import adk_observe; print(adk_observe.__file__)"], work, env).stdout
+    assert where.startswith(str(venv / "lib")), where
+    assert run([cli, "--version"], work, env).stdout == "adk-observe 0.1.0\n"
+    assert '"adk-observe/v1"' in run([cli, "schema"], work, env).stdout
+    # (a count would break whenever an example is added; these two must be there)
+    assert {"support-agent", "demo-agent"} <= {p.stem for p in EXAMPLES}
+    deployed = []
+    for spec in EXAMPLES:
+        out = work / spec.stem
+        run([cli, "validate", str(spec)], work, env)
+        run([cli, "compile-rules", str(spec), "-o", str(out / "rules"), "--emit-tests"], work, env)
+        run([cli, "dashboards", str(spec), "-o", str(out / "dashboards")], work, env)
+        run([cli, "lint", str(spec)], work, env)
+        if _has_deploy(spec):
+            run([cli, "render-deploy", str(spec), "-o", str(out / "deploy")], work, env)
+            deployed.append(out / "deploy")
+        assert (out / "rules").is_dir() and (out / "dashboards").is_dir()
+    assert work / "support-agent" / "deploy" in deployed
+
+    # Without the deploy extra the gates say what to install, before any output.
+    proc = run([cli, "check-deploy", str(deployed[0]), "--no-checkov"], work, env, expect=2)
+    assert proc.stdout == ""
+    assert proc.stderr == (
+        "error: check-deploy needs the deploy extra (kubernetes-validate, jsonschema): "
+        "pip install 'adk-observe[deploy]'\n"
+    )
+
+    # The plain agent of the README, with nothing but the runtime dependencies.
+    proc = run([str(venv / "bin" / "python"), str(ROOT / "examples" / "plain_agent.py")], work, env)
+    assert proc.stdout == PLAIN_AGENT_OUTPUT
+
+    # Now the deploy extra: every rendered folder passes the gates.
+    run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+         f"adk-observe[deploy] @ {wheel.as_uri()}"], work, env)
+    crds = str(SHARED / "crd-schemas")
+    for folder in deployed:
+        proc = run([cli, "check-deploy", str(folder), "--crd-schemas", crds, "--no-checkov"],
+                   work, env)
+        assert proc.stdout.endswith("all gates passed\n"), proc.stdout
+
+    # checkov: absent from PATH -> how to get it, exit 2; on PATH (from any folder) -> used.
+    bare = clean_env(venv, PATH=str(venv / "bin"))  # nothing but the venv on PATH
+    proc = run([cli, "check-deploy", str(deployed[0]), "--crd-schemas", crds], work, bare, expect=2)
+    assert "checkov not found: install it in its own virtualenv" in proc.stderr
+    assert "--no-checkov" in proc.stderr
+    checkov = checkov_dir()
+    if checkov is None:
+        message = "checkov not found (make test installs it in .venv-checkov)"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    with_checkov = clean_env(venv, PATH=f"{venv / 'bin'}:{checkov}:/usr/bin:/bin")
+    support = work / "support-agent" / "deploy"
+    proc = run([cli, "check-deploy", str(support), "--crd-schemas", crds], work, with_checkov)
+    assert "  PASS  checkov --framework kubernetes" in proc.stdout, proc.stdout
+
+
+def test_an_adk_agent_runs_with_the_adk_extra(wheel: Path, tmp_path: Path) -> None:
+    venv = make_venv(tmp_path, wheel, extras="adk")
+    work = tmp_path / "work"
+    work.mkdir()
+    env = clean_env(venv)
+    proc = run([str(venv / "bin" / "python"), str(ROOT / "examples" / "adk_agent.py")], work, env)
+    assert proc.stdout == ADK_AGENT_OUTPUT
+    assert not os.environ.get("PYTHONPATH", "").startswith(str(venv))
