@@ -24,6 +24,7 @@ CORE = frozenset(
         "durations",
         "environment",
         "errors",
+        "kube",
         "model",
         "promql",
         "windows",

@@ -100,6 +100,7 @@ COMPONENT_HTTP = "http"
 # Values of LABEL_SINK on adk_observe_telemetry_dropped_total: where the records were going.
 SINK_OTLP = "otlp"
 SINK_FLUENTD = "fluentd"
+SINK_LOG_FILE = "log_file"  # the rotating log file (logging.file) while it cannot be written
 SINK_OTEL_METRICS = "otel_metrics"
 SINK_RECORDER = "recorder"  # work queued for the recorder's worker (instrument/recorder.py)
 

@@ -1,9 +1,51 @@
-"""The deploy section of the core model: frozen, validated once in `spec.deploy_v1`."""
+"""The deploy section of the core model: frozen, validated once in `loader.deploy_v1`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+# Facts about the cluster the loader checks and the generators use.
+ALB_SCHEME = "internet-facing"  # the default; `ingress.scheme: internal` for a VPC-only ALB
+ALB_SCHEMES = ("internal", "internet-facing")
+# The AWS ELB security policies that refuse TLS 1.0 and 1.1 (Elastic Load Balancing docs,
+# "Security policies for your Application Load Balancer"): the TLS13-1-2/1-3 families (with
+# their FIPS 2023-04 and post-quantum 2025-09 variants), TLS-1-2 and FS-1-2.
+ALB_TLS12_POLICIES = frozenset(
+    {
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+        "ELBSecurityPolicy-TLS13-1-3-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+        "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+        "ELBSecurityPolicy-TLS-1-2-2017-01",
+        "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+        "ELBSecurityPolicy-FS-1-2-2019-08",
+        "ELBSecurityPolicy-FS-1-2-Res-2019-08",
+        "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+    }
+)
+# Namespaces of the cluster's own components: a service deployed there could take them over.
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+# The only writable path of the pod (readOnlyRootFilesystem): where a log file may go.
+WRITABLE_PATHS = ("/tmp/",)
 
 
 class LoadBalancer(StrEnum):
@@ -76,6 +118,7 @@ class Ingress:
     allow_cidrs: tuple[str, ...] = ()  # extra sources (e.g. the VPC for ALB target type ip)
     certificate_arn: str = ""  # alb
     ssl_policy: str = ""  # alb
+    scheme: str = "internet-facing"  # alb: internet-facing or internal
     tls_secret: str = ""  # nginx
     gateway_name: str = ""  # gateway
     gateway_namespace: str = ""  # gateway
@@ -139,6 +182,9 @@ class DeployConfig:
     secrets: tuple[SecretMount, ...] = ()
     rbac: tuple[RbacRule, ...] = ()
     termination_grace_seconds: int = 30
+    # The namespace belongs to this service alone: render the Namespace (Pod Security labels)
+    # and a namespace-wide default-deny. Off: touch nothing but the service's own pods.
+    own_namespace: bool = False
 
     @property
     def tracks(self) -> bool:

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+QUOTE_LIMIT = 80
+MESSAGE_LIMIT = 1000  # bounds any message; values in it are quoted shorter (QUOTE_LIMIT)
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """`repr(value)` cut to about `limit` characters: an error quotes what was wrong, never a
+    whole hostile value (a 10 MB string, a template, a line break)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
+
+
+def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """A message on one line of bounded length, whatever a parser or validator put in it."""
+    flat = " ".join(text.splitlines())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
 
 class AdkObserveError(Exception):
     """Base of every error the CLI turns into exit code 2."""
@@ -11,7 +27,7 @@ class SpecError(AdkObserveError):
     """A spec that cannot be used: bad YAML, unknown key, wrong type, inconsistent values."""
 
     def __init__(self, message: str, *, file: str, line: int | None = None, path: str = "") -> None:
-        self.message = message
+        self.message = one_line(message)
         self.file = file
         self.line = line
         self.path = path

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from adk_observe.checks.podsecurity import check_object
 from adk_observe.deploy.kustomize import KUSTOMIZATION
-from adk_observe.errors import AdkObserveError
+from adk_observe.errors import AdkObserveError, SpecError, quote
+from adk_observe.loader.yamlsource import load_documents, read_text
 
 # Kubernetes minors every object must validate against (strict: no unknown fields).
 KUBERNETES_VERSIONS = ("1.29", "1.31", "1.33", "1.35")
@@ -64,19 +63,62 @@ def folders(root: Path) -> list[Path]:
     return found
 
 
+def _documents(folder: Path, rel: str) -> list[Any]:
+    """The YAML documents of one file, parsed with the spec loader's bounds (size, nodes,
+    depth, alias expansion) so a hostile manifest fails fast with a located error."""
+    path = folder / rel
+    return [doc.data for doc in load_documents(str(path), read_text(path), allow_empty=True)]
+
+
+def _inside(folder: Path, rel: str) -> bool:
+    """A resource entry names a file of this folder, not `../..` or an absolute path: the
+    gates check what the folder holds, never other files on the machine."""
+    target = (folder / rel).resolve()
+    return target.parent == folder.resolve() and target.is_file()
+
+
+def _well_formed(obj: Any) -> bool:
+    """Enough shape for the gates to name the object and pick its schema."""
+    return (
+        isinstance(obj, dict)
+        and isinstance(obj.get("metadata") or {}, dict)
+        and all(isinstance(obj.get(k, ""), str) for k in ("apiVersion", "kind"))
+    )
+
+
+def parse_all(folder: Path) -> None:
+    """Parse every file checkov would read in `folder` (listed or not) within our bounds, so a
+    hostile file is bad input here instead of exhausting checkov's own parser."""
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in (".yaml", ".yml", ".json") and path.is_file():
+            load_documents(str(path), read_text(path), allow_empty=True)
+
+
 def load_folder(folder: Path) -> tuple[list[Manifest], list[str]]:
     """The objects of the files kustomization.yaml lists, and the problems with that list."""
     problems: list[str] = []
-    try:
-        kust = yaml.safe_load((folder / KUSTOMIZATION).read_text(encoding="utf-8")) or {}
-        listed = [str(r) for r in kust.get("resources") or []]
-        manifests = []
-        for rel in listed:
-            for obj in yaml.safe_load_all((folder / rel).read_text(encoding="utf-8")):
-                if obj:
-                    manifests.append(Manifest(rel, obj))
-    except (OSError, yaml.YAMLError) as exc:
-        raise DeployCheckError(f"cannot read {folder}: {exc}") from None
+    kust_file = str(folder / KUSTOMIZATION)
+    docs = _documents(folder, KUSTOMIZATION)
+    kust = docs[0] if docs else {}
+    if not isinstance(kust, dict) or not isinstance(kust.get("resources") or [], list):
+        raise SpecError("must be a mapping with a resources list", file=kust_file, line=1)
+    listed = [str(r) for r in kust.get("resources") or []]
+    manifests = []
+    for rel in listed:
+        if not _inside(folder, rel):
+            problems.append(f"{quote(rel)}: not a file in this folder")
+            continue
+        for obj in _documents(folder, rel):
+            if obj is None:
+                continue
+            if not _well_formed(obj):
+                raise SpecError(
+                    "a manifest must be a mapping with a metadata mapping and string "
+                    "apiVersion and kind",
+                    file=str(folder / rel),
+                    line=1,
+                )
+            manifests.append(Manifest(rel, obj))
     on_disk = {p.name for p in folder.glob("*.yaml")} - {KUSTOMIZATION}
     for name in sorted(on_disk - set(listed)):
         problems.append(f"{name}: not listed in {KUSTOMIZATION}")
@@ -127,6 +169,8 @@ def _pod_template_as_deployment(obj: dict[str, Any]) -> dict[str, Any]:
     if obj.get("apiVersion") != "argoproj.io/v1alpha1" or obj.get("kind") != "Rollout":
         return obj
     spec = obj.get("spec") or {}
+    if not isinstance(spec, dict):  # malformed: the CR schema gate reports it
+        return obj
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -190,7 +234,14 @@ def gate_custom_resources(custom: Iterable[Manifest], schema_dir: Path) -> GateR
 def gate_pod_security(manifests: Iterable[Manifest]) -> GateResult:
     result = GateResult('Pod Security Standards "restricted"')
     for m in manifests:
-        violations = check_object(m.obj)
+        try:
+            violations = check_object(m.obj)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+            # A list where a mapping belongs (or the like): not checkable, so not passing; the
+            # schema gate names the field.
+            result.checked += 1
+            result.failures.append(f"{m.ref}: malformed pod template, cannot be checked")
+            continue
         if violations is None:
             continue
         result.checked += 1

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from adk_observe import __version__
-from adk_observe.cli.exits import EXIT_BAD_INPUT
+from adk_observe.cli.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from adk_observe.errors import AdkObserveError
 
 
@@ -36,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AdkObserveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # output is all-or-nothing (render/write.py): nothing to undo
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return code
 
 

@@ -8,7 +8,9 @@ from typing import Any
 
 from adk_observe.cli import common
 from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK
+from adk_observe.errors import one_line
 from adk_observe.render import dump_yaml, write_files
+from adk_observe.render.write import generated_leftovers
 
 
 def register(sub: Any) -> None:
@@ -53,15 +55,24 @@ def register(sub: Any) -> None:
 
 
 def run_render(args: argparse.Namespace) -> int:
+    from adk_observe.deploy.kustomize import KUSTOMIZATION
     from adk_observe.deploy.kustomize import files as kustomize_files
 
     specs = common.load(args.specs)
     files: dict[str, str] = {}
+    stale: list[str] = []
     for spec in specs:  # serialise everything before writing anything
         extra = _dashboards(spec, args.grafana_dashboards)
-        for rel, obj in kustomize_files(spec, extra).items():
+        rendered = kustomize_files(spec, extra)
+        for rel, obj in rendered.items():
             files[f"{spec.name}/{rel}"] = dump_yaml(obj, source=spec.source.file)
-    written = write_files(args.output, files)
+        # A strategy change (canary -> rolling) must not leave the old Rollout behind for
+        # kustomize or a `kubectl apply -f` of the folder to pick up.
+        folder = Path(args.output) / spec.name
+        stale += [f"{spec.name}/{n}" for n in generated_leftovers(folder, KUSTOMIZATION, rendered)]
+    written = write_files(args.output, files, remove=stale)
+    for rel in stale:
+        print(f"removed {Path(args.output) / rel} (written by an earlier render-deploy)")
     for spec in specs:
         count = sum(1 for rel in files if rel.startswith(f"{spec.name}/"))
         print(f"{spec.name}: {count} files in {Path(args.output) / spec.name}")
@@ -89,6 +100,9 @@ def run_check(args: argparse.Namespace) -> int:
     schema_dir = gates.crd_schema_dir(args.crd_schemas)
     if args.crd_schemas and schema_dir is None:
         raise gates.DeployCheckError(f"--crd-schemas {args.crd_schemas} is not a directory")
+    for folder in folders:  # bad manifests are bad input (exit 2) before any gate runs
+        gates.load_folder(folder)
+        gates.parse_all(folder)
     checkov: dict[str, list[str]] | None = None
     if not args.no_checkov:
         binary = gates.checkov_binary(args.checkov)
@@ -104,8 +118,8 @@ def run_check(args: argparse.Namespace) -> int:
                 status = "SKIP"
             counted = f" ({result.checked} checked)" if result.checked else ""
             print(f"  {status}  {result.name}{counted}{' - ' + result.note if result.note else ''}")
-            for failure in result.failures:
-                print(f"        {failure}")
+            for failure in result.failures:  # validators quote objects: keep each one line
+                print(f"        {one_line(failure)}")
             ok = ok and result.passed
     print("all gates passed" if ok else "some gates FAILED")
     return EXIT_OK if ok else EXIT_FAILED

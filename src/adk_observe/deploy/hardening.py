@@ -107,7 +107,8 @@ NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 # --- load balancers ---
 # ALB: TLS 1.2+ only (TLS 1.0/1.1 are broken), HTTP answered with a 301 to HTTPS.
-ALB_SCHEME = "internet-facing"
+# ALB scheme default, TLS policies, system namespaces, writable paths: deploy_model (the
+# loader checks them too).
 ALB_TARGET_TYPE = "ip"
 ALB_LISTEN_PORTS = '[{"HTTP": 80}, {"HTTPS": 443}]'
 ALB_REDIRECT = "443"

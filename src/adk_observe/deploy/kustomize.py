@@ -39,7 +39,10 @@ def deploy_config(spec: ServiceSpec) -> DeployConfig:
 def objects(spec: ServiceSpec) -> list[dict[str, Any]]:
     """Every object of the service, in apply order."""
     deploy = deploy_config(spec)
-    out = [core.namespace(spec), core.service_account(spec)]
+    # Namespace-wide objects (Pod Security labels, default-deny for every pod) only in a
+    # namespace the spec says is the service's own: elsewhere they would restrict other pods.
+    out = [core.namespace(spec)] if deploy.own_namespace else []
+    out.append(core.service_account(spec))
     if deploy.rbac:
         out += [core.role(spec, deploy), core.role_binding(spec)]
     out += [core.config_map(spec, deploy), service.service(spec, deploy)]
@@ -64,7 +67,7 @@ def objects(spec: ServiceSpec) -> list[dict[str, Any]]:
     out += [
         service.hpa(spec, deploy),
         service.pdb(spec),
-        network.default_deny(spec),
+        *([network.default_deny(spec)] if deploy.own_namespace else []),
         network.network_policy(spec, deploy),
     ]
     if not (kind.flagger and deploy.ingress.load_balancer is LoadBalancer.GATEWAY):

@@ -27,7 +27,7 @@ def traffic_routed(deploy: DeployConfig) -> bool:
 def _alb_annotations(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, str]:
     ing = deploy.ingress
     return {
-        f"{ALB_PREFIX}/scheme": h.ALB_SCHEME,
+        f"{ALB_PREFIX}/scheme": ing.scheme,
         f"{ALB_PREFIX}/target-type": h.ALB_TARGET_TYPE,
         f"{ALB_PREFIX}/listen-ports": h.ALB_LISTEN_PORTS,
         f"{ALB_PREFIX}/ssl-redirect": h.ALB_REDIRECT,

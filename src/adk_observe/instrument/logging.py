@@ -334,6 +334,41 @@ class FluentForwardHandler(logging.Handler):
         return False
 
 
+class SafeFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file, when it cannot be written (read-only root filesystem, removed folder, full
+    disk), costs one counted internal error per RETRY_SECONDS instead of a traceback on stderr
+    for every record: records are dropped and counted until a retry opens the file again."""
+
+    RETRY_SECONDS = 30.0
+
+    def __init__(self, options: Options, on_drop: DropCounter, on_error: ErrorCounter) -> None:
+        super().__init__(
+            options.log_file,
+            maxBytes=options.log_file_max_bytes,
+            backupCount=options.log_file_backups,
+            encoding="utf-8",
+            delay=True,
+        )
+        self._on_drop, self._on_error = on_drop, on_error
+        self.down_until = 0.0  # monotonic time of the next attempt while the file is down
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.down_until and time.monotonic() < self.down_until:
+            self._on_drop(1)
+            return
+        self.down_until = 0.0
+        super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self._on_error()
+        self._on_drop(1)
+        self.down_until = time.monotonic() + self.RETRY_SECONDS
+        stream, self.stream = self.stream, None  # type: ignore[assignment]
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.close()
+
+
 class LoggingSetup:
     """The logging part of one `init()`."""
 
@@ -343,6 +378,7 @@ class LoggingSetup:
         on_drop: DropCounter,
         on_error: ErrorCounter,
         stream: Any = None,
+        on_file_drop: DropCounter | None = None,
     ) -> None:
         self.formatter = TraceJsonFormatter(options.service_name)
         self.handlers: list[logging.Handler] = []
@@ -353,16 +389,7 @@ class LoggingSetup:
             console = sys.stdout if options.log_console == "stdout" else sys.stderr
             self._add(logging.StreamHandler(stream or console), level)
         if options.log_file:
-            self._add(
-                logging.handlers.RotatingFileHandler(
-                    options.log_file,
-                    maxBytes=options.log_file_max_bytes,
-                    backupCount=options.log_file_backups,
-                    encoding="utf-8",
-                    delay=True,
-                ),
-                level,
-            )
+            self._add(SafeFileHandler(options, on_file_drop or on_drop, on_error), level)
         if options.fluentd_host:
             self.fluent = FluentForwardHandler(options, self.formatter, on_drop, on_error)
             self._add(self.fluent, level)

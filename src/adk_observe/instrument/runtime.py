@@ -99,6 +99,7 @@ class Observability:
                     lambda n: self.metrics.drop(c.SINK_FLUENTD, n),
                     lambda: self.metrics.internal_error(c.COMPONENT_LOGGING),
                     stream=log_output,
+                    on_file_drop=lambda n: self.metrics.drop(c.SINK_LOG_FILE, n),
                 )
             if options.metrics_enabled and options.metrics_port >= 0:
                 served = multiprocess_registry() if self.metrics.multiprocess else self.registry

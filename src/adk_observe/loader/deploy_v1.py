@@ -6,17 +6,19 @@ than one field, or a look at the rest of the spec, is checked in `to_deploy_mode
 
 from __future__ import annotations
 
+import ipaddress
+import posixpath
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from adk_observe import deploy_model as d
-from adk_observe.errors import SpecError
+from adk_observe import kube
+from adk_observe.errors import SpecError, quote
 from adk_observe.loader.fields import (
     DNS_LABEL,
     DnsName,
-    Labels,
     LatencySeconds,
     Seconds,
     SloName,
@@ -37,7 +39,14 @@ DNS_SUBDOMAIN = re.compile(
     r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 )
 CERT_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$")
-CIDR = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$")
+# Upper bounds that no single agent service needs; past them a typo (an extra zero) would ask
+# the cluster for more than it has, or let one service starve the others.
+MAX_REPLICAS = 1000
+QUANTITY_RANGES = {  # key: (smallest, largest), in cores or bytes
+    "cpu": (0.001, 64.0),
+    "memory": (16 * 2.0**20, 512 * 2.0**30),
+    "ephemeral_storage": (2.0**20, 2.0**40),
+}
 # The longest suffix the renderer adds to the service name (`-preview`, `-metrics`, `-canary`).
 NAME_SUFFIX_ROOM = len("-preview")
 DEFAULT_CONTROLLER_NAMESPACE = {
@@ -63,9 +72,29 @@ _QUANTITY_FACTORS = {
 }
 
 
+def _kube_label_key(key: str) -> str:
+    if not kube.label_key_ok(key):
+        raise ValueError(f"{quote(key)} is not a valid Kubernetes label key")
+    return key
+
+
+def _kube_label_value(value: str) -> str:
+    if not kube.label_value_ok(value):
+        raise ValueError(
+            f"{quote(value)} is not a valid Kubernetes label value ({kube.LABEL_VALUE_RULE})"
+        )
+    return value
+
+
+KubeLabels = dict[
+    Annotated[str, AfterValidator(_kube_label_key)],
+    Annotated[str, AfterValidator(_kube_label_value)],
+]
+
+
 class ScalingV1(Strict):
-    min: int = Field(default=3, ge=1)
-    max: int = Field(default=10, ge=1)
+    min: int = Field(default=3, ge=1, le=MAX_REPLICAS)
+    max: int = Field(default=10, ge=1, le=MAX_REPLICAS)
     cpu_utilization: int = Field(default=70, ge=1, le=100)
     memory_utilization: int = Field(default=80, ge=1, le=100)
 
@@ -105,6 +134,9 @@ class IngressV1(Strict):
     allow_cidrs: list[str] = []
     certificate_arn: str = ""
     ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    scheme: Literal["internal", "internet-facing"] | None = Field(
+        default=None, description="alb: internet-facing (default) or internal."
+    )
     tls_secret: DnsName | None = None
     gateway: GatewayRefV1 | None = None
 
@@ -117,7 +149,7 @@ class AnalysisV1(Strict):
     query_window: Seconds = 300
     min_success: float = Field(default=99.5, gt=0, lt=100)
     max_p95: LatencySeconds = 0.3
-    min_requests: int = Field(default=100, ge=0)
+    min_requests: int = Field(default=100, ge=1)
     stable_margin: float = Field(
         default=0.5,
         ge=0,
@@ -149,7 +181,7 @@ class StrategyV1(Strict):
 class MonitoringV1(Strict):
     namespace: DnsName = "monitoring"
     interval: str = Field(default="30s", pattern=r"^[0-9]+(s|m)$")
-    labels: Labels = {}
+    labels: KubeLabels = {}
 
 
 class DeploySpecV1(Strict):
@@ -163,6 +195,11 @@ class DeploySpecV1(Strict):
     secrets: list[SecretV1] = []
     rbac: list[RbacRuleV1] = []
     termination_grace: Seconds = 30
+    own_namespace: bool = Field(
+        default=False,
+        description="The namespace is this service's alone: also render the Namespace "
+        "(Pod Security labels) and a namespace-wide default-deny NetworkPolicy.",
+    )
     ingress: IngressV1
     monitoring: MonitoringV1 = MonitoringV1()
     strategy: StrategyV1 = StrategyV1()
@@ -206,28 +243,37 @@ def to_deploy_model(spec: DeploySpecV1, doc: Document, path: KeyPath) -> d.Deplo
     for key in ("cpu", "memory", "ephemeral_storage"):
         request = getattr(spec.resources.requests, key)
         limit = getattr(spec.resources.limits, key)
+        low, high = QUANTITY_RANGES[key]
+        for side, text in (("requests", request), ("limits", limit)):
+            if not low <= _quantity(text) <= high:
+                raise at.fail(
+                    ("resources", side, key),
+                    f"{text} is outside the sane range {_format_range(key, low, high)}",
+                )
         if _quantity(request) > _quantity(limit):
             raise at.fail(
                 ("resources", "requests", key), f"request {request} is above the limit {limit}"
             )
     for key in spec.config:
         if not re.match(ENV_NAME, key):
-            raise at.fail(("config", key), f"{key!r} is not a valid environment variable name")
+            raise at.fail(("config", key), f"{quote(key)} is not a valid environment variable name")
+    _check_log_file(doc)
     mounts: dict[str, int] = {}
     names: set[str] = set()
     for i, secret in enumerate(spec.secrets):
         if not re.match(DNS_LABEL, secret.name) or len(secret.name) > SECRET_NAME_MAX:
             raise at.fail(
                 ("secrets", i, "name"),
-                f"{secret.name!r} is not a valid DNS label of at most {SECRET_NAME_MAX} "
+                f"{quote(secret.name)} is not a valid DNS label of at most {SECRET_NAME_MAX} "
                 "characters (it also names the pod volume secret-<name>)",
             )
         if secret.name in names:
-            raise at.fail(("secrets", i, "name"), f"secret {secret.name!r} is listed twice")
+            raise at.fail(("secrets", i, "name"), f"secret {quote(secret.name)} is listed twice")
         names.add(secret.name)
         if secret.mount_path in mounts or secret.mount_path.rstrip("/") in ("", "/tmp"):
             raise at.fail(
-                ("secrets", i, "mount_path"), f"mount path {secret.mount_path!r} is already used"
+                ("secrets", i, "mount_path"),
+                f"mount path {quote(secret.mount_path)} is already used",
             )
         mounts[secret.mount_path] = i
     return d.DeployConfig(
@@ -243,6 +289,7 @@ def to_deploy_model(spec: DeploySpecV1, doc: Document, path: KeyPath) -> d.Deplo
             d.RbacRule(tuple(r.api_groups), tuple(r.resources), tuple(r.verbs)) for r in spec.rbac
         ),
         termination_grace_seconds=spec.termination_grace,
+        own_namespace=spec.own_namespace,
         ingress=_ingress(spec.ingress, at),
         monitoring=d.Monitoring(
             spec.monitoring.namespace,
@@ -260,18 +307,20 @@ def _quantity(text: str) -> float:
 
 def _check_image(spec: DeploySpecV1, at: _Locator) -> None:
     if not IMAGE.match(spec.image):
-        raise at.fail(("image",), f"{spec.image!r} is not a valid image reference")
+        raise at.fail(("image",), f"{quote(spec.image)} is not a valid image reference")
     if DIGEST.search(spec.image):
         return
     if not spec.allow_tag:
         raise at.fail(
             ("image",),
-            f"image {spec.image!r} is not pinned by digest (name@sha256:<64 hex>); "
+            f"image {quote(spec.image)} is not pinned by digest (name@sha256:<64 hex>); "
             "a tag can be moved to other content. Set allow_tag: true to accept it anyway",
         )
     last = spec.image.rsplit("/", 1)[-1]
     if ":" not in last or last.endswith(":latest"):
-        raise at.fail(("image",), f"image {spec.image!r} needs an explicit tag other than latest")
+        raise at.fail(
+            ("image",), f"image {quote(spec.image)} needs an explicit tag other than latest"
+        )
 
 
 def _check_names(spec: DeploySpecV1, doc: Document, at: _Locator) -> None:
@@ -284,7 +333,26 @@ def _check_names(spec: DeploySpecV1, doc: Document, at: _Locator) -> None:
             line=doc.line_of(("metadata", "name")),
             path="metadata.name",
         )
-    if (_get(doc.data, "metadata", "namespace") or "default") == "default":
+    namespace = _get(doc.data, "metadata", "namespace") or "default"
+    if namespace in d.SYSTEM_NAMESPACES or namespace.startswith("kube-"):
+        raise SpecError(
+            f"namespace {namespace!r} belongs to the cluster's own components: deploy the "
+            "service to a namespace of its own",
+            file=doc.file,
+            line=doc.line_of(("metadata", "namespace")),
+            path="metadata.namespace",
+        )
+    for key, value in (_get(doc.data, "metadata", "labels") or {}).items():
+        # Every rendered object carries these labels, so Kubernetes must accept them.
+        if isinstance(value, str) and not kube.label_value_ok(value):
+            raise SpecError(
+                f"{quote(value)} is not a valid Kubernetes label value ({kube.LABEL_VALUE_RULE}); "
+                "the deployed objects carry this label",
+                file=doc.file,
+                line=doc.line_of(("metadata", "labels", key)),
+                path=format_path(("metadata", "labels", key)),
+            )
+    if namespace == "default":
         raise SpecError(
             "a deployed service needs its own namespace (metadata.namespace), not default",
             file=doc.file,
@@ -293,10 +361,41 @@ def _check_names(spec: DeploySpecV1, doc: Document, at: _Locator) -> None:
         )
     host = spec.ingress.host
     if not DNS_SUBDOMAIN.match(host) or "." not in host:
-        raise at.fail(("ingress", "host"), f"{host!r} is not a valid DNS host name")
+        raise at.fail(("ingress", "host"), f"{quote(host)} is not a valid DNS host name")
     for i, cidr in enumerate(spec.ingress.allow_cidrs):
-        if not CIDR.match(cidr):
-            raise at.fail(("ingress", "allow_cidrs", i), f"{cidr!r} is not an IPv4 CIDR")
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except ValueError:
+            raise at.fail(
+                ("ingress", "allow_cidrs", i),
+                f"{quote(cidr)} is not a CIDR (network address/prefix, host bits zero)",
+            ) from None
+
+
+def _check_log_file(doc: Document) -> None:
+    """The pod's root filesystem is read-only: a log file anywhere but the /tmp volume would
+    fail at start (and every record after). Refuse it here instead."""
+    where = ("spec", "telemetry", "logging", "file")
+    path = _get(doc.data, *where)
+    if not isinstance(path, str) or not path:
+        return
+    normal = posixpath.normpath(path)
+    if not path.startswith("/") or not any(
+        normal.startswith(p) and len(normal) > len(p) for p in d.WRITABLE_PATHS
+    ):
+        raise SpecError(
+            f"log file {quote(path)} is not writable in the pod (read-only root filesystem): "
+            f"put it under {', '.join(d.WRITABLE_PATHS)}, or log to stdout (no file)",
+            file=doc.file,
+            line=doc.line_of(where),
+            path=format_path(where),
+        )
+
+
+def _format_range(key: str, low: float, high: float) -> str:
+    if key == "cpu":
+        return f"{low * 1000:g}m..{high:g} cores"
+    return f"{low / 2**20:g}Mi..{high / 2**30:g}Gi"
 
 
 def _resources(r: ResourcesV1) -> d.Resources:
@@ -325,6 +424,23 @@ def _ingress(spec: IngressV1, at: _Locator) -> d.Ingress:
             "the ALB (target type ip) reaches pods from its VPC addresses: list the VPC "
             "CIDR(s) in allow_cidrs so the NetworkPolicy lets its traffic and health checks in",
         )
+    if lb is d.LoadBalancer.ALB and spec.ssl_policy not in d.ALB_TLS12_POLICIES:
+        raise at.fail(
+            (*where, "ssl_policy"),
+            f"{quote(spec.ssl_policy)} is not one of the AWS policies that refuse TLS 1.0/1.1 "
+            "(e.g. ELBSecurityPolicy-TLS13-1-2-2021-06)",
+        )
+    if lb is not d.LoadBalancer.ALB and spec.scheme is not None:
+        raise at.fail((*where, "scheme"), "scheme belongs to class alb only")
+    for i, cidr in enumerate(spec.allow_cidrs):
+        # A /0 lets every address reach the pods: say so explicitly, on an ALB that faces the
+        # internet anyway, or list the VPC CIDRs.
+        if ipaddress.ip_network(cidr).prefixlen == 0 and spec.scheme != "internet-facing":
+            raise at.fail(
+                (*where, "allow_cidrs", i),
+                f"{cidr} opens the pods to every address: list the VPC CIDR(s), or (class "
+                "alb only) set scheme: internet-facing to say the service is public",
+            )
     if lb is not d.LoadBalancer.ALB and spec.certificate_arn:
         raise at.fail((*where, "certificate_arn"), "certificate_arn belongs to class alb only")
     if lb is not d.LoadBalancer.NGINX and spec.tls_secret:
@@ -345,6 +461,7 @@ def _ingress(spec: IngressV1, at: _Locator) -> d.Ingress:
         allow_cidrs=tuple(spec.allow_cidrs),
         certificate_arn=spec.certificate_arn,
         ssl_policy=spec.ssl_policy if lb is d.LoadBalancer.ALB else "",
+        scheme=spec.scheme or d.ALB_SCHEME,
         tls_secret=spec.tls_secret
         or (
             f"{spec.host.replace('.', '-')}-tls"[:63].strip("-")

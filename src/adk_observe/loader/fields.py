@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from adk_observe import conventions as c
 from adk_observe.durations import parse_ms
+from adk_observe.errors import quote
+from adk_observe.loader import gotemplate
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 SLO_NAME = r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$"
@@ -88,10 +92,69 @@ def _bytes(value: Any) -> int:
 
 def _label_name(key: str) -> str:
     if not LABEL_NAME.match(key):
-        raise ValueError(f"{key!r} is not a valid Prometheus label name")
+        raise ValueError(f"{quote(key)} is not a valid Prometheus label name")
     if key.startswith("__"):
-        raise ValueError(f"{key!r}: label names starting with __ are reserved by Prometheus")
+        raise ValueError(f"{quote(key)}: label names starting with __ are reserved by Prometheus")
     return key
+
+
+# Labels the compiler sets on every alert: the Alertmanager routes and inhibits on them, so a
+# spec may not override them (a `service` label would detach an alert from its service).
+COMPILER_LABELS = frozenset(
+    {c.LABEL_SERVICE, c.LABEL_SLO, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR, c.LABEL_ALERTNAME}
+)
+
+
+def _compiler_label(key: str) -> ValueError:
+    # The words of the model's one validation (loader/validate.py) for the labels it checks.
+    where = "SLO series and alert" if key in (c.LABEL_SERVICE, c.LABEL_SLO) else "alert"
+    return ValueError(f"{key!r} is set by the compiler on every {where}")
+
+
+def _alert_label_name(key: str) -> str:
+    if key in COMPILER_LABELS | {c.LABEL_SEVERITY}:
+        raise _compiler_label(key)
+    return key
+
+
+def _severity_label_name(key: str) -> str:
+    """Per-severity labels may rename the severity (e.g. `severity: critical` for pages)."""
+    if key in COMPILER_LABELS:
+        raise _compiler_label(key)
+    return key
+
+
+def _label_value(value: str) -> str:
+    # Prometheus expands templates in alert labels too: `{{ $value }}` in a label makes a new
+    # alert (and a new route) at every evaluation, and a broken one makes the file unloadable.
+    if "{{" in value:
+        raise ValueError("a label value must not contain a template ({{)")
+    return value
+
+
+def label_problem(key: str, value: str) -> str | None:
+    """Why `key: value` cannot be an alert label (for importers that build labels by hand)."""
+    try:
+        _alert_label_name(_label_name(key))
+        _label_value(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _annotation(text: str) -> str:
+    if err := gotemplate.error(text):
+        raise ValueError(err)
+    return text
+
+
+def _http_url(value: str) -> str:
+    """A runbook link: http(s) only (no javascript: or file: links in the alert), one line,
+    and a valid template since it is an annotation."""
+    parts = urlsplit(value) if value.isprintable() and " " not in value else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http:// or https:// URL (got {quote(value)})")
+    return _annotation(value)
 
 
 # The JSON Schema describes what a user writes (`30d`, `500ms`, `5%`, `100MiB`), not the number
@@ -130,7 +193,16 @@ Bytes = Annotated[
     ),
 ]
 LabelName = Annotated[str, AfterValidator(_label_name)]
-Labels = dict[LabelName, str]
+LabelValue = Annotated[str, AfterValidator(_label_value)]
+AlertLabelName = Annotated[str, AfterValidator(_label_name), AfterValidator(_alert_label_name)]
+SeverityLabelName = Annotated[
+    str, AfterValidator(_label_name), AfterValidator(_severity_label_name)
+]
+Labels = dict[AlertLabelName, LabelValue]
+SeverityLabels = dict[SeverityLabelName, LabelValue]
+AnnotationText = Annotated[str, AfterValidator(_annotation)]
+Annotations = dict[LabelName, AnnotationText]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
 DnsName = Annotated[str, Field(pattern=DNS_LABEL, max_length=63)]
 SloName = Annotated[str, Field(pattern=SLO_NAME, max_length=63)]
 AlertName = Annotated[str, Field(pattern=ALERT_NAME)]

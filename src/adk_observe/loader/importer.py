@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from adk_observe.errors import SpecError
+from adk_observe.errors import SpecError, quote
 from adk_observe.loader.yamlsource import Document, KeyPath, format_path
 from adk_observe.model import ServiceSpec
 
@@ -64,7 +64,7 @@ def validation_error(exc: ValidationError, doc: Document, prefix: KeyPath = ()) 
     path = (*prefix, *loc)
     message = _MESSAGES.get(first["type"], first["msg"]).removeprefix("Value error, ")
     if first["type"] == "literal_error" or first["type"].endswith("_type"):
-        message = f"{message} (got {first['input']!r})"
+        message = f"{message} (got {quote(first['input'])})"
     return SpecError(message, file=doc.file, line=doc.line_of(path), path=format_path(path))
 
 

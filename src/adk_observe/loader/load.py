@@ -13,7 +13,7 @@ from adk_observe.errors import SpecError
 from adk_observe.loader import v1
 from adk_observe.loader.importer import Mapped, parse_model, validation_error
 from adk_observe.loader.validate import validate
-from adk_observe.loader.yamlsource import Document, load_documents
+from adk_observe.loader.yamlsource import Document, load_documents, read_text
 from adk_observe.model import ServiceSpec
 
 __all__ = [
@@ -113,11 +113,7 @@ def detect(doc: Document) -> str:
 
 def load_file(path: str | Path) -> list[ServiceSpec]:
     name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read the file: {exc}", file=name) from None
-    docs = [item for doc in load_documents(name, text) for item in _items(doc)]
+    docs = [item for doc in load_documents(name, read_text(path)) for item in _items(doc)]
     by_format: dict[str, list[Document]] = {}
     for doc in docs:
         by_format.setdefault(detect(doc), []).append(doc)

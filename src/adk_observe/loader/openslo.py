@@ -16,7 +16,8 @@ from typing import Any
 from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
-from adk_observe.loader.fields import LABEL_NAME, SLO_NAME
+from adk_observe.errors import quote
+from adk_observe.loader.fields import LABEL_NAME, SLO_NAME, label_problem
 from adk_observe.loader.imported import reserved_label_error
 from adk_observe.loader.importer import Mapped, SLOOrigin, parse_model
 from adk_observe.loader.map_v1 import _fail, _resolve_windows
@@ -106,7 +107,7 @@ def _parse(doc: Document) -> _Doc:
         raise _fail(
             doc,
             ("apiVersion",),
-            f"apiVersion {api!r} does not map: only {API_VERSION} is supported "
+            f"apiVersion {quote(api)} does not map: only {API_VERSION} is supported "
             "(v1alpha and v2alpha documents differ in shape)",
         )
     kind = data.get("kind")
@@ -121,7 +122,7 @@ def _parse(doc: Document) -> _Doc:
         raise _fail(
             doc,
             ("kind",),
-            f"unknown OpenSLO kind {kind!r} (expected one of {', '.join(sorted(_KINDS))})",
+            f"unknown OpenSLO kind {quote(kind)} (expected one of {', '.join(sorted(_KINDS))})",
         )
     parsed: _Doc = parse_model(_KINDS[kind], doc)
     return parsed
@@ -254,7 +255,7 @@ def _indicator(
         raise _fail(
             doc,
             ("spec", "indicatorRef"),
-            f"no SLI document named {spec.indicator_ref!r} in this file",
+            f"no SLI document named {quote(spec.indicator_ref)} in this file",
         )
     sli, sli_doc = found
     _metadata(sli.metadata, sli_doc, (), notes)
@@ -287,6 +288,8 @@ def _metadata(
             notes.add(doc, where, "not used: not a valid Prometheus label name")
         elif err := reserved_label_error(key):
             raise _fail(doc, where, err)
+        elif problem := label_problem(key, value):
+            raise _fail(doc, where, problem)
         else:
             labels[key] = value
     return labels
@@ -312,7 +315,7 @@ def _period(windows: list[TimeWindowOS], doc: Document, notes: _Notes) -> int:
     match = _DURATION.match(window.duration)
     where = (*path, 0, "duration")
     if match is None:
-        raise _fail(doc, where, f"{window.duration!r} is not a duration like 28d or 4w")
+        raise _fail(doc, where, f"{quote(window.duration)} is not a duration like 28d or 4w")
     number, unit = int(match.group(1)), match.group(2)
     if unit not in _UNIT_SECONDS:
         raise _fail(

@@ -15,6 +15,7 @@ import promql_parser as pp
 
 from adk_observe import conventions as c
 from adk_observe import model as m
+from adk_observe.errors import quote
 from adk_observe.loader.grouping import grouping_error
 from adk_observe.loader.map_v1 import _fail
 from adk_observe.loader.promql import parse_error, window_template_error
@@ -96,7 +97,7 @@ def _query(
             raise _fail(
                 doc,
                 ref_path,
-                f"no DataSource named {source.metric_source_ref!r} in this file and no type: "
+                f"no DataSource named {quote(source.metric_source_ref)} in this file and no type: "
                 "set type: Prometheus",
             )
         if found is None:
@@ -113,7 +114,7 @@ def _query(
                 raise _fail(
                     doc,
                     (*spath, "type"),
-                    f"type {kind} disagrees with DataSource {source.metric_source_ref!r} "
+                    f"type {kind} disagrees with DataSource {quote(source.metric_source_ref)} "
                     f"(type {data_source.spec.type})",
                 )
             kind = data_source.spec.type

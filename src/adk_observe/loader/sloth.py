@@ -22,7 +22,16 @@ from pydantic import AliasChoices, BeforeValidator, Field, model_validator
 
 from adk_observe import conventions as c
 from adk_observe import model as m
-from adk_observe.loader.fields import AlertName, DnsName, LabelName, Seconds, SloName, Strict
+from adk_observe.loader.fields import (
+    AlertName,
+    Annotations,
+    DnsName,
+    LabelName,
+    LabelValue,
+    Seconds,
+    SloName,
+    Strict,
+)
 from adk_observe.loader.grouping import grouping_error
 from adk_observe.loader.imported import reserved_label_error
 from adk_observe.loader.importer import Mapped, SLOOrigin, parse_model
@@ -66,20 +75,22 @@ def _either(snake: str, camel_case: str) -> Any:
     return Field(default=None, validation_alias=AliasChoices(snake, camel_case))
 
 
-SlothLabels = dict[LabelName, Annotated[str, BeforeValidator(_go_string)]]
+# Sloth stringifies label values; the result must still hold no template (a label is no
+# place for one: Prometheus would expand it).
+SlothLabels = dict[LabelName, Annotated[LabelValue, BeforeValidator(_go_string)]]
 
 
 class SlothAlert(Strict):
     disable: bool = False
     labels: SlothLabels = {}
-    annotations: dict[str, str] = {}
+    annotations: Annotations = {}
     for_: Seconds | None = Field(default=None, alias="for")
 
 
 class SlothAlerting(Strict):
     name: AlertName | None = None
     labels: SlothLabels = {}
-    annotations: dict[str, str] = {}
+    annotations: Annotations = {}
     page_alert: SlothAlert | None = _either("page_alert", "pageAlert")
     ticket_alert: SlothAlert | None = _either("ticket_alert", "ticketAlert")
 

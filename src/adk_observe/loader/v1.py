@@ -11,12 +11,15 @@ from adk_observe.environment import legacy_jaeger_error
 from adk_observe.loader.deploy_v1 import DeploySpecV1
 from adk_observe.loader.fields import (
     AlertName,
+    Annotations,
     Bytes,
     DnsName,
+    HttpUrl,
     Labels,
     LatencySeconds,
     Ratio,
     Seconds,
+    SeverityLabels,
     SloName,
     Strict,
 )
@@ -80,8 +83,8 @@ class SLIV1(Strict):
 
 class SeverityV1(Strict):
     enabled: bool = True
-    labels: Labels = {}
-    annotations: dict[str, str] = {}
+    labels: SeverityLabels = {}
+    annotations: Annotations = {}
     for_: Seconds | None = Field(default=None, alias="for")
 
 
@@ -93,8 +96,8 @@ class NoDataV1(Strict):
 class SLOAlertingV1(Strict):
     name: AlertName | None = None
     labels: Labels = {}
-    annotations: dict[str, str] = {}
-    runbook_url: str | None = None
+    annotations: Annotations = {}
+    runbook_url: HttpUrl | None = None
     page: SeverityV1 = SeverityV1()
     ticket: SeverityV1 = SeverityV1()
     no_data: NoDataV1 | None = None
@@ -258,7 +261,7 @@ class AgentServiceSpecV1(Strict):
     selector: str = Field(
         default="", description='Label matchers for built-in SLIs; default job="<name>".'
     )
-    runbook_base_url: str = ""
+    runbook_base_url: HttpUrl | Literal[""] = ""
     grafana_url: str = Field(
         default="", description="Base URL of the team's Grafana: alerts link to its dashboards."
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from adk_observe import kube
 from adk_observe.durations import format_seconds
+from adk_observe.errors import SpecError, quote
 from adk_observe.model import ServiceSpec
 from adk_observe.rules.types import Alert, Recording, Rule, RuleGroup
 
@@ -45,6 +47,7 @@ def prometheus_rule(spec: ServiceSpec, groups: tuple[RuleGroup, ...]) -> dict[st
     """The same groups as a Prometheus Operator custom resource."""
     labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "adk-observe"}
     labels.update(dict(spec.labels))
+    _check_kube_labels(spec)
     return {
         "apiVersion": OPERATOR_API_VERSION,
         "kind": OPERATOR_KIND,
@@ -55,6 +58,21 @@ def prometheus_rule(spec: ServiceSpec, groups: tuple[RuleGroup, ...]) -> dict[st
         },
         "spec": rule_file(groups),
     }
+
+
+def _check_kube_labels(spec: ServiceSpec) -> None:
+    """A PrometheusRule is a Kubernetes object: its labels must follow Kubernetes' syntax, which
+    is narrower than Prometheus' (a plain rule file takes any label value)."""
+    base = spec.source.name_key.rpartition(".")[0]
+    for key, value in spec.labels:
+        if not (kube.label_key_ok(key) and kube.label_value_ok(value)):
+            raise SpecError(
+                f"{quote(value)} is not a valid Kubernetes label value ({kube.LABEL_VALUE_RULE}), "
+                "and --format operator puts it on the PrometheusRule",
+                file=spec.source.file,
+                line=spec.source.line,
+                path=f"{base}.labels.{key}" if base else f"labels.{key}",
+            )
 
 
 def rule_file_name(spec: ServiceSpec, operator: bool = False) -> str:

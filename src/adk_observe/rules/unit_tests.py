@@ -58,7 +58,12 @@ def _alerts(
     if state:
         matchers.append(eq("alertstate", state))
     if severity is not None:
-        matchers.append(eq(c.LABEL_SEVERITY, severity.value))
+        # `page.labels` / `ticket.labels` may rename the severity (e.g. critical): the alert
+        # carries that value, so the test must look for it.
+        own = slo.alerting.page if severity is Severity.PAGE else slo.alerting.ticket
+        matchers.append(
+            eq(c.LABEL_SEVERITY, dict(own.labels).get(c.LABEL_SEVERITY, severity.value))
+        )
     if windows:
         matchers.append(eq(c.LABEL_WINDOWS, windows))
     return selector(c.ALERTS_SERIES, *matchers)
