@@ -38,6 +38,13 @@ TRACK_STABLE = "stable"
 LABEL_ALERTNAME = "alertname"
 LABEL_ALERT_STATE = "alertstate"
 ALERT_STATE_FIRING = "firing"
+# Target labels the scrape adds from the pod (ServiceMonitor podTargetLabels / the plain job's
+# relabelling): Argo Rollouts' `rollouts-pod-template-hash` pod label, sanitised the way both
+# Prometheus SD and the Operator sanitise label names, tells a canary's series from the stable's.
+LABEL_POD_TEMPLATE_HASH = "rollouts_pod_template_hash"
+POD_LABEL_POD_TEMPLATE_HASH = "rollouts-pod-template-hash"
+LABEL_POD = "pod"
+LABEL_NAMESPACE = "namespace"
 
 # Labels the compiler puts on every SLO series and alert.
 LABEL_SERVICE = "service"

@@ -61,6 +61,14 @@ class StrategyType(StrEnum):
     AB = "ab"
 
 
+class Engine(StrEnum):
+    """Who runs the progressive delivery: Argo Rollouts (Rollout + AnalysisTemplate) or
+    Flagger (Deployment + Canary + MetricTemplates)."""
+
+    ARGO = "argo"
+    FLAGGER = "flagger"
+
+
 class MatchKind(StrEnum):
     HEADER = "header"
     COOKIE = "cookie"
@@ -128,6 +136,9 @@ class Analysis:
     min_success_percent: float = 99.5
     max_p95_seconds: float = 0.3
     min_requests: int = 100
+    # How far above the stable's error ratio the canary may go, as a share of the SLO's error
+    # budget (p95: as a share of the stable's p95). The gate is the looser of that and the SLO.
+    stable_margin: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -146,6 +157,7 @@ class Strategy:
     pause_seconds: int = 300
     analysis: Analysis | None = None
     match: Match | None = None
+    engine: Engine = Engine.ARGO
 
 
 @dataclass(frozen=True)
@@ -176,5 +188,6 @@ class DeployConfig:
 
     @property
     def tracks(self) -> bool:
-        """Canary and stable pods carry a `track` label that the scrape keeps (canary only)."""
-        return self.strategy.type is StrategyType.CANARY
+        """Canary and stable pods carry a `track` label that the scrape keeps (Argo canary only:
+        the Rollout's canaryMetadata/stableMetadata set it)."""
+        return self.strategy.type is StrategyType.CANARY and self.strategy.engine is Engine.ARGO

@@ -34,7 +34,15 @@ def test_golden_renderings_pass_every_schema_and_security_gate(
         o
         for o in objects.values()
         if o["kind"]
-        in {"Rollout", "AnalysisTemplate", "ServiceMonitor", "PrometheusRule", "HTTPRoute"}
+        in {
+            "Rollout",
+            "AnalysisTemplate",
+            "ServiceMonitor",
+            "PrometheusRule",
+            "HTTPRoute",
+            "Canary",
+            "MetricTemplate",
+        }
     ]
     assert by_name["custom-resource schemas"].checked == len(custom)
     assert by_name['Pod Security Standards "restricted"'].checked == 1

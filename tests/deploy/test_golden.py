@@ -32,6 +32,8 @@ def test_there_is_a_case_for_every_strategy_and_load_balancer() -> None:
         "deploy-canary-alb",
         "deploy-canary-gateway",
         "deploy-canary-nginx",
+        "deploy-flagger-canary-gateway",
+        "deploy-flagger-canary-nginx",
         "deploy-rolling-gateway",
         "deploy-rolling-nginx",
     ]

@@ -75,5 +75,6 @@ def test_dashboard_objects_pass_every_deploy_gate(
     results = gates.check_folder(folder, crd_schemas, checkov)
     assert [(r.name, r.failures) for r in results if r.failures or r.note] == []
     custom = next(r for r in results if r.name.startswith("custom-resource schemas"))
-    # Rollout, AnalysisTemplate, ServiceMonitor, PrometheusRule (+ 2 dashboards, 1 datasource)
-    assert custom.checked == (7 if mode == "operator" else 4)
+    # Rollout, 2 AnalysisTemplates (step gate, background watch), ServiceMonitor,
+    # PrometheusRule (+ 2 dashboards, 1 datasource)
+    assert custom.checked == (8 if mode == "operator" else 5)

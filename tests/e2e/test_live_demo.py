@@ -18,7 +18,7 @@ from adk_observe.checks.lint import dashboard_queries
 from adk_observe.dashboards import dashboard_files
 from adk_observe.dashboards.slo import ALERTS_TABLE_TITLE
 from adk_observe.demo.prometheus import PrometheusError, PrometheusServer
-from adk_observe.demo.run import compiled_rules
+from adk_observe.demo.run import compiled_rules, plain_scrape_job
 from adk_observe.model import ServiceSpec, Severity
 
 PAGE_WITHIN = 120.0  # the issue's bound: a 100% error outage pages within 2 minutes
@@ -131,10 +131,14 @@ def test_live_demo_pages_on_an_outage_and_every_panel_has_data(
 
     before = _children()
     with DemoAgent(demo_spec, rate=5.0) as agent, PrometheusServer(
-        rules=compiled_rules(demo_spec), targets={demo_spec.name: agent.target},
-        binary=prometheus_binary,
+        rules=compiled_rules(demo_spec), targets={},
+        scrape_jobs=[plain_scrape_job(demo_spec, agent.target)], binary=prometheus_binary,
     ) as prom:
+        # The generated plain-Prometheus job (issue 12), relabelling included, scrapes the agent.
         prom.wait_for_targets_up()
+        (up,) = prom.query(f'up{{job="{demo_spec.name}"}}')
+        assert up["metric"]["namespace"] == demo_spec.namespace
+        assert up["metric"]["pod"].startswith(f"{demo_spec.name}-127-0-0-1-")
         prom.wait_until(lambda: _all_evaluated(prom) and not _rule_problems(prom), 30,
                         "every rule to evaluate healthily")
         assert _rule_problems(prom) == []

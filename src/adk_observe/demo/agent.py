@@ -108,9 +108,14 @@ def lookup_order(order_id: str) -> dict[str, str]:
 class DemoAgent:
     """The instrumented agent and its traffic, on a background thread (see the module docs)."""
 
-    def __init__(self, spec: ServiceSpec, *, rate: float = 5.0, seed: int = 0) -> None:
+    def __init__(
+        self, spec: ServiceSpec, *, rate: float = 5.0, seed: int = 0, fail_every: int = 0
+    ) -> None:
         self.spec = spec
         self.rate = rate
+        # Turn 1, 1 + N, 1 + 2N... fails (1/N of the turns, the first one included, so every
+        # window of N turns or more holds a failure): a faulty canary, deterministically.
+        self.fail_every = fail_every
         self.turns = 0
         self.failed_turns = 0
         self._rng = random.Random(seed)
@@ -286,6 +291,8 @@ class DemoAgent:
     async def _turn(self, session: str, limit: asyncio.Semaphore) -> None:
         assert self.runner is not None
         self.turns += 1
+        if self.fail_every and self.turns % self.fail_every == 1 % self.fail_every:
+            self.model.set_faults(fail_next=1)  # the next model call fails: one turn fails
         message = types.Content(role="user", parts=[types.Part(text="Where is my order?")])
         try:
             async for _ in self.runner.run_async(

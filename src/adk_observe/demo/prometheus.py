@@ -21,7 +21,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -113,6 +113,7 @@ class PrometheusServer:
         storage: Path | None = None,
         retention: str = "",
         extra_args: tuple[str, ...] = (),
+        scrape_jobs: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.rules = dict(rules)
         self.targets = dict(targets)
@@ -128,6 +129,9 @@ class PrometheusServer:
         self.storage = storage
         self.retention = retention
         self.extra_args = extra_args
+        # Ready-made scrape_configs jobs (e.g. the generated plain-Prometheus job with its SD
+        # swapped for static targets), scraped besides one static job per `targets` entry.
+        self.scrape_jobs = [dict(j) for j in scrape_jobs]
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -137,6 +141,7 @@ class PrometheusServer:
         for name, text in self.rules.items():
             (root / name).write_text(text, encoding="utf-8")
         cfg = config(self.targets, sorted(self.rules), self.scrape_interval, self.eval_interval)
+        cfg["scrape_configs"] += self.scrape_jobs
         (root / "prometheus.yml").write_text(dump_yaml(cfg), encoding="utf-8")
         self._log = root / "prometheus.log"
         args = [
@@ -272,7 +277,8 @@ class PrometheusServer:
 
     def wait_for_targets_up(self, timeout: float = READY_TIMEOUT) -> None:
         """Every configured job has been scraped successfully (`up == 1`)."""
-        for job in sorted(self.targets):
+        jobs = {*self.targets, *(str(j["job_name"]) for j in self.scrape_jobs)}
+        for job in sorted(jobs):
             expr = f'up{{job="{job}"}} == 1'
 
             def scraped(expr: str = expr) -> list[dict[str, Any]]:

@@ -20,9 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from adk_observe.demo.prometheus import PrometheusError, PrometheusServer, find_binary
+from adk_observe.demo.prometheus import (
+    SCRAPE_INTERVAL,
+    PrometheusError,
+    PrometheusServer,
+    find_binary,
+)
 from adk_observe.demo.view import FIRING, AlertStatus, Snapshot, clock, collect, render
 from adk_observe.errors import AdkObserveError
 from adk_observe.loader.load import load_specs
@@ -197,6 +202,20 @@ def watch(
         time.sleep(max(0.0, args.refresh - (time.monotonic() - start - elapsed)))
 
 
+def plain_scrape_job(spec: ServiceSpec, target: str, pod_hash: str = "") -> dict[str, Any]:
+    """The generated plain-Prometheus job (the one a cluster without the Operator pastes),
+    its Kubernetes SD swapped for a static target carrying the pod's meta labels: the demo's
+    Prometheus runs the generated relabelling unchanged."""
+    from adk_observe import conventions as c
+    from adk_observe.deploy.meta import pod_group
+    from adk_observe.deploy.scrape import scrape_job, static_stand_in
+
+    pod = pod_group(spec)
+    if pod_hash:
+        pod[c.POD_LABEL_POD_TEMPLATE_HASH] = pod_hash
+    return static_stand_in(spec, scrape_job(spec, SCRAPE_INTERVAL), {target: pod})
+
+
 def write_report(prom: PrometheusServer, spec: ServiceSpec, started: float, path: Path) -> str:
     """The `adk-observe report --format html` page of the run, charted from its start."""
     from adk_observe.checks.prometheus import PrometheusClient
@@ -246,7 +265,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         with (
             DemoAgent(spec, rate=args.rate) as agent,
             PrometheusServer(
-                rules=compiled_rules(spec), targets={spec.name: agent.target}, binary=binary
+                rules=compiled_rules(spec),
+                targets={},
+                scrape_jobs=[plain_scrape_job(spec, agent.target)],
+                binary=binary,
             ) as prom,
         ):
             out.write(

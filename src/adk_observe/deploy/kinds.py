@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adk_observe.deploy import strategies
-from adk_observe.deploy_model import DeployConfig, StrategyType
+from adk_observe.deploy_model import DeployConfig, Engine, StrategyType
 from adk_observe.model import ServiceSpec
 
 
@@ -21,17 +21,28 @@ class StrategyKind:
     preview_service: bool = False
     # Canary, A/B: a canary Service, and the load balancer's weights/routes are Rollout-managed.
     traffic_routed: bool = False
+    # Canary, A/B: the analysis also runs in the background (the -slo-watch AnalysisTemplate).
+    background_analysis: bool = False
+    # strategy.engine flagger: a Deployment, a Flagger Canary and MetricTemplates (flagger.py);
+    # Flagger makes its own canary/primary Services and, on the Gateway API, the HTTPRoute.
+    flagger: bool = False
 
 
 STRATEGIES: dict[str, StrategyKind] = {
     StrategyType.ROLLING: StrategyKind(rollout=None),
-    StrategyType.CANARY: StrategyKind(strategies.canary, traffic_routed=True),
-    StrategyType.AB: StrategyKind(strategies.ab, traffic_routed=True),
+    StrategyType.CANARY: StrategyKind(
+        strategies.canary, traffic_routed=True, background_analysis=True
+    ),
+    StrategyType.AB: StrategyKind(strategies.ab, traffic_routed=True, background_analysis=True),
     StrategyType.BLUE_GREEN: StrategyKind(strategies.blue_green, preview_service=True),
 }
+# The one Flagger row (the loader allows engine flagger with type canary only).
+FLAGGER_CANARY = StrategyKind(rollout=None, flagger=True)
 
 
 def strategy_kind(deploy: DeployConfig) -> StrategyKind:
+    if deploy.strategy.engine is Engine.FLAGGER:
+        return FLAGGER_CANARY
     kind = deploy.strategy.type
     try:
         return STRATEGIES[kind]

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from adk_observe.deploy import core, monitoring, network, service, strategies, workload
+from adk_observe.deploy import (
+    analysis,
+    core,
+    flagger,
+    monitoring,
+    network,
+    scrape,
+    service,
+    workload,
+)
 from adk_observe.deploy.kinds import strategy_kind
 from adk_observe.deploy.loadbalancer import router
 from adk_observe.deploy.meta import canary_name, preview_name
-from adk_observe.deploy_model import DeployConfig
+from adk_observe.deploy_model import DeployConfig, LoadBalancer
 from adk_observe.errors import SpecError
 from adk_observe.model import ServiceSpec
 
@@ -43,21 +52,28 @@ def objects(spec: ServiceSpec) -> list[dict[str, Any]]:
     if kind.traffic_routed:
         out.append(service.service(spec, deploy, canary_name(spec)))
     out.append(service.metrics_service(spec))
-    if deploy.strategy.analysis is not None:
-        out.append(strategies.analysis_template(spec, deploy))
-    if kind.rollout is None:
-        out.append(workload.deployment(spec, deploy))
+    if kind.flagger:
+        out += flagger.metric_templates(spec, deploy)
+        out += [workload.deployment(spec, deploy), flagger.canary(spec, deploy)]
     else:
-        out.append(workload.rollout(spec, deploy, kind.rollout(spec, deploy)))
+        if deploy.strategy.analysis is not None:
+            out.append(analysis.analysis_template(spec, deploy, watch=False))
+            if kind.background_analysis:
+                out.append(analysis.analysis_template(spec, deploy, watch=True))
+        if kind.rollout is None:
+            out.append(workload.deployment(spec, deploy))
+        else:
+            out.append(workload.rollout(spec, deploy, kind.rollout(spec, deploy)))
     out += [
         service.hpa(spec, deploy),
         service.pdb(spec),
         *([network.default_deny(spec)] if deploy.own_namespace else []),
         network.network_policy(spec, deploy),
-        router(spec, deploy),
-        monitoring.service_monitor(spec, deploy),
-        monitoring.rule(spec, deploy),
     ]
+    if not (kind.flagger and deploy.ingress.load_balancer is LoadBalancer.GATEWAY):
+        # On the Gateway API Flagger writes (and owns) the HTTPRoute: ours would fight it.
+        out.append(router(spec, deploy))
+    out += [monitoring.service_monitor(spec, deploy), monitoring.rule(spec, deploy)]
     return out
 
 
@@ -88,4 +104,8 @@ def files(
         assert name not in out, name
         out[name] = obj
     out[KUSTOMIZATION] = kustomization(list(out))
+    # Not a Kubernetes object: in a subfolder, outside the kustomization (scrape.py).
+    out[scrape.SCRAPE_CONFIG_FILE] = scrape.scrape_config(
+        spec, deploy_config(spec).monitoring.interval
+    )
     return out

@@ -19,6 +19,8 @@ ALB_USE_ANNOTATION = "use-annotation"
 
 
 def traffic_routed(deploy: DeployConfig) -> bool:
+    """Argo Rollouts moves traffic between the Services we render; Flagger makes its own
+    canary and primary Services (and, on the Gateway API, its own HTTPRoute): kinds.py."""
     return strategy_kind(deploy).traffic_routed
 
 

@@ -12,6 +12,7 @@ NGINX_PREFIX = "nginx.ingress.kubernetes.io"
 NAME_LABEL = "app.kubernetes.io/name"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 COMPONENT_LABEL = "app.kubernetes.io/component"
+INSTANCE_LABEL = "app.kubernetes.io/instance"
 VERSION_LABEL = "app.kubernetes.io/version"
 WORKLOAD_COMPONENT = "agent"
 MANAGED_BY = "adk-observe"
@@ -22,6 +23,13 @@ METRICS_PORT_NAME = "metrics"
 def selector_labels(spec: ServiceSpec) -> dict[str, str]:
     """The labels that pick the service's pods (never change them: selectors are immutable)."""
     return {NAME_LABEL: spec.name}
+
+
+def pod_group(spec: ServiceSpec) -> dict[str, str]:
+    """A label on every pod of the service, whichever controller made it: Flagger's primary
+    Deployment rewrites the selector label (name -> name-primary) but copies this one. The
+    metrics Service, the PDB, the NetworkPolicy and the plain scrape job select on it."""
+    return {INSTANCE_LABEL: spec.name}
 
 
 def labels(spec: ServiceSpec) -> dict[str, str]:

@@ -6,12 +6,11 @@ from typing import Any
 
 from adk_observe import conventions as c
 from adk_observe.deploy.meta import COMPONENT_LABEL, METRICS_PORT_NAME, NAME_LABEL, metadata
+from adk_observe.deploy.scrape import METRICS_PATH
 from adk_observe.deploy.service import METRICS_COMPONENT
 from adk_observe.deploy_model import DeployConfig
 from adk_observe.model import ServiceSpec
 from adk_observe.rules import compile_service, prometheus_rule
-
-METRICS_PATH = "/metrics"
 
 
 def _with_labels(meta: dict[str, Any], deploy: DeployConfig) -> dict[str, Any]:
@@ -21,14 +20,18 @@ def _with_labels(meta: dict[str, Any], deploy: DeployConfig) -> dict[str, Any]:
 
 def service_monitor(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
     """`jobLabel` takes the job from the metrics Service's name label, so every series carries
-    job=<service name>: exactly what the SLO rules select on (rules.service_selector). A canary
-    deploy also keeps the pods' `track` label (canary or stable) on every series."""
+    job=<service name>: exactly what the SLO rules select on (rules.service_selector).
+    `podTargetLabels` copies the pod's rollouts-pod-template-hash label onto every series
+    (the Operator sanitises it to rollouts_pod_template_hash): what tells the canary's series
+    from the stable's in the analysis queries. A canary deploy also keeps the pods' `track`
+    label (canary or stable) on every series."""
     body: dict[str, Any] = {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "ServiceMonitor",
         "metadata": _with_labels(metadata(spec), deploy),
         "spec": {
             "jobLabel": NAME_LABEL,
+            "podTargetLabels": [c.POD_LABEL_POD_TEMPLATE_HASH],
             "selector": {
                 "matchLabels": {NAME_LABEL: spec.name, COMPONENT_LABEL: METRICS_COMPONENT}
             },
@@ -44,7 +47,7 @@ def service_monitor(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
         },
     }
     if deploy.tracks:
-        body["spec"]["podTargetLabels"] = [c.LABEL_TRACK]
+        body["spec"]["podTargetLabels"].append(c.LABEL_TRACK)
     return body
 
 

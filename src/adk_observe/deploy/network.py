@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from adk_observe.deploy import hardening as h
-from adk_observe.deploy.meta import metadata, selector_labels
+from adk_observe.deploy.meta import metadata, pod_group
 from adk_observe.deploy_model import DeployConfig, LoadBalancer
 from adk_observe.model import ServiceSpec
 
@@ -78,7 +78,7 @@ def network_policy(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
         "kind": "NetworkPolicy",
         "metadata": metadata(spec),
         "spec": {
-            "podSelector": {"matchLabels": selector_labels(spec)},
+            "podSelector": {"matchLabels": pod_group(spec)},
             "policyTypes": ["Ingress", "Egress"],
             "ingress": ingress,
             "egress": egress,

@@ -11,6 +11,7 @@ from adk_observe.deploy.meta import (
     METRICS_PORT_NAME,
     metadata,
     metrics_name,
+    pod_group,
     selector_labels,
 )
 from adk_observe.deploy_model import DeployConfig
@@ -49,7 +50,7 @@ def metrics_service(spec: ServiceSpec) -> dict[str, Any]:
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": metadata(spec, metrics_name(spec), component=METRICS_COMPONENT),
-        "spec": {"type": "ClusterIP", "selector": selector_labels(spec), "ports": [port]},
+        "spec": {"type": "ClusterIP", "selector": pod_group(spec), "ports": [port]},
     }
 
 
@@ -92,6 +93,6 @@ def pdb(spec: ServiceSpec) -> dict[str, Any]:
         "metadata": metadata(spec),
         "spec": {
             "maxUnavailable": h.PDB_MAX_UNAVAILABLE,
-            "selector": {"matchLabels": selector_labels(spec)},
+            "selector": {"matchLabels": pod_group(spec)},
         },
     }

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from adk_observe import conventions as c
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.meta import (
     APP_PORT_NAME,
     METRICS_PORT_NAME,
+    pod_group,
     selector_labels,
     workload_labels,
     workload_metadata,
 )
+from adk_observe.deploy.scrape import pod_annotations
 from adk_observe.deploy_model import DeployConfig
 from adk_observe.model import ServiceSpec
 
 CONTAINER = "agent"
 DEPLOYMENT_HASH_LABEL = "pod-template-hash"
-ROLLOUT_HASH_LABEL = "rollouts-pod-template-hash"
+ROLLOUT_HASH_LABEL = c.POD_LABEL_POD_TEMPLATE_HASH
 
 
 def _field_env(name: str, path: str) -> dict[str, Any]:
@@ -124,7 +127,11 @@ def pod_template(spec: ServiceSpec, deploy: DeployConfig, hash_label: str) -> di
         for s in deploy.secrets
     ]
     return {
-        "metadata": {"labels": workload_labels(spec)},
+        # The annotations tell a plain (non-Operator) Prometheus what to scrape (scrape.py).
+        "metadata": {
+            "labels": dict(sorted({**workload_labels(spec), **pod_group(spec)}.items())),
+            "annotations": pod_annotations(spec),
+        },
         "spec": {
             "serviceAccountName": spec.name,
             "automountServiceAccountToken": h.AUTOMOUNT_SERVICE_ACCOUNT_TOKEN,

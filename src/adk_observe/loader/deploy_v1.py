@@ -54,6 +54,8 @@ DEFAULT_CONTROLLER_NAMESPACE = {
     d.LoadBalancer.NGINX: "ingress-nginx",
 }
 DEFAULT_STEPS = (10, 25, 50)
+# SLI kinds written in the user's own PromQL: the canary analysis cannot narrow them to a hash.
+CUSTOM_SLI_KEYS = ("events", "raw")
 SECRET_NAME_MAX = 63 - len("secret-")
 # Kubernetes quantity suffixes, to compare requests with limits.
 _QUANTITY_FACTORS = {
@@ -148,6 +150,13 @@ class AnalysisV1(Strict):
     min_success: float = Field(default=99.5, gt=0, lt=100)
     max_p95: LatencySeconds = 0.3
     min_requests: int = Field(default=100, ge=1)
+    stable_margin: float = Field(
+        default=0.5,
+        ge=0,
+        description="How far the canary may exceed the stable: error ratios by this share of "
+        "the SLO's error budget, p95 by this share of the stable's p95. The gate is the looser "
+        "of that and the SLO's own limit.",
+    )
 
 
 class MatchV1(Strict):
@@ -158,6 +167,11 @@ class MatchV1(Strict):
 
 class StrategyV1(Strict):
     type: Literal["rolling", "blue-green", "canary", "ab"] = "rolling"
+    engine: Literal["argo", "flagger"] = Field(
+        default="argo",
+        description="argo: an Argo Rollouts Rollout with AnalysisTemplates; flagger: a "
+        "Deployment with a Flagger Canary and MetricTemplates (canary only).",
+    )
     steps: list[int] | None = None
     pause: Seconds = 300
     analysis: AnalysisV1 | None = None
@@ -466,11 +480,20 @@ def _strategy(spec: StrategyV1, lb: str, doc: Document, at: _Locator) -> d.Strat
         raise at.fail((*where, "steps"), "steps belong to strategy type canary only")
     if spec.match is not None and kind is not d.StrategyType.AB:
         raise at.fail((*where, "match"), "match belongs to strategy type ab only")
-    if spec.analysis is not None and kind not in (
-        d.StrategyType.CANARY,
-        d.StrategyType.BLUE_GREEN,
-    ):
-        raise at.fail((*where, "analysis"), "analysis belongs to canary and blue-green only")
+    if spec.analysis is not None and kind is d.StrategyType.ROLLING:
+        raise at.fail((*where, "analysis"), "analysis belongs to canary, blue-green and ab only")
+    engine = d.Engine(spec.engine)
+    if engine is d.Engine.FLAGGER and kind is not d.StrategyType.CANARY:
+        raise at.fail(
+            (*where, "engine"),
+            "engine flagger renders a Flagger Canary: strategy type canary only",
+        )
+    if engine is d.Engine.FLAGGER and lb == "alb":
+        raise at.fail(
+            (*where, "engine"),
+            "Flagger has no AWS ALB router: use class nginx or gateway with engine flagger, "
+            "or engine argo with class alb",
+        )
     steps = tuple(spec.steps) if spec.steps is not None else ()
     if kind is d.StrategyType.CANARY:
         steps = steps or DEFAULT_STEPS
@@ -481,9 +504,9 @@ def _strategy(spec: StrategyV1, lb: str, doc: Document, at: _Locator) -> d.Strat
             raise at.fail(where, "strategy ab needs match: {header: NAME, value: VALUE} or cookie")
         match = _match(spec.match, lb, at)
     analysis = None
-    if kind in (d.StrategyType.CANARY, d.StrategyType.BLUE_GREEN):
+    if kind is not d.StrategyType.ROLLING:
         analysis = _analysis(spec.analysis or AnalysisV1(), doc, at)
-    return d.Strategy(kind, steps, spec.pause, analysis, match)
+    return d.Strategy(kind, steps, spec.pause, analysis, match, engine)
 
 
 def _check_steps(steps: tuple[int, ...], at: _Locator) -> None:
@@ -520,13 +543,22 @@ def _match(spec: MatchV1, lb: str, at: _Locator) -> d.Match:
 
 
 def _analysis(spec: AnalysisV1, doc: Document, at: _Locator) -> d.Analysis:
-    known = {s.get("name") for s in _get(doc.data, "spec", "slos") or [] if isinstance(s, dict)}
+    slos = {s.get("name"): s for s in _get(doc.data, "spec", "slos") or [] if isinstance(s, dict)}
+    known = set(slos)
     for i, name in enumerate(spec.slos):
         if name not in known:
             raise at.fail(
                 ("strategy", "analysis", "slos", i),
                 f"analysis names SLO {name!r}, which the spec does not define "
                 f"(SLOs: {', '.join(sorted(str(k) for k in known))})",
+            )
+        custom = [k for k in CUSTOM_SLI_KEYS if k in (_get(slos[name], "sli") or {})]
+        if custom:
+            raise at.fail(
+                ("strategy", "analysis", "slos", i),
+                f"SLO {name!r} has a custom PromQL SLI ({custom[0]}): the analysis selects the "
+                "canary's own series by pod template hash, which user PromQL cannot be narrowed "
+                "to; gate on builtin or latency SLIs",
             )
     if len(set(spec.slos)) != len(spec.slos):
         raise at.fail(("strategy", "analysis", "slos"), "an SLO is listed twice")
@@ -541,4 +573,5 @@ def _analysis(spec: AnalysisV1, doc: Document, at: _Locator) -> d.Analysis:
         min_success_percent=spec.min_success,
         max_p95_seconds=spec.max_p95,
         min_requests=spec.min_requests,
+        stable_margin=spec.stable_margin,
     )

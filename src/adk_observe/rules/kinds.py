@@ -19,11 +19,14 @@ from adk_observe.rules.sli import SLIQuery
 class SLIKind:
     query: Callable[[ServiceSpec, Any, tuple[str, ...]], SLIQuery]
     series: Callable[[ServiceSpec, Any, list[Phase]], list[dict[str, str]]] | None
+    # The query over only the series matching one more label matcher (the canary analysis);
+    # None: the kind cannot be narrowed (user PromQL), the loader refuses it in an analysis.
+    narrowed: Callable[[ServiceSpec, Any, str], SLIQuery] | None = None
 
 
 KINDS: dict[type, SLIKind] = {
-    BuiltinSLI: SLIKind(sli.builtin_query, series.builtin_series),
-    LatencySLI: SLIKind(sli.latency_query, series.latency_series),
+    BuiltinSLI: SLIKind(sli.builtin_query, series.builtin_series, sli.builtin_narrowed),
+    LatencySLI: SLIKind(sli.latency_query, series.latency_series, sli.latency_narrowed),
     # Custom PromQL: we cannot know which series make it read a given ratio.
     EventsSLI: SLIKind(sli.events_query, series=None),
     RawSLI: SLIKind(sli.raw_query, series=None),
@@ -39,3 +42,9 @@ def kind_of(value: SLI | Any) -> SLIKind:
 
 def sli_query(spec: ServiceSpec, value: SLI | Any, by: tuple[str, ...] = ()) -> SLIQuery:
     return kind_of(value).query(spec, value, by)
+
+
+def narrowed_sli_query(spec: ServiceSpec, value: SLI | Any, matcher: str) -> SLIQuery | None:
+    """The SLI over only the series that also match `matcher`; None when it cannot be narrowed."""
+    narrowed = kind_of(value).narrowed
+    return None if narrowed is None else narrowed(spec, value, matcher)

@@ -143,6 +143,19 @@ def latency_query(spec: ServiceSpec, sli: LatencySLI, by: tuple[str, ...] = ()) 
     return _histogram_above(sli.metric, sli.selector, sli.threshold, by)
 
 
+# Narrowed to the series that also match `matcher` (one pod template hash, one Flagger pod set):
+# the canary analysis. Custom PromQL kinds have none: user PromQL cannot be narrowed safely.
+
+
+def builtin_narrowed(spec: ServiceSpec, sli: BuiltinSLI, matcher: str) -> SLIQuery:
+    return _builtin(sli, f"{service_selector(spec)},{matcher}", ())
+
+
+def latency_narrowed(spec: ServiceSpec, sli: LatencySLI, matcher: str) -> SLIQuery:
+    sel = ",".join(m for m in (sli.selector, matcher) if m)
+    return _histogram_above(sli.metric, sel, sli.threshold, ())
+
+
 def events_query(spec: ServiceSpec, sli: EventsSLI, by: tuple[str, ...] = ()) -> SLIQuery:
     total = _sum(sli.total, by)
     if sli.errors is not None:
