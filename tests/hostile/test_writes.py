@@ -120,8 +120,10 @@ def test_render_deploy_removes_only_what_it_wrote_before(tmp_path: Path) -> None
     code, stdout, err = run("render-deploy", str(_rolling_copy(tmp_path)), "-o", str(out))
     assert (code, err) == (0, "")
     note = "(written by an earlier render-deploy)"
-    assert stdout.splitlines()[:2] == [
+    # the canary's step analysis, its background analysis and the Rollout
+    assert stdout.splitlines()[:3] == [
         f"removed {folder / 'analysistemplate-slo-gate.yaml'} {note}",
+        f"removed {folder / 'analysistemplate-slo-watch.yaml'} {note}",
         f"removed {folder / 'rollout.yaml'} {note}",
     ]
     listed = yaml.safe_load((folder / "kustomization.yaml").read_text())["resources"]
@@ -129,6 +131,7 @@ def test_render_deploy_removes_only_what_it_wrote_before(tmp_path: Path) -> None
     on_disk = {p.name for p in folder.iterdir()}
     assert on_disk == set(listed) | {
         "kustomization.yaml",
+        "prometheus",  # the plain scrape job: not an object, so not in the kustomization
         "notes.yaml",
         "copy.yaml",
         "service-canary.yaml",
@@ -145,7 +148,7 @@ def test_own_namespace_off_touches_only_the_services_pods(tmp_path: Path) -> Non
     assert "Namespace" not in kinds
     policies = [o for o in objs if o["kind"] == "NetworkPolicy"]
     assert [p["spec"]["podSelector"] for p in policies] == [
-        {"matchLabels": {"app.kubernetes.io/name": "shop-agent"}}
+        {"matchLabels": {"app.kubernetes.io/instance": "shop-agent"}}
     ]
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import ipaddress
 import posixpath
 import re
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -25,7 +26,6 @@ from adk_observe.loader.fields import (
     Strict,
 )
 from adk_observe.loader.yamlsource import Document, KeyPath, format_path
-from adk_observe.model import Telemetry
 
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -217,19 +217,26 @@ class _Locator:
         )
 
 
-def _get(data: Any, *keys: str) -> Any:
-    for key in keys:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data
+@dataclass(frozen=True)
+class ServiceFacts:
+    """What the deploy checks need from the rest of the spec, as the main mapper validated it:
+    never re-read from the raw YAML (whose values the pydantic models may have coerced)."""
+
+    name: str
+    namespace: str
+    labels: tuple[tuple[str, str], ...]
+    metrics_port: int
+    log_file: str
+    slos: tuple[tuple[str, str], ...]  # (SLO name, its custom PromQL SLI key or "")
 
 
-def to_deploy_model(spec: DeploySpecV1, doc: Document, path: KeyPath) -> d.DeployConfig:
+def to_deploy_model(
+    spec: DeploySpecV1, doc: Document, path: KeyPath, facts: ServiceFacts
+) -> d.DeployConfig:
     at = _Locator(doc, path)
     _check_image(spec, at)
-    _check_names(spec, doc, at)
-    metrics_port = _get(doc.data, "spec", "telemetry", "metrics", "port") or (
-        Telemetry().metrics_port
-    )
+    _check_names(spec, facts, doc, at)
+    metrics_port = facts.metrics_port
     if spec.app_port == metrics_port:
         raise at.fail(
             ("app_port",),
@@ -257,7 +264,7 @@ def to_deploy_model(spec: DeploySpecV1, doc: Document, path: KeyPath) -> d.Deplo
     for key in spec.config:
         if not re.match(ENV_NAME, key):
             raise at.fail(("config", key), f"{quote(key)} is not a valid environment variable name")
-    _check_log_file(doc)
+    _check_log_file(facts, doc)
     mounts: dict[str, int] = {}
     names: set[str] = set()
     for i, secret in enumerate(spec.secrets):
@@ -296,7 +303,7 @@ def to_deploy_model(spec: DeploySpecV1, doc: Document, path: KeyPath) -> d.Deplo
             spec.monitoring.interval,
             tuple(sorted(spec.monitoring.labels.items())),
         ),
-        strategy=_strategy(spec.strategy, spec.ingress.class_, doc, at),
+        strategy=_strategy(spec.strategy, spec.ingress.class_, facts, at),
     )
 
 
@@ -323,8 +330,8 @@ def _check_image(spec: DeploySpecV1, at: _Locator) -> None:
         )
 
 
-def _check_names(spec: DeploySpecV1, doc: Document, at: _Locator) -> None:
-    name = _get(doc.data, "metadata", "name") or ""
+def _check_names(spec: DeploySpecV1, facts: ServiceFacts, doc: Document, at: _Locator) -> None:
+    name = facts.name
     if len(name) > 63 - NAME_SUFFIX_ROOM:
         raise SpecError(
             f"service name {name!r} is too long to deploy: at most {63 - NAME_SUFFIX_ROOM} "
@@ -333,7 +340,7 @@ def _check_names(spec: DeploySpecV1, doc: Document, at: _Locator) -> None:
             line=doc.line_of(("metadata", "name")),
             path="metadata.name",
         )
-    namespace = _get(doc.data, "metadata", "namespace") or "default"
+    namespace = facts.namespace
     if namespace in d.SYSTEM_NAMESPACES or namespace.startswith("kube-"):
         raise SpecError(
             f"namespace {namespace!r} belongs to the cluster's own components: deploy the "
@@ -342,7 +349,7 @@ def _check_names(spec: DeploySpecV1, doc: Document, at: _Locator) -> None:
             line=doc.line_of(("metadata", "namespace")),
             path="metadata.namespace",
         )
-    for key, value in (_get(doc.data, "metadata", "labels") or {}).items():
+    for key, value in facts.labels:
         # Every rendered object carries these labels, so Kubernetes must accept them.
         if isinstance(value, str) and not kube.label_value_ok(value):
             raise SpecError(
@@ -372,11 +379,11 @@ def _check_names(spec: DeploySpecV1, doc: Document, at: _Locator) -> None:
             ) from None
 
 
-def _check_log_file(doc: Document) -> None:
+def _check_log_file(facts: ServiceFacts, doc: Document) -> None:
     """The pod's root filesystem is read-only: a log file anywhere but the /tmp volume would
     fail at start (and every record after). Refuse it here instead."""
     where = ("spec", "telemetry", "logging", "file")
-    path = _get(doc.data, *where)
+    path = facts.log_file
     if not isinstance(path, str) or not path:
         return
     normal = posixpath.normpath(path)
@@ -473,7 +480,7 @@ def _ingress(spec: IngressV1, at: _Locator) -> d.Ingress:
     )
 
 
-def _strategy(spec: StrategyV1, lb: str, doc: Document, at: _Locator) -> d.Strategy:
+def _strategy(spec: StrategyV1, lb: str, facts: ServiceFacts, at: _Locator) -> d.Strategy:
     kind = d.StrategyType(spec.type)
     where: KeyPath = ("strategy",)
     if spec.steps is not None and kind is not d.StrategyType.CANARY:
@@ -505,7 +512,7 @@ def _strategy(spec: StrategyV1, lb: str, doc: Document, at: _Locator) -> d.Strat
         match = _match(spec.match, lb, at)
     analysis = None
     if kind is not d.StrategyType.ROLLING:
-        analysis = _analysis(spec.analysis or AnalysisV1(), doc, at)
+        analysis = _analysis(spec.analysis or AnalysisV1(), facts, at)
     return d.Strategy(kind, steps, spec.pause, analysis, match, engine)
 
 
@@ -542,8 +549,8 @@ def _match(spec: MatchV1, lb: str, at: _Locator) -> d.Match:
     return d.Match(d.MatchKind.HEADER, spec.header, spec.value)
 
 
-def _analysis(spec: AnalysisV1, doc: Document, at: _Locator) -> d.Analysis:
-    slos = {s.get("name"): s for s in _get(doc.data, "spec", "slos") or [] if isinstance(s, dict)}
+def _analysis(spec: AnalysisV1, facts: ServiceFacts, at: _Locator) -> d.Analysis:
+    slos = dict(facts.slos)
     known = set(slos)
     for i, name in enumerate(spec.slos):
         if name not in known:
@@ -552,11 +559,10 @@ def _analysis(spec: AnalysisV1, doc: Document, at: _Locator) -> d.Analysis:
                 f"analysis names SLO {name!r}, which the spec does not define "
                 f"(SLOs: {', '.join(sorted(str(k) for k in known))})",
             )
-        custom = [k for k in CUSTOM_SLI_KEYS if k in (_get(slos[name], "sli") or {})]
-        if custom:
+        if slos[name]:
             raise at.fail(
                 ("strategy", "analysis", "slos", i),
-                f"SLO {name!r} has a custom PromQL SLI ({custom[0]}): the analysis selects the "
+                f"SLO {name!r} has a custom PromQL SLI ({slos[name]}): the analysis selects the "
                 "canary's own series by pod template hash, which user PromQL cannot be narrowed "
                 "to; gate on builtin or latency SLIs",
             )

@@ -61,9 +61,20 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         slos.append(_slo(name, slo, windows, body.runbook_base_url, doc, path))
     deploy = None
     if body.deploy is not None:
-        from adk_observe.loader.deploy_v1 import to_deploy_model
+        from adk_observe.loader.deploy_v1 import CUSTOM_SLI_KEYS, ServiceFacts, to_deploy_model
 
-        deploy = to_deploy_model(body.deploy, doc, ("spec", "deploy"))
+        facts = ServiceFacts(
+            name=name,
+            namespace=spec.metadata.namespace,
+            labels=_pairs(spec.metadata.labels),
+            metrics_port=body.telemetry.metrics.port,
+            log_file=body.telemetry.logging.file,
+            slos=tuple(
+                (s.name, next((k for k in CUSTOM_SLI_KEYS if getattr(s.sli, k) is not None), ""))
+                for s in body.slos
+            ),
+        )
+        deploy = to_deploy_model(body.deploy, doc, ("spec", "deploy"), facts)
     return m.ServiceSpec(
         name=name,
         source=m.Source(doc.file, doc.line_of(("metadata", "name"))),
