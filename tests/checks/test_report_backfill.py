@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from tests.checks.history import DAY, END, HOUR, WINDOW, Service
+from tests.checks.history import spec_text as history_spec
 
 from adk_observe.checks.prometheus import PrometheusClient
 from adk_observe.checks.report import RAW, RECORDED, SLOReport, build_report
@@ -223,3 +224,17 @@ def test_the_recorded_ratios_are_read_by_name(
     answer = PrometheusClient(backfilled.url).query(q.recorded_ratios(spec, ["1h", "2d"]), END)
     found = sorted((s.labels["slo"], q.window_of(s.labels["__name__"])) for s in answer)
     assert found == [("availability", "2d"), ("success", "1h"), ("success", "2d")]
+
+
+def test_a_per_group_slo_is_reported_across_its_groups_from_the_raw_counters(
+    backfilled: PrometheusServer, services: dict[str, Service], tmp_path: Path
+) -> None:
+    # One series per group is recorded for a grouped SLO; the report's single figure per SLO is
+    # the ratio over all groups, which only the (ungrouped) raw counters give, even where
+    # recordings of the SLO cover the window (this history has them for `steady`).
+    spec = tmp_path / "grouped.yaml"
+    spec.write_text(history_spec(services["steady"]).replace(
+        "sli: {builtin: success}}", "sli: {builtin: success}, group_by: [agent_id]}"))
+    slo = _report(backfilled, spec)["success"]
+    assert slo.source == RAW
+    _check_success(slo, services["steady"])

@@ -414,6 +414,9 @@ def service_report(
     windows = {slo.name: _window(slo, at, calendar) for slo in chosen}
     reader = _Reader(client, spec, at)
     covered = set() if force_raw else reader.covered(windows)
+    # A per-group SLO records one series per group; the report gives its figures across all
+    # groups, from the raw counters (the ungrouped SLI), rather than one group's recordings.
+    covered -= {slo.name for slo in chosen if slo.group_by}
     needed = {
         slo.name: (_seconds(windows[slo.name].covered), *_burn_windows(slo)) for slo in chosen
     }
