@@ -109,10 +109,18 @@ class DemoAgent:
     """The instrumented agent and its traffic, on a background thread (see the module docs)."""
 
     def __init__(
-        self, spec: ServiceSpec, *, rate: float = 5.0, seed: int = 0, fail_every: int = 0
+        self,
+        spec: ServiceSpec,
+        *,
+        rate: float = 5.0,
+        seed: int = 0,
+        fail_every: int = 0,
+        billing: bool = True,
     ) -> None:
         self.spec = spec
         self.rate = rate
+        # Off: every turn goes to the main agent, and only injected faults fail (canary pods).
+        self.billing = billing
         # Turn 1, 1 + N, 1 + 2N... fails (1/N of the turns, the first one included, so every
         # window of N turns or more holds a failure): a faulty canary, deterministically.
         self.fail_every = fail_every
@@ -247,7 +255,7 @@ class DemoAgent:
             if self.turns % TURNS_PER_SESSION == 0:
                 session = await self._new_session()
             await limit.acquire()
-            if self.turns % BILLING_EVERY == BILLING_EVERY - 1:
+            if self.billing and self.turns % BILLING_EVERY == BILLING_EVERY - 1:
                 if not billing_session:
                     billing_session = await self._new_session(billing=True)
                 task = asyncio.create_task(self._billing_turn(billing_session, limit))

@@ -38,7 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         done.set()
 
     signal.signal(signal.SIGTERM, stop)
-    with DemoAgent(spec, rate=args.rate, fail_every=args.fail_every) as agent:
+    # A pod of a canary test: its only failures are the injected ones (no flaky billing agent).
+    with DemoAgent(spec, rate=args.rate, fail_every=args.fail_every, billing=False) as agent:
         print(f"{READY_PREFIX}{agent.target}", flush=True)
 
         def until_stdin_closes() -> None:
