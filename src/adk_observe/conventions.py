@@ -45,6 +45,12 @@ LABEL_POD_TEMPLATE_HASH = "rollouts_pod_template_hash"
 POD_LABEL_POD_TEMPLATE_HASH = "rollouts-pod-template-hash"
 LABEL_POD = "pod"
 LABEL_NAMESPACE = "namespace"
+# cAdvisor and kube-state-metrics labels the container alerts select on.
+LABEL_CONTAINER = "container"
+LABEL_RESOURCE = "resource"  # kube_pod_container_resource_limits: cpu or memory
+LABEL_REASON = "reason"  # kube_pod_container_status_last_terminated_reason
+RESOURCE_CPU = "cpu"
+RESOURCE_MEMORY = "memory"
 
 # Labels the compiler puts on every SLO series and alert.
 LABEL_SERVICE = "service"

@@ -12,26 +12,26 @@ from adk_observe.model import ServiceSpec
 from adk_observe.promql import eq, selector
 
 RATE = "5m"
-CONTAINER_LABELS = ("namespace", "pod", "container")
+CONTAINER_LABELS = (c.LABEL_NAMESPACE, c.LABEL_POD, c.LABEL_CONTAINER)
 _SUM = f"sum by ({', '.join(CONTAINER_LABELS)})"
 _MAX = f"max by ({', '.join(CONTAINER_LABELS)})"
 
 
 def _pod(spec: ServiceSpec) -> tuple[str, str]:
-    return eq("namespace", spec.namespace), eq("container", spec.name)
+    return eq(c.LABEL_NAMESPACE, spec.namespace), eq(c.LABEL_CONTAINER, spec.name)
 
 
 def cpu_of_limit(spec: ServiceSpec) -> str:
     """CPU used over the CPU limit, per container (1 = at the limit: throttled)."""
     cpu = selector(c.CADVISOR_CPU_USAGE, *_pod(spec))
-    limits = selector(c.KSM_CONTAINER_LIMITS, *_pod(spec), eq("resource", "cpu"))
+    limits = selector(c.KSM_CONTAINER_LIMITS, *_pod(spec), eq(c.LABEL_RESOURCE, c.RESOURCE_CPU))
     return f"{_SUM} (rate({cpu}[{RATE}]))\n/\n{_SUM} ({limits})"
 
 
 def memory_of_limit(spec: ServiceSpec) -> str:
     """Working set over the memory limit, per container (1 = the OOM killer's line)."""
     working_set = selector(c.CADVISOR_MEMORY_WORKING_SET, *_pod(spec))
-    limit = selector(c.KSM_CONTAINER_LIMITS, *_pod(spec), eq("resource", "memory"))
+    limit = selector(c.KSM_CONTAINER_LIMITS, *_pod(spec), eq(c.LABEL_RESOURCE, c.RESOURCE_MEMORY))
     return f"{_SUM} ({working_set})\n/\n{_SUM} ({limit})"
 
 
@@ -47,7 +47,7 @@ def oom_killed(spec: ServiceSpec) -> str:
     window = format_seconds(spec.agent_alerts.oom_window)
     series = selector(c.KSM_CONTAINER_RESTARTS, *_pod(spec))
     reason = selector(
-        c.KSM_LAST_TERMINATED_REASON, *_pod(spec), eq("reason", c.KSM_REASON_OOM_KILLED)
+        c.KSM_LAST_TERMINATED_REASON, *_pod(spec), eq(c.LABEL_REASON, c.KSM_REASON_OOM_KILLED)
     )
     return (
         f"{_MAX} (increase({series}[{window}])) > 0\n"
