@@ -48,3 +48,9 @@ class PrometheusUnavailableError(Exception):
 
     Not an AdkObserveError: the input was fine, the service it needs was not.
     """
+
+
+class PrometheusQueryError(PrometheusUnavailableError):
+    """Prometheus answered and rejected the query (bad PromQL, a query it cannot run): an
+    answer that cannot be used, like its parent, but one a canary measurement reports as its
+    own error (Argo's Error phase) rather than as an unreachable server."""

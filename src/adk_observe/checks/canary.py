@@ -16,11 +16,7 @@ own semantics, so a team can ask "would this gate have stopped that release?".
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -30,7 +26,8 @@ from typing import Any
 import yaml
 
 from adk_observe.checks.argo_expr import EvalError, ExprError, compile_condition
-from adk_observe.errors import AdkObserveError
+from adk_observe.checks.prometheus import PrometheusClient
+from adk_observe.errors import AdkObserveError, PrometheusQueryError, PrometheusUnavailableError
 
 HTTP_TIMEOUT = 10.0
 DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4
@@ -211,27 +208,14 @@ def check_hash(option: str, value: str) -> str:
 
 
 def query(base_url: str, expr: str, at: float | None = None) -> Any:
-    """Instant query; the `data` of the answer. A query Prometheus rejects is a
-    (query, message) error the measurement reports; no answer is PrometheusUnreachable."""
-    params = {"query": expr}
-    if at is not None:
-        params["time"] = f"{at:.3f}"
-    url = f"{base_url.rstrip('/')}/api/v1/query?{urllib.parse.urlencode(params)}"
+    """Instant query; the `data` of the answer. A query Prometheus rejects is an error the
+    measurement reports (Argo's Error phase); no usable answer is PrometheusUnreachable."""
     try:
-        with urllib.request.urlopen(url, timeout=HTTP_TIMEOUT) as resp:
-            body = json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        try:
-            body = json.loads(exc.read() or b"{}")
-        except ValueError:
-            raise PrometheusUnreachable(f"{base_url}: HTTP {exc.code}") from None
-        if exc.code >= 500 or "error" not in body:
-            raise PrometheusUnreachable(f"{base_url}: HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise PrometheusUnreachable(f"{base_url}: {exc}") from None
-    if body.get("status") != "success":
-        raise EvalError(f"query failed: {body.get('error', 'unknown error')}")
-    return body["data"]
+        return PrometheusClient(base_url, HTTP_TIMEOUT).query_data(expr, at)
+    except PrometheusQueryError as exc:
+        raise EvalError(f"query failed: {exc}") from None
+    except PrometheusUnavailableError as exc:
+        raise PrometheusUnreachable(str(exc)) from None
 
 
 def result_value(data: Mapping[str, Any]) -> tuple[Any, str]:

@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from adk_observe.errors import PrometheusUnavailableError
+from adk_observe.errors import PrometheusQueryError, PrometheusUnavailableError
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -57,7 +57,11 @@ class PrometheusClient:
                 raw = resp.read()
         except urllib.error.HTTPError as exc:
             detail = _error_of(exc.read())
-            raise PrometheusUnavailableError(
+            # 4xx with the API's error body: the query was read and refused.
+            error = (
+                PrometheusQueryError if exc.code < 500 and detail else PrometheusUnavailableError
+            )
+            raise error(
                 f"{self.url}: HTTP {exc.code} for {params.get('query', path)!r}{detail}"
             ) from None
         except (urllib.error.URLError, OSError, ValueError) as exc:
@@ -69,16 +73,24 @@ class PrometheusClient:
             raise PrometheusUnavailableError(
                 f"{self.url} did not answer with the Prometheus API's JSON"
             ) from None
-        if not isinstance(answer, dict) or answer.get("status") != "success":
-            raise PrometheusUnavailableError(f"{self.url}: query failed{_error_of(raw)}")
+        if not isinstance(answer, dict):
+            raise PrometheusUnavailableError(f"{self.url}: an answer that is not an object")
+        if answer.get("status") != "success":
+            raise PrometheusQueryError(f"{self.url}: query failed{_error_of(raw)}")
         data = answer.get("data")
         if not isinstance(data, dict) or "result" not in data:
             raise PrometheusUnavailableError(f"{self.url}: an answer without data")
         return data
 
+    def query_data(self, expr: str, at: float | None = None) -> dict[str, Any]:
+        """The `data` of an instant query at `at` (now when None), as Prometheus sent it."""
+        params = {"query": expr} if at is None else {"query": expr, "time": f"{at:.3f}"}
+        data: dict[str, Any] = self._get("query", params)
+        return data
+
     def query(self, expr: str, at: float) -> list[Sample]:
         """Instant query at `at`; NaN and infinite values are dropped (they are not data)."""
-        data = self._get("query", {"query": expr, "time": f"{at:.3f}"})
+        data = self.query_data(expr, at)
         kind, result = data.get("resultType"), data["result"]
         if kind == "scalar":
             result = [{"metric": {}, "value": result}]
