@@ -7,8 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.conftest import SHARED, in_ci
+from tests.conftest import SHARED, in_ci, require_tool
 from wheel_support import ROOT, checkov_dir, clean_env, make_venv, run
+
+from adk_observe.demo.prometheus import PrometheusServer, free_port
 
 pytestmark = pytest.mark.packaging
 
@@ -73,6 +75,27 @@ def test_every_verb_on_every_example_without_extras(wheel: Path, tmp_path: Path)
         "error: check-deploy needs the deploy extra (kubernetes-validate, jsonschema): "
         "pip install 'adk-observe[deploy]'\n"
     )
+
+    # The verbs that read a live Prometheus, against a real (empty) one: no data is an answer,
+    # not a crash, and an unreachable one is exit 3 with one line.
+    support = ROOT / "examples" / "support-agent.yaml"
+    canary = work / "support-agent" / "deploy" / "support-agent"
+    with PrometheusServer(rules={}, targets={}, binary=require_tool("prometheus")) as prom:
+        proc = run([cli, "report", str(support), "--prometheus", prom.url, "--format", "json"],
+                   work, env)
+        assert '"name": "support-agent"' in proc.stdout
+        proc = run([cli, "gate", str(support), "--prometheus", prom.url, "--min-budget", "10"],
+                   work, env, expect=4)
+        hashes = ["--canary-hash", "6b8f9c7d4", "--stable-hash", "5a7e8b6c3"]
+        proc = run([cli, "canary-check", str(canary), "--prometheus", prom.url, *hashes],
+                   work, env, expect=None)
+        assert proc.returncode in (3, 4), proc.stderr  # no series: Error or Inconclusive
+        assert "Traceback" not in proc.stderr
+    dead = f"http://127.0.0.1:{free_port()}"
+    for argv in (["report", str(support)], ["gate", str(support), "--min-budget", "10"],
+                 ["canary-check", str(canary), *hashes]):
+        proc = run([cli, *argv, "--prometheus", dead], work, env, expect=3)
+        assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, argv
 
     # The plain agent of the README, with nothing but the runtime dependencies.
     proc = run([str(venv / "bin" / "python"), str(ROOT / "examples" / "plain_agent.py")], work, env)

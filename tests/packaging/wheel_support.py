@@ -33,10 +33,11 @@ def clean_env(venv: Path, **extra: str) -> dict[str, str]:
 
 
 def run(
-    args: list[str], cwd: Path, env: dict[str, str], expect: int = 0
+    args: list[str], cwd: Path, env: dict[str, str], expect: int | None = 0
 ) -> subprocess.CompletedProcess[str]:
+    """Run `args`; its exit code must be `expect` (None: the caller checks it)."""
     proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    assert proc.returncode == expect, (
+    assert expect is None or proc.returncode == expect, (
         f"{' '.join(args)} exited {proc.returncode}, expected {expect}\n"
         f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
     )
