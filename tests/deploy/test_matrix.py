@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from adk_observe.checks import deploy_gates as gates
+from adk_observe.checks.crd_schemas import SchemaSet
 from adk_observe.cli import main
 from adk_observe.errors import SpecError
 from adk_observe.loader.load import load_specs
@@ -93,13 +94,13 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 
 def test_every_accepted_combination_passes_the_schema_and_security_gates(
-    rendered: list[Path], crd_schemas: Path
+    rendered: list[Path], schemas: SchemaSet
 ) -> None:
     assert len(rendered) == len(_accepted())
     failures = {
         folder.name: [(r.name, r.failures) for r in results if r.failures]
         for folder in rendered
-        if (results := gates.check_folder(folder, crd_schemas, checkov_failed={}))
+        if (results := gates.check_folder(folder, schemas, checkov_failed={}))
     }
     assert failures == {folder.name: [] for folder in rendered}
 

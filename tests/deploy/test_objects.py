@@ -242,7 +242,15 @@ def test_alb_ingress_is_https_only_with_redirect_and_health_check() -> None:
         "0a1b2c3d-4e5f-6789-abcd-ef0123456789",
         "healthcheck-path": "/ready",
         "healthcheck-port": "9464",
+        "healthcheck-protocol": "HTTP",
+        "healthcheck-interval-seconds": "15",
+        "healthcheck-timeout-seconds": "5",
+        "healthy-threshold-count": "2",
+        "unhealthy-threshold-count": "2",
         "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+        # 60 s: the default backend timeout (the spec's slowest latency SLO is well below 30 s)
+        "load-balancer-attributes": "idle_timeout.timeout_seconds=60,"
+        "routing.http.drop_invalid_header_fields.enabled=true",
         "scheme": "internet-facing",
         "ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
         "ssl-redirect": "443",
