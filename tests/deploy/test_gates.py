@@ -43,6 +43,14 @@ def test_golden_renderings_pass_every_schema_and_security_gate(
             "HTTPRoute",
             "Canary",
             "MetricTemplate",
+            "Gateway",
+            "BackendConfig",
+            "FrontendConfig",
+            "ManagedCertificate",
+            "HealthCheckPolicy",
+            "GCPBackendPolicy",
+            "GCPGatewayPolicy",
+            "ExternalSecret",
         }
     ]
     assert by_name["custom-resource schemas"].checked == len(custom)
