@@ -46,7 +46,7 @@ def _described(folder: Path, origin: str) -> dict[str, SchemaFile]:
     files) or the build listed (catalog-sources.json)."""
     listed: dict[str, Any] = {}
     sources = folder / SOURCES_FILE
-    if sources.is_file():
+    if origin == "packaged" and sources.is_file():  # written by our build, never by a user
         listed = json.loads(sources.read_text(encoding="utf-8"))
     out: dict[str, SchemaFile] = {}
     for path in sorted(folder.glob("*/*.json")):
