@@ -4,6 +4,8 @@ with `[deploy]`, and a real ADK agent with `[adk]`."""
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -153,3 +155,38 @@ def test_an_adk_agent_runs_with_the_adk_extra(wheel: Path, tmp_path: Path) -> No
     proc = run([str(venv / "bin" / "python"), str(ROOT / "examples" / "adk_agent.py")], work, env)
     assert proc.stdout == ADK_AGENT_OUTPUT
     assert not os.environ.get("PYTHONPATH", "").startswith(str(venv))
+
+
+def test_the_gate_job_of_the_docs_runs_from_its_target_folder(wheel: Path, tmp_path: Path) -> None:
+    """docs/error-budgets.md installs the wheel into a folder with the stock Python image (the
+    project publishes no image) and runs `python -m adk_observe` with PYTHONPATH: the same two
+    commands here, with this machine's Python 3.11 standing in for python:3.11-slim."""
+    import re
+
+    import yaml
+
+    doc = (ROOT / "docs" / "error-budgets.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", doc, flags=re.S)
+                 if b.startswith("# error-budget-gate.yaml"))
+    job = yaml.safe_load(block)["spec"]["metrics"][0]["provider"]["job"]["spec"]["template"]
+    install, gate = job["spec"]["initContainers"][0], job["spec"]["containers"][0]
+    assert install["image"] == gate["image"] == "python:3.11-slim"
+    base = getattr(sys, "_base_executable", sys.executable)
+    site = tmp_path / "site"
+    command = [base if a == "python" else a for a in install["command"]]
+    command = [str(site) if a == "/opt/adk-observe" else a for a in command]
+    command[-1] = str(wheel)  # the published requirement, here the built wheel
+    env = clean_env(tmp_path)
+    run(command, tmp_path, env)
+    (pythonpath,) = [e["value"] for e in gate["env"] if e["name"] == "PYTHONPATH"]
+    assert pythonpath == "/opt/adk-observe"
+    args = [a.replace("{{args.min-budget}}", "25") for a in gate["args"]]
+    dead = f"http://127.0.0.1:{free_port()}"
+    args[args.index("--prometheus") + 1] = dead
+    spec = tmp_path / "spec"
+    spec.mkdir()
+    shutil.copy(ROOT / "examples" / "support-agent.yaml", spec / "support-agent.yaml")
+    args = [str(spec / "support-agent.yaml") if a.startswith("/spec/") else a for a in args]
+    cmd = [base if a == "python" else a for a in gate["command"]]
+    proc = run([*cmd, *args], tmp_path, {**env, "PYTHONPATH": str(site)}, expect=3)
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr  # it ran the gate
