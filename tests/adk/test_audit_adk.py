@@ -17,6 +17,7 @@ from adk_observe.adk import ObservabilityPlugin
 from adk_observe.instrument import audit
 from adk_observe.testing import Answer, ToolCall
 
+
 def refund(order: str) -> dict[str, object]:
     """Refund an order; always refused (the result reports isError, as an MCP tool's would)."""
     return {"isError": True, "content": [{"type": "text", "text": f"no refund for {order}"}]}

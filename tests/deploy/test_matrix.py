@@ -1,7 +1,8 @@
 """Every strategy x engine x load balancer the spec accepts, and every example spec, renders a
-folder that `kubectl kustomize` builds, and what it builds passes every deploy gate (strict
-schemas, CR schemas, Pod Security restricted, namespaces, checkov); the combinations the spec
-refuses are refused with the key that makes them invalid."""
+folder that `kubectl kustomize` builds, and what it builds passes the deploy gates (strict
+schemas, CR schemas, Pod Security restricted, namespaces; checkov runs on the same builds from
+the installed wheel, tests/packaging); the combinations the spec refuses are refused with the
+key that makes them invalid."""
 
 from __future__ import annotations
 
@@ -147,12 +148,5 @@ def test_what_kustomize_builds_passes_the_schema_and_security_gates(
     assert {k: [f for f in v if f[1]] for k, v in failures.items()} == {k: [] for k in failures}
 
 
-def test_what_kustomize_builds_passes_checkov(
-    built: dict[Path, list[gates.Manifest]], checkov_binary: str
-) -> None:
-    """The matrix only: the examples' folders are the golden cases' (test_gates.py)."""
-    combos = {_name(*combo) for combo in _accepted()}
-    targets = [t for t in built if t.name in combos]
-    assert len(targets) == len(combos)
-    failed = gates.run_checkov(checkov_binary, targets)
-    assert {str(f): failed[str(f)] for f in targets} == {str(f): [] for f in targets}
+# checkov over what kustomize builds from every combination runs once, from the installed
+# wheel: tests/packaging/test_wheel.py (the golden cases' folders get it here, test_gates.py).

@@ -130,6 +130,8 @@ REFUSED: list[tuple[str, dict[str, Any], dict[str, Any], str, str]] = [
      "spec.deploy.ingress.security_policy", "belongs to classes gke, gke-gateway"),
     ("GCP name", {**GKE, "ssl_policy": "TLS_1_2"}, {}, "spec.deploy.ingress.ssl_policy",
      "is not a GCP resource name"),
+    ("managed certificate for a long host", {**GKE, "host": "a" * 60 + ".example.com"}, {},
+     "spec.deploy.ingress.host", "at most 63 characters: set tls_secret"),
     ("gateway class", {"class": "gke-gateway", "host": "shop.example.com",
                        "gateway_class": "istio"}, {}, "spec.deploy.ingress.gateway_class",
      "is not a GKE Application Load Balancer class"),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import in_ci, require_tool
+from tests.deploy.kustomize_build import kubectl_binary
 from tests.deploy.test_matrix import _accepted, _spec
 from wheel_support import ROOT, checkov_dir, clean_env, make_venv, run
 
@@ -141,7 +142,16 @@ def test_every_verb_on_every_example_without_extras(wheel: Path, tmp_path: Path)
         path.write_text(_spec(*combo), encoding="utf-8")
         specs.append(str(path))
     run([cli, "render-deploy", *specs, "-o", str(work / "matrix-out")], work, env)
-    proc = run([cli, "check-deploy", str(work / "matrix-out")], work, with_checkov)
+    # What `kubectl kustomize` builds from each folder (what `kubectl apply -k` sends), one file
+    # per folder, is what the gates check.
+    kubectl = kubectl_binary()
+    for folder in sorted((work / "matrix-out").iterdir()):
+        built = work / "matrix-built" / folder.name
+        built.mkdir(parents=True)
+        proc = run([kubectl, "kustomize", str(folder)], work, env)
+        (built / "built.yaml").write_text(proc.stdout, encoding="utf-8")
+        (built / "kustomization.yaml").write_text("resources: [built.yaml]\n", encoding="utf-8")
+    proc = run([cli, "check-deploy", str(work / "matrix-built")], work, with_checkov)
     assert proc.stdout.count("  PASS  checkov --framework kubernetes") == len(specs), proc.stdout
     assert proc.stdout.count("custom-resource schemas (") == len(specs)
     assert "FAIL" not in proc.stdout and proc.stdout.endswith("all gates passed\n")

@@ -28,6 +28,7 @@ AWS_REF = re.compile(r"^[A-Za-z0-9 _.:/+@-]{1,255}$")
 # A GCP resource name (RFC 1035): SSL policies, Cloud Armor policies, static addresses.
 GCP_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 MAX_ANNOTATION_VALUE = 4096
+MANAGED_CERTIFICATE_HOST = 63  # GKE's limit on a ManagedCertificate's domain
 # Which class each option belongs to (the key under ingress, and the classes that take it).
 CLASS_OPTIONS: dict[str, frozenset[d.LoadBalancer]] = {
     "certificate_arn": frozenset({LB.ALB}),
@@ -205,11 +206,18 @@ def _gke(spec: IngressV1, lb: d.LoadBalancer, at: Locator) -> d.GkeOptions:
                 f"{gateway_class} proxies run in the VPC's proxy-only subnet: list its CIDR in "
                 "allow_cidrs so the NetworkPolicy lets their traffic in",
             )
+    managed = lb is LB.GKE and spec.tls_secret is None
+    if managed and len(spec.host) > MANAGED_CERTIFICATE_HOST:
+        raise at.fail(
+            ("ingress", "host"),
+            f"a Google-managed certificate covers host names of at most "
+            f"{MANAGED_CERTIFICATE_HOST} characters: set tls_secret for this host",
+        )
     return d.GkeOptions(
         security_policy=spec.security_policy or "",
         static_ip=spec.static_ip or "",
         gateway_class=gateway_class,
-        managed_certificate=lb is LB.GKE and spec.tls_secret is None,
+        managed_certificate=managed,
     )
 
 
