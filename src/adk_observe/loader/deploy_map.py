@@ -17,7 +17,7 @@ from adk_observe.loader.deploy_ingress import ingress
 from adk_observe.loader.deploy_strategy import strategy
 from adk_observe.loader.deploy_v1 import DeploySpecV1, ResourcesV1
 from adk_observe.loader.fields import DNS_LABEL
-from adk_observe.loader.yamlsource import Document, KeyPath, format_path
+from adk_observe.loader.yamlsource import Document, KeyPath
 
 __all__ = ["CUSTOM_SLI_KEYS", "ServiceFacts", "to_deploy_model"]
 
@@ -76,7 +76,7 @@ def to_deploy_model(
     for key in spec.config:
         if not re.match(ENV_NAME, key):
             raise at.fail(("config", key), f"{quote(key)} is not a valid environment variable name")
-    _check_log_file(facts, doc)
+    _check_log_file(facts, at)
     _check_secrets(spec, at)
     classification = d.DataClassification(spec.compliance.data_classification)
     return d.DeployConfig(
@@ -171,31 +171,28 @@ def _check_image(spec: DeploySpecV1, at: Locator) -> None:
 def _check_names(spec: DeploySpecV1, facts: ServiceFacts, doc: Document, at: Locator) -> None:
     name = facts.name
     if len(name) > 63 - NAME_SUFFIX_ROOM:
-        raise SpecError(
+        raise at.fail(
+            ("metadata", "name"),
             f"service name {name!r} is too long to deploy: at most {63 - NAME_SUFFIX_ROOM} "
             "characters leave room for the -preview/-canary/-metrics Service names",
-            file=doc.file,
-            line=doc.line_of(("metadata", "name")),
-            path="metadata.name",
+            absolute=True,
         )
     namespace = facts.namespace
     if namespace in d.SYSTEM_NAMESPACES or namespace.startswith("kube-"):
-        raise SpecError(
+        raise at.fail(
+            ("metadata", "namespace"),
             f"namespace {namespace!r} belongs to the cluster's own components: deploy the "
             "service to a namespace of its own",
-            file=doc.file,
-            line=doc.line_of(("metadata", "namespace")),
-            path="metadata.namespace",
+            absolute=True,
         )
     for key, value in facts.labels:
         # Every rendered object carries these labels, so Kubernetes must accept them.
         if isinstance(value, str) and not kube.label_value_ok(value):
-            raise SpecError(
+            raise at.fail(
+                ("metadata", "labels", key),
                 f"{quote(value)} is not a valid Kubernetes label value ({kube.LABEL_VALUE_RULE}); "
                 "the deployed objects carry this label",
-                file=doc.file,
-                line=doc.line_of(("metadata", "labels", key)),
-                path=format_path(("metadata", "labels", key)),
+                absolute=True,
             )
     if namespace == "default":
         raise SpecError(
@@ -206,7 +203,7 @@ def _check_names(spec: DeploySpecV1, facts: ServiceFacts, doc: Document, at: Loc
         )
 
 
-def _check_log_file(facts: ServiceFacts, doc: Document) -> None:
+def _check_log_file(facts: ServiceFacts, at: Locator) -> None:
     """The pod's root filesystem is read-only: a log file anywhere but the /tmp volume would
     fail at start (and every record after). Refuse it here instead."""
     where = ("spec", "telemetry", "logging", "file")
@@ -217,12 +214,11 @@ def _check_log_file(facts: ServiceFacts, doc: Document) -> None:
     if not path.startswith("/") or not any(
         normal.startswith(p) and len(normal) > len(p) for p in d.WRITABLE_PATHS
     ):
-        raise SpecError(
+        raise at.fail(
+            where,
             f"log file {quote(path)} is not writable in the pod (read-only root filesystem): "
             f"put it under {', '.join(d.WRITABLE_PATHS)}, or log to stdout (no file)",
-            file=doc.file,
-            line=doc.line_of(where),
-            path=format_path(where),
+            absolute=True,
         )
 
 
