@@ -9,6 +9,7 @@ than allowed tells the caller the file is too large).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -23,7 +24,10 @@ _KINDS = (
 
 
 class NotRegularFileError(OSError):
-    """The path exists but is not a regular file (after symlinks)."""
+    """The path exists but is not a regular file (after symlinks); `strerror` says what."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(errno.EINVAL, f"{what}, not a regular file")
 
 
 def kind_of(mode: int) -> str:
@@ -36,16 +40,17 @@ def kind_of(mode: int) -> str:
 
 
 def read_regular(path: str | Path, limit: int) -> bytes:
-    """At most `limit` + 1 bytes of the regular file at `path` (OSError otherwise)."""
+    """At most `limit` + 1 bytes of the regular file at `path` (OSError otherwise, with the
+    reason in `strerror`)."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
     except IsADirectoryError:
-        raise NotRegularFileError(f"{path} is a folder, not a file") from None
+        raise NotRegularFileError("a folder") from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise NotRegularFileError(f"{path} is {kind_of(mode)}, not a regular file")
+            raise NotRegularFileError(kind_of(mode))
         chunks: list[bytes] = []
         size = 0
         while size <= limit:

@@ -45,7 +45,7 @@ def test_a_failed_rename_midway_rolls_back_the_earlier_files(
         replace(src, dst)
 
     monkeypatch.setattr(os, "replace", failing)
-    with pytest.raises(OutputError, match="cannot write to .*: \\[Errno 5\\] Input/output error"):
+    with pytest.raises(OutputError, match=r"cannot write to .*: \[Errno 5\] Input/output error"):
         write_files(
             out,
             {"a.yaml": "a: new\n", "b.yaml": "b: new\n", "c.yaml": "c\n", "new/d.yaml": "d\n"},
