@@ -48,6 +48,7 @@ SPEC = ROOT / "examples" / "support-agent.yaml"
 DEPLOY = ROOT / "deploy"
 TOKEN = "s3cr3t-t0ken-4f9a2c"  # what the token file holds; must never be printed
 UNUSABLE = 3
+FORMATS = ("text", "json", "markdown", "html")
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,17 @@ def test_a_password_in_the_url_is_sent_as_basic_auth_and_never_shown(tmp_path: P
             assert secret not in err
         # what the server received: Basic base64("admin:hunter2-pass@word")
         assert fake.requests[0].headers["Authorization"] == "Basic YWRtaW46aHVudGVyMi1wYXNzQHdvcmQ="
+
+
+def test_a_password_in_the_url_never_reaches_a_report(tmp_path: Path) -> None:
+    empty = api({"resultType": "vector", "result": []})
+    with FakePrometheus(lambda _: Reply(empty)) as fake:
+        url = fake.url.replace("http://", "http://admin:hunter2-pass@")
+        outputs = [run("report", str(SPEC), "--prometheus", url, "--format", f) for f in FORMATS]
+    for fmt, (code, out, err) in zip(FORMATS, outputs, strict=True):
+        assert (code, err) == (0, "")
+        assert "hunter2" not in out and "admin" not in out
+        assert fmt == "markdown" or fake.url in out  # the URL shown, without its user info
 
 
 def test_a_same_origin_redirect_is_followed(tmp_path: Path) -> None:
