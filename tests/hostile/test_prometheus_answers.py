@@ -301,8 +301,9 @@ def test_a_password_in_the_url_is_sent_as_basic_auth_and_never_shown(tmp_path: P
 
 
 def test_a_password_in_the_url_never_reaches_a_report(tmp_path: Path) -> None:
-    empty = api({"resultType": "vector", "result": []})
-    with FakePrometheus(lambda _: Reply(empty)) as fake:
+    vector = api({"resultType": "vector", "result": []})
+    matrix = api({"resultType": "matrix", "result": []})  # the HTML report's charts
+    with FakePrometheus(lambda r: Reply(matrix if "query_range" in r.path else vector)) as fake:
         url = fake.url.replace("http://", "http://admin:hunter2-pass@")
         outputs = [run("report", str(SPEC), "--prometheus", url, "--format", f) for f in FORMATS]
     for fmt, (code, out, err) in zip(FORMATS, outputs, strict=True):
