@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.conftest import in_ci
 from tests.hostile.fake_prometheus import FakePrometheus, Reply, api
 from tests.hostile.test_corpus import run
 
@@ -106,6 +107,16 @@ def file_targets() -> Iterator[Target]:
     )
 
 
+def _prepare(target: Target, tmp: Path) -> tuple[str, dict[str, tuple[int, int, str]]]:
+    """The -o value, and the state of the temp dir before the command."""
+    if os.geteuid() != 0 and "device" in target.name:
+        if in_ci():
+            pytest.fail("the device cases need root (mknod), as CI runs")
+        pytest.skip("mknod needs root")
+    value = target.setup(tmp)
+    return value, _state(tmp)
+
+
 def _state(tmp: Path) -> dict[str, tuple[int, int, str]]:
     """Every entry under tmp: (file type, device number, content of regular files)."""
     out = {}
@@ -132,10 +143,7 @@ TARGETS = list(file_targets())
 def test_report_o_writes_streams_or_refuses_and_never_destroys(
     target: Target, tmp_path: Path, empty_prometheus: str
 ) -> None:
-    if os.geteuid() != 0 and "device" in target.name:
-        pytest.skip("mknod needs root")
-    value = target.setup(tmp_path)
-    before = _state(tmp_path)
+    value, before = _prepare(target, tmp_path)
     code, out, err = run("report", str(SPEC), "--prometheus", empty_prometheus, "-o", value)
     after = _state(tmp_path)
     if target.outcome == "refused":
@@ -160,9 +168,7 @@ def test_report_o_a_character_device_leaves_it_a_character_device(
     tmp_path: Path, empty_prometheus: str
 ) -> None:
     """The issue's case: `report -o /dev/null` as root replaced the device with a file."""
-    if os.geteuid() != 0:
-        pytest.skip("mknod needs root")
-    node = _node(tmp_path)
+    node = Path(_prepare(Target("a device", lambda tmp: str(_node(tmp)), "stream"), tmp_path)[0])
     for fmt in ("text", "html", "json"):
         argv = ["report", str(SPEC), "--prometheus", empty_prometheus, "--format", fmt]
         assert run(*argv, "-o", str(node)) == (0, "", "")
@@ -240,10 +246,7 @@ FOLDERS = list(folder_targets())
 def test_a_folder_output_that_is_not_a_folder_is_refused(
     command: str, target: Target, tmp_path: Path
 ) -> None:
-    if os.geteuid() != 0 and "device" in target.name:
-        pytest.skip("mknod needs root")
-    value = target.setup(tmp_path)
-    before = _state(tmp_path)
+    value, before = _prepare(target, tmp_path)
     code, out, err = run(command, str(SPEC), "-o", value)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and target.message in err, err
