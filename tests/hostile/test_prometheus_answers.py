@@ -40,6 +40,7 @@ from tests.hostile.test_corpus import run
 
 from adk_observe import conventions as c
 from adk_observe.checks.prom_http import MAX_RESPONSE_BYTES
+from adk_observe.checks.report import PARALLEL_SERVICES
 from adk_observe.demo.prometheus import PrometheusServer
 from adk_observe.errors import MESSAGE_LIMIT, printable
 
@@ -355,6 +356,27 @@ def test_the_command_deadline_bounds_every_query_together(tmp_path: Path) -> Non
     assert (code, out) == (UNUSABLE, "")
     assert_one_clean_line(err, "timed out (no complete answer within the 2 s deadline)")
     assert requests == 1 and sent < len(answer) // 2
+
+
+def test_the_first_failure_ends_the_report_without_starting_the_other_services(
+    tmp_path: Path,
+) -> None:
+    text = SPEC.read_text()
+    specs = []
+    for i in range(PARALLEL_SERVICES + 3):
+        path = tmp_path / f"s{i}.yaml"
+        path.write_text(text.replace("name: support-agent", f"name: svc-{i}", 1))
+        specs.append(str(path))
+    answer = api({"resultType": "vector", "result": []})
+    with FakePrometheus(lambda _: Reply(answer, pause=0.5)) as fake:
+        argv = ["--min-budget", "1", "--prometheus", fake.url, "--timeout", "1"]
+        code, out, err = run("gate", *specs, *argv)
+        asked = {r.form["query"] for r in fake.requests}
+    assert (code, out) == (UNUSABLE, "")
+    assert_one_clean_line(err, "timed out (no complete answer within the 1 s query timeout)")
+    # The services in flight when the first query timed out were asked once each; the ones
+    # not started yet were cancelled, not asked after it (each would cost another timeout).
+    assert 1 <= len(asked) <= PARALLEL_SERVICES
 
 
 def test_a_50_mb_answer_costs_the_cap_not_50_mb(tmp_path: Path) -> None:

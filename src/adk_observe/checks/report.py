@@ -466,27 +466,29 @@ def build_report(
     demo) instead of from the start of each window."""
 
     def one(spec: ServiceSpec) -> ServiceReport:
-        return service_report(
-            client,
-            spec,
-            at,
-            calendar=calendar,
-            history=history,
-            slos=slos,
-            force_raw=force_raw,
-            chart_from=chart_from,
-        )
+        try:
+            return service_report(
+                client,
+                spec,
+                at,
+                calendar=calendar,
+                history=history,
+                slos=slos,
+                force_raw=force_raw,
+                chart_from=chart_from,
+            )
+        except BaseException:
+            client.abort()  # at once, in this worker: the next service must not start asking
+            raise
 
     # Services are independent: a few in flight at once let Prometheus use more than one core
     # (it evaluates each query on one). Results keep the specs' order; the first error raises.
-    # The first error ends the report: the services not started yet are cancelled and those in
-    # flight fail at their next query (each query is bounded by its own deadline).
+    # The first error ends the report: the services not started yet are cancelled (or fail
+    # before their first query) and those in flight fail at their next query (each query is
+    # bounded by its own deadline).
     pool = ThreadPoolExecutor(max_workers=PARALLEL_SERVICES)
     try:
         services = tuple(pool.map(one, specs))
-    except BaseException:
-        client.abort()
-        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return Report(at, client.url, calendar, services)
