@@ -223,6 +223,7 @@ class _Connection(http.client.HTTPConnection):
     def __init__(self, endpoint: Endpoint, deadline: Deadline, tls: ssl.SSLContext | None):
         super().__init__(endpoint.host, endpoint.port)
         self._endpoint, self._deadline, self._tls = endpoint, deadline, tls
+        self.default_port = SCHEMES[endpoint.scheme]  # `Host: name`, without :443 on https
 
     def connect(self) -> None:
         self.sock = _connect(self._endpoint, self._deadline, self._tls)
