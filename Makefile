@@ -6,8 +6,15 @@ BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
+# Tests run on TEST_WORKERS pytest-xdist workers; most slow tests wait on subprocesses (Prometheus,
+# promtool, checkov), so more workers than cores cut the wall time. TEST_WORKERS=0: one process.
+# --dist loadgroup: a file's tests stay on one worker, and so do the tests that share a costly
+# session fixture (tests/conftest.py).
+TEST_WORKERS ?= 4
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: demo test test-package gen check-gen lint bench setup tools check-deploy clean
+.PHONY: demo test test-fast test-slow test-package check gen check-gen lint bench setup tools \
+	check-deploy clean
 
 ## demo: compile the example's rules, then run the live demo (agent + Prometheus + outage);
 ## it ends by writing the HTML error-budget report (build/demo-report.html) and printing its path
@@ -18,12 +25,24 @@ demo: setup
 
 ## test: lint, type-check and run every test (promtool, Prometheus, ADK, checkov included),
 ## then the packaging tests (the wheel in fresh venvs; they need PyPI or a warm pip cache)
-test: setup
+test: setup check
+	$(PYTEST) -m "not packaging"
+	$(MAKE) test-package
+
+## test-fast: the inner loop: lint, type-check and every test but the slow and packaging ones
+test-fast: setup check
+	$(PYTEST) -m "not slow and not packaging"
+
+## test-slow: only the slow tests (live Prometheus, Alertmanager, checkov, promtool scenarios,
+## property tests)
+test-slow: setup
+	$(PYTEST) -m "slow and not packaging"
+
+## check: ruff, ruff format and mypy
+check: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src
 	$(BIN)/mypy
-	$(BIN)/pytest -q -p no:cacheprovider -m "not packaging"
-	$(MAKE) test-package
 
 ## test-package: build the wheel, install it into fresh venvs (no extras, [deploy], [adk]) and run
 ## every command on every example, the plain agent and the ADK agent
