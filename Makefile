@@ -6,12 +6,14 @@ BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
-# Tests run on TEST_WORKERS pytest-xdist workers; most slow tests wait on subprocesses (Prometheus,
-# promtool, checkov), so more workers than cores cut the wall time. TEST_WORKERS=0: one process.
+# Tests run on TEST_WORKERS pytest-xdist workers: many slow tests wait on subprocesses and pip
+# (Prometheus, promtool, checkov, the packaging venvs), so more workers than cores cut the wall
+# time; test-fast's tests are CPU-bound: FAST_WORKERS, one per core. 0: one process, no xdist.
 # --dist loadgroup: a file's tests stay on one worker, and so do the tests that share a costly
-# session fixture (tests/conftest.py).
+# session fixture; the longest files start first (tests/conftest.py).
 TEST_WORKERS ?= 4
-PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
+FAST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider --dist loadgroup
 
 .PHONY: demo test test-fast test-slow test-package check gen check-gen lint bench setup tools \
 	check-deploy clean
@@ -23,20 +25,20 @@ demo: setup
 	$(BIN)/python -m adk_observe.demo --spec examples/demo-agent.yaml --duration 180 \
 	  --report build/demo-report.html
 
-## test: lint, type-check and run every test (promtool, Prometheus, ADK, checkov included),
-## then the packaging tests (the wheel in fresh venvs; they need PyPI or a warm pip cache)
+## test: lint, type-check and run every test (promtool, Prometheus, ADK, checkov included) with
+## the packaging tests (the wheel in fresh venvs; they need PyPI or a warm pip cache) in one run,
+## so that their pip installs overlap the CPU-bound tests
 test: setup check
-	$(PYTEST) -m "not packaging"
-	$(MAKE) test-package
+	$(PYTEST) -n $(TEST_WORKERS)
 
 ## test-fast: the inner loop: lint, type-check and every test but the slow and packaging ones
 test-fast: setup check
-	$(PYTEST) -m "not slow and not packaging"
+	$(PYTEST) -n $(FAST_WORKERS) -m "not slow and not packaging"
 
 ## test-slow: only the slow tests (live Prometheus, Alertmanager, checkov, promtool scenarios,
 ## property tests)
 test-slow: setup
-	$(PYTEST) -m "slow and not packaging"
+	$(PYTEST) -n $(TEST_WORKERS) -m "slow and not packaging"
 
 ## check: ruff, ruff format and mypy
 check: $(STAMP)
