@@ -49,7 +49,7 @@ check: $(STAMP)
 ## test-package: build the wheel, install it into fresh venvs (no extras, [deploy], [adk]) and run
 ## every command on every example, the plain agent and the ADK agent
 test-package: setup
-	$(BIN)/pytest -q -p no:cacheprovider -m packaging tests/packaging
+	$(PYTEST) -n 2 -m packaging tests/packaging
 
 ## gen: regenerate the artifacts of the example service (rules/, dashboards/, deploy/)
 gen: $(STAMP)
