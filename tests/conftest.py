@@ -45,6 +45,7 @@ SLOW = (
     "tests/deploy/test_matrix.py",  # every accepted combination through every gate
     "tests/packaging/test_dependencies.py",  # reads every installed distribution's metadata
     "tests/instrument/test_outage.py",  # 2,000 turns against dead collectors, with time bounds
+    "tests/hostile/test_prometheus_answers.py",  # 52 answers x 4 commands, drips, 50 MB answers
 )
 # Fixtures that start a Prometheus (backfilled or live) or run checkov.
 LIVE_FIXTURES = frozenset(
