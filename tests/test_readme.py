@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from adk_observe.cli import _parser, main
 from adk_observe.loader.v1 import AgentServiceV1
-from adk_observe.loader.yamlsource import load_documents
+from adk_observe.yamlsource import load_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -37,3 +37,21 @@ def window_from_factor(
     return AlertWindow(
         severity, long=long, short=short, budget_fraction=round(factor * long / period, 12)
     )
+
+
+# One custom pair as a spec spells it: severity, long, short, and either a budget percent or a
+# burn factor (the other None).
+WindowSpec = tuple[Severity, int, int, float | None, float | None]
+
+
+def resolve_windows(table: tuple[WindowSpec, ...] | None, period: int) -> tuple[AlertWindow, ...]:
+    """The pairs of a custom table for an SLO of `period` seconds (the default table: None)."""
+    if table is None:
+        return DEFAULT_WINDOWS
+    resolved = []
+    for severity, long, short, percent, factor in table:
+        if factor is not None:
+            resolved.append(window_from_factor(severity, long, short, factor, period))
+        else:
+            resolved.append(AlertWindow(severity, long, short, (percent or 0) / 100))
+    return tuple(resolved)

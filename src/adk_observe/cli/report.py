@@ -146,7 +146,7 @@ def _client(args: argparse.Namespace) -> PrometheusClient:
 def run_report(args: argparse.Namespace) -> int:
     from adk_observe.checks import report_render as rr
     from adk_observe.checks.report import build_report
-    from adk_observe.render import dump_json, write_files
+    from adk_observe.render import dump_json
 
     specs = common.load(args.specs)
     at = args.at if args.at is not None else time.time()
@@ -170,7 +170,7 @@ def run_report(args: argparse.Namespace) -> int:
         text = rr.render_text(report)
     if args.output:
         target = Path(args.output)
-        write_files(target.parent, {target.name: text})
+        common.write_file(target, text)
         print(f"wrote {target}")
     else:
         sys.stdout.write(text)

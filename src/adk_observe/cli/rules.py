@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from adk_observe.cli import common
 from adk_observe.cli.exits import EXIT_OK
+from adk_observe.model import ServiceSpec
 from adk_observe.render import dump_yaml, write_files
 from adk_observe.rules.compile import compile_service
 from adk_observe.rules.output import prometheus_rule, rule_file, rule_file_name
@@ -37,37 +39,52 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+@dataclass(frozen=True)
+class RuleOutput:
+    files: dict[str, str]  # file name -> text
+    notes: list[str]  # printed on stderr: what got no emitted test, and why
+    summary: str  # printed on stdout: how many rules
+
+
+def rule_files(spec: ServiceSpec, operator: bool = False, emit_tests: bool = False) -> RuleOutput:
+    """What `compile-rules` writes for one service (the demo compiles through this too)."""
     from adk_observe.rules.agent_pack_tests import agent_pack_tests
     from adk_observe.rules.unit_tests import test_files, untested
 
+    groups = compile_service(spec)
+    source = spec.source.file
+    doc = prometheus_rule(spec, groups) if operator else rule_file(groups)
+    files = {rule_file_name(spec, operator): dump_yaml(doc, source=source)}
+    notes: list[str] = []
+    if emit_tests:
+        for name, doc in test_files(spec, rule_file_name(spec)).items():
+            files[name] = dump_yaml(doc, source=source)
+        notes.extend(untested(spec))
+        pack_tests, pack_notes = agent_pack_tests(spec, rule_file_name(spec))
+        if pack_tests is not None:
+            files[f"{spec.name}.rules.agent-test.yaml"] = dump_yaml(pack_tests, source=source)
+        notes.extend(f"no agent-pack test for {note}" for note in pack_notes)
+        if operator:  # promtool reads plain rule files only
+            files[rule_file_name(spec)] = dump_yaml(rule_file(groups), source=source)
+    rules = [r for g in groups for r in g.rules]
+    alerts = sum(isinstance(r, Alert) for r in rules)
+    summary = (
+        f"{spec.name}: {len(spec.slos)} SLOs, {len(rules)} rules "
+        f"({len(rules) - alerts} recordings, {alerts} alerts)"
+    )
+    return RuleOutput(files, notes, summary)
+
+
+def run(args: argparse.Namespace) -> int:
     specs = common.load(args.specs)
-    operator = args.format == "operator"
     files: dict[str, str] = {}
     summary = []
     for spec in specs:
-        groups = compile_service(spec)
-        source = spec.source.file
-        doc = prometheus_rule(spec, groups) if operator else rule_file(groups)
-        files[rule_file_name(spec, operator)] = dump_yaml(doc, source=source)
-        if args.emit_tests:
-            for name, doc in test_files(spec, rule_file_name(spec)).items():
-                files[name] = dump_yaml(doc, source=source)
-            for note in untested(spec):
-                print(f"note: {source}: {note}", file=sys.stderr)
-            pack_tests, notes = agent_pack_tests(spec, rule_file_name(spec))
-            if pack_tests is not None:
-                files[f"{spec.name}.rules.agent-test.yaml"] = dump_yaml(pack_tests, source=source)
-            for note in notes:
-                print(f"note: {source}: no agent-pack test for {note}", file=sys.stderr)
-            if operator:  # promtool reads plain rule files only
-                files[rule_file_name(spec)] = dump_yaml(rule_file(groups), source=source)
-        rules = [r for g in groups for r in g.rules]
-        alerts = sum(isinstance(r, Alert) for r in rules)
-        summary.append(
-            f"{spec.name}: {len(spec.slos)} SLOs, {len(rules)} rules "
-            f"({len(rules) - alerts} recordings, {alerts} alerts)"
-        )
+        out = rule_files(spec, args.format == "operator", args.emit_tests)
+        files.update(out.files)
+        for note in out.notes:
+            print(f"note: {spec.source.file}: {note}", file=sys.stderr)
+        summary.append(out.summary)
     written = write_files(args.output, files)
     for line in summary:
         print(line)

@@ -25,7 +25,7 @@ from adk_observe.loader.fields import (
     SloName,
     Strict,
 )
-from adk_observe.loader.yamlsource import Document, KeyPath, format_path
+from adk_observe.yamlsource import Document, KeyPath, format_path
 
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"

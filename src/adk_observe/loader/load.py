@@ -13,8 +13,8 @@ from adk_observe.errors import SpecError
 from adk_observe.loader import v1
 from adk_observe.loader.importer import Mapped, parse_model, validation_error
 from adk_observe.loader.validate import validate
-from adk_observe.loader.yamlsource import Document, load_documents, read_text
 from adk_observe.model import ServiceSpec
+from adk_observe.yamlsource import Document, load_documents, read_text
 
 __all__ = [
     "FORMATS",

@@ -8,7 +8,7 @@ from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.loader import v1
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
 from adk_observe.loader.promql import annotation_error, selector_error, window_template_error
-from adk_observe.loader.yamlsource import Document, KeyPath
+from adk_observe.yamlsource import Document, KeyPath
 from adk_observe.windows import DEFAULT_WINDOWS, window_from_factor
 
 _BUILTIN_BUCKETS = {

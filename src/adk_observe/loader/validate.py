@@ -7,7 +7,7 @@ from typing import Any
 
 from adk_observe import conventions as c
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail
-from adk_observe.loader.yamlsource import KeyPath
+from adk_observe.yamlsource import KeyPath
 from adk_observe.model import SLO, BuiltinSLI
 
 # The compiler sets these on every SLO series and alert; a user label of the same name would
