@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from adk_observe import conventions as c
 from adk_observe.dashboards import links as dl
-from adk_observe.dashboards.model import (
+from adk_observe.dashboards.panels import (
     Dashboard,
     Panel,
     PanelKind,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from adk_observe import conventions as c
 from adk_observe.dashboards import agent_native
 from adk_observe.dashboards import links as dl
-from adk_observe.dashboards.model import (
+from adk_observe.dashboards.panels import (
     Choice,
     Column,
     Dashboard,
