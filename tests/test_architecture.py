@@ -33,6 +33,7 @@ LAYERS: dict[str, frozenset[str]] = {
             "links",
             "model",
             "promql",
+            "sli_kinds",
             "windows",
             "yamlsource",
         }

@@ -13,6 +13,9 @@ HOUR = 3600
 MINUTE = 60
 DAY = 24 * HOUR
 
+# The SLO period a spec gets unless it says otherwise, the one the table's factors are quoted for.
+DEFAULT_PERIOD = 30 * DAY
+
 DEFAULT_WINDOWS: tuple[AlertWindow, ...] = (
     # 2% of a 30d budget in 1h: a hard outage; pages within minutes, the 5m window resets it fast.
     AlertWindow(Severity.PAGE, long=1 * HOUR, short=5 * MINUTE, budget_fraction=0.02),

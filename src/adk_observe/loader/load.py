@@ -11,7 +11,7 @@ from typing import Any
 
 from adk_observe.errors import SpecError
 from adk_observe.loader import v1
-from adk_observe.loader.importer import Mapped, parse_model, validation_error
+from adk_observe.loader.importer import Mapped, Parse, parse_model, validation_error
 from adk_observe.loader.validate import validate
 from adk_observe.model import ServiceSpec
 from adk_observe.yamlsource import Document, load_documents, read_text
@@ -40,7 +40,7 @@ class Format:
 
     def parse(self, docs: list[Document]) -> list[Mapped]:
         module = importlib.import_module(self.module)
-        parse: Callable[[list[Document]], list[Mapped]] = getattr(module, self.function)
+        parse: Parse = getattr(module, self.function)
         return parse(docs)
 
 

@@ -6,17 +6,12 @@ from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.loader import v1
+from adk_observe.loader.builtin_v1 import builtin_sli, stray_params
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
 from adk_observe.loader.promql import annotation_error, selector_error, window_template_error
+from adk_observe.loader.validate import group_label_error
+from adk_observe.windows import DAY, WindowSpec, resolve_windows
 from adk_observe.yamlsource import Document, KeyPath
-from adk_observe.windows import DEFAULT_WINDOWS, window_from_factor
-
-_BUILTIN_BUCKETS = {
-    m.BuiltinKind.LATENCY: c.REQUEST_DURATION.buckets,
-    m.BuiltinKind.SATISFACTION: c.SATISFACTION_RATING.buckets,
-    m.BuiltinKind.COST_PER_TURN: c.INTERACTION_COST.buckets,
-}
-_THRESHOLD_KINDS = (m.BuiltinKind.LATENCY, m.BuiltinKind.COST_PER_TURN)
 
 _fail = fail  # the importers' shared located error (importer.py)
 
@@ -93,13 +88,10 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
     )
 
 
-_WindowSpec = tuple[m.Severity, int, int, float | None, float | None]
-
-
-def _windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[_WindowSpec, ...] | None:
+def _windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[WindowSpec, ...] | None:
     if table is None:
         return None
-    out: list[_WindowSpec] = []
+    out: list[WindowSpec] = []
     for severity, rows in ((m.Severity.PAGE, table.page), (m.Severity.TICKET, table.ticket)):
         for row in rows:
             out.append((severity, row.long, row.short, row.budget_percent, row.factor))
@@ -108,29 +100,15 @@ def _windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[_WindowSpe
     return tuple(out)
 
 
-def _resolve_windows(
-    table: tuple[_WindowSpec, ...] | None, period: int
-) -> tuple[m.AlertWindow, ...]:
-    if table is None:
-        return DEFAULT_WINDOWS
-    resolved = []
-    for severity, long, short, percent, factor in table:
-        if factor is not None:
-            resolved.append(window_from_factor(severity, long, short, factor, period))
-        else:
-            resolved.append(m.AlertWindow(severity, long, short, (percent or 0) / 100))
-    return tuple(resolved)
-
-
 def _slo(
     service: str,
     slo: v1.SLOV1,
-    windows: tuple[_WindowSpec, ...] | None,
+    windows: tuple[WindowSpec, ...] | None,
     runbook_base: str,
     doc: Document,
     path: KeyPath,
 ) -> m.SLO:
-    resolved = _resolve_windows(windows, slo.window)
+    resolved = resolve_windows(windows, slo.window)
     for i, w in enumerate(resolved):
         if w.long > slo.window:
             where: KeyPath = (*path, "window")
@@ -173,16 +151,12 @@ def _slo(
 
 # A calendar month is budgeted and alerted as 30 days: the burn factors of a 28- or 31-day
 # month differ by under 10%, and Prometheus rules have no notion of the calendar.
-CALENDAR_MONTH_SECONDS = 30 * 86400
-# Labels the compiler sets on every budget series and alert, and the counter's cost label is fine.
-_RESERVED_BUDGET_LABELS = frozenset(
-    {c.LABEL_SERVICE, c.LABEL_BUDGET, c.LABEL_SEVERITY, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR}
-)
+CALENDAR_MONTH_SECONDS = 30 * DAY
 
 
 def _budget(
     budget: v1.BudgetV1,
-    windows: tuple[_WindowSpec, ...] | None,
+    windows: tuple[WindowSpec, ...] | None,
     doc: Document,
     path: KeyPath,
 ) -> m.SpendBudget:
@@ -198,7 +172,7 @@ def _budget(
                 (*path, "period"),
                 f"{budget.period!r} is neither a duration like 30d nor calendar-month",
             ) from None
-    resolved = _resolve_windows(windows, period)
+    resolved = resolve_windows(windows, period)
     longest = max(w.long for w in resolved)
     if longest > period:
         raise _fail(
@@ -210,8 +184,8 @@ def _budget(
     allowed = set(c.COST_TOTAL.labels) | set(c.TARGET_LABELS)
     for i, label in enumerate(budget.group_by):
         where = (*path, "group_by", i)
-        if label in _RESERVED_BUDGET_LABELS:
-            raise _fail(doc, where, f"cannot group by {label!r}: the compiler sets it")
+        if err := group_label_error(label):
+            raise _fail(doc, where, err)
         if label not in allowed:
             raise _fail(
                 doc,
@@ -254,18 +228,8 @@ def _severity(sev: v1.SeverityV1) -> m.SeverityAlerting:
 
 def _sli(sli: v1.SLIV1, doc: Document, path: KeyPath) -> m.SLI:
     if sli.builtin is not None:
-        kind = m.BuiltinKind(sli.builtin)
-        threshold = sli.threshold if kind in _THRESHOLD_KINDS else sli.good_above
-        key = "threshold" if kind in _THRESHOLD_KINDS else "good_above"
-        buckets = _BUILTIN_BUCKETS.get(kind)
-        if buckets is not None and threshold not in buckets:
-            raise _fail(
-                doc,
-                (*path, key),
-                f"{threshold:g} is not a bucket bound of the metric "
-                f"(bounds: {', '.join(f'{b:g}' for b in buckets)})",
-            )
-        return m.BuiltinSLI(kind, threshold)
+        return builtin_sli(sli.builtin, sli.params, doc, path)
+    stray_params(sli.params, None, doc, path)
     if sli.latency is not None:
         lat = sli.latency
         if err := selector_error(lat.selector):
@@ -346,7 +310,7 @@ def _telemetry(t: v1.TelemetryV1) -> m.Telemetry:
         log_console=t.logging.console,
         log_file=t.logging.file,
         fluentd_host=fluentd.host if fluentd else "",
-        fluentd_port=fluentd.port if fluentd else 24224,
+        fluentd_port=fluentd.port if fluentd else m.Telemetry.fluentd_port,
         fluentd_tag=fluentd.tag if fluentd else "",
         cost_center=t.cost.cost_center,
         prices=tuple(

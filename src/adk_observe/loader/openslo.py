@@ -16,8 +16,7 @@ from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
 from adk_observe.errors import quote
-from adk_observe.loader.fields import LABEL_NAME, SLO_NAME, label_problem
-from adk_observe.loader.imported import reserved_label_error
+from adk_observe.loader.fields import LABEL_NAME, SLO_NAME, label_problem, reserved_label_error
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail
 from adk_observe.loader.openslo_file import Notes, OpenSLOFile
 from adk_observe.loader.openslo_sli import to_sli
@@ -29,10 +28,9 @@ from adk_observe.loader.openslo_v1 import (
     SLOSpecOS,
     TimeWindowOS,
 )
-from adk_observe.windows import resolve_windows
+from adk_observe.windows import DEFAULT_PERIOD, resolve_windows
 from adk_observe.yamlsource import Document, KeyPath
 
-DEFAULT_PERIOD = 30 * 86400
 _DURATION = re.compile(r"^(\d+)([mhdwMQY])$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 

@@ -32,26 +32,20 @@ from adk_observe.loader.fields import (
     Seconds,
     SloName,
     Strict,
+    reserved_label_error,
 )
 from adk_observe.loader.grouping import by_labels, grouping_error
-from adk_observe.loader.imported import reserved_label_error
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
 from adk_observe.loader.promql import annotation_error, window_template_error
 from adk_observe.promql import WINDOW_PLACEHOLDER
-from adk_observe.windows import resolve_windows
+from adk_observe.windows import DAY, resolve_windows
 from adk_observe.yamlsource import Document, KeyPath, format_path
 
-VERSION = "prometheus/v1"
-CRD_API_VERSION = "sloth.slok.dev/v1"
-CRD_KIND = "PrometheusServiceLevel"
-# The labels Sloth puts on its series and alerts (internal/prometheus/conventions.go upstream).
-SLOTH_ID = "sloth_id"
-SLOTH_SERVICE = "sloth_service"
-SLOTH_SLO = "sloth_slo"
-SLOTH_SEVERITY = "sloth_severity"
 _SEVERITY_TPL = re.compile(r"\{\{-?\s*\$labels\.sloth_severity\s*-?\}\}")
-_SLOTH_LABELS = frozenset({SLOTH_ID, SLOTH_SERVICE, SLOTH_SLO, SLOTH_SEVERITY})
-PERIOD = 30 * 86400  # Sloth's default --default-slo-period
+_SLOTH_LABELS = frozenset(
+    {c.LABEL_SLOTH_ID, c.LABEL_SLOTH_SERVICE, c.LABEL_SLOTH_SLO, c.LABEL_SLOTH_SEVERITY}
+)
+PERIOD = 30 * DAY  # Sloth's default --default-slo-period
 _GO_WINDOW = re.compile(r"\{\{-?\s*\.window\s*-?\}\}")
 _PLUGINS = (
     "do not map: Sloth plugins run Go code inside Sloth that adk-observe cannot run; "
