@@ -83,12 +83,11 @@ def _checked(template: str, doc: Document, path: KeyPath) -> str:
     return template
 
 
-def _query(
-    metric: MetricOS, doc: Document, path: KeyPath, file: OpenSLOFile, notes: Notes
-) -> tuple[str, KeyPath]:
-    """The PromQL of a Prometheus metric source, or a located error saying why it is not one."""
+def _source_type(
+    metric: MetricOS, doc: Document, spath: KeyPath, file: OpenSLOFile, notes: Notes
+) -> str:
+    """The metric source's type: its own, or its DataSource's (which must agree)."""
     source = metric.metric_source
-    spath = (*path, "metricSource")
     kind = source.type
     if source.metric_source_ref is not None:
         ref_path = (*spath, "metricSourceRef")
@@ -120,6 +119,16 @@ def _query(
             kind = data_source.spec.type
     if kind is None:
         raise fail(doc, spath, "the metric source has no type: set type: Prometheus")
+    return kind
+
+
+def _query(
+    metric: MetricOS, doc: Document, path: KeyPath, file: OpenSLOFile, notes: Notes
+) -> tuple[str, KeyPath]:
+    """The PromQL of a Prometheus metric source, or a located error saying why it is not one."""
+    source = metric.metric_source
+    spath = (*path, "metricSource")
+    kind = _source_type(metric, doc, spath, file, notes)
     if kind.lower() != "prometheus":
         raise fail(
             doc,
