@@ -63,7 +63,6 @@ FORMATS: tuple[Format, ...] = (
         "parse_crd",
     ),
 )
-_BY_NAME = {f.name: f for f in FORMATS}
 
 
 def _is_openslo(item: Any) -> bool:
@@ -118,8 +117,9 @@ def load_file(path: str | Path) -> list[ServiceSpec]:
     for doc in docs:
         by_format.setdefault(detect(doc), []).append(doc)
     specs: list[ServiceSpec] = []
+    by_name = {f.name: f for f in FORMATS}
     for name in sorted(by_format):
-        for mapped in _BY_NAME[name].parse(by_format[name]):
+        for mapped in by_name[name].parse(by_format[name]):
             validate(mapped)
             specs.append(mapped.spec)
     return specs
