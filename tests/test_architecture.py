@@ -29,6 +29,7 @@ LAYERS: dict[str, frozenset[str]] = {
             "durations",
             "environment",
             "errors",
+            "files",
             "kube",
             "links",
             "model",

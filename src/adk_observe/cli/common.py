@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
-from pathlib import Path
 
 from adk_observe.model import ServiceSpec
 
@@ -29,10 +28,3 @@ def load(paths: Iterable[str]) -> list[ServiceSpec]:
         for where, message in spec.extra:
             print(f"note: {where}: {message}", file=sys.stderr)
     return specs
-
-
-def write_file(target: Path, text: str) -> Path:
-    """One output file, all-or-nothing like every other output (render/write.py)."""
-    from adk_observe.render import write_files
-
-    return write_files(target.parent, {target.name: text})[0]

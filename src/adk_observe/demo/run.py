@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from adk_observe.cli.common import load, write_file
+from adk_observe.cli.common import load
 from adk_observe.cli.rules import rule_files
 from adk_observe.demo.prometheus import (
     SCRAPE_INTERVAL,
@@ -33,6 +33,7 @@ from adk_observe.demo.prometheus import (
 from adk_observe.demo.view import FIRING, AlertStatus, Snapshot, clock, collect, render
 from adk_observe.errors import AdkObserveError
 from adk_observe.model import ServiceSpec, Severity
+from adk_observe.render import write_file
 
 if TYPE_CHECKING:
     from adk_observe.demo.agent import DemoAgent
@@ -225,7 +226,7 @@ def write_report(prom: PrometheusServer, spec: ServiceSpec, started: float, path
         report = build_report(
             PrometheusClient(prom.url), [spec], time.time(), history=True, chart_from=started
         )
-        written = write_file(path, render_html(report))
+        written = write_file(str(path), render_html(report)) or path
     except (PrometheusUnavailableError, OutputError) as exc:
         return f"The error-budget report could not be written: {exc}\n"
     return f"Error-budget report: {written.resolve()}\n"
