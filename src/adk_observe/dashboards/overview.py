@@ -18,29 +18,12 @@ from adk_observe.dashboards.panels import Dashboard, Panel, PanelKind, Row, Thre
 from adk_observe.dashboards.queries import agent_matcher
 from adk_observe.dashboards.thresholds import GREEN, RED
 from adk_observe.dashboards.uid import generated_note
-from adk_observe.durations import format_seconds
 from adk_observe.links import overview_uid
 from adk_observe.model import ServiceSpec
-from adk_observe.promql import number, service_selector
-from adk_observe.rules.agent_pack import is_on, threshold_of
+from adk_observe.promql import service_selector
+from adk_observe.rules.agent_pack import fill_text, is_on, text_values, threshold_of
 
 TITLE_SUFFIX = "agent overview"
-
-
-def _values(spec: ServiceSpec) -> dict[str, str]:
-    """What the table's `<name>` placeholders stand for."""
-    a = spec.agent_alerts
-    return {
-        "quantile": f"p{number(a.latency_quantile * 100)}",
-        "memory_window": format_seconds(a.memory_window),
-        "restarts_window": format_seconds(a.restarts_window),
-    }
-
-
-def _fill(text: str, values: dict[str, str]) -> str:
-    for name, value in values.items():
-        text = text.replace(f"<{name}>", value)
-    return text
 
 
 def _line(spec: ServiceSpec, row: Series) -> float | None:
@@ -56,11 +39,11 @@ def _panel(row: Series, scope: Scope, values: dict[str, str]) -> Panel:
     line = _line(scope.spec, row)
     limit = () if line is None else (Threshold(GREEN), Threshold(RED, line))
     return Panel(
-        _fill(row.title, values),
+        fill_text(row.title, values),
         PanelKind.TIMESERIES,
         row.queries(scope),
         row.unit,
-        _fill(row.description, values),
+        fill_text(row.description, values),
         width=row.width,
         min=row.min,
         max=row.max,
@@ -75,7 +58,7 @@ def _panel(row: Series, scope: Scope, values: dict[str, str]) -> Panel:
 def overview_dashboard(spec: ServiceSpec) -> Dashboard:
     sel = service_selector(spec)
     scope = Scope(spec, sel, agent_matcher())
-    values = _values(spec)
+    values = text_values(spec)
     return Dashboard(
         uid=overview_uid(spec),
         title=f"{spec.name}: {TITLE_SUFFIX}",

@@ -5,7 +5,7 @@ table into panels).
 A panel's queries are a small function of `Scope` (the service's selector, the `$agent_id`
 matcher, the spec). A panel that plots what an agent-pack alert evaluates names that alert: its
 threshold (the alert's row in rules/agent_pack.py) is drawn as a red line while the alert is on.
-In titles and descriptions `<name>` is one of the values overview.py computes from the spec.
+In titles and descriptions `<name>` is one of the values of rules/agent_pack.py `text_values`.
 """
 
 from __future__ import annotations

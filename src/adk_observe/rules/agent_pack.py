@@ -3,7 +3,7 @@ the spec (model.AgentAlerts).
 
 A row names the signal it compares (a PromQL expression of the service), how it compares, which
 AgentAlerts fields hold its threshold and its `for`, its severity and its texts. In the texts,
-`<name>` is one of the values `_values` computes from the spec; `{{ ... }}` is left to
+`<name>` is one of the values `text_values` computes from the spec; `{{ ... }}` is left to
 Prometheus's templating.
 """
 
@@ -165,8 +165,8 @@ PACK: tuple[PackAlert, ...] = (
 )
 
 
-def _values(spec: ServiceSpec) -> dict[str, str]:
-    """What the rows' `<name>` placeholders stand for."""
+def text_values(spec: ServiceSpec) -> dict[str, str]:
+    """What `<name>` stands for in the rows' texts (and the overview's panels that show them)."""
     a = spec.agent_alerts
     return {
         "service": spec.name,
@@ -181,7 +181,7 @@ def _values(spec: ServiceSpec) -> dict[str, str]:
     }
 
 
-def _fill(text: str, values: dict[str, str]) -> str:
+def fill_text(text: str, values: dict[str, str]) -> str:
     for name, value in values.items():
         text = text.replace(f"<{name}>", value)
     return text
@@ -200,8 +200,8 @@ def _alert(spec: ServiceSpec, row: PackAlert, values: dict[str, str]) -> Alert:
     base = spec.runbook_base_url.rstrip("/")
     anchor = row.name.lower()
     annotations = {
-        "summary": _fill(row.summary, values),
-        "description": _fill(row.description, values),
+        "summary": fill_text(row.summary, values),
+        "description": fill_text(row.description, values),
         "runbook_url": f"{base}#{anchor}" if base else f"README.md#{anchor}",
     }
     if spec.grafana_url:
@@ -240,5 +240,5 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
     a = spec.agent_alerts
     if not a.enabled:
         return ()
-    values = _values(spec)
+    values = text_values(spec)
     return tuple(_alert(spec, row, values) for row in PACK if row.name not in a.disabled)
