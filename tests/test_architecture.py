@@ -32,6 +32,7 @@ LAYERS: dict[str, frozenset[str]] = {
             "files",
             "kube",
             "links",
+            "load_balancers",
             "model",
             "promql",
             "sli_kinds",

@@ -234,6 +234,7 @@ def test_the_compiled_rules_read_the_rows_metric_and_split(tmp_path: Path) -> No
     ) in rules
 
 
+@pytest.mark.slow  # two promtool test files: half a minute on a loaded two-core machine
 @pytest.mark.usefixtures("two_new_kinds")
 def test_the_emitted_promtool_tests_pass(tmp_path: Path, promtool: str) -> None:
     out = tmp_path / "out"

@@ -1,6 +1,6 @@
 """The AnalysisTemplates under a folder, read as hostile input: each `*.yaml` file must be a
 regular file (a FIFO or a device named `x.yaml` is refused, never opened for a blocking read),
-is parsed by the bounded loader (size, nodes, depth, alias expansion: loader/yamlsource.py),
+is parsed by the bounded loader (size, nodes, depth, alias expansion: yamlsource.py),
 and every field canary-check uses is checked for its type. A problem is one located line,
 `FILE:LINE: KEY.PATH: reason` (SpecError, exit 2), before any query is sent.
 """
