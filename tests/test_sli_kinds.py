@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests import doc_text
 from tests.rules.support import compile_rules, run_parallel, run_promtool
 
 from adk_observe import conventions as c
@@ -272,3 +273,44 @@ def test_lint_without_the_row_would_not_know_the_metric() -> None:
     # What the test above rests on: the metrics are nowhere but in the test's rows.
     assert c.metric_by_name(FIRST_TOKEN_METRIC.name) is None
     assert c.metric_by_name(EVALUATIONS_METRIC.name) is None
+
+
+# --- the spec reference names every row ---------------------------------------------------------
+
+
+def spec_reference_gaps(source: str) -> list[str]:
+    """How docs/spec.md's field table differs from the rows: its `slos[].sli.builtin` row must
+    list every kind in order, and each parameter's row must name every kind that takes it."""
+    rows = doc_text.table(source, "field", "type, default", "meaning").rows
+    cells = {row[0]: " ".join(row[1:]) for row in rows}
+    gaps: list[str] = []
+    listed = re.findall(r"`(\w+)`", cells.get("`slos[].sli.builtin`", ""))
+    if listed != list(k.BUILTIN_KINDS):
+        gaps.append(f"slos[].sli.builtin lists {listed}, the rows are {list(k.BUILTIN_KINDS)}")
+    for key in k.param_keys():
+        words = cells.get(f"`slos[].sli.{key}`")
+        if words is None:
+            gaps.append(f"no row for slos[].sli.{key}")
+            continue
+        gaps += [
+            f"slos[].sli.{key} does not name builtin {kind.name}"
+            for kind in k.kinds_taking(key)
+            if f"`{kind.name}`" not in words
+        ]
+    return gaps
+
+
+def test_the_spec_reference_names_every_row_and_parameter() -> None:
+    assert spec_reference_gaps(doc_text.text("spec.md")) == []
+
+
+@pytest.mark.usefixtures("two_new_kinds")
+def test_a_row_missing_from_the_spec_reference_is_caught() -> None:
+    assert spec_reference_gaps(doc_text.text("spec.md")) == [
+        "slos[].sli.builtin lists ['uptime', 'success', 'latency', 'tool_success', "
+        "'mcp_success', 'llm_success', 'satisfaction', 'cost_per_turn'], the rows are "
+        "['uptime', 'success', 'latency', 'tool_success', 'mcp_success', 'llm_success', "
+        "'satisfaction', 'cost_per_turn', 'first_token', 'verdicts']",
+        "slos[].sli.threshold does not name builtin first_token",
+        "no row for slos[].sli.evaluator",
+    ]
