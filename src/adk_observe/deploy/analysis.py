@@ -36,7 +36,10 @@ P95 = 0.95
 VOLUME_METRIC = "request-volume"
 P95_METRIC = "p95-latency"
 SUCCESS_METRIC = "success-rate"
-WITHIN_LIMIT = "len(result) > 0 && result[0] <= 1"
+# A gate value is a ratio of non-negative rates: a negative one (a broken proxy, a counter
+# reset summed wrongly) is neither success nor failure, so the measurement is inconclusive
+# (as NaN is: every comparison with NaN is false). Garbage never promotes a canary.
+WITHIN_LIMIT = "len(result) > 0 && result[0] >= 0 && result[0] <= 1"
 OVER_LIMIT = "len(result) > 0 && result[0] > 1"
 
 
