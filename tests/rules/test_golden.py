@@ -29,6 +29,8 @@ def _render(case: str, out: Path) -> dict[str, str]:
     extra = ["--emit-tests"] if case in WITH_TESTS else []
     assert compile_rules(spec, out / "prometheus", *extra) == 0
     assert compile_rules(spec, out / "operator", "--format", "operator") == 0
+    for target in ("thanos", "mimir"):  # the other rule engines (rules/targets.py)
+        assert compile_rules(spec, out / target, "--target", target) == 0
     return tree(out)
 
 
