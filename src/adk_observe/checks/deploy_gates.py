@@ -24,6 +24,9 @@ KUBERNETES_VERSIONS = ("1.29", "1.31", "1.33", "1.35")
 CRD_SCHEMAS_ENV = "ADK_OBSERVE_CRD_SCHEMAS"
 CHECKOV_ENV = "ADK_OBSERVE_CHECKOV"
 CLUSTER_SCOPED = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding"})
+# Schemas adk-observe writes itself for kinds the shared catalogue lacks (their README says
+# from what): looked up when the catalogue folder has no file for a kind.
+PACKAGED_SCHEMAS = Path(__file__).resolve().parents[1] / "schemas" / "crds"
 
 
 class DeployCheckError(AdkObserveError):
@@ -216,7 +219,11 @@ def gate_custom_resources(custom: Iterable[Manifest], schema_dir: Path) -> GateR
     for m in custom:
         result.checked += 1
         group, _, version = str(m.obj.get("apiVersion", "")).rpartition("/")
-        path = schema_dir / group / f"{str(m.obj.get('kind', '')).lower()}_{version}.json"
+        rel = Path(group) / f"{str(m.obj.get('kind', '')).lower()}_{version}.json"
+        path = schema_dir / rel
+        inside = not rel.is_absolute() and ".." not in rel.parts
+        if not path.is_file() and inside and (PACKAGED_SCHEMAS / rel).is_file():
+            path = PACKAGED_SCHEMAS / rel
         if not path.is_file():
             result.failures.append(
                 f"{m.ref}: no schema for {m.obj.get('apiVersion')} "

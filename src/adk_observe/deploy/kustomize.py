@@ -9,6 +9,7 @@ from adk_observe.deploy import (
     analysis,
     core,
     flagger,
+    fleet,
     monitoring,
     network,
     scrape,
@@ -74,6 +75,7 @@ def objects(spec: ServiceSpec) -> list[dict[str, Any]]:
         # On the Gateway API Flagger writes (and owns) the HTTPRoute: ours would fight it.
         out.append(router(spec, deploy))
     out += [monitoring.service_monitor(spec, deploy), monitoring.rule(spec, deploy)]
+    out += fleet.agent_objects(spec, deploy)  # remote_write: this cluster's Prometheus agent
     return out
 
 

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, Field
 from adk_observe import deploy_model as d
 from adk_observe import kube
 from adk_observe.errors import SpecError, quote
+from adk_observe.loader import fleet_v1
 from adk_observe.loader.fields import (
     DNS_LABEL,
     DnsName,
@@ -25,6 +26,7 @@ from adk_observe.loader.fields import (
     SloName,
     Strict,
 )
+from adk_observe.loader.fleet_v1 import RemoteWriteV1
 from adk_observe.loader.yamlsource import Document, KeyPath, format_path
 
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"
@@ -203,6 +205,7 @@ class DeploySpecV1(Strict):
     ingress: IngressV1
     monitoring: MonitoringV1 = MonitoringV1()
     strategy: StrategyV1 = StrategyV1()
+    remote_write: RemoteWriteV1 | None = None
 
 
 class _Locator:
@@ -304,6 +307,7 @@ def to_deploy_model(
             tuple(sorted(spec.monitoring.labels.items())),
         ),
         strategy=_strategy(spec.strategy, spec.ingress.class_, facts, at),
+        remote_write=fleet_v1.remote_write(spec.remote_write, doc, (*path, "remote_write")),
     )
 
 
