@@ -265,7 +265,7 @@ def test_golden_engine_files_pass_their_offline_check(engine: str) -> None:
     from tests.rules.support import GOLDEN
 
     files = sorted(GOLDEN.glob(f"rules-*/out/{engine}/*.{engine}.rules.yaml"))
-    assert len(files) == 4
+    assert len(files) == 5
     check = {"thanos": check_thanos, "mimir": check_mimir}[engine]
     for path in files:
         assert check(_load(path)) == [], path

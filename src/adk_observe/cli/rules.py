@@ -143,6 +143,7 @@ def _notes(spec: ServiceSpec, out: TargetOutput) -> None:
 
 def _tests(spec: ServiceSpec, source: str, files: dict[str, str]) -> None:
     from adk_observe.rules.agent_pack_tests import agent_pack_tests
+    from adk_observe.rules.cluster_tests import cluster_tests
     from adk_observe.rules.unit_tests import test_files, untested
 
     for name, doc in test_files(spec, rule_file_name(spec)).items():
@@ -154,6 +155,11 @@ def _tests(spec: ServiceSpec, source: str, files: dict[str, str]) -> None:
         files[f"{spec.name}.rules.agent-test.yaml"] = dump_yaml(pack_tests, source=source)
     for note in notes:
         print(f"note: {source}: no agent-pack test for {note}", file=sys.stderr)
+    fleet, notes = cluster_tests(spec, rule_file_name(spec))  # spec.clusters only
+    if fleet is not None:
+        files[f"{spec.name}.rules.cluster-test.yaml"] = dump_yaml(fleet, source=source)
+    for note in notes:
+        print(f"note: {source}: {note}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ catalogue's, the scrape target's) nor one the compiler sets.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -143,6 +144,13 @@ def remote_write(spec: RemoteWriteV1 | None, doc: Document, path: KeyPath) -> d.
         password_key=creds.password_key if creds else "password",
         token_key=creds.token_key if creds else "token",
     )
+
+
+def per_cluster(slo: m.SLO, label: str) -> m.SLO:
+    """The SLO kept per cluster: the cluster label first in `group_by` (the recordings
+    aggregate `by (cluster, <group_by>)`, every budget and alert is per cluster)."""
+    rest = tuple(g for g in slo.group_by if g != label)
+    return replace(slo, group_by=(label, *rest))
 
 
 def check_fleet(has_clusters: bool, has_remote_write: bool, doc: Document) -> None:

@@ -59,6 +59,8 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
     for i, slo in enumerate(body.slos):
         path: KeyPath = ("spec", "slos", i)
         slos.append(_slo(name, slo, windows, body.runbook_base_url, doc, path))
+    if body.clusters is not None:  # every SLO is per cluster: its label leads every group
+        slos = [fleet_v1.per_cluster(s, body.clusters.label) for s in slos]
     deploy = None
     if body.deploy is not None:
         from adk_observe.loader.deploy_v1 import CUSTOM_SLI_KEYS, ServiceFacts, to_deploy_model

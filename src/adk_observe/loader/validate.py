@@ -53,8 +53,13 @@ def validate(mapped: Mapped) -> None:
 
 
 def _check_group_by(slo: SLO, origin: SLOOrigin, clusters: Clusters | None = None) -> None:
+    written = _list_at(origin)
     for i, label in enumerate(slo.group_by):
-        path = (*origin.group_by, i) if origin.group_by else origin.name
+        # The index in the list as written (spec.clusters puts its label first otherwise).
+        seen = slo.group_by[:i].count(label)
+        places = [k for k, item in enumerate(written) if item == label]
+        at = places[seen] if seen < len(places) else i
+        path = (*origin.group_by, at) if origin.group_by else origin.name
         if label in RESERVED_GROUP_LABELS:
             raise fail(
                 origin.doc,
@@ -81,6 +86,16 @@ def _check_group_by(slo: SLO, origin: SLOOrigin, clusters: Clusters | None = Non
                     f"the series of builtin {slo.sli.kind.value} have no label {label!r} to "
                     f"group by (they carry: {', '.join(allowed)})",
                 )
+
+
+def _list_at(origin: SLOOrigin) -> list[Any]:
+    holder: Any = origin.doc.data
+    for part in origin.group_by:
+        try:
+            holder = holder[part]
+        except (KeyError, IndexError, TypeError):
+            return []
+    return holder if isinstance(holder, list) else []
 
 
 def _label_path(origin: SLOOrigin, key: str) -> KeyPath:
