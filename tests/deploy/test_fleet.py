@@ -135,3 +135,49 @@ def test_no_schema_is_read_outside_the_schema_folders(apiversion: str, crd_schem
     obj = {"apiVersion": apiversion, "kind": "PrometheusAgent", "metadata": {"name": "x"}}
     result = gates.gate_custom_resources([gates.Manifest("x.yaml", obj)], crd_schemas)
     assert len(result.failures) == 1 and "no schema for" in result.failures[0]
+
+
+def _selectors(expr: str) -> list[Any]:
+    import promql_parser as pp
+
+    found: list[Any] = []
+
+    def visit(node: object) -> bool:
+        if type(node).__name__ == "VectorSelector":
+            found.append(node)
+        return True
+
+    text = expr.replace("{{args.canary-hash}}", "c1").replace("{{args.stable-hash}}", "s1")
+    for name in ("namespace", "target", "interval"):
+        text = text.replace("{{ " + name + " }}", "5m" if name == "interval" else "x")
+    pp.walk(pp.parse(text), visit)
+    return found
+
+
+@pytest.mark.parametrize("engine", ["argo", "flagger"])
+def test_canary_analysis_stays_within_its_own_cluster(engine: str, tmp_path: Path) -> None:
+    """On the central store every cluster running the release has the same pod template hash:
+    each selector of the canary's and the stable's series also names this cluster."""
+    text = EXAMPLE.read_text().replace(
+        "    ingress: {class: nginx, host: concierge.example.com}\n",
+        "    ingress: {class: nginx, host: concierge.example.com}\n"
+        f"    strategy: {{type: canary, engine: {engine}, "
+        "analysis: {slos: [success, latency]}}\n",
+    )
+    files = _objects(text, tmp_path)
+    queries = [
+        m["provider"]["prometheus"]["query"]
+        for name, obj in files.items() if obj.get("kind") == "AnalysisTemplate"
+        for m in obj["spec"]["metrics"]
+    ] + [obj["spec"]["query"] for obj in files.values() if obj.get("kind") == "MetricTemplate"]
+    assert len(queries) >= 4
+    for query in queries:
+        selectors = _selectors(query)
+        assert selectors
+        for sel in selectors:
+            labels = {m.name: m.value for m in sel.matchers.matchers}
+            assert labels.get("cluster") == "eu-1", (query, labels)
+    # Without remote_write (a Prometheus in the cluster answers) no cluster matcher is added.
+    flat = _objects(text.split("    remote_write:")[0], tmp_path)
+    assert all("cluster=" not in str(obj) for obj in flat.values()
+               if obj.get("kind") in ("AnalysisTemplate", "MetricTemplate"))

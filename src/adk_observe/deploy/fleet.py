@@ -17,6 +17,7 @@ from adk_observe.deploy import hardening as h
 from adk_observe.deploy.meta import MANAGED_BY, MANAGED_BY_LABEL, NAME_LABEL, labels
 from adk_observe.deploy_model import DeployConfig, RemoteWrite, RemoteWriteAuth
 from adk_observe.model import ServiceSpec
+from adk_observe.promql import eq
 
 API_VERSION = "monitoring.coreos.com/v1alpha1"
 KIND = "PrometheusAgent"
@@ -135,6 +136,15 @@ def role_binding(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
             }
         ],
     }
+
+
+def cluster_matcher(spec: ServiceSpec, deploy: DeployConfig) -> str:
+    """The canary analysis' matcher of this cluster: with remote_write the in-cluster Prometheus
+    is an agent (no query API), so the analysis reads the central store, where every cluster
+    running the same release has the same pod template hash. "" without remote_write."""
+    if deploy.remote_write is None or spec.clusters is None:
+        return ""
+    return eq(spec.clusters.label, deploy.remote_write.cluster)
 
 
 def agent_objects(spec: ServiceSpec, deploy: DeployConfig) -> list[dict[str, Any]]:
