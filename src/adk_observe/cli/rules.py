@@ -30,10 +30,14 @@ MAX_LIMIT = 100_000
 
 
 def _duration(text: str) -> str:
+    """A duration written into the rule file as given: so exactly a duration, nothing around
+    it (parse_ms alone lets a trailing line break through)."""
     try:
         parse_ms(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+    if not text.isascii() or not text.isalnum():
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a duration like 1m")
     return text
 
 
