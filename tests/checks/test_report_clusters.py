@@ -11,7 +11,7 @@ from pathlib import Path
 
 from adk_observe.checks.budget import Budget, rolling
 from adk_observe.checks.report import Firing, Report, ServiceReport, SLOReport
-from adk_observe.checks.report_fleet import Alerting, GroupReport
+from adk_observe.checks.report_fleet import GroupReport
 from adk_observe.checks.report_html import render_html
 from adk_observe.checks.report_render import render_markdown, render_text, report_data
 from adk_observe.checks.report_summary import summary_rows
@@ -32,7 +32,7 @@ def _slo(name: str, ratio: float, groups: tuple[GroupReport, ...]) -> SLOReport:
 
 
 def _report() -> Report:
-    page = (Alerting("SvcBurn", "page", "1h/5m"),)
+    page = (Firing("SvcBurn", "page", "1h/5m"),)
     success = _slo("success", 0.004, (
         GroupReport((("cluster", "a"),), 0.0, 1.0, 0.0),
         GroupReport((("cluster", "b"),), 0.5, -49.0, 50.0, page),

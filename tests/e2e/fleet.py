@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adk_observe.demo.prometheus import LOOPBACK, PrometheusServer, free_port
+from adk_observe.demo.prometheus import LOOPBACK, PrometheusServer, free_port, terminate
 from adk_observe.demo.run import plain_scrape_job
 from adk_observe.model import ServiceSpec
 from adk_observe.render import dump_yaml
@@ -28,7 +28,6 @@ from adk_observe.rules import compile_service, rule_file, rule_file_name
 
 AGENT_SCRIPT = Path(__file__).with_name("fleet_agent.py")
 TURNS_PER_SECOND = 4.0
-STOP_TIMEOUT = 10.0
 # The agents remote-write at least once a second: the central store sees a scrape within ~3 s.
 QUEUE_CONFIG = {"batch_send_deadline": "1s", "min_backoff": "100ms", "max_backoff": "1s"}
 REMOTE_WRITE_PATH = "/api/v1/write"
@@ -57,16 +56,6 @@ def _start_agent(spec: ServiceSpec, fails: bool) -> tuple[subprocess.Popen[str],
     return proc, port
 
 
-def _stop(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(STOP_TIMEOUT)
-
-
 class Fleet:
     """`clusters`: cluster name -> whether its agent fails every turn."""
 
@@ -86,7 +75,7 @@ class Fleet:
     def _cluster(self, name: str, fails: bool) -> Cluster:
         assert self.spec.clusters is not None
         agent, port = _start_agent(self.spec, fails)
-        self._stack.callback(_stop, agent)
+        self._stack.callback(terminate, agent)
         target = f"{LOOPBACK}:{port}"
         prometheus = PrometheusServer(
             rules={}, targets={}, binary=self.binary, agent=True,

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.hostile.test_corpus import SPEC_COMMANDS, command_line, run
+from tests.hostile.located import assert_one_located_error
+from tests.hostile.test_corpus import run
 from tests.hostile.test_gotemplate import mixed
 
 from adk_observe import conventions as c
@@ -85,17 +86,7 @@ def test_hostile_clusters_are_one_located_error(
     case: tuple[str, dict[str, Any], str, str], tmp_path: Path
 ) -> None:
     _, spec, path, message = case
-    file = tmp_path / "spec.yaml"
-    file.write_text(dump_yaml(spec, with_header=False))
-    for command in SPEC_COMMANDS:
-        out = tmp_path / command
-        code, stdout, stderr = run(*command_line(command, file, out))
-        assert (command, code, stdout) == (command, 2, ""), stderr
-        assert stderr.count("\n") == 1 and stderr.startswith(f"error: {file}:"), stderr
-        assert f" {path}: " in stderr or f" {path}" in stderr, (path, stderr)
-        assert message in stderr
-        assert len(stderr) < 400 and "Traceback" not in stderr
-        assert not out.exists()
+    assert_one_located_error(spec, tmp_path, path, message)
 
 
 @pytest.mark.parametrize("label", ["cluster", "region", "k8s_cluster", "dc", "_x"])

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.hostile.test_corpus import SPEC_COMMANDS, command_line, run
+from tests.hostile.located import assert_one_located_error
+from tests.hostile.test_corpus import run
 
 from adk_observe.render import dump_yaml
 
@@ -83,18 +84,7 @@ def test_hostile_remote_write_is_one_located_error(
     case: tuple[str, dict[str, Any], str, str], tmp_path: Path
 ) -> None:
     _, spec, path, message = case
-    file = tmp_path / "spec.yaml"
-    file.write_text(dump_yaml(spec, with_header=False))
-    for command in SPEC_COMMANDS:
-        out = tmp_path / command
-        code, stdout, stderr = run(*command_line(command, file, out))
-        assert (command, code, stdout) == (command, 2, ""), stderr
-        assert stderr.count("\n") == 1 and stderr.startswith(f"error: {file}:"), stderr
-        assert f" {path}:" in stderr, (path, stderr)
-        assert message in stderr
-        assert SECRET not in stderr  # never echoes a credential
-        assert len(stderr) < 400 and "Traceback" not in stderr
-        assert not out.exists()
+    assert_one_located_error(spec, tmp_path, path, message, secret=SECRET)
 
 
 def test_the_accepted_extremes_render(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from adk_observe.checks.budget import (
     rolling,
 )
 from adk_observe.checks.prometheus import PrometheusClient, Sample, Series
+from adk_observe.checks.report_fleet import Firing as Firing
 from adk_observe.checks.report_fleet import GroupReport, group_reports
 from adk_observe.durations import format_seconds
 from adk_observe.model import SLO, ServiceSpec
@@ -82,13 +83,6 @@ class Pair:
             and self.long > self.factor
             and self.short > self.factor
         )
-
-
-@dataclass(frozen=True)
-class Firing:
-    alertname: str
-    severity: str
-    windows: str
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,9 @@ Groups = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
-class Alerting:
+class Firing:
+    """An alert firing now: the SLO's own (report.py) or one of its clusters' (here)."""
+
     alertname: str
     severity: str
     windows: str
@@ -42,7 +44,7 @@ class GroupReport:
     error_ratio: float | None
     budget_remaining: float | None  # 1 untouched, 0 spent, negative overspent
     burn_1h: float | None
-    firing: tuple[Alerting, ...] = ()
+    firing: tuple[Firing, ...] = ()
 
 
 def _key(slo: SLO, labels: dict[str, str]) -> Groups:
@@ -82,9 +84,9 @@ def _raw(
     }
 
 
-def _firing(slo: SLO, alerts: Iterable[Sample], groups: Groups) -> tuple[Alerting, ...]:
+def _firing(slo: SLO, alerts: Iterable[Sample], groups: Groups) -> tuple[Firing, ...]:
     found = {
-        Alerting(
+        Firing(
             s.labels.get(c.LABEL_ALERTNAME, ""),
             s.labels.get(c.LABEL_SEVERITY, ""),
             s.labels.get(c.LABEL_WINDOWS, ""),

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adk_observe.checks.report import Firing, Report, SLOReport
-from adk_observe.checks.report_fleet import Alerting, GroupReport
+from adk_observe.checks.report_fleet import GroupReport
 from adk_observe.promql import number
 
 NO_DATA = "no data"
@@ -137,7 +137,7 @@ def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
-def _firing_text(alerts: tuple[Firing, ...] | tuple[Alerting, ...]) -> str:
+def _firing_text(alerts: tuple[Firing, ...]) -> str:
     if not alerts:
         return "none"
     return ", ".join(f"{f.alertname} {f.severity} {f.windows}".strip() for f in alerts)
