@@ -48,12 +48,13 @@ lint: $(STAMP)
 check-deploy: setup
 	$(BIN)/adk-observe check-deploy deploy --checkov $(CHECKOV_VENV)/bin/checkov
 
-## bench: the compiler and instrumentation benchmarks (results go in bench/RESULTS.md)
+## bench: the compiler, instrumentation, report and fleet benchmarks (results go in bench/RESULTS.md)
 bench: $(STAMP)
 	$(BIN)/python bench/compile_bench.py
 	$(BIN)/python bench/instrument_bench.py
 	$(BIN)/python bench/adk_turn_bench.py
 	$(BIN)/python bench/report_bench.py
+	$(BIN)/python bench/fleet_bench.py
 
 setup: $(STAMP) $(CHECKOV_VENV)/bin/checkov tools
 
