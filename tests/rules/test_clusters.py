@@ -111,3 +111,34 @@ def test_group_by_may_name_the_cluster_label(tmp_path: Path) -> None:
                                         .replace("group_by: [cluster]", "group_by: []"))
     with pytest.raises(SpecError, match="have no label 'cluster' to group by"):
         load_specs([tmp_path / "flat.yaml"])
+
+
+def test_no_data_names_the_cluster_gone_silent(promtool: str, tmp_path: Path) -> None:
+    """Cluster b stops sending after an hour: SLONoData fires for cluster="b" once its 5m rate
+    is gone and `for: 10m` has passed; cluster a, still sending, never gets one."""
+    import yaml
+
+    shutil.copy(CASE / "out" / "prometheus" / "concierge-agent.rules.yaml", tmp_path)
+    series = 'adk_agent_requests_total{{cluster="{}",job="concierge-agent",status_code="200"}}'
+    alert = 'ALERTS{{alertname="SLONoData",slo="success",alertstate="firing",cluster="{}"}}'
+    test = {
+        "rule_files": ["concierge-agent.rules.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [{
+            "interval": "1m",
+            "input_series": [
+                {"series": series.format("a"), "values": "0+60x120"},
+                {"series": series.format("b"), "values": "0+60x60 stale"},
+            ],
+            "promql_expr_test": [
+                {"expr": f"count({alert.format('b')})", "eval_time": "70m", "exp_samples": []},
+                {"expr": f"count({alert.format('b')})", "eval_time": "80m",
+                 "exp_samples": [{"labels": "{}", "value": 1}]},
+                {"expr": f"count(count_over_time({alert.format('a')}[120m]))",
+                 "eval_time": "120m", "exp_samples": []},
+            ],
+        }],
+    }
+    (tmp_path / "nodata.test.yaml").write_text(yaml.safe_dump(test))
+    result = run_promtool(promtool, "test", "rules", "nodata.test.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
