@@ -152,7 +152,9 @@ def test_the_prometheus_check_agrees_with_promtool(promtool: str, tmp_path: Path
 def test_every_target_passes_the_emitted_scenarios_in_its_prometheus_form(
     promtool: str, tmp_path: Path
 ) -> None:
-    """The split Mimir groups in their Prometheus form pass the same detection scenarios."""
+    """The split Mimir groups in their Prometheus form pass the same detection scenarios; the
+    Thanos groups are unsplit, so their Prometheus form is the default target's file itself."""
+    plain = _compile(tmp_path, WIDE, "prometheus", "--emit-tests")
     jobs = []
     for target in ("thanos", "mimir"):
         out = _compile(tmp_path, WIDE, target, "--emit-tests")
@@ -160,7 +162,12 @@ def test_every_target_passes_the_emitted_scenarios_in_its_prometheus_form(
         engine = _load(out / f"wide.{target}.rules.yaml")
         # The same groups and rules, without the engine's own fields.
         assert [g["rules"] for g in form["groups"]] == [g["rules"] for g in engine["groups"]]
+        if target == "thanos":  # the very file (and tests) of the default target
+            assert tree(out) == {**tree(plain), "wide.thanos.rules.yaml": tree(out)[
+                "wide.thanos.rules.yaml"]}
+            continue
         jobs += [(out, ["test", "rules", p.name]) for p in sorted(out.glob("*test.yaml"))]
+    assert len(jobs) == 3
     for code, output in run_parallel(promtool, jobs):
         assert code == 0, output
 
