@@ -15,30 +15,20 @@ import statistics
 import time
 from pathlib import Path
 
-from report_bench import import_blocks
+from report_bench import ALERT_WINDOWS, history_server, import_blocks
 
 from adk_observe import conventions as c
 from adk_observe.checks.prometheus import PrometheusClient
 from adk_observe.checks.report import build_report
 from adk_observe.checks.report_html import render_html
 from adk_observe.checks.report_render import render_text
-from adk_observe.demo.prometheus import PrometheusServer
 from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
 
 SERVICES, SLOS, CLUSTERS = 10, 10, 20
 STEP, BLOCK, DAYS = 300, 7200, 30
 RATE = 20.0
-WINDOWS = {
-    "5m": 300,
-    "30m": 1800,
-    "1h": 3600,
-    "2h": 7200,
-    "6h": 21600,
-    "1d": 86400,
-    "3d": 259200,
-    "30d": 30 * 86400,
-}
+WINDOWS = {**ALERT_WINDOWS, "30d": 30 * 86400}  # every window the rules record
 TARGET = 2.0  # seconds, text and HTML
 
 
@@ -125,13 +115,7 @@ def part2(tmp: Path, rounds: int) -> None:
         f"part 2: backfilled {DAYS} days of 200 SLOs' recordings in "
         f"{time.perf_counter() - began:.0f}s"
     )
-    with PrometheusServer(
-        rules={},
-        targets={},
-        storage=data,
-        retention="3650d",
-        extra_args=("--query.max-samples=200000000",),
-    ) as prom:
+    with history_server(data) as prom:
         client = PrometheusClient(prom.url, timeout=300)
         prom.wait_until(lambda: client.query("fleet:sli_total:rate5m", end), 120, "the blocks")
         results: dict[tuple[str, bool], list[float]] = {}
