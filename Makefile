@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/adk_turn_bench.py
 	$(BIN)/python bench/report_bench.py
 	$(BIN)/python bench/fleet_bench.py
+	$(BIN)/python bench/client_bench.py
 
 setup: $(STAMP) $(CHECKOV_VENV)/bin/checkov tools
 

@@ -104,3 +104,25 @@ def test_without_clusters_there_is_no_summary() -> None:
     assert "Summary" not in render_text(plain) + render_markdown(plain) + render_html(plain)
     assert "summary" not in report_data(plain)
     assert all("clusters" not in s for s in report_data(plain)["services"][0]["slos"])
+
+
+def test_a_cluster_name_from_prometheus_is_shown_escaped() -> None:
+    """Label values come from the store: a terminal escape or a table pipe in a cluster's name
+    is written as visible text, and alerts still match the raw value."""
+    from adk_observe.checks.prometheus import Sample
+    from adk_observe.checks.report_fleet import _row
+    from adk_observe.loader.load import load_specs
+
+    (spec,) = load_specs([Path(__file__).parents[1] / "golden" / "rules-fleet" / "spec.yaml"])
+    slo = spec.slos[0]
+    raw = "\x1b[31mb|\u202e"
+    alert = Sample({"slo": slo.name, "cluster": raw, "alertname": "A\x07", "severity": "page",
+                    "windows": "1h/5m"}, 1.0)
+    row = _row(slo, rolling(AT, slo.period, "30d"), (("cluster", raw),),
+               {slo.period: 0.5, 3600: -1.0}, [alert])
+    assert row.groups == (("cluster", "\\x1b[31mb|\\u202e"),)
+    assert row.firing == (Firing("A\\x07", "page", "1h/5m"),)
+    assert row.burn_1h is None  # a negative ratio is no data, not a healthy 0
+    markdown = render_markdown(Report(AT, "http://c", False, (ServiceReport("svc", (
+        _slo("success", 0.004, (row,)),), ()),)))
+    assert "b\\|" in markdown and "\x1b" not in markdown and "\u202e" not in markdown

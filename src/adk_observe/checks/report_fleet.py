@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from adk_observe import conventions as c
 from adk_observe.checks import budget_queries as q
-from adk_observe.checks.budget import Window, budget, burn_rate
+from adk_observe.checks.budget import MAX_VALUE, Window, budget, burn_rate
 from adk_observe.checks.prometheus import PrometheusClient, Sample
 from adk_observe.durations import format_seconds
+from adk_observe.errors import printable
 from adk_observe.model import SLO, ServiceSpec
 from adk_observe.rules.kinds import sli_query
 
@@ -40,7 +41,7 @@ class Firing:
 class GroupReport:
     """One cluster (and group) of an SLO."""
 
-    groups: Groups  # (label, value), the SLO's group_by order: the cluster first
+    groups: Groups  # (label, value shown escaped), the SLO's group_by order: the cluster first
     error_ratio: float | None
     budget_remaining: float | None  # 1 untouched, 0 spent, negative overspent
     burn_1h: float | None
@@ -52,7 +53,11 @@ def _key(slo: SLO, labels: dict[str, str]) -> Groups:
 
 
 def _clamp(ratio: float | None) -> float | None:
-    return None if ratio is None else min(1.0, max(0.0, ratio))
+    """A ratio that is data (budget.py's rule: not below zero, at most MAX_VALUE) up to 1;
+    anything else is no data, never a healthy 0."""
+    if ratio is None or ratio < 0 or ratio > MAX_VALUE:
+        return None
+    return min(1.0, ratio)
 
 
 def _recorded(
@@ -84,12 +89,19 @@ def _raw(
     }
 
 
+def _shown(value: str) -> str:
+    """A label value as the report shows it (report.py's rule): escaped, cut."""
+    from adk_observe.checks.report import LABEL_LIMIT
+
+    return printable(value, LABEL_LIMIT)
+
+
 def _firing(slo: SLO, alerts: Iterable[Sample], groups: Groups) -> tuple[Firing, ...]:
     found = {
         Firing(
-            s.labels.get(c.LABEL_ALERTNAME, ""),
-            s.labels.get(c.LABEL_SEVERITY, ""),
-            s.labels.get(c.LABEL_WINDOWS, ""),
+            _shown(s.labels.get(c.LABEL_ALERTNAME, "")),
+            _shown(s.labels.get(c.LABEL_SEVERITY, "")),
+            _shown(s.labels.get(c.LABEL_WINDOWS, "")),
         )
         for s in alerts
         if s.labels.get(c.LABEL_SLO) == slo.name and all(s.labels.get(k) == v for k, v in groups)
@@ -137,7 +149,7 @@ def _row(
         else budget(ratio, slo.error_budget, window, time_based=timed, events=1.0)
     )
     return GroupReport(
-        groups=groups,
+        groups=tuple((label, _shown(value)) for label, value in groups),
         error_ratio=ratio,
         budget_remaining=None if left is None else left.fraction_remaining,
         burn_1h=burn_rate(_clamp(ratios.get(HOUR)), slo.error_budget),

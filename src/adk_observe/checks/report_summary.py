@@ -9,6 +9,7 @@ from html import escape
 from adk_observe.checks.report import Report
 from adk_observe.checks.report_fleet import HOUR, Groups
 from adk_observe.durations import format_seconds
+from adk_observe.errors import printable
 
 NO_DATA = "no data"
 FLEET = "fleet"
@@ -26,7 +27,7 @@ class SummaryRow:
 
     @property
     def where(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.groups) or FLEET
+        return printable(", ".join(f"{k}={v}" for k, v in self.groups)) or FLEET
 
 
 def _order(row: SummaryRow) -> tuple[bool, float, str, str, str]:
@@ -80,8 +81,8 @@ def _burn(value: float | None) -> str:
 
 def _cells(row: SummaryRow) -> list[str]:
     return [
-        row.service,
-        row.slo,
+        printable(row.service),
+        printable(row.slo),
         row.where,
         _pct(row.budget_remaining, 1),
         _pct(row.error_ratio, 3),
@@ -105,6 +106,8 @@ def text_lines(report: Report) -> list[str]:
 
 
 def markdown_lines(report: Report) -> list[str]:
+    from adk_observe.checks.report_render import md
+
     rows = summary_rows(report)
     if not rows:
         return []
@@ -114,7 +117,7 @@ def markdown_lines(report: Report) -> list[str]:
         "| " + " | ".join(HEADER) + " |",
         "|" + "---|" * len(HEADER),
     ]
-    out += ["| " + " | ".join(_cells(r)) + " |" for r in rows]
+    out += ["| " + " | ".join(md(cell) for cell in _cells(r)) + " |" for r in rows]
     return [*out, ""]
 
 
