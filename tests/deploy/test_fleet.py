@@ -15,6 +15,7 @@ import yaml
 from tests.deploy.cases import ROOT
 
 from adk_observe.checks import deploy_gates as gates
+from adk_observe.checks.crd_schemas import SchemaSet
 from adk_observe.cli import main
 from adk_observe.deploy import kustomize
 from adk_observe.loader.load import load_specs
@@ -101,19 +102,19 @@ def test_without_remote_write_nothing_is_added(tmp_path: Path) -> None:
     assert not AGENT_OBJECTS & set(files["kustomization.yaml"]["resources"])
 
 
-def test_the_rendered_folder_passes_every_gate(tmp_path: Path, crd_schemas: Path,
+def test_the_rendered_folder_passes_every_gate(tmp_path: Path, schemas: SchemaSet,
                                                checkov_binary: str) -> None:
     folder = _rendered(tmp_path)
     assert set(yaml.safe_load((folder / "kustomization.yaml").read_text())
                                 ["resources"]) >= AGENT_OBJECTS
     failed = gates.run_checkov(checkov_binary, [folder])
-    results = gates.check_folder(folder, crd_schemas, failed)
+    results = gates.check_folder(folder, schemas, failed)
     assert [(r.name, r.failures) for r in results if r.failures] == []
     custom = next(r for r in results if r.name.startswith("custom-resource schemas"))
     assert custom.checked == 3  # ServiceMonitor, PrometheusRule and the PrometheusAgent
 
 
-def test_the_agent_schema_refuses_an_unknown_field(tmp_path: Path, crd_schemas: Path) -> None:
+def test_the_agent_schema_refuses_an_unknown_field(tmp_path: Path, schemas: SchemaSet) -> None:
     folder = _rendered(tmp_path)
     agent = yaml.safe_load((folder / AGENT_FILE).read_text())
     for where, bad in (("spec", {"remoteWrites": []}),
@@ -124,16 +125,16 @@ def test_the_agent_schema_refuses_an_unknown_field(tmp_path: Path, crd_schemas: 
             broken["spec"]["remoteWrite"][0].update(bad)
         else:
             broken["spec"].update(bad)
-        result = gates.gate_custom_resources([gates.Manifest(AGENT_FILE, broken)], crd_schemas)
+        result = gates.gate_custom_resources([gates.Manifest(AGENT_FILE, broken)], schemas)
         assert len(result.failures) == 1, (where, result.failures)
-    result = gates.gate_custom_resources([gates.Manifest(AGENT_FILE, agent)], crd_schemas)
+    result = gates.gate_custom_resources([gates.Manifest(AGENT_FILE, agent)], schemas)
     assert result.failures == [] and result.checked == 1
 
 
 @pytest.mark.parametrize("apiversion", ["../../x/v1alpha1", "/etc/v1"])
-def test_no_schema_is_read_outside_the_schema_folders(apiversion: str, crd_schemas: Path) -> None:
+def test_no_schema_is_read_outside_the_schema_folders(apiversion: str, schemas: SchemaSet) -> None:
     obj = {"apiVersion": apiversion, "kind": "PrometheusAgent", "metadata": {"name": "x"}}
-    result = gates.gate_custom_resources([gates.Manifest("x.yaml", obj)], crd_schemas)
+    result = gates.gate_custom_resources([gates.Manifest("x.yaml", obj)], schemas)
     assert len(result.failures) == 1 and "no schema for" in result.failures[0]
 
 
