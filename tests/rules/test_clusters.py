@@ -45,6 +45,7 @@ def _keeps(expr: str, label: str) -> bool:
     return True
 
 
+@pytest.mark.slow  # promtool scenarios
 def test_the_cluster_scenarios_pass(promtool: str) -> None:
     folder = CASE / "out" / "prometheus"
     names = ["concierge-agent.rules.cluster-test.yaml", "concierge-agent.rules.agent-test.yaml"]
@@ -52,6 +53,7 @@ def test_the_cluster_scenarios_pass(promtool: str) -> None:
         assert code == 0, output
 
 
+@pytest.mark.slow  # promtool scenarios
 def test_the_scenario_fails_on_rules_that_mix_the_clusters(promtool: str, tmp_path: Path) -> None:
     """The same scenario against the rules compiled without spec.clusters: a cluster's page
     would not name it, and the fleet view is missing."""

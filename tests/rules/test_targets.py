@@ -149,6 +149,7 @@ def test_the_prometheus_check_agrees_with_promtool(promtool: str, tmp_path: Path
         assert (result.returncode == 0) == (path.name == "wide.rules.yaml"), path.name
 
 
+@pytest.mark.slow  # promtool scenarios of the split groups (about a minute)
 def test_every_target_passes_the_emitted_scenarios_in_its_prometheus_form(
     promtool: str, tmp_path: Path
 ) -> None:
