@@ -406,6 +406,16 @@ RECORD_ERROR_BUDGET = "slo:error_budget:ratio"
 RECORD_BUDGET_REMAINING = "slo:error_budget_remaining:ratio"
 RECORD_BURN_RATE = "slo:current_burn_rate:ratio"
 RECORDED_SERIES_PREFIX = "slo:"
+# With spec.clusters every `slo:` series is per cluster (it carries the cluster label); the
+# fleet-wide view of the same SLI is recorded under `fleet:` names (no cluster label), so a query
+# of one never mixes in the other.
+FLEET_SERIES_PREFIX = "fleet:"
+
+
+def fleet_record(name: str) -> str:
+    """`slo:sli_error:ratio_rate1h` -> `fleet:sli_error:ratio_rate1h`."""
+    return FLEET_SERIES_PREFIX + name.removeprefix(RECORDED_SERIES_PREFIX)
+
 
 # Spend budgets: the spend rate (currency per second) over 5m, the only budget rule that reads
 # adk_agent_cost_total for long windows; every other window averages it.
