@@ -26,6 +26,7 @@ from adk_observe.instrument.options import Options
 from adk_observe.instrument.otel_metrics import OtelMetricsCollector
 from adk_observe.instrument.prices import BUILTIN_PRICES
 from adk_observe.instrument.recorder import DrainCollector, Origin, Recorder, call_origin
+from adk_observe.instrument.sessions import Sessions
 from adk_observe.instrument.tracing import Tracing, current_ids
 
 LOGGER_NAME = "adk_observe"
@@ -47,6 +48,7 @@ class Observability:
         self.registry = registry if registry is not None else REGISTRY
         self.agent_id = options.agent_id or options.service_name
         self.prices = PriceTable(options.prices, BUILTIN_PRICES)
+        self.sessions = Sessions(options.user_id_mode, options.user_id_key)
         self.readiness = Readiness()
         self._closed = False
         self._lock = threading.Lock()

@@ -1,0 +1,152 @@
+"""The OTLP exporters of the options: traces and metrics, over HTTP (protobuf, the default, port
+4318) or gRPC (port 4317, the `[grpc]` extra).
+
+Every setting is passed to the exporter explicitly, so the SDK reads none of the OTEL_* variables
+the options were resolved from again. Over gRPC the endpoint URL's scheme decides TLS (https) or
+plain text (http), as the OpenTelemetry specification says, and header names are sent lowercased
+(gRPC metadata keys must be lowercase; HTTP header names are case-insensitive anyway).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from adk_observe import conventions as c
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.metrics.export import MetricExporter
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from adk_observe.instrument.options import Options
+
+PROTOCOLS = (c.OTLP_PROTOCOL_HTTP, c.OTLP_PROTOCOL_GRPC)
+OTLP_GRPC_PORT = 4317
+OTLP_HTTP_PORT = 4318
+METRICS_PATH = "/v1/metrics"
+DEFAULT_ENDPOINT = {
+    c.OTLP_PROTOCOL_HTTP: f"http://localhost:{OTLP_HTTP_PORT}",
+    c.OTLP_PROTOCOL_GRPC: f"http://localhost:{OTLP_GRPC_PORT}",
+}
+GRPC_EXTRA_HINT = "install the grpc extra: pip install 'adk-observe[grpc]'"
+
+
+class _Headers(dict[str, str]):
+    """Export headers that are true even when empty: given no headers, the SDK's exporters read
+    the OTEL_* headers variables themselves, and those were read (and checked) into the options."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class GrpcMissingError(ImportError):
+    """The gRPC protocol was asked for without the exporter that speaks it."""
+
+
+def protocol_problem(protocol: str) -> str | None:
+    if protocol in PROTOCOLS:
+        return None
+    hint = " (http/json is not supported: use http/protobuf)" if protocol == "http/json" else ""
+    return f"{protocol!r} is not one of {', '.join(PROTOCOLS)}{hint}"
+
+
+def port_problem(protocol: str, url: str) -> str | None:
+    """The other protocol's well-known port: every export would fail (an HTTP request to a gRPC
+    server or the reverse), so it is refused where it is set."""
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        return None
+    if protocol == c.OTLP_PROTOCOL_GRPC and port == OTLP_HTTP_PORT:
+        return f"{url} is OTLP/HTTP's port {OTLP_HTTP_PORT}; OTLP/gRPC listens on {OTLP_GRPC_PORT}"
+    if protocol == c.OTLP_PROTOCOL_HTTP and port == OTLP_GRPC_PORT:
+        return f"{url} is OTLP/gRPC's port {OTLP_GRPC_PORT}; OTLP/HTTP listens on {OTLP_HTTP_PORT}"
+    return None
+
+
+def grpc_problem() -> str | None:
+    """Why gRPC cannot be spoken here (its exporter is not installed), or None."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec("opentelemetry.exporter.otlp.proto.grpc") is not None
+    except (ImportError, ValueError):
+        found = False
+    return (
+        None if found else f"grpc needs opentelemetry-exporter-otlp-proto-grpc: {GRPC_EXTRA_HINT}"
+    )
+
+
+def metrics_url(options: Options) -> str:
+    """Where metrics go: `metrics_url` as is, else the base endpoint (`tracing_endpoint`, which
+    OTEL_EXPORTER_OTLP_ENDPOINT sets for every signal) or localhost, with /v1/metrics over HTTP."""
+    if options.metrics_url:
+        return options.metrics_url
+    base = (options.tracing_endpoint or DEFAULT_ENDPOINT[options.metrics_protocol]).rstrip("/")
+    if options.metrics_protocol == c.OTLP_PROTOCOL_GRPC or base.endswith(METRICS_PATH):
+        return base
+    return base + METRICS_PATH
+
+
+def _grpc_module(name: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(f"opentelemetry.exporter.otlp.proto.grpc.{name}")
+    except ImportError as exc:
+        raise GrpcMissingError(
+            f"{c.OTEL_PROTOCOL_ENV}=grpc needs opentelemetry-exporter-otlp-proto-grpc: "
+            f"{GRPC_EXTRA_HINT} ({exc})"
+        ) from None
+
+
+def _grpc_kwargs(
+    module: Any, url: str, headers: tuple[tuple[str, str], ...], timeout: float
+) -> dict[str, Any]:
+    return {
+        "endpoint": url,
+        "insecure": urlsplit(url).scheme != "https",
+        "headers": _Headers((k.lower(), v) for k, v in headers),
+        "timeout": timeout,
+        # explicit: given none, the exporter reads OTEL_EXPORTER_OTLP_COMPRESSION itself
+        "compression": module.Compression.NoCompression,
+    }
+
+
+def span_exporter(options: Options) -> SpanExporter:
+    """The traces exporter of the options (`tracing_protocol`)."""
+    from adk_observe.instrument.options import traces_url
+
+    url = traces_url(options)
+    if options.tracing_protocol == c.OTLP_PROTOCOL_GRPC:
+        module = _grpc_module("trace_exporter")
+        exporter: SpanExporter = module.OTLPSpanExporter(
+            **_grpc_kwargs(module, url, options.tracing_headers, options.export_timeout)
+        )
+        return exporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    return OTLPSpanExporter(
+        endpoint=url,
+        headers=_Headers(options.tracing_headers),
+        timeout=options.export_timeout,
+    )
+
+
+def metric_exporter(options: Options) -> MetricExporter:
+    """The metrics exporter of the options (`metrics_protocol`), cumulative temporality (the
+    OTLP default, and what /metrics shows)."""
+    url = metrics_url(options)
+    if options.metrics_protocol == c.OTLP_PROTOCOL_GRPC:
+        module = _grpc_module("metric_exporter")
+        exporter: MetricExporter = module.OTLPMetricExporter(
+            **_grpc_kwargs(module, url, options.metrics_headers, options.export_timeout)
+        )
+        return exporter
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+    return OTLPMetricExporter(
+        endpoint=url,
+        headers=_Headers(options.metrics_headers),
+        timeout=options.export_timeout,
+    )
