@@ -88,16 +88,10 @@ def metrics_url(options: Options) -> str:
     return base + METRICS_PATH
 
 
-def _grpc_module(name: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(f"opentelemetry.exporter.otlp.proto.grpc.{name}")
-    except ImportError as exc:
-        raise GrpcMissingError(
-            f"{c.OTEL_PROTOCOL_ENV}=grpc needs opentelemetry-exporter-otlp-proto-grpc: "
-            f"{GRPC_EXTRA_HINT} ({exc})"
-        ) from None
+def _missing(exc: ImportError) -> GrpcMissingError:
+    return GrpcMissingError(
+        f"{c.OTEL_PROTOCOL_ENV}=grpc needs the OTLP/gRPC exporter: {GRPC_EXTRA_HINT} ({exc})"
+    )
 
 
 def _grpc_kwargs(
@@ -119,10 +113,12 @@ def span_exporter(options: Options) -> SpanExporter:
 
     url = traces_url(options)
     if options.tracing_protocol == c.OTLP_PROTOCOL_GRPC:
-        module = _grpc_module("trace_exporter")
-        exporter: SpanExporter = module.OTLPSpanExporter(
-            **_grpc_kwargs(module, url, options.tracing_headers, options.export_timeout)
-        )
+        try:
+            import opentelemetry.exporter.otlp.proto.grpc.trace_exporter as grpc_traces
+        except ImportError as exc:
+            raise _missing(exc) from None
+        kwargs = _grpc_kwargs(grpc_traces, url, options.tracing_headers, options.export_timeout)
+        exporter: SpanExporter = grpc_traces.OTLPSpanExporter(**kwargs)
         return exporter
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -138,11 +134,13 @@ def metric_exporter(options: Options) -> MetricExporter:
     OTLP default, and what /metrics shows)."""
     url = metrics_url(options)
     if options.metrics_protocol == c.OTLP_PROTOCOL_GRPC:
-        module = _grpc_module("metric_exporter")
-        exporter: MetricExporter = module.OTLPMetricExporter(
-            **_grpc_kwargs(module, url, options.metrics_headers, options.export_timeout)
-        )
-        return exporter
+        try:
+            import opentelemetry.exporter.otlp.proto.grpc.metric_exporter as grpc_metrics
+        except ImportError as exc:
+            raise _missing(exc) from None
+        kwargs = _grpc_kwargs(grpc_metrics, url, options.metrics_headers, options.export_timeout)
+        metrics: MetricExporter = grpc_metrics.OTLPMetricExporter(**kwargs)
+        return metrics
     from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
     return OTLPMetricExporter(
