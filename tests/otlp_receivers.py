@@ -65,7 +65,7 @@ class _Traces(trace_service_pb2_grpc.TraceServiceServicer):  # type: ignore[misc
     def __init__(self, got: Received) -> None:
         self.got = got
 
-    def Export(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802
+    def Export(self, request: Any, context: grpc.ServicerContext) -> Any:
         with self.got.lock:
             self.got.raw.append(request.SerializeToString())
             self.got.metadata.append(dict(context.invocation_metadata()))
@@ -77,7 +77,7 @@ class _Metrics(metrics_service_pb2_grpc.MetricsServiceServicer):  # type: ignore
     def __init__(self, got: Received) -> None:
         self.got = got
 
-    def Export(self, request: Any, context: grpc.ServicerContext) -> Any:  # noqa: N802
+    def Export(self, request: Any, context: grpc.ServicerContext) -> Any:
         with self.got.lock:
             self.got.raw.append(request.SerializeToString())
             self.got.metadata.append(dict(context.invocation_metadata()))
@@ -105,7 +105,7 @@ def http_metrics_receiver() -> Iterator[Received]:
     """An OTLP/HTTP metrics receiver (/v1/metrics) on a free loopback port."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             request = metrics_service_pb2.ExportMetricsServiceRequest()
             request.ParseFromString(body)
