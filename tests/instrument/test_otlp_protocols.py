@@ -86,9 +86,10 @@ def test_grpc_without_the_grpc_extra_is_one_clear_error(monkeypatch: pytest.Monk
     with pytest.raises(OptionsError) as err:
         adk_observe.init("svc", metrics_port=-1, tracing_protocol="grpc",
                          tracing_endpoint="http://collector:4317")
-    assert str(err.value) == ("tracing_protocol: grpc needs opentelemetry-exporter-otlp-proto-grpc: "
-                              "install the grpc extra: pip install 'adk-observe[grpc]'")
-    with pytest.raises(OptionsError, match=r"metrics_protocol: grpc needs .*adk-observe\[grpc\]"):
+    assert str(err.value) == (
+        "tracing_protocol: grpc needs opentelemetry-exporter-otlp-proto-grpc: "
+        "install the grpc extra: pip install 'adk-observe[grpc]'")
+    with pytest.raises(OptionsError, match=r"metrics_protocol: grpc needs .*observe\[grpc\]"):
         adk_observe.init("svc", metrics_port=-1, otlp_metrics=True, metrics_protocol="grpc")
     # not asked for, not needed: gRPC set while nothing is exported over it is no error
     adk_observe.init("svc", metrics_port=-1, tracing_protocol="grpc")
