@@ -9,11 +9,12 @@ once: pseudonyms then differ between processes and restarts (no user is joined a
 the raw id still never leaves. `user_id_mode="raw"` sends ids as they are, `"omit"` sends none.
 
 Ids come from outside (an ADK session service, the caller of `agent_turn`), so every value is
-made safe before it reaches a span or a log line: not text becomes its str(); lone surrogates,
-control characters and NUL become U+FFFD (OTLP's protobuf and a log line's UTF-8 cannot carry
-them); secrets are redacted as in the logs; at most ID_MAX_LENGTH characters are kept (the
-pseudonym is taken of the whole id). A hostile id never breaks a span, a line or /metrics: ids are
-never metric labels.
+made safe before it reaches a span or a log line: not text becomes its str(); every character
+that is not printable (lone surrogates, NUL and other control characters, format characters such
+as bidi overrides, line separators) becomes U+FFFD (OTLP's protobuf and a log line's UTF-8 cannot
+carry surrogates; the others forge or hide text where ids are shown); secrets are redacted as in
+the logs; at most ID_MAX_LENGTH characters are kept (the pseudonym is taken of the whole id). A
+hostile id never breaks a span, a line or /metrics: ids are never metric labels.
 
 The turn index counts the turns of a session from 0. An ADK session knows its past turns (its
 events carry their invocation ids), so the plugin counts those and the count survives restarts
@@ -90,8 +91,8 @@ def safe_id(value: object) -> str:
     text = value if isinstance(value, str) else _str(value)
     if len(text) > ID_MAX_LENGTH:
         text = text[:ID_MAX_LENGTH]
-    if not text.isascii() or not text.isprintable():
-        text = _UNSAFE.sub("\ufffd", text)
+    if not text.isprintable():  # control, format (bidi overrides), surrogates, separators
+        text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
     return redact_text(text)
 
 
@@ -149,9 +150,12 @@ class Sessions:
             return ""
         if self.mode == MODE_RAW:
             return safe_id(user_id)
+        data = _id_bytes(user_id)
+        if not data:  # no text at all (str() failed): nothing to show
+            return ""
         if not self._key:
             self._key = _random_key()
-        digest = hmac.new(self._key, _id_bytes(user_id), hashlib.sha256).digest()
+        digest = hmac.new(self._key, data, hashlib.sha256).digest()
         return digest[:PSEUDONYM_BYTES].hex()
 
     def next_turn(self, session_id: str) -> int:
