@@ -219,7 +219,8 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         try:
             values[f.name] = _parser(f)(raw)
         except (ValueError, OptionsError) as exc:
-            raise OptionsError(f"{env_name(f.name)}={raw!r}: {exc}") from exc
+            why = otlp_export.shown_text(str(exc), 400)  # bounded: it may quote the value
+            raise OptionsError(f"{env_name(f.name)}={otlp_export.shown(raw)}: {why}") from exc
     return values
 
 
@@ -275,17 +276,25 @@ def _validate_genai(options: Options) -> None:
             raise OptionsError(f"tracing: {problem}")
     if options.otlp_metrics:
         url = otlp_export.metrics_url(options)
-        problem = legacy_jaeger_error(url) or otlp_export.port_problem(
-            options.metrics_protocol, url
+        problem = (
+            otlp_export.url_problem(url)
+            or legacy_jaeger_error(url)
+            or otlp_export.port_problem(options.metrics_protocol, url)
         )
         if problem:
             raise OptionsError(f"OTLP metrics: {problem}")
-    if not options.metrics_export_interval > 0:
-        raise OptionsError("metrics_export_interval must be a positive number of seconds")
+    if options.metrics_url and (problem := otlp_export.url_problem(options.metrics_url)):
+        raise OptionsError(f"metrics_url: {problem}")
+    for key, value in options.metrics_headers:
+        if problem := otlp_export.header_problem(key, value):
+            raise OptionsError(f"metrics_headers: {problem}")
+    low, high = otlp_export.MIN_INTERVAL_SECONDS, otlp_export.MAX_INTERVAL_SECONDS
+    if not low <= options.metrics_export_interval <= high:  # NaN fails it too
+        raise OptionsError(f"metrics_export_interval must be within [{low}, {high}] seconds")
     if options.user_id_mode not in sessions.USER_ID_MODES:
         raise OptionsError(
             f"user_id_mode must be one of {', '.join(sessions.USER_ID_MODES)}, "
-            f"got {options.user_id_mode!r}"
+            f"got {otlp_export.shown(options.user_id_mode)}"
         )
     if options.user_id_key and (problem := sessions.key_problem(options.user_id_key)):
         raise OptionsError(f"user_id_key ({c.USER_ID_KEY_ENV}) {problem}")

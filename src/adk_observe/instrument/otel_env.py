@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from adk_observe import conventions as c
 from adk_observe.environment import DEFAULT_SAMPLER
+from adk_observe.instrument.otlp_export import shown
 
 SDK_DISABLED = c.OTEL_SDK_DISABLED_ENV
 SERVICE_NAME = c.OTEL_SERVICE_NAME_ENV
@@ -64,7 +65,7 @@ def parse_pairs(name: str, raw: str) -> tuple[tuple[str, str], ...]:
     for item in filter(None, (p.strip() for p in raw.split(","))):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise OtelEnvError(f"{name}: {item!r} is not key=value")
+            raise OtelEnvError(f"{name}: {shown(item)} is not key=value")
         pairs[unquote(key.strip())] = unquote(value.strip())
     return tuple(pairs.items())
 
@@ -74,9 +75,9 @@ def _timeout_seconds(name: str, raw: str) -> float:
     try:
         millis = float(raw)
     except ValueError:
-        raise OtelEnvError(f"{name}={raw!r}: not a number of milliseconds") from None
+        raise OtelEnvError(f"{name}={shown(raw)}: not a number of milliseconds") from None
     if millis <= 0:
-        raise OtelEnvError(f"{name}={raw!r}: must be a positive number of milliseconds")
+        raise OtelEnvError(f"{name}={shown(raw)}: must be a positive number of milliseconds")
     return millis / 1000.0
 
 
@@ -102,7 +103,7 @@ def _protocol(environ: Mapping[str, str], names: tuple[str, str]) -> str | None:
         if not raw:
             continue
         if raw not in PROTOCOLS:
-            raise OtelEnvError(f"{name}={raw!r}: not one of {', '.join(PROTOCOLS)}")
+            raise OtelEnvError(f"{name}={shown(raw)}: not one of {', '.join(PROTOCOLS)}")
         return raw  # the signal-specific variable decides when set
     return None
 
@@ -115,7 +116,7 @@ def _metrics(environ: Mapping[str, str], values: dict[str, Any]) -> None:
         unknown = [n for n in names if n not in METRICS_EXPORTERS]
         if unknown:
             raise OtelEnvError(
-                f"{METRICS_EXPORTER}={raw!r}: {unknown[0]!r} is not one of "
+                f"{METRICS_EXPORTER}={shown(raw)}: {shown(unknown[0])} is not one of "
                 f"{', '.join(METRICS_EXPORTERS)}"
             )
         values["otlp_metrics"] = "otlp" in names
