@@ -32,31 +32,27 @@ def test_every_genai_session_and_user_name_is_spelled_in_conventions_py_only() -
 def test_the_names_are_those_of_the_opentelemetry_registry() -> None:
     """The OpenTelemetry semantic-conventions package the SDK pins spells each name the same
     (the attribute, the metric and the well-known operation values)."""
-    assert {
-        c.GEN_AI_OPERATION_NAME: registry.GEN_AI_OPERATION_NAME,
-        c.GEN_AI_PROVIDER_NAME: registry.GEN_AI_PROVIDER_NAME,
-        c.GEN_AI_AGENT_NAME: registry.GEN_AI_AGENT_NAME,
-        c.GEN_AI_CONVERSATION_ID: registry.GEN_AI_CONVERSATION_ID,
-        c.GEN_AI_REQUEST_MODEL: registry.GEN_AI_REQUEST_MODEL,
-        c.GEN_AI_TOOL_NAME: registry.GEN_AI_TOOL_NAME,
-        c.GEN_AI_USAGE_INPUT_TOKENS: registry.GEN_AI_USAGE_INPUT_TOKENS,
-        c.GEN_AI_USAGE_OUTPUT_TOKENS: registry.GEN_AI_USAGE_OUTPUT_TOKENS,
-        c.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: registry.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
-        c.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS: registry.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-        c.GEN_AI_TOKEN_TYPE: registry.GEN_AI_TOKEN_TYPE,
-        c.SESSION_ID: session_attributes.SESSION_ID,
-        c.USER_ID: user_attributes.USER_ID,
-        c.OTEL_GEN_AI_TOKEN_USAGE: gen_ai_metrics.GEN_AI_CLIENT_TOKEN_USAGE,
-        c.OTEL_GEN_AI_OPERATION_DURATION: gen_ai_metrics.GEN_AI_CLIENT_OPERATION_DURATION,
-    } == {name: name for name in (
-        c.GEN_AI_OPERATION_NAME, c.GEN_AI_PROVIDER_NAME, c.GEN_AI_AGENT_NAME,
-        c.GEN_AI_CONVERSATION_ID, c.GEN_AI_REQUEST_MODEL, c.GEN_AI_TOOL_NAME,
-        c.GEN_AI_USAGE_INPUT_TOKENS, c.GEN_AI_USAGE_OUTPUT_TOKENS,
-        c.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, c.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
-        c.GEN_AI_TOKEN_TYPE, c.SESSION_ID, c.USER_ID, c.OTEL_GEN_AI_TOKEN_USAGE,
-        c.OTEL_GEN_AI_OPERATION_DURATION)}
+    pairs = [
+        (c.GEN_AI_OPERATION_NAME, registry.GEN_AI_OPERATION_NAME),
+        (c.GEN_AI_PROVIDER_NAME, registry.GEN_AI_PROVIDER_NAME),
+        (c.GEN_AI_AGENT_NAME, registry.GEN_AI_AGENT_NAME),
+        (c.GEN_AI_CONVERSATION_ID, registry.GEN_AI_CONVERSATION_ID),
+        (c.GEN_AI_REQUEST_MODEL, registry.GEN_AI_REQUEST_MODEL),
+        (c.GEN_AI_TOOL_NAME, registry.GEN_AI_TOOL_NAME),
+        (c.GEN_AI_USAGE_INPUT_TOKENS, registry.GEN_AI_USAGE_INPUT_TOKENS),
+        (c.GEN_AI_USAGE_OUTPUT_TOKENS, registry.GEN_AI_USAGE_OUTPUT_TOKENS),
+        (c.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, registry.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
+        (c.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, registry.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
+        (c.GEN_AI_TOKEN_TYPE, registry.GEN_AI_TOKEN_TYPE),
+        (c.SESSION_ID, session_attributes.SESSION_ID),
+        (c.USER_ID, user_attributes.USER_ID),
+        (c.OTEL_GEN_AI_TOKEN_USAGE, gen_ai_metrics.GEN_AI_CLIENT_TOKEN_USAGE),
+        (c.OTEL_GEN_AI_OPERATION_DURATION, gen_ai_metrics.GEN_AI_CLIENT_OPERATION_DURATION),
+    ]
+    assert [(ours, theirs) for ours, theirs in pairs if ours != theirs] == []
     operations = registry.GenAiOperationNameValues
     assert {c.OPERATION_INVOKE_AGENT, c.OPERATION_CHAT, c.OPERATION_EXECUTE_TOOL} == {
         operations.INVOKE_AGENT.value, operations.CHAT.value, operations.EXECUTE_TOOL.value}
     assert registry.GEN_AI_EVALUATION_NAME.startswith(c.GEN_AI_EVALUATION_PREFIX)
-    assert c.GENAI_SCHEMA_URL == f"https://opentelemetry.io/schemas/{c.GENAI_SEMCONV_VERSION}"
+    schema = c.GENAI_SCHEMA_URL
+    assert schema == f"https://opentelemetry.io/schemas/{c.GENAI_SEMCONV_VERSION}"
