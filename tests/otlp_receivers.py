@@ -61,28 +61,18 @@ def attributes(kvs: Any) -> dict[str, Any]:
     return {kv.key: any_value(kv.value) for kv in kvs}
 
 
-class _Traces(trace_service_pb2_grpc.TraceServiceServicer):  # type: ignore[misc]
-    def __init__(self, got: Received) -> None:
-        self.got = got
+class _Export:
+    """The Export method of an OTLP service: keeps the request, its bytes and its metadata."""
+
+    def __init__(self, got: Received, requests: list[Any], response: Any) -> None:
+        self.got, self.requests, self.response = got, requests, response
 
     def Export(self, request: Any, context: grpc.ServicerContext) -> Any:
         with self.got.lock:
             self.got.raw.append(request.SerializeToString())
             self.got.metadata.append(dict(context.invocation_metadata()))
-            self.got.traces.append(request)
-        return trace_service_pb2.ExportTraceServiceResponse()
-
-
-class _Metrics(metrics_service_pb2_grpc.MetricsServiceServicer):  # type: ignore[misc]
-    def __init__(self, got: Received) -> None:
-        self.got = got
-
-    def Export(self, request: Any, context: grpc.ServicerContext) -> Any:
-        with self.got.lock:
-            self.got.raw.append(request.SerializeToString())
-            self.got.metadata.append(dict(context.invocation_metadata()))
-            self.got.metrics.append(request)
-        return metrics_service_pb2.ExportMetricsServiceResponse()
+            self.requests.append(request)
+        return self.response
 
 
 @contextmanager
@@ -91,8 +81,10 @@ def grpc_receiver() -> Iterator[Received]:
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     port = server.add_insecure_port("127.0.0.1:0")
     got = Received(f"http://127.0.0.1:{port}")
-    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_Traces(got), server)
-    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(_Metrics(got), server)
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(
+        _Export(got, got.traces, trace_service_pb2.ExportTraceServiceResponse()), server)
+    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(
+        _Export(got, got.metrics, metrics_service_pb2.ExportMetricsServiceResponse()), server)
     server.start()
     try:
         yield got

@@ -10,6 +10,7 @@ plain text (http), as the OpenTelemetry specification says, and header names are
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -149,44 +150,74 @@ def _grpc_kwargs(
     }
 
 
+def _exporter(
+    protocol: str,
+    grpc_module: Callable[[], Any],
+    http_class: Callable[[], Any],
+    name: str,
+    url: str,
+    headers: tuple[tuple[str, str], ...],
+    timeout: float,
+) -> Any:
+    if protocol == c.OTLP_PROTOCOL_GRPC:
+        try:
+            module = grpc_module()
+        except ImportError as exc:
+            raise _missing(exc) from None
+        return getattr(module, name)(**_grpc_kwargs(module, url, headers, timeout))
+    return http_class()(endpoint=url, headers=_Headers(headers), timeout=timeout)
+
+
+def _grpc_traces() -> Any:
+    import opentelemetry.exporter.otlp.proto.grpc.trace_exporter as module
+
+    return module
+
+
+def _http_traces() -> Any:
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    return OTLPSpanExporter
+
+
+def _grpc_metrics() -> Any:
+    import opentelemetry.exporter.otlp.proto.grpc.metric_exporter as module
+
+    return module
+
+
+def _http_metrics() -> Any:
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+    return OTLPMetricExporter
+
+
 def span_exporter(options: Options) -> SpanExporter:
     """The traces exporter of the options (`tracing_protocol`)."""
     from adk_observe.instrument.options import traces_url
 
-    url = traces_url(options)
-    if options.tracing_protocol == c.OTLP_PROTOCOL_GRPC:
-        try:
-            import opentelemetry.exporter.otlp.proto.grpc.trace_exporter as grpc_traces
-        except ImportError as exc:
-            raise _missing(exc) from None
-        kwargs = _grpc_kwargs(grpc_traces, url, options.tracing_headers, options.export_timeout)
-        exporter: SpanExporter = grpc_traces.OTLPSpanExporter(**kwargs)
-        return exporter
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-    return OTLPSpanExporter(
-        endpoint=url,
-        headers=_Headers(options.tracing_headers),
-        timeout=options.export_timeout,
+    exporter: SpanExporter = _exporter(
+        options.tracing_protocol,
+        _grpc_traces,
+        _http_traces,
+        "OTLPSpanExporter",
+        traces_url(options),
+        options.tracing_headers,
+        options.export_timeout,
     )
+    return exporter
 
 
 def metric_exporter(options: Options) -> MetricExporter:
     """The metrics exporter of the options (`metrics_protocol`), cumulative temporality (the
     OTLP default, and what /metrics shows)."""
-    url = metrics_url(options)
-    if options.metrics_protocol == c.OTLP_PROTOCOL_GRPC:
-        try:
-            import opentelemetry.exporter.otlp.proto.grpc.metric_exporter as grpc_metrics
-        except ImportError as exc:
-            raise _missing(exc) from None
-        kwargs = _grpc_kwargs(grpc_metrics, url, options.metrics_headers, options.export_timeout)
-        metrics: MetricExporter = grpc_metrics.OTLPMetricExporter(**kwargs)
-        return metrics
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-
-    return OTLPMetricExporter(
-        endpoint=url,
-        headers=_Headers(options.metrics_headers),
-        timeout=options.export_timeout,
+    exporter: MetricExporter = _exporter(
+        options.metrics_protocol,
+        _grpc_metrics,
+        _http_metrics,
+        "OTLPMetricExporter",
+        metrics_url(options),
+        options.metrics_headers,
+        options.export_timeout,
     )
+    return exporter
