@@ -32,6 +32,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,11 +144,29 @@ class Sessions:
         self._key = key.encode("utf-8") if key else b""
         self._turns: OrderedDict[str, int] = OrderedDict()
         self._lock = threading.Lock()
+        # What each id became (the ids of one session repeat every turn): a dict read instead of
+        # the redaction check and the HMAC. At most MAX_SESSIONS entries each (then emptied).
+        self._shown: dict[str, str] = {}
+        self._users: dict[str, str] = {}
+
+    def _cached(self, cache: dict[str, str], value: object, make: Callable[[object], str]) -> str:
+        if not isinstance(value, str):
+            return make(value)
+        shown = cache.get(value)
+        if shown is None:
+            shown = make(value)
+            if len(cache) >= MAX_SESSIONS:
+                cache.clear()
+            cache[value] = shown
+        return shown
 
     def user(self, user_id: object) -> str:
         """What goes on `user.id` for `user_id` ('' when nothing does)."""
         if user_id is None or user_id == "" or self.mode == MODE_OMIT:
             return ""
+        return self._cached(self._users, user_id, self._user)
+
+    def _user(self, user_id: object) -> str:
         if self.mode == MODE_RAW:
             return safe_id(user_id)
         data = _id_bytes(user_id)
@@ -169,7 +188,7 @@ class Sessions:
 
     def ids(self, session_id: object, user_id: object, turn_index: int | None = None) -> SessionIds:
         """The safe ids of a turn; without `turn_index`, the turn is counted here."""
-        session = safe_id(session_id)
+        session = "" if session_id is None else self._cached(self._shown, session_id, safe_id)
         if turn_index is None:
             index = self.next_turn(session) if session else None
         elif isinstance(turn_index, int) and not isinstance(turn_index, bool) and turn_index >= 0:
