@@ -1,7 +1,7 @@
 """Real OTLP receivers for the tests: a gRPC server implementing opentelemetry-proto's
-TraceService (and MetricsService), and an HTTP server taking ExportMetricsServiceRequest
-protobufs at /v1/metrics. Each keeps the raw bytes it received, so a test can search everything
-that left the process."""
+TraceService (and MetricsService), and an HTTP server taking ExportTraceServiceRequest and
+ExportMetricsServiceRequest protobufs at /v1/traces and /v1/metrics. Each keeps the raw bytes it
+received, so a test can search everything that left the process."""
 
 from __future__ import annotations
 
@@ -93,19 +93,22 @@ def grpc_receiver() -> Iterator[Received]:
 
 
 @contextmanager
-def http_metrics_receiver() -> Iterator[Received]:
-    """An OTLP/HTTP metrics receiver (/v1/metrics) on a free loopback port."""
+def http_receiver() -> Iterator[Received]:
+    """An OTLP/HTTP receiver on a free loopback port: /v1/traces and /v1/metrics (uncompressed
+    protobuf, what the exporters send by default)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            request = metrics_service_pb2.ExportMetricsServiceRequest()
+            traces = self.path.endswith("/v1/traces")
+            request: Any = (trace_service_pb2.ExportTraceServiceRequest() if traces
+                            else metrics_service_pb2.ExportMetricsServiceRequest())
             request.ParseFromString(body)
             with got.lock:
                 got.raw.append(body)
                 got.metadata.append({"path": self.path,
                                      **{k.lower(): v for k, v in self.headers.items()}})
-                got.metrics.append(request)
+                (got.traces if traces else got.metrics).append(request)
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")
             self.send_header("Content-Length", "0")
@@ -123,3 +126,6 @@ def http_metrics_receiver() -> Iterator[Received]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+http_metrics_receiver = http_receiver  # the metrics receiver of the tests that say so

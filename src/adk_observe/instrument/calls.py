@@ -142,6 +142,14 @@ class _Scope:
 
 
 class AgentTurn(_Scope):
+    """One agent turn: requests, duration, active conversations, successful interactions.
+
+    `session_id` and `user_id` go on the turn's span (`session.id`, `user.id`: a keyed pseudonym
+    unless the `user_id_mode` option says otherwise) and its log line, never on a metric; the
+    turn's index within its session is counted in this process unless `turn_index` is given.
+    `provider`: the `gen_ai.provider.name` of the model behind the agent (openai, gcp.gemini,
+    anthropic, ...), when known."""
+
     operation = c.OPERATION_INVOKE_AGENT
 
     def __init__(
@@ -338,32 +346,8 @@ class McpCall(ToolCall):
         return attrs
 
 
-def agent_turn(
-    agent_id: str | None = None,
-    *,
-    method: str = c.METHOD_TURN,
-    endpoint: str = c.ENDPOINT_AGENT,
-    session_id: str | None = None,
-    user_id: str | None = None,
-    turn_index: int | None = None,
-    provider: str = "",
-) -> AgentTurn:
-    """One agent turn: requests, duration, active conversations, successful interactions.
-
-    `session_id` and `user_id` go on the turn's span (`session.id`, `user.id`: a keyed pseudonym
-    unless the `user_id_mode` option says otherwise) and its log line, never on a metric; the
-    turn's index within its session is counted in this process unless `turn_index` is given.
-    `provider`: the `gen_ai.provider.name` of the model behind the agent (openai, gcp.gemini,
-    anthropic, ...), when known."""
-    return AgentTurn(
-        agent_id,
-        method=method,
-        endpoint=endpoint,
-        session_id=session_id,
-        user_id=user_id,
-        turn_index=turn_index,
-        provider=provider,
-    )
+# A class, not a factory of one: the same keywords, documented once.
+agent_turn = AgentTurn
 
 
 def llm_call(model: str, agent_id: str | None = None, provider: str = "") -> LlmCall:
