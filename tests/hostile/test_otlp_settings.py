@@ -63,9 +63,8 @@ def test_any_value_is_options_or_one_clear_line(name: str, raw: str, metrics_on:
     except OptionsError as exc:
         message = str(exc)
         assert "\n" not in message and len(message) <= 1000, message[:200]
-        if name == c.USER_ID_KEY_ENV:  # the key is never shown, whatever is wrong with it
-            assert message == (f"user_id_key ({c.USER_ID_KEY_ENV}) must be 16 to 4096 "
-                               "characters long") or "control characters" in message, message
+        if name == c.USER_ID_KEY_ENV and len(raw) >= 8:  # never shown, whatever is wrong
+            assert raw[:8] not in message and raw[-8:] not in message, message[:200]
         return
     assert isinstance(options, Options)
     if name == c.USER_ID_KEY_ENV:
