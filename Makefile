@@ -84,7 +84,7 @@ setup: $(STAMP) $(CHECKOV_VENV)/bin/checkov tools
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[adk,dev,deploy]'
+	$(BIN)/pip install -q -e '.[adk,dev,deploy,grpc]'
 	touch $@
 
 # checkov pins versions that clash with google-adk's, so it lives in its own venv.
