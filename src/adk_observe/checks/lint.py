@@ -100,13 +100,16 @@ def allowed_labels(
 
 def target_labels(spec: ServiceSpec) -> frozenset[str]:
     """Labels a scrape adds: job and instance; namespace and pod for a Kubernetes deploy (its
-    generated scrape config copies them) and `track` on a canary one; and whatever the spec's
-    selector matches on (relabelled target labels)."""
+    generated scrape config copies them) and `track` on a canary one; the clusters' external
+    label (spec.clusters); and whatever the spec's selector matches on (relabelled target
+    labels)."""
     base = SCRAPE_LABELS
     if spec.deploy is not None:
         base = base | set(c.POD_TARGET_LABELS)
         if spec.deploy.tracks:
             base = base | {c.LABEL_TRACK}
+    if spec.clusters is not None:  # each cluster's Prometheus adds it as an external label
+        base = base | {spec.clusters.label}
     if not spec.selector:
         return base
     tree = promql_parser.parse("{" + spec.selector + "}")

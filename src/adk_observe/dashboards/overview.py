@@ -20,7 +20,7 @@ from adk_observe.dashboards.thresholds import GREEN, RED
 from adk_observe.dashboards.uid import generated_note
 from adk_observe.links import overview_uid
 from adk_observe.model import ServiceSpec
-from adk_observe.promql import service_selector
+from adk_observe.promql import regex, service_selector
 from adk_observe.rules.agent_pack import fill_text, is_on, text_values, threshold_of
 
 TITLE_SUFFIX = "agent overview"
@@ -57,6 +57,11 @@ def _panel(row: Series, scope: Scope, values: dict[str, str]) -> Panel:
 
 def overview_dashboard(spec: ServiceSpec) -> Dashboard:
     sel = service_selector(spec)
+    variables = [Variable(c.LABEL_AGENT_ID, "Agent", c.REQUESTS.name, c.LABEL_AGENT_ID, sel)]
+    if spec.clusters is not None:  # every panel reads the clusters picked in `$cluster`
+        label = spec.clusters.label
+        variables.insert(0, Variable(label, "Cluster", c.REQUESTS.name, label, sel))
+        sel = f"{sel},{regex(label, f'${label}')}"
     scope = Scope(spec, sel, agent_matcher())
     values = text_values(spec)
     return Dashboard(
@@ -69,6 +74,6 @@ def overview_dashboard(spec: ServiceSpec) -> Dashboard:
             for s in SECTIONS
             if s.shown(spec)
         ),
-        variables=(Variable(c.LABEL_AGENT_ID, "Agent", c.REQUESTS.name, c.LABEL_AGENT_ID, sel),),
+        variables=tuple(variables),
         links=dl.dashboard_links(spec, dl.SLOS_TITLE),
     )

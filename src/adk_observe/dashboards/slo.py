@@ -26,7 +26,8 @@ from adk_observe.dashboards.slo_picked import picked_row
 from adk_observe.dashboards.slo_queries import (
     firing_alerts,
     has_label,
-    period_ratio,
+    ratio,
+    rec,
     service_matcher,
     union,
 )
@@ -34,7 +35,7 @@ from adk_observe.dashboards.thresholds import BUDGET_STEPS, FIRING_STEPS
 from adk_observe.dashboards.uid import generated_note
 from adk_observe.links import slos_uid
 from adk_observe.model import ServiceSpec
-from adk_observe.promql import eq, selector
+from adk_observe.promql import eq, regex, selector
 
 TITLE_SUFFIX = "SLOs"
 ALERTS_TABLE_TITLE = "Firing alerts of the service"
@@ -50,20 +51,26 @@ def _summary(spec: ServiceSpec) -> Panel:
         periods.setdefault(slo.period, []).append(slo.name)
     sli = union(
         [
-            f"1 - {by_slo} ({selector(period_ratio(p), service, _slos(n))})"
+            f"1 - {by_slo} ({selector(ratio(spec, p), service, _slos(n))})"
             for p, n in sorted(periods.items())
         ]
     )
-    objective = f"{by_slo} ({selector(c.RECORD_OBJECTIVE, service)})"
+    objective = f"{by_slo} ({selector(rec(spec, c.RECORD_OBJECTIVE), service)})"
     now = firing_alerts(service, has_label(c.LABEL_SLO))
     firing = f"count by ({c.LABEL_SLO}) ({now})\nor\n{objective} * 0"
     queries = (
         Query(objective, instant=True, table=True),
         Query(sli, instant=True, table=True),
         Query(
-            f"{by_slo} ({selector(c.RECORD_BUDGET_REMAINING, service)})", instant=True, table=True
+            f"{by_slo} ({selector(rec(spec, c.RECORD_BUDGET_REMAINING), service)})",
+            instant=True,
+            table=True,
         ),
-        Query(f"{by_slo} ({selector(c.RECORD_BURN_RATE, service)})", instant=True, table=True),
+        Query(
+            f"{by_slo} ({selector(rec(spec, c.RECORD_BURN_RATE), service)})",
+            instant=True,
+            table=True,
+        ),
         Query(firing, instant=True, table=True),
     )
     pick = Link(
@@ -100,7 +107,10 @@ def _summary_row(spec: ServiceSpec) -> Row:
 
 
 def _alerts_row(spec: ServiceSpec) -> Row:
-    query = Query(firing_alerts(service_matcher(spec)), instant=True, table=True)
+    where = [service_matcher(spec)]
+    if spec.clusters is not None:  # the clusters picked in `$cluster`
+        where.append(regex(spec.clusters.label, f"${spec.clusters.label}"))
+    query = Query(firing_alerts(*where), instant=True, table=True)
     table = Panel(
         ALERTS_TABLE_TITLE,
         PanelKind.TABLE,

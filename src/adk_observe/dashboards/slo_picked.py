@@ -27,8 +27,9 @@ from adk_observe.dashboards.slo_queries import (
     has_label,
     only_if_picked,
     per_slo,
-    period_ratio,
     picked_matchers,
+    ratio,
+    rec,
     tag,
     union,
 )
@@ -56,8 +57,10 @@ class Stat:
     description: str
     unit: Unit
     decimals: int | None = None
-    picked: Callable[[str], str] | None = None  # the picked SLO's matchers -> PromQL
-    per_slo: Callable[[SLO, str], str] | None = None  # (SLO, its only-if-picked matchers) -> PromQL
+    # (spec, the picked SLO's matchers) -> PromQL
+    picked: Callable[[ServiceSpec, str], str] | None = None
+    # (spec, SLO, its only-if-picked matchers) -> PromQL
+    per_slo: Callable[[ServiceSpec, SLO, str], str] | None = None
     steps: Callable[[SLO], tuple[Threshold, ...]] | None = None
     thresholds: tuple[Threshold, ...] = ()
 
@@ -68,7 +71,7 @@ STATS: tuple[Stat, ...] = (
         "Share of good events over the SLO's period; green at or above the objective.",
         Unit.PERCENT_UNIT,
         3,
-        per_slo=lambda s, match: f"1 - sum({selector(period_ratio(s.period), match)})",
+        per_slo=lambda spec, s, match: f"1 - sum({selector(ratio(spec, s.period), match)})",
         steps=sli_steps,
     ),
     Stat(
@@ -76,14 +79,14 @@ STATS: tuple[Stat, ...] = (
         "The target share of good events.",
         Unit.PERCENT_UNIT,
         3,
-        picked=lambda match: selector(c.RECORD_OBJECTIVE, match),
+        picked=lambda spec, match: selector(rec(spec, c.RECORD_OBJECTIVE), match),
     ),
     Stat(
         "Budget remaining",
         "1 = untouched, 0 = spent, negative = overspent. Orange below 25%, red below 10%.",
         Unit.PERCENT_UNIT,
         1,
-        picked=lambda match: selector(c.RECORD_BUDGET_REMAINING, match),
+        picked=lambda spec, match: selector(rec(spec, c.RECORD_BUDGET_REMAINING), match),
         thresholds=BUDGET_STEPS,
     ),
     Stat(
@@ -92,14 +95,14 @@ STATS: tuple[Stat, ...] = (
         "pair's factor, red from the slowest page pair's.",
         Unit.NONE,
         2,
-        per_slo=lambda s, match: f"sum({selector(c.RECORD_BURN_RATE, match)})",
+        per_slo=lambda spec, s, match: f"sum({selector(rec(spec, c.RECORD_BURN_RATE), match)})",
         steps=burn_stat_steps,
     ),
     Stat(
         "Firing alerts",
         "Alerts of this SLO that fire now.",
         Unit.NONE,
-        picked=lambda match: f"count({firing_alerts(match)}) or vector(0)",
+        picked=lambda spec, match: f"count({firing_alerts(match)}) or vector(0)",
         thresholds=FIRING_STEPS,
     ),
 )
@@ -116,10 +119,10 @@ def _stat_panel(
 def _stat(spec: ServiceSpec, stat: Stat) -> Panel:
     if stat.per_slo is not None:
         build = stat.per_slo
-        queries = per_slo(spec, lambda s: build(s, only_if_picked(spec, s)))
+        queries = per_slo(spec, lambda s: build(spec, s, only_if_picked(spec, s)))
     else:
         assert stat.picked is not None
-        queries = (Query(stat.picked(picked_matchers(spec)), instant=True),)
+        queries = (Query(stat.picked(spec, picked_matchers(spec)), instant=True),)
     steps = stat.steps
     per_query = () if steps is None else tuple((i, steps(s)) for i, s in enumerate(spec.slos))
     return _stat_panel(
@@ -137,7 +140,11 @@ def _stat(spec: ServiceSpec, stat: Stat) -> Panel:
 def _stats(spec: ServiceSpec) -> tuple[Panel, ...]:
     # The definition is the name of a series that exists only for the picked SLO.
     definitions = tuple(
-        Query(f"sum({selector(c.RECORD_OBJECTIVE, only_if_picked(spec, s))})", definition(s), True)
+        Query(
+            f"sum({selector(rec(spec, c.RECORD_OBJECTIVE), only_if_picked(spec, s))})",
+            definition(s),
+            True,
+        )
         for s in spec.slos
     )
     what = "What the SLO promises."
@@ -170,13 +177,18 @@ def _pair_queries(spec: ServiceSpec) -> tuple[Query, ...]:
             }
 
             def burn(text: str, match: str = match, budget: str = budget) -> str:
-                return f"sum({selector(c.record_sli_error_ratio(text), match)}) / {budget}"
+                return (
+                    f"sum({selector(rec(spec, c.record_sli_error_ratio(text)), match)}) / {budget}"
+                )
 
             longs.append(tag(burn(long_text), **labels))
             shorts.append(tag(burn(short_text), **labels))
             factor = number(pair.factor(slo.period))
             limits.append(
-                tag(f"sum({selector(c.RECORD_OBJECTIVE, match)}) * 0 + {factor}", **labels)
+                tag(
+                    f"sum({selector(rec(spec, c.RECORD_OBJECTIVE), match)}) * 0 + {factor}",
+                    **labels,
+                )
             )
     if not limits:
         return ()
@@ -219,7 +231,7 @@ def _burn_graph(spec: ServiceSpec, overview: dict[str, int]) -> Panel:
         windows.add(SHORT_SECONDS)
         parts = [
             tag(
-                f"sum({selector(c.record_sli_error_ratio(format_seconds(w)), match)}) / {budget}",
+                f"sum({selector(ratio(spec, w), match)}) / {budget}",
                 **{LABEL_WINDOW: format_seconds(w)},
             )
             for w in sorted(windows)
@@ -243,14 +255,14 @@ def _burn_graph(spec: ServiceSpec, overview: dict[str, int]) -> Panel:
 def _trends(spec: ServiceSpec, overview: dict[str, int]) -> tuple[Panel, ...]:
     picked = picked_matchers(spec)
     longest = format_seconds(max(s.period for s in spec.slos))
-    short = selector(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), picked)
+    short = selector(rec(spec, c.record_sli_error_ratio(c.SHORT_RATE_WINDOW)), picked)
     return (
         Panel(
             "SLI and objective",
             PanelKind.TIMESERIES,
             (
                 Query(f"1 - {short}", f"SLI ({c.SHORT_RATE_WINDOW})"),
-                Query(selector(c.RECORD_OBJECTIVE, picked), "objective"),
+                Query(selector(rec(spec, c.RECORD_OBJECTIVE), picked), "objective"),
             ),
             Unit.PERCENT_UNIT,
             "Good events over 5 minutes against the objective.",
@@ -260,7 +272,7 @@ def _trends(spec: ServiceSpec, overview: dict[str, int]) -> tuple[Panel, ...]:
         Panel(
             f"Error budget remaining (last {longest})",
             PanelKind.TIMESERIES,
-            (Query(selector(c.RECORD_BUDGET_REMAINING, picked), "remaining"),),
+            (Query(selector(rec(spec, c.RECORD_BUDGET_REMAINING), picked), "remaining"),),
             Unit.PERCENT_UNIT,
             "The burn-down over the longest SLO period, whatever the dashboard's range. "
             "Dashed: 25% (orange) and 10% (red) left.",
@@ -274,8 +286,8 @@ def _trends(spec: ServiceSpec, overview: dict[str, int]) -> tuple[Panel, ...]:
             "Error and request rate",
             PanelKind.TIMESERIES,
             (
-                Query(selector(c.RECORD_SLI_ERRORS, picked), "errors"),
-                Query(selector(c.RECORD_SLI_TOTAL, picked), "total"),
+                Query(selector(rec(spec, c.RECORD_SLI_ERRORS), picked), "errors"),
+                Query(selector(rec(spec, c.RECORD_SLI_TOTAL), picked), "total"),
             ),
             Unit.OPS_PER_SECOND,
             "SLI events per second (event SLIs only; a raw-ratio SLI records no counts).",

@@ -1,7 +1,8 @@
 """The PromQL of the SLO dashboard's panels (slo.py, slo_picked.py): it reads only the series
-the compiled rules record (`slo:*`) and Prometheus's own `ALERTS`. Panels whose colours or
-thresholds depend on the SLO hold one query per SLO matching `slo="<name>",slo="$slo"`: only the
-picked SLO's query returns data, and an override per query gives it that SLO's thresholds."""
+the compiled rules record (`slo:*`; `fleet:*` under spec.clusters) and Prometheus's own
+`ALERTS`. Panels whose colours or thresholds depend on the SLO hold one query per SLO matching
+`slo="<name>",slo="$slo"`: only the picked SLO's query returns data, and an override per query
+gives it that SLO's thresholds."""
 
 from __future__ import annotations
 
@@ -43,8 +44,15 @@ def only_if_picked(spec: ServiceSpec, slo: SLO) -> str:
     return f"{slo_matchers(spec, slo)},{eq(c.LABEL_SLO, SLO_REF)}"
 
 
-def period_ratio(period: int) -> str:
-    return c.record_sli_error_ratio(format_seconds(period))
+def rec(spec: ServiceSpec, name: str) -> str:
+    """A recorded series' name; under spec.clusters the fleet-wide view's (rules/fleet.py): the
+    summary and the picked SLO show the fleet, the per-group row each cluster."""
+    return name if spec.clusters is None else c.fleet_record(name)
+
+
+def ratio(spec: ServiceSpec, window: int) -> str:
+    """The recorded error ratio over `window` seconds (the SLO period, or a burn window)."""
+    return rec(spec, c.record_sli_error_ratio(format_seconds(window)))
 
 
 def tag(expr: str, **labels: str) -> str:

@@ -29,6 +29,7 @@ from adk_observe.loader.fields import (
     enum_schema,
     member_of,
 )
+from adk_observe.loader.fleet_v1 import ClustersV1
 from adk_observe.windows import DEFAULT_PERIOD
 
 API_VERSION = "adk-observe/v1"
@@ -289,6 +290,9 @@ class AgentServiceSpecV1(Strict):
     alert_windows: AlertWindowsV1 | None = None
     slos: list[SLOV1] = Field(min_length=1)
     budgets: list[BudgetV1] = []
+    clusters: ClustersV1 | None = Field(
+        default=None, description="Several clusters remote-write to one central store."
+    )
     alerts: AgentAlertsV1 = AgentAlertsV1()
     telemetry: TelemetryV1 = TelemetryV1()
     deploy: DeploySpecV1 | None = None

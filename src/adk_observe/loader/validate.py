@@ -8,7 +8,7 @@ from typing import Any
 from adk_observe import conventions as c
 from adk_observe.loader.fields import compiler_label
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail
-from adk_observe.model import SLO, BuiltinSLI
+from adk_observe.model import SLO, BuiltinSLI, Clusters
 from adk_observe.yamlsource import KeyPath
 
 
@@ -44,15 +44,20 @@ def validate(mapped: Mapped) -> None:
                 f"objective {slo.objective} must be a percentage between 0 and 100 "
                 f"(exclusive){why}",
             )
-        _check_group_by(slo, origin)
+        _check_group_by(slo, origin, spec.clusters)
         for key, _ in slo.labels:
             if reserved := compiler_label(key):
                 raise fail(origin.doc, _label_path(origin, key), f"{key!r} {reserved}")
 
 
-def _check_group_by(slo: SLO, origin: SLOOrigin) -> None:
+def _check_group_by(slo: SLO, origin: SLOOrigin, clusters: Clusters | None = None) -> None:
+    written = _list_at(origin)
     for i, label in enumerate(slo.group_by):
-        path = (*origin.group_by, i) if origin.group_by else origin.name
+        # The index in the list as written (spec.clusters puts its label first otherwise).
+        seen = slo.group_by[:i].count(label)
+        places = [k for k, item in enumerate(written) if item == label]
+        at = places[seen] if seen < len(places) else i
+        path = (*origin.group_by, at) if origin.group_by else origin.name
         if err := group_label_error(label):
             raise fail(origin.doc, path, err)
         if label in slo.group_by[:i]:
@@ -65,6 +70,9 @@ def _check_group_by(slo: SLO, origin: SLOOrigin) -> None:
             )
         if isinstance(slo.sli, BuiltinSLI):
             allowed = slo.sli.kind.group_labels()
+            # Every series reaches the central store with the cluster's external label.
+            if clusters is not None:
+                allowed = tuple(sorted({*allowed, clusters.label}))
             if label not in allowed:
                 raise fail(
                     origin.doc,
@@ -72,6 +80,16 @@ def _check_group_by(slo: SLO, origin: SLOOrigin) -> None:
                     f"the series of builtin {slo.sli.kind.name} have no label {label!r} to "
                     f"group by (they carry: {', '.join(allowed)})",
                 )
+
+
+def _list_at(origin: SLOOrigin) -> list[Any]:
+    holder: Any = origin.doc.data
+    for part in origin.group_by:
+        try:
+            holder = holder[part]
+        except (KeyError, IndexError, TypeError):
+            return []
+    return holder if isinstance(holder, list) else []
 
 
 def _label_path(origin: SLOOrigin, key: str) -> KeyPath:

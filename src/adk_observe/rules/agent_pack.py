@@ -21,7 +21,13 @@ from adk_observe.rules import container
 from adk_observe.rules.types import Alert, merge
 
 RATE = "5m"
-_BY_AGENT = f"sum by ({c.LABEL_AGENT_ID})"
+
+
+def _by(spec: ServiceSpec, *labels: str) -> str:
+    """The labels an alert keeps; under spec.clusters the cluster's first: per cluster."""
+    if spec.clusters is not None:
+        labels = (spec.clusters.label, *labels)
+    return ", ".join(labels)
 
 
 def _error_share(spec: ServiceSpec) -> str:
@@ -29,8 +35,9 @@ def _error_share(spec: ServiceSpec) -> str:
     sel = service_selector(spec)
     requests = c.REQUESTS.name
     failed = selector(requests, sel, regex(c.LABEL_STATUS_CODE, c.SERVER_ERROR_REGEX))
-    errors = f"{_BY_AGENT} (rate({failed}[{RATE}]))"
-    return f"{errors}\n/\n{_BY_AGENT} (rate({selector(requests, sel)}[{RATE}]))"
+    by_agent = f"sum by ({_by(spec, c.LABEL_AGENT_ID)})"
+    errors = f"{by_agent} (rate({failed}[{RATE}]))"
+    return f"{errors}\n/\n{by_agent} (rate({selector(requests, sel)}[{RATE}]))"
 
 
 def _latency(spec: ServiceSpec) -> str:
@@ -38,7 +45,7 @@ def _latency(spec: ServiceSpec) -> str:
     buckets = selector(f"{c.REQUEST_DURATION.name}_bucket", service_selector(spec))
     quantile = number(spec.agent_alerts.latency_quantile)
     return (
-        f"histogram_quantile({quantile}, sum by ({c.LABEL_AGENT_ID}, {c.LABEL_LE}) "
+        f"histogram_quantile({quantile}, sum by ({_by(spec, c.LABEL_AGENT_ID, c.LABEL_LE)}) "
         f"(rate({buckets}[{RATE}])))"
     )
 
@@ -46,7 +53,7 @@ def _latency(spec: ServiceSpec) -> str:
 def _mcp_errors(spec: ServiceSpec) -> str:
     """Failed MCP calls per second, per agent and server."""
     mcp = selector(c.MCP_CALLS.name, service_selector(spec), eq(c.LABEL_STATUS, c.STATUS_ERROR))
-    return f"sum by ({c.LABEL_AGENT_ID}, {c.LABEL_MCP_SERVER}) (rate({mcp}[{RATE}]))"
+    return f"sum by ({_by(spec, c.LABEL_AGENT_ID, c.LABEL_MCP_SERVER)}) (rate({mcp}[{RATE}]))"
 
 
 def _memory_growth(spec: ServiceSpec) -> str:
@@ -199,9 +206,12 @@ def _alert(spec: ServiceSpec, row: PackAlert, values: dict[str, str]) -> Alert:
     for_seconds = int(_setting(a, row.for_))
     base = spec.runbook_base_url.rstrip("/")
     anchor = row.name.lower()
+    description = fill_text(row.description, values)
+    if spec.clusters is not None:  # per cluster: say which
+        description += f" Cluster: {{{{ $labels.{spec.clusters.label} }}}}."
     annotations = {
         "summary": fill_text(row.summary, values),
-        "description": fill_text(row.description, values),
+        "description": description,
         "runbook_url": f"{base}#{anchor}" if base else f"README.md#{anchor}",
     }
     if spec.grafana_url:
