@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adk_observe import conventions as c
 from adk_observe import model as m
+from adk_observe.deploy_model import DeployConfig
 from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.loader import fleet_v1, v1
 from adk_observe.loader.builtin_v1 import builtin_sli, stray_params
@@ -69,29 +70,7 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         slos.append(_slo(name, slo, windows, body.runbook_base_url, doc, path))
     if body.clusters is not None:  # every SLO is per cluster: its label leads every group
         slos = [fleet_v1.per_cluster(s, body.clusters.label) for s in slos]
-    deploy = None
-    if body.deploy is not None:
-        from adk_observe.loader.deploy_map import CUSTOM_SLI_KEYS, ServiceFacts, to_deploy_model
-
-        logging = body.telemetry.logging
-        facts = ServiceFacts(
-            name=name,
-            namespace=spec.metadata.namespace,
-            labels=_pairs(spec.metadata.labels),
-            metrics_port=body.telemetry.metrics.port,
-            log_file=body.telemetry.logging.file,
-            slos=tuple(
-                (s.name, next((k for k in CUSTOM_SLI_KEYS if getattr(s.sli, k) is not None), ""))
-                for s in body.slos
-            ),
-            latency=_turn_latency(slos),
-            console=logging.console,
-            log_levels=(
-                (("level",), logging.level),
-                *((("levels", k), v) for k, v in sorted(logging.levels.items())),
-            ),
-        )
-        deploy = to_deploy_model(body.deploy, doc, ("spec", "deploy"), facts)
+    deploy = _deploy(spec, slos, doc)
     fleet_v1.check_fleet(
         body.clusters is not None, deploy is not None and deploy.remote_write is not None, doc
     )
@@ -113,6 +92,35 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         ),
         clusters=fleet_v1.clusters(body.clusters, doc, _fixed_labels(spec)),
     )
+
+
+def _deploy(spec: v1.AgentServiceV1, slos: list[m.SLO], doc: Document) -> DeployConfig | None:
+    """The deploy section, with the service facts it reads from the rest of the spec."""
+    body = spec.spec
+    name = spec.metadata.name
+    if body.deploy is None:
+        return None
+    from adk_observe.loader.deploy_map import CUSTOM_SLI_KEYS, ServiceFacts, to_deploy_model
+
+    logging = body.telemetry.logging
+    facts = ServiceFacts(
+        name=name,
+        namespace=spec.metadata.namespace,
+        labels=_pairs(spec.metadata.labels),
+        metrics_port=body.telemetry.metrics.port,
+        log_file=body.telemetry.logging.file,
+        slos=tuple(
+            (s.name, next((k for k in CUSTOM_SLI_KEYS if getattr(s.sli, k) is not None), ""))
+            for s in body.slos
+        ),
+        latency=_turn_latency(slos),
+        console=logging.console,
+        log_levels=(
+            (("level",), logging.level),
+            *((("levels", k), v) for k, v in sorted(logging.levels.items())),
+        ),
+    )
+    return to_deploy_model(body.deploy, doc, ("spec", "deploy"), facts)
 
 
 def _fixed_labels(spec: v1.AgentServiceV1) -> dict[KeyPath, dict[str, str]]:
