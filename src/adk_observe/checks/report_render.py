@@ -7,20 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adk_observe.checks.report import Firing, Report, SLOReport
+from adk_observe.checks.report_fleet import GroupReport
+from adk_observe.checks.report_summary import json_rows, markdown_lines, md, text_lines
 from adk_observe.errors import printable
 from adk_observe.promql import number
 
 NO_DATA = "no data"
-# In a Markdown table cell (a pull-request comment): `|` would end the cell, `<...>` is HTML
-# to GitHub, and the rest is emphasis, code or link syntax; each is written as itself.
-_MARKDOWN = str.maketrans(
-    {**{ch: f"\\{ch}" for ch in "\\`*_[]|~"}, "<": "&lt;", ">": "&gt;", "&": "&amp;"}
-)
-
-
-def md(text: str) -> str:
-    """Text (from a spec or a Prometheus answer) as a literal Markdown table cell."""
-    return printable(text).translate(_MARKDOWN)
 
 
 def timestamp(at: float) -> str:
@@ -88,14 +80,30 @@ def slo_data(slo: SLOReport) -> dict[str, Any]:
         ],
         "exhaustion_seconds": _round(slo.exhaustion_seconds, 0),
         "firing": _firing(slo.firing),
+        **({"clusters": [_group_data(g) for g in slo.groups]} if slo.groups else {}),
+    }
+
+
+def _group_data(g: GroupReport) -> dict[str, Any]:
+    return {
+        "groups": dict(g.groups),
+        "error_ratio": _round(g.error_ratio),
+        "budget_remaining": _round(g.budget_remaining),
+        "burn_1h": _round(g.burn_1h),
+        "firing": [
+            {"alertname": f.alertname, "severity": f.severity, "windows": f.windows}
+            for f in g.firing
+        ],
     }
 
 
 def report_data(report: Report) -> dict[str, Any]:
+    summary = json_rows(report)  # spec.clusters: one row per SLO, cluster and group
     return {
         "at": timestamp(report.at),
         "prometheus": report.prometheus,
         "calendar": report.calendar,
+        **({"summary": summary} if summary else {}),
         "services": [
             {
                 "name": svc.name,
@@ -146,7 +154,8 @@ def _firing_text(alerts: tuple[Firing, ...]) -> str:
 def render_text(report: Report) -> str:
     scope = "the calendar month" if report.calendar else "each SLO's window"
     lines = [
-        f"Error budgets at {timestamp(report.at)} over {scope} (Prometheus {report.prometheus})"
+        f"Error budgets at {timestamp(report.at)} over {scope} (Prometheus {report.prometheus})",
+        *text_lines(report),  # spec.clusters: the summary first
     ]
     for svc in report.services:
         lines.append("")
@@ -166,14 +175,23 @@ def render_text(report: Report) -> str:
                 f"    alert windows  {pairs or 'none'}",
                 f"    exhausted      {_exhaustion_text(slo)}",
                 f"    firing         {_firing_text(slo.firing)}",
+                *(_group_line(g) for g in slo.groups),
             ]
         if svc.firing:
             lines.append(f"  other alerts firing: {_firing_text(svc.firing)}")
     return "\n".join(lines) + "\n"
 
 
+def _group_line(g: GroupReport) -> str:
+    where = ", ".join(f"{k}={v}" for k, v in g.groups)
+    return (
+        f"    {where}: budget {percent(g.budget_remaining, 1)} left, error ratio "
+        f"{percent(g.error_ratio)}, 1h burn {_rate(g.burn_1h)}, firing {_firing_text(g.firing)}"
+    )
+
+
 def render_markdown(report: Report) -> str:
-    lines = [f"## Error budgets at {timestamp(report.at)}", ""]
+    lines = [f"## Error budgets at {timestamp(report.at)}", "", *markdown_lines(report)]
     for svc in report.services:
         lines += [
             f"### {md(svc.name)}",

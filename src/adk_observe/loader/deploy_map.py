@@ -11,13 +11,14 @@ import re
 from adk_observe import deploy_model as d
 from adk_observe import kube
 from adk_observe.errors import SpecError, quote
+from adk_observe.loader import fleet_v1
 from adk_observe.loader.deploy_compliance import compliance, egress, external
 from adk_observe.loader.deploy_facts import Locator, ServiceFacts
 from adk_observe.loader.deploy_ingress import ingress
 from adk_observe.loader.deploy_strategy import strategy
 from adk_observe.loader.deploy_v1 import DeploySpecV1, ResourcesV1
 from adk_observe.loader.fields import DNS_LABEL
-from adk_observe.loader.yamlsource import Document, KeyPath
+from adk_observe.yamlsource import Document, KeyPath
 
 __all__ = ["CUSTOM_SLI_KEYS", "ServiceFacts", "to_deploy_model"]
 
@@ -104,6 +105,7 @@ def to_deploy_model(
             tuple(sorted(spec.monitoring.labels.items())),
         ),
         strategy=strategy(spec.strategy, d.LoadBalancer(spec.ingress.class_), facts, at),
+        remote_write=fleet_v1.remote_write(spec.remote_write, doc, (*path, "remote_write")),
     )
 
 
