@@ -146,7 +146,8 @@ def test_a_kind_without_its_row_is_an_unknown_builtin(
     err = _error(capsys, _spec_file(tmp_path))
     assert err.endswith(
         "spec.slos[0].sli.builtin: unknown builtin 'first_token' (one of: uptime, success, "
-        "latency, tool_success, mcp_success, llm_success, satisfaction, cost_per_turn)"
+        "latency, tool_success, mcp_success, llm_success, satisfaction, cost_per_turn, "
+        "time_to_first_token, quality)"
     )
 
 
@@ -179,7 +180,7 @@ def test_the_loader_reads_the_rows(tmp_path: Path) -> None:
             "threshold: 500ms",
             "threshold: 500ms, evaluator: x",
             "spec.slos[0].sli.evaluator",
-            "evaluator belongs to builtin verdicts only",
+            "evaluator belongs to builtin quality and verdicts only",
         ),
         (
             "evaluator: toxicity",
@@ -213,7 +214,7 @@ def test_the_schema_lists_the_rows_and_their_parameters(capsys: pytest.CaptureFi
         "type": "string",
         "minLength": 1,
         "maxLength": 200,
-        "description": "builtin verdicts: e.g. toxicity.",
+        "description": "builtin quality: e.g. grounded; builtin verdicts: e.g. toxicity.",
     }
     assert sli["additionalProperties"] is False
 

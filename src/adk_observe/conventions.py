@@ -29,6 +29,10 @@ LABEL_INTERACTION_TYPE = "interaction_type"
 LABEL_COST_CENTER = "cost_center"
 LABEL_COMPONENT = "component"
 LABEL_SINK = "sink"
+LABEL_EVALUATOR = "evaluator"  # an online evaluator's name (record_evaluation)
+LABEL_RESULT = "result"  # an evaluation's verdict: RESULT_PASS or RESULT_FAIL
+LABEL_GUARDRAIL = "guardrail"  # a guardrail's name (record_guardrail, adk.guardrail)
+LABEL_DECISION = "decision"  # a guardrail's decision: one of GUARDRAIL_DECISIONS
 LABEL_METRIC = "metric"  # on adk_observe_series_overflow_total: the metric family that overflowed
 LABEL_JOB = "job"
 LABEL_LE = "le"
@@ -104,6 +108,13 @@ SERVER_ERROR_REGEX = "5.."
 METHOD_TURN = "turn"
 ENDPOINT_AGENT = "agent"
 INTERACTION_AGENT_TURN = "agent_turn"
+# Values of LABEL_RESULT on evaluations and of LABEL_DECISION on guardrail decisions.
+RESULT_PASS = "pass"
+RESULT_FAIL = "fail"
+DECISION_ALLOW = "allow"
+DECISION_BLOCK = "block"  # the input or output was refused (the model or tool not called)
+DECISION_MODIFY = "modify"  # the input or output was changed (redacted, rewritten)
+GUARDRAIL_DECISIONS = (DECISION_ALLOW, DECISION_BLOCK, DECISION_MODIFY)
 # Values of LABEL_COMPONENT on adk_observe_internal_errors_total: where a contained failure was.
 COMPONENT_ADK_PLUGIN = "adk_plugin"
 COMPONENT_INSTRUMENT = "instrument"
@@ -153,6 +164,9 @@ LLM_DURATION_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 SATISFACTION_BUCKETS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
 # Cost of one interaction in the price table's currency: bounds a cost-per-turn SLO may name
 # ("95% of turns cost under 0.05"), from a tenth of a cent to five.
+# Time to the first token a user sees: 50 ms to 30 s, with the bounds a first-token SLO names
+# ("95% of turns show text within 1 s"): 0.5, 1, 1.5 and 2 s.
+FIRST_TOKEN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0)
 COST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 REQUESTS = MetricDef(
@@ -273,6 +287,37 @@ COST_TOTAL = MetricDef(
     "Accumulated LLM cost from the per-model price table.",
     (LABEL_AGENT_ID, LABEL_MODEL, LABEL_COST_CENTER),
 )
+# Streaming (issue 23): the time from a turn's start to the first partial response the user sees
+# (the first token), and the same per LLM call from the call's start. A turn that streamed nothing
+# (no streaming, or it failed before its first chunk) records none.
+FIRST_TOKEN = MetricDef(
+    "adk_agent_time_to_first_token_seconds",
+    MetricType.HISTOGRAM,
+    "Time from the start of a streamed agent turn to its first partial response.",
+    (LABEL_AGENT_ID,),
+    FIRST_TOKEN_BUCKETS,
+)
+LLM_FIRST_TOKEN = MetricDef(
+    "adk_agent_llm_time_to_first_token_seconds",
+    MetricType.HISTOGRAM,
+    "Time from the start of a streamed LLM call to its first chunk.",
+    (LABEL_AGENT_ID, LABEL_MODEL),
+    FIRST_TOKEN_BUCKETS,
+)
+# Answer quality and guardrails (issue 23): online evaluations by evaluator and verdict, and
+# guardrail decisions by guardrail and decision.
+EVALUATIONS = MetricDef(
+    "adk_agent_evaluations_total",
+    MetricType.COUNTER,
+    "Online evaluations of answers by evaluator and result (pass or fail).",
+    (LABEL_AGENT_ID, LABEL_EVALUATOR, LABEL_RESULT),
+)
+GUARDRAILS = MetricDef(
+    "adk_agent_guardrail_decisions_total",
+    MetricType.COUNTER,
+    "Guardrail decisions by guardrail and decision (allow, block or modify).",
+    (LABEL_AGENT_ID, LABEL_GUARDRAIL, LABEL_DECISION),
+)
 INTERNAL_ERRORS = MetricDef(
     "adk_observe_internal_errors_total",
     MetricType.COUNTER,
@@ -312,6 +357,10 @@ CATALOGUE: tuple[MetricDef, ...] = (
     INTERACTION_COST,
     COST_TOTAL,
     UNPRICED_LLM_CALLS,
+    FIRST_TOKEN,
+    LLM_FIRST_TOKEN,
+    EVALUATIONS,
+    GUARDRAILS,
     INTERNAL_ERRORS,
     TELEMETRY_DROPPED,
     SERIES_OVERFLOW,

@@ -152,6 +152,22 @@ COST_PER_TURN = BuiltinKind(
     "turns that cost at most {threshold}",
     (Param("threshold", ParamType.NUMBER, "0.05"),),
 )
+TIME_TO_FIRST_TOKEN = BuiltinKind(
+    "time_to_first_token",
+    HistogramShape(c.FIRST_TOKEN),
+    "streamed turns that show text within {threshold}",
+    (Param("threshold", ParamType.SECONDS, "1s"),),
+)
+QUALITY = BuiltinKind(
+    "quality",
+    CounterShape(c.EVALUATIONS, c.LABEL_RESULT, c.RESULT_FAIL, c.RESULT_PASS, c.RESULT_FAIL),
+    "evaluated answers that pass",
+    (
+        Param(
+            "evaluator", ParamType.LABEL_VALUE, "grounded", required=False, label=c.LABEL_EVALUATOR
+        ),
+    ),
+)
 
 # Every built-in kind by name, in the order the docs and the schema list them.
 BUILTIN_KINDS: dict[str, BuiltinKind] = {
@@ -165,6 +181,8 @@ BUILTIN_KINDS: dict[str, BuiltinKind] = {
         LLM_SUCCESS,
         SATISFACTION,
         COST_PER_TURN,
+        TIME_TO_FIRST_TOKEN,
+        QUALITY,
     )
 }
 
