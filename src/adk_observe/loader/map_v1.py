@@ -321,6 +321,7 @@ def _agent_alerts(a: v1.AgentAlertsV1) -> m.AgentAlerts:
             (c.ALERT_MEMORY_NEAR_LIMIT, a.memory_near_limit.enabled),
             (c.ALERT_RESTARTS, a.restarts.enabled),
             (c.ALERT_OOM_KILLED, a.oom_killed.enabled),
+            (c.ALERT_GUARDRAIL_BLOCKS, a.guardrail_blocks.enabled),
         )
         if not on
     ]
@@ -342,6 +343,9 @@ def _agent_alerts(a: v1.AgentAlertsV1) -> m.AgentAlerts:
         memory_limit_for=a.memory_near_limit.for_ or d.memory_limit_for,
         restarts=a.restarts.count or d.restarts,
         restarts_window=a.restarts.window or d.restarts_window,
+        guardrail_block_jump=a.guardrail_blocks.jump or d.guardrail_block_jump,
+        guardrail_block_share=a.guardrail_blocks.min_share or d.guardrail_block_share,
+        guardrail_for=a.guardrail_blocks.for_ or d.guardrail_for,
         disabled=tuple(disabled),
         labels=_pairs(a.labels),
     )
