@@ -83,6 +83,10 @@ class BuiltinKind:
     # The SLO dashboard's words for the good events; `{key}` is replaced by a parameter's value.
     text: str
     params: tuple[Param, ...] = ()
+    # Set when a stretch without events means the events stopped coming, not a quiet time: its
+    # SLO raises SLONoData by default (a spec may turn it off) when its total rate is 0 or gone,
+    # and this says what to check. Empty: no events is no traffic (no ratio, no alert).
+    no_events: str = ""
 
     @property
     def metric(self) -> c.MetricDef | None:
@@ -167,6 +171,7 @@ QUALITY = BuiltinKind(
             "evaluator", ParamType.LABEL_VALUE, "grounded", required=False, label=c.LABEL_EVALUATOR
         ),
     ),
+    no_events="its evaluators still record evaluations (record_evaluation)",
 )
 
 # Every built-in kind by name, in the order the docs and the schema list them.

@@ -150,6 +150,11 @@ def _windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[WindowSpec
     return tuple(out)
 
 
+def _no_events_matter(sli: m.SLI) -> bool:
+    """SLONoData is on by default for a kind whose events stopping is no data (quality)."""
+    return isinstance(sli, m.BuiltinSLI) and bool(sli.kind.no_events)
+
+
 def _slo(
     service: str,
     slo: v1.SLOV1,
@@ -173,6 +178,7 @@ def _slo(
             )
     alerting = slo.alerting
     _check_annotations(doc, (*path, "alerting"), alerting)
+    sli = _sli(slo.sli, doc, (*path, "sli"))
     runbook = alerting.runbook_url or (
         f"{runbook_base.rstrip('/')}#{slo.name}" if runbook_base else ""
     )
@@ -180,14 +186,14 @@ def _slo(
         name=slo.name,
         objective=slo.objective,
         period=slo.window,
-        sli=_sli(slo.sli, doc, (*path, "sli")),
+        sli=sli,
         alerting=m.SLOAlerting(
             name=alerting.name or c.budget_burn_alert(service, slo.name),
             page=_severity(alerting.page),
             ticket=_severity(alerting.ticket),
             no_data=m.NoDataAlerting(alerting.no_data.enabled, alerting.no_data.for_)
             if alerting.no_data
-            else m.NoDataAlerting(),
+            else m.NoDataAlerting(enabled=_no_events_matter(sli)),
             labels=_pairs(alerting.labels),
             annotations=_pairs(alerting.annotations),
             runbook_url=runbook,
