@@ -309,9 +309,10 @@ def test_the_spec_reference_names_every_row_and_parameter() -> None:
 def test_a_row_missing_from_the_spec_reference_is_caught() -> None:
     assert spec_reference_gaps(doc_text.text("spec.md")) == [
         "slos[].sli.builtin lists ['uptime', 'success', 'latency', 'tool_success', "
-        "'mcp_success', 'llm_success', 'satisfaction', 'cost_per_turn'], the rows are "
-        "['uptime', 'success', 'latency', 'tool_success', 'mcp_success', 'llm_success', "
-        "'satisfaction', 'cost_per_turn', 'first_token', 'verdicts']",
+        "'mcp_success', 'llm_success', 'satisfaction', 'cost_per_turn', 'time_to_first_token', "
+        "'quality'], the rows are ['uptime', 'success', 'latency', 'tool_success', "
+        "'mcp_success', 'llm_success', 'satisfaction', 'cost_per_turn', 'time_to_first_token', "
+        "'quality', 'first_token', 'verdicts']",
         "slos[].sli.threshold does not name builtin first_token",
-        "no row for slos[].sli.evaluator",
+        "slos[].sli.evaluator does not name builtin verdicts",
     ]
