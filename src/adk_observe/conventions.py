@@ -111,6 +111,9 @@ SINK_FLUENTD = "fluentd"
 SINK_LOG_FILE = "log_file"  # the rotating log file (logging.file) while it cannot be written
 SINK_OTEL_METRICS = "otel_metrics"
 SINK_RECORDER = "recorder"  # work queued for the recorder's worker (instrument/recorder.py)
+# Values refused before they reached a metric: a token count, cost, price product or rating that
+# is not a finite number, or is negative where it cannot be.
+SINK_METRICS = "metrics"
 
 
 # --- the metric catalogue ------------------------------------------------------------------------
@@ -275,7 +278,8 @@ INTERNAL_ERRORS = MetricDef(
 TELEMETRY_DROPPED = MetricDef(
     "adk_observe_telemetry_dropped_total",
     MetricType.COUNTER,
-    "Telemetry records dropped because a bounded queue was full or a sink was down.",
+    "Telemetry records dropped because a bounded queue was full, a sink was down or a value was "
+    "not a finite non-negative number.",
     (LABEL_SINK,),
 )
 SERIES_OVERFLOW = MetricDef(
@@ -496,6 +500,8 @@ OTEL_HEADERS_ENV = "OTEL_EXPORTER_OTLP_HEADERS"
 OTEL_TRACES_HEADERS_ENV = "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
 OTEL_TIMEOUT_ENV = "OTEL_EXPORTER_OTLP_TIMEOUT"
 OTEL_TRACES_TIMEOUT_ENV = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"
+OTEL_COMPRESSION_ENV = "OTEL_EXPORTER_OTLP_COMPRESSION"
+OTEL_TRACES_COMPRESSION_ENV = "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"
 OTEL_PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_PROTOCOL"
 OTEL_TRACES_PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
 OTEL_SAMPLER_ENV = "OTEL_TRACES_SAMPLER"

@@ -26,10 +26,10 @@ from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
 from adk_observe.adk import records
-from adk_observe.adk.introspect import SessionSizer, mcp_server_name
+from adk_observe.adk.introspect import SessionSizer, bounded_key, mcp_server_name
 from adk_observe.instrument import events, runtime
 from adk_observe.instrument.calls import is_error_result
-from adk_observe.instrument.cost import Usage
+from adk_observe.instrument.cost import Usage, usage_of
 from adk_observe.instrument.recorder import call_origin
 
 _NO_USAGE = Usage()
@@ -100,7 +100,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             self._last_agent = name  # the plugin's and the option's agent_id come first
         else:
             name = None
-        return obs.resolve_agent(self._agent_id, obs.options.agent_id, name)
+        return obs.label(obs.resolve_agent(self._agent_id, obs.options.agent_id, name))
 
     def _guard(self, fn: Callable[..., None], *args: Any) -> None:
         """Run `fn(obs, *args)`; any exception is counted, never raised into ADK."""
@@ -175,13 +175,15 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         )
         obs.record(_COMPONENT, records.apply_turn, obs, *args)
 
-    def _call_of(self, context: Any) -> tuple[records.Run | None, str, SpanContext | None]:
+    def _call_of(
+        self, obs: runtime.Observability, context: Any
+    ) -> tuple[records.Run | None, str, SpanContext | None]:
         """A model or tool call's run (if in flight), agent_id and trace context."""
         run: records.Run | None = self._runs.get(context.invocation_id)
         if run is not None:
             return run, run.agent_id, run.ctx
         ctx = records.valid_context(trace.get_current_span().get_span_context())
-        return None, self._agent_id or context.agent_name, ctx
+        return None, obs.label(self._agent_id or context.agent_name), ctx
 
     # --- model calls ----------------------------------------------------------------------------
 
@@ -219,16 +221,16 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         if started is None:
             return
         meta = llm_response.usage_metadata
-        usage = (
-            Usage(
-                meta.prompt_token_count or 0,
-                meta.candidates_token_count or 0,
-                meta.cached_content_token_count or 0,
-                meta.thoughts_token_count or 0,
+        usage = _NO_USAGE
+        if meta:
+            usage, refused = usage_of(
+                meta.prompt_token_count,
+                meta.candidates_token_count,
+                meta.cached_content_token_count,
+                meta.thoughts_token_count,
             )
-            if meta
-            else _NO_USAGE
-        )
+            if refused:
+                obs.metrics.drop(c.SINK_METRICS, refused)
         ok = llm_response.error_code is None
         self._model_done(obs, callback_context, started, ok, usage)
 
@@ -252,13 +254,13 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     ) -> None:
         start, model = started
         seconds = time.perf_counter() - start
-        run, agent_id, ctx = self._call_of(callback_context)
-        cost = obs.prices.cost(model, usage)
+        run, agent_id, ctx = self._call_of(obs, callback_context)
+        cost = events.llm_cost(obs, model, usage)
         if run is not None and cost:
             run.cost += cost  # the turn's cost, read by after_run's span attribute and record
         args = (
             agent_id,
-            model,
+            obs.label(model),  # what is queued is bounded: the label value, not the raw name
             seconds,
             ok,
             usage,
@@ -292,7 +294,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self._guard(self._tool_done, tool, tool_context, False, type(error).__qualname__)
 
     def _before_tool(self, obs: runtime.Observability, tool_context: Any) -> None:
-        self._tools.put(tool_context.function_call_id, time.perf_counter())
+        self._tools.put(_call_key(tool_context), time.perf_counter())
 
     def _tool_done(
         self,
@@ -302,13 +304,13 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         ok: bool,
         error_type: str = "",
     ) -> None:
-        start = self._tools.pop(tool_context.function_call_id, None)
+        start = self._tools.pop(_call_key(tool_context), None)
         if start is None:
             return
         seconds = time.perf_counter() - start
-        _, agent_id, ctx = self._call_of(tool_context)
-        tool_name = str(tool.name)
-        server = self._server_name(tool) if _is_mcp_tool(tool) else ""
+        _, agent_id, ctx = self._call_of(obs, tool_context)
+        tool_name = obs.label(tool.name)
+        server = obs.label(self._server_name(tool)) if _is_mcp_tool(tool) else ""
         if server:
             span = trace.get_current_span()  # ADK's execute_tool span
             span.set_attribute(c.SPAN_ATTR_MCP_SERVER, server)
@@ -317,6 +319,11 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             error_type = c.ERROR_TYPE_MCP_TOOL if server else c.ERROR_TYPE_TOOL
         args = (agent_id, tool_name, server, seconds, ok, ctx, error_type, records.debug_line(obs))
         obs.record(_COMPONENT, records.apply_tool, obs, *args)
+
+
+def _call_key(tool_context: Any) -> Any:
+    """A tool call's key in the in-flight map: its id (the model may choose it), bounded."""
+    return bounded_key(str(tool_context.function_call_id))
 
 
 def _is_mcp_tool(tool: Any) -> bool:

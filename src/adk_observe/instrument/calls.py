@@ -30,9 +30,11 @@ from opentelemetry.trace import Span, SpanContext
 
 from adk_observe import conventions as c
 from adk_observe.instrument import events, runtime
-from adk_observe.instrument.cost import Usage
+from adk_observe.instrument.cost import Usage, usage_of
+from adk_observe.instrument.labels import label_value
 
 F = TypeVar("F", bound=Callable[..., Any])
+_STATUS_MAX = 1024  # characters of a status code kept before the label cut
 _turn: contextvars.ContextVar[AgentTurn | None] = contextvars.ContextVar(
     "adk_observe_turn", default=None
 )
@@ -155,7 +157,9 @@ class AgentTurn(_Scope):
         return AgentTurn(self.agent_id, method=self.method, endpoint=self.endpoint)
 
     def set_status_code(self, code: int | str) -> None:
-        self.status_code = str(code)
+        """Record `code` as the turn's status code ("5xx" marks it failed). Never raises: a
+        value without text is the overflow value; text is kept to 1 KB (labels cut it further)."""
+        self.status_code = label_value(code, _STATUS_MAX)
         if self.status_code.startswith("5"):
             self.ok = False
 
@@ -214,26 +218,36 @@ class LlmCall(_Scope):
     def __init__(self, model: str, agent_id: str | None = None) -> None:
         super().__init__()
         self.model, self.agent_id = model, agent_id
-        self.input_tokens = self.output_tokens = self.cached_tokens = self.reasoning_tokens = 0
+        self.input_tokens: float = 0
+        self.output_tokens: float = 0
+        self.cached_tokens: float = 0
+        self.reasoning_tokens: float = 0
+        self.refused_counts = 0  # counts record_usage refused (NaN, negative, not a number)
 
     def _copy(self) -> LlmCall:
         return LlmCall(self.model, self.agent_id)
 
     def record_usage(
         self,
-        input_tokens: int = 0,
-        output_tokens: int = 0,
-        cached_tokens: int = 0,
-        reasoning_tokens: int = 0,
+        input_tokens: int | None = 0,
+        output_tokens: int | None = 0,
+        cached_tokens: int | None = 0,
+        reasoning_tokens: int | None = 0,
     ) -> None:
         """Add a response's token counts. `input_tokens` is the whole prompt with
         `cached_tokens` inside it (as Gemini and OpenAI report prompts); `reasoning_tokens` are
         apart from `output_tokens` (Gemini's thoughts; for OpenAI pass completion_tokens minus
-        completion_tokens_details.reasoning_tokens as output)."""
-        self.input_tokens += input_tokens
-        self.output_tokens += output_tokens
-        self.cached_tokens += cached_tokens
-        self.reasoning_tokens += reasoning_tokens
+        completion_tokens_details.reasoning_tokens as output).
+
+        Never raises: None (a count the provider left out) is 0; a count that is not a finite
+        non-negative number is left out and counted in adk_observe_telemetry_dropped_total
+        {sink="metrics"} when the call ends."""
+        usage, refused = usage_of(input_tokens, output_tokens, cached_tokens, reasoning_tokens)
+        self.input_tokens += usage.input
+        self.output_tokens += usage.output
+        self.cached_tokens += usage.cached
+        self.reasoning_tokens += usage.reasoning
+        self.refused_counts += refused
 
     def _attributes(self) -> dict[str, Any]:
         return {
@@ -247,7 +261,9 @@ class LlmCall(_Scope):
         usage = Usage(
             self.input_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens
         )
-        cost = obs.prices.cost(self.model, usage)
+        if self.refused_counts:
+            obs.metrics.drop(c.SINK_METRICS, self.refused_counts)
+        cost = events.llm_cost(obs, self.model, usage)
         if turn is not None and cost:
             turn.cost += cost
         if self.span is not None:

@@ -9,6 +9,7 @@ but both take them from `turn_span_attributes`, `llm_span_attributes` and `faile
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
@@ -30,6 +31,17 @@ def log_ids(ctx: SpanContext | None) -> tuple[str, str]:
     if ctx is None:
         return "", ""
     return format(ctx.trace_id, "032x"), format(ctx.span_id, "016x")
+
+
+def llm_cost(obs: runtime.Observability, model: str, usage: Usage) -> float | None:
+    """The cost of one LLM call from the price table (None: the model has no price). A cost
+    that is not finite (token counts so large their product overflows) is refused: counted as
+    dropped (sink "metrics") and taken as 0, so it never reaches a counter, a turn or a span."""
+    cost = obs.prices.cost(model, usage)
+    if cost is not None and not math.isfinite(cost):
+        obs.metrics.drop(c.SINK_METRICS)
+        return 0.0
+    return cost
 
 
 def _status(ok: bool) -> str:
@@ -63,8 +75,8 @@ def turn(
     if not obs.logger.isEnabledFor(level):
         return
     fields: dict[str, Any] = {
-        c.LABEL_AGENT_ID: agent_id,
-        c.LABEL_STATUS_CODE: status_code,
+        c.LABEL_AGENT_ID: obs.label(agent_id),
+        c.LABEL_STATUS_CODE: obs.label(status_code),
         c.LOG_COST: cost,
         c.LOG_DURATION_MS: _ms(seconds),
     }
@@ -97,8 +109,8 @@ def llm(
     obs.metrics.cost_recorded(agent_id, model, obs.options.cost_center, cost)
     if obs.logger.isEnabledFor(logging.DEBUG):
         fields: dict[str, Any] = {
-            c.LABEL_AGENT_ID: agent_id,
-            c.LABEL_MODEL: model,
+            c.LABEL_AGENT_ID: obs.label(agent_id),
+            c.LABEL_MODEL: obs.label(model),
             c.LABEL_STATUS: _status(ok),
             c.LOG_INPUT_TOKENS: usage.input,
             c.LOG_OUTPUT_TOKENS: usage.output,
@@ -129,13 +141,13 @@ def tool(
         obs.metrics.mcp_call(agent_id, server, tool_name, seconds, ok, trace_id)
     if obs.logger.isEnabledFor(logging.DEBUG):
         fields: dict[str, Any] = {
-            c.LABEL_AGENT_ID: agent_id,
-            c.LABEL_TOOL: tool_name,
+            c.LABEL_AGENT_ID: obs.label(agent_id),
+            c.LABEL_TOOL: obs.label(tool_name),
             c.LABEL_STATUS: _status(ok),
             c.LOG_DURATION_MS: _ms(seconds),
         }
         if server:
-            fields[c.LABEL_MCP_SERVER] = server
+            fields[c.LABEL_MCP_SERVER] = obs.label(server)
         _debug(obs, c.LOG_MESSAGE_TOOL_CALL, fields, ok, error_type, log_ctx or ctx, origin)
 
 

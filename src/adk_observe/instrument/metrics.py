@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
 from bisect import bisect_left
@@ -22,6 +23,7 @@ from prometheus_client.metrics import MetricWrapperBase
 
 from adk_observe import conventions as c
 from adk_observe.instrument.cost import Usage
+from adk_observe.instrument.labels import LabelCap, label_value
 from adk_observe.instrument.memory import rss_bytes
 
 # Labels whose values come from outside (names of models, tools, servers, routes).
@@ -45,28 +47,6 @@ RSS_REFRESH_SECONDS = 10.0
 
 def multiprocess_enabled() -> bool:
     return bool(os.environ.get(MULTIPROC_ENV) or os.environ.get(MULTIPROC_ENV.lower()))
-
-
-class LabelCap:
-    """At most `limit` distinct values of one label; later values fold into the overflow value."""
-
-    __slots__ = ("_limit", "_lock", "_seen")
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._seen: set[str] = set()
-        self._lock = threading.Lock()
-
-    def __call__(self, value: str) -> str:
-        if value in self._seen:
-            return value
-        with self._lock:
-            if value in self._seen:
-                return value
-            if len(self._seen) < self._limit:
-                self._seen.add(value)
-                return value
-        return c.OVERFLOW_LABEL_VALUE
 
 
 # Gauges in multiprocess mode: how values of several worker processes combine.
@@ -168,14 +148,18 @@ def series_per_combination(defn: c.MetricDef) -> int:
 # Recorders cached per raw label tuple: only tuples that map to themselves (no value capped,
 # cut or folded) are cached, so this many entries at most per family, whatever callers send.
 _CACHE_LIMIT = 10_000
+_MAX_FLOAT = sys.float_info.max  # the largest finite float: above it only inf (and NaN)
 
 
 class _Family:
     """One metric with a cache of label children, per-label caps and a series limit.
 
-    Every label value is cut to `max_length` characters; capped labels then keep at most their
-    cap's distinct values. A new combination beyond the family's series limit records into the
-    one combination whose every label is OVERFLOW_LABEL_VALUE, and `on_overflow` counts it.
+    Every label value is made a clean one (`labels.label_value`: cut to `max_length` characters,
+    valid UTF-8, no control characters); capped labels then keep at most their cap's distinct
+    values. A new combination beyond the family's series limit records into the one combination
+    whose every label is OVERFLOW_LABEL_VALUE, and `on_overflow` counts it. An amount that is not
+    a finite number (or, for counters and histograms, is negative) is refused and `on_invalid`
+    counts it: one NaN would otherwise stay in a counter or a histogram's sum for good.
     """
 
     __slots__ = (
@@ -184,10 +168,12 @@ class _Family:
         "_children",
         "_known",
         "_lock",
+        "_low",
         "_max_children",
         "_max_length",
         "_metric",
         "_observers",
+        "_on_invalid",
         "_on_overflow",
         "_other",
         "metric",
@@ -202,6 +188,7 @@ class _Family:
         series_limit: int,
         max_length: int,
         on_overflow: Callable[[str], None],
+        on_invalid: Callable[[str], None] = lambda name: None,
     ) -> None:
         self.metric = metric
         self._metric = metric
@@ -214,16 +201,19 @@ class _Family:
         self._max_length = max_length
         self._other = tuple(c.OVERFLOW_LABEL_VALUE for _ in defn.labels)
         self._on_overflow = on_overflow
+        self._on_invalid = on_invalid
+        # The smallest amount accepted: gauges go down (active conversations), nothing else does.
+        self._low = -_MAX_FLOAT if defn.type is c.MetricType.GAUGE else 0.0
         self._known: set[tuple[str, ...]] = set()
         self._lock = threading.Lock()
         self._children: dict[tuple[str, ...], Any] = {}
         self._adders: dict[tuple[str, ...], Callable[[float], None]] = {}
         self._observers: dict[tuple[str, ...], Callable[[float], None]] = {}
 
-    def _capped(self, values: tuple[str, ...]) -> tuple[str, ...]:
+    def _capped(self, values: tuple[Any, ...]) -> tuple[str, ...]:
         limit = self._max_length
         capped = tuple(
-            cap(v[:limit]) if cap is not None else v[:limit]
+            cap(label_value(v, limit)) if cap is not None else label_value(v, limit)
             for cap, v in zip(self._caps, values, strict=True)
         )
         if capped in self._known or not capped:
@@ -237,7 +227,7 @@ class _Family:
         self._on_overflow(self.name)
         return self._other
 
-    def child(self, *values: str) -> Any:
+    def child(self, *values: Any) -> Any:
         found = self._children.get(values)
         if found is not None:
             return found
@@ -247,13 +237,32 @@ class _Family:
             self._children[values] = found
         return found
 
-    def add(self, values: tuple[str, ...], amount: float = 1.0) -> None:
+    def valid(self, amount: float) -> bool:
+        """Whether `amount` may be recorded; a refused one is counted (`on_invalid`)."""
+        if self._low <= amount <= _MAX_FLOAT:  # NaN fails every comparison
+            return True
+        self._on_invalid(self.name)
+        return False
+
+    def add(self, values: tuple[Any, ...], amount: float = 1.0) -> None:
         """Counter or gauge child `values`: add `amount` (>= 0 for counters)."""
+        if not self._low <= amount <= _MAX_FLOAT and not self.valid(amount):
+            return
         add = self._adders.get(values) or self._recorder(self._adders, values, _fast_add)
         add(amount)
 
-    def observe(self, values: tuple[str, ...], amount: float) -> None:
-        """Histogram child `values`: observe `amount` (no exemplar)."""
+    def set(self, values: tuple[Any, ...], amount: float) -> None:
+        """Gauge child `values`: set it to `amount`."""
+        if self.valid(amount):
+            self.child(*values).set(amount)
+
+    def observe(self, values: tuple[Any, ...], amount: float, trace_id: str = "") -> None:
+        """Histogram child `values`: observe `amount`, with `trace_id` as its exemplar if given."""
+        if not self._low <= amount <= _MAX_FLOAT and not self.valid(amount):
+            return
+        if trace_id:
+            self.child(*values).observe(amount, exemplar={c.LOG_TRACE_ID: trace_id})
+            return
         observe = self._observers.get(values) or self._recorder(
             self._observers, values, _fast_observe
         )
@@ -296,6 +305,7 @@ class AgentMetrics:
                 series_limit,
                 label_value_max_length,
                 self._overflowed,
+                self._invalid,
             )
             for d in c.CATALOGUE
         }
@@ -353,10 +363,7 @@ class AgentMetrics:
     # --- recording (hot path) ------------------------------------------------------------------
 
     def _observe(self, family: _Family, seconds: float, trace_id: str, *labels: str) -> None:
-        if trace_id and self.exemplars:
-            family.child(*labels).observe(seconds, exemplar={c.LOG_TRACE_ID: trace_id})
-        else:
-            family.observe(labels, seconds)
+        family.observe(labels, seconds, trace_id if self.exemplars else "")
 
     def turn_started(self, agent_id: str) -> None:
         self.active.add((agent_id,))
@@ -399,7 +406,7 @@ class AgentMetrics:
         self.llm_calls.add((agent_id, model, status))
         self._observe(self.llm_duration, seconds, trace_id, agent_id, model, status)
         for token_type, count in zip(_TOKEN_TYPES, usage, strict=True):
-            if count > 0:
+            if count != 0:
                 self.llm_tokens.add((agent_id, model, token_type), count)
 
     def tool_call(
@@ -428,15 +435,16 @@ class AgentMetrics:
         """`amount` None: the model has no price; the call is counted as unpriced."""
         if amount is None:
             self.unpriced.add((agent_id, model))
-        elif amount > 0:
+        elif amount != 0:  # a refused amount (NaN, negative, inf) is counted by the family
             self.cost_total.add((agent_id, model, cost_center), amount)
 
     def interaction_cost(self, agent_id: str, cost_center: str, amount: float) -> None:
-        self.cost.child(agent_id, cost_center).set(amount)
-        self.interaction_costs.observe((agent_id, cost_center), amount)
+        if self.interaction_costs.valid(amount):
+            self.cost.set((agent_id, cost_center), amount)
+            self.interaction_costs.observe((agent_id, cost_center), amount)
 
     def session_memory(self, agent_id: str, size: int) -> None:
-        self.memory.child(agent_id, c.MEMORY_SESSION).set(size)
+        self.memory.set((agent_id, c.MEMORY_SESSION), size)
 
     def latest_session(self, agent_id: str, session: Any, measure: Callable[[Any], int]) -> None:
         """memory_usage{memory_type="session"}: `measure(session)` of agent_id's latest session.
@@ -460,8 +468,9 @@ class AgentMetrics:
         self.internal_error(c.COMPONENT_ADK_PLUGIN)  # the plugin's session measurement failed
 
     def feedback(self, agent_id: str, rating: float) -> None:
-        self.rating.child(agent_id).observe(rating)
-        self.satisfaction.child(agent_id).set(rating)
+        if self.rating.valid(rating):
+            self.rating.observe((agent_id,), rating)
+            self.satisfaction.set((agent_id,), rating)
 
     def internal_error(self, component: str) -> None:
         self.internal_errors.child(component).inc()
@@ -471,3 +480,7 @@ class AgentMetrics:
 
     def _overflowed(self, family: str) -> None:
         self._overflows[family].inc()
+
+    def _invalid(self, family: str) -> None:
+        """An amount `family` refused (not finite, or negative where it cannot be)."""
+        self.drop(c.SINK_METRICS)

@@ -20,6 +20,7 @@ from adk_observe import conventions as c
 from adk_observe.instrument import metrics as m
 from adk_observe.instrument.cost import PriceTable
 from adk_observe.instrument.http import MetricsServer, Readiness
+from adk_observe.instrument.labels import label_value
 from adk_observe.instrument.logging import LoggingSetup, emit
 from adk_observe.instrument.multiprocess import multiprocess_registry
 from adk_observe.instrument.options import Options
@@ -139,11 +140,20 @@ class Observability:
         enclosing turn's or the plugin's), else the `agent_id` option, else the service name."""
         return next((a for a in candidates if a), self.agent_id)
 
+    def label(self, value: object) -> str:
+        """`value` as the label value it becomes on every metric (cut to the length cap, valid
+        UTF-8, no control characters), and so as the log field of the same name."""
+        return label_value(value, self.options.label_value_max_length)
+
     def record_feedback(self, rating: float, agent_id: str | None = None, **fields: Any) -> None:
         """A user's satisfaction rating (1-5): observed in the histogram, set on the gauge."""
-        if not 1.0 <= rating <= 5.0:
-            raise ValueError(f"rating must be within [1, 5], got {rating}")
-        agent = self.resolve_agent(agent_id)
+        try:
+            valid = 1.0 <= rating <= 5.0  # False for NaN
+        except TypeError:
+            valid = False
+        if not valid:
+            raise ValueError(f"rating must be a number within [1, 5], got {repr(rating)[:40]}")
+        agent = self.label(self.resolve_agent(agent_id))
         self.metrics.feedback(agent, rating)
         fields = {c.LABEL_AGENT_ID: agent, c.LOG_RATING: rating, **fields}
         self.logger.info(c.LOG_MESSAGE_FEEDBACK, extra=fields)
@@ -221,6 +231,11 @@ class Observability:
         if self._drain is not None:
             with contextlib.suppress(KeyError):
                 self.registry.unregister(self._drain)
+
+
+def log_warning(message: str) -> None:
+    """A warning of adk-observe's own (an ignored setting) on the `adk_observe` logger."""
+    _log.warning(message)
 
 
 class _State:
