@@ -3,6 +3,9 @@ variables > spec `telemetry` > defaults (the OpenTelemetry specification: progra
 configuration wins over the environment).
 
 Options are resolved once, into a frozen dataclass, so the hot path never reads the environment.
+Every value is checked (`option_checks.py`) and an invalid one is an `OptionsError` that names
+where it came from (the keyword, the ADK_OBSERVE_* variable or the spec); an invalid OTEL_*
+variable is a warning and is ignored, as the OpenTelemetry specification says (`otel_env.py`).
 `telemetry_env()` (in the core module environment.py, so the deploy generator need not import the
 runtime) is the inverse direction: the spec's telemetry section as the environment variables that
 `init()` reads (a ConfigMap). The variable names are in conventions.py.
@@ -12,7 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -26,18 +31,14 @@ from adk_observe.environment import effective_logger_levels as effective_logger_
 from adk_observe.environment import format_levels as format_levels
 from adk_observe.environment import format_prices as format_prices
 from adk_observe.environment import telemetry_env as telemetry_env
+from adk_observe.instrument import option_checks as checks
 from adk_observe.instrument import otel_env
+from adk_observe.instrument.option_checks import LEVELS, OptionsError
 
-LOG_CONSOLES = ("stdout", "stderr")
+__all__ = ["OptionsError"]
 
-
-# A histogram combination is up to 16 series (bucket bounds, +Inf, _count, _sum, _created): the
-# smallest series limit leaves room for a few of them besides the overflow combination.
-MIN_SERIES_LIMIT = 100
-
-
-class OptionsError(ValueError):
-    """An option (kwarg or environment variable) has an invalid value."""
+Warn = Callable[[str], None]
+_log = logging.getLogger("adk_observe")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Options:
     sampler: str = DEFAULT_SAMPLER  # an OTEL_TRACES_SAMPLER name
     sampling: float = 0.1  # the ratio of the traceidratio samplers
     export_timeout: float = 2.0
+    export_compression: str = "none"  # none, gzip or deflate
     resource_attributes: tuple[tuple[str, str], ...] = ()  # besides service.*, deployment.*
     span_queue_size: int = 2048
     capture_content: bool = False  # let ADK put prompts and responses on spans
@@ -102,6 +104,22 @@ def _parse_bool(raw: str) -> bool:
     raise OptionsError(f"not a boolean: {raw!r}")
 
 
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+def _parse_int(raw: str) -> int:
+    if not _INTEGER.fullmatch(raw):
+        raise OptionsError("not an integer")
+    return int(raw)
+
+
+def _parse_float(raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise OptionsError("not a number") from None
+
+
 def _parse_levels(raw: str) -> tuple[tuple[str, str], ...]:
     """`name=LEVEL,name=LEVEL`."""
     pairs = []
@@ -121,16 +139,28 @@ _PRICE_KEYS = (
 )
 
 
+def _price_number(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(f"{value!r} is not a number")
+    number = float(value)
+    if not 0 <= number < float("inf"):  # NaN fails the comparison
+        raise ValueError(f"{value!r} is negative, NaN or infinite")
+    return number
+
+
 def _price(name: str, row: Any) -> model.ModelPrice:
     """[input, output, cached?, reasoning?] or a mapping with the spec's key names; prices per
-    million tokens, cached and reasoning default to the input and output prices."""
+    million tokens, finite and not negative; cached and reasoning default to the input and
+    output prices."""
     values = [row.get(k) for k in _PRICE_KEYS] if isinstance(row, Mapping) else list(row)
     if not 2 <= len(values) <= 4:
         raise TypeError(f"{name}: expected 2 to 4 prices, got {len(values)}")
     values += [None] * (4 - len(values))
-    numbers = [None if v is None else float(v) for v in values]
-    if numbers[0] is None or numbers[1] is None or any(n is not None and n < 0 for n in numbers):
-        raise ValueError(f"{name}: input and output prices are required and none is negative")
+    numbers = [_price_number(v) for v in values]
+    if numbers[0] is None or numbers[1] is None:
+        raise ValueError(f"{name}: input and output prices are required")
     return model.ModelPrice(str(name), numbers[0], numbers[1], numbers[2], numbers[3])
 
 
@@ -140,7 +170,8 @@ def _prices(table: Mapping[str, Any]) -> tuple[model.ModelPrice, ...]:
     except (ValueError, TypeError, AttributeError) as exc:
         raise OptionsError(
             f"prices must map model names to [input, output, cached, reasoning] prices per "
-            f"million tokens (cached and reasoning optional): {exc}"
+            f"million tokens (cached and reasoning optional), none negative, NaN or infinite: "
+            f"{exc}"
         ) from exc
 
 
@@ -148,8 +179,8 @@ def _parse_prices(raw: str) -> tuple[model.ModelPrice, ...]:
     """JSON object: {"model": [input, output, cached, reasoning], ...} (the last two optional)."""
     try:
         table = json.loads(raw)
-    except ValueError as exc:
-        raise OptionsError(f"prices must be a JSON object: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # RecursionError: brackets nested too deep
+        raise OptionsError(f"prices must be a JSON object: {exc}") from None
     if not isinstance(table, Mapping):
         raise OptionsError("prices must be a JSON object of model name -> prices")
     return _prices(table)
@@ -157,7 +188,15 @@ def _parse_prices(raw: str) -> tuple[model.ModelPrice, ...]:
 
 def _parse_pairs(raw: str) -> tuple[tuple[str, str], ...]:
     """`key=value,key=value` (percent-encoded values), like the OTEL_* variables."""
-    return otel_env.parse_pairs("value", raw)
+    try:
+        return otel_env.parse_pairs("value", raw)
+    except otel_env.OtelEnvError as exc:
+        raise OptionsError(str(exc)) from None
+
+
+def _kind(f: dataclasses.Field[Any]) -> str:
+    """An option's declared type as written (`from __future__ import annotations`)."""
+    return f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
 
 
 def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
@@ -167,18 +206,17 @@ def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
         return _parse_levels
     if f.name in ("tracing_headers", "resource_attributes"):
         return _parse_pairs
-    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
-    if kind == "bool":
-        return _parse_bool
-    if kind == "int":
-        return int
-    if kind == "float":
-        return float
-    return str
+    parsers: dict[str, Callable[[str], Any]] = {
+        "bool": _parse_bool,
+        "int": _parse_int,
+        "float": _parse_float,
+    }
+    return parsers.get(_kind(f), str)
 
 
 # Fields the spec's telemetry section sets (same names on both sides).
 _SPEC_FIELDS = tuple(f.name for f in fields(model.Telemetry))
+_SPEC = "telemetry"  # how an error names a value from the spec's telemetry section
 
 
 def _from_spec(telemetry: model.Telemetry | None) -> dict[str, Any]:
@@ -192,60 +230,48 @@ def _from_spec(telemetry: model.Telemetry | None) -> dict[str, Any]:
     }
 
 
-def _from_otel_env(environ: Mapping[str, str]) -> dict[str, Any]:
+def _from_otel_env(environ: Mapping[str, str], warn: Warn) -> dict[str, Any]:
     try:
-        return otel_env.option_values(environ)
+        return otel_env.option_values(environ, warn)
     except otel_env.OtelEnvError as exc:
         raise OptionsError(str(exc)) from None
 
 
-def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+def _from_env(environ: Mapping[str, str], sources: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for f in fields(Options):
         raw = environ.get(env_name(f.name))
         if raw is None:
             continue
+        shown = f"{env_name(f.name)}={checks.shown(raw)}"
         try:
             values[f.name] = _parser(f)(raw)
-        except (ValueError, OptionsError) as exc:
-            raise OptionsError(f"{env_name(f.name)}={raw!r}: {exc}") from exc
+        except (ValueError, RecursionError, OptionsError) as exc:
+            raise OptionsError(f"{shown}: {checks.shown_text(str(exc), 300)}") from None
+        sources[f.name] = shown
     return values
 
 
-def _validate(options: Options) -> Options:
-    if not options.service_name:
-        raise OptionsError("service_name must not be empty")
-    try:
-        otel_env.check_sampler(options.sampler, options.sampling)
-    except otel_env.OtelEnvError as exc:
-        raise OptionsError(str(exc)) from None
+def _validate(options: Options, sources: Mapping[str, str]) -> Options:
+    """Every option's value checked (`option_checks.RULES`), then what options say together.
+    An error names where the value came from; a keyword's value is named by the keyword."""
     if options.tracing_enabled and _has_endpoint(options):
-        legacy = legacy_jaeger_error(options.traces_url or options.tracing_endpoint)
-        if legacy:
+        legacy = legacy_jaeger_error(str(options.traces_url or options.tracing_endpoint))
+        if legacy:  # before the URL rule: this names the endpoint to use instead
             raise OptionsError(legacy)
-    for name, level in logger_levels_of(options):
-        if level not in _LEVELS:
-            raise OptionsError(f"logger {name!r}: {level!r} is not one of {', '.join(_LEVELS)}")
-    if options.log_console not in LOG_CONSOLES:
-        raise OptionsError(f"log_console must be stdout or stderr, got {options.log_console!r}")
-    if options.label_limit < 1:
-        raise OptionsError(f"label_limit must be at least 1, got {options.label_limit}")
-    if options.series_limit < MIN_SERIES_LIMIT:
-        raise OptionsError(
-            f"series_limit must be at least {MIN_SERIES_LIMIT}, got {options.series_limit}"
-        )
-    if options.label_value_max_length < 1:
-        raise OptionsError(
-            f"label_value_max_length must be at least 1, got {options.label_value_max_length}"
-        )
-    if options.export_timeout <= 0 or options.fluentd_timeout <= 0:
-        raise OptionsError("export_timeout and fluentd_timeout must be positive")
-    if options.span_queue_size < 1 or options.fluentd_queue_size < 1:
-        raise OptionsError("queue sizes must be at least 1")
+    for f in fields(Options):
+        problem = checks.problem(f.name, _kind(f), getattr(options, f.name))
+        if problem is not None:
+            source = sources.get(f.name)
+            raise OptionsError(f"{source}: {problem}" if source else problem)
+    for name, level in options.logger_levels:
+        if level not in LEVELS:
+            source = sources.get("logger_levels")
+            problem = f"logger {name!r}: {level!r} is not one of {', '.join(LEVELS)}"
+            raise OptionsError(f"{source}: {problem}" if source else problem)
     return options
 
 
-_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 OTLP_TRACES_PATH = "/v1/traces"
 # One setting in two spellings: a layer that sets either replaces both from lower layers.
 _ENDPOINT_GROUP = ("tracing_endpoint", "traces_url")
@@ -263,7 +289,14 @@ def traces_url(options: Options) -> str:
     return endpoint if endpoint.endswith(OTLP_TRACES_PATH) else endpoint + OTLP_TRACES_PATH
 
 
-def _merge(values: dict[str, Any], layer: dict[str, Any]) -> None:
+def _merge(
+    values: dict[str, Any],
+    layer: dict[str, Any],
+    sources: dict[str, str],
+    source: str | Mapping[str, str] = "",
+) -> None:
+    """Put `layer` over `values`. `sources` keeps where each value came from: `source`, or
+    `source[name]` per option ("": a keyword, which errors name by the option itself)."""
     if any(k in layer for k in _ENDPOINT_GROUP):
         for k in _ENDPOINT_GROUP:
             values.pop(k, None)
@@ -275,6 +308,8 @@ def _merge(values: dict[str, Any], layer: dict[str, Any]) -> None:
         merged.update((str(n), str(lv).upper()) for n, lv in levels)
         layer = {**layer, "logger_levels": tuple(sorted(merged.items()))}
     values.update(layer)
+    for name in layer:
+        sources[name] = source if isinstance(source, str) else source[name]
 
 
 def logger_levels_of(options: Options) -> tuple[tuple[str, str], ...]:
@@ -287,21 +322,29 @@ def resolve_options(
     *,
     telemetry: model.Telemetry | None = None,
     environ: Mapping[str, str] | None = None,
+    warn: Warn | None = None,
     **kwargs: Any,
 ) -> Options:
-    """Resolve options: explicit kwargs > ADK_OBSERVE_* > OTEL_* > spec telemetry > defaults."""
+    """Resolve options: explicit kwargs > ADK_OBSERVE_* > OTEL_* > spec telemetry > defaults.
+
+    An invalid value is an `OptionsError` naming its source; an invalid OTEL_* variable is
+    ignored and `warn(message)` is called (default: a warning on the `adk_observe` logger).
+    """
     known = {f.name for f in fields(Options)}
     unknown = sorted(set(kwargs) - known)
     if unknown:
         raise OptionsError(f"unknown option(s): {', '.join(unknown)}")
     environ = os.environ if environ is None else environ
-    values = _from_spec(telemetry)
-    _merge(values, _from_otel_env(environ))
-    _merge(values, _from_env(environ))
-    _merge(values, {k: v for k, v in kwargs.items() if v is not None})
+    sources: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    _merge(values, _from_spec(telemetry), sources, _SPEC)
+    _merge(values, _from_otel_env(environ, warn or _log.warning), sources, "OTEL_*")
+    env_sources: dict[str, str] = {}
+    _merge(values, _from_env(environ, env_sources), sources, env_sources)
+    _merge(values, {k: v for k, v in kwargs.items() if v is not None}, sources)
     for name in ("tracing_headers", "resource_attributes"):
         if isinstance(values.get(name), Mapping):
             values[name] = tuple(sorted((str(k), str(v)) for k, v in values[name].items()))
     if isinstance(values.get("prices"), Mapping):
         values["prices"] = _prices(values["prices"])
-    return _validate(Options(**values))
+    return _validate(Options(**values), sources)

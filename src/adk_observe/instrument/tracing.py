@@ -175,6 +175,29 @@ class _BoundedProcessor(BatchSpanProcessor):
         self._batch_processor.shutdown(timeout_millis=timeout_millis)
 
 
+class _Headers(dict[str, str]):
+    """The export headers, true even when empty: the SDK's exporter reads the OTEL_* headers
+    variables itself when given no headers, and those were read (and checked) into the options
+    already, where an invalid header was left out."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def otlp_exporter(options: Options) -> SpanExporter:
+    """The OTLP/HTTP exporter of the options. Every setting is passed explicitly, so the SDK
+    reads none of the OTEL_* variables the options were resolved from again."""
+    from opentelemetry.exporter.otlp.proto.http import Compression
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    return OTLPSpanExporter(
+        endpoint=traces_url(options),
+        headers=_Headers(options.tracing_headers),
+        timeout=options.export_timeout,
+        compression=Compression(options.export_compression),
+    )
+
+
 def make_resource(options: Options) -> Resource:
     """The resource from the resolved options only. (`Resource.create` would read
     OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME again, past the precedence of the options.)"""
@@ -222,13 +245,7 @@ class Tracing:
         resource = make_resource(options)
         sampler, self._switch = _install(resource)
         if exporter is None and (options.tracing_endpoint or options.traces_url):
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-            exporter = OTLPSpanExporter(
-                endpoint=traces_url(options),
-                headers=dict(options.tracing_headers) or None,
-                timeout=options.export_timeout,
-            )
+            exporter = otlp_exporter(options)
         self.processor: _BoundedProcessor | None = None
         if exporter is not None:
             self.processor = _BoundedProcessor(
