@@ -15,7 +15,8 @@ from prometheus_client import CollectorRegistry
 import adk_observe
 from adk_observe import agent_turn, llm_call
 from adk_observe import conventions as c
-from adk_observe.instrument.cost import token_count, usage_of
+from adk_observe.instrument.cost import Usage, token_count, usage_of
+from adk_observe.instrument.events import LlmCall, Turn
 from adk_observe.instrument.metrics import AgentMetrics
 from adk_observe.instrument.options import OptionsError, resolve_options
 from adk_observe.model import ModelPrice
@@ -84,10 +85,14 @@ def test_a_cost_that_overflows_is_dropped_never_infinite(telemetry: Telemetry) -
 def test_the_metrics_refuse_amounts_no_counter_or_sum_could_recover_from(amount: float) -> None:
     registry = CollectorRegistry()
     metrics = AgentMetrics(registry)
-    metrics.cost_recorded("a", "m", "cc", amount)
-    metrics.interaction_cost("a", "cc", amount)
-    metrics.llm_call("a", "m", 0.5, True)
-    metrics.interaction_cost("a", "cc", 0.25)
+    def turn(cost: float) -> Turn:
+        return Turn(agent_id="a", seconds=0.5, ok=True, status_code="200", cost=cost,
+                    cost_center="cc")
+
+    metrics.record(LlmCall(agent_id="a", model="m", seconds=0.5, ok=True, usage=Usage(),
+                           cost=amount, cost_center="cc"))
+    metrics.record(turn(amount))
+    metrics.record(turn(0.25))
     labels = {"agent_id": "a", "cost_center": "cc"}
     assert registry.get_sample_value(c.INTERACTION_COST.name + "_sum", labels) == 0.25
     assert registry.get_sample_value(c.INTERACTION_COST.name + "_count", labels) == 1.0
@@ -95,7 +100,8 @@ def test_the_metrics_refuse_amounts_no_counter_or_sum_could_recover_from(amount:
     total = registry.get_sample_value(
         c.COST_TOTAL.name, {"agent_id": "a", "model": "m", "cost_center": "cc"})
     assert total is None
-    assert registry.get_sample_value(c.TELEMETRY_DROPPED.name, {"sink": "metrics"}) == 2.0
+    # The cost counter refused one amount, the cost histogram and gauge one each.
+    assert registry.get_sample_value(c.TELEMETRY_DROPPED.name, {"sink": "metrics"}) == 3.0
     assert all(math.isfinite(s.value) for m in registry.collect() for s in m.samples)
 
 

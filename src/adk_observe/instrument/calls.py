@@ -178,7 +178,7 @@ class AgentTurn(_Scope):
         super().__enter__()
         if self.obs is not None:
             self.agent_id = self.obs.resolve_agent(self.agent_id)
-            self.obs.metrics.turn_started(self.agent_id)
+            self.obs.apply(events.TurnStarted(agent_id=self.agent_id))
             self._turn_token = _turn.set(self)
         return self
 
@@ -193,20 +193,20 @@ class AgentTurn(_Scope):
         super().__exit__(exc_type, exc, tb)
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
-        agent = obs.resolve_agent(self.agent_id)
         code = self.status_code or (c.STATUS_CODE_OK if self.ok else c.STATUS_CODE_ERROR)
-        events.turn(
-            obs,
-            agent,
-            seconds,
-            self.ok,
-            code,
-            ctx,
-            self.cost,
-            error_type=self.error_type,
+        turn = events.Turn(
+            agent_id=obs.resolve_agent(self.agent_id),
+            seconds=seconds,
+            ok=self.ok,
+            status_code=code,
+            cost=self.cost,
+            cost_center=obs.options.cost_center,
             method=self.method,
             endpoint=self.endpoint,
+            error_type=self.error_type,
+            ctx=ctx,
         )
+        obs.apply(turn)
         if self.span is not None:
             self.span.set_attributes(events.turn_span_attributes(code, self.cost))
 
@@ -268,9 +268,18 @@ class LlmCall(_Scope):
             turn.cost += cost
         if self.span is not None:
             self.span.set_attributes(events.llm_span_attributes(usage, cost))
-        events.llm(
-            obs, agent, self.model, seconds, self.ok, usage, cost, ctx, error_type=self.error_type
+        call = events.LlmCall(
+            agent_id=agent,
+            model=self.model,
+            seconds=seconds,
+            ok=self.ok,
+            usage=usage,
+            cost=cost,
+            cost_center=obs.options.cost_center,
+            error_type=self.error_type,
+            ctx=ctx,
         )
+        obs.apply(call)
 
 
 class ToolCall(_Scope):
@@ -291,10 +300,16 @@ class ToolCall(_Scope):
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         turn = _turn.get()
-        agent = obs.resolve_agent(self.agent_id, turn.agent_id if turn else None)
-        events.tool(
-            obs, agent, self.tool, self.server, seconds, self.ok, ctx, error_type=self.error_type
+        call = events.ToolCall(
+            agent_id=obs.resolve_agent(self.agent_id, turn.agent_id if turn else None),
+            tool=self.tool,
+            server=self.server,
+            seconds=seconds,
+            ok=self.ok,
+            error_type=self.error_type,
+            ctx=ctx,
         )
+        obs.apply(call)
 
 
 class McpCall(ToolCall):

@@ -19,6 +19,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from adk_observe import conventions as c
 from adk_observe.instrument import metrics as m
 from adk_observe.instrument.cost import PriceTable
+from adk_observe.instrument.events import Event, Feedback, Origin, call_origin, log_ids
 from adk_observe.instrument.http import MetricsServer, Readiness
 from adk_observe.instrument.labels import label_value
 from adk_observe.instrument.logging import LoggingSetup, emit
@@ -26,8 +27,8 @@ from adk_observe.instrument.multiprocess import multiprocess_registry
 from adk_observe.instrument.options import Options
 from adk_observe.instrument.otel_metrics import OtelMetricsCollector
 from adk_observe.instrument.prices import BUILTIN_PRICES
-from adk_observe.instrument.recorder import DrainCollector, Origin, Recorder, call_origin
 from adk_observe.instrument.tracing import Tracing, current_ids
+from adk_observe.instrument.work_queue import DrainCollector, WorkQueues
 
 LOGGER_NAME = "adk_observe"
 _log = logging.getLogger(LOGGER_NAME)
@@ -51,19 +52,12 @@ class Observability:
         self.readiness = Readiness()
         self._closed = False
         self._lock = threading.Lock()
-        self.recorder: Recorder | None = None
+        self.queues: WorkQueues | None = None
         self._drain: DrainCollector | None = None
-        # Where `record()` queues metric updates; None: apply them at once.
+        # Where `record()` queues events; None: apply them at once.
         self._defer: Callable[[str, Callable[..., None], tuple[Any, ...]], None] | None = None
         if options.background_recording:
-            self.recorder = Recorder(
-                lambda n: self.metrics.drop(c.SINK_RECORDER, n), self.internal_error
-            )
-            if not m.multiprocess_enabled():  # another process scrapes: nothing to drain
-                # Registered before the catalogue, so a scrape applies the queue first.
-                self._drain = DrainCollector(self.recorder)
-                self.registry.register(self._drain)
-                self._defer = self.recorder.put
+            self._start_queues()
         try:
             self.metrics = m.AgentMetrics(
                 self.registry,
@@ -72,7 +66,7 @@ class Observability:
                 label_value_max_length=options.label_value_max_length,
             )
         except BaseException:
-            self._close_recorder(0.0)
+            self._close_queues(0.0)
             raise
         self.metrics.track_rss(self.agent_id)
         self.logger = logging.getLogger(LOGGER_NAME + ".agent")
@@ -81,46 +75,64 @@ class Observability:
         self.logging: LoggingSetup | None = None
         self.server: MetricsServer | None = None
         try:
-            if options.otel_metrics and not self.metrics.multiprocess:
-                collector = OtelMetricsCollector(
-                    lambda n: self.metrics.drop(c.SINK_OTEL_METRICS, n),
-                    series_limit=options.series_limit,
-                    label_value_max_length=options.label_value_max_length,
-                )
-                if collector.active:
-                    self.registry.register(collector)
-                    self.otel_collector = collector
-            if options.tracing_enabled:
-                self.tracing = Tracing(
-                    options, lambda n: self.metrics.drop(c.SINK_OTLP, n), span_exporter
-                )
-            if options.logging_enabled:
-                self.logging = LoggingSetup(
-                    options,
-                    lambda n: self.metrics.drop(c.SINK_FLUENTD, n),
-                    lambda: self.metrics.internal_error(c.COMPONENT_LOGGING),
-                    stream=log_output,
-                    on_file_drop=lambda n: self.metrics.drop(c.SINK_LOG_FILE, n),
-                )
-            if options.metrics_enabled and options.metrics_port >= 0:
-                served = multiprocess_registry() if self.metrics.multiprocess else self.registry
-                try:
-                    self.server = MetricsServer(
-                        served,
-                        self.readiness,
-                        options.metrics_host,
-                        options.metrics_port,
-                        on_error=lambda: self.metrics.internal_error(c.COMPONENT_HTTP),
-                    )
-                except RuntimeError:
-                    # No thread could be started (a thread limit, memory): the agent matters
-                    # more than its /metrics, so it runs on without them; counted and logged.
-                    self.metrics.internal_error(c.COMPONENT_HTTP)
-                    _log.warning("metrics server not started: no thread", exc_info=True)
+            self._start_sinks(span_exporter, log_output)
         except BaseException:
             self.shutdown()
             raise
         self.tracer = self.tracing.tracer if self.tracing else trace.get_tracer(LOGGER_NAME)
+
+    def _start_queues(self) -> None:
+        self.queues = WorkQueues(
+            lambda n: self.metrics.drop(c.SINK_RECORDER, n), self.internal_error
+        )
+        if not m.multiprocess_enabled():  # another process scrapes: nothing to drain
+            # Registered before the catalogue, so a scrape applies the queue first.
+            self._drain = DrainCollector(self.queues)
+            self.registry.register(self._drain)
+            self._defer = self.queues.put
+
+    def _start_sinks(self, span_exporter: SpanExporter | None, log_output: IO[str] | None) -> None:
+        """ADK's gen_ai.* metrics, tracing, logging and the metrics server, as the options say."""
+        options = self.options
+        if options.otel_metrics and not self.metrics.multiprocess:
+            collector = OtelMetricsCollector(
+                lambda n: self.metrics.drop(c.SINK_OTEL_METRICS, n),
+                series_limit=options.series_limit,
+                label_value_max_length=options.label_value_max_length,
+            )
+            if collector.active:
+                self.registry.register(collector)
+                self.otel_collector = collector
+        if options.tracing_enabled:
+            self.tracing = Tracing(
+                options, lambda n: self.metrics.drop(c.SINK_OTLP, n), span_exporter
+            )
+        if options.logging_enabled:
+            self.logging = LoggingSetup(
+                options,
+                lambda n: self.metrics.drop(c.SINK_FLUENTD, n),
+                lambda: self.metrics.internal_error(c.COMPONENT_LOGGING),
+                stream=log_output,
+                on_file_drop=lambda n: self.metrics.drop(c.SINK_LOG_FILE, n),
+            )
+        if options.metrics_enabled and options.metrics_port >= 0:
+            self._start_server()
+
+    def _start_server(self) -> None:
+        served = multiprocess_registry() if self.metrics.multiprocess else self.registry
+        try:
+            self.server = MetricsServer(
+                served,
+                self.readiness,
+                self.options.metrics_host,
+                self.options.metrics_port,
+                on_error=lambda: self.metrics.internal_error(c.COMPONENT_HTTP),
+            )
+        except RuntimeError:
+            # No thread could be started (a thread limit, memory): the agent matters more than
+            # its /metrics, so it runs on without them; counted and logged.
+            self.metrics.internal_error(c.COMPONENT_HTTP)
+            _log.warning("metrics server not started: no thread", exc_info=True)
 
     # --- what the agent reports ---------------------------------------------------------------
 
@@ -154,9 +166,29 @@ class Observability:
         if not valid:
             raise ValueError(f"rating must be a number within [1, 5], got {repr(rating)[:40]}")
         agent = self.label(self.resolve_agent(agent_id))
-        self.metrics.feedback(agent, rating)
+        ctx = trace.get_current_span().get_span_context()
+        self.apply(Feedback(agent_id=agent, rating=rating, ctx=ctx if ctx.is_valid else None))
         fields = {c.LABEL_AGENT_ID: agent, c.LOG_RATING: rating, **fields}
         self.logger.info(c.LOG_MESSAGE_FEEDBACK, extra=fields)
+
+    # --- recording ----------------------------------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        """Record `event` now: every metric that captures its kind, then its log line (written by
+        the log writer unless the `background_recording` option is off)."""
+        self.metrics.record(event)
+        level = event.log_level()
+        if level and self.logger.isEnabledFor(level):
+            message, fields, ctx = event.log_line(self.label)
+            self.log(level, message, fields, log_ids(ctx), event.origin)
+
+    def record(self, event: Event, component: str = c.COMPONENT_ADK_PLUGIN) -> None:
+        """`apply(event)` by the work queue's worker; now, in multiprocess mode or with
+        `background_recording` off. A failure counts as an internal error of `component`."""
+        if self._defer is not None:
+            self._defer(component, self.apply, (event,))
+        else:
+            self.apply(event)
 
     def log(
         self,
@@ -171,23 +203,15 @@ class Observability:
         `fields` must hold only values adk-observe produced (they skip redaction). `ids`: the
         (trace id, span id) to log, default the current span's; `origin`: the (time.time(),
         thread id, thread name) the line was asked for, default now and here. Written by the
-        recorder's log writer unless the `background_recording` option is off.
+        log writer unless the `background_recording` option is off.
         """
         if ids is None:
             trace_id, span_id, _ = current_ids()
             ids = (trace_id, span_id)
-        if self.recorder is None:
+        if self.queues is None:
             emit(self.logger, level, message, fields, own=True, ids=ids, origin=origin)
             return
-        self.recorder.line(self.logger, level, message, fields, ids, origin or call_origin())
-
-    def record(self, component: str, fn: Callable[..., None], *args: Any) -> None:
-        """`fn(*args)` (a metrics update) by the recorder's worker; now, in multiprocess mode or
-        with `background_recording` off. A failure counts as an internal error of `component`."""
-        if self._defer is not None:
-            self._defer(component, fn, args)
-        else:
-            fn(*args)
+        self.queues.line(self.logger, level, message, fields, ids, origin or call_origin())
 
     def internal_error(self, component: str) -> None:
         """Count a contained failure; never raises."""
@@ -200,8 +224,8 @@ class Observability:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def force_flush(self) -> bool:
-        if self.recorder is not None:
-            self.recorder.flush_all()
+        if self.queues is not None:
+            self.queues.flush_all()
         ok = self.tracing.force_flush() if self.tracing else True
         if self.logging is not None and self.logging.fluent is not None:
             ok = self.logging.fluent.flush_wait(self.options.export_timeout) and ok
@@ -217,7 +241,7 @@ class Observability:
             self.server.close()
         if self.tracing is not None:
             self.tracing.shutdown(timeout)
-        self._close_recorder(timeout)
+        self._close_queues(timeout)
         if self.logging is not None:
             self.logging.close(timeout)
         if self.otel_collector is not None:
@@ -225,9 +249,9 @@ class Observability:
                 self.registry.unregister(self.otel_collector)
         self.metrics.unregister()
 
-    def _close_recorder(self, timeout: float) -> None:
-        if self.recorder is not None:
-            self.recorder.close(timeout)
+    def _close_queues(self, timeout: float) -> None:
+        if self.queues is not None:
+            self.queues.close(timeout)
         if self._drain is not None:
             with contextlib.suppress(KeyError):
                 self.registry.unregister(self._drain)
