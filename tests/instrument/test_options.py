@@ -9,13 +9,9 @@ from pathlib import Path
 import pytest
 
 from adk_observe import model
+from adk_observe.environment import telemetry_env
 from adk_observe.instrument.option_checks import RULES
-from adk_observe.instrument.options import (
-    Options,
-    OptionsError,
-    resolve_options,
-    telemetry_env,
-)
+from adk_observe.instrument.options import Options, OptionsError, resolve_options
 
 SPEC = model.Telemetry(
     metrics_port=9100, label_limit=50, tracing_endpoint="http://jaeger:4318", sampling=0.25,

@@ -24,13 +24,7 @@ from typing import Any
 
 from adk_observe import model
 from adk_observe.conventions import env_name
-from adk_observe.environment import DEFAULT_LOGGER_LEVELS as DEFAULT_LOGGER_LEVELS
-from adk_observe.environment import DEFAULT_SAMPLER, legacy_jaeger_error
-from adk_observe.environment import ROOT_LOGGER as ROOT_LOGGER
-from adk_observe.environment import effective_logger_levels as effective_logger_levels
-from adk_observe.environment import format_levels as format_levels
-from adk_observe.environment import format_prices as format_prices
-from adk_observe.environment import telemetry_env as telemetry_env
+from adk_observe.environment import DEFAULT_SAMPLER, effective_logger_levels, legacy_jaeger_error
 from adk_observe.instrument import option_checks as checks
 from adk_observe.instrument import otel_env
 from adk_observe.instrument.option_checks import LEVELS, OptionsError
@@ -39,6 +33,11 @@ __all__ = ["OptionsError"]
 
 Warn = Callable[[str], None]
 _log = logging.getLogger("adk_observe")
+
+
+# The spec's telemetry section's defaults: the options the spec also sets default to them (a
+# test holds the spec schema, the model and these together).
+_SPEC = model.Telemetry()
 
 
 @dataclass(frozen=True)
@@ -50,44 +49,44 @@ class Options:
     environment: str = ""
     # metrics
     metrics_enabled: bool = True
-    metrics_port: int = 9464  # 0: any free port; negative: no HTTP server
+    metrics_port: int = _SPEC.metrics_port  # 0: any free port; negative: no HTTP server
     metrics_host: str = "0.0.0.0"
-    label_limit: int = 100
+    label_limit: int = _SPEC.label_limit
     series_limit: int = 2000  # series per metric family; the rest fold into one __other__ series
     label_value_max_length: int = 128  # characters; longer label values are cut
     otel_metrics: bool = True  # expose ADK's gen_ai.* OpenTelemetry metrics on /metrics
     # tracing
-    tracing_enabled: bool = True
+    tracing_enabled: bool = _SPEC.tracing_enabled
     tracing_endpoint: str = ""  # OTLP/HTTP base URL, e.g. http://jaeger-collector:4318
     traces_url: str = ""  # the full OTLP/HTTP traces URL, used as is (wins over tracing_endpoint)
     tracing_headers: tuple[tuple[str, str], ...] = ()  # sent with every export
     sampler: str = DEFAULT_SAMPLER  # an OTEL_TRACES_SAMPLER name
-    sampling: float = 0.1  # the ratio of the traceidratio samplers
-    export_timeout: float = 2.0
+    sampling: float = _SPEC.sampling  # the ratio of the traceidratio samplers
+    export_timeout: float = _SPEC.export_timeout
     export_compression: str = "none"  # none, gzip or deflate
     resource_attributes: tuple[tuple[str, str], ...] = ()  # besides service.*, deployment.*
     span_queue_size: int = 2048
     capture_content: bool = False  # let ADK put prompts and responses on spans
     # logging
     logging_enabled: bool = True
-    log_level: str = "INFO"  # the service's own logger (named after the service)
+    log_level: str = _SPEC.log_level  # the service's own logger (named after the service)
     root_log_level: str = "WARNING"
     logger_levels: tuple[tuple[str, str], ...] = ()  # on top of DEFAULT_LOGGER_LEVELS
     log_stream: bool = True  # JSON lines on the console
-    log_console: str = "stdout"  # or stderr
-    # the ADK plugin's metric updates and adk-observe's own log lines, by a worker thread
+    log_console: str = _SPEC.log_console  # or stderr
+    # the ADK plugin's events and adk-observe's own log lines, by the work queues' threads
     background_recording: bool = True
     log_file: str = ""
     log_file_max_bytes: int = 10 * 1024 * 1024
     log_file_backups: int = 5
     fluentd_host: str = ""
-    fluentd_port: int = 24224
+    fluentd_port: int = _SPEC.fluentd_port
     fluentd_tag: str = ""
     fluentd_queue_size: int = 1000
     fluentd_timeout: float = 1.0
     # agent
     agent_id: str = ""  # default: the ADK agent's name (or service_name outside ADK)
-    cost_center: str = "default"
+    cost_center: str = _SPEC.cost_center
     prices: tuple[model.ModelPrice, ...] = field(default=())
 
     @property
@@ -216,17 +215,16 @@ def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
 
 # Fields the spec's telemetry section sets (same names on both sides).
 _SPEC_FIELDS = tuple(f.name for f in fields(model.Telemetry))
-_SPEC = "telemetry"  # how an error names a value from the spec's telemetry section
+_SPEC_SOURCE = "telemetry"  # how an error names a value from the spec's telemetry section
 
 
 def _from_spec(telemetry: model.Telemetry | None) -> dict[str, Any]:
     if telemetry is None:
         return {}
-    default = model.Telemetry()
     return {
         name: getattr(telemetry, name)
         for name in _SPEC_FIELDS
-        if getattr(telemetry, name) != getattr(default, name)
+        if getattr(telemetry, name) != getattr(_SPEC, name)
     }
 
 
@@ -337,7 +335,7 @@ def resolve_options(
     environ = os.environ if environ is None else environ
     sources: dict[str, str] = {}
     values: dict[str, Any] = {}
-    _merge(values, _from_spec(telemetry), sources, _SPEC)
+    _merge(values, _from_spec(telemetry), sources, _SPEC_SOURCE)
     _merge(values, _from_otel_env(environ, warn or _log.warning), sources, "OTEL_*")
     env_sources: dict[str, str] = {}
     _merge(values, _from_env(environ, env_sources), sources, env_sources)
