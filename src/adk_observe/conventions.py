@@ -148,12 +148,13 @@ class Op(StrEnum):
 class Capture:
     """How the runtime records a metric from one kind of event (instrument/events.py).
 
-    `event`: the event's kind. `value`: the event field recorded, or a constant (1.0 counts the
-    event). `when`: an event field that must be true for the event to be recorded ("": always).
-    `fields`: (label, event field) for labels whose event field has another name; every other
-    label's value is the event field of the label's name. `each`: one sample per (label value,
-    event field) for the last label, whose value is then that label value (zero samples are
-    skipped): the token types of an LLM call. `op`: default from the metric's type.
+    `event`: the event's kind. `value`: the event field recorded (a dotted path reads into a
+    field: "usage.input"), or a constant (1.0 counts the event). `when`: an event field that must
+    be true for the event to be recorded ("": always). `fields`: (label, event field) for labels
+    whose event field has another name; every other label's value is the event field of the
+    label's name. `each`: one sample per (label value, event field) for the last label, whose
+    value is then that label value (zero samples are skipped): the token types of an LLM call.
+    `op`: default from the metric's type.
     """
 
     event: str
@@ -326,10 +327,10 @@ LLM_TOKENS = MetricDef(
         Capture(
             EVENT_LLM_CALL,
             each=(
-                (TOKEN_INPUT, "input_tokens"),
-                (TOKEN_OUTPUT, "output_tokens"),
-                (TOKEN_CACHED, "cached_tokens"),
-                (TOKEN_REASONING, "reasoning_tokens"),
+                (TOKEN_INPUT, "usage.input"),
+                (TOKEN_OUTPUT, "usage.output"),
+                (TOKEN_CACHED, "usage.cached"),
+                (TOKEN_REASONING, "usage.reasoning"),
             ),
         ),
     ),

@@ -87,6 +87,11 @@ def test_every_capture_reads_fields_its_event_has(defn: c.MetricDef) -> None:
         reads |= {capture.value} if isinstance(capture.value, str) else set()
         reads |= {capture.when} if capture.when else set()
         reads |= {"measure"} if defn.op(capture) is c.Op.LATEST else set()
+        for read in sorted(r for r in reads if "." in r):  # a dotted path reads into a field
+            head, _, rest = read.partition(".")
+            (event,) = [e for e in events.EVENTS if e.kind == capture.event]
+            assert hasattr(typing.get_type_hints(event)[head], rest), read
+        reads = {read.split(".")[0] for read in reads}
         assert reads <= fields, sorted(reads - fields)
         assert set(mapped) <= set(defn.labels)
         op = defn.op(capture)

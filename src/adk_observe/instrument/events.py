@@ -174,22 +174,6 @@ class LlmCall(_Call):
     cost_center: str
 
     @property
-    def input_tokens(self) -> float:
-        return self.usage.input
-
-    @property
-    def output_tokens(self) -> float:
-        return self.usage.output
-
-    @property
-    def cached_tokens(self) -> float:
-        return self.usage.cached
-
-    @property
-    def reasoning_tokens(self) -> float:
-        return self.usage.reasoning
-
-    @property
     def unpriced(self) -> bool:
         return self.cost is None
 
