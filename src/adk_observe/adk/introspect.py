@@ -70,7 +70,7 @@ def _text_size(content: Any) -> int:
 class SessionSizer:
     """Approximate bytes a session holds: event content text plus its state's repr.
 
-    Called when Prometheus scrapes (see `AgentMetrics.latest_session`), not on every turn.
+    Called when Prometheus scrapes (a `latest` gauge: `Family.latest`), not on every turn.
     Events are append-only, so each session's event total is cached and only new events are
     measured (at most `max_sessions` sessions are remembered, least recently used first out).
     """

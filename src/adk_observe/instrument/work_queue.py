@@ -117,7 +117,7 @@ class WorkQueues:
         capacity: int = CAPACITY,
         interval: float = FLUSH_SECONDS,
     ) -> None:
-        self._work = _Worker("adk-observe-recorder", capacity, interval, on_drop, on_error)
+        self._work = _Worker("adk-observe-events", capacity, interval, on_drop, on_error)
         self._lines = _Worker("adk-observe-log-writer", capacity, interval, on_drop, on_error)
         self._work.start()
         self._lines.start()
