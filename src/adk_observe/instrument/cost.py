@@ -32,6 +32,8 @@ def token_count(value: object) -> float | None:
     """A token count as it may be recorded: None (a field the provider left out, such as
     OpenAI's optional cached tokens) counts as 0; a finite non-negative number is itself;
     anything else (NaN, infinity, a negative number, a bool, text) is refused: None."""
+    if type(value) is int:  # the common case first (a bool is not an int here)
+        return value if 0 <= value <= _MAX_FLOAT else None
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -44,9 +46,11 @@ def token_count(value: object) -> float | None:
 
 def usage_of(input: object, output: object, cached: object, reasoning: object) -> tuple[Usage, int]:
     """The `Usage` of raw counts (refused ones count as 0), and how many counts were refused."""
-    counts = [token_count(v) for v in (input, output, cached, reasoning)]
-    refused = sum(1 for n in counts if n is None)
-    return Usage(*(0 if n is None else n for n in counts)), refused
+    counts = (token_count(input), token_count(output), token_count(cached), token_count(reasoning))
+    refused = counts.count(None)
+    if refused:
+        return Usage(*(0 if n is None else n for n in counts)), refused
+    return Usage._make(counts), 0
 
 
 class Rates(NamedTuple):
