@@ -217,7 +217,6 @@ EVENT_TURN = "turn"
 EVENT_LLM_CALL = "llm_call"
 EVENT_TOOL_CALL = "tool_call"
 EVENT_FEEDBACK = "feedback"
-EVENT_SESSION = "session"  # the session of a finished ADK run (its size is measured when scraped)
 FIELD_SECONDS = "seconds"
 FIELD_COST = "cost"
 # An MCP call's labels from a tool call event: the server, and its tool as the method.
@@ -262,7 +261,9 @@ MEMORY_USAGE = MetricDef(
     (LABEL_AGENT_ID, LABEL_MEMORY_TYPE),
     capped=(LABEL_AGENT_ID,),
     multiprocess="livesum",
-    captures=(Capture(EVENT_SESSION, "session", op=Op.LATEST),),  # rss: a callback, see track_rss
+    # The session of a finished ADK run (its `measure` set): its size is measured when scraped.
+    # The RSS is a callback (AgentMetrics.track_rss).
+    captures=(Capture(EVENT_TURN, "session", when="measure", op=Op.LATEST),),
 )
 MCP_CALLS = MetricDef(
     "adk_agent_mcp_calls_total",

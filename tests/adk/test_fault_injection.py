@@ -63,9 +63,8 @@ def test_a_failing_metrics_backend_is_contained_in_every_hook(telemetry: Telemet
     expected = _outcome(OK_SCRIPT, None)
     telemetry.handle.metrics.record = _broken  # type: ignore[method-assign]
     assert _outcome(OK_SCRIPT, ObservabilityPlugin()) == expected
-    # Each queued event failed once: the turn's start, two LLM calls, one tool call, the turn
-    # and its session.
-    assert telemetry.value(c.INTERNAL_ERRORS.name, component="adk_plugin") == 6.0
+    # Each queued event failed once: the turn's start, two LLM calls, one tool call, the turn.
+    assert telemetry.value(c.INTERNAL_ERRORS.name, component="adk_plugin") == 5.0
 
 
 def test_the_plugin_does_nothing_before_init() -> None:

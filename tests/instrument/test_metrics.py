@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 from instrument_support import Telemetry, make_telemetry
@@ -11,7 +13,7 @@ from prometheus_client.openmetrics.exposition import generate_latest as openmetr
 from adk_observe import agent_turn, llm_call
 from adk_observe import conventions as c
 from adk_observe.instrument import families
-from adk_observe.instrument.events import SessionSeen
+from adk_observe.instrument.events import Turn
 from adk_observe.instrument.labels import LabelCap
 from adk_observe.instrument.metrics import AgentMetrics
 
@@ -109,12 +111,16 @@ def test_the_fast_paths_fall_back_to_the_public_methods() -> None:
     assert child.calls == [2.0, 3.0]
 
 
+def _turn(session: object, measure: Any) -> Turn:
+    return Turn(agent_id="a", seconds=0.1, ok=True, status_code="200", cost=0.0,
+                cost_center="default", session=session, measure=measure)
+
+
 def test_session_size_is_measured_at_scrape_time_and_a_failure_keeps_the_last_value() -> None:
     registry = CollectorRegistry()
     metrics = AgentMetrics(registry)
     session = ["a" * 10]
-    metrics.record(SessionSeen(agent_id="a", session=session,
-                               measure=lambda s: sum(len(x) for x in s)))
+    metrics.record(_turn(session, lambda s: sum(len(x) for x in s)))
     value = lambda: registry.get_sample_value(  # noqa: E731
         c.MEMORY_USAGE.name, {"agent_id": "a", "memory_type": c.MEMORY_SESSION})
     assert value() == 10.0
@@ -124,7 +130,7 @@ def test_session_size_is_measured_at_scrape_time_and_a_failure_keeps_the_last_va
     def broken(_: object) -> int:
         raise RuntimeError("cannot measure")
 
-    metrics.record(SessionSeen(agent_id="a", session=session, measure=broken))
+    metrics.record(_turn(session, broken))
     # One scrape: the failed measurement keeps the last value and is counted once.
     scraped = {(s.name, s.labels.get("memory_type") or s.labels.get("component")): s.value
                for m in registry.collect() for s in m.samples}

@@ -198,12 +198,10 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             invocation_id=invocation_id,
             ctx=run.ctx,
             origin=call_origin(),
+            session=invocation_context.session,
+            measure=self._session_size,
         )
         obs.record(turn)
-        session = invocation_context.session
-        obs.record(
-            events.SessionSeen(agent_id=run.agent_id, session=session, measure=self._session_size)
-        )
 
     def _call_of(
         self, obs: runtime.Observability, context: Any

@@ -84,7 +84,8 @@ class AgentMetrics:
 
     def record(self, event: Any) -> None:
         """Record `event` into every metric that captures its kind (the hot path)."""
-        for record in self._captures.get(event.kind, ()):
+        record = self._captures.get(event.kind)
+        if record is not None:
             record(event)
         if (
             self._rss is not None

@@ -49,6 +49,7 @@ class Observability:
         self.registry = registry if registry is not None else REGISTRY
         self.agent_id = options.agent_id or options.service_name
         self.prices = PriceTable(options.prices, BUILTIN_PRICES)
+        self._label_max = options.label_value_max_length
         self.readiness = Readiness()
         self._closed = False
         self._lock = threading.Lock()
@@ -155,7 +156,7 @@ class Observability:
     def label(self, value: object) -> str:
         """`value` as the label value it becomes on every metric (cut to the length cap, valid
         UTF-8, no control characters), and so as the log field of the same name."""
-        return label_value(value, self.options.label_value_max_length)
+        return label_value(value, self._label_max)
 
     def record_feedback(self, rating: float, agent_id: str | None = None, **fields: Any) -> None:
         """A user's satisfaction rating (1-5): observed in the histogram, set on the gauge."""
