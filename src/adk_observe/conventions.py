@@ -112,7 +112,7 @@ SINK_OTLP = "otlp"
 SINK_FLUENTD = "fluentd"
 SINK_LOG_FILE = "log_file"  # the rotating log file (logging.file) while it cannot be written
 SINK_OTEL_METRICS = "otel_metrics"
-SINK_RECORDER = "recorder"  # work queued for the recorder's worker (instrument/recorder.py)
+SINK_RECORDER = "recorder"  # events queued for the work queue's worker (instrument/work_queue.py)
 # Values refused before they reached a metric: a token count, cost, price product or rating that
 # is not a finite number, or is negative where it cannot be.
 SINK_METRICS = "metrics"

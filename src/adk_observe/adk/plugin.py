@@ -29,7 +29,7 @@ from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
 from adk_observe.adk.introspect import SessionSizer, bounded_key, mcp_server_name
-from adk_observe.instrument import events, runtime
+from adk_observe.instrument import audit, events, runtime
 from adk_observe.instrument.calls import is_error_result
 from adk_observe.instrument.cost import Usage, usage_of
 from adk_observe.instrument.events import Origin, call_origin
@@ -361,6 +361,17 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             origin=origin,
         )
         obs.record(call)
+        trace_id = format(ctx.trace_id, "032x") if ctx is not None else ""
+        audit.record_tool(
+            obs,
+            tool_context,
+            agent_id=agent_id,
+            tool=tool_name,
+            ok=ok,
+            error_type=error_type,
+            mcp_server=server,
+            trace_id=trace_id,
+        )
 
 
 def _call_key(tool_context: Any) -> Any:

@@ -74,7 +74,7 @@ def emit(
     `own=True` says every value in `fields` is one adk-observe produced (label values, numbers,
     ADK's invocation ids, exception class names), so the formatter skips redaction and the scan of
     the record's attributes. `ids`: the (trace id, span id) to log instead of the current span's.
-    `origin`: the (time.time(), thread id, thread name) of the call, when the `Recorder`'s worker
+    `origin`: the (time.time(), thread id, thread name) of the call, when the work queue's worker
     writes the record later.
     """
     if own and logging.getLogRecordFactory() is logging.LogRecord:

@@ -191,6 +191,14 @@ class Observability:
         else:
             self.apply(event)
 
+    def defer(self, component: str, fn: Callable[..., None], *args: Any) -> None:
+        """`fn(*args)` by the work queue's worker, like `record` (for work that is no event:
+        the audit stream's lines). A failure counts as an internal error of `component`."""
+        if self._defer is not None:
+            self._defer(component, fn, args)
+        else:
+            fn(*args)
+
     def log(
         self,
         level: int,
