@@ -18,7 +18,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from adk_observe import conventions as c
-from adk_observe.instrument.captures import compile_captures
+from adk_observe.instrument.captures import capture_steps, record
 from adk_observe.instrument.families import Family, register
 from adk_observe.instrument.labels import LabelCap
 from adk_observe.instrument.memory import rss_bytes
@@ -73,9 +73,7 @@ class AgentMetrics:
         overflow = self.family(c.SERIES_OVERFLOW).metric
         # Children made now: counting an overflow never goes through a capped family itself.
         self._overflows: dict[str, Any] = {name: overflow.labels(name) for name in self._families}
-        self._captures = compile_captures(
-            ((d, self._families[d.name]) for d in self.catalogue), self.exemplars
-        )
+        self._steps = capture_steps((d, self._families[d.name]) for d in self.catalogue)
         self._rss: Any = None  # multiprocess mode: the RSS child that turns refresh
         self._rss_due = 0.0
 
@@ -84,9 +82,9 @@ class AgentMetrics:
 
     def record(self, event: Any) -> None:
         """Record `event` into every metric that captures its kind (the hot path)."""
-        record = self._captures.get(event.kind)
-        if record is not None:
-            record(event)
+        steps = self._steps.get(event.kind)
+        if steps is not None:
+            record(steps, event, self.exemplars)
         if (
             self._rss is not None
             and event.kind == c.EVENT_TURN
