@@ -76,6 +76,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/instrument_bench.py
 	$(BIN)/python bench/adk_turn_bench.py
 	$(BIN)/python bench/plugin_hooks_bench.py
+	$(BIN)/python bench/recording_bench.py
 	$(BIN)/python bench/report_bench.py
 	$(BIN)/python bench/client_bench.py
 
