@@ -92,13 +92,14 @@ def test_the_sampler_variables(sampler: str, arg: str | None, expected: tuple[st
 
 
 @pytest.mark.parametrize(("env", "message"), [
-    ({"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"},
-     "OTEL_EXPORTER_OTLP_PROTOCOL='grpc': only http/protobuf is supported"),
+    ({"OTEL_EXPORTER_OTLP_PROTOCOL": "thrift"},
+     "OTEL_EXPORTER_OTLP_PROTOCOL='thrift': not one of http/protobuf, grpc"),
     ({"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/json"},
-     "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL='http/json': only http/protobuf"),
+     "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL='http/json': not one of http/protobuf, grpc"),
     # The signal-specific variable decides, whichever way round.
-    ({"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "grpc"},
-     "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL='grpc'"),
+    ({"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+      "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "thrift"},
+     "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL='thrift'"),
 ])
 def test_a_protocol_adk_observe_does_not_speak_is_an_error(
     env: dict[str, str], message: str
@@ -189,7 +190,7 @@ def test_ignored_variables_are_logged_as_json_warnings_once_init_has_set_up_logg
 @pytest.mark.parametrize("env", [
     {"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"},
     {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"},
-    # The generic variable names a protocol we do not speak; the signal-specific one decides.
+    # The generic variable names the other protocol; the signal-specific one decides.
     {"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf"},
 ])
 def test_http_protobuf_is_spoken_and_the_signal_protocol_decides(
@@ -203,7 +204,7 @@ def test_http_protobuf_is_spoken_and_the_signal_protocol_decides(
         pass
     assert handle.force_flush()
     assert [h["content-type"] for h in receiver.headers] == ["application/x-protobuf"]
-    assert [span.name for _, span in receiver.spans()] == ["adk_observe.tool_call"]
+    assert [span.name for _, span in receiver.spans()] == ["execute_tool lookup"]
 
 
 def test_sdk_disabled_turns_off_tracing_and_the_otel_metrics_bridge() -> None:

@@ -33,12 +33,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv.attributes import error_attributes, http_attributes
 from opentelemetry.trace import SpanContext, Status, StatusCode
 
 from adk_observe import conventions as c
+from adk_observe.instrument import genai
 from adk_observe.instrument.cost import Usage
+from adk_observe.instrument.sessions import NO_SESSION, SessionIds
 
 if TYPE_CHECKING:
     from adk_observe.instrument import runtime
@@ -124,6 +125,8 @@ class Turn(Event):
     # An ADK run's session and how to measure its size (when Prometheus scrapes).
     session: Any = None
     measure: Callable[[Any], int] | None = None
+    # The turn's session.id, user.id and index in its session (log line fields, never a label).
+    session_ids: SessionIds = NO_SESSION
 
     def log_level(self) -> int:
         """A failed turn logs at WARNING as "agent turn failed" with its error type."""
@@ -138,6 +141,8 @@ class Turn(Event):
         }
         if self.invocation_id:
             fields[c.LOG_INVOCATION_ID] = self.invocation_id
+        if self.session_ids is not NO_SESSION:
+            fields.update(self.session_ids.log_fields())
         if self.ok:
             return c.LOG_MESSAGE_AGENT_TURN, fields, self.ctx
         fields[c.LOG_ERROR_TYPE] = self.error_type or c.STATUS_ERROR
@@ -252,11 +257,7 @@ def turn_span_attributes(status_code: str, cost: float) -> dict[str, Any]:
 
 
 def llm_span_attributes(usage: Usage, cost: float | None) -> dict[str, Any]:
-    return {
-        gen_ai.GEN_AI_USAGE_INPUT_TOKENS: usage.input,
-        gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output,
-        c.SPAN_ATTR_COST: cost or 0.0,
-    }
+    return {**genai.usage_attributes(usage), c.SPAN_ATTR_COST: cost or 0.0}
 
 
 def failed_span(span: Any, error_type: str) -> None:

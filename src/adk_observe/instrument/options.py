@@ -22,11 +22,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from adk_observe import conventions as c
 from adk_observe import model
 from adk_observe.conventions import env_name
 from adk_observe.environment import DEFAULT_SAMPLER, effective_logger_levels, legacy_jaeger_error
 from adk_observe.instrument import option_checks as checks
-from adk_observe.instrument import otel_env
+from adk_observe.instrument import otel_env, otlp_export, sessions
 from adk_observe.instrument.option_checks import LEVELS, OptionsError
 
 __all__ = ["OptionsError"]
@@ -67,6 +68,16 @@ class Options:
     resource_attributes: tuple[tuple[str, str], ...] = ()  # besides service.*, deployment.*
     span_queue_size: int = 2048
     capture_content: bool = False  # let ADK put prompts and responses on spans
+    tracing_protocol: str = c.OTLP_PROTOCOL_HTTP  # or grpc (the [grpc] extra)
+    # metrics over OTLP, besides /metrics (OTEL_METRICS_EXPORTER=otlp)
+    otlp_metrics: bool = False
+    metrics_url: str = ""  # the full OTLP metrics URL (default: tracing_endpoint's, or localhost)
+    metrics_headers: tuple[tuple[str, str], ...] = ()
+    metrics_protocol: str = c.OTLP_PROTOCOL_HTTP
+    metrics_export_interval: float = 60.0  # seconds between two exports
+    # sessions: user ids on spans and log lines as a keyed pseudonym, raw, or not at all
+    user_id_mode: str = "pseudonymise"
+    user_id_key: str = field(default="", repr=False)  # the pseudonym key: never shown
     # logging
     logging_enabled: bool = True
     log_level: str = _SPEC.log_level  # the service's own logger (named after the service)
@@ -203,7 +214,7 @@ def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
         return _parse_prices
     if f.name == "logger_levels":
         return _parse_levels
-    if f.name in ("tracing_headers", "resource_attributes"):
+    if f.name in ("tracing_headers", "resource_attributes", "metrics_headers"):
         return _parse_pairs
     parsers: dict[str, Callable[[str], Any]] = {
         "bool": _parse_bool,
@@ -241,7 +252,8 @@ def _from_env(environ: Mapping[str, str], sources: dict[str, str]) -> dict[str, 
         raw = environ.get(env_name(f.name))
         if raw is None:
             continue
-        shown = f"{env_name(f.name)}={checks.shown(raw)}"
+        # a secret (the pseudonym key: repr=False) is named, never shown
+        shown = f"{env_name(f.name)}={checks.shown(raw)}" if f.repr else env_name(f.name)
         try:
             values[f.name] = _parser(f)(raw)
         except (ValueError, RecursionError, OptionsError) as exc:
@@ -267,7 +279,58 @@ def _validate(options: Options, sources: Mapping[str, str]) -> Options:
             source = sources.get("logger_levels")
             problem = f"logger {name!r}: {level!r} is not one of {', '.join(LEVELS)}"
             raise OptionsError(f"{source}: {problem}" if source else problem)
+    if (found := _genai_problem(options)) is not None:
+        names, problem = found
+        source = next((sources[n] for n in names if n in sources), None)
+        raise OptionsError(f"{source}: {problem}" if source else problem)
     return options
+
+
+def _genai_problem(options: Options) -> tuple[tuple[str, ...], str] | None:
+    """What is wrong with the OTLP protocols, the metrics export or the session options: the
+    options it concerns (the first one set names the source) and the message, or None."""
+    for name, used in (
+        ("tracing_protocol", options.tracing_enabled and _has_endpoint(options)),
+        ("metrics_protocol", options.otlp_metrics),
+    ):
+        protocol = getattr(options, name)
+        problem = otlp_export.protocol_problem(protocol)
+        if not problem and used and protocol == c.OTLP_PROTOCOL_GRPC:
+            problem = otlp_export.grpc_problem()
+        if problem:
+            return (name,), f"{name}: {problem}"
+    if options.tracing_enabled and _has_endpoint(options):
+        problem = otlp_export.port_problem(options.tracing_protocol, traces_url(options))
+        if problem:
+            return ("tracing_protocol", *_ENDPOINT_GROUP), f"tracing: {problem}"
+    if options.otlp_metrics:
+        url = otlp_export.metrics_url(options)
+        problem = (
+            otlp_export.url_problem(url)
+            or legacy_jaeger_error(url)
+            or otlp_export.port_problem(options.metrics_protocol, url)
+        )
+        if problem:
+            names = ("metrics_url", "metrics_protocol", "tracing_endpoint", "otlp_metrics")
+            return names, f"OTLP metrics: {problem}"
+    if options.metrics_url and (problem := otlp_export.url_problem(options.metrics_url)):
+        return ("metrics_url",), f"metrics_url: {problem}"
+    for key, value in options.metrics_headers:
+        if problem := otlp_export.header_problem(key, value):
+            return ("metrics_headers",), f"metrics_headers: {problem}"
+    low, high = otlp_export.MIN_INTERVAL_SECONDS, otlp_export.MAX_INTERVAL_SECONDS
+    if not low <= options.metrics_export_interval <= high:  # NaN fails it too
+        message = f"metrics_export_interval must be within [{low}, {high}] seconds"
+        return ("metrics_export_interval",), message
+    if options.user_id_mode not in sessions.USER_ID_MODES:
+        modes = ", ".join(sessions.USER_ID_MODES)
+        message = (
+            f"user_id_mode must be one of {modes}, got {otlp_export.shown(options.user_id_mode)}"
+        )
+        return ("user_id_mode",), message
+    if options.user_id_key and (problem := sessions.key_problem(options.user_id_key)):
+        return ("user_id_key",), f"user_id_key ({c.USER_ID_KEY_ENV}) {problem}"
+    return None
 
 
 OTLP_TRACES_PATH = "/v1/traces"
@@ -280,9 +343,12 @@ def _has_endpoint(options: Options) -> bool:
 
 
 def traces_url(options: Options) -> str:
-    """Where spans go: `traces_url` as is, else `tracing_endpoint` + /v1/traces."""
+    """Where spans go: `traces_url` as is, else `tracing_endpoint` + /v1/traces (over gRPC the
+    endpoint as is: gRPC has no path)."""
     if options.traces_url:
         return options.traces_url
+    if options.tracing_protocol == c.OTLP_PROTOCOL_GRPC:
+        return options.tracing_endpoint
     endpoint = options.tracing_endpoint.rstrip("/")
     return endpoint if endpoint.endswith(OTLP_TRACES_PATH) else endpoint + OTLP_TRACES_PATH
 
@@ -340,7 +406,7 @@ def resolve_options(
     env_sources: dict[str, str] = {}
     _merge(values, _from_env(environ, env_sources), sources, env_sources)
     _merge(values, {k: v for k, v in kwargs.items() if v is not None}, sources)
-    for name in ("tracing_headers", "resource_attributes"):
+    for name in ("tracing_headers", "resource_attributes", "metrics_headers"):
         if isinstance(values.get(name), Mapping):
             values[name] = tuple(sorted((str(k), str(v)) for k, v in values[name].items()))
     if isinstance(values.get("prices"), Mapping):

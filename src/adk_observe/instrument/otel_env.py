@@ -2,13 +2,14 @@
 ("Environment Variable Specification", "Common Configuration" and "OTLP Exporter Configuration"),
 into option values.
 
-Only the traces signal is exported over OTLP, so of each `OTEL_EXPORTER_OTLP_*` pair the
-signal-specific `_TRACES_` variable wins over the generic one. An empty variable is unset. A value
-the specification does not allow is a warning (`warn`) and is ignored, as the specification says
+Traces and (with OTEL_METRICS_EXPORTER=otlp) metrics are exported over OTLP; of each
+`OTEL_EXPORTER_OTLP_*` pair the signal-specific variable (`_TRACES_`, `_METRICS_`) wins over the
+generic one. An empty variable is unset. For the traces signal and the resource, a value the
+specification does not allow is a warning (`warn`) and is ignored, as the specification says
 ("generate a warning and gracefully ignore the setting"): the next variable of the pair, a lower
-layer or the default applies. Two cases are errors instead (`OtelEnvError`): a protocol
-adk-observe does not speak (grpc, http/json), since the default would send OTLP/HTTP to a port
-that expects another protocol and every span would be lost.
+layer or the default applies. Errors instead (`OtelEnvError`): a protocol that is not
+http/protobuf or grpc (the default would send to a port that expects another protocol and every
+export would be lost), and an invalid value of a metrics-signal variable.
 """
 
 from __future__ import annotations
@@ -44,9 +45,16 @@ SAMPLER = c.OTEL_SAMPLER_ENV
 SAMPLER_ARG = c.OTEL_SAMPLER_ARG_ENV
 COMPRESSION = c.OTEL_COMPRESSION_ENV
 TRACES_COMPRESSION = c.OTEL_TRACES_COMPRESSION_ENV
+METRICS_EXPORTER = c.OTEL_METRICS_EXPORTER_ENV
+METRIC_EXPORT_INTERVAL = c.OTEL_METRIC_EXPORT_INTERVAL_ENV
+METRICS_ENDPOINT = c.OTEL_METRICS_ENDPOINT_ENV
+METRICS_HEADERS = c.OTEL_METRICS_HEADERS_ENV
+METRICS_PROTOCOL = c.OTEL_METRICS_PROTOCOL_ENV
 
-SUPPORTED_PROTOCOL = "http/protobuf"
-UNSUPPORTED_PROTOCOLS = ("grpc", "http/json")  # values of the specification we do not speak
+PROTOCOLS = (c.OTLP_PROTOCOL_HTTP, c.OTLP_PROTOCOL_GRPC)
+# OTEL_METRICS_EXPORTER values: otlp sends metrics to an OTLP endpoint as well as /metrics, which
+# always serves them (prometheus: nothing more; none: no OTLP export).
+METRICS_EXPORTERS = ("otlp", "prometheus", "none")
 RATIO_SAMPLERS = ("traceidratio", "parentbased_traceidratio")
 # A timeout of 0 means no limit (Common Configuration, "Timeout"); the specification allows "a
 # very long time" instead: the largest number of milliseconds a 32-bit integer holds (24.8 days),
@@ -84,22 +92,55 @@ def _timeout_seconds(raw: str) -> float | None:
     return NO_LIMIT_SECONDS if millis == 0 else millis / 1000.0
 
 
-def _protocol(environ: Mapping[str, str], warn: Warn) -> None:
-    for name in (TRACES_PROTOCOL, PROTOCOL):
+def _protocol(environ: Mapping[str, str], names: tuple[str, str]) -> str | None:
+    """The protocol of a signal: its own variable, else the generic one (http/json, which
+    adk-observe does not speak, is an error: the default would send to a port that expects it)."""
+    for name in names:
         raw = environ.get(name, "").strip()
         if not raw:
             continue
-        if raw == SUPPORTED_PROTOCOL:
-            return  # the signal-specific variable decides when set
-        if raw in UNSUPPORTED_PROTOCOLS:
-            hint = (
-                " (adk-observe exports OTLP/HTTP; Jaeger and the OpenTelemetry Collector "
-                "listen for it on port 4318)"
-                if raw == "grpc"
-                else ""
+        if raw not in PROTOCOLS:
+            raise OtelEnvError(f"{name}={shown(raw)}: not one of {', '.join(PROTOCOLS)}")
+        return raw  # the signal-specific variable decides when set
+    return None
+
+
+def _interval_seconds(name: str, raw: str) -> float:
+    """A positive number of milliseconds as seconds (the metrics signal's variables are strict:
+    an invalid value is an error)."""
+    try:
+        millis = float(raw)
+    except ValueError:
+        raise OtelEnvError(f"{name}={shown(raw)}: not a number of milliseconds") from None
+    if not millis > 0:
+        raise OtelEnvError(f"{name}={shown(raw)}: must be a positive number of milliseconds")
+    return millis / 1000.0
+
+
+def _metrics(reader: _Reader, values: dict[str, Any]) -> None:
+    """OTEL_METRICS_EXPORTER and the OTLP variables of the metrics signal (headers as for
+    traces: an invalid pair is left out with a warning, since the generic variable serves both)."""
+    environ = reader.environ
+    raw = environ.get(METRICS_EXPORTER, "").strip()
+    if raw:
+        names = [n.strip().lower() for n in raw.split(",") if n.strip()]
+        unknown = [n for n in names if n not in METRICS_EXPORTERS]
+        if unknown:
+            raise OtelEnvError(
+                f"{METRICS_EXPORTER}={shown(raw)}: {shown(unknown[0])} is not one of "
+                f"{', '.join(METRICS_EXPORTERS)}"
             )
-            raise OtelEnvError(f"{name}={raw!r}: only {SUPPORTED_PROTOCOL} is supported{hint}")
-        warn(f"{name}={shown(raw)}: not a protocol; ignored ({SUPPORTED_PROTOCOL} is used)")
+        values["otlp_metrics"] = "otlp" in names
+    if (protocol := _protocol(environ, (METRICS_PROTOCOL, PROTOCOL))) is not None:
+        values["metrics_protocol"] = protocol
+    if raw := environ.get(METRICS_ENDPOINT, "").strip():
+        values["metrics_url"] = raw  # the signal URL, used as is
+    for name in (METRICS_HEADERS, HEADERS):
+        if (header_text := reader.get(name)) is not None:
+            values["metrics_headers"] = reader.headers(name, header_text)
+            break
+    if raw := environ.get(METRIC_EXPORT_INTERVAL, "").strip():
+        values["metrics_export_interval"] = _interval_seconds(METRIC_EXPORT_INTERVAL, raw)
 
 
 class _Reader:
@@ -107,6 +148,14 @@ class _Reader:
 
     def __init__(self, environ: Mapping[str, str], warn: Warn) -> None:
         self.environ, self.warn = environ, warn
+        self._headers: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def headers(self, name: str, raw: str) -> tuple[tuple[str, str], ...]:
+        """The valid headers of variable `name` (read, and warned about, once: the generic
+        variable serves both signals)."""
+        if name not in self._headers:
+            self._headers[name] = _headers(self, name, raw)
+        return self._headers[name]
 
     def get(self, name: str) -> str | None:
         raw = self.environ.get(name)
@@ -201,7 +250,7 @@ def _tracing(reader: _Reader, values: dict[str, Any]) -> None:
         values["tracing_endpoint"] = url  # a base URL: /v1/traces is appended
     for name in (TRACES_HEADERS, HEADERS):
         if (raw := reader.get(name)) is not None:
-            values["tracing_headers"] = _headers(reader, name, raw)
+            values["tracing_headers"] = reader.headers(name, raw)
             break
     timeout = reader.first(
         (TRACES_TIMEOUT, TIMEOUT),
@@ -221,8 +270,10 @@ def option_values(environ: Mapping[str, str], warn: Warn) -> dict[str, Any]:
     """The option values the standard variables set (absent or ignored variables set nothing);
     `warn` is told about every variable ignored."""
     values: dict[str, Any] = {}
-    _protocol(environ, warn)
+    if (protocol := _protocol(environ, (TRACES_PROTOCOL, PROTOCOL))) is not None:
+        values["tracing_protocol"] = protocol
     reader = _Reader(environ, warn)
+    _metrics(reader, values)
     if (raw := reader.get(SDK_DISABLED)) is not None:
         # The specification: only a case-insensitive "true" is true; anything else is false,
         # with a warning unless it is "false".

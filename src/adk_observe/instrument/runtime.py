@@ -18,6 +18,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from adk_observe import conventions as c
 from adk_observe.instrument import metrics as m
+from adk_observe.instrument import otlp_export
 from adk_observe.instrument.cost import PriceTable
 from adk_observe.instrument.events import Event, Feedback, Origin, call_origin, log_ids
 from adk_observe.instrument.http import MetricsServer, Readiness
@@ -26,8 +27,10 @@ from adk_observe.instrument.logging import LoggingSetup, emit
 from adk_observe.instrument.multiprocess import multiprocess_registry
 from adk_observe.instrument.options import Options
 from adk_observe.instrument.otel_metrics import OtelMetricsCollector
+from adk_observe.instrument.otlp_metrics import OtlpMetricsPush
 from adk_observe.instrument.prices import BUILTIN_PRICES
-from adk_observe.instrument.tracing import Tracing, current_ids
+from adk_observe.instrument.sessions import Sessions
+from adk_observe.instrument.tracing import Tracing, current_ids, make_resource
 from adk_observe.instrument.work_queue import DrainCollector, WorkQueues
 
 LOGGER_NAME = "adk_observe"
@@ -50,6 +53,7 @@ class Observability:
         self.agent_id = options.agent_id or options.service_name
         self.prices = PriceTable(options.prices, BUILTIN_PRICES)
         self._label_max = options.label_value_max_length
+        self.sessions = Sessions(options.user_id_mode, options.user_id_key)
         self.readiness = Readiness()
         self._closed = False
         self._lock = threading.Lock()
@@ -75,6 +79,7 @@ class Observability:
         self.tracing: Tracing | None = None
         self.logging: LoggingSetup | None = None
         self.server: MetricsServer | None = None
+        self.otlp_metrics: OtlpMetricsPush | None = None
         try:
             self._start_sinks(span_exporter, log_output)
         except BaseException:
@@ -104,6 +109,8 @@ class Observability:
             if collector.active:
                 self.registry.register(collector)
                 self.otel_collector = collector
+        if options.otlp_metrics:
+            self.otlp_metrics = self._start_otlp_metrics()
         if options.tracing_enabled:
             self.tracing = Tracing(
                 options, lambda n: self.metrics.drop(c.SINK_OTLP, n), span_exporter
@@ -134,6 +141,32 @@ class Observability:
             # its /metrics, so it runs on without them; counted and logged.
             self.metrics.internal_error(c.COMPONENT_HTTP)
             _log.warning("metrics server not started: no thread", exc_info=True)
+
+    def _start_otlp_metrics(self) -> OtlpMetricsPush:
+        """The OTLP metrics export: the catalogue from the registry /metrics serves, the SDK's
+        metrics from the collector that sums them (a private one when /metrics leaves them out)."""
+        options = self.options
+        sdk = self.otel_collector
+        if sdk is None and not self.metrics.multiprocess:
+            private = OtelMetricsCollector(
+                lambda n: self.metrics.drop(c.SINK_OTEL_METRICS, n),
+                series_limit=options.series_limit,
+                label_value_max_length=options.label_value_max_length,
+            )
+            sdk = private if private.active else None
+        registry: CollectorRegistry | None = self.registry
+        if self.metrics.multiprocess:
+            registry = None
+            _log.warning("multiprocess mode: the catalogue is not sent over OTLP (see /metrics)")
+        return OtlpMetricsPush(
+            otlp_export.metric_exporter(options),
+            registry,
+            sdk,
+            make_resource(options),
+            options.metrics_export_interval,
+            lambda n: self.metrics.drop(c.SINK_OTLP_METRICS, n),
+            options.export_timeout,
+        )
 
     # --- what the agent reports ---------------------------------------------------------------
 
@@ -236,6 +269,8 @@ class Observability:
         if self.queues is not None:
             self.queues.flush_all()
         ok = self.tracing.force_flush() if self.tracing else True
+        if self.otlp_metrics is not None:
+            ok = self.otlp_metrics.export() and ok
         if self.logging is not None and self.logging.fluent is not None:
             ok = self.logging.fluent.flush_wait(self.options.export_timeout) and ok
         return ok
@@ -251,6 +286,8 @@ class Observability:
         if self.tracing is not None:
             self.tracing.shutdown(timeout)
         self._close_queues(timeout)
+        if self.otlp_metrics is not None:
+            self.otlp_metrics.shutdown(timeout)
         if self.logging is not None:
             self.logging.close(timeout)
         if self.otel_collector is not None:

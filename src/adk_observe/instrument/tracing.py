@@ -41,7 +41,8 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from opentelemetry.util.types import Attributes
 
 from adk_observe import conventions as c
-from adk_observe.instrument.options import Options, traces_url
+from adk_observe.instrument import otlp_export
+from adk_observe.instrument.options import Options
 from adk_observe.instrument.span_redaction import RedactingSpanExporter
 
 # ADK's switch for copying prompts and responses onto its spans (read at every run; default on).
@@ -175,29 +176,6 @@ class _BoundedProcessor(BatchSpanProcessor):
         self._batch_processor.shutdown(timeout_millis=timeout_millis)
 
 
-class _Headers(dict[str, str]):
-    """The export headers, true even when empty: the SDK's exporter reads the OTEL_* headers
-    variables itself when given no headers, and those were read (and checked) into the options
-    already, where an invalid header was left out."""
-
-    def __bool__(self) -> bool:
-        return True
-
-
-def otlp_exporter(options: Options) -> SpanExporter:
-    """The OTLP/HTTP exporter of the options. Every setting is passed explicitly, so the SDK
-    reads none of the OTEL_* variables the options were resolved from again."""
-    from opentelemetry.exporter.otlp.proto.http import Compression
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-    return OTLPSpanExporter(
-        endpoint=traces_url(options),
-        headers=_Headers(options.tracing_headers),
-        timeout=options.export_timeout,
-        compression=Compression(options.export_compression),
-    )
-
-
 def make_resource(options: Options) -> Resource:
     """The resource from the resolved options only. (`Resource.create` would read
     OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME again, past the precedence of the options.)"""
@@ -245,7 +223,7 @@ class Tracing:
         resource = make_resource(options)
         sampler, self._switch = _install(resource)
         if exporter is None and (options.tracing_endpoint or options.traces_url):
-            exporter = otlp_exporter(options)
+            exporter = otlp_export.span_exporter(options)
         self.processor: _BoundedProcessor | None = None
         if exporter is not None:
             self.processor = _BoundedProcessor(
@@ -266,7 +244,7 @@ class Tracing:
                 if self.processor is not None
                 else ParentBased(TraceIdRatioBased(0.0))
             )
-        self.tracer = trace.get_tracer(INSTRUMENTATION_NAME)
+        self.tracer = trace.get_tracer(INSTRUMENTATION_NAME, schema_url=c.GENAI_SCHEMA_URL)
 
     def force_flush(self) -> bool:
         return self.processor.force_flush() if self.processor is not None else True
