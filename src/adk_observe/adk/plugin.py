@@ -301,7 +301,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         start, model = started
         seconds = time.perf_counter() - start
         run, agent_id, ctx = self._call_of(obs, callback_context)
-        cost = events.llm_cost(obs, model, usage)
+        cost = obs.llm_cost(model, usage)
         if run is not None and cost:
             run.cost += cost  # the turn's cost, read by after_run's span attribute and record
         log_ctx, origin = _debug_line(obs)

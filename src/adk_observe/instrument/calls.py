@@ -306,7 +306,7 @@ class LlmCall(_Scope):
         )
         if self.refused_counts:
             obs.metrics.drop(c.SINK_METRICS, self.refused_counts)
-        cost = events.llm_cost(obs, self.model, usage)
+        cost = obs.llm_cost(self.model, usage)
         if turn is not None and cost:
             turn.cost += cost
         if self.span is not None:

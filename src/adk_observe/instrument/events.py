@@ -26,12 +26,11 @@ ADK's), but both take them from `turn_span_attributes`, `llm_span_attributes` an
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from opentelemetry.semconv.attributes import error_attributes, http_attributes
 from opentelemetry.trace import SpanContext, Status, StatusCode
@@ -40,9 +39,6 @@ from adk_observe import conventions as c
 from adk_observe.instrument import genai
 from adk_observe.instrument.cost import Usage
 from adk_observe.instrument.sessions import NO_SESSION, SessionIds
-
-if TYPE_CHECKING:
-    from adk_observe.instrument import runtime
 
 Origin = tuple[float, int, str]  # time.time(), thread id and thread name of a log call
 Label = Callable[[object], str]  # a value as the label (and log field) it becomes
@@ -232,17 +228,6 @@ EVENTS: tuple[type[Event], ...] = (
     ToolCall,
     Feedback,
 )
-
-
-def llm_cost(obs: runtime.Observability, model: str, usage: Usage) -> float | None:
-    """The cost of one LLM call from the price table (None: the model has no price). A cost
-    that is not finite (token counts so large their product overflows) is refused: counted as
-    dropped (sink "metrics") and taken as 0, so it never reaches a counter, a turn or a span."""
-    cost = obs.prices.cost(model, usage)
-    if cost is not None and not math.isfinite(cost):
-        obs.metrics.drop(c.SINK_METRICS)
-        return 0.0
-    return cost
 
 
 # --- span attributes, shared by the plain API's spans and ADK's --------------------------------

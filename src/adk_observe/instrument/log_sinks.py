@@ -12,14 +12,20 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from adk_observe.instrument.logging import TraceJsonFormatter
     from adk_observe.instrument.options import Options
 
 DropCounter = Callable[[int], None]
 ErrorCounter = Callable[[], None]
+
+
+class RecordFormatter(Protocol):
+    """What the Fluentd handler needs of its formatter (logging.TraceJsonFormatter): a record's
+    fields, redacted (declared here: logging.py imports this module)."""
+
+    def record_data(self, record: logging.LogRecord) -> dict[str, Any]: ...
 
 
 class FluentForwardHandler(logging.Handler):
@@ -34,7 +40,7 @@ class FluentForwardHandler(logging.Handler):
     def __init__(
         self,
         options: Options,
-        formatter: TraceJsonFormatter,
+        formatter: RecordFormatter,
         on_drop: DropCounter,
         on_error: ErrorCounter,
     ) -> None:

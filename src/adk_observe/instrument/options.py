@@ -29,6 +29,7 @@ from adk_observe.environment import DEFAULT_SAMPLER, effective_logger_levels, le
 from adk_observe.instrument import option_checks as checks
 from adk_observe.instrument import otel_env, otlp_export, sessions
 from adk_observe.instrument.option_checks import LEVELS, OptionsError
+from adk_observe.instrument.otlp_export import traces_url as traces_url
 
 __all__ = ["OptionsError"]
 
@@ -333,24 +334,12 @@ def _genai_problem(options: Options) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
-OTLP_TRACES_PATH = "/v1/traces"
 # One setting in two spellings: a layer that sets either replaces both from lower layers.
 _ENDPOINT_GROUP = ("tracing_endpoint", "traces_url")
 
 
 def _has_endpoint(options: Options) -> bool:
     return bool(options.traces_url or options.tracing_endpoint)
-
-
-def traces_url(options: Options) -> str:
-    """Where spans go: `traces_url` as is, else `tracing_endpoint` + /v1/traces (over gRPC the
-    endpoint as is: gRPC has no path)."""
-    if options.traces_url:
-        return options.traces_url
-    if options.tracing_protocol == c.OTLP_PROTOCOL_GRPC:
-        return options.tracing_endpoint
-    endpoint = options.tracing_endpoint.rstrip("/")
-    return endpoint if endpoint.endswith(OTLP_TRACES_PATH) else endpoint + OTLP_TRACES_PATH
 
 
 def _merge(

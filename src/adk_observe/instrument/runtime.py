@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
 from collections.abc import Callable
 from typing import IO, Any
@@ -19,7 +20,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from adk_observe import conventions as c
 from adk_observe.instrument import metrics as m
 from adk_observe.instrument import otlp_export
-from adk_observe.instrument.cost import PriceTable
+from adk_observe.instrument.cost import PriceTable, Usage
 from adk_observe.instrument.events import Event, Feedback, Origin, call_origin, log_ids
 from adk_observe.instrument.http import MetricsServer, Readiness
 from adk_observe.instrument.labels import label_value
@@ -204,6 +205,17 @@ class Observability:
         self.apply(Feedback(agent_id=agent, rating=rating, ctx=ctx if ctx.is_valid else None))
         fields = {c.LABEL_AGENT_ID: agent, c.LOG_RATING: rating, **fields}
         self.logger.info(c.LOG_MESSAGE_FEEDBACK, extra=fields)
+
+    def llm_cost(self, model: str, usage: Usage) -> float | None:
+        """The cost of one LLM call from the price table (None: the model has no price). A cost
+        that is not finite (token counts so large their product overflows) is refused: counted
+        as dropped (sink "metrics") and taken as 0, so it never reaches a counter, a turn or a
+        span."""
+        cost = self.prices.cost(model, usage)
+        if cost is not None and not math.isfinite(cost):
+            self.metrics.drop(c.SINK_METRICS)
+            return 0.0
+        return cost
 
     # --- recording ----------------------------------------------------------------------------
 
