@@ -236,6 +236,10 @@ EVENT_TURN = "turn"
 EVENT_LLM_CALL = "llm_call"
 EVENT_TOOL_CALL = "tool_call"
 EVENT_FEEDBACK = "feedback"
+EVENT_EVALUATION = "evaluation"
+EVENT_GUARDRAIL = "guardrail"
+FIELD_FIRST_TOKEN = "first_token"  # seconds to the first token of a turn or an LLM call
+FIELD_STREAMED = "streamed"  # true when it had a first token
 FIELD_SECONDS = "seconds"
 FIELD_COST = "cost"
 # An MCP call's labels from a tool call event: the server, and its tool as the method.
@@ -417,15 +421,18 @@ COST_TOTAL = MetricDef(
     capped=(LABEL_AGENT_ID, LABEL_MODEL, LABEL_COST_CENTER),
     captures=(Capture(EVENT_LLM_CALL, FIELD_COST, when=FIELD_COST),),
 )
-# Streaming (issue 23): the time from a turn's start to the first partial response the user sees
-# (the first token), and the same per LLM call from the call's start. A turn that streamed nothing
-# (no streaming, or it failed before its first chunk) records none.
+# Streaming (issue 23): from a turn's start to the first partial response the user sees (its first
+# token), and the same per LLM call from the call's start. What streamed nothing (no streaming, or
+# a failure before the first chunk) records none.
 FIRST_TOKEN = MetricDef(
     "adk_agent_time_to_first_token_seconds",
     MetricType.HISTOGRAM,
-    "Time from the start of a streamed agent turn to its first partial response.",
+    "Time from the start of a streamed agent turn to its first partial response (the "
+    "time_to_first_token SLI reads it); exemplar: the trace id of a sampled turn.",
     (LABEL_AGENT_ID,),
     FIRST_TOKEN_BUCKETS,
+    capped=(LABEL_AGENT_ID,),
+    captures=(Capture(EVENT_TURN, FIELD_FIRST_TOKEN, when=FIELD_STREAMED),),
 )
 LLM_FIRST_TOKEN = MetricDef(
     "adk_agent_llm_time_to_first_token_seconds",
@@ -433,20 +440,27 @@ LLM_FIRST_TOKEN = MetricDef(
     "Time from the start of a streamed LLM call to its first chunk.",
     (LABEL_AGENT_ID, LABEL_MODEL),
     FIRST_TOKEN_BUCKETS,
+    capped=(LABEL_AGENT_ID, LABEL_MODEL),
+    captures=(Capture(EVENT_LLM_CALL, FIELD_FIRST_TOKEN, when=FIELD_STREAMED),),
 )
 # Answer quality and guardrails (issue 23): online evaluations by evaluator and verdict, and
-# guardrail decisions by guardrail and decision.
+# guardrail decisions by guardrail and decision. Evaluator and guardrail names are the caller's.
 EVALUATIONS = MetricDef(
     "adk_agent_evaluations_total",
     MetricType.COUNTER,
-    "Online evaluations of answers by evaluator and result (pass or fail).",
+    "Online evaluations of answers by evaluator and result (pass or fail; the quality SLI reads "
+    "it).",
     (LABEL_AGENT_ID, LABEL_EVALUATOR, LABEL_RESULT),
+    capped=(LABEL_AGENT_ID, LABEL_EVALUATOR),
+    captures=(Capture(EVENT_EVALUATION),),
 )
 GUARDRAILS = MetricDef(
     "adk_agent_guardrail_decisions_total",
     MetricType.COUNTER,
     "Guardrail decisions by guardrail and decision (allow, block or modify).",
     (LABEL_AGENT_ID, LABEL_GUARDRAIL, LABEL_DECISION),
+    capped=(LABEL_AGENT_ID, LABEL_GUARDRAIL),
+    captures=(Capture(EVENT_GUARDRAIL),),
 )
 INTERNAL_ERRORS = MetricDef(
     "adk_observe_internal_errors_total",
@@ -543,6 +557,14 @@ EXTERNAL_SERIES: tuple[str, ...] = (
 # Span attributes adk-observe adds to its own and ADK's spans (beside the OTel semantic ones).
 SPAN_ATTR_COST = "adk_observe.cost"
 SPAN_ATTR_MCP_SERVER = "adk_observe.mcp.server"
+# A streamed turn's time to its first token, in seconds (no convention names a turn's yet).
+SPAN_ATTR_TIME_TO_FIRST_TOKEN = "adk_observe.time_to_first_token"
+# The ADK callback a wrapped guardrail ran in (adk.guardrail): adk-observe's own attribute.
+SPAN_ATTR_GUARDRAIL_SOURCE = "adk_observe.guardrail.source"
+GUARDRAIL_SOURCE_BEFORE_MODEL = "before_model"
+GUARDRAIL_SOURCE_AFTER_MODEL = "after_model"
+GUARDRAIL_SOURCE_BEFORE_TOOL = "before_tool"
+GUARDRAIL_SOURCE_AFTER_TOOL = "after_tool"
 # The JSON-RPC method of an MCP tool call (value of the `mcp.method.name` span attribute).
 MCP_METHOD_TOOLS_CALL = "tools/call"
 
@@ -572,10 +594,20 @@ GEN_AI_TOKEN_TYPE = "gen_ai.token.type"  # attribute of the token usage metric: 
 OPERATION_INVOKE_AGENT = "invoke_agent"
 OPERATION_CHAT = "chat"
 OPERATION_EXECUTE_TOOL = "execute_tool"
-# Reserved for the quality and guardrail signals (`record_evaluation`, `record_guardrail`):
-# their attributes go under these prefixes (gen_ai.evaluation.name, gen_ai.guardrail.result ...).
-GEN_AI_EVALUATION_PREFIX = "gen_ai.evaluation."
-GEN_AI_GUARDRAIL_PREFIX = "gen_ai.guardrail."
+# Streaming, evaluation and guardrail results (issue 23): a model call's time to its first chunk
+# is an attribute of its span; an evaluation (`record_evaluation`) and a guardrail decision
+# (`record_guardrail`) are events on the span current when they are recorded. The guardrail
+# names are not in the Python semconv registry of this version (the evaluation ones are).
+GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk"
+GEN_AI_EVALUATION_RESULT = "gen_ai.evaluation.result"  # the event
+GEN_AI_EVALUATION_NAME = "gen_ai.evaluation.name"
+GEN_AI_EVALUATION_SCORE_VALUE = "gen_ai.evaluation.score.value"
+GEN_AI_EVALUATION_SCORE_LABEL = "gen_ai.evaluation.score.label"  # pass or fail
+GEN_AI_GUARDRAIL_RESULT = "gen_ai.guardrail.result"  # the event
+GEN_AI_GUARDRAIL_POLICY_ID = "gen_ai.guardrail.policy.id"  # the guardrail's name
+GEN_AI_GUARDRAIL_RESULT_TYPE = "gen_ai.guardrail.result.type"
+GEN_AI_GUARDRAIL_RESULT_VALUE = "gen_ai.guardrail.result.value"  # allow, block or modify
+GUARDRAIL_RESULT_TYPE_DECISION = "decision"
 # Sessions (the session and user registries of the same version). `user.id` carries a keyed
 # pseudonym unless raw ids were asked for (the `user_id_mode` option); neither is ever a label.
 SESSION_ID = "session.id"
@@ -613,6 +645,10 @@ LOG_MESSAGE_AGENT_TURN_FAILED = "agent turn failed"
 LOG_MESSAGE_LLM_CALL = "llm call"
 LOG_MESSAGE_TOOL_CALL = "tool call"
 LOG_MESSAGE_FEEDBACK = "user feedback"
+LOG_MESSAGE_EVALUATION = "evaluation"
+LOG_MESSAGE_GUARDRAIL = "guardrail decision"
+LOG_SCORE = "score"
+LOG_TIME_TO_FIRST_TOKEN_MS = "time_to_first_token_ms"
 
 # --- recording rules --------------------------------------------------------------------------
 

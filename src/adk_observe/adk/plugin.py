@@ -30,7 +30,7 @@ from opentelemetry.trace import SpanContext
 from adk_observe import conventions as c
 from adk_observe.adk.introspect import SessionSizer, bounded_key, mcp_server_name
 from adk_observe.instrument import audit, events, runtime
-from adk_observe.instrument.calls import is_error_result
+from adk_observe.instrument.calls import enter_run, is_error_result, leave_run
 from adk_observe.instrument.cost import Usage, usage_of
 from adk_observe.instrument.events import Origin, call_origin
 from adk_observe.instrument.sessions import NO_SESSION, AdkTurnCounter, SessionIds
@@ -59,8 +59,25 @@ class Run:
     ctx: SpanContext | None  # its context: trace ids of the log line and the exemplars
     cost: float = 0.0
     session: SessionIds = NO_SESSION  # the run's session.id, user.id and turn index
+    first_token: float | None = None  # seconds from the run's start to its first streamed text
     task: asyncio.Task[Any] | None = None
     on_done: Callable[[asyncio.Task[Any]], None] | None = None
+    agent_token: Any = None  # the enclosing agent's context variable token (enter_run)
+
+
+@dataclass
+class _ModelCall:
+    """One model call in flight, from before_model to its final response (or its error)."""
+
+    start: float
+    model: str
+    first_token: float | None = None  # seconds to its first streamed chunk with text
+
+
+def _shows_text(llm_response: Any) -> bool:
+    """A streamed chunk the user sees: one with text."""
+    content = llm_response.content
+    return content is not None and any(part.text for part in content.parts or ())
 
 
 def _valid(ctx: SpanContext) -> SpanContext | None:
@@ -170,6 +187,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.on_done = functools.partial(self._abandon, obs, invocation_id)
             run.task.add_done_callback(run.on_done)
         self._runs.put(invocation_id, run)
+        run.agent_token = enter_run(agent_id)
         obs.record(events.TurnStarted(agent_id=agent_id))
 
     def _session_ids(
@@ -199,6 +217,8 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         if run is None:
             return
         seconds = time.perf_counter() - run.start
+        if run.agent_token is not None:
+            leave_run(run.agent_token)
         if run.task is not None and run.on_done is not None:
             run.task.remove_done_callback(run.on_done)
         code = c.STATUS_CODE_OK if error is None else c.STATUS_CODE_ERROR
@@ -213,6 +233,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             cost_center=obs.options.cost_center,
             error_type=type(error).__qualname__ if error is not None else "",
             invocation_id=invocation_id,
+            first_token=run.first_token,
             ctx=run.ctx,
             origin=call_origin(),
             session=invocation_context.session,
@@ -256,12 +277,16 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self, obs: runtime.Observability, callback_context: Any, llm_request: Any
     ) -> None:
         model = llm_request.model or "unknown"
-        self._models.put(self._model_key(callback_context), (time.perf_counter(), str(model)))
+        self._models.put(
+            self._model_key(callback_context), _ModelCall(time.perf_counter(), str(model))
+        )
 
     def _after_model(
         self, obs: runtime.Observability, callback_context: Any, llm_response: Any
     ) -> None:
         if llm_response.partial:  # streaming chunk: the final response carries the totals
+            if _shows_text(llm_response):
+                self._chunk(callback_context)
             return
         started = self._models.pop(self._model_key(callback_context), None)
         if started is None:
@@ -280,6 +305,22 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         ok = llm_response.error_code is None
         self._model_done(obs, callback_context, started, ok, usage)
 
+    def _chunk(self, callback_context: Any) -> None:
+        """A streamed chunk with text: the first of its model call, and maybe of its run."""
+        call: _ModelCall | None = self._models.get(self._model_key(callback_context))
+        if call is None or call.first_token is not None:
+            return
+        now = time.perf_counter()
+        call.first_token = now - call.start
+        span = trace.get_current_span()  # ADK's span of the model call
+        if span.is_recording():
+            span.set_attribute(c.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, call.first_token)
+        run: Run | None = self._runs.get(callback_context.invocation_id)
+        if run is not None and run.first_token is None:
+            run.first_token = now - run.start
+            if run.span.is_recording():
+                run.span.set_attribute(c.SPAN_ATTR_TIME_TO_FIRST_TOKEN, run.first_token)
+
     def _model_error(
         self, obs: runtime.Observability, callback_context: Any, error: Exception
     ) -> None:
@@ -293,13 +334,13 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self,
         obs: runtime.Observability,
         callback_context: Any,
-        started: tuple[float, str],
+        started: _ModelCall,
         ok: bool,
         usage: Usage,
         error_type: str = "",
     ) -> None:
-        start, model = started
-        seconds = time.perf_counter() - start
+        model = started.model
+        seconds = time.perf_counter() - started.start
         run, agent_id, ctx = self._call_of(obs, callback_context)
         cost = obs.llm_cost(model, usage)
         if run is not None and cost:
@@ -314,6 +355,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             cost=cost,
             cost_center=obs.options.cost_center,
             error_type=error_type,
+            first_token=started.first_token,
             ctx=ctx,
             log_ctx=log_ctx,
             origin=origin,
