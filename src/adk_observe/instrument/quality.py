@@ -72,19 +72,11 @@ def record_evaluation(
             obs.metrics.drop(c.SINK_METRICS)
         evaluator = obs.label(name)
         result = c.RESULT_PASS if passed else c.RESULT_FAIL
-        ctx = _span_event(*evaluation_event(evaluator, result, value))
-        agent = obs.label(obs.resolve_agent(agent_id, enclosing_agent()))
-        obs.record(
-            events.Evaluation(
-                agent_id=agent,
-                evaluator=evaluator,
-                result=result,
-                score=value,
-                ctx=ctx,
-                origin=events.call_origin(),
-            ),
-            c.COMPONENT_INSTRUMENT,
+        ctx, agent, origin = _where(obs, agent_id, *evaluation_event(evaluator, result, value))
+        evaluation = events.Evaluation(
+            agent_id=agent, evaluator=evaluator, result=result, score=value, ctx=ctx, origin=origin
         )
+        obs.record(evaluation, c.COMPONENT_INSTRUMENT)
     except Exception:
         obs.internal_error(c.COMPONENT_INSTRUMENT)
 
@@ -104,18 +96,11 @@ def record_guardrail(
             obs.metrics.drop(c.SINK_METRICS)
             return
         guardrail = obs.label(name)
-        ctx = _span_event(*guardrail_event(guardrail, chosen, source))
-        agent = obs.label(obs.resolve_agent(agent_id, enclosing_agent()))
-        obs.record(
-            events.GuardrailDecision(
-                agent_id=agent,
-                guardrail=guardrail,
-                decision=chosen,
-                ctx=ctx,
-                origin=events.call_origin(),
-            ),
-            c.COMPONENT_INSTRUMENT,
+        ctx, agent, origin = _where(obs, agent_id, *guardrail_event(guardrail, chosen, source))
+        decided = events.GuardrailDecision(
+            agent_id=agent, guardrail=guardrail, decision=chosen, ctx=ctx, origin=origin
         )
+        obs.record(decided, c.COMPONENT_INSTRUMENT)
     except Exception:
         obs.internal_error(c.COMPONENT_INSTRUMENT)
 
@@ -141,6 +126,16 @@ def guardrail_event(name: str, decision: str, source: str = "") -> tuple[str, di
     if source:
         attrs[c.SPAN_ATTR_GUARDRAIL_SOURCE] = source
     return c.GEN_AI_GUARDRAIL_RESULT, attrs
+
+
+def _where(
+    obs: runtime.Observability, agent_id: str | None, name: str, attributes: dict[str, Any]
+) -> tuple[trace.SpanContext | None, str, events.Origin]:
+    """Where a result happened: its span (which gets the result event `name`), its agent_id
+    label and the log line's origin."""
+    ctx = _span_event(name, attributes)
+    agent = obs.label(obs.resolve_agent(agent_id, enclosing_agent()))
+    return ctx, agent, events.call_origin()
 
 
 def _span_event(name: str, attributes: dict[str, object]) -> trace.SpanContext | None:
