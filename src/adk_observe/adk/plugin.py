@@ -9,6 +9,9 @@ The hooks only capture what they saw (times, ids, token counts) into one event o
 (instrument/events.py) and queue it for the work queue's worker (`Observability.record`), which
 records it into the metrics its kind is captured by and writes its log line, in order. Span
 attributes are set in the hooks: ADK ends its spans soon after.
+
+A little past ~400 lines: one class holds every ADK hook, and the hooks share its in-flight maps;
+what they delegate (sessions, streaming, MCP names) lives in its own module.
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ from opentelemetry.semconv._incubating.attributes import mcp_attributes
 from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
+from adk_observe.adk import streaming
 from adk_observe.adk.introspect import SessionSizer, bounded_key, mcp_server_name
 from adk_observe.instrument import audit, events, runtime
-from adk_observe.instrument.calls import enter_run, is_error_result, leave_run
+from adk_observe.instrument.calls import is_error_result
 from adk_observe.instrument.cost import Usage, usage_of
+from adk_observe.instrument.enclosing import enter_run, leave_run
 from adk_observe.instrument.events import Origin, call_origin
 from adk_observe.instrument.sessions import NO_SESSION, AdkTurnCounter, SessionIds
 
@@ -63,21 +68,6 @@ class Run:
     task: asyncio.Task[Any] | None = None
     on_done: Callable[[asyncio.Task[Any]], None] | None = None
     agent_token: Any = None  # the enclosing agent's context variable token (enter_run)
-
-
-@dataclass
-class _ModelCall:
-    """One model call in flight, from before_model to its final response (or its error)."""
-
-    start: float
-    model: str
-    first_token: float | None = None  # seconds to its first streamed chunk with text
-
-
-def _shows_text(llm_response: Any) -> bool:
-    """A streamed chunk the user sees: one with text."""
-    content = llm_response.content
-    return content is not None and any(part.text for part in content.parts or ())
 
 
 def _valid(ctx: SpanContext) -> SpanContext | None:
@@ -278,14 +268,14 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     ) -> None:
         model = llm_request.model or "unknown"
         self._models.put(
-            self._model_key(callback_context), _ModelCall(time.perf_counter(), str(model))
+            self._model_key(callback_context), streaming.ModelCall(time.perf_counter(), str(model))
         )
 
     def _after_model(
         self, obs: runtime.Observability, callback_context: Any, llm_response: Any
     ) -> None:
         if llm_response.partial:  # streaming chunk: the final response carries the totals
-            if _shows_text(llm_response):
+            if streaming.shows_text(llm_response):
                 self._chunk(callback_context)
             return
         started = self._models.pop(self._model_key(callback_context), None)
@@ -307,19 +297,8 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
 
     def _chunk(self, callback_context: Any) -> None:
         """A streamed chunk with text: the first of its model call, and maybe of its run."""
-        call: _ModelCall | None = self._models.get(self._model_key(callback_context))
-        if call is None or call.first_token is not None:
-            return
-        now = time.perf_counter()
-        call.first_token = now - call.start
-        span = trace.get_current_span()  # ADK's span of the model call
-        if span.is_recording():
-            span.set_attribute(c.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, call.first_token)
-        run: Run | None = self._runs.get(callback_context.invocation_id)
-        if run is not None and run.first_token is None:
-            run.first_token = now - run.start
-            if run.span.is_recording():
-                run.span.set_attribute(c.SPAN_ATTR_TIME_TO_FIRST_TOKEN, run.first_token)
+        call = self._models.get(self._model_key(callback_context))
+        streaming.first_chunk(call, self._runs.get(callback_context.invocation_id))
 
     def _model_error(
         self, obs: runtime.Observability, callback_context: Any, error: Exception
@@ -334,7 +313,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self,
         obs: runtime.Observability,
         callback_context: Any,
-        started: _ModelCall,
+        started: streaming.ModelCall,
         ok: bool,
         usage: Usage,
         error_type: str = "",

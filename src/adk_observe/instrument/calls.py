@@ -10,11 +10,12 @@ and do nothing (cheaply) before `adk_observe.init()`.
             call.record_result(session.call_tool(...))   # isError results count as errors
 
 Each also decorates sync and async functions: `@tool_call("search")`.
+
+A little past ~400 lines: the four front ends share one `_Scope`, which splitting would split.
 """
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import functools
 import inspect
@@ -29,37 +30,14 @@ from opentelemetry.semconv._incubating.attributes import mcp_attributes
 from opentelemetry.trace import Span, SpanContext
 
 from adk_observe import conventions as c
-from adk_observe.instrument import events, genai, runtime
+from adk_observe.instrument import enclosing, events, genai, runtime
 from adk_observe.instrument.cost import Usage, usage_of
 from adk_observe.instrument.labels import label_value
 from adk_observe.instrument.sessions import NO_SESSION, SessionIds
 
 F = TypeVar("F", bound=Callable[..., Any])
 _STATUS_MAX = 1024  # characters of a status code kept before the label cut
-_turn: contextvars.ContextVar[AgentTurn | None] = contextvars.ContextVar(
-    "adk_observe_turn", default=None
-)
-# The agent_id of the ADK run in progress (set by the plugin around a run).
-_run_agent: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "adk_observe_run_agent", default=None
-)
-
-
-def enclosing_agent() -> str | None:
-    """The agent_id of the turn (`agent_turn` block or ADK run) the caller is inside, if any."""
-    turn = _turn.get()
-    return turn.agent_id if turn is not None else _run_agent.get()
-
-
-def enter_run(agent_id: str) -> contextvars.Token[str | None]:
-    """An ADK run starts: results recorded inside it default to its agent_id."""
-    return _run_agent.set(agent_id)
-
-
-def leave_run(token: contextvars.Token[str | None]) -> None:
-    """The run ended; a hook in another context (ADK's, not the run's) leaves it alone."""
-    with contextlib.suppress(ValueError):
-        _run_agent.reset(token)
+_turn = enclosing.turn  # the open AgentTurn, if any
 
 
 def is_error_result(result: object) -> bool:

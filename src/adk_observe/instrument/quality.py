@@ -30,7 +30,7 @@ from opentelemetry import trace
 
 from adk_observe import conventions as c
 from adk_observe.instrument import events, runtime
-from adk_observe.instrument.calls import enclosing_agent
+from adk_observe.instrument.enclosing import enclosing_agent
 
 _DECISION_MAX = 16  # longer text is no decision (and is not lower-cased whole)
 
