@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Any
 
-from adk_observe.checks.lint import lint_service
+from adk_observe.checks.lint import Finding, lint_service
 from adk_observe.cli import common
-from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK
+from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from adk_observe.dashboards import dashboard_files
 from adk_observe.dashboards import provisioning as prov
+from adk_observe.errors import PrometheusUnavailableError
 from adk_observe.render import dump_json, dump_yaml, write_files
 from adk_observe.rules.compile import compile_service
 
@@ -60,6 +62,13 @@ def register(sub: Any) -> None:
         "record, or the spec's custom SLIs name, with labels those series carry.",
     )
     common.add_specs(lint, "spec files to check")
+    lint.add_argument(
+        "--prometheus",
+        metavar="URL",
+        default=None,
+        help="also check, in this Prometheus, that every histogram a latency SLI names has the "
+        "bucket its threshold reads (le=THRESHOLD); exit 3 when it cannot be read",
+    )
     lint.set_defaults(func=run_lint)
 
 
@@ -94,10 +103,28 @@ def run_dashboards(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _live_findings(specs: list[Any], url: str | None) -> dict[str, list[Finding]]:
+    """Findings from the live Prometheus (`--prometheus`), per service; none without a URL."""
+    if url is None:
+        return {}
+    from adk_observe.checks.live_buckets import check_buckets
+    from adk_observe.checks.prometheus import PrometheusClient
+
+    client, at = PrometheusClient(url), time.time()
+    return {spec.name: check_buckets(spec, client, at) for spec in specs}
+
+
 def run_lint(args: argparse.Namespace) -> int:
     failed = False
-    for spec in common.load(args.specs):
+    specs = common.load(args.specs)
+    try:
+        live = _live_findings(specs, args.prometheus)
+    except PrometheusUnavailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    for spec in specs:
         findings = lint_service(spec, compile_service(spec), dashboard_files(spec))
+        findings += live.get(spec.name, [])
         for finding in findings:
             print(f"{spec.source.file}: {finding}", file=sys.stderr)
         failed = failed or bool(findings)
