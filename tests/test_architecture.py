@@ -24,6 +24,7 @@ CORE = frozenset(
         "durations",
         "environment",
         "errors",
+        "gcpause",
         "kube",
         "model",
         "promql",
