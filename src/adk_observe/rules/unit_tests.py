@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import promql_parser
+
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
 from adk_observe.model import SLO, AlertWindow, BuiltinSLI, LatencySLI, ServiceSpec, Severity
@@ -37,9 +39,48 @@ from adk_observe.windows import RAW_WINDOW_MAX
 QUIET_EVAL_FACTOR = 5  # quiet scenarios span days: evaluating every 5th step keeps them cheap
 
 
-def _input_series(spec: ServiceSpec, slo: SLO, phases: list[Phase]) -> list[dict[str, str]]:
+FAILING, HEALTHY = "a", "b"  # the two groups of a grouped SLO's scenarios
+
+
+def _labelled(series: dict[str, str], labels: dict[str, str]) -> dict[str, str]:
+    """One input series (`metric{matchers}`) with `labels` added to its matchers."""
+    metric, _, inner = series["series"].partition("{")
+    return {**series, "series": selector(metric, inner.removesuffix("}"), _matchers(labels))}
+
+
+def _series_labels(series: list[dict[str, str]]) -> set[str]:
+    parsed: list[Any] = [promql_parser.parse(s["series"]) for s in series]
+    return {m.name for p in parsed for m in p.matchers.matchers}
+
+
+def _kind_series(spec: ServiceSpec, slo: SLO, phases: list[Phase]) -> list[dict[str, str]]:
     kind = kind_of(slo.sli)
     return [] if kind.series is None else kind.series(spec, slo.sli, phases)
+
+
+def failing_group(spec: ServiceSpec, slo: SLO) -> dict[str, str]:
+    """The group labels of the group that fails in a grouped SLO's scenarios; empty when the
+    SLO is not grouped or its group labels are pinned by its selector (then one group only)."""
+    if not slo.group_by:
+        return {}
+    pinned = _series_labels(_kind_series(spec, slo, [Phase(2, 0.5)]))
+    if pinned & set(slo.group_by):
+        return {}
+    return {label: FAILING for label in slo.group_by}
+
+
+def _input_series(spec: ServiceSpec, slo: SLO, phases: list[Phase]) -> list[dict[str, str]]:
+    """The scenario's series; grouped, twice: the failing group goes through the phases, the
+    healthy one has the same traffic without errors (its alerts must stay silent)."""
+    series = _kind_series(spec, slo, phases)
+    failing = failing_group(spec, slo)
+    if not failing or not series:
+        return series
+    healthy = {label: HEALTHY for label in failing}
+    calm = [Phase(p.steps, 0.0, p.traffic) for p in phases]
+    return [_labelled(s, failing) for s in series] + [
+        _labelled(s, healthy) for s in _kind_series(spec, slo, calm)
+    ]
 
 
 def _interval(slo: SLO) -> int:
@@ -53,11 +94,17 @@ def _alerts(
     severity: Severity | None = None,
     windows: str = "",
     state: str = "firing",
+    group: dict[str, str] | None = None,
 ) -> str:
-    """How many of this SLO's burn alerts are in `state` (any state when empty)."""
+    """How many of this SLO's burn alerts are in `state` (any state when empty), of `group`
+    only when given."""
     matchers = [eq("alertname", slo.alerting.name), slo_matchers(spec, slo)]
+    if group:
+        matchers.append(_matchers(group))
     if state:
         matchers.append(eq("alertstate", state))
+        # Grouped: what must fire fires for the failing group.
+        matchers.extend(eq(k, v) for k, v in sorted(failing_group(spec, slo).items()))
     if severity is not None:
         # `page.labels` / `ticket.labels` may rename the severity (e.g. critical): the alert
         # carries that value, so the test must look for it.
@@ -68,6 +115,10 @@ def _alerts(
     if windows:
         matchers.append(eq(c.LABEL_WINDOWS, windows))
     return selector(c.ALERTS_SERIES, *matchers)
+
+
+def _matchers(labels: dict[str, str]) -> str:
+    return ",".join(eq(k, v) for k, v in sorted(labels.items()))
 
 
 def _at(steps: int, interval: int) -> str:
@@ -91,6 +142,16 @@ def _case(
     series = _input_series(spec, slo, phases)
     if not series and not (allow_empty and synthesisable(spec, slo)):
         return None
+    if failing := failing_group(spec, slo):
+        # The healthy group never alerts (pending included), whatever the failing one does.
+        healthy = {label: HEALTHY for label in failing}
+        steps = sum(p.steps for p in phases)
+        quiet = _alerts(spec, slo, state="", group=healthy)
+        checks = [
+            *checks,
+            _expect(f"count_over_time({quiet}[{_at(steps, interval)}])", steps, interval, False),
+        ]
+        name += f"; the healthy group ({_matchers(healthy)}) never alerts"
     return {
         "name": f"{slo.name}: {name}",
         "interval": format_seconds(interval),
