@@ -156,29 +156,45 @@ def _class_end(pattern: str, i: int) -> tuple[str | None, int]:
     return (None, j + 1) if j < len(pattern) else ("missing closing ]", j)
 
 
+def _repeat_end(pattern: str, i: int) -> tuple[str | None, int] | None:
+    """At a repetition operator (`*`, `+`, `?`, `{n,m}`): (problem, index after it and its
+    non-greedy `?`); None when `pattern[i]` starts no repetition (a `{` that is a literal)."""
+    if pattern[i] in "*+?":
+        end = i + 1
+    elif repeat := _REPEAT.match(pattern, i):
+        low, _, high = repeat.groups()
+        if int(low) > _MAX_REPEAT or (high and int(high) > _MAX_REPEAT):
+            return f"a repeat count above {_MAX_REPEAT}", repeat.end()
+        if high and int(high) < int(low):
+            return "a repeat range whose maximum is below its minimum", repeat.end()
+        end = repeat.end()
+    else:
+        return None
+    return None, end + (pattern[end : end + 1] == "?")
+
+
 def regex_problem(pattern: str) -> str | None:
     """Why Prometheus 2.42 (RE2, Go 1.19) would refuse a regex the PromQL parser accepted."""
     i = 0
+    previous = "start"  # start (nothing to repeat), atom, or repeat
     while i < len(pattern):
         ch = pattern[i]
         problem = None
-        if ch == "\\":
-            problem, i = _escape(pattern, i)
+        if (repeat := _repeat_end(pattern, i)) is not None:
+            if previous != "atom":
+                return "a repetition of nothing or of a repetition (e.g. a**)"
+            (problem, i), previous = repeat, "repeat"
+        elif ch == "\\":
+            (problem, i), previous = _escape(pattern, i), "atom"
         elif ch == "[":
-            problem, i = _class_end(pattern, i)
+            (problem, i), previous = _class_end(pattern, i), "atom"
         elif pattern.startswith("(?", i):
-            if not _GROUP.match(pattern, i):
+            group = _GROUP.match(pattern, i)
+            if not group:
                 return "only (?P<name>...) and the flags i, m, s, U are supported after (?"
-            i += 2
-        elif ch == "{" and (repeat := _REPEAT.match(pattern, i)):
-            low, _, high = repeat.groups()
-            if int(low) > _MAX_REPEAT or (high and int(high) > _MAX_REPEAT):
-                return f"a repeat count above {_MAX_REPEAT}"
-            if high and int(high) < int(low):
-                return "a repeat range whose maximum is below its minimum"
-            i = repeat.end()
+            i, previous = group.end(), "start"  # a group's opening, or flags: nothing to repeat
         else:
-            i += 1
+            i, previous = i + 1, "start" if ch in "(|" else "atom"
         if problem:
             return problem
     return None
