@@ -175,7 +175,7 @@ def _repeat_end(pattern: str, i: int) -> tuple[str | None, int] | None:
 
 def regex_problem(pattern: str) -> str | None:
     """Why Prometheus 2.42 (RE2, Go 1.19) would refuse a regex the PromQL parser accepted."""
-    i = 0
+    i = depth = 0
     previous = "start"  # start (nothing to repeat), atom, or repeat
     while i < len(pattern):
         ch = pattern[i]
@@ -192,12 +192,16 @@ def regex_problem(pattern: str) -> str | None:
             group = _GROUP.match(pattern, i)
             if not group:
                 return "only (?P<name>...) and the flags i, m, s, U are supported after (?"
+            depth += group.group().endswith((":", ">"))  # `(?i)` opens no group
             i, previous = group.end(), "start"  # a group's opening, or flags: nothing to repeat
         else:
+            depth += (ch == "(") - (ch == ")")
+            if depth < 0:
+                return "unbalanced )"
             i, previous = i + 1, "start" if ch in "(|" else "atom"
         if problem:
             return problem
-    return None
+    return "missing )" if depth else None
 
 
 def annotation_error(text: str) -> str | None:
