@@ -1,16 +1,19 @@
 """The error-budget policy behind `adk-observe gate`: may we release?
 
-An SLO passes when at least `min_budget` percent of its budget is left and, when `max_burn` is
-set, its 1h burn rate is at most that. An SLO without data can neither pass nor fail: the
-gate is then inconclusive unless another SLO already failed.
+An SLO passes when at least `min_budget` percent of its budget is left (exactly that much
+passes) and, when `max_burn` is set, its 1h burn rate is at most that (exactly that passes).
+An SLO without data (no traffic, or values that are not data: NaN, negative, missing) can
+neither pass nor fail: the gate is then inconclusive unless another SLO failed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adk_observe.checks.budget import NO_TRAFFIC
 from adk_observe.checks.report import Report, SLOReport
 from adk_observe.checks.report_render import human_duration
+from adk_observe.errors import printable
 from adk_observe.promql import number
 
 PASS, FAIL, NO_DATA = "pass", "fail", "no data"
@@ -38,10 +41,11 @@ def _figures(slo: SLOReport) -> str:
 
 
 def judge(service: str, slo: SLOReport, min_budget: float, max_burn: float | None) -> Verdict:
-    name = f"{service}/{slo.name}"
+    name = printable(f"{service}/{slo.name}", 200)
     left = slo.budget_remaining
     if left is None:
-        return Verdict(service, slo.name, NO_DATA, f"NO DATA {name}: no traffic in the window")
+        why = slo.no_data or NO_TRAFFIC
+        return Verdict(service, slo.name, NO_DATA, f"NO DATA {name}: {why}")
     reasons = []
     if left * 100 < min_budget:
         reasons.append(f"below the {number(min_budget)}% minimum")
@@ -57,3 +61,10 @@ def evaluate(report: Report, min_budget: float, max_burn: float | None) -> list[
     return [
         judge(svc.name, slo, min_budget, max_burn) for svc in report.services for slo in svc.slos
     ]
+
+
+def overall(verdicts: list[Verdict]) -> str:
+    """FAIL when any SLO fails (even beside one without data), else NO_DATA when any has no
+    data, else PASS."""
+    outcomes = {v.outcome for v in verdicts}
+    return FAIL if FAIL in outcomes else NO_DATA if NO_DATA in outcomes else PASS
