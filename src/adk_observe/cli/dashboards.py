@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from adk_observe.checks.lint import Finding, lint_service
-from adk_observe.cli import common
+from adk_observe.cli import common, connect
 from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from adk_observe.dashboards import dashboard_files
 from adk_observe.dashboards import provisioning as prov
@@ -62,13 +62,9 @@ def register(sub: Any) -> None:
         "record, or the spec's custom SLIs name, with labels those series carry.",
     )
     common.add_specs(lint, "spec files to check")
-    lint.add_argument(
-        "--prometheus",
-        metavar="URL",
-        default=None,
-        help="also check, in this Prometheus, that every histogram a latency SLI names has the "
-        "bucket its threshold reads (le=THRESHOLD); exit 3 when it cannot be read",
-    )
+    # --prometheus URL: also check, in that Prometheus, that every histogram a latency SLI names
+    # has the bucket its threshold reads (le=THRESHOLD); exit 3 when it cannot be read.
+    connect.add_options(lint, required=False)
     lint.set_defaults(func=run_lint)
 
 
@@ -103,14 +99,13 @@ def run_dashboards(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _live_findings(specs: list[Any], url: str | None) -> dict[str, list[Finding]]:
-    """Findings from the live Prometheus (`--prometheus`), per service; none without a URL."""
-    if url is None:
+def _live_findings(specs: list[Any], args: argparse.Namespace) -> dict[str, list[Finding]]:
+    """Findings from the live Prometheus (`--prometheus`), per service; none without it."""
+    if args.prometheus is None:
         return {}
     from adk_observe.checks.live_buckets import check_buckets
-    from adk_observe.checks.prometheus import PrometheusClient
 
-    client, at = PrometheusClient(url), time.time()
+    client, at = connect.client(args), time.time()
     return {spec.name: check_buckets(spec, client, at) for spec in specs}
 
 
@@ -118,7 +113,7 @@ def run_lint(args: argparse.Namespace) -> int:
     failed = False
     specs = common.load(args.specs)
     try:
-        live = _live_findings(specs, args.prometheus)
+        live = _live_findings(specs, args)
     except PrometheusUnavailableError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE

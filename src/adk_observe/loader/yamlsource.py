@@ -71,7 +71,8 @@ def format_path(path: KeyPath) -> str:
     return out
 
 
-def _too_big(file: str) -> SpecError:
+def too_big(file: str) -> SpecError:
+    """The error of a file over MAX_BYTES (every reader of specs and manifests says it so)."""
     return SpecError(f"the file is larger than {MAX_BYTES // 2**20} MiB", file=file, line=1)
 
 
@@ -84,7 +85,7 @@ def read_text(path: str | Path) -> str:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"cannot read the file: {exc}", file=name) from None
     if len(text) > MAX_BYTES or len(text.encode("utf-8")) > MAX_BYTES:
-        raise _too_big(name)
+        raise too_big(name)
     return text
 
 
@@ -321,7 +322,7 @@ def _empty(data: Any) -> bool:
 def load_documents(file: str, text: str, *, allow_empty: bool = False) -> list[Document]:
     """Every non-empty YAML document in `text`, within the bounds above."""
     if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise _too_big(file)
+        raise too_big(file)
     if match := _SURROGATE.search(text):
         line = text.count("\n", 0, match.start()) + 1
         raise SpecError("a lone surrogate (\\ud800-\\udfff) is not text", file=file, line=line)
