@@ -171,21 +171,26 @@ def severity(draw: st.DrawFn, f: Fields) -> dict[str, Any]:
     return out
 
 
-@st.composite
-def v1_slo(draw: st.DrawFn, name: str, f: Fields) -> dict[str, Any]:
-    slo: dict[str, Any] = {"name": name, "objective": 99.5, "sli": draw(v1_sli(f))}
+def texts(draw: st.DrawFn, f: Fields, slo: dict[str, Any], severities: tuple[str, str]) -> Any:
+    """The free text of an SLO in any format: description, labels, alerting (its mapping, set
+    on the SLO, which the caller may add to)."""
     maybe(draw, text, "description", slo)
     maybe(draw, labels(f), "labels", slo)
-    alerting: dict[str, Any] = {}
+    alerting: dict[str, Any] = slo.setdefault("alerting", {})
     maybe(draw, alert_names, "name", alerting)
     maybe(draw, labels(f), "labels", alerting)
     maybe(draw, annotations(f), "annotations", alerting)
+    for key in severities:
+        maybe(draw, severity(f), key, alerting)
+    return alerting
+
+
+@st.composite
+def v1_slo(draw: st.DrawFn, name: str, f: Fields) -> dict[str, Any]:
+    slo: dict[str, Any] = {"name": name, "objective": 99.5, "sli": draw(v1_sli(f))}
+    alerting = texts(draw, f, slo, ("page", "ticket"))
     runbook = f.url_tails.map(lambda t: f"https://runbooks.example.com/{t}")
     maybe(draw, runbook, "runbook_url", alerting)
-    maybe(draw, severity(f), "page", alerting)
-    maybe(draw, severity(f), "ticket", alerting)
-    if alerting:
-        slo["alerting"] = alerting
     sli = slo["sli"]
     if sli.get("builtin") in ("success", "latency", "satisfaction") and draw(st.booleans()):
         slo["group_by"] = ["agent_id"]
@@ -228,16 +233,8 @@ def sloth_slo(draw: st.DrawFn, name: str, camel: bool, f: Fields) -> dict[str, A
             }
         },
     }
-    maybe(draw, text, "description", slo)
-    maybe(draw, labels(f), "labels", slo)
-    alerting: dict[str, Any] = {}
-    maybe(draw, alert_names, "name", alerting)
-    maybe(draw, labels(f), "labels", alerting)
-    maybe(draw, annotations(f), "annotations", alerting)
-    maybe(draw, severity(f), "pageAlert" if camel else "page_alert", alerting)
-    maybe(draw, severity(f), "ticketAlert" if camel else "ticket_alert", alerting)
-    if alerting:
-        slo["alerting"] = alerting
+    severities = ("pageAlert", "ticketAlert") if camel else ("page_alert", "ticket_alert")
+    texts(draw, f, slo, severities)
     return slo
 
 

@@ -126,20 +126,26 @@ def _mutated(emitted: dict[str, Path], tmp_path: Path, old: str, new: str) -> Pa
     return tmp_path
 
 
-def test_the_spend_quiet_test_fails_on_thresholds_four_times_too_low(
-    promtool: str, emitted: dict[str, Path], tmp_path: Path
-) -> None:
-    # The 7-day budget's thresholds are `(F * 700 / 604800)`.
-    folder = _mutated(emitted, tmp_path, " * 700 / 604800)", " * 700 / 604800 / 4)")
-    result = run_promtool(promtool, "test", "rules", "spend.rules.quiet-test.yaml", cwd=folder)
-    assert result.returncode != 0
-    assert 'budget=\\"week\\"' in result.stdout + result.stderr
+# (the planted bug: new text for the 7-day budget's thresholds `(F * 700 / 604800)`, the
+# emitted test that must then fail)
+PLANTED = {
+    "thresholds four times too low fail the quiet test": (
+        " * 700 / 604800 / 4)",
+        "spend.rules.quiet-test.yaml",
+    ),
+    "a 7-day budget alerted as 30 days fails the page test": (
+        " * 700 / 2592000)",
+        "spend.rules.test.yaml",
+    ),
+}
 
 
-def test_a_7d_budget_alerted_as_30d_fails_the_page_test(
-    promtool: str, emitted: dict[str, Path], tmp_path: Path
+@pytest.mark.parametrize("case", sorted(PLANTED))
+def test_the_spend_tests_can_fail(
+    promtool: str, emitted: dict[str, Path], tmp_path: Path, case: str
 ) -> None:
-    folder = _mutated(emitted, tmp_path, " * 700 / 604800)", " * 700 / 2592000)")
-    result = run_promtool(promtool, "test", "rules", "spend.rules.test.yaml", cwd=folder)
+    new, test = PLANTED[case]
+    folder = _mutated(emitted, tmp_path, " * 700 / 604800)", new)
+    result = run_promtool(promtool, "test", "rules", test, cwd=folder)
     assert result.returncode != 0
     assert 'budget=\\"week\\"' in result.stdout + result.stderr
