@@ -114,6 +114,21 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         alert_windows={"page": [{"long": "3d", "short": "5m", "factor": 2}]},
     )
 )
+# Found by this test: a 1m short window means samples every 12s, and promtool loads at most
+# 10,000 samples of a series into a query: 3d-long scenarios are left out, with a note.
+@example(
+    spec=_spec(
+        slos=[{"name": "prop", "objective": 99.95, "window": "67d", "sli": {"builtin": "success"}}],
+        budgets=[{"name": "spend", "amount": 9000, "period": "calendar-month"}],
+        alert_windows={
+            "page": [{"long": "3d", "short": "30m", "factor": 2}],
+            "ticket": [
+                {"long": "2h", "short": "10m", "factor": 1},
+                {"long": "1d", "short": "1m", "budget_percent": 10},
+            ],
+        },
+    )
+)
 # The real bug of issue 19: the spend quiet test of a 7d (or 14d) budget spent at a fixed 0.5x,
 # which its 3d/6h pair (0.233x, 0.467x) fires on.
 @example(
