@@ -26,6 +26,7 @@ CORE = frozenset(
         "errors",
         "gcpause",
         "kube",
+        "load_balancers",
         "model",
         "promql",
         "windows",

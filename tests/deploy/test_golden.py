@@ -17,6 +17,7 @@ from tests.deploy.cases import CASES, GOLDEN, ROOT
 from tests.golden_files import compare, tree
 
 from adk_observe.cli import main
+from adk_observe.deploy.meta import CLASSIFICATION_LABEL
 from adk_observe.loader.load import load_specs
 from adk_observe.rules import compile_service, prometheus_rule
 
@@ -29,8 +30,10 @@ def test_there_is_a_case_for_every_strategy_and_load_balancer() -> None:
         "deploy-ab-alb-header",
         "deploy-ab-nginx-cookie",
         "deploy-blue-green-alb",
+        "deploy-blue-green-gke-gateway",
         "deploy-canary-alb",
         "deploy-canary-gateway",
+        "deploy-canary-gke",
         "deploy-canary-nginx",
         "deploy-flagger-canary-gateway",
         "deploy-flagger-canary-nginx",
@@ -58,9 +61,12 @@ def test_the_prometheus_rule_is_the_rules_compilers_output(case: str, tmp_path: 
     assert main(["render-deploy", str(GOLDEN / case / "spec.yaml"), "-o", str(tmp_path)]) == 0
     rendered = yaml.safe_load((tmp_path / spec.name / RULE_FILE).read_text(encoding="utf-8"))
     expected = prometheus_rule(spec, compile_service(spec))
-    # The deploy adds the labels its Prometheus Operator selects PrometheusRules on.
+    # The deploy adds the labels its Prometheus Operator selects PrometheusRules on, and the
+    # data classification every deployed object carries.
+    classification = {CLASSIFICATION_LABEL: spec.deploy.compliance.data_classification.value}
+    extra = {**classification, **dict(spec.deploy.monitoring.labels)}
     expected["metadata"]["labels"] = dict(
-        sorted({**expected["metadata"]["labels"], **dict(spec.deploy.monitoring.labels)}.items())
+        sorted({**expected["metadata"]["labels"], **extra}.items())
     )
     assert rendered == expected
     assert rendered["spec"]["groups"], "a service with SLOs has rule groups"
