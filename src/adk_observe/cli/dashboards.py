@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adk_observe.checks.lint import Finding, lint_service
 from adk_observe.cli import common, connect
@@ -15,6 +15,9 @@ from adk_observe.dashboards import provisioning as prov
 from adk_observe.errors import PrometheusUnavailableError
 from adk_observe.render import dump_json, dump_yaml, write_files
 from adk_observe.rules.compile import compile_service
+
+if TYPE_CHECKING:
+    from adk_observe.checks.prometheus import PrometheusClient
 
 
 def register(sub: Any) -> None:
@@ -99,21 +102,23 @@ def run_dashboards(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _live_findings(specs: list[Any], args: argparse.Namespace) -> dict[str, list[Finding]]:
+def _live_findings(specs: list[Any], client: PrometheusClient | None) -> dict[str, list[Finding]]:
     """Findings from the live Prometheus (`--prometheus`), per service; none without it."""
-    if args.prometheus is None:
+    if client is None:
         return {}
     from adk_observe.checks.live_buckets import check_buckets
 
-    client, at = connect.client(args), time.time()
+    at = time.time()
     return {spec.name: check_buckets(spec, client, at) for spec in specs}
 
 
 def run_lint(args: argparse.Namespace) -> int:
     failed = False
+    # The connection options are checked before a spec is read (a bad one is exit 2 alone).
+    client = None if args.prometheus is None else connect.client(args)
     specs = common.load(args.specs)
     try:
-        live = _live_findings(specs, args)
+        live = _live_findings(specs, client)
     except PrometheusUnavailableError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_UNREACHABLE
