@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import socket
+import stat
 import subprocess
 import tracemalloc
 from pathlib import Path
 
 import pytest
 import yaml
+from tests.conftest import in_ci
 
 from adk_observe.cli import main
 from adk_observe.loader.load import load_specs
@@ -369,3 +373,57 @@ def test_operator_labels_follow_kubernetes_syntax(tmp_path: Path) -> None:
         "digit), and --format operator puts it on the PrometheusRule\n",
     )
     assert not out.exists()
+
+
+def _special(kind: str, tmp: Path) -> Path:
+    """A spec path that is no regular file: reading it would block (a FIFO without a writer)
+    or never end (a zero device, made here with mknod, never the machine's /dev/zero)."""
+    path = tmp / "spec.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link to a fifo":
+        os.mkfifo(tmp / "pipe")
+        path.symlink_to(tmp / "pipe")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "socket":
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(path))  # left bound until the test's temp dir goes
+    elif kind == "zero device":
+        if os.geteuid() != 0:
+            if in_ci():
+                pytest.fail("the device case needs root (mknod), as CI runs")
+            pytest.skip("mknod needs root")
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 5))
+    return path
+
+
+SPECIAL = {
+    "fifo": "a FIFO",
+    "link to a fifo": "a FIFO",
+    "folder": "a folder",
+    "socket": "No such device or address",  # open() of a socket fails itself (ENXIO)
+    "zero device": "a character device",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SPECIAL))
+def test_a_spec_that_is_no_regular_file_is_refused(kind: str, tmp_path: Path) -> None:
+    spec = _special(kind, tmp_path)
+    for command in SPEC_COMMANDS:
+        out = tmp_path / "out"
+        code, stdout, err = run(*command_line(command, spec, out))
+        assert (command, code, stdout) == (command, 2, "")
+        assert err.startswith(f"error: {spec}: cannot read the file: {SPECIAL[kind]}"), err
+        assert err.count("\n") == 1 and not out.exists()
+
+
+@pytest.mark.parametrize("kind", sorted(SPECIAL))
+def test_a_kustomization_that_is_no_regular_file_is_refused(kind: str, tmp_path: Path) -> None:
+    folder = tmp_path / "deploy"
+    folder.mkdir()
+    spec = _special(kind, folder)
+    spec.rename(folder / "kustomization.yaml")
+    code, stdout, err = run("check-deploy", str(folder))
+    expected = f"error: {folder / 'kustomization.yaml'}: cannot read the file: {SPECIAL[kind]}"
+    assert (code, stdout) == (2, "") and err.startswith(expected), err

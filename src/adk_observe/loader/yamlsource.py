@@ -25,6 +25,7 @@ import yaml
 from yaml import events as ev
 
 from adk_observe.errors import SpecError, quote
+from adk_observe.files import read_regular
 
 # A 10,000-SLO spec is 1.5-5 MiB (bench/compile_bench.py writes 1.5); the densest YAML of this
 # size loads in ~10 s of CPU and ~0.5 GB at worst (a flow list of a million numbers).
@@ -77,16 +78,19 @@ def too_big(file: str) -> SpecError:
 
 
 def read_text(path: str | Path) -> str:
-    """The UTF-8 text of a spec or manifest, refusing files over MAX_BYTES before reading them."""
+    """The UTF-8 text of a spec or manifest: a regular file (a FIFO or device is refused, never
+    opened for a blocking read), refused when over MAX_BYTES after reading no further."""
     name = str(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read(MAX_BYTES + 1)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read the file: {exc}", file=name) from None
-    if len(text) > MAX_BYTES or len(text.encode("utf-8")) > MAX_BYTES:
+        raw = read_regular(path, MAX_BYTES)
+    except OSError as exc:
+        raise SpecError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+    if len(raw) > MAX_BYTES:
         raise too_big(name)
-    return text
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"cannot read the file: {exc}", file=name) from None
 
 
 def _parser(text: str) -> Any:
