@@ -228,6 +228,19 @@ class Telemetry:
     prices: tuple[ModelPrice, ...] = ()
 
 
+# --- the fleet --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """The service runs in several clusters whose Prometheus servers each add the external label
+    `label` (e.g. cluster="eu-1") and remote-write to one central store. Every rule keeps it: the
+    SLIs, budgets and alerts are per cluster, with a fleet-wide view recorded under names of its
+    own (conventions.FLEET_PREFIX)."""
+
+    label: str = "cluster"
+
+
 # --- the service ------------------------------------------------------------------------------
 
 
@@ -245,6 +258,7 @@ class ServiceSpec:
     runbook_base_url: str = ""
     grafana_url: str = ""  # base URL of the team's Grafana, no trailing slash; "" = no links
     budgets: tuple[SpendBudget, ...] = ()
+    clusters: Clusters | None = None  # None: one Prometheus, no cluster label (today's rules)
     extra: tuple[tuple[str, str], ...] = field(default=())  # notes from importers (unmapped fields)
 
     def slo(self, name: str) -> SLO | None:

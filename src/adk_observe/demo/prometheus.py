@@ -76,6 +76,17 @@ def config(
     }
 
 
+def terminate(proc: subprocess.Popen[Any]) -> None:
+    """Stop a child process: SIGTERM, then SIGKILL if it is still there after STOP_TIMEOUT."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(STOP_TIMEOUT)
+
+
 def wait_until(
     condition: Callable[[], T],
     timeout: float,
@@ -114,6 +125,9 @@ class PrometheusServer:
         retention: str = "",
         extra_args: tuple[str, ...] = (),
         scrape_jobs: Sequence[Mapping[str, Any]] = (),
+        agent: bool = False,
+        external_labels: Mapping[str, str] | None = None,
+        remote_write: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.rules = dict(rules)
         self.targets = dict(targets)
@@ -132,6 +146,11 @@ class PrometheusServer:
         # Ready-made scrape_configs jobs (e.g. the generated plain-Prometheus job with its SD
         # swapped for static targets), scraped besides one static job per `targets` entry.
         self.scrape_jobs = [dict(j) for j in scrape_jobs]
+        # A fleet (docs/fleet.md): agent mode (scrape and remote-write only: no rules, no query
+        # API), the external labels this server adds, where it remote-writes.
+        self.agent = agent
+        self.external_labels = dict(external_labels or {})
+        self.remote_write = [dict(r) for r in remote_write]
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -142,12 +161,21 @@ class PrometheusServer:
             (root / name).write_text(text, encoding="utf-8")
         cfg = config(self.targets, sorted(self.rules), self.scrape_interval, self.eval_interval)
         cfg["scrape_configs"] += self.scrape_jobs
+        if self.external_labels:
+            cfg["global"]["external_labels"] = self.external_labels
+        if self.remote_write:
+            cfg["remote_write"] = self.remote_write
         (root / "prometheus.yml").write_text(dump_yaml(cfg), encoding="utf-8")
         self._log = root / "prometheus.log"
+        storage = (
+            ["--enable-feature=agent", f"--storage.agent.path={root / 'agent-data'}"]
+            if self.agent
+            else [f"--storage.tsdb.path={self.storage or root / 'data'}"]
+        )
         args = [
             self.binary,
             f"--config.file={root / 'prometheus.yml'}",
-            f"--storage.tsdb.path={self.storage or root / 'data'}",
+            *storage,
             f"--web.listen-address={LOOPBACK}:{self.port}",
             "--web.enable-lifecycle",
             "--enable-feature=exemplar-storage",
@@ -182,13 +210,8 @@ class PrometheusServer:
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(STOP_TIMEOUT)
+        if proc is not None:
+            terminate(proc)
         if self._dir is not None:
             self._dir.cleanup()
             self._dir = None

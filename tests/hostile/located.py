@@ -1,0 +1,29 @@
+"""The one assertion of the generated hostile spec cases: for every command that reads specs,
+exit 2, one `error: FILE:LINE: KEY.PATH: ...` line naming `path` and saying `message`, nothing on
+stdout, no output folder, and never `secret` (a credential the case planted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.hostile.test_corpus import SPEC_COMMANDS, command_line, run
+
+from adk_observe.render import dump_yaml
+
+
+def assert_one_located_error(
+    spec: dict[str, Any], tmp_path: Path, path: str, message: str, secret: str = ""
+) -> None:
+    file = tmp_path / "spec.yaml"
+    file.write_text(dump_yaml(spec, with_header=False))
+    for command in SPEC_COMMANDS:
+        out = tmp_path / command
+        code, stdout, stderr = run(*command_line(command, file, out))
+        assert (command, code, stdout) == (command, 2, ""), stderr
+        assert stderr.count("\n") == 1 and stderr.startswith(f"error: {file}:"), stderr
+        assert f" {path}:" in stderr, (path, stderr)
+        assert message in stderr
+        assert not secret or secret not in stderr  # never echoes a credential
+        assert len(stderr) < 400 and "Traceback" not in stderr
+        assert not out.exists()
