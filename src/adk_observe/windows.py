@@ -13,6 +13,9 @@ HOUR = 3600
 MINUTE = 60
 DAY = 24 * HOUR
 
+# The SLO period a spec gets unless it says otherwise, the one the table's factors are quoted for.
+DEFAULT_PERIOD = 30 * DAY
+
 DEFAULT_WINDOWS: tuple[AlertWindow, ...] = (
     # 2% of a 30d budget in 1h: a hard outage; pages within minutes, the 5m window resets it fast.
     AlertWindow(Severity.PAGE, long=1 * HOUR, short=5 * MINUTE, budget_fraction=0.02),
@@ -37,3 +40,21 @@ def window_from_factor(
     return AlertWindow(
         severity, long=long, short=short, budget_fraction=round(factor * long / period, 12)
     )
+
+
+# One custom pair as a spec spells it: severity, long, short, and either a budget percent or a
+# burn factor (the other None).
+WindowSpec = tuple[Severity, int, int, float | None, float | None]
+
+
+def resolve_windows(table: tuple[WindowSpec, ...] | None, period: int) -> tuple[AlertWindow, ...]:
+    """The pairs of a custom table for an SLO of `period` seconds (the default table: None)."""
+    if table is None:
+        return DEFAULT_WINDOWS
+    resolved = []
+    for severity, long, short, percent, factor in table:
+        if factor is not None:
+            resolved.append(window_from_factor(severity, long, short, factor, period))
+        else:
+            resolved.append(AlertWindow(severity, long, short, (percent or 0) / 100))
+    return tuple(resolved)

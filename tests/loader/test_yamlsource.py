@@ -1,4 +1,4 @@
-"""The bounded YAML reader (loader/yamlsource.py): the same data as yaml.safe_load, lines that
+"""The bounded YAML reader (yamlsource.py): the same data as yaml.safe_load, lines that
 point at what the user wrote, and bounds on what makes YAML dangerous (alias expansion, depth,
 size), not on honest size."""
 
