@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adk_observe import yamlsource as ys
 from adk_observe.errors import SpecError
-from adk_observe.loader import yamlsource as ys
 
 scalars = st.one_of(
     st.text(max_size=12),
