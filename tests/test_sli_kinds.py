@@ -146,7 +146,8 @@ def test_a_kind_without_its_row_is_an_unknown_builtin(
     err = _error(capsys, _spec_file(tmp_path))
     assert err.endswith(
         "spec.slos[0].sli.builtin: unknown builtin 'first_token' (one of: uptime, success, "
-        "latency, tool_success, mcp_success, llm_success, satisfaction, cost_per_turn)"
+        "latency, tool_success, mcp_success, llm_success, satisfaction, cost_per_turn, "
+        "time_to_first_token, quality)"
     )
 
 
@@ -179,7 +180,7 @@ def test_the_loader_reads_the_rows(tmp_path: Path) -> None:
             "threshold: 500ms",
             "threshold: 500ms, evaluator: x",
             "spec.slos[0].sli.evaluator",
-            "evaluator belongs to builtin verdicts only",
+            "evaluator belongs to builtin quality and verdicts only",
         ),
         (
             "evaluator: toxicity",
@@ -213,7 +214,7 @@ def test_the_schema_lists_the_rows_and_their_parameters(capsys: pytest.CaptureFi
         "type": "string",
         "minLength": 1,
         "maxLength": 200,
-        "description": "builtin verdicts: e.g. toxicity.",
+        "description": "builtin quality: e.g. grounded; builtin verdicts: e.g. toxicity.",
     }
     assert sli["additionalProperties"] is False
 
@@ -308,9 +309,10 @@ def test_the_spec_reference_names_every_row_and_parameter() -> None:
 def test_a_row_missing_from_the_spec_reference_is_caught() -> None:
     assert spec_reference_gaps(doc_text.text("spec.md")) == [
         "slos[].sli.builtin lists ['uptime', 'success', 'latency', 'tool_success', "
-        "'mcp_success', 'llm_success', 'satisfaction', 'cost_per_turn'], the rows are "
-        "['uptime', 'success', 'latency', 'tool_success', 'mcp_success', 'llm_success', "
-        "'satisfaction', 'cost_per_turn', 'first_token', 'verdicts']",
+        "'mcp_success', 'llm_success', 'satisfaction', 'cost_per_turn', 'time_to_first_token', "
+        "'quality'], the rows are ['uptime', 'success', 'latency', 'tool_success', "
+        "'mcp_success', 'llm_success', 'satisfaction', 'cost_per_turn', 'time_to_first_token', "
+        "'quality', 'first_token', 'verdicts']",
         "slos[].sli.threshold does not name builtin first_token",
-        "no row for slos[].sli.evaluator",
+        "slos[].sli.evaluator does not name builtin verdicts",
     ]

@@ -29,7 +29,9 @@ _EXPORTS = {
     "init": "adk_observe.api",
     "llm_call": "adk_observe.instrument.calls",
     "mcp_call": "adk_observe.instrument.calls",
+    "record_evaluation": "adk_observe.instrument.quality",
     "record_feedback": "adk_observe.api",
+    "record_guardrail": "adk_observe.instrument.quality",
     "resolve_options": "adk_observe.instrument.options",
     "set_ready": "adk_observe.api",
     "shutdown": "adk_observe.api",
@@ -48,7 +50,9 @@ __all__ = [
     "init",
     "llm_call",
     "mcp_call",
+    "record_evaluation",
     "record_feedback",
+    "record_guardrail",
     "resolve_options",
     "set_ready",
     "shutdown",
@@ -71,6 +75,8 @@ if TYPE_CHECKING:
     from adk_observe.instrument.options import Options as Options
     from adk_observe.instrument.options import OptionsError as OptionsError
     from adk_observe.instrument.options import resolve_options as resolve_options
+    from adk_observe.instrument.quality import record_evaluation as record_evaluation
+    from adk_observe.instrument.quality import record_guardrail as record_guardrail
     from adk_observe.instrument.runtime import Observability as Observability
 
 

@@ -31,6 +31,10 @@ LABEL_INTERACTION_TYPE = "interaction_type"
 LABEL_COST_CENTER = "cost_center"
 LABEL_COMPONENT = "component"
 LABEL_SINK = "sink"
+LABEL_EVALUATOR = "evaluator"  # an online evaluator's name (record_evaluation)
+LABEL_RESULT = "result"  # an evaluation's verdict: RESULT_PASS or RESULT_FAIL
+LABEL_GUARDRAIL = "guardrail"  # a guardrail's name (record_guardrail, adk.guardrail)
+LABEL_DECISION = "decision"  # a guardrail's decision: one of GUARDRAIL_DECISIONS
 LABEL_METRIC = "metric"  # on adk_observe_series_overflow_total: the metric family that overflowed
 LABEL_JOB = "job"
 LABEL_LE = "le"
@@ -106,6 +110,13 @@ SERVER_ERROR_REGEX = "5.."
 METHOD_TURN = "turn"
 ENDPOINT_AGENT = "agent"
 INTERACTION_AGENT_TURN = "agent_turn"
+# Values of LABEL_RESULT on evaluations and of LABEL_DECISION on guardrail decisions.
+RESULT_PASS = "pass"
+RESULT_FAIL = "fail"
+DECISION_ALLOW = "allow"
+DECISION_BLOCK = "block"  # the input or output was refused (the model or tool not called)
+DECISION_MODIFY = "modify"  # the input or output was changed (redacted, rewritten)
+GUARDRAIL_DECISIONS = (DECISION_ALLOW, DECISION_BLOCK, DECISION_MODIFY)
 # Values of LABEL_COMPONENT on adk_observe_internal_errors_total: where a contained failure was.
 COMPONENT_ADK_PLUGIN = "adk_plugin"
 COMPONENT_INSTRUMENT = "instrument"
@@ -213,6 +224,9 @@ LLM_DURATION_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0)
 SATISFACTION_BUCKETS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
 # Cost of one interaction in the price table's currency: bounds a cost-per-turn SLO may name
 # ("95% of turns cost under 0.05"), from a tenth of a cent to five.
+# Time to the first token a user sees: 50 ms to 30 s, with the bounds a first-token SLO names
+# ("95% of turns show text within 1 s"): 0.5, 1, 1.5 and 2 s.
+FIRST_TOKEN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0)
 COST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 # The event kinds (instrument/events.py) and the fields captures read that are not label names.
@@ -222,6 +236,10 @@ EVENT_TURN = "turn"
 EVENT_LLM_CALL = "llm_call"
 EVENT_TOOL_CALL = "tool_call"
 EVENT_FEEDBACK = "feedback"
+EVENT_EVALUATION = "evaluation"
+EVENT_GUARDRAIL = "guardrail"
+FIELD_FIRST_TOKEN = "first_token"  # seconds to the first token of a turn or an LLM call
+FIELD_STREAMED = "streamed"  # true when it had a first token
 FIELD_SECONDS = "seconds"
 FIELD_COST = "cost"
 # An MCP call's labels from a tool call event: the server, and its tool as the method.
@@ -403,6 +421,47 @@ COST_TOTAL = MetricDef(
     capped=(LABEL_AGENT_ID, LABEL_MODEL, LABEL_COST_CENTER),
     captures=(Capture(EVENT_LLM_CALL, FIELD_COST, when=FIELD_COST),),
 )
+# Streaming (issue 23): from a turn's start to the first partial response the user sees (its first
+# token), and the same per LLM call from the call's start. What streamed nothing (no streaming, or
+# a failure before the first chunk) records none.
+FIRST_TOKEN = MetricDef(
+    "adk_agent_time_to_first_token_seconds",
+    MetricType.HISTOGRAM,
+    "Time from the start of a streamed agent turn to its first partial response (the "
+    "time_to_first_token SLI reads it); exemplar: the trace id of a sampled turn.",
+    (LABEL_AGENT_ID,),
+    FIRST_TOKEN_BUCKETS,
+    capped=(LABEL_AGENT_ID,),
+    captures=(Capture(EVENT_TURN, FIELD_FIRST_TOKEN, when=FIELD_STREAMED),),
+)
+LLM_FIRST_TOKEN = MetricDef(
+    "adk_agent_llm_time_to_first_token_seconds",
+    MetricType.HISTOGRAM,
+    "Time from the start of a streamed LLM call to its first chunk.",
+    (LABEL_AGENT_ID, LABEL_MODEL),
+    FIRST_TOKEN_BUCKETS,
+    capped=(LABEL_AGENT_ID, LABEL_MODEL),
+    captures=(Capture(EVENT_LLM_CALL, FIELD_FIRST_TOKEN, when=FIELD_STREAMED),),
+)
+# Answer quality and guardrails (issue 23): online evaluations by evaluator and verdict, and
+# guardrail decisions by guardrail and decision. Evaluator and guardrail names are the caller's.
+EVALUATIONS = MetricDef(
+    "adk_agent_evaluations_total",
+    MetricType.COUNTER,
+    "Online evaluations of answers by evaluator and result (pass or fail; the quality SLI reads "
+    "it).",
+    (LABEL_AGENT_ID, LABEL_EVALUATOR, LABEL_RESULT),
+    capped=(LABEL_AGENT_ID, LABEL_EVALUATOR),
+    captures=(Capture(EVENT_EVALUATION),),
+)
+GUARDRAILS = MetricDef(
+    "adk_agent_guardrail_decisions_total",
+    MetricType.COUNTER,
+    "Guardrail decisions by guardrail and decision (allow, block or modify).",
+    (LABEL_AGENT_ID, LABEL_GUARDRAIL, LABEL_DECISION),
+    capped=(LABEL_AGENT_ID, LABEL_GUARDRAIL),
+    captures=(Capture(EVENT_GUARDRAIL),),
+)
 INTERNAL_ERRORS = MetricDef(
     "adk_observe_internal_errors_total",
     MetricType.COUNTER,
@@ -443,6 +502,10 @@ CATALOGUE: tuple[MetricDef, ...] = (
     INTERACTION_COST,
     COST_TOTAL,
     UNPRICED_LLM_CALLS,
+    FIRST_TOKEN,
+    LLM_FIRST_TOKEN,
+    EVALUATIONS,
+    GUARDRAILS,
     INTERNAL_ERRORS,
     TELEMETRY_DROPPED,
     SERIES_OVERFLOW,
@@ -494,6 +557,14 @@ EXTERNAL_SERIES: tuple[str, ...] = (
 # Span attributes adk-observe adds to its own and ADK's spans (beside the OTel semantic ones).
 SPAN_ATTR_COST = "adk_observe.cost"
 SPAN_ATTR_MCP_SERVER = "adk_observe.mcp.server"
+# A streamed turn's time to its first token, in seconds (no convention names a turn's yet).
+SPAN_ATTR_TIME_TO_FIRST_TOKEN = "adk_observe.time_to_first_token"
+# The ADK callback a wrapped guardrail ran in (adk.guardrail): adk-observe's own attribute.
+SPAN_ATTR_GUARDRAIL_SOURCE = "adk_observe.guardrail.source"
+GUARDRAIL_SOURCE_BEFORE_MODEL = "before_model"
+GUARDRAIL_SOURCE_AFTER_MODEL = "after_model"
+GUARDRAIL_SOURCE_BEFORE_TOOL = "before_tool"
+GUARDRAIL_SOURCE_AFTER_TOOL = "after_tool"
 # The JSON-RPC method of an MCP tool call (value of the `mcp.method.name` span attribute).
 MCP_METHOD_TOOLS_CALL = "tools/call"
 
@@ -523,10 +594,20 @@ GEN_AI_TOKEN_TYPE = "gen_ai.token.type"  # attribute of the token usage metric: 
 OPERATION_INVOKE_AGENT = "invoke_agent"
 OPERATION_CHAT = "chat"
 OPERATION_EXECUTE_TOOL = "execute_tool"
-# Reserved for the quality and guardrail signals (`record_evaluation`, `record_guardrail`):
-# their attributes go under these prefixes (gen_ai.evaluation.name, gen_ai.guardrail.result ...).
-GEN_AI_EVALUATION_PREFIX = "gen_ai.evaluation."
-GEN_AI_GUARDRAIL_PREFIX = "gen_ai.guardrail."
+# Streaming, evaluation and guardrail results (issue 23): a model call's time to its first chunk
+# is an attribute of its span; an evaluation (`record_evaluation`) and a guardrail decision
+# (`record_guardrail`) are events on the span current when they are recorded. The guardrail
+# names are not in the Python semconv registry of this version (the evaluation ones are).
+GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk"
+GEN_AI_EVALUATION_RESULT = "gen_ai.evaluation.result"  # the event
+GEN_AI_EVALUATION_NAME = "gen_ai.evaluation.name"
+GEN_AI_EVALUATION_SCORE_VALUE = "gen_ai.evaluation.score.value"
+GEN_AI_EVALUATION_SCORE_LABEL = "gen_ai.evaluation.score.label"  # pass or fail
+GEN_AI_GUARDRAIL_RESULT = "gen_ai.guardrail.result"  # the event
+GEN_AI_GUARDRAIL_POLICY_ID = "gen_ai.guardrail.policy.id"  # the guardrail's name
+GEN_AI_GUARDRAIL_RESULT_TYPE = "gen_ai.guardrail.result.type"
+GEN_AI_GUARDRAIL_RESULT_VALUE = "gen_ai.guardrail.result.value"  # allow, block or modify
+GUARDRAIL_RESULT_TYPE_DECISION = "decision"
 # Sessions (the session and user registries of the same version). `user.id` carries a keyed
 # pseudonym unless raw ids were asked for (the `user_id_mode` option); neither is ever a label.
 SESSION_ID = "session.id"
@@ -564,6 +645,10 @@ LOG_MESSAGE_AGENT_TURN_FAILED = "agent turn failed"
 LOG_MESSAGE_LLM_CALL = "llm call"
 LOG_MESSAGE_TOOL_CALL = "tool call"
 LOG_MESSAGE_FEEDBACK = "user feedback"
+LOG_MESSAGE_EVALUATION = "evaluation"
+LOG_MESSAGE_GUARDRAIL = "guardrail decision"
+LOG_SCORE = "score"
+LOG_TIME_TO_FIRST_TOKEN_MS = "time_to_first_token_ms"
 
 # --- recording rules --------------------------------------------------------------------------
 
@@ -654,6 +739,7 @@ ALERT_CPU_THROTTLING = "ADKContainerCPUThrottling"
 ALERT_MEMORY_NEAR_LIMIT = "ADKContainerMemoryNearLimit"
 ALERT_RESTARTS = "ADKContainerRestarting"
 ALERT_OOM_KILLED = "ADKContainerOOMKilled"
+ALERT_GUARDRAIL_BLOCKS = "ADKAgentGuardrailBlockSurge"
 ALERT_SLI_NO_DATA = "SLONoData"
 # Alert annotation with a link to the Grafana dashboard of the alert (when spec.grafana_url is set).
 ANNOTATION_DASHBOARD_URL = "dashboard_url"

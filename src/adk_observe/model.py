@@ -161,6 +161,11 @@ class AgentAlerts:
     restarts: int = 3  # container restarts within restarts_window
     restarts_window: int = 900
     oom_window: int = 600  # how long an OOM-killed restart keeps the alert firing
+    # A guardrail's block share over 5m against its share over the last day (x this factor),
+    # once it blocks at least guardrail_block_share of its decisions.
+    guardrail_block_jump: float = 3.0
+    guardrail_block_share: float = 0.1
+    guardrail_for: int = 600
     disabled: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
 

@@ -83,6 +83,10 @@ class BuiltinKind:
     # The SLO dashboard's words for the good events; `{key}` is replaced by a parameter's value.
     text: str
     params: tuple[Param, ...] = ()
+    # Set when a stretch without events means the events stopped coming, not a quiet time: its
+    # SLO raises SLONoData by default (a spec may turn it off) when its total rate is 0 or gone,
+    # and this says what to check. Empty: no events is no traffic (no ratio, no alert).
+    no_events: str = ""
 
     @property
     def metric(self) -> c.MetricDef | None:
@@ -152,6 +156,23 @@ COST_PER_TURN = BuiltinKind(
     "turns that cost at most {threshold}",
     (Param("threshold", ParamType.NUMBER, "0.05"),),
 )
+TIME_TO_FIRST_TOKEN = BuiltinKind(
+    "time_to_first_token",
+    HistogramShape(c.FIRST_TOKEN),
+    "streamed turns that show text within {threshold}",
+    (Param("threshold", ParamType.SECONDS, "1s"),),
+)
+QUALITY = BuiltinKind(
+    "quality",
+    CounterShape(c.EVALUATIONS, c.LABEL_RESULT, c.RESULT_FAIL, c.RESULT_PASS, c.RESULT_FAIL),
+    "evaluated answers that pass",
+    (
+        Param(
+            "evaluator", ParamType.LABEL_VALUE, "grounded", required=False, label=c.LABEL_EVALUATOR
+        ),
+    ),
+    no_events="its evaluators still record evaluations (record_evaluation)",
+)
 
 # Every built-in kind by name, in the order the docs and the schema list them.
 BUILTIN_KINDS: dict[str, BuiltinKind] = {
@@ -165,6 +186,8 @@ BUILTIN_KINDS: dict[str, BuiltinKind] = {
         LLM_SUCCESS,
         SATISFACTION,
         COST_PER_TURN,
+        TIME_TO_FIRST_TOKEN,
+        QUALITY,
     )
 }
 

@@ -12,8 +12,17 @@ tool calls, answers, token usage, errors and delays. The step is chosen from the
     )
     agent = LlmAgent(name="weather", model=model, tools=[get_weather])
 
+Streaming (`RunConfig(streaming_mode=StreamingMode.SSE)`): an `Answer` arrives as `chunks` partial
+responses, the first after the step's `delay`, each further one `chunk_delay` seconds after the
+one before, then the whole text as the final response. So `delay` is the time to the first token
+and `(chunks - 1) * chunk_delay` more is the rest of the answer:
+
+    Answer("Sunny in Paris.", delay=0.4, chunks=5, chunk_delay=0.2)  # first token at 0.4 s
+
 At runtime a demo can inject faults: `model.set_faults(failure_rate=1.0, delay=0.5)`; the
-next calls then raise `ScriptedModelError` or sleep first. `model.calls` counts model calls.
+next calls then raise `ScriptedModelError` or sleep first (a slower first token);
+`set_faults(chunk_delay=0.3)` slows only the chunks after the first (a longer answer, the first
+token on time). `model.calls` counts model calls.
 
 This module imports google.adk; install the `adk` extra to use it.
 """
@@ -56,7 +65,8 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class Answer:
-    """The model answers with text; in streaming mode it arrives in `chunks` partials first."""
+    """The model answers with text; in streaming mode it arrives in `chunks` partials first,
+    `chunk_delay` seconds apart (the first one after `delay`)."""
 
     text: str
     input_tokens: int = 20
@@ -65,6 +75,7 @@ class Answer:
     reasoning_tokens: int = 0
     delay: float = 0.0
     chunks: int = 3
+    chunk_delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,7 @@ class ScriptedModel(BaseLlm):
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _failure_rate: float = PrivateAttr(default=0.0)
     _delay: float = PrivateAttr(default=0.0)
+    _chunk_delay: float = PrivateAttr(default=0.0)
     _fail_next: int = PrivateAttr(default=0)
     _calls: int = PrivateAttr(default=0)
     _rng: random.Random = PrivateAttr(default_factory=lambda: random.Random(0))
@@ -132,15 +144,23 @@ class ScriptedModel(BaseLlm):
     # --- runtime fault injection (thread-safe; a demo flips these while serving) -----------------
 
     def set_faults(
-        self, *, failure_rate: float = 0.0, delay: float = 0.0, fail_next: int = 0
+        self,
+        *,
+        failure_rate: float = 0.0,
+        delay: float = 0.0,
+        fail_next: int = 0,
+        chunk_delay: float = 0.0,
     ) -> None:
-        """Fail a share of calls (0..1), add `delay` seconds to each, and/or fail the next N."""
+        """Fail a share of calls (0..1), add `delay` seconds before each (and so to the time to
+        the first token), and/or fail the next N; add `chunk_delay` seconds before each streamed
+        chunk after the first (a longer answer whose first token is on time)."""
         if not 0.0 <= failure_rate <= 1.0:
             raise ValueError(f"failure_rate must be within [0, 1], got {failure_rate}")
-        if delay < 0 or fail_next < 0:
-            raise ValueError("delay and fail_next must not be negative")
+        if not (delay >= 0 and chunk_delay >= 0 and fail_next >= 0):  # NaN is refused too
+            raise ValueError("delay, chunk_delay and fail_next must not be negative")
         with self._lock:
             self._failure_rate, self._delay, self._fail_next = failure_rate, delay, fail_next
+            self._chunk_delay = chunk_delay
 
     def clear_faults(self) -> None:
         self.set_faults()
@@ -149,21 +169,22 @@ class ScriptedModel(BaseLlm):
     def calls(self) -> int:
         return self._calls
 
-    def _injected(self) -> tuple[bool, float]:
+    def _injected(self) -> tuple[bool, float, float]:
+        """(fail this call?, delay before it, delay before each later chunk)."""
         with self._lock:
             self._calls += 1
             if self._fail_next:
                 self._fail_next -= 1
-                return True, self._delay
+                return True, self._delay, self._chunk_delay
             fail = self._failure_rate > 0 and self._rng.random() < self._failure_rate
-            return fail, self._delay
+            return fail, self._delay, self._chunk_delay
 
     # --- BaseLlm ---------------------------------------------------------------------------------
 
     async def generate_content_async(
         self, llm_request: LlmRequest, stream: bool = False
     ) -> AsyncGenerator[LlmResponse, None]:
-        fail, delay = self._injected()
+        fail, delay, chunk_delay = self._injected()
         step = self.script[min(_step_index(llm_request), len(self.script) - 1)]
         delay += step.delay
         if delay:
@@ -178,7 +199,10 @@ class ScriptedModel(BaseLlm):
             yield self._response(parts, step, partial=False)
             return
         if stream:
-            for chunk in _split(step.text, step.chunks):
+            chunk_delay += step.chunk_delay
+            for i, chunk in enumerate(_split(step.text, step.chunks)):
+                if i and chunk_delay:
+                    await asyncio.sleep(chunk_delay)
                 yield self._response([types.Part.from_text(text=chunk)], step, partial=True)
         yield self._response([types.Part.from_text(text=step.text)], step, partial=False)
 

@@ -38,7 +38,9 @@ def build_runner(
     mcp: tuple[str, list[str]] | None = None,
     agent_name: str = "shop_assistant",
     extra_tools: Sequence[Any] = (),
+    **callbacks: Any,
 ) -> tuple[InMemoryRunner, ScriptedModel, McpToolset | None]:
+    """`callbacks`: the agent's own, e.g. before_model_callback=..."""
     model = ScriptedModel(script)
     tools: list[Any] = [get_weather, charge_card, *extra_tools]
     toolset = None
@@ -46,7 +48,7 @@ def build_runner(
         toolset = McpToolset(connection_params=StdioConnectionParams(
             server_params=StdioServerParameters(command=mcp[0], args=mcp[1]), timeout=20))
         tools.append(toolset)
-    agent = LlmAgent(name=agent_name, model=model, tools=tools, instruction="Help.")
+    agent = LlmAgent(name=agent_name, model=model, tools=tools, instruction="Help.", **callbacks)
     app = App(name=APP, root_agent=agent, plugins=list(plugins))
     return InMemoryRunner(app=app), model, toolset
 

@@ -7,6 +7,8 @@ import time
 
 import pytest
 from adk_helpers import build_runner, final_text, new_session, run_turn, summary
+from google.adk.agents.run_config import RunConfig, StreamingMode
+from google.genai import types
 
 from adk_observe.testing import Answer, ScriptedModel, ScriptedModelError, ToolCall
 
@@ -70,3 +72,61 @@ def test_invalid_fault_settings_are_rejected() -> None:
         model.set_faults(failure_rate=1.5)
     with pytest.raises(ValueError):
         model.set_faults(delay=-1)
+
+
+def _arrivals(
+    streaming: bool, script: tuple[Answer, ...], **faults: float
+) -> list[tuple[bool, str, float]]:
+    """(partial?, text, seconds since the run started) of every text event of one turn."""
+
+    async def scenario() -> list[tuple[bool, str, float]]:
+        runner, model, _ = build_runner(script)
+        model.set_faults(**faults)  # type: ignore[arg-type]
+        session = await new_session(runner)
+        start = time.perf_counter()
+        out = []
+        async for event in runner.run_async(
+            user_id="user-1",
+            session_id=session,
+            new_message=types.Content(role="user", parts=[types.Part(text="hi")]),
+            run_config=RunConfig(
+                streaming_mode=StreamingMode.SSE if streaming else StreamingMode.NONE
+            ),
+        ):
+            for part in event.content.parts or () if event.content else ():
+                if part.text:
+                    out.append((bool(event.partial), part.text, time.perf_counter() - start))
+        return out
+
+    return asyncio.run(scenario())
+
+
+def test_a_streamed_answer_arrives_in_partials_the_first_after_its_delay() -> None:
+    got = _arrivals(True, (Answer("one two three", delay=0.2, chunks=3, chunk_delay=0.1),))
+    partials = [text for partial, text, _ in got if partial]
+    assert len(partials) == 3 and "".join(partials) == "one two three"
+    assert got[3][:2] == (False, "one two three")  # then the whole text, once
+    first, second, third = (at for _, _, at in got[:3])
+    assert first >= 0.2  # the step's delay comes before the first token
+    assert second - first >= 0.1 and third - second >= 0.1  # then chunk_delay between chunks
+
+
+def test_without_streaming_the_answer_is_one_response() -> None:
+    got = _arrivals(False, (Answer("one two three", chunks=3, chunk_delay=0.1),))
+    assert [(partial, text) for partial, text, _ in got] == [(False, "one two three")]
+
+
+def test_injected_chunk_delay_slows_the_answer_but_not_its_first_token() -> None:
+    got = _arrivals(True, (Answer("one two three", chunks=3),), chunk_delay=0.15)
+    first, last = got[0][2], got[2][2]
+    assert last - first >= 0.3  # two gaps of the injected chunk delay
+    # An injected `delay` is before the first token instead.
+    slow_start = _arrivals(True, (Answer("one two three", chunks=3),), delay=0.3)
+    assert slow_start[0][2] >= 0.3
+
+
+def test_negative_or_nan_chunk_delays_are_rejected() -> None:
+    model = ScriptedModel(SCRIPT)
+    for bad in (-0.1, float("nan")):
+        with pytest.raises(ValueError):
+            model.set_faults(chunk_delay=bad)

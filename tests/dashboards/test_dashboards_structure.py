@@ -103,6 +103,11 @@ def test_overview_panels_in_reading_order() -> None:
         (102, "timeseries", "Error share (5xx) per agent"),
         (103, "timeseries", "Request latency per agent"),
         (104, "timeseries", "Active conversations"),
+        # Added after the others (ids keep links stable), read second: what users feel.
+        (700, "row", "First token, answer quality and guardrails"),
+        (701, "timeseries", "Time to first token per agent"),
+        (702, "timeseries", "Failing evaluations by evaluator"),
+        (703, "timeseries", "Guardrail decisions by guardrail and decision"),
         (200, "row", "LLM calls, tokens and cost"),
         (201, "timeseries", "LLM calls by model and status"),
         (202, "timeseries", "LLM call latency (p95)"),

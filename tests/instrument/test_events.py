@@ -18,7 +18,7 @@ def test_an_event_has_its_fields_and_defaults() -> None:
         "agent_id": "a", "ctx": None, "origin": None, "seconds": 0.5, "ok": False,
         "status_code": "500", "cost": 0.25, "cost_center": "cc", "method": c.METHOD_TURN,
         "endpoint": c.ENDPOINT_AGENT, "active": True, "error_type": "Boom", "invocation_id": "",
-        "session": None, "measure": None,
+        "first_token": None, "session": None, "measure": None,
         "session_ids": {"session_id": "", "user_id": "", "turn_index": None}}
     with pytest.raises(AttributeError):
         turn.latency = 1.0  # type: ignore[attr-defined]

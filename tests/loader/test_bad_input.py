@@ -107,7 +107,7 @@ CASES: dict[str, Case] = {
         Case("satisfaction-without-good-above", 13, "spec.slos[0].sli", "needs good_above"),
     "A threshold on builtin success is rejected":
         Case("threshold-on-success", 15, "spec.slos[0].sli.threshold",
-             "threshold belongs to builtin latency and cost_per_turn only"),
+             "threshold belongs to builtin latency, cost_per_turn and time_to_first_token only"),
     "Two SLI kinds at once are rejected":
         Case("two-sli-kinds", 13, "spec.slos[0].sli", "exactly one of builtin, latency"),
     "An SLI with no kind is rejected":

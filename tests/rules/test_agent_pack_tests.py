@@ -18,6 +18,7 @@ from adk_observe.rules.agent_pack_tests import agent_pack_tests
 PACK = (
     c.ALERT_HIGH_ERROR_RATE, c.ALERT_HIGH_LATENCY, c.ALERT_MCP_FAILURES, c.ALERT_MEMORY_LEAK,
     c.ALERT_CPU_THROTTLING, c.ALERT_MEMORY_NEAR_LIMIT, c.ALERT_RESTARTS, c.ALERT_OOM_KILLED,
+    c.ALERT_GUARDRAIL_BLOCKS,
 )
 
 
@@ -32,10 +33,11 @@ VARIANTS = {
         error_rate=0.5, error_rate_for=0, latency_quantile=0.99, latency_threshold=0.7,
         latency_for=0, mcp_error_rate=2.0, mcp_for=0, memory_growth_bytes=10 * 2**20,
         memory_window=600, memory_for=0, cpu_ratio=0.5, cpu_for=0, memory_limit_ratio=0.75,
-        memory_limit_for=0, restarts=1, restarts_window=300)),
+        memory_limit_for=0, restarts=1, restarts_window=300, guardrail_block_jump=2.0,
+        guardrail_block_share=0.2, guardrail_for=0)),
     "long hold times and a custom selector": service(m.AgentAlerts(
         error_rate=0.01, error_rate_for=900, latency_threshold=10.0, latency_for=900,
-        mcp_for=600, cpu_for=1200, memory_limit_for=900, restarts=5),
+        mcp_for=600, cpu_for=1200, memory_limit_for=900, restarts=5, guardrail_for=1200),
         selector='namespace="agents",app="svc"'),
 }
 
@@ -68,6 +70,8 @@ def test_every_alert_of_the_pack_fires_above_and_stays_silent_below(
     (c.ALERT_HIGH_ERROR_RATE, "> 0.05", "> 0.038"),
     (c.ALERT_MCP_FAILURES, "> 0.1", "> 0.13"),
     (c.ALERT_RESTARTS, ">= 3", ">= 2"),
+    # The jump is 3.75x its baseline when the alert is due: a factor of 3.8 misses it.
+    (c.ALERT_GUARDRAIL_BLOCKS, "> 3", "> 3.8"),
 ])
 def test_a_rule_with_the_wrong_threshold_fails_its_test(
     promtool: str, tmp_path: Path, alert: str, original: str, broken: str
@@ -83,11 +87,15 @@ def test_a_rule_with_the_wrong_threshold_fails_its_test(
 
 
 def test_disabled_alerts_get_no_test_and_unreachable_thresholds_say_why() -> None:
-    spec = service(m.AgentAlerts(disabled=(c.ALERT_OOM_KILLED,), latency_threshold=120.0))
+    # A 40% floor jumping 3x is more than every decision: no input can show it.
+    spec = service(m.AgentAlerts(disabled=(c.ALERT_OOM_KILLED,), latency_threshold=120.0,
+                                 guardrail_block_share=0.4))
     doc, notes = agent_pack_tests(spec, "svc.rules.yaml")
     assert doc is not None
     names = {t["name"].split()[0] for t in doc["tests"]}
-    assert names == set(PACK) - {c.ALERT_OOM_KILLED, c.ALERT_HIGH_LATENCY}
-    assert notes == [f"{c.ALERT_HIGH_LATENCY}: the threshold is outside the histogram's buckets"]
+    assert names == set(PACK) - {c.ALERT_OOM_KILLED, c.ALERT_HIGH_LATENCY,
+                                 c.ALERT_GUARDRAIL_BLOCKS}
+    assert notes == [f"{c.ALERT_HIGH_LATENCY}: the threshold is outside the histogram's buckets",
+                     f"{c.ALERT_GUARDRAIL_BLOCKS}: no share of blocks reaches its threshold"]
     assert agent_pack_tests(replace(spec, agent_alerts=m.AgentAlerts(enabled=False)), "f") == (
         None, [])

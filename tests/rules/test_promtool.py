@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from tests.rules.support import GOLDEN, ROOT, compile_rules, run_parallel, run_promtool
 
 HANDWRITTEN = Path(__file__).parent / "promtool"
@@ -22,6 +23,30 @@ def test_handwritten_detection_tests_pass(promtool: str, tmp_path: Path) -> None
     results = run_parallel(promtool, [(tmp_path, ["test", "rules", name]) for name in names])
     for code, output in results:
         assert code == 0, output
+
+
+@pytest.mark.slow  # two promtool files of 6-10 hours each: about 20 s on two loaded cores
+def test_first_token_and_quality_slos_page_on_what_users_feel(
+    promtool: str, tmp_path: Path
+) -> None:
+    """Issue 23: first tokens slowing to 1.5 s page the time_to_first_token SLO at 44 min (not
+    43) while the latency SLO stays quiet, and turns slowing to 20 s page only the latency SLO;
+    a pass ratio falling from 99.5% to 90% pages the quality SLOs at 209 min (not 208), for the
+    failing evaluator only; no evaluations at all give no ratio and SLONoData, no page."""
+    assert compile_rules(HANDWRITTEN / "genai.yaml", tmp_path) == 0
+    names = ["genai-first-token.test.yaml", "genai-quality.test.yaml"]
+    for name in names:
+        shutil.copy(HANDWRITTEN / name, tmp_path)
+    # Each page one minute early must fail: the scenarios can tell the minute.
+    for name, late in (("genai-first-token", "414m"), ("genai-quality", "579m")):
+        text = (HANDWRITTEN / f"{name}.test.yaml").read_text()
+        early = text.replace(f"eval_time: {late}", f"eval_time: {int(late[:-1]) - 1}m")
+        assert early != text
+        (tmp_path / f"{name}.early-test.yaml").write_text(early)
+    jobs = [*names, "genai-first-token.early-test.yaml", "genai-quality.early-test.yaml"]
+    results = run_parallel(promtool, [(tmp_path, ["test", "rules", name]) for name in jobs])
+    for name, (code, output) in zip(jobs, results, strict=True):
+        assert (code == 0) == ("early" not in name), f"{name}:\n{output}"
 
 
 def test_a_wrong_expectation_fails(promtool: str, tmp_path: Path) -> None:

@@ -9,6 +9,9 @@ The hooks only capture what they saw (times, ids, token counts) into one event o
 (instrument/events.py) and queue it for the work queue's worker (`Observability.record`), which
 records it into the metrics its kind is captured by and writes its log line, in order. Span
 attributes are set in the hooks: ADK ends its spans soon after.
+
+A little past ~400 lines: one class holds every ADK hook, and the hooks share its in-flight maps;
+what they delegate (sessions, streaming, MCP names) lives in its own module.
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ from opentelemetry.semconv._incubating.attributes import mcp_attributes
 from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
+from adk_observe.adk import streaming
 from adk_observe.adk.introspect import SessionSizer, bounded_key, mcp_server_name
 from adk_observe.instrument import audit, events, runtime
 from adk_observe.instrument.calls import is_error_result
 from adk_observe.instrument.cost import Usage, usage_of
+from adk_observe.instrument.enclosing import enter_run, leave_run
 from adk_observe.instrument.events import Origin, call_origin
 from adk_observe.instrument.sessions import NO_SESSION, AdkTurnCounter, SessionIds
 
@@ -59,8 +64,10 @@ class Run:
     ctx: SpanContext | None  # its context: trace ids of the log line and the exemplars
     cost: float = 0.0
     session: SessionIds = NO_SESSION  # the run's session.id, user.id and turn index
+    first_token: float | None = None  # seconds from the run's start to its first streamed text
     task: asyncio.Task[Any] | None = None
     on_done: Callable[[asyncio.Task[Any]], None] | None = None
+    agent_token: Any = None  # the enclosing agent's context variable token (enter_run)
 
 
 def _valid(ctx: SpanContext) -> SpanContext | None:
@@ -170,6 +177,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.on_done = functools.partial(self._abandon, obs, invocation_id)
             run.task.add_done_callback(run.on_done)
         self._runs.put(invocation_id, run)
+        run.agent_token = enter_run(agent_id)
         obs.record(events.TurnStarted(agent_id=agent_id))
 
     def _session_ids(
@@ -199,6 +207,8 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         if run is None:
             return
         seconds = time.perf_counter() - run.start
+        if run.agent_token is not None:
+            leave_run(run.agent_token)
         if run.task is not None and run.on_done is not None:
             run.task.remove_done_callback(run.on_done)
         code = c.STATUS_CODE_OK if error is None else c.STATUS_CODE_ERROR
@@ -213,6 +223,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             cost_center=obs.options.cost_center,
             error_type=type(error).__qualname__ if error is not None else "",
             invocation_id=invocation_id,
+            first_token=run.first_token,
             ctx=run.ctx,
             origin=call_origin(),
             session=invocation_context.session,
@@ -256,12 +267,16 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self, obs: runtime.Observability, callback_context: Any, llm_request: Any
     ) -> None:
         model = llm_request.model or "unknown"
-        self._models.put(self._model_key(callback_context), (time.perf_counter(), str(model)))
+        self._models.put(
+            self._model_key(callback_context), streaming.ModelCall(time.perf_counter(), str(model))
+        )
 
     def _after_model(
         self, obs: runtime.Observability, callback_context: Any, llm_response: Any
     ) -> None:
         if llm_response.partial:  # streaming chunk: the final response carries the totals
+            if streaming.shows_text(llm_response):
+                self._chunk(callback_context)
             return
         started = self._models.pop(self._model_key(callback_context), None)
         if started is None:
@@ -280,6 +295,11 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         ok = llm_response.error_code is None
         self._model_done(obs, callback_context, started, ok, usage)
 
+    def _chunk(self, callback_context: Any) -> None:
+        """A streamed chunk with text: the first of its model call, and maybe of its run."""
+        call = self._models.get(self._model_key(callback_context))
+        streaming.first_chunk(call, self._runs.get(callback_context.invocation_id))
+
     def _model_error(
         self, obs: runtime.Observability, callback_context: Any, error: Exception
     ) -> None:
@@ -293,13 +313,13 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self,
         obs: runtime.Observability,
         callback_context: Any,
-        started: tuple[float, str],
+        started: streaming.ModelCall,
         ok: bool,
         usage: Usage,
         error_type: str = "",
     ) -> None:
-        start, model = started
-        seconds = time.perf_counter() - start
+        model = started.model
+        seconds = time.perf_counter() - started.start
         run, agent_id, ctx = self._call_of(obs, callback_context)
         cost = obs.llm_cost(model, usage)
         if run is not None and cost:
@@ -314,6 +334,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             cost=cost,
             cost_center=obs.options.cost_center,
             error_type=error_type,
+            first_token=started.first_token,
             ctx=ctx,
             log_ctx=log_ctx,
             origin=origin,

@@ -7,7 +7,9 @@ from adk_observe import conventions as c
 from adk_observe.dashboards.overview_panels import (
     AGENT,
     FAILED_CALL,
+    FAILED_EVALUATION,
     FAILED_REQUEST,
+    LATENCY_QUANTILES,
     SECONDS_PER_HOUR,
     SLOW,
     TRACK,
@@ -16,6 +18,7 @@ from adk_observe.dashboards.overview_panels import (
     latencies,
     mean_rating,
     per_pod,
+    quantiles,
     rate_of,
     rss_growth,
     share_of,
@@ -68,6 +71,44 @@ TRAFFIC = Section(
                 ),
             ),
             min=0,
+        ),
+    ),
+)
+
+# What a user of a streaming agent feels beside errors and latency (issue 23): how soon text
+# appears, whether the answers pass their evaluators, and what the guardrails decide.
+USERS = Section(
+    "First token, answer quality and guardrails",
+    7,
+    (
+        Series(
+            "Time to first token per agent",
+            "Time from the start of a streamed turn to its first text (turns that stream). "
+            "Exemplar dots link to traces.",
+            Unit.SECONDS,
+            lambda s: quantiles(
+                c.FIRST_TOKEN.name, AGENT, f"{s.sel},{s.agents}", LATENCY_QUANTILES
+            ),
+            width=8,
+            key="first_token",
+        ),
+        Series(
+            "Failing evaluations by evaluator",
+            "Share of evaluated answers each online evaluator fails (record_evaluation).",
+            Unit.PERCENT_UNIT,
+            share_of(c.EVALUATIONS, FAILED_EVALUATION, c.LABEL_EVALUATOR),
+            width=8,
+            min=0,
+            key="failing_evaluations",
+        ),
+        Series(
+            "Guardrail decisions by guardrail and decision",
+            "Decisions per second (record_guardrail, adk.guardrail): allow, block, modify.",
+            Unit.OPS_PER_SECOND,
+            rate_of(c.GUARDRAILS, c.LABEL_GUARDRAIL, c.LABEL_DECISION),
+            width=8,
+            stack=True,
+            key="guardrails",
         ),
     ),
 )
@@ -368,4 +409,4 @@ CONTAINERS = Section(
     shown=lambda spec: spec.deploy is not None,
 )
 
-SECTIONS: tuple[Section, ...] = (TRAFFIC, LLM, TOOLS, QUALITY, TRACKS, CONTAINERS)
+SECTIONS: tuple[Section, ...] = (TRAFFIC, USERS, LLM, TOOLS, QUALITY, TRACKS, CONTAINERS)

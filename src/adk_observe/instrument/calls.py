@@ -10,6 +10,8 @@ and do nothing (cheaply) before `adk_observe.init()`.
             call.record_result(session.call_tool(...))   # isError results count as errors
 
 Each also decorates sync and async functions: `@tool_call("search")`.
+
+A little past ~400 lines: the four front ends share one `_Scope`, which splitting would split.
 """
 
 from __future__ import annotations
@@ -28,16 +30,14 @@ from opentelemetry.semconv._incubating.attributes import mcp_attributes
 from opentelemetry.trace import Span, SpanContext
 
 from adk_observe import conventions as c
-from adk_observe.instrument import events, genai, runtime
+from adk_observe.instrument import enclosing, events, genai, runtime
 from adk_observe.instrument.cost import Usage, usage_of
 from adk_observe.instrument.labels import label_value
 from adk_observe.instrument.sessions import NO_SESSION, SessionIds
 
 F = TypeVar("F", bound=Callable[..., Any])
 _STATUS_MAX = 1024  # characters of a status code kept before the label cut
-_turn: contextvars.ContextVar[AgentTurn | None] = contextvars.ContextVar(
-    "adk_observe_turn", default=None
-)
+_turn = enclosing.turn  # the open AgentTurn, if any
 
 
 def is_error_result(result: object) -> bool:
@@ -175,6 +175,7 @@ class AgentTurn(_Scope):
         self.provider = provider
         self.status_code: str | None = None
         self.cost = 0.0
+        self.time_to_first_token: float | None = None
         self._turn_token: contextvars.Token[AgentTurn | None] | None = None
 
     def _copy(self) -> AgentTurn:
@@ -195,6 +196,12 @@ class AgentTurn(_Scope):
         self.status_code = label_value(code, _STATUS_MAX)
         if self.status_code.startswith("5"):
             self.ok = False
+
+    def first_token(self) -> None:
+        """The turn's first text is shown now (streamed): its time to first token. Only the
+        first call counts; `llm_call(...).first_token()` calls it for its turn."""
+        if self.time_to_first_token is None and self.span is not None:
+            self.time_to_first_token = time.perf_counter() - self._start
 
     def fail(self, error_type: str = "error", status_code: str | None = None) -> None:
         super().fail(error_type)
@@ -247,12 +254,15 @@ class AgentTurn(_Scope):
             method=self.method,
             endpoint=self.endpoint,
             error_type=self.error_type,
+            first_token=self.time_to_first_token,
             ctx=ctx,
             session_ids=self.session,
         )
         obs.apply(turn)
         if self.span is not None:
             self.span.set_attributes(events.turn_span_attributes(code, self.cost))
+            if self.time_to_first_token is not None:
+                self.span.set_attribute(c.SPAN_ATTR_TIME_TO_FIRST_TOKEN, self.time_to_first_token)
 
 
 class LlmCall(_Scope):
@@ -266,6 +276,7 @@ class LlmCall(_Scope):
         self.cached_tokens: float = 0
         self.reasoning_tokens: float = 0
         self.refused_counts = 0  # counts record_usage refused (NaN, negative, not a number)
+        self.time_to_first_token: float | None = None
 
     def _copy(self) -> LlmCall:
         return LlmCall(self.model, self.agent_id, self.provider)
@@ -295,6 +306,16 @@ class LlmCall(_Scope):
     def _subject(self) -> str:
         return self.model
 
+    def first_token(self) -> None:
+        """The call's first chunk arrived now (streaming): its time to first token, and its
+        turn's if the turn has none yet. Only the first call counts. Never raises."""
+        if self.time_to_first_token is not None or self.span is None:
+            return
+        self.time_to_first_token = time.perf_counter() - self._start
+        turn = _turn.get()
+        if turn is not None:
+            turn.first_token()
+
     def _attributes(self) -> dict[str, Any]:
         return genai.chat_attributes(self.model, self.provider)
 
@@ -311,6 +332,9 @@ class LlmCall(_Scope):
             turn.cost += cost
         if self.span is not None:
             self.span.set_attributes(events.llm_span_attributes(usage, cost))
+            if self.time_to_first_token is not None:
+                first = self.time_to_first_token
+                self.span.set_attribute(c.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, first)
         call = events.LlmCall(
             agent_id=agent,
             model=self.model,
@@ -320,6 +344,7 @@ class LlmCall(_Scope):
             cost=cost,
             cost_center=obs.options.cost_center,
             error_type=self.error_type,
+            first_token=self.time_to_first_token,
             ctx=ctx,
         )
         obs.apply(call)

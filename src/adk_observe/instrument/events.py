@@ -118,11 +118,17 @@ class Turn(Event):
     active: bool = True  # it was counted as an active conversation when it started
     error_type: str = ""
     invocation_id: str = ""
+    # Seconds from the turn's start to its first token (streamed text); None: nothing streamed.
+    first_token: float | None = None
     # An ADK run's session and how to measure its size (when Prometheus scrapes).
     session: Any = None
     measure: Callable[[Any], int] | None = None
     # The turn's session.id, user.id and index in its session (log line fields, never a label).
     session_ids: SessionIds = NO_SESSION
+
+    @property
+    def streamed(self) -> bool:
+        return self.first_token is not None
 
     def log_level(self) -> int:
         """A failed turn logs at WARNING as "agent turn failed" with its error type."""
@@ -139,6 +145,8 @@ class Turn(Event):
             fields[c.LOG_INVOCATION_ID] = self.invocation_id
         if self.session_ids is not NO_SESSION:
             fields.update(self.session_ids.log_fields())
+        if self.first_token is not None:
+            fields[c.LOG_TIME_TO_FIRST_TOKEN_MS] = _ms(self.first_token)
         if self.ok:
             return c.LOG_MESSAGE_AGENT_TURN, fields, self.ctx
         fields[c.LOG_ERROR_TYPE] = self.error_type or c.STATUS_ERROR
@@ -179,6 +187,11 @@ class LlmCall(_Call):
     usage: Usage
     cost: float | None
     cost_center: str
+    first_token: float | None = None  # seconds from the call's start to its first chunk
+
+    @property
+    def streamed(self) -> bool:
+        return self.first_token is not None
 
     @property
     def unpriced(self) -> bool:
@@ -220,6 +233,49 @@ class Feedback(Event):
     rating: float
 
 
+@dataclass(slots=True, kw_only=True)
+class Evaluation(Event):
+    """One verdict of an online evaluator on one answer (record_evaluation)."""
+
+    kind: ClassVar[str] = c.EVENT_EVALUATION
+    evaluator: str
+    result: str  # RESULT_PASS or RESULT_FAIL
+    score: float | None = None
+
+    def log_level(self) -> int:
+        return logging.INFO
+
+    def log_line(self, label: Label) -> tuple[str, Fields, SpanContext | None]:
+        fields: Fields = {
+            c.LABEL_AGENT_ID: label(self.agent_id),
+            c.LABEL_EVALUATOR: label(self.evaluator),
+            c.LABEL_RESULT: self.result,
+        }
+        if self.score is not None:
+            fields[c.LOG_SCORE] = self.score
+        return c.LOG_MESSAGE_EVALUATION, fields, self.ctx
+
+
+@dataclass(slots=True, kw_only=True)
+class GuardrailDecision(Event):
+    """One decision of a guardrail (record_guardrail, adk.guardrail)."""
+
+    kind: ClassVar[str] = c.EVENT_GUARDRAIL
+    guardrail: str
+    decision: str  # one of GUARDRAIL_DECISIONS
+
+    def log_level(self) -> int:
+        return logging.INFO
+
+    def log_line(self, label: Label) -> tuple[str, Fields, SpanContext | None]:
+        fields: Fields = {
+            c.LABEL_AGENT_ID: label(self.agent_id),
+            c.LABEL_GUARDRAIL: label(self.guardrail),
+            c.LABEL_DECISION: self.decision,
+        }
+        return c.LOG_MESSAGE_GUARDRAIL, fields, self.ctx
+
+
 EVENTS: tuple[type[Event], ...] = (
     TurnStarted,
     TurnAbandoned,
@@ -227,6 +283,8 @@ EVENTS: tuple[type[Event], ...] = (
     LlmCall,
     ToolCall,
     Feedback,
+    Evaluation,
+    GuardrailDecision,
 )
 
 

@@ -96,7 +96,8 @@ def stray_params(
         takers = k.kinds_taking(key)
         if not takers:
             raise fail(doc, (*path, key), "unknown key")
-        names = " and ".join(t.name for t in takers)
+        *others, last = (t.name for t in takers)
+        names = f"{', '.join(others)} and {last}" if others else last
         raise fail(doc, (*path, key), f"{key} belongs to builtin {names} only")
 
 

@@ -174,6 +174,11 @@ def _windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[WindowSpec
     return tuple(out)
 
 
+def _no_events_matter(sli: m.SLI) -> bool:
+    """SLONoData is on by default for a kind whose events stopping is no data (quality)."""
+    return isinstance(sli, m.BuiltinSLI) and bool(sli.kind.no_events)
+
+
 def _slo(
     service: str,
     slo: v1.SLOV1,
@@ -197,6 +202,7 @@ def _slo(
             )
     alerting = slo.alerting
     _check_annotations(doc, (*path, "alerting"), alerting)
+    sli = _sli(slo.sli, doc, (*path, "sli"))
     runbook = alerting.runbook_url or (
         f"{runbook_base.rstrip('/')}#{slo.name}" if runbook_base else ""
     )
@@ -204,14 +210,14 @@ def _slo(
         name=slo.name,
         objective=slo.objective,
         period=slo.window,
-        sli=_sli(slo.sli, doc, (*path, "sli")),
+        sli=sli,
         alerting=m.SLOAlerting(
             name=alerting.name or c.budget_burn_alert(service, slo.name),
             page=_severity(alerting.page),
             ticket=_severity(alerting.ticket),
             no_data=m.NoDataAlerting(alerting.no_data.enabled, alerting.no_data.for_)
             if alerting.no_data
-            else m.NoDataAlerting(),
+            else m.NoDataAlerting(enabled=_no_events_matter(sli)),
             labels=_pairs(alerting.labels),
             annotations=_pairs(alerting.annotations),
             runbook_url=runbook,
@@ -346,6 +352,7 @@ def _agent_alerts(a: v1.AgentAlertsV1) -> m.AgentAlerts:
             (c.ALERT_MEMORY_NEAR_LIMIT, a.memory_near_limit.enabled),
             (c.ALERT_RESTARTS, a.restarts.enabled),
             (c.ALERT_OOM_KILLED, a.oom_killed.enabled),
+            (c.ALERT_GUARDRAIL_BLOCKS, a.guardrail_blocks.enabled),
         )
         if not on
     ]
@@ -367,6 +374,9 @@ def _agent_alerts(a: v1.AgentAlertsV1) -> m.AgentAlerts:
         memory_limit_for=a.memory_near_limit.for_ or d.memory_limit_for,
         restarts=a.restarts.count or d.restarts,
         restarts_window=a.restarts.window or d.restarts_window,
+        guardrail_block_jump=a.guardrail_blocks.jump or d.guardrail_block_jump,
+        guardrail_block_share=a.guardrail_blocks.min_share or d.guardrail_block_share,
+        guardrail_for=a.guardrail_blocks.for_ or d.guardrail_for,
         disabled=tuple(disabled),
         labels=_pairs(a.labels),
     )

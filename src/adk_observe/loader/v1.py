@@ -174,6 +174,15 @@ class RestartsAlertV1(Strict):
     window: Seconds | None = None
 
 
+class GuardrailAlertV1(Strict):
+    enabled: bool = True
+    jump: float | None = Field(
+        default=None, gt=1, le=1000, description="Block share over 5m / over the last day."
+    )
+    min_share: Ratio | None = None
+    for_: Seconds | None = Field(default=None, alias="for")
+
+
 class SwitchV1(Strict):
     enabled: bool = True
 
@@ -189,6 +198,7 @@ class AgentAlertsV1(Strict):
     memory_near_limit: ThresholdForV1 = ThresholdForV1()
     restarts: RestartsAlertV1 = RestartsAlertV1()
     oom_killed: SwitchV1 = SwitchV1()
+    guardrail_blocks: GuardrailAlertV1 = GuardrailAlertV1()
 
 
 class MetricsTelemetryV1(Strict):

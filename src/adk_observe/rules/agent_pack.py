@@ -21,6 +21,7 @@ from adk_observe.rules import container
 from adk_observe.rules.types import Alert, merge
 
 RATE = "5m"
+GUARDRAIL_BASELINE = "6h"  # a guardrail's usual block share: over the last 6 hours
 
 
 def _by(spec: ServiceSpec, *labels: str) -> str:
@@ -61,6 +62,23 @@ def _memory_growth(spec: ServiceSpec) -> str:
     rss = eq(c.LABEL_MEMORY_TYPE, c.MEMORY_RSS)
     memory = selector(c.MEMORY_USAGE.name, service_selector(spec), rss)
     return f"delta({memory}[{format_seconds(spec.agent_alerts.memory_window)}])"
+
+
+def _guardrail_jump(spec: ServiceSpec) -> str:
+    """Each guardrail's block share over 5m as a multiple of its share over the last day, where
+    the 5m share is at least the spec's floor (a filter that blocks 0.1% and then 0.3% is no
+    wave)."""
+    sel = service_selector(spec)
+    by = f"sum by ({_by(spec, c.LABEL_AGENT_ID, c.LABEL_GUARDRAIL)})"
+    blocks = selector(c.GUARDRAILS.name, sel, eq(c.LABEL_DECISION, c.DECISION_BLOCK))
+    every = selector(c.GUARDRAILS.name, sel)
+
+    def share(window: str) -> str:
+        return f"({by} (rate({blocks}[{window}])) / {by} (rate({every}[{window}])))"
+
+    floor = number(spec.agent_alerts.guardrail_block_share)
+    now = share(RATE)
+    return f"({now} / {share(GUARDRAIL_BASELINE)}\nand {now} > {floor})"
 
 
 @dataclass(frozen=True)
@@ -169,6 +187,20 @@ PACK: tuple[PackAlert, ...] = (
         "out of memory and restarted in the last <oom_window>: raise its memory limit or "
         "find the leak.",
     ),
+    PackAlert(
+        c.ALERT_GUARDRAIL_BLOCKS,
+        c.SEVERITY_WARNING,
+        _guardrail_jump,
+        "\n> ",
+        "guardrail_block_jump",
+        "guardrail_for",
+        "<service>: a guardrail blocks far more than usual",
+        "Guardrail {{ $labels.guardrail }} of agent {{ $labels.agent_id }} blocked "
+        "{{ $value | humanize }}x its share of the last <guardrail_baseline> over the last <rate> "
+        "(at least <guardrail_floor>% of its decisions): a prompt-injection wave, or a broken "
+        "filter.",
+        per_agent=True,
+    ),
 )
 
 
@@ -185,6 +217,8 @@ def text_values(spec: ServiceSpec) -> dict[str, str]:
         "memory_window": format_seconds(a.memory_window),
         "restarts_window": format_seconds(a.restarts_window),
         "oom_window": format_seconds(a.oom_window),
+        "guardrail_floor": number(a.guardrail_block_share * 100),
+        "guardrail_baseline": GUARDRAIL_BASELINE,
     }
 
 

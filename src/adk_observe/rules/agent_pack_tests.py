@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from adk_observe import conventions as c
-from adk_observe.durations import format_seconds
+from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.model import AgentAlerts, ServiceSpec
 from adk_observe.promql import eq, number, selector, service_selector
-from adk_observe.rules.agent_pack import agent_alerts
+from adk_observe.rules.agent_pack import GUARDRAIL_BASELINE, agent_alerts
 from adk_observe.rules.series import labels_for as selector_labels
 
 STEP = 60  # evaluation and sample interval, seconds
@@ -200,6 +200,52 @@ def _oom(svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool) -> 
     )
 
 
+def _guardrail(
+    svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool
+) -> Scenario | None:
+    # The baseline window at the floor share of blocks b, then a jump to a share j. The
+    # baseline share creeps up as the jump enters it: t steps in it is (b (n - t) + j t) / n
+    # over its n steps. Above: j is chosen so that j over it is factor x 1.25 when the alert is
+    # due (higher before); below: j is factor x 0.8 of b, and the ratio only falls after.
+    n = _steps(parse_seconds(GUARDRAIL_BASELINE))
+    b = a.guardrail_block_share
+    fires_after = n * STEP + RATE_WINDOW + a.guardrail_for + STEP
+    t = _steps(fires_after) - n
+    if up:
+        r = a.guardrail_block_jump * ABOVE
+        j = r * b * (n - t) / (n - r * t) if n > r * t else 2.0
+    else:
+        j = a.guardrail_block_jump * BELOW * b
+    if j > 1:
+        return None  # no share of blocks is that high: the scenario cannot be built
+    steps = _steps(fires_after) + 5
+    total = 100.0  # decisions per step
+    labels = {**svc, c.LABEL_AGENT_ID: AGENT, c.LABEL_GUARDRAIL: "prompt_injection"}
+
+    def counter(share: float, after: float) -> str:
+        rest = _linear(total * after, steps - n - 1, total * share * n)
+        return f"{_linear(total * share, n)} {rest}"
+
+    block = {**labels, c.LABEL_DECISION: c.DECISION_BLOCK}
+    allow = {**labels, c.LABEL_DECISION: c.DECISION_ALLOW}
+    return Scenario(
+        [
+            _series(c.GUARDRAILS.name, block, counter(b, j)),
+            _series(c.GUARDRAILS.name, allow, counter(1 - b, 1 - j)),
+        ],
+        fires_after,
+        steps,
+        exact=False,
+    )
+
+
+# Why a builder returned no scenario.
+_UNREACHABLE = {
+    c.ALERT_HIGH_LATENCY: "the threshold is outside the histogram's buckets",
+    c.ALERT_GUARDRAIL_BLOCKS: "no share of blocks reaches its threshold",
+}
+
+
 def _builders(a: AgentAlerts) -> dict[str, Builder]:
     return {
         c.ALERT_HIGH_ERROR_RATE: _error_rate,
@@ -218,6 +264,7 @@ def _builders(a: AgentAlerts) -> dict[str, Builder]:
         ),
         c.ALERT_RESTARTS: _restarts,
         c.ALERT_OOM_KILLED: _oom,
+        c.ALERT_GUARDRAIL_BLOCKS: _guardrail,
     }
 
 
@@ -255,7 +302,7 @@ def agent_pack_tests(
             build(svc or {}, pod, spec.agent_alerts, False),
         )
         if above is None or below is None:
-            notes.append(f"{alert.alert}: the threshold is outside the histogram's buckets")
+            notes.append(f"{alert.alert}: {_UNREACHABLE.get(alert.alert, 'no input reaches it')}")
             continue
         tests.append(_test(f"{alert.alert} fires above its threshold", alert.alert, above, True))
         tests.append(_test(f"{alert.alert} stays silent below it", alert.alert, below, False))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
 from adk_observe.links import slo_alert_url
-from adk_observe.model import SLO, AlertWindow, ServiceSpec, Severity, SeverityAlerting
+from adk_observe.model import SLO, AlertWindow, BuiltinSLI, ServiceSpec, Severity, SeverityAlerting
 from adk_observe.promql import number, selector
 from adk_observe.rules.kinds import sli_query
 from adk_observe.rules.recordings import ratio_series, slo_labels, slo_matchers
@@ -123,13 +123,23 @@ def no_data_alert(spec: ServiceSpec, slo: SLO) -> Alert:
     where = (
         f" in cluster {{{{ $labels.{spec.clusters.label} }}}}" if spec.clusters is not None else ""
     )
+    held = format_seconds(slo.alerting.no_data.for_seconds)
+    description = (
+        f"The series of the {slo.name} SLO of {spec.name}{where} have been absent for {held}: "
+        f"its burn-rate alerts cannot fire. Check that Prometheus still scrapes the service."
+    )
+    no_events = slo.sli.kind.no_events if isinstance(slo.sli, BuiltinSLI) else ""
+    if no_events:
+        # Its events stopping is no data too (a counter that no longer grows still has series).
+        watched = f"{series} > 0"
+        description = (
+            f"The {slo.name} SLO of {spec.name}{where} has had no events for {held}: it cannot "
+            f"be judged and its burn-rate alerts cannot fire. Check that {no_events}, and that "
+            f"Prometheus still scrapes the service."
+        )
     annotations = {
         "summary": f"{spec.name}: SLO {slo.name} has no SLI data{where}",
-        "description": (
-            f"The series of the {slo.name} SLO of {spec.name}{where} have been absent for "
-            f"{format_seconds(slo.alerting.no_data.for_seconds)}: its burn-rate alerts cannot "
-            f"fire. Check that Prometheus still scrapes the service."
-        ),
+        "description": description,
     }
     if slo.alerting.runbook_url:
         annotations["runbook_url"] = slo.alerting.runbook_url

@@ -1,0 +1,172 @@
+"""Hostile values through the quality and guardrail API (issue 23): nothing raises into the agent,
+/metrics always answers 200 and what cannot be counted is counted as dropped.
+
+Surface: what agent code passes to `record_evaluation` (evaluator name, verdict, score, agent_id)
+and `record_guardrail` (guardrail name, decision, agent_id), what an ADK evaluation result holds
+(`EvalMetricResult`: metric name, status, score) and what a callback wrapped by
+`adk_observe.adk.guardrail` declares with `decide()`.
+
+Generator: the label values of test_runtime_labels.py (`hostile`: lone surrogates, control
+characters, megabyte values, objects whose `str()` raises), scores that are NaN, infinities,
+negative, huge (10**400 overflows a float), bools, text and None, verdicts that are not bools,
+and decisions in any case, padded, too long or not text.
+
+Bound, from docs/instrumentation.md: a verdict that is not a bool records nothing and counts one
+drop (sink "metrics"); a score that is not a finite real number is left out, the evaluation
+counted, one drop; a decision is one of allow, block, modify in any case with surrounding white
+space, else nothing is recorded and one drop. Label values stay valid and bounded
+(promtool check metrics after every example); no internal error is counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from prometheus_client import CollectorRegistry
+from tests.hostile.test_runtime_labels import SETTINGS, check_exposition, hostile
+
+import adk_observe
+from adk_observe import conventions as c
+from adk_observe.instrument import runtime
+
+scores = st.one_of(
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([float("nan"), float("inf"), -float("inf"), -1.0, 1e308, 10**400, -(10**400),
+                     True, False, "0.9", b"1", Fraction(1, 3), 0, 7]),
+    st.integers(),
+)
+verdicts = st.one_of(st.booleans(), st.sampled_from([None, 0, 1, "true", "pass", 1.0, [True]]))
+decisions = st.one_of(
+    st.sampled_from(["allow", "BLOCK", " Modify\n", "allow ", "deny", "", "allow" * 4,
+                     "\x00allow", "bl\u043eck", None, 1, b"allow", ["allow"]]),  # a Cyrillic o
+    st.text(max_size=20),
+)
+
+
+def _finite_real(value: object) -> bool:
+    """By the docs: a finite real number, bools excluded (10**400 is no float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _a_decision(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= 16 and value.strip().lower() in (
+        "allow", "block", "modify")
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[adk_observe.Observability]:
+    handle = adk_observe.init(
+        "hostile-quality", registry=CollectorRegistry(), metrics_port=0,
+        metrics_host="127.0.0.1", logging_enabled=False, sampling=1.0, span_exporter=None,
+        background_recording=False,
+    )
+    yield handle
+    runtime.reset()
+
+
+def _total(handle: adk_observe.Observability, metric: c.MetricDef) -> float:
+    """Every sample of a counter family, whatever its (capped, folded) labels."""
+    return sum(s.value for m in handle.registry.collect() for s in m.samples
+               if s.name == metric.name)
+
+
+def _dropped(handle: adk_observe.Observability) -> float:
+    return handle.registry.get_sample_value(c.TELEMETRY_DROPPED.name,
+                                            {c.LABEL_SINK: c.SINK_METRICS}) or 0.0
+
+
+@settings(SETTINGS, max_examples=60)
+@given(name=hostile, passed=verdicts, score=scores, agent=hostile, guardrail=hostile,
+       decision=decisions)
+@example(name="grounded", passed=True, score=True, agent="a", guardrail="g", decision=" Block ")
+@example(name="grounded", passed=False, score=10**400, agent="a", guardrail="g", decision="deny")
+@example(name="grounded", passed=True, score=float("nan"), agent="a", guardrail="g",
+         decision="allow" * 4)
+@example(name="grounded", passed=1, score=0.5, agent="a", guardrail="g", decision=None)
+def test_any_evaluation_or_decision_is_counted_or_dropped_never_raised(
+    served: adk_observe.Observability, promtool: str, name: Any, passed: Any, score: Any,
+    agent: Any, guardrail: Any, decision: Any,
+) -> None:
+    before = (_total(served, c.EVALUATIONS), _total(served, c.GUARDRAILS), _dropped(served))
+    with adk_observe.agent_turn("quality"):
+        adk_observe.record_evaluation(name, passed=passed, score=score, agent_id=agent)
+        adk_observe.record_guardrail(guardrail, decision, agent_id=agent)
+    counted = isinstance(passed, bool)
+    drops = (not counted) + (counted and score is not None and not _finite_real(score))
+    drops += not _a_decision(decision)
+    assert _total(served, c.EVALUATIONS) - before[0] == counted
+    assert _total(served, c.GUARDRAILS) - before[1] == _a_decision(decision)
+    assert _dropped(served) - before[2] == drops
+    assert served.port is not None
+    check_exposition(served.port, promtool)
+    assert served.registry.get_sample_value(
+        c.INTERNAL_ERRORS.name, {c.LABEL_COMPONENT: c.COMPONENT_INSTRUMENT}) is None
+
+
+# --- ADK: evaluation results and wrapped callbacks --------------------------------------------
+
+
+@settings(SETTINGS, max_examples=40)
+@given(name=hostile, score=scores, status=st.integers(0, 5))
+def test_any_adk_metric_result_is_counted_or_dropped(
+    served: adk_observe.Observability, promtool: str, name: Any, score: Any, status: int
+) -> None:
+    from google.adk.evaluation.eval_metrics import EvalMetricResult, EvalStatus
+
+    from adk_observe.adk import record_evaluation_result
+
+    statuses = list(EvalStatus)
+    chosen = statuses[status % len(statuses)]
+    try:  # ADK's own model refuses what it refuses: that never reaches adk-observe
+        result = EvalMetricResult(metric_name=name, score=score, eval_status=chosen)
+    except Exception:
+        result = EvalMetricResult(metric_name="fallback", eval_status=chosen)
+    before = _total(served, c.EVALUATIONS)
+    recorded = record_evaluation_result(result)
+    verdict = chosen in (EvalStatus.PASSED, EvalStatus.FAILED)
+    assert recorded == verdict
+    assert _total(served, c.EVALUATIONS) - before == verdict
+    assert served.port is not None
+    check_exposition(served.port, promtool)
+
+
+@settings(SETTINGS, max_examples=15)
+@given(name=hostile, declared=decisions)
+def test_a_wrapped_callback_with_any_name_and_declared_decision_never_breaks_the_run(
+    served: adk_observe.Observability, promtool: str, name: Any, declared: Any
+) -> None:
+    from tests.adk.adk_helpers import build_runner, final_text, new_session, run_turn
+
+    from adk_observe.adk import ObservabilityPlugin, decide, guardrail
+    from adk_observe.testing import Answer
+
+    @guardrail(name)
+    def screen(callback_context: Any, llm_request: Any) -> None:
+        decide(declared)
+
+    async def scenario() -> str:
+        runner, _, _ = build_runner((Answer("Fine."),), [ObservabilityPlugin()],
+                                    before_model_callback=screen)
+        return final_text(await run_turn(runner, await new_session(runner)))
+
+    before = (_total(served, c.GUARDRAILS), _dropped(served))
+    assert asyncio.run(scenario()) == "Fine."
+    assert _total(served, c.GUARDRAILS) - before[0] == _a_decision(declared)
+    assert _dropped(served) - before[1] == (not _a_decision(declared))
+    assert served.port is not None
+    check_exposition(served.port, promtool)
+    assert served.registry.get_sample_value(
+        c.INTERNAL_ERRORS.name, {c.LABEL_COMPONENT: c.COMPONENT_ADK_PLUGIN}) is None
