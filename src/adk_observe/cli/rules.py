@@ -23,6 +23,7 @@ def register(sub: Any) -> None:
     )
     common.add_specs(p)
     common.add_output(p)
+    common.add_runbook_base(p)
     p.add_argument(
         "--format",
         choices=("prometheus", "operator"),
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from adk_observe.rules.agent_pack_tests import agent_pack_tests
     from adk_observe.rules.unit_tests import test_files, untested
 
-    specs = common.load(args.specs)
+    specs = common.with_runbooks(common.load(args.specs), args.runbook_base_url)
     operator = args.format == "operator"
     files: dict[str, str] = {}
     summary = []

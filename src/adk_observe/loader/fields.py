@@ -102,6 +102,7 @@ def _label_name(key: str) -> str:
 # spec may not override them (a `service` label would detach an alert from its service).
 COMPILER_LABELS = frozenset(
     {c.LABEL_SERVICE, c.LABEL_SLO, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR, c.LABEL_ALERTNAME}
+    | {c.LABEL_TIER, c.LABEL_CHANGE_FREEZE}
 )
 
 

@@ -7,7 +7,10 @@ from adk_observe import conventions as c
 # validate.py refuses these in SLO labels for every format; an importer also maps labels that
 # land elsewhere (service labels, alert labels), where the same names would be overwritten (or
 # overwrite ours and break the alert selectors), so it refuses them there too.
-_RESERVED = frozenset({c.LABEL_SERVICE, c.LABEL_SLO, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR})
+_RESERVED = frozenset(
+    {c.LABEL_SERVICE, c.LABEL_SLO, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR}
+    | {c.LABEL_TIER, c.LABEL_CHANGE_FREEZE}
+)
 
 
 def reserved_label_error(key: str, severity_allowed: bool = False) -> str | None:

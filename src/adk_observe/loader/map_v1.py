@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.loader import v1
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
+from adk_observe.loader.notify_v1 import to_maintenance, to_notify
 from adk_observe.loader.promql import annotation_error, selector_error, window_template_error
 from adk_observe.loader.yamlsource import Document, KeyPath
-from adk_observe.windows import DEFAULT_WINDOWS, window_from_factor
+from adk_observe.windows import DEFAULT_WINDOWS, tier_name, window_from_factor
 
 _BUILTIN_BUCKETS = {
     m.BuiltinKind.LATENCY: c.REQUEST_DURATION.buckets,
@@ -58,7 +61,7 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
     slos = []
     for i, slo in enumerate(body.slos):
         path: KeyPath = ("spec", "slos", i)
-        slos.append(_slo(name, slo, windows, body.runbook_base_url, doc, path))
+        slos.append(_slo(name, slo, windows, doc, path))
     deploy = None
     if body.deploy is not None:
         from adk_observe.loader.deploy_v1 import CUSTOM_SLI_KEYS, ServiceFacts, to_deploy_model
@@ -90,19 +93,33 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         budgets=tuple(
             _budget(b, windows, doc, ("spec", "budgets", i)) for i, b in enumerate(body.budgets)
         ),
+        notify=to_notify(body.notify, doc, ("spec", "notify")),
+        maintenance=to_maintenance(body.maintenance, doc, ("spec", "maintenance")),
     )
 
 
-_WindowSpec = tuple[m.Severity, int, int, float | None, float | None]
+# (severity, long, short, budget percent, factor, tier): one row of a custom table.
+_WindowSpec = tuple[m.Severity, int, int, float | None, float | None, str]
 
 
 def _windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[_WindowSpec, ...] | None:
     if table is None:
         return None
     out: list[_WindowSpec] = []
+    seen: dict[str, KeyPath] = {}
     for severity, rows in ((m.Severity.PAGE, table.page), (m.Severity.TICKET, table.ticket)):
-        for row in rows:
-            out.append((severity, row.long, row.short, row.budget_percent, row.factor))
+        for i, row in enumerate(rows):
+            tier = tier_name(severity, row.long, row.tier or "")
+            where: KeyPath = ("spec", "alert_windows", severity.value, i)
+            if tier in seen:
+                raise _fail(
+                    doc,
+                    (*where, "tier" if row.tier else "long"),
+                    f"tier {tier!r} is already the tier of the pair at line "
+                    f"{doc.line_of(seen[tier])}: give each pair its own `tier:` name",
+                )
+            seen[tier] = where
+            out.append((severity, row.long, row.short, row.budget_percent, row.factor, tier))
     if not out:
         raise _fail(doc, ("spec", "alert_windows"), "lists no window pair")
     return tuple(out)
@@ -114,23 +131,48 @@ def _resolve_windows(
     if table is None:
         return DEFAULT_WINDOWS
     resolved = []
-    for severity, long, short, percent, factor in table:
+    for severity, long, short, percent, factor, tier in table:
         if factor is not None:
-            resolved.append(window_from_factor(severity, long, short, factor, period))
+            resolved.append(window_from_factor(severity, long, short, factor, period, tier))
         else:
-            resolved.append(m.AlertWindow(severity, long, short, (percent or 0) / 100))
+            resolved.append(m.AlertWindow(severity, long, short, (percent or 0) / 100, tier))
     return tuple(resolved)
+
+
+def _tiers(
+    windows: tuple[m.AlertWindow, ...],
+    tiers: dict[str, v1.TierV1],
+    doc: Document,
+    path: KeyPath,
+) -> tuple[m.AlertWindow, ...]:
+    """`alerting.tiers.<tier>`: a tier's severity, or no alert rule for it at all."""
+    known = [w.tier for w in windows]
+    for name in tiers:
+        if name not in known:
+            raise _fail(
+                doc,
+                (*path, name),
+                f"no tier {name!r} in the SLO's alert windows (its tiers: {', '.join(known)})",
+            )
+    out = []
+    for pair in windows:
+        tier = tiers.get(pair.tier)
+        if tier is not None:
+            severity = m.Severity(tier.severity) if tier.severity else pair.severity
+            pair = replace(pair, severity=severity, enabled=tier.enabled)
+        out.append(pair)
+    return tuple(out)
 
 
 def _slo(
     service: str,
     slo: v1.SLOV1,
     windows: tuple[_WindowSpec, ...] | None,
-    runbook_base: str,
     doc: Document,
     path: KeyPath,
 ) -> m.SLO:
     resolved = _resolve_windows(windows, slo.window)
+    tiers = _tiers(resolved, slo.alerting.tiers, doc, (*path, "alerting", "tiers"))
     for i, w in enumerate(resolved):
         if w.long > slo.window:
             where: KeyPath = (*path, "window")
@@ -145,9 +187,6 @@ def _slo(
             )
     alerting = slo.alerting
     _check_annotations(doc, (*path, "alerting"), alerting)
-    runbook = alerting.runbook_url or (
-        f"{runbook_base.rstrip('/')}#{slo.name}" if runbook_base else ""
-    )
     return m.SLO(
         name=slo.name,
         objective=slo.objective,
@@ -162,9 +201,14 @@ def _slo(
             else m.NoDataAlerting(),
             labels=_pairs(alerting.labels),
             annotations=_pairs(alerting.annotations),
-            runbook_url=runbook,
+            runbook_url=alerting.runbook_url or "",
+            exhausted=m.ExhaustedAlerting(
+                alerting.budget_exhausted.enabled,
+                m.Severity(alerting.budget_exhausted.severity),
+                alerting.budget_exhausted.for_ or 0,
+            ),
         ),
-        windows=resolved,
+        windows=tiers,
         description=slo.description,
         labels=_pairs(slo.labels),
         group_by=tuple(slo.group_by),
@@ -177,6 +221,7 @@ CALENDAR_MONTH_SECONDS = 30 * 86400
 # Labels the compiler sets on every budget series and alert, and the counter's cost label is fine.
 _RESERVED_BUDGET_LABELS = frozenset(
     {c.LABEL_SERVICE, c.LABEL_BUDGET, c.LABEL_SEVERITY, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR}
+    | {c.LABEL_TIER}
 )
 
 

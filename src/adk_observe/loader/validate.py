@@ -14,6 +14,7 @@ from adk_observe.model import SLO, BuiltinSLI
 # be overwritten (or, worse, split one SLO's series in two).
 RESERVED_LABELS = frozenset(
     {c.LABEL_SERVICE, c.LABEL_SLO, c.LABEL_SEVERITY, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR}
+    | {c.LABEL_TIER, c.LABEL_CHANGE_FREEZE}
 )
 # A group label is kept on the SLO's series and alerts, so it cannot be one the compiler sets;
 # nor `le`, which would split a histogram's ratio by bucket; nor `budget` (spend alerts' label).

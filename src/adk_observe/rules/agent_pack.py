@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adk_observe import conventions as c
+from adk_observe import runbook_links as rb
 from adk_observe.durations import format_seconds
 from adk_observe.links import agent_alert_url
 from adk_observe.model import ServiceSpec
@@ -23,12 +24,9 @@ def _alert(
     description: str,
     per_agent: bool = False,
 ) -> Alert:
-    base = spec.runbook_base_url.rstrip("/")
-    annotations = {
-        "summary": summary,
-        "description": description,
-        "runbook_url": f"{base}#{name.lower()}" if base else f"README.md#{name.lower()}",
-    }
+    annotations = {"summary": summary, "description": description}
+    if runbook := rb.url(spec, rb.alert_file(name)):
+        annotations["runbook_url"] = runbook
     if spec.grafana_url:
         annotations[c.ANNOTATION_DASHBOARD_URL] = agent_alert_url(spec, for_seconds, per_agent)
     return Alert(
