@@ -114,6 +114,7 @@ class PrometheusServer:
         retention: str = "",
         extra_args: tuple[str, ...] = (),
         scrape_jobs: Sequence[Mapping[str, Any]] = (),
+        alertmanagers: Sequence[str] = (),
     ) -> None:
         self.rules = dict(rules)
         self.targets = dict(targets)
@@ -132,6 +133,8 @@ class PrometheusServer:
         # Ready-made scrape_configs jobs (e.g. the generated plain-Prometheus job with its SD
         # swapped for static targets), scraped besides one static job per `targets` entry.
         self.scrape_jobs = [dict(j) for j in scrape_jobs]
+        # host:port of Alertmanagers the alerts are sent to.
+        self.alertmanagers = list(alertmanagers)
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -142,6 +145,9 @@ class PrometheusServer:
             (root / name).write_text(text, encoding="utf-8")
         cfg = config(self.targets, sorted(self.rules), self.scrape_interval, self.eval_interval)
         cfg["scrape_configs"] += self.scrape_jobs
+        if self.alertmanagers:
+            targets = [{"targets": self.alertmanagers}]
+            cfg["alerting"] = {"alertmanagers": [{"static_configs": targets}]}
         (root / "prometheus.yml").write_text(dump_yaml(cfg), encoding="utf-8")
         self._log = root / "prometheus.log"
         args = [
