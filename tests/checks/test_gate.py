@@ -91,7 +91,11 @@ def test_an_overspent_budget_fails(
     # samples in a closed 2d range, so it reads -108.26%).
     assert len(lines) == 1
     assert lines[0].startswith("FAIL incident-raw/availability: -108.")
-    assert lines[0].endswith("% of the 2d budget left, 1h burn 0.00x (below the 0% minimum)")
+    # A spent budget names the rules' change-freeze alert (issue 22).
+    assert lines[0].endswith(
+        "% of the 2d budget left, 1h burn 0.00x (below the 0% minimum; budget exhausted: "
+        "change freeze (alert IncidentRawAvailabilityErrorBudgetExhausted))"
+    )
 
 
 def test_no_traffic_is_inconclusive(

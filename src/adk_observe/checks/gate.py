@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adk_observe import conventions as c
 from adk_observe.checks.report import Report, SLOReport
 from adk_observe.checks.report_render import human_duration
 from adk_observe.promql import number
@@ -37,6 +38,11 @@ def _figures(slo: SLOReport) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def freeze(service: str, slo: str) -> str:
+    """What a spent budget means for a release: the rules' change-freeze alert, by name."""
+    return f"budget exhausted: change freeze (alert {c.budget_exhausted_alert(service, slo)})"
+
+
 def judge(service: str, slo: SLOReport, min_budget: float, max_burn: float | None) -> Verdict:
     name = f"{service}/{slo.name}"
     left = slo.budget_remaining
@@ -45,6 +51,8 @@ def judge(service: str, slo: SLOReport, min_budget: float, max_burn: float | Non
     reasons = []
     if left * 100 < min_budget:
         reasons.append(f"below the {number(min_budget)}% minimum")
+    if left <= 0:
+        reasons.append(freeze(service, slo.name))
     burn = slo.burn(BURN_WINDOW)
     if max_burn is not None and burn is not None and burn > max_burn:
         reasons.append(f"burning above the {number(max_burn)}x maximum")
