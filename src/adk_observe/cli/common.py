@@ -47,7 +47,7 @@ def _runbook_base(text: str) -> str:
         and not parts.fragment
         and (
             (parts.scheme in ("http", "https") and bool(parts.netloc))
-            or (parts.scheme == "file" and parts.path.startswith("/"))
+            or (parts.scheme == "file" and not parts.netloc and parts.path.startswith("/"))
         )
     )
     if not ok:

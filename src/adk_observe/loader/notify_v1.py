@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
@@ -27,16 +27,6 @@ TEXT_LIMIT = 256
 RECEIVERS_MAX = 10  # per severity: bounds a hostile spec, not a real team
 WINDOWS_MAX = 50
 ITEMS_MAX = 31
-
-# The field to use instead of an inline secret.
-_INLINE = {
-    "routing_key": "routing_key_file",
-    "service_key": "routing_key_file",
-    "api_url": "api_url_file",
-    "api_key": "api_key_file",
-    "auth_password": "auth_password_file",
-    "auth_secret": "auth_password_file",
-}
 
 
 def _secret_file(value: str) -> str:
@@ -113,11 +103,14 @@ Smarthost = Annotated[str, AfterValidator(_smarthost)]
 
 
 class _Integration(Strict):
+    # Alertmanager's inline secret fields of this integration -> the file field to use instead.
+    INLINE: ClassVar[dict[str, str]] = {}
+
     @model_validator(mode="before")
     @classmethod
     def _no_inline_secret(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            for key, instead in _INLINE.items():
+            for key, instead in cls.INLINE.items():
                 if key in data:
                     raise ValueError(
                         f"{key}: secrets are never written in the spec: put it in a file "
@@ -127,21 +120,25 @@ class _Integration(Strict):
 
 
 class PagerDutyV1(_Integration):
+    INLINE = {"routing_key": "routing_key_file", "service_key": "routing_key_file"}
     routing_key_file: SecretFile
     url: HttpUrl | None = Field(default=None, description="Events API v2 URL (default: US).")
 
 
 class SlackV1(_Integration):
+    INLINE = {"api_url": "api_url_file"}
     api_url_file: SecretFile = Field(description="File holding the incoming-webhook URL.")
     channel: SlackChannel
 
 
 class OpsgenieV1(_Integration):
+    INLINE = {"api_key": "api_key_file"}
     api_key_file: SecretFile
     api_url: HttpUrl | None = None
 
 
 class EmailV1(_Integration):
+    INLINE = {"auth_password": "auth_password_file", "auth_secret": "auth_password_file"}
     to: EmailAddress
     from_: EmailAddress = Field(alias="from")
     smarthost: Smarthost
