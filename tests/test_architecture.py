@@ -26,11 +26,13 @@ CORE = frozenset(
         "errors",
         "kube",
         "model",
+        "notify_model",
         "promql",
+        "runbook_links",
         "windows",
     }
 )
-GENERATORS = frozenset({"rules", "dashboards", "deploy"})
+GENERATORS = frozenset({"rules", "dashboards", "deploy", "alerting"})
 LOADER = "loader"
 RENDER = "render"
 RUNTIME = frozenset({"instrument", "adk"})
