@@ -24,10 +24,10 @@ def find_binary() -> str | None:
 
 
 class AlertmanagerServer:
-    def __init__(self, binary: str, config_dir: Path) -> None:
+    def __init__(self, binary: str, config_dir: Path, port: int | None = None) -> None:
         self.binary = binary
         self.config_dir = config_dir
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://{LOOPBACK}:{self.port}"
         self._dir: tempfile.TemporaryDirectory[str] | None = None
         self._proc: subprocess.Popen[bytes] | None = None

@@ -8,9 +8,11 @@ agent-a pages and agent-b opens a ticket; `maint-agent` sees the whole service (
 failing) and is in a maintenance window that ends a minute or two after the test starts.
 
 Fast by construction: a compressed window table (1m/15s ... 5m/1m, so every tier fires within
-seconds), 1s scrapes and evaluations, and Alertmanager's group timings shortened in the test's
-copy of the configuration (the only change to it). The wait is the maintenance window: 45 to
-105 s, about 1.5-2.5 minutes in all.
+seconds), 1s scrapes and evaluations, Prometheus resending firing alerts every second, and
+Alertmanager's group timings shortened in the test's copy of the configuration (the only change
+to it). Alertmanager starts once Prometheus fires every alert, with a maintenance window that
+ends at the next minute boundary at least 15 s away: 15 to 75 s of waiting, about a minute in
+all.
 """
 
 from __future__ import annotations
@@ -72,11 +74,11 @@ def alertmanager_binary() -> str:
 
 
 def _window() -> tuple[str, float]:
-    """A maintenance window starting this minute (UTC) and ending 45-105 s from now, as the
+    """A maintenance window starting this minute (UTC) and ending 15-75 s from now, as the
     spec's `times` entry, and its end as a timestamp."""
     now = dt.datetime.now(dt.UTC)
     start = now.replace(second=0, microsecond=0)
-    minutes = 1 if now.second <= 15 else 2
+    minutes = 1 if now.second <= 45 else 2
     if start.hour == 23 and start.minute + minutes > 59:  # a window may not cross midnight
         wait_until(lambda: dt.datetime.now(dt.UTC).hour == 0, 180, "midnight", interval=1)
         return _window()
@@ -87,7 +89,7 @@ def _window() -> tuple[str, float]:
 
 def _write_specs(tmp: Path, receivers: str, window: str) -> list[Path]:
     secrets = tmp / "secrets"
-    secrets.mkdir()
+    secrets.mkdir(parents=True)
     specs = []
     weekday = dt.datetime.now(dt.UTC).strftime("%A").lower()
     for name, slo, group_by, maintenance in (
@@ -126,12 +128,16 @@ def _fast(node: Any) -> Any:
     return node
 
 
-def _generate(tmp: Path, specs: list[Path]) -> dict[str, str]:
+def _rules(tmp: Path, specs: list[Path]) -> dict[str, str]:
     assert main(["compile-rules", *map(str, specs), "-o", str(tmp / "rules")]) == 0
+    return {p.name: p.read_text() for p in sorted((tmp / "rules").glob("*.rules.yaml"))}
+
+
+def _alertmanager_config(tmp: Path, specs: list[Path]) -> Path:
     assert main(["alertmanager", *map(str, specs), "-o", str(tmp / "am")]) == 0
     config = tmp / "am" / "alertmanager.yml"
     config.write_text(yaml.safe_dump(_fast(yaml.safe_load(config.read_text())), sort_keys=False))
-    return {p.name: p.read_text() for p in sorted((tmp / "rules").glob("*.rules.yaml"))}
+    return tmp / "am"
 
 
 @pytest.fixture
@@ -176,28 +182,52 @@ def _slack_text(delivery: Delivery) -> str:
 BURN = "LiveAgentAgentSuccessBudgetBurn"
 
 
+def _firing(prom: PrometheusServer) -> bool:
+    """Prometheus fires every tier of both agents and maint-agent's page."""
+    found = {
+        (r["metric"]["service"], r["metric"].get("burn_tier"), r["metric"].get("agent_id"))
+        for r in prom.query('ALERTS{alertstate="firing"}')
+    }
+    want = {
+        ("live-agent", t, a)
+        for t in TIERS
+        for a in ("agent-a", "agent-b")
+        if a == "agent-a" or t.startswith("ticket")
+    }
+    return want <= found and ("maint-agent", "page-fast", None) in found
+
+
+TIERS = ("page-fast", "page-slow", "ticket-fast", "ticket-slow")
+
+
 def test_an_outage_pages_once_a_slow_burn_tickets_and_maintenance_holds_the_page(
     prometheus_binary: str, alertmanager_binary: str, agent_port: int, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    window, window_end = _window()
-    with Receivers() as receivers:
-        rules = _generate(tmp_path, _write_specs(tmp_path, receivers.url, window))
-        address = f"127.0.0.1:{agent_port}"
-        with (
-            AlertmanagerServer(alertmanager_binary, tmp_path / "am") as am,
-            PrometheusServer(
-                rules=rules,
-                targets={"live-agent": address, "maint-agent": address},
-                binary=prometheus_binary,
-                scrape_interval="1s",
-                eval_interval="1s",
-                alertmanagers=[f"127.0.0.1:{am.port}"],
-            ) as prom,
-        ):
-            prom.wait_for_targets_up()
-            # Every tier of both agents fired and reached Alertmanager; only agent-a's fastest
-            # page and agent-b's fastest ticket are left to notify.
+    am_port = free_port()
+    address = f"127.0.0.1:{agent_port}"
+    with (
+        Receivers() as receivers,
+        PrometheusServer(
+            rules=_rules(
+                tmp_path / "r", _write_specs(tmp_path / "r", receivers.url, "00:00-00:01")
+            ),
+            targets={"live-agent": address, "maint-agent": address},
+            binary=prometheus_binary,
+            scrape_interval="1s",
+            eval_interval="1s",
+            alertmanagers=[f"127.0.0.1:{am_port}"],
+            extra_args=("--rules.alert.resend-delay=1s",),
+        ) as prom,
+    ):
+        prom.wait_for_targets_up()
+        prom.wait_until(lambda: _firing(prom), WAIT, "every tier of both agents to fire")
+        # Now the maintenance window: from this minute to the next boundary >= 15 s away.
+        window, window_end = _window()
+        config = _alertmanager_config(tmp_path, _write_specs(tmp_path, receivers.url, window))
+        with AlertmanagerServer(alertmanager_binary, config, am_port) as am:
+            # Every tier of both agents reached Alertmanager; only agent-a's fastest page and
+            # agent-b's fastest ticket are left to notify.
             want = {
                 (BURN, "page-fast", "agent-a"): "active",
                 (BURN, "page-slow", "agent-a"): "suppressed",
@@ -220,16 +250,16 @@ def test_an_outage_pages_once_a_slow_burn_tickets_and_maintenance_holds_the_page
                 WAIT,
                 "maint's page",
             )
-            assert time.time() < window_end - 5, "too slow: the window closed before the page"
-            # ...and is delivered after the window ends, once.
+            assert time.time() < window_end - 3, "too slow: the window closed before the page"
+            # ...and is delivered after the window ends.
             wait_until(
                 lambda: _triggers(receivers.deliveries("/pagerduty/maint-agent")),
                 WAIT + window_end - time.time(),
                 "maint's page after the window",
             )
             # A few group intervals more for any notification that should not come.
-            settle = time.time() + 10
-            wait_until(lambda: time.time() >= settle, 20, "the settling time", interval=1)
+            settle = time.time() + 4 * 3
+            wait_until(lambda: time.time() >= settle, 30, "the settling time", interval=1)
             final = _state(am, "live-agent")
     elapsed = time.monotonic() - started
 
