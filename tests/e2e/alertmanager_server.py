@@ -8,15 +8,13 @@ import json
 import shutil
 import subprocess
 import tempfile
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from adk_observe.demo.prometheus import LOOPBACK, free_port, wait_until
+from adk_observe.demo.prometheus import LOOPBACK, free_port, is_ready, terminate, wait_until
 
 BINARY = "prometheus-alertmanager"
-STOP_TIMEOUT = 10.0
 
 
 def find_binary() -> str | None:
@@ -59,21 +57,11 @@ class AlertmanagerServer:
     def _ready(self) -> bool:
         if self._proc is not None and self._proc.poll() is not None:
             raise RuntimeError(f"Alertmanager exited:\n{self.log_tail()}")
-        try:
-            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=5) as resp:
-                return bool(resp.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
+        return is_ready(self.url)
 
     def __exit__(self, *exc: object) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(STOP_TIMEOUT)
+        terminate(proc)
         if self._dir is not None:
             self._dir.cleanup()
             self._dir = None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import require_tool
+from tests.hostile.located import assert_one_located_error
 from tests.hostile.test_corpus import run
 
 BASE = """apiVersion: adk-observe/v1
@@ -24,8 +25,6 @@ spec:
     - WINDOW
 """
 LINE = 8
-COMMANDS = ("validate", "compile-rules", "alertmanager", "runbooks")
-WITH_OUTPUT = {"compile-rules", "alertmanager", "runbooks"}
 GOOD = {"name": "release", "weekdays": "[tuesday]", "times": "['20:00-21:00']", "location": "UTC"}
 
 
@@ -97,15 +96,7 @@ def test_hostile_window_is_one_located_error_for_every_command(
 ) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(BASE.replace("WINDOW", window), encoding="utf-8")
-    prefix = f"error: {spec}:{LINE}: spec.maintenance[0].{key}: "
-    for command in COMMANDS:
-        out = tmp_path / command
-        argv = [command, str(spec), *(["-o", str(out)] if command in WITH_OUTPUT else [])]
-        code, stdout, stderr = run(*argv)
-        assert (command, code, stdout) == (command, 2, ""), stderr
-        assert stderr.startswith(prefix) and stderr.count("\n") == 1, stderr
-        assert reason in stderr and len(stderr) < 400, stderr
-        assert not out.exists()
+    assert_one_located_error(spec, LINE, f"spec.maintenance[0].{key}", reason)
 
 
 def test_too_many_windows_is_refused(tmp_path: Path) -> None:

@@ -98,6 +98,26 @@ def wait_until(
         time.sleep(interval)
 
 
+def is_ready(url: str) -> bool:
+    """`GET <url>/-/ready` answers 200 (Prometheus and Alertmanager both serve it)."""
+    try:
+        with urllib.request.urlopen(f"{url}/-/ready", timeout=HTTP_TIMEOUT) as resp:
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def terminate(proc: subprocess.Popen[bytes] | None) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it has not exited in STOP_TIMEOUT."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(STOP_TIMEOUT)
+
+
 class PrometheusServer:
     """Context manager around a `prometheus` process (see the module docstring)."""
 
@@ -180,21 +200,11 @@ class PrometheusServer:
     def _ready(self) -> bool:
         if self._proc is not None and self._proc.poll() is not None:
             raise PrometheusError(f"Prometheus exited with code {self._proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=HTTP_TIMEOUT) as resp:
-                return bool(resp.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
+        return is_ready(self.url)
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(STOP_TIMEOUT)
+        terminate(proc)
         if self._dir is not None:
             self._dir.cleanup()
             self._dir = None
