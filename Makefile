@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/instrument_bench.py
 	$(BIN)/python bench/adk_turn_bench.py
 	$(BIN)/python bench/report_bench.py
+	$(BIN)/python bench/client_bench.py
 
 setup: $(STAMP) $(CHECKOV_VENV)/bin/checkov tools
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 QUOTE_LIMIT = 80
 MESSAGE_LIMIT = 1000  # bounds any message; values in it are quoted shorter (QUOTE_LIMIT)
 
@@ -17,6 +19,29 @@ def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """A message on one line of bounded length, whatever a parser or validator put in it."""
     flat = " ".join(text.splitlines())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+# Characters that act on a terminal or hide text rather than show it: C0 and C1 controls (ANSI
+# escapes start with ESC or CSI), DEL, line and paragraph separators, zero-width and bidi
+# formatting characters (U+202E reverses what follows), the BOM, and lone surrogates (which no
+# output encoding can write).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Outside text (a Prometheus answer, a label value, a path) safe to show on a terminal, in
+    a log or in a table cell: every character above written as a visible `\\xNN`/`\\uNNNN`
+    escape (so nothing acts on the terminal, and nothing is silently hidden), cut to `limit`."""
+    safe = _UNPRINTABLE.sub(_escape, text)
+    return safe if len(safe) <= limit else safe[: limit - 3] + "..."
 
 
 class AdkObserveError(Exception):
@@ -41,6 +66,10 @@ class SpecError(AdkObserveError):
 
 class OutputError(AdkObserveError):
     """The output directory cannot be written."""
+
+
+class CommandOptionError(AdkObserveError):
+    """A command-line option, or the file it names, that cannot be used (exit code 2)."""
 
 
 class PrometheusUnavailableError(Exception):

@@ -20,6 +20,7 @@ from adk_observe.checks.canary import (
     result_value,
     run_phase,
 )
+from adk_observe.checks.prometheus import instant_result
 
 WITHIN = "len(result) > 0 && result[0] <= 1"
 OVER = "len(result) > 0 && result[0] > 1"
@@ -41,6 +42,17 @@ OVER = "len(result) > 0 && result[0] > 1"
         ("isNaN(result[0])", [math.nan], True),
         ("result[0] > 1", [math.nan], False),  # NaN compares false both ways
         ("result[0] <= 1", [math.nan], False),
+        # At the bound: <= and >= hold, < and > do not (the generated gates use <= 1 and > 1).
+        ("result[0] <= 1", [1.0], True),
+        ("result[0] >= 1", [1.0], True),
+        ("result[0] < 1", [1.0], False),
+        ("result[0] > 1", [1.0], False),
+        ("result[0] <= 0.005", [0.005], True),
+        ("result[0] >= 100", [100.0], True),
+        ("result[0] >= 100", [99.99999], False),
+        ("result[0] <= 1", [1.0000001], False),
+        ("result[0] == 1", [1.0], True),
+        ("result[0] != 1", [1.0], False),
     ],
 )
 def test_conditions_evaluate_as_expr_lang_does(condition: str, result: Any, expected: bool) -> None:
@@ -75,6 +87,7 @@ def _metric(success: str = WITHIN, failure: str = OVER, **kw: Any) -> Metric:
     [
         (WITHIN, OVER, [0.5], Phase.SUCCESSFUL),
         (WITHIN, OVER, [2.0], Phase.FAILED),
+        (WITHIN, OVER, [1.0], Phase.SUCCESSFUL),  # exactly at the bound: within it
         (WITHIN, OVER, [], Phase.INCONCLUSIVE),  # neither condition holds
         (WITHIN, OVER, [math.nan], Phase.INCONCLUSIVE),
         ("result[0] <= 1", "", [2.0], Phase.FAILED),  # only success: not successful is failed
@@ -89,11 +102,23 @@ def test_a_measurement_follows_evaluate_result(
     assert evaluate(_metric(success, failure), result) is expected
 
 
+def _seen(data: dict[str, Any]) -> tuple[Any, str]:
+    return result_value(instant_result(data))
+
+
 def test_prometheus_results_become_what_the_conditions_see() -> None:
     vector = {"resultType": "vector", "result": [{"metric": {}, "value": [1, "0.25"]}]}
-    assert result_value(vector) == ([0.25], "[0.25]")
-    assert result_value({"resultType": "vector", "result": []}) == ([], "[]")
-    assert result_value({"resultType": "scalar", "result": [1, "3"]}) == (3.0, "3")
+    assert _seen(vector) == ([0.25], "[0.25]")
+    assert _seen({"resultType": "vector", "result": []}) == ([], "[]")
+    assert _seen({"resultType": "scalar", "result": [1, "3"]}) == (3.0, "3")
+    nan = _seen({"resultType": "vector", "result": [{"metric": {}, "value": [1, "NaN"]}]})
+    assert math.isnan(nan[0][0]) and nan[1] == "[NaN]"  # Argo's conditions see NaN (isNaN)
+    matrix = {"resultType": "matrix", "result": [{"metric": {}, "values": [[1, "1"], [2, "2"]]}]}
+    assert _seen(matrix) == ([1.0, 2.0], "[1,2]")
+    many = [{"metric": {}, "value": [1, str(i)]} for i in range(25)]
+    values, shown = _seen({"resultType": "vector", "result": many})
+    assert len(values) == 25  # every value is evaluated; the line shows the first ten
+    assert shown == "[0,1,2,3,4,5,6,7,8,9,... (25 values)]"
 
 
 def _after(metric: Metric, *phases: Phase) -> Phase:

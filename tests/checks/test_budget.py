@@ -6,8 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adk_observe.checks.budget import budget, calendar_month, exhaustion_seconds, rolling
-from adk_observe.checks.report import Rates
+from adk_observe.checks.budget import (
+    NO_TRAFFIC,
+    UNUSABLE,
+    Rates,
+    budget,
+    calendar_month,
+    exhaustion_seconds,
+    rolling,
+)
 
 DAY = 86400
 near = pytest.approx
@@ -61,15 +68,27 @@ def test_time_to_exhaustion(left: float, burn: float | None, expected: float | N
 
 
 @pytest.mark.parametrize(
-    ("rates", "ratio"),
+    ("rates", "ratio", "why"),
     [
-        (Rates(errors=1.0, total=100.0), 0.01),
-        (Rates(errors=None, total=100.0), 0.0),  # no error series: nothing failed
-        (Rates(errors=0.0, total=0.0), None),  # no traffic: no ratio, not NaN
-        (Rates(errors=None, total=None), None),
-        (Rates(ratio_only=0.02), 0.02),  # a raw-ratio SLI
-        (Rates(errors=-0.001, total=1.0), 0.0),  # histogram subtraction noise is not negative
+        (Rates(errors=1.0, total=100.0), 0.01, ""),
+        (Rates(errors=0.0, total=0.0), None, NO_TRAFFIC),  # no traffic: no ratio, not NaN
+        (Rates(errors=None, total=None), None, NO_TRAFFIC),
+        (Rates(ratio_only=0.02), 0.02, ""),  # a raw-ratio SLI
+        (Rates(recorded=0.003, total=5.0), 0.003, ""),  # the recorded period ratio wins
+        (Rates(recorded=1.7, total=5.0), 1.0, ""),  # more errors than requests: all failed
+        # Histogram subtraction noise (all turns minus the good ones) a rounding below zero
+        # reads 0, within 1e-9 of the total; more negative than that is not data.
+        (Rates(errors=-1e-12, total=1.0), 0.0, ""),
+        (Rates(errors=-2e-9, total=1.0), None, UNUSABLE),
+        # Errors are always answered (`or vector(0)`): missing ones beside a total, negative
+        # ones or ones too large for the arithmetic are not data, never zero errors.
+        (Rates(errors=None, total=100.0), None, UNUSABLE),
+        (Rates(errors=-0.5, total=100.0), None, UNUSABLE),
+        (Rates(errors=1e301, total=1e301), None, UNUSABLE),
+        (Rates(errors=1.0, total=-100.0), None, UNUSABLE),
+        (Rates(recorded=-0.01), None, UNUSABLE),
+        (Rates(ratio_only=-0.01), None, UNUSABLE),
     ],
 )
-def test_the_error_ratio_of_rates(rates: Rates, ratio: float | None) -> None:
-    assert rates.error_ratio == (None if ratio is None else near(ratio))
+def test_the_error_ratio_of_rates(rates: Rates, ratio: float | None, why: str) -> None:
+    assert rates.reading == ((None if ratio is None else near(ratio)), why)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import http.server
+import math
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from adk_observe.checks.budget import Budget, rolling
+from adk_observe.checks.gate import judge, overall
+from adk_observe.checks.report import SLOReport
 from adk_observe.cli import main
 from adk_observe.demo.prometheus import PrometheusServer, free_port
 
@@ -165,7 +169,7 @@ def test_an_unknown_slo_is_bad_input(
     ("option", "value", "message"),
     [
         ("--min-budget", "150", "'150' must be between 0 and 100"),
-        ("--max-burn", "-1", "'-1' must be greater than zero"),
+        ("--max-burn", "-1", "'-1' must be a finite number above zero"),
         ("--at", "yesterday", "'yesterday' is not a time like 2026-12-01T00:00:00Z"),
     ],
 )
@@ -238,3 +242,99 @@ def test_report_against_an_unreachable_prometheus_is_exit_3_and_writes_nothing(
     assert main(argv) == 3
     assert capsys.readouterr().err.startswith(f"error: {url} is unreachable:")
     assert not out.parent.exists()
+
+
+# --- the policy at its bounds (pure: synthetic figures, no Prometheus) ---------------------------
+
+
+def _slo(left: float | None, burn: float | None, name: str = "s") -> SLOReport:
+    """An SLO with `left` of its budget (a fraction) and a 1h burn rate of `burn`."""
+    window = rolling(1_800_000_000, 30 * 86400, "30d")
+    b = None if left is None else Budget("requests", total=1000.0, spent=(1 - left) * 1000.0)
+    return SLOReport(
+        name=name,
+        objective=99.0,
+        window=window,
+        source="recorded",
+        error_ratio=None if left is None else 0.01 * (1 - left),
+        budget=b,
+        burn_rates=(("1h", burn),),
+        pairs=(),
+        exhaustion_seconds=None,
+        firing=(),
+        time_based=False,
+        no_data="" if left is not None else "no traffic in the window",
+    )
+
+
+@pytest.mark.parametrize(
+    ("left", "min_budget", "outcome"),
+    [
+        (0.5, 50.0, "pass"),  # exactly the minimum left: the policy holds (documented: at least)
+        (0.5 - 1e-9, 50.0, "fail"),  # a hair below it fails
+        (0.5 + 1e-9, 50.0, "pass"),
+        (0.0, 0.0, "pass"),  # spent exactly, with a 0% minimum
+        (-1e-9, 0.0, "fail"),  # overspent fails any minimum
+        (1.0, 100.0, "pass"),  # untouched meets a 100% minimum
+    ],
+)
+def test_the_gate_passes_at_exactly_min_budget_and_fails_just_below(
+    left: float, min_budget: float, outcome: str
+) -> None:
+    assert judge("svc", _slo(left, 0.5), min_budget, None).outcome == outcome
+
+
+def test_a_spent_budget_names_the_change_freeze_alert_whatever_the_policy() -> None:
+    """The rules' ErrorBudgetExhausted alert fires at remaining <= 0: the gate names it, and
+    the policy alone decides pass or fail (a 0% minimum holds at exactly 0)."""
+    freeze = "(budget exhausted: change freeze (alert SvcSErrorBudgetExhausted))"
+    spent = judge("svc", _slo(0.0, 0.5), 0.0, None)
+    assert (spent.outcome, spent.line.endswith(freeze)) == ("pass", True)
+    assert "budget exhausted" not in judge("svc", _slo(1e-9, 0.5), 0.0, None).line
+
+
+@pytest.mark.parametrize(
+    ("burn", "max_burn", "outcome"),
+    [
+        (2.0, 2.0, "pass"),  # exactly the maximum burn: allowed (documented: at most)
+        (2.0 + 1e-9, 2.0, "fail"),  # a hair above it fails
+        (2.0 - 1e-9, 2.0, "pass"),
+        (None, 2.0, "pass"),  # no traffic in the last hour burns nothing
+    ],
+)
+def test_the_gate_passes_at_exactly_max_burn_and_fails_just_above(
+    burn: float | None, max_burn: float, outcome: str
+) -> None:
+    assert judge("svc", _slo(0.9, burn), 10.0, max_burn).outcome == outcome
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "expected"),
+    [
+        (("pass", "fail", "no data"), "fail"),  # a failure is a failure beside no data
+        (("no data", "fail"), "fail"),
+        (("pass", "no data"), "no data"),
+        (("pass", "pass"), "pass"),
+        ((), "pass"),
+    ],
+)
+def test_the_overall_outcome_fails_first_then_no_data(
+    outcomes: tuple[str, ...], expected: str
+) -> None:
+    lefts = {"pass": 0.9, "fail": 0.01, "no data": None}
+    verdicts = [
+        judge("svc", _slo(lefts[o], 0.1, f"s{i}"), 50.0, None) for i, o in enumerate(outcomes)
+    ]
+    assert [v.outcome for v in verdicts] == list(outcomes)
+    assert overall(verdicts) == expected
+
+
+def test_figures_that_are_not_finite_are_null_in_the_json_report() -> None:
+    from dataclasses import replace
+
+    from adk_observe.checks.report_render import slo_data
+
+    slo = replace(_slo(0.5, math.inf), exhaustion_seconds=math.nan)
+    data = slo_data(slo)
+    assert (data["burn_rates"]["1h"], data["exhaustion_seconds"]) == (None, None)
+    assert data["budget_remaining"] == 0.5

@@ -124,7 +124,7 @@ def test_zero_traffic_is_no_data(
 
 
 def test_a_calendar_month_grants_the_whole_months_downtime(
-    backfilled: PrometheusServer, specs: dict[str, Path]
+    backfilled: PrometheusServer, specs: dict[str, Path], services: dict[str, Service]
 ) -> None:
     slos = _report(backfilled, specs["incident"], calendar=True)
     up = slos["availability"]
@@ -134,9 +134,18 @@ def test_a_calendar_month_grants_the_whole_months_downtime(
     assert up.budget.total == near(216, rel=0.01)
     assert up.budget.spent == near(30, rel=0.01)
     assert up.budget_remaining == near(1 - 30 / 216, rel=0.01)
-    # Requests: the budget of what was served so far (the week since the 1st).
+    # Requests: the budget of what was served so far (the two days since the 1st), not a whole
+    # month's worth: 10/s for 2 days is 1,728,000 requests; 1% of them is 17,280 allowed
+    # failures, of which 0.929% x 1,728,000 = 16,056 happened.
     success = slos["success"]
     assert success.error_ratio == near(0.001 + 0.199 * 2 / 48, rel=0.01)
+    assert success.budget is not None and success.budget.unit == "requests"
+    served = services["incident"].requests(END, WINDOW)
+    assert served == 1_728_000
+    assert success.budget.total == near(SUCCESS_BUDGET * served, rel=0.01)
+    assert success.budget.total == near(17_280, rel=0.01)
+    assert success.budget.spent == near(16_056, rel=0.01)
+    assert success.budget_remaining == near(1 - 16_056 / 17_280, rel=0.01)
 
 
 def test_firing_alerts_are_listed_per_slo(

@@ -25,6 +25,9 @@ import pytest
 import yaml
 
 from adk_observe.checks import canary as cc
+from adk_observe.checks.canary_load import metrics as metrics_of
+from adk_observe.checks.canary_load import templates
+from adk_observe.checks.prometheus import PrometheusClient
 from adk_observe.cli import main
 from adk_observe.demo.pod import READY_PREFIX
 from adk_observe.demo.prometheus import PrometheusServer
@@ -113,9 +116,9 @@ def live(
 
 
 def _gate_metrics(rendered: Path, canary: str) -> list[cc.Metric]:
-    found = [(p, d) for p, d in cc.templates(rendered) if d["metadata"]["name"].endswith("-gate")]
+    found = [t for t in templates(rendered) if t.data["metadata"]["name"].endswith("-gate")]
     assert len(found) == 1
-    return cc.metrics(found, {"canary-hash": canary, "stable-hash": STABLE})
+    return metrics_of(found, {"canary-hash": canary, "stable-hash": STABLE})
 
 
 def _seconds(interval: str) -> float:
@@ -137,7 +140,7 @@ def argo_analysis_run(
     while True:
         for m in metrics:
             if phases[m.name] is cc.Phase.RUNNING:
-                results[m.name].add(cc.measure(m, url))
+                results[m.name].add(cc.measure(m, PrometheusClient(url)))
                 phases[m.name] = cc.assess(m, results[m.name])
         rounds += 1
         run = cc.run_phase(phases.values())
@@ -191,7 +194,9 @@ def test_the_faulty_canary_fails_and_the_healthy_one_passes_argos_analysis_run(
     whole = live.value(sli_query(spec, success.sli).ratio_at(a.query_window))
     assert whole is not None
     assert whole <= success.error_budget, f"whole-service error ratio {whole}"
-    canary_only = cc.measure(bad[[m.name for m in bad].index("slo-success")], live.url)
+    canary_only = cc.measure(
+        bad[[m.name for m in bad].index("slo-success")], PrometheusClient(live.url)
+    )
     print(f"whole-service error ratio {whole:.4f} (budget {success.error_budget}); "
           f"canary gate value {canary_only.value} (>1 fails)")
 

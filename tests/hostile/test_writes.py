@@ -28,15 +28,24 @@ def tree(root: Path) -> dict[str, str]:
     return out
 
 
-def test_a_failed_rename_midway_rolls_back_the_earlier_files(tmp_path: Path) -> None:
+def test_a_failed_rename_midway_rolls_back_the_earlier_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
-    write_files(out, {"a.yaml": "a: old\n", "b.yaml": "b: old\n"})
-    # c.yaml is a non-empty directory: staging works, renaming onto it fails (a real OSError,
-    # after a.yaml and b.yaml were already replaced, since renames go in sorted order).
-    (out / "c.yaml").mkdir()
-    (out / "c.yaml" / "keep").write_text("x")
+    write_files(out, {"a.yaml": "a: old\n", "b.yaml": "b: old\n", "c.yaml": "c: old\n"})
     before = tree(out)
-    with pytest.raises(OutputError, match="cannot write to"):
+    # The rename onto c.yaml fails (a disk error), after a.yaml and b.yaml were already
+    # replaced: renames go in sorted order. (A folder in c.yaml's place is refused before any
+    # rename now: tests/hostile/test_outputs.py.)
+    replace = os.replace
+
+    def failing(src: str | Path, dst: str | Path) -> None:
+        if Path(dst).name == "c.yaml" and ".c.yaml.new." in Path(src).name:
+            raise OSError(5, "Input/output error")
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OutputError, match=r"cannot write to .*: \[Errno 5\] Input/output error"):
         write_files(
             out,
             {"a.yaml": "a: new\n", "b.yaml": "b: new\n", "c.yaml": "c\n", "new/d.yaml": "d\n"},

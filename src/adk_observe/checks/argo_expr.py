@@ -4,7 +4,10 @@ indexing, `len()`, the four helpers, arithmetic, comparisons, `!`/`not`, `&&`/`a
 `||`/`or`, parentheses. Evaluated by a small recursive-descent parser, never `eval`.
 
 Anything outside that subset is an `ExprError` (the caller reports it as bad input): a check
-that silently misreads a condition would be worse than one that refuses it.
+that silently misreads a condition would be worse than one that refuses it. So is a condition
+longer than MAX_LENGTH characters, of more than MAX_TOKENS tokens or nested deeper than
+MAX_DEPTH (real conditions are a few dozen tokens; these bounds keep the recursive parser and
+evaluator far from Python's recursion limit).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from adk_observe.errors import AdkObserveError
+from adk_observe.errors import AdkObserveError, quote
 
 TOKEN = re.compile(
     r"\s*(?:(?P<num>\d+\.\d*(?:[eE][-+]?\d+)?|\d+(?:[eE][-+]?\d+)?|\.\d+)"
@@ -22,6 +25,9 @@ TOKEN = re.compile(
     r"|(?P<op>&&|\|\||==|!=|<=|>=|[-+*/<>!()\[\],]))"
 )
 WORD_OPS = {"and": "&&", "or": "||", "not": "!"}
+MAX_LENGTH = 4096
+MAX_TOKENS = 256
+MAX_DEPTH = 32
 
 
 class ExprError(AdkObserveError):
@@ -42,15 +48,30 @@ def _is_inf(value: Any) -> bool:
 
 def _float(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise EvalError(f"expected a number, got {value!r}")
+        raise EvalError(f"expected a number, got {_show(value)}")
     return float(value)
 
 
+def _int(value: Any) -> int:
+    number = _float(value)
+    if not math.isfinite(number):
+        raise EvalError(f"cannot convert {number} to an integer")
+    return int(number)
+
+
+def _show(value: Any) -> str:
+    """A value in a message, at most ~90 characters (a result may hold thousands of values)."""
+    text = repr(value)
+    if len(text) <= 80:
+        return text
+    return f"{text[:70]}... ({len(value)} values)" if isinstance(value, list) else f"{text[:70]}..."
+
+
 FUNCTIONS: dict[str, Callable[[Any], Any]] = {
-    "len": lambda v: len(v) if isinstance(v, list) else _raise(f"len() of {v!r}"),
+    "len": lambda v: len(v) if isinstance(v, list) else _raise(f"len() of {_show(v)}"),
     "isNaN": _is_nan,
     "isInf": _is_inf,
-    "asInt": lambda v: int(_float(v)),
+    "asInt": _int,
     "asFloat": _float,
 }
 
@@ -60,15 +81,19 @@ def _raise(message: str) -> Any:
 
 
 def tokenize(text: str) -> list[str]:
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"longer than {MAX_LENGTH} characters")
     tokens, pos = [], 0
     while pos < len(text):
         if text[pos:].strip() == "":
             break
         m = TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            raise ExprError(f"unsupported syntax at {text[pos:].lstrip()!r}")
+            raise ExprError(f"unsupported syntax at {quote(text[pos:].lstrip(), 40)}")
         tok = m.group("num") or m.group("name") or m.group("op")
         tokens.append(WORD_OPS.get(tok, tok))
+        if len(tokens) > MAX_TOKENS:
+            raise ExprError(f"more than {MAX_TOKENS} tokens")
         pos = m.end()
     return tokens
 
@@ -80,6 +105,7 @@ class _Parser:
         self.tokens = tokens
         self.pos = 0
         self.result = result
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -152,6 +178,15 @@ class _Parser:
         return left
 
     def unary(self) -> Callable[[], Any]:
+        self.depth += 1  # every nesting (parentheses, brackets, calls, ! and -) passes here
+        try:
+            if self.depth > MAX_DEPTH:
+                raise ExprError(f"nested deeper than {MAX_DEPTH} levels")
+            return self._unary()
+        finally:
+            self.depth -= 1
+
+    def _unary(self) -> Callable[[], Any]:
         if self.peek() == "!":
             self.take()
             inner = self.unary()
@@ -178,7 +213,10 @@ class _Parser:
             self.take(")")
             return inner
         if tok[0].isdigit() or tok[0] == ".":
-            value = float(tok) if any(ch in tok for ch in ".eE") else int(tok)
+            try:
+                value = float(tok) if any(ch in tok for ch in ".eE") else int(tok)
+            except ValueError:
+                raise ExprError(f"not a number: {quote(tok, 40)}") from None
             return lambda: value
         if tok in ("true", "false"):
             flag = tok == "true"
@@ -191,12 +229,12 @@ class _Parser:
             self.take(")")
             fn = FUNCTIONS[tok]
             return lambda: fn(arg())
-        raise ExprError(f"unsupported name or token {tok!r}")
+        raise ExprError(f"unsupported name or token {quote(tok, 40)}")
 
 
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise EvalError(f"expected a boolean, got {value!r}")
+        raise EvalError(f"expected a boolean, got {_show(value)}")
     return value
 
 
@@ -208,8 +246,8 @@ def _divide(a: float, b: float) -> float:
 
 def _index(value: Any, index: Any) -> Any:
     if not isinstance(value, list):
-        raise EvalError(f"cannot index {value!r}")
-    i = int(_float(index))
+        raise EvalError(f"cannot index {_show(value)}")
+    i = _int(index)
     if not -len(value) <= i < len(value):
         raise EvalError(f"index out of range: {i} (result has {len(value)} values)")
     return value[i]

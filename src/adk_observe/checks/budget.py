@@ -1,4 +1,5 @@
-"""Error-budget arithmetic: pure functions of ratios and durations, no Prometheus.
+"""Error-budget arithmetic: pure functions of ratios and durations, no Prometheus; and what
+counts as data among the rates a report reads (`usable`, `Rates.reading`).
 
 The budget of an SLO is the share of its window allowed to fail: `1 - objective`. How much of it
 is left is `1 - spent / total`; it goes negative once overspent. A time-based SLI (uptime) counts
@@ -12,6 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 MINUTE = 60.0
+
+# A difference of two rates (a latency SLI's errors are all turns minus the good ones) can come
+# out a float's rounding below zero; that much below zero, relative to the total, reads 0. More
+# negative than that is not data, nor is a value so large that budget arithmetic would overflow.
+NOISE = 1e-9
+MAX_VALUE = 1e300
+NO_TRAFFIC = "no traffic in the window"
+UNUSABLE = "no usable value (NaN, negative, missing or out of range)"
 
 
 @dataclass(frozen=True)
@@ -99,3 +108,53 @@ def exhaustion_seconds(
     if burn is None or burn <= 0:
         return None
     return fraction_remaining * period / burn
+
+
+def usable(value: float | None, scale: float = 1.0) -> float | None:
+    """`value` when it is data: finite, at most MAX_VALUE and not below zero by more than
+    NOISE x `scale` (which reads 0). None otherwise: not data, never zero."""
+    if value is None or not (-NOISE * scale <= value <= MAX_VALUE):  # NaN fails this too
+        return None
+    return max(0.0, value)
+
+
+def _ratio(value: float) -> tuple[float | None, str]:
+    ratio = usable(value)
+    return (None, UNUSABLE) if ratio is None else (min(1.0, ratio), "")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """An SLO's mean error and total rates over a window; `ratio` alone for raw-ratio SLIs."""
+
+    errors: float | None = None
+    total: float | None = None
+    ratio_only: float | None = None
+    recorded: float | None = None  # the ratio over the SLO period that the rules record
+
+    @property
+    def reading(self) -> tuple[float | None, str]:
+        """(error ratio, why there is none). Errors are always answered (`or vector(0)` in
+        the rules), so missing errors beside a total are an answer we cannot read."""
+        if self.recorded is not None:
+            return _ratio(self.recorded)
+        if self.ratio_only is not None and self.total is None:
+            return _ratio(self.ratio_only)
+        total = usable(self.total)
+        if total is None and self.total is not None:
+            return None, UNUSABLE
+        if not total:
+            return None, NO_TRAFFIC  # no traffic: no ratio, never NaN
+        errors = usable(self.errors, total)
+        if errors is None:
+            return None, UNUSABLE
+        return min(1.0, errors / total), ""
+
+    @property
+    def error_ratio(self) -> float | None:
+        return self.reading[0]
+
+    @property
+    def requests(self) -> float | None:
+        """The mean total rate when it is data and above zero."""
+        return usable(self.total) or None

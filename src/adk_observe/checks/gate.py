@@ -1,8 +1,9 @@
 """The error-budget policy behind `adk-observe gate`: may we release?
 
-An SLO passes when at least `min_budget` percent of its budget is left and, when `max_burn` is
-set, its 1h burn rate is at most that. An SLO without data can neither pass nor fail: the
-gate is then inconclusive unless another SLO already failed.
+An SLO passes when at least `min_budget` percent of its budget is left (exactly that much
+passes) and, when `max_burn` is set, its 1h burn rate is at most that (exactly that passes).
+An SLO without data (no traffic, or values that are not data: NaN, negative, missing) can
+neither pass nor fail: the gate is then inconclusive unless another SLO failed.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adk_observe import conventions as c
+from adk_observe.checks.budget import NO_TRAFFIC
 from adk_observe.checks.report import Report, SLOReport
 from adk_observe.checks.report_render import human_duration
+from adk_observe.errors import printable
 from adk_observe.promql import number
 
 PASS, FAIL, NO_DATA = "pass", "fail", "no data"
@@ -44,20 +47,22 @@ def freeze(service: str, slo: str) -> str:
 
 
 def judge(service: str, slo: SLOReport, min_budget: float, max_burn: float | None) -> Verdict:
-    name = f"{service}/{slo.name}"
+    name = printable(f"{service}/{slo.name}", 200)
     left = slo.budget_remaining
     if left is None:
-        return Verdict(service, slo.name, NO_DATA, f"NO DATA {name}: no traffic in the window")
+        why = slo.no_data or NO_TRAFFIC
+        return Verdict(service, slo.name, NO_DATA, f"NO DATA {name}: {why}")
     reasons = []
     if left * 100 < min_budget:
         reasons.append(f"below the {number(min_budget)}% minimum")
-    if left <= 0:
-        reasons.append(freeze(service, slo.name))
+
     burn = slo.burn(BURN_WINDOW)
     if max_burn is not None and burn is not None and burn > max_burn:
         reasons.append(f"burning above the {number(max_burn)}x maximum")
     outcome = FAIL if reasons else PASS
-    why = f" ({'; '.join(reasons)})" if reasons else ""
+    # A spent budget is the rules' change-freeze alert firing: named, whatever the policy says.
+    notes = [*reasons, freeze(service, slo.name)] if left <= 0 else reasons
+    why = f" ({'; '.join(notes)})" if notes else ""
     return Verdict(service, slo.name, outcome, f"{outcome.upper()} {name}: {_figures(slo)}{why}")
 
 
@@ -65,3 +70,10 @@ def evaluate(report: Report, min_budget: float, max_burn: float | None) -> list[
     return [
         judge(svc.name, slo, min_budget, max_burn) for svc in report.services for slo in svc.slos
     ]
+
+
+def overall(verdicts: list[Verdict]) -> str:
+    """FAIL when any SLO fails (even beside one without data), else NO_DATA when any has no
+    data, else PASS."""
+    outcomes = {v.outcome for v in verdicts}
+    return FAIL if FAIL in outcomes else NO_DATA if NO_DATA in outcomes else PASS

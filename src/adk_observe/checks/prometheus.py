@@ -1,23 +1,44 @@
-"""A small Prometheus HTTP API client for the report and the gate.
+"""The Prometheus HTTP API client of `report`, `gate`, `canary-check` and lint's live mode.
 
-Only instant and range queries, each with a timeout. Every failure (connection refused, timeout,
-an HTTP or PromQL error, a body that is not the API's JSON) is a PrometheusUnavailableError, which
-the CLI turns into exit code 3: a budget we cannot read must never look like a budget that holds.
+Instant and range queries under a deadline per query (`timeout`) and, optionally, one for the
+client's whole life (`deadline`: the command), over the hardened HTTP of prom_http.py. Every
+failure (unreachable, timed out, an HTTP or PromQL error, an answer too large, a body that is
+not the API's JSON or not its shape) is a PrometheusUnavailableError, which the CLI turns into
+exit code 3: one line of bounded length, control characters escaped, and no credential in it
+(the URL's user info, header values and tokens are redacted even when the server echoes them).
+
+Answers are checked shape by shape (a string where a list belongs, a sample without `value`,
+100,000 nested brackets, a label value that is not a string...); label values are valid text
+(lone surrogates replaced). `query()` and `query_range()` drop values that are not finite:
+those are not data. `instant()` keeps them, as Argo's analysis sees them.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import math
-import urllib.error
-import urllib.parse
-import urllib.request
+import re
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
-from adk_observe.errors import PrometheusQueryError, PrometheusUnavailableError
+from adk_observe.checks import prom_http as h
+from adk_observe.errors import (
+    MESSAGE_LIMIT,
+    CommandOptionError,
+    PrometheusQueryError,
+    PrometheusUnavailableError,
+    printable,
+    quote,
+)
 
 DEFAULT_TIMEOUT = 10.0
+REDACTED = "[REDACTED]"
+RESULT_TYPES = ("vector", "matrix", "scalar", "string")
+UNUSABLE = PrometheusUnavailableError
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -32,97 +53,250 @@ class Series:
     points: tuple[tuple[float, float], ...]  # (unix seconds, value)
 
 
-def _number(text: Any) -> float:
+@dataclass(frozen=True)
+class Result:
+    """An instant query's answer as Argo Rollouts sees it: its type and every value in order
+    (a scalar is one value; NaN and infinities kept)."""
+
+    kind: str
+    values: tuple[float, ...]
+
+
+class _Malformed(Exception):
+    """The answer's shape is not the API's (the message says where)."""
+
+
+def _check(condition: bool, what: str) -> None:
+    if not condition:
+        raise _Malformed(what)
+
+
+def _text(value: str) -> str:
+    """A lone surrogate (a `\\udcff` JSON escape) cannot be written in any output: U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def _number(value: Any, what: str) -> float:
+    _check(isinstance(value, (str, int, float)) and not isinstance(value, bool), what)
     try:
-        return float(text)
-    except (TypeError, ValueError):
-        raise PrometheusUnavailableError(f"not a sample value: {text!r}") from None
+        return float(value)
+    except (ValueError, OverflowError):
+        raise _Malformed(f"{what} ({quote(value, 40)})") from None
+
+
+def _labels(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    _check(isinstance(value, dict), "a `metric` that is not an object")
+    _check(all(isinstance(v, str) for v in value.values()), "a label value that is not a string")
+    return {_text(k): _text(v) for k, v in value.items()}
+
+
+def _pair(value: Any) -> tuple[float, float]:
+    _check(isinstance(value, list) and len(value) == 2, 'a sample that is not [time, "value"]')
+    t = _number(value[0], "a sample time that is not a number")
+    _check(math.isfinite(t), "a sample time that is not finite")
+    return t, _number(value[1], "a sample value that is not a number")
+
+
+def _items(result: Any, key: str) -> list[tuple[dict[str, str], Any]]:
+    _check(isinstance(result, list), "a `result` that is not a list")
+    out = []
+    for item in result:
+        _check(isinstance(item, dict), "a result item that is not an object")
+        _check(key in item, f"a result item without `{key}`")
+        out.append((_labels(item.get("metric")), item[key]))
+    return out
+
+
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(
+        f"{name} is not JSON"
+    )  # Python's json reads NaN/Infinity; the API never sends them
 
 
 class PrometheusClient:
-    def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self.url = url.rstrip("/")
+    def __init__(
+        self,
+        url: str,
+        timeout: float = DEFAULT_TIMEOUT,
+        *,
+        deadline: float | None = None,
+        headers: Sequence[tuple[str, str]] = (),
+        secrets: Sequence[str] = (),
+        ca_pem: str | None = None,
+        max_bytes: int = h.MAX_RESPONSE_BYTES,
+    ) -> None:
+        """`url` may carry `user:password@` (sent as Basic auth); `headers` are sent with every
+        request and their values, like `secrets`, never appear in a message."""
+        try:
+            self.endpoint = h.Endpoint.parse(url)
+        except CommandOptionError as exc:
+            raise CommandOptionError(f"the Prometheus URL: {exc}") from None
+        self.url = self.endpoint.display  # what messages and reports show
         self.timeout = timeout
+        self.max_bytes = max_bytes
+        self._command = (
+            None if deadline is None else h.Deadline(deadline, f"the {deadline:g} s deadline")
+        )
+        self._headers = list(headers)
+        hidden = [*secrets, *(value for _, value in headers)]
+        if self.endpoint.username or self.endpoint.password:
+            user = f"{self.endpoint.username}:{self.endpoint.password}"
+            basic = base64.b64encode(user.encode()).decode()
+            self._headers.append(("Authorization", f"Basic {basic}"))
+            hidden += [user, basic, self.endpoint.password]
+        # Longest first, so a secret containing another is redacted whole.
+        self._secrets = sorted({s for s in hidden if len(s) >= 4}, key=len, reverse=True)
+        self._tls = h.tls_context(ca_pem) if self.endpoint.scheme == "https" else None
+        self._stopped = threading.Event()
 
-    def _get(self, path: str, params: dict[str, str]) -> Any:
-        # POST keeps long PromQL out of the URL (the API accepts form-encoded POST for queries).
-        body = urllib.parse.urlencode(params).encode()
-        request = urllib.request.Request(
-            f"{self.url}/api/v1/{path}",
-            data=body,
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+    def abort(self) -> None:
+        """Fail every later query at once (an earlier one already failed the command)."""
+        self._stopped.set()
+
+    def safe(self, message: str) -> str:
+        """`message` with every credential redacted, on one line, control characters escaped."""
+        for secret in self._secrets:
+            message = message.replace(secret, REDACTED)
+        return printable(" ".join(message.split()), MESSAGE_LIMIT)
+
+    def _fail(self, error: type[PrometheusUnavailableError], message: str) -> NoReturn:
+        raise error(self.safe(message)) from None
+
+    def _api(self, path: str, form: dict[str, str]) -> dict[str, Any]:
+        """The `data` object of a successful API answer."""
+        if self._stopped.is_set():
+            self._fail(UNUSABLE, f"{self.url}: not queried (another query failed)")
+        what = quote(form.get("query", path), 80)
+        deadline = h.Deadline.earliest(
+            h.Deadline(self.timeout, f"the {self.timeout:g} s query timeout"), self._command
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as resp:
-                raw = resp.read()
-        except urllib.error.HTTPError as exc:
-            detail = _error_of(exc.read())
-            # 4xx with the API's error body: the query was read and refused.
-            error = (
-                PrometheusQueryError if exc.code < 500 and detail else PrometheusUnavailableError
+            answer = h.request(
+                self.endpoint,
+                f"/api/v1/{path}",
+                form,
+                self._headers,
+                self._tls,
+                deadline,
+                self.max_bytes,
             )
-            raise error(
-                f"{self.url}: HTTP {exc.code} for {params.get('query', path)!r}{detail}"
-            ) from None
-        except (urllib.error.URLError, OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise PrometheusUnavailableError(f"{self.url} is unreachable: {reason}") from None
+        except h.UnreachableError as exc:
+            self._fail(UNUSABLE, f"{self.url} is unreachable: {exc}")
+        except h.TransportError as exc:
+            self._fail(UNUSABLE, f"{self.url}: {exc} for {what}")
+        if not 200 <= answer.status < 300:
+            self._http_error(answer, what)
         try:
-            answer = json.loads(raw)
+            body = json.loads(answer.body, parse_constant=_no_constant)
+        except RecursionError:
+            self._fail(
+                UNUSABLE, f"{self.url}: an unusable answer to {what}: JSON nested too deeply"
+            )
         except ValueError:
-            raise PrometheusUnavailableError(
-                f"{self.url} did not answer with the Prometheus API's JSON"
-            ) from None
-        if not isinstance(answer, dict):
-            raise PrometheusUnavailableError(f"{self.url}: an answer that is not an object")
-        if answer.get("status") != "success":
-            raise PrometheusQueryError(f"{self.url}: query failed{_error_of(raw)}")
-        data = answer.get("data")
-        if not isinstance(data, dict) or "result" not in data:
-            raise PrometheusUnavailableError(f"{self.url}: an answer without data")
-        return data
+            self._fail(UNUSABLE, f"{self.url} did not answer with the Prometheus API's JSON")
+        try:
+            return self._data(body)
+        except _Malformed as exc:
+            self._fail(UNUSABLE, f"{self.url}: an unusable answer to {what}: {exc}")
 
-    def query_data(self, expr: str, at: float | None = None) -> dict[str, Any]:
-        """The `data` of an instant query at `at` (now when None), as Prometheus sent it."""
-        params = {"query": expr} if at is None else {"query": expr, "time": f"{at:.3f}"}
-        data: dict[str, Any] = self._get("query", params)
-        return data
+    def _http_error(self, answer: h.Answer, what: str) -> NoReturn:
+        try:
+            body = json.loads(answer.body, parse_constant=_no_constant)
+        except (RecursionError, ValueError):
+            body = None
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, str):
+            detail = f": {h.excerpt(error)}"
+        else:
+            text = answer.body.decode("utf-8", "replace")
+            detail = f": {h.excerpt(text)}" if text.strip() else ""
+        # 400 (bad_data) or 422 (execution) with the API's error body: the query was read and
+        # refused. Anything else (401, 403, 404, 5xx, a proxy's page) is no usable answer.
+        refused = answer.status in (400, 422) and isinstance(error, str)
+        kind = PrometheusQueryError if refused else UNUSABLE
+        reason = h.excerpt(answer.reason, 60)
+        self._fail(kind, f"{self.url}: HTTP {answer.status} {reason} for {what}{detail}")
+
+    def _data(self, body: Any) -> dict[str, Any]:
+        _check(isinstance(body, dict), "an answer that is not an object")
+        if body.get("status") != "success":
+            error = body.get("error")
+            detail = f": {h.excerpt(error)}" if isinstance(error, str) else ""
+            if body.get("status") == "error":
+                raise PrometheusQueryError(self.safe(f"{self.url}: query failed{detail}"))
+            raise _Malformed("no `status`")
+        data = body.get("data")
+        _check(isinstance(data, dict) and "result" in data, "an answer without `data.result`")
+        kind = data.get("resultType")
+        _check(kind in RESULT_TYPES, f"an unknown resultType {quote(kind, 40)}")
+        _check(isinstance(data["result"], list), "a `result` that is not a list")
+        out: dict[str, Any] = data
+        return out
+
+    # --- queries --------------------------------------------------------------------------------
+
+    def _instant_data(self, expr: str, at: float | None) -> dict[str, Any]:
+        form = {"query": expr} if at is None else {"query": expr, "time": f"{at:.3f}"}
+        return self._api("query", form)
+
+    def _parse(self, expr: str, parse: Any, *args: Any) -> Any:
+        try:
+            return parse(*args)
+        except _Malformed as exc:
+            self._fail(UNUSABLE, f"{self.url}: an unusable answer to {quote(expr, 80)}: {exc}")
+
+    def instant(self, expr: str, at: float | None = None) -> Result:
+        """Instant query at `at` (now when None): Argo's view of it (canary-check)."""
+        data = self._instant_data(expr, at)
+        return self._parse(expr, instant_result, data)  # type: ignore[no-any-return]
 
     def query(self, expr: str, at: float) -> list[Sample]:
         """Instant query at `at`; NaN and infinite values are dropped (they are not data)."""
-        data = self.query_data(expr, at)
-        kind, result = data.get("resultType"), data["result"]
-        if kind == "scalar":
-            result = [{"metric": {}, "value": result}]
-        elif kind != "vector":
-            raise PrometheusUnavailableError(f"{self.url}: expected a vector, got {kind}")
-        out = []
-        for item in result:
-            value = _number(item["value"][1])
-            if math.isfinite(value):
-                out.append(Sample(dict(item.get("metric", {})), value))
-        return out
+        data = self._instant_data(expr, at)
+        return self._parse(expr, _samples, data)  # type: ignore[no-any-return]
 
     def query_range(self, expr: str, start: float, end: float, step: float) -> list[Series]:
-        params = {"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
-        data = self._get("query_range", params)
-        if data.get("resultType") != "matrix":
-            raise PrometheusUnavailableError(f"{self.url}: expected a matrix")
-        out = []
-        for item in data["result"]:
-            points = tuple(
-                (float(t), v)
-                for t, text in item.get("values", [])
-                if math.isfinite(v := _number(text))
-            )
-            out.append(Series(dict(item.get("metric", {})), points))
-        return out
+        form = {"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
+        data = self._api("query_range", form)
+        return self._parse(expr, _series, data)  # type: ignore[no-any-return]
 
 
-def _error_of(raw: bytes) -> str:
-    try:
-        answer = json.loads(raw)
-    except ValueError:
-        return ""
-    error = answer.get("error") if isinstance(answer, dict) else None
-    return f": {error}" if error else ""
+def _samples(data: dict[str, Any]) -> list[Sample]:
+    kind, result = data["resultType"], data["result"]
+    if kind == "scalar":
+        value = _pair(result)[1]
+        return [Sample({}, value)] if math.isfinite(value) else []
+    _check(kind == "vector", f"a {kind} where a vector was expected")
+    out = []
+    for labels, pair in _items(result, "value"):
+        value = _pair(pair)[1]
+        if math.isfinite(value):
+            out.append(Sample(labels, value))
+    return out
+
+
+def _series(data: dict[str, Any]) -> list[Series]:
+    _check(data["resultType"] == "matrix", f"a {data['resultType']} where a matrix was expected")
+    out = []
+    for labels, values in _items(data["result"], "values"):
+        _check(isinstance(values, list), "`values` that are not a list")
+        points = tuple((t, v) for t, v in map(_pair, values) if math.isfinite(v))
+        out.append(Series(labels, points))
+    return out
+
+
+def instant_result(data: dict[str, Any]) -> Result:
+    kind, result = data["resultType"], data["result"]
+    if kind == "scalar":
+        return Result(kind, (_pair(result)[1],))
+    if kind == "vector":
+        return Result(kind, tuple(_pair(v)[1] for _, v in _items(result, "value")))
+    if kind == "matrix":
+        values = []
+        for _, points in _items(result, "values"):
+            _check(isinstance(points, list), "`values` that are not a list")
+            values += [_pair(p)[1] for p in points]
+        return Result(kind, tuple(values))
+    return Result(kind, ())

@@ -18,7 +18,10 @@ from dataclasses import dataclass, replace
 from adk_observe import conventions as c
 from adk_observe.checks import budget_queries as q
 from adk_observe.checks.budget import (
+    NO_TRAFFIC,
+    UNUSABLE,
     Budget,
+    Rates,
     Window,
     budget,
     burn_rate,
@@ -28,38 +31,20 @@ from adk_observe.checks.budget import (
 )
 from adk_observe.checks.prometheus import PrometheusClient, Sample, Series
 from adk_observe.durations import format_seconds
+from adk_observe.errors import printable
 from adk_observe.model import SLO, ServiceSpec
 
 RECORDED, RAW = "recorded", "raw"
 # Recorded series count as covering the window when a sample exists this soon after its start:
 # what is missing (at most 15m of a 30d window, 0.03%) is below the report's precision.
 COVER_TOLERANCE = 15 * 60
+LABEL_LIMIT = 200  # characters of a label value (an alert name...) shown in a report
 # The budget is projected to run out at the burn rate of the last hour (the fast page window).
 EXHAUSTION_WINDOW = 3600
 HISTORY_POINTS = 96  # points of each chart in the HTML report
 MIN_WINDOW = 60
 PARALLEL_SERVICES = 4
 MIN_STEP = 15  # a chart step still holds several scrapes at the usual 15s interval or faster
-
-
-@dataclass(frozen=True)
-class Rates:
-    """An SLO's mean error and total rates over a window; `ratio` alone for raw-ratio SLIs."""
-
-    errors: float | None = None
-    total: float | None = None
-    ratio_only: float | None = None
-    recorded: float | None = None  # the ratio over the SLO period that the rules record
-
-    @property
-    def error_ratio(self) -> float | None:
-        if self.recorded is not None:
-            return min(1.0, max(0.0, self.recorded))
-        if self.ratio_only is not None and self.total is None:
-            return max(0.0, self.ratio_only)
-        if self.total is None or self.total <= 0:
-            return None  # no traffic: no ratio, never NaN
-        return min(1.0, max(0.0, (self.errors or 0.0) / self.total))
 
 
 @dataclass(frozen=True)
@@ -130,6 +115,7 @@ class SLOReport:
     firing: tuple[Firing, ...]
     time_based: bool
     history: History | None = None
+    no_data: str = ""  # why error_ratio is None
 
     @property
     def sli(self) -> float | None:
@@ -276,15 +262,20 @@ class _Reader:
         }
 
 
+def _label(labels: dict[str, str], name: str) -> str:
+    """A label value as the report shows it: control characters escaped, at most LABEL_LIMIT."""
+    return printable(labels.get(name, ""), LABEL_LIMIT)
+
+
 def _firing(samples: Sequence[Sample]) -> dict[str, tuple[Firing, ...]]:
     out: dict[str, list[Firing]] = defaultdict(list)
     for s in samples:
         labels = s.labels
         out[labels.get(c.LABEL_SLO, "")].append(
             Firing(
-                labels.get(c.LABEL_ALERTNAME, ""),
-                labels.get(c.LABEL_SEVERITY, ""),
-                labels.get(c.LABEL_WINDOWS, ""),
+                _label(labels, c.LABEL_ALERTNAME),
+                _label(labels, c.LABEL_SEVERITY),
+                _label(labels, c.LABEL_WINDOWS),
             )
         )
     return {
@@ -298,8 +289,8 @@ def _spans(series: Sequence[Series], slo: str, step: int) -> tuple[AlertSpan, ..
     for s in series:
         if s.labels.get(c.LABEL_SLO) != slo or not s.points:
             continue
-        severity = s.labels.get(c.LABEL_SEVERITY, "")
-        windows = s.labels.get(c.LABEL_WINDOWS, "")
+        severity = _label(s.labels, c.LABEL_SEVERITY)
+        windows = _label(s.labels, c.LABEL_WINDOWS)
         start = prev = s.points[0][0]
         for t, _ in s.points[1:]:
             if t - prev > 1.5 * step:
@@ -320,14 +311,16 @@ def _history(
 ) -> History:
     eb = slo.error_budget
     buckets = sorted(reader.series(slo, step, source, window, step).items())
-    counts = not q.time_based(slo) and all(r.total is not None for _, r in buckets)
-    grant = eb * sum((r.total or 0.0) * step for _, r in buckets) if counts else eb * window.period
+    counts = not q.time_based(slo) and all(r.requests is not None for _, r in buckets)
+    grant = (
+        eb * sum((r.requests or 0.0) * step for _, r in buckets) if counts else eb * window.period
+    )
     remaining: list[tuple[float, float]] = [(window.start, 1.0)]
     spent = 0.0
     for t, r in buckets:
         ratio = r.error_ratio
         if ratio is not None:
-            spent += ratio * (r.total or 0.0) * step if counts else ratio * step
+            spent += ratio * (r.requests or 0.0) * step if counts else ratio * step
         remaining.append((t, 1.0 - spent / grant if grant > 0 else 1.0))
     burns = []
     for pair in slo.windows:
@@ -355,9 +348,13 @@ def _slo_report(
 ) -> SLOReport:
     eb = slo.error_budget
     whole = reader.rates(slo, _seconds(window.covered), source)
-    ratio = whole.error_ratio
+    ratio, no_data = whole.reading
     timed = q.time_based(slo)
-    events = (whole.total or 0.0) * window.covered
+    requests = whole.requests
+    if ratio is not None and not timed and requests is None:
+        # A request budget is a share of the requests: without their count there is none.
+        ratio, no_data = None, NO_TRAFFIC if whole.total in (None, 0) else UNUSABLE
+    events = (requests or 0.0) * window.covered
     spent = None if ratio is None else budget(ratio, eb, window, time_based=timed, events=events)
     burns = tuple(
         (format_seconds(w), burn_rate(reader.rates(slo, w, source).error_ratio, eb))
@@ -396,6 +393,7 @@ def _slo_report(
         firing=firing,
         time_based=timed,
         history=_history(reader, slo, source, chart, alerts, step) if history else None,
+        no_data=no_data,
     )
 
 
@@ -468,19 +466,29 @@ def build_report(
     demo) instead of from the start of each window."""
 
     def one(spec: ServiceSpec) -> ServiceReport:
-        return service_report(
-            client,
-            spec,
-            at,
-            calendar=calendar,
-            history=history,
-            slos=slos,
-            force_raw=force_raw,
-            chart_from=chart_from,
-        )
+        try:
+            return service_report(
+                client,
+                spec,
+                at,
+                calendar=calendar,
+                history=history,
+                slos=slos,
+                force_raw=force_raw,
+                chart_from=chart_from,
+            )
+        except BaseException:
+            client.abort()  # at once, in this worker: the next service must not start asking
+            raise
 
     # Services are independent: a few in flight at once let Prometheus use more than one core
     # (it evaluates each query on one). Results keep the specs' order; the first error raises.
-    with ThreadPoolExecutor(max_workers=PARALLEL_SERVICES) as pool:
+    # The first error ends the report: the services not started yet are cancelled (or fail
+    # before their first query) and those in flight fail at their next query (each query is
+    # bounded by its own deadline).
+    pool = ThreadPoolExecutor(max_workers=PARALLEL_SERVICES)
+    try:
         services = tuple(pool.map(one, specs))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return Report(at, client.url, calendar, services)

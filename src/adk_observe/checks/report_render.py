@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
 from adk_observe import conventions as c
 from adk_observe.checks.report import Firing, Report, SLOReport
+from adk_observe.errors import printable
 from adk_observe.promql import number
 
 NO_DATA = "no data"
+# In a Markdown table cell (a pull-request comment): `|` would end the cell, `<...>` is HTML
+# to GitHub, and the rest is emphasis, code or link syntax; each is written as itself.
+_MARKDOWN = str.maketrans(
+    {**{ch: f"\\{ch}" for ch in "\\`*_[]|~"}, "<": "&lt;", ">": "&gt;", "&": "&amp;"}
+)
+
+
+def md(text: str) -> str:
+    """Text (from a spec or a Prometheus answer) as a literal Markdown table cell."""
+    return printable(text).translate(_MARKDOWN)
 
 
 def timestamp(at: float) -> str:
@@ -17,7 +29,8 @@ def timestamp(at: float) -> str:
 
 
 def _round(value: float | None, digits: int = 9) -> float | None:
-    return None if value is None else round(value, digits)
+    """JSON has no NaN or infinity: those are null, like a missing figure."""
+    return None if value is None or not math.isfinite(value) else round(value, digits)
 
 
 def human_duration(seconds: float) -> str:
@@ -116,6 +129,12 @@ def _exhaustion_text(slo: SLOReport, service: str) -> str:
     return f"in {human_duration(slo.exhaustion_seconds)} at the current 1h burn{rate}"
 
 
+def _sli_text(slo: SLOReport) -> str:
+    if slo.error_ratio is None:
+        return f"{NO_DATA} ({slo.no_data})" if slo.no_data else NO_DATA
+    return f"{percent(slo.sli)}  (error ratio {percent(slo.error_ratio)})"
+
+
 def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
@@ -133,7 +152,7 @@ def render_text(report: Report) -> str:
     ]
     for svc in report.services:
         lines.append("")
-        lines.append(svc.name)
+        lines.append(printable(svc.name))
         for slo in svc.slos:
             pairs = "  ".join(
                 f"{p.severity} {p.windows} {_rate(p.long)}/{_rate(p.short)} of {number(p.factor)}x"
@@ -141,9 +160,9 @@ def render_text(report: Report) -> str:
                 for p in slo.pairs
             )
             lines += [
-                f"  {slo.name}: {number(slo.objective)}% over {slo.window.label} "
+                f"  {printable(slo.name)}: {number(slo.objective)}% over {slo.window.label} "
                 f"({slo.source} series)",
-                f"    SLI            {percent(slo.sli)}  (error ratio {percent(slo.error_ratio)})",
+                f"    SLI            {_sli_text(slo)}",
                 f"    budget         {_budget_text(slo)}",
                 "    burn rates     " + "  ".join(f"{w} {_rate(r)}" for w, r in slo.burn_rates),
                 f"    alert windows  {pairs or 'none'}",
@@ -159,7 +178,7 @@ def render_markdown(report: Report) -> str:
     lines = [f"## Error budgets at {timestamp(report.at)}", ""]
     for svc in report.services:
         lines += [
-            f"### {svc.name}",
+            f"### {md(svc.name)}",
             "",
             "| SLO | objective | window | SLI | budget left | budget | 1h burn | exhausted "
             "| firing | source |",
@@ -180,9 +199,9 @@ def render_markdown(report: Report) -> str:
                 )
             )
             lines.append(
-                f"| {slo.name} | {number(slo.objective)}% | {slo.window.label} "
+                f"| {md(slo.name)} | {number(slo.objective)}% | {md(slo.window.label)} "
                 f"| {percent(slo.sli)} | {percent(slo.budget_remaining, 1)} | {budget_text} "
-                f"| {_rate(slo.burn('1h'))} | {exhausted} | {_firing_text(slo.firing)} "
+                f"| {_rate(slo.burn('1h'))} | {exhausted} | {md(_firing_text(slo.firing))} "
                 f"| {slo.source} |"
             )
         lines.append("")

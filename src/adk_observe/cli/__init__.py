@@ -9,10 +9,19 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from adk_observe import __version__
 from adk_observe.cli.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED
-from adk_observe.errors import AdkObserveError
+from adk_observe.errors import AdkObserveError, printable
+
+
+class _Parser(argparse.ArgumentParser):
+    """A bad option is one line (exit 2), its value escaped and bounded like every error;
+    subcommand parsers are of this class too (argparse makes them of the parent's class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {printable(message)} (see --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         spec,
     )
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="adk-observe",
         description="Observability and SLOs for AI-agent services, from one spec file.",
     )
@@ -43,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
     except AdkObserveError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # output is all-or-nothing (render/write.py): nothing to undo
         print("interrupted", file=sys.stderr)

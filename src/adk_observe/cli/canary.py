@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from adk_observe.cli import connect
 from adk_observe.cli.exits import (
     EXIT_FAILED,
     EXIT_INCONCLUSIVE,
     EXIT_OK,
     EXIT_UNREACHABLE,
 )
+from adk_observe.errors import PrometheusUnavailableError, printable
+
+LINE_LIMIT = 1000
 
 
 def register(sub: Any) -> None:
@@ -27,12 +30,7 @@ def register(sub: Any) -> None:
         "3 Prometheus unreachable (or a query it rejects).",
     )
     p.add_argument("dir", metavar="DIR", help="folder written by render-deploy")
-    p.add_argument(
-        "--prometheus",
-        required=True,
-        metavar="URL",
-        help="Prometheus base URL (the templates' in-cluster address is not used)",
-    )
+    connect.add_options(p)
     p.add_argument(
         "--canary-hash",
         required=True,
@@ -47,6 +45,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--at",
+        type=connect.parse_time,
         metavar="WHEN",
         help="evaluate at this moment (RFC 3339, e.g. 2026-11-24T14:30:00Z, or Unix seconds) "
         "instead of now: would the gate have stopped that release?",
@@ -54,41 +53,22 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def parse_time(text: str | None) -> float | None:
-    from adk_observe.checks.canary import CanaryCheckError
-
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise CanaryCheckError(
-            f"--at {text!r} is neither RFC 3339 (2026-11-24T14:30:00Z) nor Unix seconds"
-        ) from None
-    if moment.tzinfo is None:
-        raise CanaryCheckError(f"--at {text!r} needs a time zone (Z or +HH:MM)")
-    return moment.timestamp()
-
-
 def run(args: argparse.Namespace) -> int:
     from adk_observe.checks import canary as cc
+    from adk_observe.checks import canary_load
 
     given = {
         "canary-hash": cc.check_hash("--canary-hash", args.canary_hash),
         "stable-hash": cc.check_hash("--stable-hash", args.stable_hash),
     }
-    at = parse_time(args.at)
-    metrics = cc.metrics(cc.templates(Path(args.dir)), given)
+    metrics = canary_load.metrics(canary_load.templates(Path(args.dir)), given)
+    client = connect.client(args)
     phases = []
     for metric in metrics:
         try:
-            m = cc.measure(metric, args.prometheus, at)
-        except cc.PrometheusUnreachable as exc:
-            print(f"error: Prometheus unreachable: {exc}", file=sys.stderr)
+            m = cc.measure(metric, client, args.at)
+        except PrometheusUnavailableError as exc:
+            print(f"error: {printable(str(exc))}", file=sys.stderr)
             return EXIT_UNREACHABLE
         phases.append(m.phase)
         detail = f"result {m.value}" if m.value else m.message
@@ -97,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
             cc.Phase.FAILED: metric.failure or f"not ({metric.success})",
         }.get(m.phase, "")
         why = f"  [{condition}]" if condition else ""
-        print(f"{m.phase.value:<12} {metric.template}/{metric.name}: {detail}{why}")
+        line = f"{m.phase.value:<12} {metric.template}/{metric.name}: {detail}{why}"
+        print(printable(line, LINE_LIMIT))
     overall = cc.run_phase(phases)
     counts = ", ".join(
         f"{sum(p is phase for p in phases)} {phase.value.lower()}"

@@ -3,77 +3,53 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
-from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from adk_observe.cli import common
+from adk_observe.cli import common, connect
 from adk_observe.cli.exits import (
-    EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_INCONCLUSIVE,
     EXIT_OK,
     EXIT_UNREACHABLE,
 )
-from adk_observe.errors import PrometheusUnavailableError
+from adk_observe.errors import CommandOptionError, PrometheusUnavailableError, printable, quote
 
 if TYPE_CHECKING:
-    from adk_observe.checks.prometheus import PrometheusClient
+    from adk_observe.checks.report import Report
+    from adk_observe.model import ServiceSpec
 
 FORMATS = ("text", "json", "markdown", "html")
-
-
-def parse_time(text: str) -> float:
-    """RFC 3339 (2026-12-01T00:00:00Z) or Unix seconds, as the Prometheus API takes them."""
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a time like 2026-12-01T00:00:00Z or Unix seconds"
-        ) from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} needs a time zone, e.g. a trailing Z")
-    return moment.timestamp()
 
 
 def _positive(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be greater than zero")
+        raise argparse.ArgumentTypeError(f"{quote(text)} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{quote(text)} must be a finite number above zero")
     return value
 
 
 def _percent(text: str) -> float:
-    value = text.removesuffix("%")
     try:
-        number = float(value)
+        number = float(text.removesuffix("%"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage") from None
-    if not 0 <= number <= 100:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 100")
+        raise argparse.ArgumentTypeError(f"{quote(text)} is not a percentage") from None
+    if not 0 <= number <= 100:  # NaN fails this too
+        raise argparse.ArgumentTypeError(f"{quote(text)} must be between 0 and 100")
     return number
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     common.add_specs(p)
-    p.add_argument(
-        "--prometheus",
-        required=True,
-        metavar="URL",
-        help="Prometheus base URL, e.g. http://prometheus:9090",
-    )
+    connect.add_options(p)
     p.add_argument(
         "--at",
-        type=parse_time,
+        type=connect.parse_time,
         default=None,
         metavar="TIME",
         help="evaluate at this instant (RFC 3339 or Unix seconds; default now)",
@@ -83,13 +59,6 @@ def _common(p: argparse.ArgumentParser) -> None:
         choices=("month",),
         default=None,
         help="report the current calendar month (UTC) instead of each SLO's rolling window",
-    )
-    p.add_argument(
-        "--timeout",
-        type=_positive,
-        default=10.0,
-        metavar="SECONDS",
-        help="timeout of each Prometheus query (default 10)",
     )
 
 
@@ -102,7 +71,13 @@ def register(sub: Any) -> None:
     )
     _common(r)
     r.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
-    r.add_argument("-o", "--output", metavar="FILE", help="write the report here (default stdout)")
+    r.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the report here: a file (replaced atomically), a FIFO or character device "
+        "(streamed), or - (default: standard output)",
+    )
     r.set_defaults(func=run_report)
     g = sub.add_parser(
         "gate",
@@ -137,26 +112,29 @@ def register(sub: Any) -> None:
     g.set_defaults(func=run_gate)
 
 
-def _client(args: argparse.Namespace) -> PrometheusClient:
-    from adk_observe.checks.prometheus import PrometheusClient
+def _read(args: argparse.Namespace, specs: list[ServiceSpec], **options: Any) -> Report | None:
+    """The report the options ask for; None (after one line on stderr) when Prometheus gave
+    no usable answer."""
+    from adk_observe.checks.report import build_report
 
-    return PrometheusClient(args.prometheus, timeout=args.timeout)
+    client = connect.client(args)
+    at = args.at if args.at is not None else time.time()
+    try:
+        return build_report(client, specs, at, calendar=args.calendar == "month", **options)
+    except PrometheusUnavailableError as exc:
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
+        return None
 
 
 def run_report(args: argparse.Namespace) -> int:
     from adk_observe.checks import report_render as rr
-    from adk_observe.checks.report import build_report
-    from adk_observe.render import dump_json, write_files
+    from adk_observe.render import dump_json, file_target, write_file
 
-    specs = common.load(args.specs)
-    at = args.at if args.at is not None else time.time()
+    if args.output is not None:
+        file_target(args.output)  # refused now (exit 2), not after the queries
     html = args.format == "html"
-    try:
-        report = build_report(
-            _client(args), specs, at, calendar=args.calendar == "month", history=html
-        )
-    except PrometheusUnavailableError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    report = _read(args, common.load(args.specs), history=html)
+    if report is None:
         return EXIT_UNREACHABLE
     if html:
         from adk_observe.checks.report_html import render_html
@@ -168,43 +146,27 @@ def run_report(args: argparse.Namespace) -> int:
         text = rr.render_markdown(report)
     else:
         text = rr.render_text(report)
-    if args.output:
-        target = Path(args.output)
-        write_files(target.parent, {target.name: text})
-        print(f"wrote {target}")
-    else:
+    if args.output is None:
         sys.stdout.write(text)
+    elif (written := write_file(args.output, text)) is not None:
+        print(f"wrote {written}")
     return EXIT_OK
 
 
 def run_gate(args: argparse.Namespace) -> int:
-    from adk_observe.checks.gate import FAIL, NO_DATA, evaluate
-    from adk_observe.checks.report import build_report
+    from adk_observe.checks.gate import FAIL, NO_DATA, PASS, evaluate, overall
 
     specs = common.load(args.specs)
     known = {slo.name for spec in specs for slo in spec.slos}
     unknown = sorted(set(args.slo) - known)
     if unknown:
-        print(
-            f"error: --slo {', '.join(unknown)}: no such SLO (the specs have: "
-            f"{', '.join(sorted(known))})",
-            file=sys.stderr,
+        raise CommandOptionError(
+            f"--slo {', '.join(unknown)}: no such SLO (the specs have: {', '.join(sorted(known))})"
         )
-        return EXIT_BAD_INPUT
-    at = args.at if args.at is not None else time.time()
-    try:
-        report = build_report(
-            _client(args), specs, at, calendar=args.calendar == "month", slos=args.slo
-        )
-    except PrometheusUnavailableError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    report = _read(args, specs, slos=args.slo)
+    if report is None:
         return EXIT_UNREACHABLE
     verdicts = evaluate(report, args.min_budget, args.max_burn)
     for v in verdicts:
         print(v.line)
-    outcomes = {v.outcome for v in verdicts}
-    if FAIL in outcomes:
-        return EXIT_FAILED
-    if NO_DATA in outcomes:
-        return EXIT_INCONCLUSIVE
-    return EXIT_OK
+    return {FAIL: EXIT_FAILED, NO_DATA: EXIT_INCONCLUSIVE, PASS: EXIT_OK}[overall(verdicts)]

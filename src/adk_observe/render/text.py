@@ -78,5 +78,6 @@ def dump_yaml_documents(docs: list[Any], *, source: str = "") -> str:
 
 
 def dump_json(data: Any) -> str:
-    """JSON has no comments, so no header: the generator puts its version in the document."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """JSON has no comments, so no header: the generator puts its version in the document.
+    Strict JSON: a NaN or infinity is a ValueError here, never `NaN` in a file (JSON has none)."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"

@@ -5,22 +5,37 @@ get their previous content back, files that did not exist are removed again, and
 file is left. SIGINT and SIGTERM are held while the output is being replaced (a few
 milliseconds of renames) and delivered afterwards, so an interrupt never lands between two
 renames.
+
+Nothing is destroyed: the rename only ever replaces a regular file (never a symbolic link, a
+device, a FIFO, a socket or a folder), only folders this run created are removed on a roll
+back, and a folder output is refused (OutputError, exit 2, nothing written) when the folder, a
+folder below it or a target is anything else. A single-file output (`write_file`) may also be
+`-` (standard output), or a character device, a FIFO, or a link to one (`/dev/stdout`,
+`/dev/null`), which is written as a stream, never replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import signal
+import stat
+import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from adk_observe.errors import OutputError
+from adk_observe.files import kind_of
 from adk_observe.render.text import GENERATED_PREFIX
+
+STREAM_WAIT = 5.0  # seconds a FIFO may take to get its reader before the output is refused
+STDOUT, STREAM, FILE = "stdout", "stream", "file"
 
 _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
@@ -61,6 +76,51 @@ def _keep_copy(target: Path) -> Path:
     return backup
 
 
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f"cannot write to {path}: {exc.strerror or exc}") from None
+
+
+def _replaceable(target: Path) -> None:
+    """Only a regular file (not a link to one) or nothing may be where a file is renamed."""
+    st = _lstat(target)
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise OutputError(
+            f"{target} is {kind_of(st.st_mode)}: only regular files are replaced; "
+            "nothing was written"
+        )
+
+
+def _folders(root: Path, target: Path) -> None:
+    """The folders between the output folder and a target are real folders (not links that
+    would lead the write elsewhere) or do not exist yet."""
+    for folder in target.parents:
+        if folder == root or root not in folder.parents:
+            break
+        st = _lstat(folder)
+        if st is not None and not stat.S_ISDIR(st.st_mode):
+            raise OutputError(
+                f"{folder} is {kind_of(st.st_mode)}, not a folder: nothing was written"
+            )
+
+
+def _root(root: Path) -> None:
+    if str(root) == "-":
+        raise OutputError("- (standard output) takes a single file; this command writes a folder")
+    try:
+        st = os.stat(root)  # the output folder itself may be a link to a folder
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"cannot write to {root}: {exc.strerror or exc}") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"{root} is {kind_of(st.st_mode)}, not a folder: nothing was written")
+
+
 class _Transaction:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -76,6 +136,8 @@ class _Transaction:
             self.new_dirs.append(p)
 
     def stage(self, target: Path, text: str, mode: int) -> None:
+        _folders(self.root, target)
+        _replaceable(target)
         self.mkdir(target.parent)
         tmp = _hidden_name(target, "new")
         self.staged.append((tmp, target))
@@ -86,7 +148,8 @@ class _Transaction:
 
     def commit(self, remove: Iterable[Path]) -> None:
         for tmp, target in self.staged:
-            old = _keep_copy(target) if target.is_file() else None
+            _replaceable(target)  # again: it may have changed since it was staged
+            old = _keep_copy(target) if _lstat(target) is not None else None
             try:
                 os.replace(tmp, target)
             except BaseException:
@@ -95,6 +158,7 @@ class _Transaction:
                 raise
             self.replaced.append((target, old))
         for target in remove:
+            _replaceable(target)
             old = _keep_copy(target)
             self.removed.append((target, old))
             target.unlink()
@@ -125,6 +189,7 @@ def write_files(
     """Write `files` (relative path -> text) under `out_dir` and delete `remove` (relative
     paths of files this tool wrote before), all or nothing; returns the paths written."""
     root = Path(out_dir)
+    _root(root)
     mode = 0o666 & ~_umask()  # read once: reading it means setting it, which is process-wide
     tx = _Transaction(root)
     with _signals_held():
@@ -140,6 +205,90 @@ def write_files(
             raise
         tx.finish()
     return [target for _, target in tx.staged]
+
+
+def file_target(target: str) -> str:
+    """How a single-file output is written: STDOUT, STREAM (a character device or FIFO, or a
+    link to one) or FILE (a new name or a regular file, replaced atomically). OutputError for
+    anything else: a folder, a link to a file or folder, a dangling link, a socket, a block
+    device, an empty name."""
+    if target == "-":
+        return STDOUT
+    if not target:
+        raise OutputError("an empty output path (- is standard output)")
+    path = Path(target)
+    link = _lstat(path)
+    if link is None or stat.S_ISREG(link.st_mode):
+        return FILE
+    try:
+        st: os.stat_result | None = os.stat(path)
+    except OSError:
+        st = None
+    if st is not None and _is_stdout(st):
+        return STDOUT
+    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+        return STREAM
+    what = kind_of(link.st_mode)
+    if stat.S_ISLNK(link.st_mode):
+        what += f" to {'nothing' if st is None else kind_of(st.st_mode)}"
+    raise OutputError(
+        f"{target} is {what}: not replaced (give a new or regular file, a FIFO, a character "
+        "device or - for standard output)"
+    )
+
+
+def _is_stdout(st: os.stat_result) -> bool:
+    try:
+        out = os.fstat(1)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == (out.st_dev, out.st_ino)
+
+
+def write_file(target: str, text: str) -> Path | None:
+    """Write one output file as file_target() says; the path when it was written atomically
+    (a regular file), None when it was streamed."""
+    how = file_target(target)
+    if how == STDOUT:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return None
+    path = Path(target)
+    if how == FILE:
+        write_files(path.parent, {path.name: text})
+        return path
+    _stream(path, text.encode("utf-8"))
+    return None
+
+
+def _stream(path: Path, data: bytes) -> None:
+    """Write into a character device or FIFO: opened without creating or truncating anything,
+    non-blocking so that a FIFO without a reader is refused (after STREAM_WAIT) instead of
+    hanging, and checked again on the open descriptor before a byte is written."""
+    flags = os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    waited_until = time.monotonic() + STREAM_WAIT
+    while True:
+        try:
+            fd = os.open(path, flags)
+            break
+        except OSError as exc:
+            if exc.errno == errno.ENXIO and time.monotonic() < waited_until:
+                time.sleep(0.05)  # a FIFO whose reader is still starting
+                continue
+            why = "a FIFO without a reader" if exc.errno == errno.ENXIO else exc.strerror
+            raise OutputError(f"cannot write to {path}: {why or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+            raise OutputError(f"{path} changed to {kind_of(mode)} while it was opened: not written")
+        os.set_blocking(fd, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except OSError as exc:
+        raise OutputError(f"cannot write to {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
 
 
 def _generated(path: Path) -> bool:
