@@ -11,7 +11,7 @@ Fast by construction: a compressed window table (1m/15s ... 5m/1m, so every tier
 seconds), 1s scrapes and evaluations, Prometheus resending firing alerts every second, and
 Alertmanager's group timings shortened in the test's copy of the configuration (the only change
 to it). Alertmanager starts once Prometheus fires every alert, with a maintenance window that
-ends at the next minute boundary at least 15 s away: 15 to 75 s of waiting, about a minute in
+ends at the next minute boundary at least 20 s away: 20 to 80 s of waiting, about a minute in
 all.
 """
 
@@ -74,11 +74,11 @@ def alertmanager_binary() -> str:
 
 
 def _window() -> tuple[str, float]:
-    """A maintenance window starting this minute (UTC) and ending 15-75 s from now, as the
+    """A maintenance window starting this minute (UTC) and ending 20-80 s from now, as the
     spec's `times` entry, and its end as a timestamp."""
     now = dt.datetime.now(dt.UTC)
     start = now.replace(second=0, microsecond=0)
-    minutes = 1 if now.second <= 45 else 2
+    minutes = 1 if now.second <= 40 else 2
     if start.hour == 23 and start.minute + minutes > 59:  # a window may not cross midnight
         wait_until(lambda: dt.datetime.now(dt.UTC).hour == 0, 180, "midnight", interval=1)
         return _window()
@@ -217,12 +217,14 @@ def test_an_outage_pages_once_a_slow_burn_tickets_and_maintenance_holds_the_page
             scrape_interval="1s",
             eval_interval="1s",
             alertmanagers=[f"127.0.0.1:{am_port}"],
-            extra_args=("--rules.alert.resend-delay=1s",),
+            # Resent every 5 s, so an Alertmanager started later hears of them at once; each
+            # is valid for 4 resends (20 s): a stall of the loaded machine does not resolve it.
+            extra_args=("--rules.alert.resend-delay=5s",),
         ) as prom,
     ):
         prom.wait_for_targets_up()
         prom.wait_until(lambda: _firing(prom), WAIT, "every tier of both agents to fire")
-        # Now the maintenance window: from this minute to the next boundary >= 15 s away.
+        # Now the maintenance window: from this minute to the next boundary >= 20 s away.
         window, window_end = _window()
         config = _alertmanager_config(tmp_path, _write_specs(tmp_path, receivers.url, window))
         with AlertmanagerServer(alertmanager_binary, config, am_port) as am:
@@ -277,8 +279,16 @@ def test_an_outage_pages_once_a_slow_burn_tickets_and_maintenance_holds_the_page
     # agent-a's tickets are inhibited by its page; agent-b's are not (another group).
     assert tickets and all("agent-a" not in t for t in tickets), tickets
     burns = [t for t in tickets if BURN in t.splitlines()[0]]
-    assert len(burns) == 1, burns  # one ticket: ticket-slow was inhibited by ticket-fast
-    assert "(agent_id=agent-b) is burning its error budget 3x too fast (3m/30s)" in burns[0]
+    # One ticket: agent-b's ticket-slow is inhibited by its ticket-fast, so no message ever
+    # holds both (a later message, if the burn flaps, may resolve one and show the other).
+    assert burns and "(agent_id=agent-b) is burning its error budget 3x too fast" in burns[0]
+    for text in burns:
+        firing = [
+            line
+            for line in text.splitlines()
+            if "is burning" in line and not line.startswith("RESOLVED")
+        ]
+        assert len(firing) <= 1, burns
     assert not _triggers(receivers.deliveries("/pagerduty/live-agent"))[1:]
     assert final[(BURN, "ticket-fast", "agent-a")] == "suppressed"
 

@@ -1,5 +1,6 @@
-"""The notification text of every receiver: title, then per alert its summary, the dashboard
-and the runbook links (the `dashboard_url` and `runbook_url` annotations the rules set).
+"""The notification text of every receiver: title, then per alert its summary (`RESOLVED:` first
+when it is), the dashboard and the runbook links (the `dashboard_url` and `runbook_url`
+annotations the rules set).
 
 The configuration file loads `templates/adk-observe.tmpl`, which defines `adk_observe.title`
 and `adk_observe.text`; its receivers call them by name. An AlertmanagerConfig CR cannot bring
@@ -21,7 +22,8 @@ TITLE = (
     "{{ with .CommonLabels.budget }} (budget {{ . }}){{ end }}"
 )
 TEXT = (
-    "{{ range .Alerts }}{{ .Annotations.summary }}\n"
+    '{{ range .Alerts }}{{ if eq .Status "resolved" }}RESOLVED: {{ end }}'
+    "{{ .Annotations.summary }}\n"
     "{{ with .Annotations.dashboard_url }}Dashboard: {{ . }}\n{{ end }}"
     "{{ with .Annotations.runbook_url }}Runbook: {{ . }}\n{{ end }}"
     "{{ end }}"
