@@ -18,7 +18,7 @@ from adk_observe.alerting.config import alertmanager_config
 from adk_observe.alerting.operator import alertmanager_config_cr
 from adk_observe.loader.load import load_file
 
-SCHEMA = "schemas/crd/monitoring.coreos.com/alertmanagerconfig_v1alpha1.json"
+SCHEMA = "schemas/crds/monitoring.coreos.com/alertmanagerconfig_v1alpha1.json"
 UTC_SHOP = NOTIFY.replace("location: Europe/Berlin", "location: UTC")
 
 

@@ -75,7 +75,7 @@ def test_every_verb_on_every_example_without_extras(wheel: Path, tmp_path: Path)
     # The AlertmanagerConfig schema ships in the wheel.
     schema = run([str(venv / "bin" / "python"), "-c",
                   "from importlib import resources; print((resources.files('adk_observe') / "
-                  "'schemas/crd/monitoring.coreos.com/alertmanagerconfig_v1alpha1.json')"
+                  "'schemas/crds/monitoring.coreos.com/alertmanagerconfig_v1alpha1.json')"
                   ".read_text()[:40])"], work, env).stdout
     assert schema.startswith("{")
 
