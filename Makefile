@@ -6,8 +6,17 @@ BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
+# Tests run on TEST_WORKERS pytest-xdist workers: many slow tests wait on subprocesses and pip
+# (Prometheus, promtool, checkov, the packaging venvs), so more workers than cores cut the wall
+# time; test-fast's tests are CPU-bound: FAST_WORKERS, one per core. 0: one process, no xdist.
+# --dist loadgroup: a file's tests stay on one worker, and so do the tests that share a costly
+# session fixture; the longest files start first (tests/conftest.py).
+TEST_WORKERS ?= 4
+FAST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider --dist loadgroup
 
-.PHONY: demo test test-package gen check-gen lint bench setup tools check-deploy clean
+.PHONY: demo test test-fast test-slow test-package check gen check-gen lint bench setup tools \
+	check-deploy clean
 
 ## demo: compile the example's rules, then run the live demo (agent + Prometheus + outage);
 ## it ends by writing the HTML error-budget report (build/demo-report.html) and printing its path
@@ -16,19 +25,31 @@ demo: setup
 	$(BIN)/python -m adk_observe.demo --spec examples/demo-agent.yaml --duration 180 \
 	  --report build/demo-report.html
 
-## test: lint, type-check and run every test (promtool, Prometheus, ADK, checkov included),
-## then the packaging tests (the wheel in fresh venvs; they need PyPI or a warm pip cache)
-test: setup
+## test: lint, type-check and run every test (promtool, Prometheus, ADK, checkov included) with
+## the packaging tests (the wheel in fresh venvs; they need PyPI or a warm pip cache) in one run,
+## so that their pip installs overlap the CPU-bound tests
+test: setup check
+	$(PYTEST) -n $(TEST_WORKERS)
+
+## test-fast: the inner loop: lint, type-check and every test but the slow and packaging ones
+test-fast: setup check
+	$(PYTEST) -n $(FAST_WORKERS) -m "not slow and not packaging"
+
+## test-slow: only the slow tests (live Prometheus, Alertmanager, checkov, promtool scenarios,
+## property tests)
+test-slow: setup
+	$(PYTEST) -n $(TEST_WORKERS) -m "slow and not packaging"
+
+## check: ruff, ruff format and mypy
+check: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src
 	$(BIN)/mypy
-	$(BIN)/pytest -q -p no:cacheprovider -m "not packaging"
-	$(MAKE) test-package
 
 ## test-package: build the wheel, install it into fresh venvs (no extras, [deploy], [adk]) and run
 ## every command on every example, the plain agent and the ADK agent
 test-package: setup
-	$(BIN)/pytest -q -p no:cacheprovider -m packaging tests/packaging
+	$(PYTEST) -n 2 -m packaging tests/packaging
 
 ## gen: regenerate the artifacts of the example service (rules/, dashboards/, deploy/,
 ## alertmanager/, runbooks/)
@@ -50,7 +71,8 @@ lint: $(STAMP)
 	$(BIN)/adk-observe lint examples/*.yaml
 
 check-deploy: setup
-	$(BIN)/adk-observe check-deploy deploy --checkov $(CHECKOV_VENV)/bin/checkov
+	$(BIN)/adk-observe check-deploy deploy --checkov $(CHECKOV_VENV)/bin/checkov \
+	  --crd-schemas ../shared/crd-schemas  # the editable install has our own schemas only
 
 ## bench: the compiler and instrumentation benchmarks (results go in bench/RESULTS.md)
 bench: $(STAMP)

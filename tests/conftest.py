@@ -28,6 +28,80 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.update_golden_dashboards = True
 
 
+# --- what `make test-fast` leaves out (marker `slow`) and how the workers share fixtures ---------
+
+# Live servers, long promtool scenarios, checkov and mutation runs. A test is `slow` when its node
+# id starts with one of these, when it uses one of LIVE_FIXTURES, when it is a hypothesis
+# property test, or when it carries @pytest.mark.slow itself. Add new live tests here.
+SLOW = (
+    "tests/e2e/test_alerting_live.py",  # Prometheus -> Alertmanager -> receivers, ~1-2 min
+    "tests/rules/test_tiers.py::test_promtool",  # tier and budget-exhausted promtool scenarios
+    "tests/rules/test_promtool.py",
+    "tests/rules/test_agent_native.py",
+    "tests/importers/test_sloth_semantics.py",
+    "tests/importers/test_corpus.py::test_accepted_specs_compile_and_pass_promtool",
+    "tests/importers/test_no_traceback.py",
+    "tests/instrument/test_series_caps.py::test_ten_thousand_hostile_turns",
+    "tests/hostile/test_corpus.py::test_accepted_templates_load_in_promtool",
+    "tests/deploy/test_matrix.py",  # every accepted combination through every gate
+    "tests/packaging/test_dependencies.py",  # reads every installed distribution's metadata
+    "tests/instrument/test_outage.py",  # 2,000 turns against dead collectors, with time bounds
+    "tests/hostile/test_prometheus_answers.py",  # 52 answers x 4 commands, drips, 50 MB answers
+)
+# Fixtures that start a Prometheus (backfilled or live) or run checkov.
+LIVE_FIXTURES = frozenset(
+    {"backfilled", "canary_prometheus", "prometheus_binary", "checkov_binary", "checkov_failures"}
+)
+# Session fixtures too costly to build in every xdist worker: the tests that use one run on the
+# same worker (--dist loadgroup). Every other test is grouped by its file, as --dist loadfile.
+SHARED_FIXTURES = ("backfilled", "canary_prometheus", "checkov_failures")
+# The longest files (minutes each, measured with --durations=0): the workers start on them first,
+# then on the other slow ones, then on the rest, so that they finish together.
+LONGEST = (
+    "tests/packaging/test_wheel.py",
+    "tests/rules/test_promtool.py",
+    "tests/rules/test_emitted_property.py",
+    "tests/rules/test_agent_native.py",
+    "tests/e2e/test_live_demo.py",
+    "tests/e2e/test_canary_live.py",
+    "tests/e2e/test_alerting_live.py",
+)
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return (
+        item.nodeid.startswith(SLOW)
+        or bool(fixtures & LIVE_FIXTURES)
+        or bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
+    )
+
+
+def _group(item: pytest.Item) -> str:
+    if item.get_closest_marker("packaging"):  # minutes each, independent: one worker each
+        return item.nodeid
+    fixtures = getattr(item, "fixturenames", ())
+    shared = [f for f in SHARED_FIXTURES if f in fixtures]
+    return shared[0] if shared else item.nodeid.split("::")[0]
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    long_groups = set()
+    for item in items:
+        group = _group(item)
+        item.add_marker(pytest.mark.xdist_group(group))
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("slow") or item.get_closest_marker("packaging"):
+            long_groups.add(group)
+    def rank(item: pytest.Item) -> int:
+        first = [i for i, prefix in enumerate(LONGEST) if item.nodeid.startswith(prefix)]
+        return first[0] if first else len(LONGEST) + (_group(item) not in long_groups)
+
+    items.sort(key=rank)
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("true", "1")
 

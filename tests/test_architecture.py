@@ -25,6 +25,7 @@ CORE = frozenset(
         "environment",
         "errors",
         "kube",
+        "load_balancers",
         "model",
         "notify_model",
         "promql",

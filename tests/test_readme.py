@@ -1,56 +1,46 @@
-"""The README documents every command, option and spec field, and its examples run."""
+"""The README and docs/ document every command and spec field, their links resolve, and their
+examples run. (Tables that restate the code: tests/test_doc_tables.py.)"""
 
 from __future__ import annotations
 
-import argparse
+import os
 import re
 import shlex
+import subprocess
+import sys
 import typing
 from pathlib import Path
 
 import pytest
 import yaml
 from pydantic import BaseModel
+from tests import doc_text
+from tests.conftest import SHARED, in_ci, require_tool
+from tests.doc_text import ROOT, block, section, table
+from tests.test_doc_tables import verbs
 
-from adk_observe.cli import _parser, main
+from adk_observe.cli import main
 from adk_observe.loader.v1 import AgentServiceV1
 from adk_observe.loader.yamlsource import load_documents
 
-ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text()
-DOCS = README + "".join(p.read_text() for p in sorted((ROOT / "docs").glob("*.md")))
-
-
-def _subparsers() -> dict[str, argparse.ArgumentParser]:
-    parser = _parser()
-    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return dict(action.choices)
+README = doc_text.text("README.md")
 
 
 def test_every_command_is_in_the_readme() -> None:
-    for name in _subparsers():
-        assert f"adk-observe {name}" in README, name
+    for name in verbs():
+        assert f"`adk-observe {name}" in README, name
 
 
-def test_every_option_is_documented() -> None:
-    for name, sub in _subparsers().items():
-        for action in sub._actions:
-            for option in action.option_strings:
-                if option in ("-h", "--help"):
-                    continue
-                assert option in DOCS, f"{name} {option}"
-
-
-def _fields(model: type[BaseModel], seen: set[str]) -> set[str]:
+def _fields(model: type[BaseModel], seen: set[str], skip: str = "") -> set[str]:
     names: set[str] = set()
     for name, info in model.model_fields.items():
-        if name == "deploy":  # the deploy section has its own reference in docs/deploy.md
+        if name == skip:
             continue
         names.add(info.alias or name)
         for arg in _models(info.annotation):
             if arg.__name__ not in seen:
                 seen.add(arg.__name__)
-                names |= _fields(arg, seen)
+                names |= _fields(arg, seen, skip)
     return names
 
 
@@ -60,24 +50,64 @@ def _models(annotation: object) -> list[type[BaseModel]]:
     return [m for arg in typing.get_args(annotation) for m in _models(arg)]
 
 
-def test_every_spec_field_is_in_the_readme() -> None:
-    fields = _fields(AgentServiceV1, set())
+def _missing(fields: set[str], text: str) -> list[str]:
+    return sorted(f for f in fields if not re.search(rf"\b{re.escape(f)}\b", text))
+
+
+def test_every_spec_field_is_in_the_spec_reference() -> None:
+    # The deploy section has its own reference (docs/deploy.md, below).
+    fields = _fields(AgentServiceV1, set(), skip="deploy")
     assert len(fields) > 50
-    missing = sorted(f for f in fields if not re.search(rf"\b{re.escape(f)}\b", README))
-    assert missing == []
+    rows = table(doc_text.text("spec.md"), "field", "type, default", "meaning").rows
+    assert _missing(fields, "\n".join(" ".join(r) for r in rows)) == []
 
 
-def _blocks(lang: str) -> list[str]:
-    return re.findall(rf"```{lang}\n(.*?)```", README, flags=re.S)
+def test_every_deploy_field_is_in_the_deploy_reference() -> None:
+    spec = next(m for m in _models(AgentServiceV1.model_fields["spec"].annotation))
+    deploy = _models(spec.model_fields["deploy"].annotation)
+    fields = set().union(*(_fields(m, set()) for m in deploy))
+    assert len(fields) > 40
+    assert _missing(fields, section(doc_text.text("deploy.md"), "The `deploy` section")) == []
 
 
-def test_the_bad_input_example_prints_what_the_readme_shows(
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _link_problems(path: Path) -> list[str]:
+    problems = []
+    for target in _LINK.findall(re.sub(r"```.*?```", "", path.read_text(), flags=re.S)):
+        if re.match(r"[a-z]+:", target):  # http(s), mailto: not checked offline
+            continue
+        file_part, _, fragment = target.partition("#")
+        linked = (path.parent / file_part).resolve() if file_part else path
+        if not linked.exists():
+            problems.append(f"{path.name}: {target}: no such file")
+        elif fragment and linked.suffix == ".md":
+            anchors = {doc_text.anchor(h) for _, h in doc_text.headings(linked.read_text())}
+            if fragment not in anchors:
+                problems.append(f"{path.name}: {target}: no such heading")
+    return problems
+
+
+@pytest.mark.parametrize("path", doc_text.doc_files(), ids=lambda p: p.name)
+def test_every_link_resolves(path: Path) -> None:
+    assert _link_problems(path) == []
+
+
+def test_a_broken_link_is_caught(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    (tmp_path / "other.md").write_text("# Other\n\n## A section\n")
+    page.write_text("[ok](other.md#a-section) [gone](missing.md) [bad](other.md#no-section)\n")
+    assert [p.split(": ")[1] for p in _link_problems(page)] == ["missing.md", "other.md#no-section"]
+
+
+def test_the_bad_input_example_prints_what_the_docs_show(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    bad = next(b for b in _blocks("yaml") if b.startswith("# bad.yaml\n"))
-    (tmp_path / "bad.yaml").write_text(bad)
-    console = next(b for b in _blocks("console") if "bad.yaml" in b)
-    command, expected = console.strip().split("\n", 1)
+    (tmp_path / "bad.yaml").write_text(block("yaml", "# bad.yaml\n"))
+    command, expected = (
+        block("console", "$ adk-observe compile-rules bad.yaml").strip().split("\n", 1)
+    )
     argv = shlex.split(command.removeprefix("$ "))
     monkeypatch.chdir(tmp_path)
     assert main(argv[1:]) == 2
@@ -86,7 +116,7 @@ def test_the_bad_input_example_prints_what_the_readme_shows(
 
 
 def test_the_custom_window_example_is_a_valid_table(tmp_path: Path) -> None:
-    snippet = next(b for b in _blocks("yaml") if b.startswith("spec:\n  alert_windows:"))
+    snippet = block("yaml", "spec:\n  alert_windows:")
     spec = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
     spec["spec"]["alert_windows"] = yaml.safe_load(snippet)["spec"]["alert_windows"]
     path = tmp_path / "spec.yaml"
@@ -96,12 +126,38 @@ def test_the_custom_window_example_is_a_valid_table(tmp_path: Path) -> None:
 
 
 def test_the_plain_agent_example_prints_what_the_readme_shows() -> None:
-    import subprocess
-    import sys
-
-    console = next(b for b in _blocks("console") if "examples/plain_agent.py" in b)
-    command, expected = console.strip().split("\n", 1)
-    assert command == "$ .venv/bin/python examples/plain_agent.py"
-    out = subprocess.run([sys.executable, "examples/plain_agent.py"], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    console = block("console", "$ .venv/bin/python examples/plain_agent.py", README)
+    _, expected = console.strip().split("\n", 1)
+    out = subprocess.run(
+        [sys.executable, "examples/plain_agent.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == expected.strip()
+
+
+@pytest.mark.slow  # runs promtool and checkov
+def test_the_readme_walkthrough_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [
+        line.split("  #")[0].strip()
+        for line in block("sh", "adk-observe validate", README).splitlines()
+    ]
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    monkeypatch.chdir(tmp_path)
+    checkov = os.environ.get("ADK_OBSERVE_CHECKOV") or str(ROOT / ".venv-checkov/bin/checkov")
+    if not Path(checkov).exists():
+        (pytest.fail if in_ci() else pytest.skip)(f"{checkov} is missing (make setup installs it)")
+    monkeypatch.setenv("ADK_OBSERVE_CHECKOV", checkov)
+    monkeypatch.setenv("ADK_OBSERVE_CRD_SCHEMAS", str(SHARED / "crd-schemas"))
+    for line in lines:
+        argv = shlex.split(line)
+        if argv[0] == "promtool":
+            run = subprocess.run(
+                [require_tool("promtool"), *argv[1:]], capture_output=True, text=True
+            )
+            assert run.returncode == 0, run.stdout + run.stderr
+        else:
+            assert argv[0] == "adk-observe", line
+            assert main(argv[1:]) == 0, line

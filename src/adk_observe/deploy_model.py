@@ -5,53 +5,40 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-# Facts about the cluster the loader checks and the generators use.
-ALB_SCHEME = "internet-facing"  # the default; `ingress.scheme: internal` for a VPC-only ALB
-ALB_SCHEMES = ("internal", "internet-facing")
-# The AWS ELB security policies that refuse TLS 1.0 and 1.1 (Elastic Load Balancing docs,
-# "Security policies for your Application Load Balancer"): the TLS13-1-2/1-3 families (with
-# their FIPS 2023-04 and post-quantum 2025-09 variants), TLS-1-2 and FS-1-2.
-ALB_TLS12_POLICIES = frozenset(
-    {
-        "ELBSecurityPolicy-TLS13-1-2-2021-06",
-        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
-        "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
-        "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
-        "ELBSecurityPolicy-TLS13-1-3-2021-06",
-        "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
-        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
-        "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04",
-        "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04",
-        "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04",
-        "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
-        "ELBSecurityPolicy-TLS13-1-2-PQ-2025-09",
-        "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
-        "ELBSecurityPolicy-TLS13-1-2-Ext1-PQ-2025-09",
-        "ELBSecurityPolicy-TLS13-1-2-Ext2-PQ-2025-09",
-        "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
-        "ELBSecurityPolicy-TLS13-1-2-FIPS-PQ-2025-09",
-        "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-PQ-2025-09",
-        "ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-PQ-2025-09",
-        "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-PQ-2025-09",
-        "ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-PQ-2025-09",
-        "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
-        "ELBSecurityPolicy-TLS-1-2-2017-01",
-        "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
-        "ELBSecurityPolicy-FS-1-2-2019-08",
-        "ELBSecurityPolicy-FS-1-2-Res-2019-08",
-        "ELBSecurityPolicy-FS-1-2-Res-2020-10",
-    }
+from adk_observe.load_balancers import (
+    LOAD_BALANCERS,
+    MIN_BACKEND_TIMEOUT,
+    LoadBalancerFacts,
+    Routing,
 )
+from adk_observe.load_balancers import LoadBalancer as LoadBalancer  # the model's own field type
+
+# Where the agent answers readiness (the metrics port's /ready): the pods' readiness probe and,
+# by default, the load balancers' health checks.
+READINESS_PATH = "/ready"
 # Namespaces of the cluster's own components: a service deployed there could take them over.
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 # The only writable path of the pod (readOnlyRootFilesystem): where a log file may go.
 WRITABLE_PATHS = ("/tmp/",)
 
 
-class LoadBalancer(StrEnum):
-    ALB = "alb"  # AWS Load Balancer Controller Ingress
-    NGINX = "nginx"  # ingress-nginx Ingress
-    GATEWAY = "gateway"  # Gateway API HTTPRoute
+# The audit events' own stream: the container's stderr (the logs go to stdout), which the
+# container runtime keeps apart (CRI log `stream` field) for a log backend to route.
+AUDIT_STREAM = "stderr"
+
+
+class DataClassification(StrEnum):
+    """The seed's data classification levels, least to most sensitive."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    RESTRICTED = "restricted"
+
+    @property
+    def tightened(self) -> bool:
+        """Confidential and restricted data: egress allow-list and no debug logs required."""
+        return self in (DataClassification.CONFIDENTIAL, DataClassification.RESTRICTED)
 
 
 class StrategyType(StrEnum):
@@ -95,11 +82,42 @@ class Resources:
 
 
 @dataclass(frozen=True)
+class ExternalSource:
+    """Where an ExternalSecret (external-secrets.io) reads a Secret's data from."""
+
+    store: str  # a SecretStore or ClusterSecretStore
+    store_kind: str  # SecretStore | ClusterSecretStore
+    key: str  # the secret's key in the external store (all its properties become files)
+
+
+@dataclass(frozen=True)
 class SecretMount:
-    """A Kubernetes Secret mounted read-only as files at `mount_path`."""
+    """A Kubernetes Secret mounted read-only as files at `mount_path`; with `external`, the
+    Secret is written by an ExternalSecret from the store."""
 
     name: str
     mount_path: str
+    external: ExternalSource | None = None
+
+
+@dataclass(frozen=True)
+class EgressRule:
+    """One destination the pods may reach: CIDRs or a namespace, on these TCP ports."""
+
+    ports: tuple[int, ...]
+    cidrs: tuple[str, ...] = ()
+    namespace: str = ""
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """The seed's compliance controls as far as the deploy renders them (docs/compliance.md)."""
+
+    data_classification: DataClassification = DataClassification.INTERNAL
+    secret_rotation_days: int = 90
+    secret_refresh_seconds: int = 3600  # ExternalSecret refreshInterval
+    audit_log: bool = False  # the agent's audit events as their own JSON stream (stderr)
+    audit_retention_days: int = 365
 
 
 @dataclass(frozen=True)
@@ -110,18 +128,57 @@ class RbacRule:
 
 
 @dataclass(frozen=True)
+class HealthCheck:
+    """The load balancer's health check of the pods (alb, gke, gke-gateway), on the readiness
+    endpoint of the metrics port by default."""
+
+    path: str = READINESS_PATH
+    interval_seconds: int = 15
+    timeout_seconds: int = 5
+    healthy_threshold: int = 2
+    unhealthy_threshold: int = 2
+
+
+@dataclass(frozen=True)
+class AlbOptions:
+    """The AWS Load Balancer Controller's settings beyond TLS and scheme."""
+
+    name: str = ""  # load-balancer-name; "" lets the controller name it
+    tags: tuple[tuple[str, str], ...] = ()
+    subnets: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GkeOptions:
+    security_policy: str = ""  # Cloud Armor policy name; "" attaches none
+    static_ip: str = ""  # a reserved global address name (gke) / NamedAddress (gke-gateway)
+    gateway_class: str = ""  # gke-gateway
+    managed_certificate: bool = False  # gke: a ManagedCertificate for the host (no tls_secret)
+
+
+@dataclass(frozen=True)
 class Ingress:
     load_balancer: LoadBalancer
     host: str
     path: str = "/"
-    controller_namespace: str = ""  # namespace allowed to reach the app port
+    controller_namespace: str = ""  # namespace allowed to reach the app port ("" none)
     allow_cidrs: tuple[str, ...] = ()  # extra sources (e.g. the VPC for ALB target type ip)
     certificate_arn: str = ""  # alb
-    ssl_policy: str = ""  # alb
-    scheme: str = "internet-facing"  # alb: internet-facing or internal
-    tls_secret: str = ""  # nginx
+    ssl_policy: str = ""  # alb: an ELB policy; gke, gke-gateway: a GCP SSL policy
+    scheme: str = "internet-facing"  # alb: internet-facing or internal (load_balancers.ALB_SCHEME)
+    tls_secret: str = ""  # nginx, gke (instead of a managed certificate), gke-gateway
     gateway_name: str = ""  # gateway
     gateway_namespace: str = ""  # gateway
+    timeout_seconds: int = MIN_BACKEND_TIMEOUT  # the backend (request / idle) timeout
+    health_check: HealthCheck = HealthCheck()
+    annotations: tuple[tuple[str, str], ...] = ()  # the spec's own, checked by the loader
+    alb: AlbOptions = AlbOptions()
+    gke: GkeOptions = GkeOptions()
+
+    @property
+    def facts(self) -> LoadBalancerFacts:
+        return LOAD_BALANCERS[self.load_balancer]
 
 
 @dataclass(frozen=True)
@@ -182,6 +239,10 @@ class DeployConfig:
     secrets: tuple[SecretMount, ...] = ()
     rbac: tuple[RbacRule, ...] = ()
     termination_grace_seconds: int = 30
+    # The only destinations beyond DNS and the telemetry collectors (an allow-list); None: any
+    # address on TCP 443.
+    egress: tuple[EgressRule, ...] | None = None
+    compliance: Compliance = Compliance()
     # The namespace belongs to this service alone: render the Namespace (Pod Security labels)
     # and a namespace-wide default-deny. Off: touch nothing but the service's own pods.
     own_namespace: bool = False
@@ -191,3 +252,9 @@ class DeployConfig:
         """Canary and stable pods carry a `track` label that the scrape keeps (Argo canary only:
         the Rollout's canaryMetadata/stableMetadata set it)."""
         return self.strategy.type is StrategyType.CANARY and self.strategy.engine is Engine.ARGO
+
+    @property
+    def weighted(self) -> bool:
+        """Argo moves traffic through the load balancer (a canary Service and trafficRouting);
+        otherwise the canary's share of pods is its share of traffic."""
+        return self.ingress.facts.routing is Routing.WEIGHTED

@@ -9,6 +9,7 @@ import pytest
 from tests.deploy.cases import CASES, ROOT, rendered
 
 from adk_observe.checks import deploy_gates as gates
+from adk_observe.checks.crd_schemas import SchemaSet, schema_set
 
 
 @pytest.fixture
@@ -30,6 +31,13 @@ def crd_schemas() -> Path:
             pytest.fail(f"CR schema folder {path} is missing (CI=true)")
         pytest.skip(f"CR schema folder {path} is missing")
     return path
+
+
+@pytest.fixture(scope="session")
+def schemas(crd_schemas: Path) -> SchemaSet:
+    """The packaged schemas with the catalogue folder over them (an editable install's package
+    holds adk-observe's own schemas only; the wheel also carries the catalogue's)."""
+    return schema_set(str(crd_schemas))
 
 
 @pytest.fixture(scope="session")

@@ -52,8 +52,10 @@ def test_every_progressive_case_has_an_analysis() -> None:
         "deploy-ab-alb-header",
         "deploy-ab-nginx-cookie",
         "deploy-blue-green-alb",
+        "deploy-blue-green-gke-gateway",
         "deploy-canary-alb",
         "deploy-canary-gateway",
+        "deploy-canary-gke",
         "deploy-canary-nginx",
     ]
 
@@ -147,11 +149,17 @@ def test_the_hash_travels_from_pod_to_series(case: str) -> None:
     track = ["track"] if case.startswith("deploy-canary-") else []
     assert monitor["podTargetLabels"] == ["rollouts-pod-template-hash", *track]
     workload = objs.get("rollout.yaml") or objs["deployment.yaml"]
-    assert workload["spec"]["template"]["metadata"]["annotations"] == {
+    annotations = workload["spec"]["template"]["metadata"]["annotations"]
+    assert {k: v for k, v in annotations.items() if k.startswith("prometheus.io/")} == {
         "prometheus.io/path": "/metrics",
         "prometheus.io/port": "9464",
         "prometheus.io/scrape": "true",
     }
+    # beside them, only the audit stream's (compliance.audit_log: the restricted gke case)
+    audit = {k: v for k, v in annotations.items() if not k.startswith("prometheus.io/")}
+    assert audit == ({"compliance.adk-observe.io/audit-log": "stderr",
+                      "compliance.adk-observe.io/audit-retention-days": "365"}
+                     if case == "deploy-canary-gke" else {})
 
 
 def _write(tmp_path: Any, text: str) -> Any:

@@ -13,6 +13,7 @@ import yaml
 from tests.deploy.cases import CASES, case_objects, rendered
 
 from adk_observe.checks import deploy_gates as gates
+from adk_observe.checks.crd_schemas import SchemaSet, schema_set
 from adk_observe.cli import main
 
 
@@ -23,9 +24,9 @@ def _folder(case: str) -> Path:
 
 @pytest.mark.parametrize("case", CASES)
 def test_golden_renderings_pass_every_schema_and_security_gate(
-    case: str, crd_schemas: Path
+    case: str, schemas: SchemaSet
 ) -> None:
-    results = gates.check_folder(_folder(case), crd_schemas, checkov_failed={})
+    results = gates.check_folder(_folder(case), schemas, checkov_failed={})
     assert [(r.name, r.failures) for r in results if r.failures] == []
     by_name = {r.name.split(" (")[0]: r for r in results}
     objects = case_objects(case)
@@ -42,6 +43,14 @@ def test_golden_renderings_pass_every_schema_and_security_gate(
             "HTTPRoute",
             "Canary",
             "MetricTemplate",
+            "Gateway",
+            "BackendConfig",
+            "FrontendConfig",
+            "ManagedCertificate",
+            "HealthCheckPolicy",
+            "GCPBackendPolicy",
+            "GCPGatewayPolicy",
+            "ExternalSecret",
         }
     ]
     assert by_name["custom-resource schemas"].checked == len(custom)
@@ -86,20 +95,20 @@ def test_rollout_pod_template_is_validated_with_the_core_schema() -> None:
     assert "pod template (validated as a Deployment's)" in result.failures[0]
 
 
-def test_custom_resource_with_unknown_field_fails(crd_schemas: Path) -> None:
+def test_custom_resource_with_unknown_field_fails(schemas: SchemaSet) -> None:
     monitor = copy.deepcopy(case_objects("deploy-canary-alb")["servicemonitor.yaml"])
     monitor["spec"]["jobLabels"] = "oops"
-    result = gates.gate_custom_resources([_manifest(monitor)], crd_schemas)
+    result = gates.gate_custom_resources([_manifest(monitor)], schemas)
     assert len(result.failures) == 1
     assert "jobLabels" in result.failures[0]
 
 
-def test_a_kind_without_schema_fails(crd_schemas: Path) -> None:
+def test_a_kind_without_schema_fails(schemas: SchemaSet) -> None:
     obj = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
-    result = gates.gate_custom_resources([_manifest(obj)], crd_schemas)
+    result = gates.gate_custom_resources([_manifest(obj)], schemas)
     assert result.failures == [
         f"x.yaml: Widget/w: no schema for example.com/v1 Widget "
-        f"(looked for {crd_schemas / 'example.com' / 'widget_v1.json'})"
+        f"(looked for example.com/widget_v1.json in {', '.join(schemas.layers)})"
     ]
 
 
@@ -129,7 +138,8 @@ def test_check_deploy_exits_0_and_reports_each_gate(
         "  PASS  kustomization.yaml lists every file (15 checked)",
         "  PASS  explicit namespaces (15 checked)",
         "  PASS  kubernetes-validate --strict (1.29, 1.31, 1.33, 1.35) (12 checked)",
-        f"  PASS  custom-resource schemas ({crd_schemas}) (4 checked)",
+        f"  PASS  custom-resource schemas ({schema_set(str(crd_schemas)).describe()}) "
+        "(4 checked)",
         '  PASS  Pod Security Standards "restricted" (1 checked)',
         "  SKIP  checkov --framework kubernetes - skipped (--no-checkov)",
         "all gates passed",

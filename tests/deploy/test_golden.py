@@ -18,6 +18,7 @@ from tests.golden_files import compare, tree
 
 from adk_observe.cli import main
 from adk_observe.cli.common import with_runbooks
+from adk_observe.deploy.meta import CLASSIFICATION_LABEL
 from adk_observe.loader.load import load_specs
 from adk_observe.rules import compile_service, prometheus_rule
 
@@ -30,8 +31,10 @@ def test_there_is_a_case_for_every_strategy_and_load_balancer() -> None:
         "deploy-ab-alb-header",
         "deploy-ab-nginx-cookie",
         "deploy-blue-green-alb",
+        "deploy-blue-green-gke-gateway",
         "deploy-canary-alb",
         "deploy-canary-gateway",
+        "deploy-canary-gke",
         "deploy-canary-nginx",
         "deploy-flagger-canary-gateway",
         "deploy-flagger-canary-nginx",
@@ -61,9 +64,12 @@ def test_the_prometheus_rule_is_the_rules_compilers_output(case: str, tmp_path: 
     # render-deploy gives a spec without runbook_base_url the default runbook folder (cli).
     (linked,) = with_runbooks([spec], None)
     expected = prometheus_rule(linked, compile_service(linked))
-    # The deploy adds the labels its Prometheus Operator selects PrometheusRules on.
+    # The deploy adds the labels its Prometheus Operator selects PrometheusRules on, and the
+    # data classification every deployed object carries.
+    classification = {CLASSIFICATION_LABEL: spec.deploy.compliance.data_classification.value}
+    extra = {**classification, **dict(spec.deploy.monitoring.labels)}
     expected["metadata"]["labels"] = dict(
-        sorted({**expected["metadata"]["labels"], **dict(spec.deploy.monitoring.labels)}.items())
+        sorted({**expected["metadata"]["labels"], **extra}.items())
     )
     assert rendered == expected
     assert rendered["spec"]["groups"], "a service with SLOs has rule groups"

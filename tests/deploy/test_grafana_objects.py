@@ -11,6 +11,7 @@ import yaml
 from tests.deploy.cases import ROOT
 
 from adk_observe.checks import deploy_gates as gates
+from adk_observe.checks.crd_schemas import SchemaSet
 from adk_observe.cli import main
 from adk_observe.dashboards import dashboard_files
 from adk_observe.loader.load import load_specs
@@ -68,11 +69,11 @@ def test_operator_resources_read_unlabelled_config_maps(rendered: dict[str, Path
 
 @pytest.mark.parametrize("mode", ["sidecar", "operator"])
 def test_dashboard_objects_pass_every_deploy_gate(
-    mode: str, rendered: dict[str, Path], crd_schemas: Path, checkov_binary: str
+    mode: str, rendered: dict[str, Path], schemas: SchemaSet, checkov_binary: str
 ) -> None:
     folder = rendered[mode]
     checkov = gates.run_checkov(checkov_binary, [folder])
-    results = gates.check_folder(folder, crd_schemas, checkov)
+    results = gates.check_folder(folder, schemas, checkov)
     assert [(r.name, r.failures) for r in results if r.failures or r.note] == []
     custom = next(r for r in results if r.name.startswith("custom-resource schemas"))
     # Rollout, 2 AnalysisTemplates (step gate, background watch), ServiceMonitor,

@@ -1,14 +1,19 @@
-"""Every strategy x engine x load balancer the spec accepts renders manifests that pass every
-deploy gate (strict schemas, CR schemas, Pod Security restricted, namespaces, checkov), and the
-combinations it refuses are refused with the key that makes them invalid."""
+"""Every strategy x engine x load balancer the spec accepts, and every example spec, renders a
+folder that `kubectl kustomize` builds, and what it builds passes the deploy gates (strict
+schemas, CR schemas, Pod Security restricted, namespaces; checkov runs on the same builds from
+the installed wheel, tests/packaging); the combinations the spec refuses are refused with the
+key that makes them invalid."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from tests.deploy.cases import ROOT
+from tests.deploy.kustomize_build import built_folder, kubectl_binary
 
 from adk_observe.checks import deploy_gates as gates
+from adk_observe.checks.crd_schemas import SchemaSet
 from adk_observe.cli import main
 from adk_observe.errors import SpecError
 from adk_observe.loader.load import load_specs
@@ -18,7 +23,12 @@ INGRESS = {
     "'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555'}",
     "nginx": "{class: nginx, host: a.example.com}",
     "gateway": "{class: gateway, host: a.example.com, gateway: {name: public, namespace: gw}}",
+    "gke": "{class: gke, host: a.example.com}",
+    "gke-gateway": "{class: gke-gateway, host: a.example.com}",
 }
+# Flagger routes through ingress-nginx and the Gateway API (load_balancers.LOAD_BALANCERS);
+# the gce Ingress (class gke) has no header routes, so no A/B.
+FLAGGER_CLASSES = ("nginx", "gateway", "gke-gateway")
 STRATEGY = {
     "rolling": "{type: rolling}",
     "blue-green": "{type: blue-green, analysis: {slos: [success]}}",
@@ -41,11 +51,15 @@ spec:
 DIGEST = "0123456789abcdef" * 4
 
 
+def _name(strategy: str, engine: str, lb: str) -> str:
+    return f"{strategy}-{engine}-{lb}".replace("blue-green", "bg")
+
+
 def _spec(strategy: str, engine: str, lb: str) -> str:
     text = STRATEGY[strategy]
     if engine != "argo":
         text = text.replace("{type: ", f"{{engine: {engine}, type: ")
-    name = f"{strategy}-{engine}-{lb}".replace("blue-green", "bg")
+    name = _name(strategy, engine, lb)
     return SPEC.format(name=name, digest=DIGEST, strategy=text, ingress=INGRESS[lb])
 
 
@@ -55,35 +69,46 @@ def _accepted() -> list[tuple[str, str, str]]:
         for s in STRATEGY
         for e in ("argo", "flagger")
         for lb in INGRESS
-        if e == "argo" or (s == "canary" and lb != "alb")
+        if (e == "argo" and (s, lb) != ("ab", "gke"))
+        or (s == "canary" and lb in FLAGGER_CLASSES)
     ]
 
 
 REFUSED = [
-    (s, "flagger", lb) for s in STRATEGY for lb in INGRESS if (s, "flagger", lb) not in _accepted()
+    (s, e, lb)
+    for s in STRATEGY
+    for e in ("argo", "flagger")
+    for lb in INGRESS
+    if (s, e, lb) not in _accepted()
 ]
 
 
 def test_the_matrix_has_every_argo_combination_and_flagger_canaries_off_alb() -> None:
-    assert len(_accepted()) == 4 * 3 + 2
-    assert len(REFUSED) == 4 * 3 - 2
+    assert len(_accepted()) == 4 * 5 - 1 + 3
+    assert len(REFUSED) == 4 * 5 - 3 + 1
 
 
 @pytest.mark.parametrize(("strategy", "engine", "lb"), REFUSED)
-def test_flagger_refuses_what_it_cannot_run(
+def test_what_cannot_run_is_refused_with_its_key(
     strategy: str, engine: str, lb: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "spec.yaml"
     path.write_text(_spec(strategy, engine, lb), encoding="utf-8")
     with pytest.raises(SpecError) as err:
         load_specs([path])
-    assert err.value.path == "spec.deploy.strategy.engine"
+    expected = "engine" if engine == "flagger" else "match.header"
+    assert err.value.path == f"spec.deploy.strategy.{expected}"
+
+
+EXAMPLES = sorted(
+    p for p in (ROOT / "examples").glob("*.yaml") if "\n  deploy:" in p.read_text(encoding="utf-8")
+)
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     root = tmp_path_factory.mktemp("matrix")
-    specs = []
+    specs = [str(p) for p in EXAMPLES]
     for combo in _accepted():
         path = root / f"{'-'.join(combo)}.yaml"
         path.write_text(_spec(*combo), encoding="utf-8")
@@ -92,20 +117,36 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return gates.folders(root / "out")
 
 
-def test_every_accepted_combination_passes_the_schema_and_security_gates(
-    rendered: list[Path], crd_schemas: Path
+@pytest.fixture(scope="module")
+def built(
+    rendered: list[Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[Path, list[gates.Manifest]]:
+    """What `kubectl kustomize` builds from each folder, written one file per folder."""
+    kubectl = kubectl_binary()
+    out = tmp_path_factory.mktemp("built")
+    return dict(built_folder(kubectl, folder, out) for folder in rendered)
+
+
+def test_kustomize_builds_every_folder_into_exactly_its_objects(
+    rendered: list[Path], built: dict[Path, list[gates.Manifest]]
 ) -> None:
-    assert len(rendered) == len(_accepted())
+    assert len(rendered) == len(_accepted()) + len(EXAMPLES)
+    for folder, (target, manifests) in zip(rendered, built.items(), strict=True):
+        listed, problems = gates.load_folder(folder)
+        assert problems == []
+        key = lambda m: (m.obj["kind"], m.obj["metadata"]["name"])  # noqa: E731
+        assert sorted(map(key, manifests)) == sorted(map(key, listed)), target
+
+
+def test_what_kustomize_builds_passes_the_schema_and_security_gates(
+    built: dict[Path, list[gates.Manifest]], schemas: SchemaSet
+) -> None:
     failures = {
-        folder.name: [(r.name, r.failures) for r in results if r.failures]
-        for folder in rendered
-        if (results := gates.check_folder(folder, crd_schemas, checkov_failed={}))
+        target.name: [(r.name, r.failures) for r in gates.check_manifests(manifests, schemas)]
+        for target, manifests in built.items()
     }
-    assert failures == {folder.name: [] for folder in rendered}
+    assert {k: [f for f in v if f[1]] for k, v in failures.items()} == {k: [] for k in failures}
 
 
-def test_every_accepted_combination_passes_checkov(
-    rendered: list[Path], checkov_binary: str
-) -> None:
-    failed = gates.run_checkov(checkov_binary, rendered)
-    assert {str(f): failed[str(f)] for f in rendered} == {str(f): [] for f in rendered}
+# checkov over what kustomize builds from every combination runs once, from the installed
+# wheel: tests/packaging/test_wheel.py (the golden cases' folders get it here, test_gates.py).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from tests.deploy.cases import CASES, GOLDEN, case_objects
 
 from adk_observe import conventions as c
 from adk_observe.deploy import hardening as h
+from adk_observe.deploy import kustomize, network
 from adk_observe.deploy.kustomize import files, objects
 from adk_observe.environment import telemetry_env
 from adk_observe.loader.load import load_specs
@@ -242,7 +244,15 @@ def test_alb_ingress_is_https_only_with_redirect_and_health_check() -> None:
         "0a1b2c3d-4e5f-6789-abcd-ef0123456789",
         "healthcheck-path": "/ready",
         "healthcheck-port": "9464",
+        "healthcheck-protocol": "HTTP",
+        "healthcheck-interval-seconds": "15",
+        "healthcheck-timeout-seconds": "5",
+        "healthy-threshold-count": "2",
+        "unhealthy-threshold-count": "2",
         "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+        # 60 s: the default backend timeout (the spec's slowest latency SLO is well below 30 s)
+        "load-balancer-attributes": "idle_timeout.timeout_seconds=60,"
+        "routing.http.drop_invalid_header_fields.enabled=true",
         "scheme": "internet-facing",
         "ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
         "ssl-redirect": "443",
@@ -295,3 +305,145 @@ def test_a_canary_labels_its_pods_by_track_and_the_scrape_keeps_it(case: str) ->
     else:
         assert "canaryMetadata" not in canary
         assert monitor["podTargetLabels"] == ["rollouts-pod-template-hash"]
+
+
+COLLECTOR_HOSTS = [
+    ("otel.observability", "observability"),
+    ("otel.observability.", "observability"),
+    ("otel.observability.svc", "observability"),
+    ("otel.observability.svc.cluster.local", "observability"),
+    ("otel.observability.svc.cluster.local.", "observability"),  # the root's trailing dot
+    ("otel.observability.svc.corp.internal", "observability"),  # another cluster domain
+    ("otel.example.com", ""),  # outside the cluster: any destination on the port
+    ("10.0.0.5", ""),
+]
+
+
+@pytest.mark.parametrize(("host", "namespace"), COLLECTOR_HOSTS)
+def test_egress_reaches_the_collectors_namespace_however_its_host_is_written(
+    host: str, namespace: str, tmp_path: Path
+) -> None:
+    text = (GOLDEN / "deploy-rolling-nginx" / "spec.yaml").read_text(encoding="utf-8")
+    old = "http://otel-collector.observability:4318"
+    assert old in text
+    text = text.replace(old, f"http://{host}:4318")
+    fluentd = f"    logging:\n      fluentd: {{host: '{host.upper()}', port: 24224}}\n"
+    text = text.replace("  telemetry:\n", "  telemetry:\n" + fluentd, 1)
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    (spec,) = load_specs([path])
+    policy = network.network_policy(spec, kustomize.deploy_config(spec))
+    rules = {r["ports"][0]["port"]: r.get("to") for r in policy["spec"]["egress"]}
+    to = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}}}]
+    assert rules[4318] == rules[24224] == (to if namespace else None)
+
+
+def _backend_timeouts(objs: dict[str, dict[str, Any]]) -> set[str]:
+    """Every place a load balancer class takes its backend timeout from, as rendered."""
+    found = set()
+    for obj in objs.values():
+        notes = (obj.get("metadata") or {}).get("annotations") or {}
+        attrs = notes.get("alb.ingress.kubernetes.io/load-balancer-attributes", "")
+        found |= {a.split("=")[1] for a in attrs.split(",") if a.startswith("idle_timeout")}
+        found |= {v for k, v in notes.items() if k.endswith(("proxy-read-timeout",
+                                                             "proxy-send-timeout"))}
+        spec = obj.get("spec") or {}
+        if obj["kind"] == "BackendConfig":
+            found.add(str(spec["timeoutSec"]))
+        if obj["kind"] == "GCPBackendPolicy":
+            found.add(str(spec["default"]["timeoutSec"]))
+        if obj["kind"] == "HTTPRoute" and "timeouts" in spec["rules"][0]:
+            found.add(spec["rules"][0]["timeouts"]["request"].removesuffix("s"))
+    return found
+
+
+@pytest.mark.parametrize("lb", ["alb", "nginx", "gateway", "gke", "gke-gateway"])
+@pytest.mark.parametrize(("threshold", "expected"), [("500ms", "60"), ("30s", "60"),
+                                                      ("60s", "120")])
+def test_the_default_backend_timeout_is_twice_the_slowest_latency_slo_and_at_least_60s(
+    lb: str, threshold: str, expected: str, tmp_path: Path
+) -> None:
+    from tests.deploy.test_matrix import _spec
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(_spec("rolling", "argo", lb).replace("500ms", threshold), encoding="utf-8")
+    (spec,) = load_specs([path])
+    objs = {f"{o['kind']}/{o['metadata']['name']}": o for o in objects(spec)}
+    assert _backend_timeouts(objs) == {expected}
+
+
+def _minimal(lb: str, strategy: str, tmp_path: Path) -> dict[str, dict[str, Any]]:
+    from tests.deploy.test_matrix import _spec
+
+    path = tmp_path / "spec.yaml"
+    path.write_text(_spec(strategy, "argo", lb), encoding="utf-8")
+    (spec,) = load_specs([path])
+    return {f"{o['kind']}/{o['metadata']['name']}": o for o in objects(spec)}
+
+
+def test_gke_alone_renders_a_managed_certificate_redirect_tls12_and_readiness_check(
+    tmp_path: Path,
+) -> None:
+    objs = _minimal("gke", "rolling", tmp_path)
+    name = "rolling-argo-gke"
+    ingress = objs[f"Ingress/{name}"]
+    assert "ingressClassName" not in ingress["spec"] and "tls" not in ingress["spec"]
+    assert ingress["metadata"]["annotations"] == {
+        "kubernetes.io/ingress.class": "gce",
+        "networking.gke.io/managed-certificates": name,
+        "networking.gke.io/v1beta1.FrontendConfig": name,
+    }
+    assert objs[f"ManagedCertificate/{name}"]["spec"] == {"domains": ["a.example.com"]}
+    assert objs[f"FrontendConfig/{name}"]["spec"] == {
+        "sslPolicy": "adk-observe-tls12",
+        "redirectToHttps": {"enabled": True, "responseCodeName": "MOVED_PERMANENTLY_DEFAULT"},
+    }
+    check = objs[f"BackendConfig/{name}"]["spec"]["healthCheck"]
+    assert (check["requestPath"], check["port"], check["type"]) == ("/ready", 9464, "HTTP")
+    assert objs[f"Service/{name}"]["metadata"]["annotations"] == {
+        "cloud.google.com/backend-config": f'{{"default": "{name}"}}',
+        "cloud.google.com/neg": '{"ingress": true}',
+    }
+    policy = objs[f"NetworkPolicy/{name}"]["spec"]["ingress"]
+    blocks = [f["ipBlock"]["cidr"] for r in policy for f in r["from"] if "ipBlock" in f]
+    assert blocks == ["130.211.0.0/22", "35.191.0.0/16"]  # the Google Front Ends
+
+
+def test_a_canary_on_the_gce_ingress_splits_by_pod_counts(tmp_path: Path) -> None:
+    objs = _minimal("gke", "canary", tmp_path)
+    canary = objs["Rollout/canary-argo-gke"]["spec"]["strategy"]["canary"]
+    assert not {"trafficRouting", "canaryService", "stableService"} & set(canary)
+    assert "Service/canary-argo-gke-canary" not in objs
+    assert canary["steps"][0] == {"setWeight": 10}  # Argo scales the canary ReplicaSet to it
+
+
+def test_gke_gateway_alone_renders_https_redirect_ssl_policy_and_policies(
+    tmp_path: Path,
+) -> None:
+    objs = _minimal("gke-gateway", "canary", tmp_path)
+    name = "canary-argo-gke-gateway"
+    gateway = objs[f"Gateway/{name}"]["spec"]
+    assert gateway["gatewayClassName"] == "gke-l7-global-external-managed"
+    https = next(x for x in gateway["listeners"] if x["name"] == "https")
+    assert https["tls"] == {"mode": "Terminate", "certificateRefs": [
+        {"kind": "Secret", "name": "a-example-com-tls"}]}
+    redirect = objs[f"HTTPRoute/{name}-https-redirect"]["spec"]
+    assert redirect["parentRefs"][0]["sectionName"] == "http"
+    assert redirect["rules"] == [{"filters": [{"type": "RequestRedirect", "requestRedirect": {
+        "scheme": "https", "statusCode": 301}}]}]
+    assert objs[f"GCPGatewayPolicy/{name}"]["spec"] == {
+        "default": {"sslPolicy": "adk-observe-tls12"},
+        "targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": name},
+    }
+    route = objs[f"HTTPRoute/{name}"]["spec"]
+    assert [b["name"] for b in route["rules"][0]["backendRefs"]] == [name, f"{name}-canary"]
+    # one health check and one backend policy per backend Service the route sends to
+    for service in (name, f"{name}-canary"):
+        check = objs[f"HealthCheckPolicy/{service}"]["spec"]
+        assert check["targetRef"] == {"group": "", "kind": "Service", "name": service}
+        http = check["default"]["config"]["httpHealthCheck"]
+        assert (http["requestPath"], http["port"]) == ("/ready", 9464)
+        assert objs[f"GCPBackendPolicy/{service}"]["spec"]["default"]["timeoutSec"] == 60
+    rollout = objs[f"Rollout/{name}"]["spec"]["strategy"]["canary"]
+    assert rollout["trafficRouting"] == {"plugins": {"argoproj-labs/gatewayAPI": {
+        "httpRoute": name, "namespace": "agents"}}}

@@ -289,8 +289,9 @@ def test_a_bad_option_is_one_exit_2_line_before_any_request(
         assert len(fake.requests) == sent  # refused before Prometheus was asked anything
 
 
-def test_the_readme_shows_a_real_refusal(fake: FakePrometheus) -> None:
-    readme = (ROOT / "README.md").read_text()
-    shown = readme.split("A bad option is one\nline and exit 2: `", 1)[1].split("`", 1)[0]
+def test_the_docs_show_a_real_refusal(fake: FakePrometheus) -> None:
+    page = " ".join((ROOT / "docs" / "commands.md").read_text().split())
+    shown = page.split("A bad option is one line and exit 2, before any request: `", 1)[1]
+    shown = shown.split("`", 1)[0]
     code, _, err = _run([*COMMANDS["gate"], "--prometheus", fake.url, "--timeout", "inf"])
     assert (code, err) == (2, " ".join(shown.split()) + "\n")

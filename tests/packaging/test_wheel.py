@@ -4,10 +4,14 @@ with `[deploy]`, and a real ADK agent with `[adk]`."""
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import SHARED, in_ci, require_tool
+from tests.conftest import in_ci, require_tool
+from tests.deploy.kustomize_build import kubectl_binary
+from tests.deploy.test_matrix import _accepted, _spec
 from wheel_support import ROOT, checkov_dir, clean_env, make_venv, run
 
 from adk_observe.demo.prometheus import PrometheusServer, free_port
@@ -112,18 +116,25 @@ def test_every_verb_on_every_example_without_extras(wheel: Path, tmp_path: Path)
     proc = run([str(venv / "bin" / "python"), str(ROOT / "examples" / "plain_agent.py")], work, env)
     assert proc.stdout == PLAIN_AGENT_OUTPUT
 
-    # Now the deploy extra: every rendered folder passes the gates.
+    # Now the deploy extra, and nothing else: no CR schema folder anywhere (the work folder has
+    # no ../shared), no ADK_OBSERVE_* variable. The gates use the schemas inside the wheel.
     run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
          f"adk-observe[deploy] @ {wheel.as_uri()}"], work, env)
-    crds = str(SHARED / "crd-schemas")
+    assert not (work.parent / "shared").exists()
+    listing = run([cli, "check-deploy", "--list-schemas"], work, env).stdout.splitlines()
+    listed = {line.split()[0]: line for line in listing}
+    for rel in ("argoproj.io/rollout_v1alpha1.json", "monitoring.coreos.com/servicemonitor_v1.json",
+                "networking.gke.io/healthcheckpolicy_v1.json",
+                "cloud.google.com/backendconfig_v1.json"):
+        assert "[packaged]" in listed[rel], listing
+    assert all(" - " not in line.split("[")[0] for line in listing), listing  # every version
     for folder in deployed:
-        proc = run([cli, "check-deploy", str(folder), "--crd-schemas", crds, "--no-checkov"],
-                   work, env)
+        proc = run([cli, "check-deploy", str(folder), "--no-checkov"], work, env)
         assert proc.stdout.endswith("all gates passed\n"), proc.stdout
 
     # checkov: absent from PATH -> how to get it, exit 2; on PATH (from any folder) -> used.
     bare = clean_env(venv, PATH=str(venv / "bin"))  # nothing but the venv on PATH
-    proc = run([cli, "check-deploy", str(deployed[0]), "--crd-schemas", crds], work, bare, expect=2)
+    proc = run([cli, "check-deploy", str(deployed[0])], work, bare, expect=2)
     assert "checkov not found: install it in its own virtualenv" in proc.stderr
     assert "--no-checkov" in proc.stderr
     checkov = checkov_dir()
@@ -133,9 +144,28 @@ def test_every_verb_on_every_example_without_extras(wheel: Path, tmp_path: Path)
             pytest.fail(message)
         pytest.skip(message)
     with_checkov = clean_env(venv, PATH=f"{venv / 'bin'}:{checkov}:/usr/bin:/bin")
-    support = work / "support-agent" / "deploy"
-    proc = run([cli, "check-deploy", str(support), "--crd-schemas", crds], work, with_checkov)
-    assert "  PASS  checkov --framework kubernetes" in proc.stdout, proc.stdout
+    # Every strategy x engine x class the spec accepts (gke and gke-gateway included), rendered
+    # and checked by the installed wheel alone: every gate, checkov too.
+    specs = []
+    for combo in _accepted():
+        path = work / "matrix" / f"{'-'.join(combo)}.yaml"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(_spec(*combo), encoding="utf-8")
+        specs.append(str(path))
+    run([cli, "render-deploy", *specs, "-o", str(work / "matrix-out")], work, env)
+    # What `kubectl kustomize` builds from each folder (what `kubectl apply -k` sends), one file
+    # per folder, is what the gates check.
+    kubectl = kubectl_binary()
+    for folder in sorted((work / "matrix-out").iterdir()):
+        built = work / "matrix-built" / folder.name
+        built.mkdir(parents=True)
+        proc = run([kubectl, "kustomize", str(folder)], work, env)
+        (built / "built.yaml").write_text(proc.stdout, encoding="utf-8")
+        (built / "kustomization.yaml").write_text("resources: [built.yaml]\n", encoding="utf-8")
+    proc = run([cli, "check-deploy", str(work / "matrix-built")], work, with_checkov)
+    assert proc.stdout.count("  PASS  checkov --framework kubernetes") == len(specs), proc.stdout
+    assert proc.stdout.count("custom-resource schemas (") == len(specs)
+    assert "FAIL" not in proc.stdout and proc.stdout.endswith("all gates passed\n")
 
 
 def test_an_adk_agent_runs_with_the_adk_extra(wheel: Path, tmp_path: Path) -> None:
@@ -146,3 +176,38 @@ def test_an_adk_agent_runs_with_the_adk_extra(wheel: Path, tmp_path: Path) -> No
     proc = run([str(venv / "bin" / "python"), str(ROOT / "examples" / "adk_agent.py")], work, env)
     assert proc.stdout == ADK_AGENT_OUTPUT
     assert not os.environ.get("PYTHONPATH", "").startswith(str(venv))
+
+
+def test_the_gate_job_of_the_docs_runs_from_its_target_folder(wheel: Path, tmp_path: Path) -> None:
+    """docs/error-budgets.md installs the wheel into a folder with the stock Python image (the
+    project publishes no image) and runs `python -m adk_observe` with PYTHONPATH: the same two
+    commands here, with this machine's Python 3.11 standing in for python:3.11-slim."""
+    import re
+
+    import yaml
+
+    doc = (ROOT / "docs" / "error-budgets.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", doc, flags=re.S)
+                 if b.startswith("# error-budget-gate.yaml"))
+    job = yaml.safe_load(block)["spec"]["metrics"][0]["provider"]["job"]["spec"]["template"]
+    install, gate = job["spec"]["initContainers"][0], job["spec"]["containers"][0]
+    assert install["image"] == gate["image"] == "python:3.11-slim"
+    base = getattr(sys, "_base_executable", sys.executable)
+    site = tmp_path / "site"
+    command = [base if a == "python" else a for a in install["command"]]
+    command = [str(site) if a == "/opt/adk-observe" else a for a in command]
+    command[-1] = str(wheel)  # the published requirement, here the built wheel
+    env = clean_env(tmp_path)
+    run(command, tmp_path, env)
+    (pythonpath,) = [e["value"] for e in gate["env"] if e["name"] == "PYTHONPATH"]
+    assert pythonpath == "/opt/adk-observe"
+    args = [a.replace("{{args.min-budget}}", "25") for a in gate["args"]]
+    dead = f"http://127.0.0.1:{free_port()}"
+    args[args.index("--prometheus") + 1] = dead
+    spec = tmp_path / "spec"
+    spec.mkdir()
+    shutil.copy(ROOT / "examples" / "support-agent.yaml", spec / "support-agent.yaml")
+    args = [str(spec / "support-agent.yaml") if a.startswith("/spec/") else a for a in args]
+    cmd = [base if a == "python" else a for a in gate["command"]]
+    proc = run([*cmd, *args], tmp_path, {**env, "PYTHONPATH": str(site)}, expect=3)
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr  # it ran the gate

@@ -44,13 +44,15 @@ def run(
     return proc
 
 
-def build_wheel(workdir: Path, out: Path) -> Path:
-    """Build the wheel from a copy of pyproject.toml, README.md and src/ in `workdir`."""
-    for name in ("pyproject.toml", "README.md"):
+def build_wheel(workdir: Path, out: Path, catalog: Path) -> Path:
+    """Build the wheel from a copy of pyproject.toml, setup.py, README.md and src/ in
+    `workdir`; setup.py copies the CR schemas of the `catalog` folder into it."""
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(ROOT / name, workdir / name)
     shutil.copytree(ROOT / "src", workdir / "src", ignore=shutil.ignore_patterns("__pycache__"))
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["ADK_OBSERVE_CRD_CATALOG"] = str(catalog)
     run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(workdir)],
         cwd=workdir, env=env)
     (built,) = out.glob("adk_observe-*.whl")

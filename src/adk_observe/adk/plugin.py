@@ -27,7 +27,7 @@ from opentelemetry.trace import SpanContext
 from adk_observe import conventions as c
 from adk_observe.adk import records
 from adk_observe.adk.introspect import SessionSizer, mcp_server_name
-from adk_observe.instrument import events, runtime
+from adk_observe.instrument import audit, events, runtime
 from adk_observe.instrument.calls import is_error_result
 from adk_observe.instrument.cost import Usage
 from adk_observe.instrument.recorder import call_origin
@@ -317,6 +317,17 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             error_type = c.ERROR_TYPE_MCP_TOOL if server else c.ERROR_TYPE_TOOL
         args = (agent_id, tool_name, server, seconds, ok, ctx, error_type, records.debug_line(obs))
         obs.record(_COMPONENT, records.apply_tool, obs, *args)
+        trace_id = format(ctx.trace_id, "032x") if ctx is not None else ""
+        audit.record_tool(
+            obs,
+            tool_context,
+            agent_id=agent_id,
+            tool=tool_name,
+            ok=ok,
+            error_type=error_type,
+            mcp_server=server,
+            trace_id=trace_id,
+        )
 
 
 def _is_mcp_tool(tool: Any) -> bool:

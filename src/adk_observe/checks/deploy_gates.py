@@ -4,6 +4,7 @@ list of its failures (empty: passed); `command` prints the report."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -14,14 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adk_observe.checks.crd_schemas import CRD_SCHEMAS_ENV as CRD_SCHEMAS_ENV
+from adk_observe.checks.crd_schemas import SchemaFile, SchemaSet
 from adk_observe.checks.podsecurity import check_object
 from adk_observe.deploy.kustomize import KUSTOMIZATION
-from adk_observe.errors import AdkObserveError, SpecError, quote
+from adk_observe.errors import AdkObserveError, SpecError, one_line, quote
 from adk_observe.loader.yamlsource import load_documents, read_text
 
 # Kubernetes minors every object must validate against (strict: no unknown fields).
 KUBERNETES_VERSIONS = ("1.29", "1.31", "1.33", "1.35")
-CRD_SCHEMAS_ENV = "ADK_OBSERVE_CRD_SCHEMAS"
 CHECKOV_ENV = "ADK_OBSERVE_CHECKOV"
 CLUSTER_SCOPED = frozenset({"Namespace", "ClusterRole", "ClusterRoleBinding"})
 
@@ -202,32 +204,58 @@ def gate_kubernetes_schemas(
     return result, custom
 
 
-def crd_schema_dir(explicit: str | None = None) -> Path | None:
-    for candidate in (explicit, os.environ.get(CRD_SCHEMAS_ENV), "../shared/crd-schemas"):
-        if candidate and Path(candidate).is_dir():
-            return Path(candidate)
-    return None
+MAX_SCHEMA_BYTES = 16 * 2**20  # the largest catalogue schema is under 1 MiB
 
 
-def gate_custom_resources(custom: Iterable[Manifest], schema_dir: Path) -> GateResult:
+@functools.lru_cache(maxsize=64)
+def _schema(file: SchemaFile) -> dict[str, Any]:
+    """A schema file, read within bounds (regular file, size, JSON nesting): a folder given
+    with --crd-schemas is outside input, and a file it cannot read fails here, located."""
+    where = f"CR schema {file.path}"
+    try:
+        if not file.path.is_file():
+            raise DeployCheckError(f"{where}: not a regular file")
+        with file.path.open("rb") as fh:
+            data = fh.read(MAX_SCHEMA_BYTES + 1)
+        if len(data) > MAX_SCHEMA_BYTES:
+            raise DeployCheckError(f"{where}: larger than {MAX_SCHEMA_BYTES // 2**20} MiB")
+        schema = json.loads(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        problem = one_line(str(exc))[:200]
+        raise DeployCheckError(f"{where}: not readable JSON ({problem})") from None
+    if not isinstance(schema, dict):
+        raise DeployCheckError(f"{where}: not a JSON schema object")
+    return schema
+
+
+def _schema_errors(file: SchemaFile, obj: dict[str, Any]) -> list[str]:
+    """`obj`'s violations of the schema; a schema that cannot be applied (a malformed
+    keyword, a pattern that is not a regular expression) is bad input, never a pass."""
     import jsonschema
 
-    result = GateResult(f"custom-resource schemas ({schema_dir})")
+    try:
+        validator = jsonschema.Draft7Validator(_schema(file))
+        errors = sorted(validator.iter_errors(obj), key=str)
+    except Exception as exc:  # a user's schema may break jsonschema in any way: bad input
+        problem = one_line(str(getattr(exc, "message", exc)))[:200]
+        raise DeployCheckError(f"CR schema {file.path}: cannot be applied ({problem})") from None
+    return [f"{'.'.join(str(p) for p in e.absolute_path)}: {e.message}" for e in errors]
+
+
+def gate_custom_resources(custom: Iterable[Manifest], schemas: SchemaSet) -> GateResult:
+    result = GateResult(f"custom-resource schemas ({schemas.describe()})")
     for m in custom:
         result.checked += 1
-        group, _, version = str(m.obj.get("apiVersion", "")).rpartition("/")
-        path = schema_dir / group / f"{str(m.obj.get('kind', '')).lower()}_{version}.json"
-        if not path.is_file():
+        api, kind = str(m.obj.get("apiVersion", "")), str(m.obj.get("kind", ""))
+        found = schemas.find(api, kind)
+        if found is None:
+            group, _, version = api.rpartition("/")
             result.failures.append(
-                f"{m.ref}: no schema for {m.obj.get('apiVersion')} "
-                f"{m.obj.get('kind')} (looked for {path})"
+                f"{m.ref}: no schema for {api} {kind} (looked for "
+                f"{group}/{kind.lower()}_{version}.json in {', '.join(schemas.layers)})"
             )
             continue
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(m.obj), key=str)
-        for err in errors:
-            where = ".".join(str(p) for p in err.absolute_path)
-            result.failures.append(f"{m.ref}: {where}: {err.message}")
+        result.failures += [f"{m.ref}: {e}" for e in _schema_errors(found, m.obj)]
     return result
 
 
@@ -339,27 +367,29 @@ Gate = Callable[[list[Manifest]], GateResult]
 
 def check_folder(
     folder: Path,
-    schema_dir: Path | None,
+    schemas: SchemaSet,
     checkov_failed: dict[str, list[str]] | None,
 ) -> list[GateResult]:
     manifests, problems = load_folder(folder)
     listing = GateResult(
         f"{KUSTOMIZATION} lists every file", failures=problems, checked=len(manifests)
     )
-    schemas, custom = gate_kubernetes_schemas(manifests)
-    results = [listing, gate_namespaces(manifests), schemas]
-    if schema_dir is None:
-        results.append(
-            GateResult(
-                "custom-resource schemas",
-                failures=[f"no CR schema folder: pass --crd-schemas or set {CRD_SCHEMAS_ENV}"],
-            )
-        )
-    else:
-        results.append(gate_custom_resources(custom, schema_dir))
-    results.append(gate_pod_security(manifests))
+    return [listing, *check_manifests(manifests, schemas), _checkov_result(folder, checkov_failed)]
+
+
+def check_manifests(manifests: list[Manifest], schemas: SchemaSet) -> list[GateResult]:
+    """The gates that read objects, wherever they came from (a folder's files, or the stream
+    `kubectl kustomize` builds from it)."""
+    kube, custom = gate_kubernetes_schemas(manifests)
+    return [
+        gate_namespaces(manifests),
+        kube,
+        gate_custom_resources(custom, schemas),
+        gate_pod_security(manifests),
+    ]
+
+
+def _checkov_result(folder: Path, checkov_failed: dict[str, list[str]] | None) -> GateResult:
     if checkov_failed is None:
-        results.append(GateResult("checkov --framework kubernetes", note="skipped (--no-checkov)"))
-    else:
-        results.append(gate_checkov(folder, checkov_failed))
-    return results
+        return GateResult("checkov --framework kubernetes", note="skipped (--no-checkov)")
+    return gate_checkov(folder, checkov_failed)

@@ -40,11 +40,17 @@ def register(sub: Any) -> None:
         "(1.29-1.35), custom-resource schemas, Pod Security Standards restricted, explicit "
         "namespaces and checkov. Exit 0 when every gate passes, 1 otherwise.",
     )
-    c.add_argument("dir", metavar="DIR", help="folder written by render-deploy")
+    c.add_argument("dir", metavar="DIR", nargs="?", help="folder written by render-deploy")
     c.add_argument(
         "--crd-schemas",
-        metavar="PATH",
-        help="CR schema folder (default: $ADK_OBSERVE_CRD_SCHEMAS, ../shared/crd-schemas)",
+        metavar="DIR",
+        help="a folder of CR schemas (<group>/<kind>_<version>.json) that adds to or overrides "
+        "the ones inside the package (also $ADK_OBSERVE_CRD_SCHEMAS)",
+    )
+    c.add_argument(
+        "--list-schemas",
+        action="store_true",
+        help="list every CR schema the gate uses (file, upstream version, layer, source)",
     )
     c.add_argument(
         "--checkov",
@@ -94,13 +100,20 @@ def _dashboards(spec: Any, delivery: str | None) -> list[dict[str, Any]]:
 
 def run_check(args: argparse.Namespace) -> int:
     from adk_observe.checks import deploy_gates as gates
+    from adk_observe.checks.crd_schemas import schema_set
 
+    if args.crd_schemas is not None and not Path(args.crd_schemas).is_dir():
+        raise gates.DeployCheckError(f"--crd-schemas {args.crd_schemas!r} is not a directory")
+    schemas = schema_set(args.crd_schemas)
+    if args.list_schemas:
+        for file in sorted(schemas.files.values(), key=lambda f: f.rel):
+            print(f"{file.rel}  {file.upstream or '-'}  [{file.origin}]  {file.source or '-'}")
+        return EXIT_OK
+    if args.dir is None:
+        raise gates.DeployCheckError("check-deploy needs DIR (the folder render-deploy wrote)")
     gates.require_validators()
     root = Path(args.dir)
     folders = gates.folders(root)
-    schema_dir = gates.crd_schema_dir(args.crd_schemas)
-    if args.crd_schemas and schema_dir is None:
-        raise gates.DeployCheckError(f"--crd-schemas {args.crd_schemas} is not a directory")
     for folder in folders:  # bad manifests are bad input (exit 2) before any gate runs
         gates.load_folder(folder)
         gates.parse_all(folder)
@@ -110,10 +123,13 @@ def run_check(args: argparse.Namespace) -> int:
         if binary is None:
             raise gates.DeployCheckError(gates.CHECKOV_HINT)
         checkov = gates.run_checkov(binary, folders)
+    # Every gate runs before the first line is printed: a schema that cannot be read is bad
+    # input (exit 2) with nothing else on stdout.
+    results = {folder: gates.check_folder(folder, schemas, checkov) for folder in folders}
     ok = True
     for folder in folders:
         print(f"== {folder}")
-        for result in gates.check_folder(folder, schema_dir, checkov):
+        for result in results[folder]:
             status = "PASS" if result.passed else "FAIL"
             if result.note:
                 status = "SKIP"

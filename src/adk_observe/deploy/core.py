@@ -6,6 +6,7 @@ from typing import Any
 
 from adk_observe.conventions import env_name
 from adk_observe.deploy import hardening as h
+from adk_observe.deploy.compliance import audit_env
 from adk_observe.deploy.meta import metadata
 from adk_observe.deploy_model import DeployConfig
 from adk_observe.environment import telemetry_env
@@ -64,6 +65,7 @@ def config_env(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, str]:
     service name, then the spec's own `config` entries."""
     env = telemetry_env(spec.telemetry, spec.name)
     env[env_name("service_name")] = spec.name
+    env.update(audit_env(deploy))
     env.update(dict(deploy.config))
     return dict(sorted(env.items()))
 

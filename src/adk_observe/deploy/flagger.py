@@ -19,6 +19,7 @@ from typing import Any
 from adk_observe import conventions as c
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.analysis import FAILURE_LIMIT, Gate, Scope, gates
+from adk_observe.deploy.lb_gateway import parent_ref
 from adk_observe.deploy.meta import APP_PORT_NAME, metadata
 from adk_observe.deploy_model import Analysis, DeployConfig, LoadBalancer
 from adk_observe.model import ServiceSpec
@@ -26,7 +27,6 @@ from adk_observe.promql import eq, regex
 
 API_VERSION = "flagger.app/v1beta1"
 POD_SUFFIX = "-[0-9a-zA-Z]+-[0-9a-zA-Z]+"  # <replicaset hash>-<pod suffix>
-PROVIDERS = {LoadBalancer.NGINX: "nginx", LoadBalancer.GATEWAY: "gatewayapi:v1"}
 # Flagger's rollback: this many failed checks (Argo's failureLimit 0 is one failure).
 THRESHOLD = FAILURE_LIMIT + 1
 
@@ -82,7 +82,7 @@ def canary(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
     lb = deploy.ingress.load_balancer
     service: dict[str, Any] = {"port": deploy.app_port, "targetPort": APP_PORT_NAME}
     body: dict[str, Any] = {
-        "provider": PROVIDERS[lb],
+        "provider": deploy.ingress.facts.flagger_provider,
         "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
         "autoscalerRef": {
             "apiVersion": "autoscaling/v2",
@@ -98,9 +98,10 @@ def canary(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
             "name": spec.name,
         }
     else:  # Gateway API: Flagger writes the HTTPRoute itself
-        ing = deploy.ingress
-        service["hosts"] = [ing.host]
-        service["gatewayRefs"] = [{"name": ing.gateway_name, "namespace": ing.gateway_namespace}]
+        service["hosts"] = [deploy.ingress.host]
+        service["gatewayRefs"] = [parent_ref(spec, deploy)]
+        if lb is LoadBalancer.GATEWAY:  # GKE: the GCPBackendPolicy's timeoutSec
+            service["timeout"] = f"{deploy.ingress.timeout_seconds}s"
     body["service"] = service
     body["analysis"] = {
         "interval": f"{a.interval_seconds}s",

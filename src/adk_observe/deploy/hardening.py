@@ -6,6 +6,9 @@ checkov's Kubernetes checks; docs/deploy.md explains each one for users.
 
 from __future__ import annotations
 
+# The readiness path is also the load balancers' default health check (deploy_model).
+from adk_observe.deploy_model import READINESS_PATH as READINESS_PATH
+
 # --- Pod Security Admission on the namespace ---
 # Enforce (reject), audit and warn at "restricted": a pod that drops any protection below is
 # refused by the API server itself, whatever tool created it.
@@ -58,7 +61,6 @@ LIVENESS = {
     "successThreshold": 1,
 }
 # Readiness keeps traffic away from a pod that cannot serve (not warmed up, dependency down).
-READINESS_PATH = "/ready"
 READINESS = {
     "initialDelaySeconds": 5,
     "periodSeconds": 5,
@@ -112,4 +114,12 @@ NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 ALB_TARGET_TYPE = "ip"
 ALB_LISTEN_PORTS = '[{"HTTP": 80}, {"HTTPS": 443}]'
 ALB_REDIRECT = "443"
+# The ALB drops requests with header fields it cannot parse instead of passing them on
+# (HTTP request smuggling; checkov CKV_AWS_131).
+ALB_DROP_INVALID_HEADERS = "routing.http.drop_invalid_header_fields.enabled"
+# GKE: HTTP answered with a 301 to HTTPS (FrontendConfig / the Gateway's redirect route).
+GKE_REDIRECT_CODE = "MOVED_PERMANENTLY_DEFAULT"
+HTTPS_REDIRECT_STATUS = 301
+# GKE: the load balancer's access logs (who reached the service) for every request.
+GKE_LOG_SAMPLE_RATE = 1.0
 NGINX_FORCE_SSL_REDIRECT = "true"

@@ -48,3 +48,10 @@ def strategy_kind(deploy: DeployConfig) -> StrategyKind:
         return STRATEGIES[kind]
     except KeyError:
         raise TypeError(f"no deploy strategy row for {kind!r} in deploy/kinds.py") from None
+
+
+def routes_traffic(deploy: DeployConfig) -> bool:
+    """Argo Rollouts moves traffic through the load balancer between the stable and canary
+    Services we render (canary, A/B on a class with weights). Flagger makes its own Services;
+    on a class without weights (gke) the canary's share of pods is its share of traffic."""
+    return strategy_kind(deploy).traffic_routed and deploy.weighted

@@ -7,6 +7,7 @@ from typing import Any
 
 from adk_observe.deploy import (
     analysis,
+    compliance,
     core,
     flagger,
     monitoring,
@@ -15,10 +16,10 @@ from adk_observe.deploy import (
     service,
     workload,
 )
-from adk_observe.deploy.kinds import strategy_kind
-from adk_observe.deploy.loadbalancer import router
+from adk_observe.deploy.kinds import routes_traffic, strategy_kind
+from adk_observe.deploy.loadbalancer import router_objects
 from adk_observe.deploy.meta import canary_name, preview_name
-from adk_observe.deploy_model import DeployConfig, LoadBalancer
+from adk_observe.deploy_model import DeployConfig
 from adk_observe.errors import SpecError
 from adk_observe.model import ServiceSpec
 
@@ -45,11 +46,12 @@ def objects(spec: ServiceSpec) -> list[dict[str, Any]]:
     out.append(core.service_account(spec))
     if deploy.rbac:
         out += [core.role(spec, deploy), core.role_binding(spec)]
+    out += compliance.external_secrets(spec, deploy)
     out += [core.config_map(spec, deploy), service.service(spec, deploy)]
     kind = strategy_kind(deploy)
     if kind.preview_service:
         out.append(service.service(spec, deploy, preview_name(spec)))
-    if kind.traffic_routed:
+    if routes_traffic(deploy):
         out.append(service.service(spec, deploy, canary_name(spec)))
     out.append(service.metrics_service(spec))
     if kind.flagger:
@@ -70,9 +72,8 @@ def objects(spec: ServiceSpec) -> list[dict[str, Any]]:
         *([network.default_deny(spec)] if deploy.own_namespace else []),
         network.network_policy(spec, deploy),
     ]
-    if not (kind.flagger and deploy.ingress.load_balancer is LoadBalancer.GATEWAY):
-        # On the Gateway API Flagger writes (and owns) the HTTPRoute: ours would fight it.
-        out.append(router(spec, deploy))
+    # On the Gateway API Flagger writes (and owns) the HTTPRoute: ours would fight it.
+    out += router_objects(spec, deploy)
     out += [monitoring.service_monitor(spec, deploy), monitoring.rule(spec, deploy)]
     return out
 

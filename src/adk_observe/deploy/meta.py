@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from adk_observe import load_balancers as lbs
 from adk_observe.model import ServiceSpec
 
 # Annotation prefix of ingress-nginx: the Ingress and the Rollout's canary Ingress both use it.
-NGINX_PREFIX = "nginx.ingress.kubernetes.io"
+NGINX_PREFIX = lbs.NGINX_PREFIX.rstrip("/")
 
 NAME_LABEL = "app.kubernetes.io/name"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
@@ -16,6 +17,8 @@ INSTANCE_LABEL = "app.kubernetes.io/instance"
 VERSION_LABEL = "app.kubernetes.io/version"
 WORKLOAD_COMPONENT = "agent"
 MANAGED_BY = "adk-observe"
+# The data classification of everything the service handles (compliance.data_classification).
+CLASSIFICATION_LABEL = "compliance.adk-observe.io/data-classification"
 APP_PORT_NAME = "http"
 METRICS_PORT_NAME = "metrics"
 
@@ -33,8 +36,12 @@ def pod_group(spec: ServiceSpec) -> dict[str, str]:
 
 
 def labels(spec: ServiceSpec) -> dict[str, str]:
+    """On every object (and pod): the spec's labels, name, managed-by and, when the service
+    is deployed, its data classification (compliance.py)."""
     out = dict(spec.labels)
     out.update({NAME_LABEL: spec.name, MANAGED_BY_LABEL: MANAGED_BY})
+    if spec.deploy is not None:
+        out[CLASSIFICATION_LABEL] = spec.deploy.compliance.data_classification.value
     return dict(sorted(out.items()))
 
 
@@ -57,6 +64,11 @@ def metadata(
 
 def canary_name(spec: ServiceSpec) -> str:
     return f"{spec.name}-canary"
+
+
+def primary_name(spec: ServiceSpec) -> str:
+    """Flagger's copy of the stable version (its Deployment and Service)."""
+    return f"{spec.name}-primary"
 
 
 def preview_name(spec: ServiceSpec) -> str:

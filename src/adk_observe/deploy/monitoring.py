@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from adk_observe import conventions as c
-from adk_observe.deploy.meta import COMPONENT_LABEL, METRICS_PORT_NAME, NAME_LABEL, metadata
+from adk_observe.deploy.meta import (
+    COMPONENT_LABEL,
+    METRICS_PORT_NAME,
+    NAME_LABEL,
+    labels,
+    metadata,
+)
 from adk_observe.deploy.scrape import METRICS_PATH
 from adk_observe.deploy.service import METRICS_COMPONENT
 from adk_observe.deploy_model import DeployConfig
@@ -53,5 +59,7 @@ def service_monitor(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
 
 def rule(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
     doc = prometheus_rule(spec, compile_service(spec))
-    doc["metadata"] = _with_labels(dict(doc["metadata"]), deploy)
+    meta = dict(doc["metadata"])
+    meta["labels"] = {**meta["labels"], **labels(spec)}
+    doc["metadata"] = _with_labels(meta, deploy)
     return doc

@@ -6,6 +6,7 @@ from typing import Any
 
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.kinds import strategy_kind
+from adk_observe.deploy.loadbalancer import service_annotations
 from adk_observe.deploy.meta import (
     APP_PORT_NAME,
     METRICS_PORT_NAME,
@@ -29,10 +30,11 @@ def service(spec: ServiceSpec, deploy: DeployConfig, name: str = "") -> dict[str
         "protocol": "TCP",
         "targetPort": APP_PORT_NAME,
     }
+    annotations = service_annotations(spec, deploy) if not name else {}
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": metadata(spec, name or spec.name),
+        "metadata": metadata(spec, name or spec.name, annotations=annotations),
         "spec": {"type": "ClusterIP", "selector": selector_labels(spec), "ports": [port]},
     }
 

@@ -27,21 +27,24 @@ def canary(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
         steps.append({"pause": {"duration": f"{deploy.strategy.pause_seconds}s"}})
         steps.append({"analysis": run_ref(gate_name(spec))})
     assert steps[FIRST_ANALYSIS_STEP].keys() == {"analysis"}
-    return {
-        "canary": {
-            "stableService": spec.name,
-            "canaryService": canary_name(spec),
-            # Ephemeral labels on the pods of each side; the ServiceMonitor copies them onto the
-            # series, so the overview dashboard can split canary from stable.
+    body: dict[str, Any] = {}
+    if deploy.weighted:  # else: one Service over every pod, weights approximated by pod counts
+        body = {"stableService": spec.name, "canaryService": canary_name(spec)}
+    body.update(
+        {
+            # Ephemeral labels on the pods of each side; the ServiceMonitor copies them onto
+            # the series, so the overview dashboard can split canary from stable.
             "canaryMetadata": {"labels": {c.LABEL_TRACK: c.TRACK_CANARY}},
             "stableMetadata": {"labels": {c.LABEL_TRACK: c.TRACK_STABLE}},
             "maxSurge": h.ROLLING_MAX_SURGE,
             "maxUnavailable": h.ROLLING_MAX_UNAVAILABLE,
-            "trafficRouting": traffic_routing(spec, deploy),
-            "analysis": {**run_ref(watch_name(spec)), "startingStep": FIRST_ANALYSIS_STEP},
-            "steps": steps,
         }
-    }
+    )
+    if deploy.weighted:
+        body["trafficRouting"] = traffic_routing(spec, deploy)
+    body["analysis"] = {**run_ref(watch_name(spec)), "startingStep": FIRST_ANALYSIS_STEP}
+    body["steps"] = steps
+    return {"canary": body}
 
 
 def ab(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
@@ -52,7 +55,7 @@ def ab(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
     assert match is not None
     routing = traffic_routing(spec, deploy)
     steps: list[dict[str, Any]] = [{"setCanaryScale": {"replicas": 1}}, {"setWeight": 0}]
-    if deploy.ingress.load_balancer is not LoadBalancer.NGINX:
+    if deploy.ingress.load_balancer is not LoadBalancer.NGINX:  # Argo's setHeaderRoute
         assert match.kind is MatchKind.HEADER
         routing["managedRoutes"] = [{"name": AB_ROUTE}]
         steps.append(
@@ -94,7 +97,8 @@ def blue_green(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
 
 
 def traffic_routing(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
-    """The Rollout's `trafficRouting` block for the chosen load balancer."""
+    """The Rollout's `trafficRouting` block for the chosen load balancer (a class with weights:
+    the loader refuses A/B where there are none, and a canary there has no trafficRouting)."""
     lb = deploy.ingress.load_balancer
     if lb is LoadBalancer.ALB:
         return {

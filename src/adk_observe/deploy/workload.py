@@ -6,6 +6,7 @@ from typing import Any
 
 from adk_observe import conventions as c
 from adk_observe.deploy import hardening as h
+from adk_observe.deploy.compliance import audit_annotations
 from adk_observe.deploy.meta import (
     APP_PORT_NAME,
     METRICS_PORT_NAME,
@@ -18,7 +19,6 @@ from adk_observe.deploy.scrape import pod_annotations
 from adk_observe.deploy_model import DeployConfig
 from adk_observe.model import ServiceSpec
 
-CONTAINER = "agent"
 DEPLOYMENT_HASH_LABEL = "pod-template-hash"
 ROLLOUT_HASH_LABEL = c.POD_LABEL_POD_TEMPLATE_HASH
 
@@ -78,7 +78,7 @@ def container(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
         for s in deploy.secrets
     ]
     return {
-        "name": CONTAINER,
+        "name": spec.name,  # what the container alerts select (rules/container.py)
         "image": deploy.image,
         "imagePullPolicy": h.IMAGE_PULL_POLICY,
         "ports": [
@@ -130,7 +130,7 @@ def pod_template(spec: ServiceSpec, deploy: DeployConfig, hash_label: str) -> di
         # The annotations tell a plain (non-Operator) Prometheus what to scrape (scrape.py).
         "metadata": {
             "labels": dict(sorted({**workload_labels(spec), **pod_group(spec)}.items())),
-            "annotations": pod_annotations(spec),
+            "annotations": {**pod_annotations(spec), **audit_annotations(deploy)},
         },
         "spec": {
             "serviceAccountName": spec.name,

@@ -43,6 +43,19 @@ def parse(docs: list[Document]) -> list[Mapped]:
     return out
 
 
+def _turn_latency(slos: list[m.SLO]) -> tuple[tuple[int, str, float], ...]:
+    """(index, name, threshold seconds) of the SLOs on the agent's turn latency: the ones a
+    load balancer's backend timeout must stay above."""
+    out = []
+    for i, slo in enumerate(slos):
+        sli = slo.sli
+        if isinstance(sli, m.BuiltinSLI) and sli.kind is m.BuiltinKind.LATENCY:
+            out.append((i, slo.name, float(sli.threshold or 0)))
+        elif isinstance(sli, m.LatencySLI) and sli.metric == c.REQUEST_DURATION.name:
+            out.append((i, slo.name, sli.threshold))
+    return tuple(out)
+
+
 def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(mapping.items()))
 
@@ -64,8 +77,9 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         slos.append(_slo(name, slo, windows, doc, path))
     deploy = None
     if body.deploy is not None:
-        from adk_observe.loader.deploy_v1 import CUSTOM_SLI_KEYS, ServiceFacts, to_deploy_model
+        from adk_observe.loader.deploy_map import CUSTOM_SLI_KEYS, ServiceFacts, to_deploy_model
 
+        logging = body.telemetry.logging
         facts = ServiceFacts(
             name=name,
             namespace=spec.metadata.namespace,
@@ -75,6 +89,12 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
             slos=tuple(
                 (s.name, next((k for k in CUSTOM_SLI_KEYS if getattr(s.sli, k) is not None), ""))
                 for s in body.slos
+            ),
+            latency=_turn_latency(slos),
+            console=logging.console,
+            log_levels=(
+                (("level",), logging.level),
+                *((("levels", k), v) for k, v in sorted(logging.levels.items())),
             ),
         )
         deploy = to_deploy_model(body.deploy, doc, ("spec", "deploy"), facts)

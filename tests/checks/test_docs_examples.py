@@ -1,5 +1,5 @@
-"""The report and gate examples in the README are real: they run here against the backfilled
-Prometheus and must print exactly what the README shows."""
+"""The report and gate examples in docs/error-budgets.md are real: they run here against the
+backfilled Prometheus and must print exactly what the page shows."""
 
 from __future__ import annotations
 
@@ -13,24 +13,24 @@ from tests.checks import history
 from adk_observe.cli import main
 from adk_observe.demo.prometheus import PrometheusServer
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+PAGE = (Path(__file__).resolve().parents[2] / "docs" / "error-budgets.md").read_text()
 SHOWN_URL = "http://prometheus:9090"
 
 
 def _console(command: str) -> tuple[list[str], str]:
     block = next(
         b
-        for b in re.findall(r"```console\n(.*?)```", README, flags=re.S)
+        for b in re.findall(r"```console\n(.*?)```", PAGE, flags=re.S)
         if b.startswith(f"$ adk-observe {command} ")
     )
     line, expected = block.split("\n", 1)
     return shlex.split(line.removeprefix("$ "))[1:], expected
 
 
-def test_the_readme_spec_is_the_one_the_report_ran_on() -> None:
+def test_the_documented_spec_is_the_one_the_report_ran_on() -> None:
     block = next(
         b
-        for b in re.findall(r"```yaml\n(.*?)```", README, flags=re.S)
+        for b in re.findall(r"```yaml\n(.*?)```", PAGE, flags=re.S)
         if b.startswith("# incident.yaml\n")
     )
     incident = next(s for s in history.scenarios() if s.name == "incident")
@@ -38,7 +38,7 @@ def test_the_readme_spec_is_the_one_the_report_ran_on() -> None:
 
 
 @pytest.mark.parametrize(("command", "exit_code"), [("report", 0), ("gate", 1)])
-def test_the_readme_example_prints_what_it_shows(
+def test_the_documented_example_prints_what_it_shows(
     backfilled: PrometheusServer,
     specs: dict[str, Path],
     monkeypatch: pytest.MonkeyPatch,
