@@ -8,11 +8,11 @@ agent-a pages and agent-b opens a ticket; `maint-agent` sees the whole service (
 failing) and is in a maintenance window that ends a minute or two after the test starts.
 
 Fast by construction: a compressed window table (1m/15s ... 5m/1m, so every tier fires within
-seconds), 1s scrapes and evaluations, Prometheus resending firing alerts every second, and
+seconds), 1s scrapes and evaluations, Prometheus resending firing alerts every 5 s, and
 Alertmanager's group timings shortened in the test's copy of the configuration (the only change
 to it). Alertmanager starts once Prometheus fires every alert, with a maintenance window that
-ends at the next minute boundary at least 20 s away: 20 to 80 s of waiting, about a minute in
-all.
+ends at the next minute boundary at least 30 s away (the page's first flush, group_wait after
+it arrives, must fall inside the window): 30 to 90 s of waiting, one to two minutes in all.
 """
 
 from __future__ import annotations
@@ -36,8 +36,13 @@ from adk_observe.demo.prometheus import PrometheusServer, free_port, wait_until
 
 HERE = Path(__file__).resolve().parent
 WAIT = 120.0  # seconds; generous for a loaded two-core machine, only reached on failure
+# Prometheus resends a firing alert every RESEND seconds, each alert on its own phase (from when
+# it began to fire), so an Alertmanager started late hears of a page up to RESEND s after the
+# ticket it inhibits. Inhibition is decided when a group is flushed: group_wait must outlast a
+# resend (twice, for a stalled machine) or a ticket leaves before its page has arrived.
+RESEND = 5
 # The test's copy of the configuration: every group timing short, repeats out of the way.
-TIMINGS = {"group_wait": "2s", "group_interval": "3s", "repeat_interval": "1h"}
+TIMINGS = {"group_wait": f"{2 * RESEND}s", "group_interval": "3s", "repeat_interval": "1h"}
 
 SPEC = """apiVersion: adk-observe/v1
 kind: AgentService
@@ -74,11 +79,11 @@ def alertmanager_binary() -> str:
 
 
 def _window() -> tuple[str, float]:
-    """A maintenance window starting this minute (UTC) and ending 20-80 s from now, as the
+    """A maintenance window starting this minute (UTC) and ending 30-90 s from now, as the
     spec's `times` entry, and its end as a timestamp."""
     now = dt.datetime.now(dt.UTC)
     start = now.replace(second=0, microsecond=0)
-    minutes = 1 if now.second <= 40 else 2
+    minutes = 1 if now.second <= 30 else 2
     if start.hour == 23 and start.minute + minutes > 59:  # a window may not cross midnight
         wait_until(lambda: dt.datetime.now(dt.UTC).hour == 0, 180, "midnight", interval=1)
         return _window()
@@ -219,12 +224,12 @@ def test_an_outage_pages_once_a_slow_burn_tickets_and_maintenance_holds_the_page
             alertmanagers=[f"127.0.0.1:{am_port}"],
             # Resent every 5 s, so an Alertmanager started later hears of them at once; each
             # is valid for 4 resends (20 s): a stall of the loaded machine does not resolve it.
-            extra_args=("--rules.alert.resend-delay=5s",),
+            extra_args=(f"--rules.alert.resend-delay={RESEND}s",),
         ) as prom,
     ):
         prom.wait_for_targets_up()
         prom.wait_until(lambda: _firing(prom), WAIT, "every tier of both agents to fire")
-        # Now the maintenance window: from this minute to the next boundary >= 20 s away.
+        # Now the maintenance window: from this minute to the next boundary >= 30 s away.
         window, window_end = _window()
         config = _alertmanager_config(tmp_path, _write_specs(tmp_path, receivers.url, window))
         with AlertmanagerServer(alertmanager_binary, config, am_port) as am:
@@ -252,7 +257,9 @@ def test_an_outage_pages_once_a_slow_burn_tickets_and_maintenance_holds_the_page
                 WAIT,
                 "maint's page",
             )
-            assert time.time() < window_end - 3, "too slow: the window closed before the page"
+            # (its first flush, group_wait later, falls inside the window: it is muted)
+            flush = time.time() + 2 * RESEND
+            assert flush < window_end - 3, "too slow: the window closes before the page's flush"
             # ...and is delivered after the window ends.
             wait_until(
                 lambda: _triggers(receivers.deliveries("/pagerduty/maint-agent")),
