@@ -148,7 +148,7 @@ class SLOV1(Strict):
 
 class AlertWindowV1(Strict):
     tier: DnsName | None = Field(
-        default=None, description="The pair's tier name (label `tier`); default: see the docs."
+        default=None, description="The pair's tier name (label `burn_tier`); default: see the docs."
     )
     long: Seconds
     short: Seconds
