@@ -94,7 +94,7 @@ class Severity(StrEnum):
 class AlertWindow:
     """One multi-window pair: both windows over `budget_fraction * period / long` fire it.
 
-    `tier` is the pair's stable name (the `tier` label of its alerts, e.g. `page-fast`);
+    `tier` is the pair's stable name (the `burn_tier` label of its alerts, e.g. `page-fast`);
     `severity` is the one its alerts carry after the SLO's `alerting.tiers` override, and a
     pair with `enabled` false gets no alert rule (its windows are still recorded).
     """

@@ -14,7 +14,7 @@ HOUR = 3600
 MINUTE = 60
 DAY = 24 * HOUR
 
-# Each pair's tier is its stable name: the `tier` label of its alerts, which Alertmanager
+# Each pair's tier is its stable name: the `burn_tier` label of its alerts, which Alertmanager
 # inhibits on and `alerting.tiers.<tier>` switches off or re-severities.
 DEFAULT_WINDOWS: tuple[AlertWindow, ...] = (
     # 2% of a 30d budget in 1h: a hard outage; pages within minutes, the 5m window resets it fast.
