@@ -74,12 +74,13 @@ check-deploy: setup
 	$(BIN)/adk-observe check-deploy deploy --checkov $(CHECKOV_VENV)/bin/checkov \
 	  --crd-schemas ../shared/crd-schemas  # the editable install has our own schemas only
 
-## bench: the compiler and instrumentation benchmarks (results go in bench/RESULTS.md)
+## bench: the compiler, instrumentation, report and fleet benchmarks (results go in bench/RESULTS.md)
 bench: $(STAMP)
 	$(BIN)/python bench/compile_bench.py
 	$(BIN)/python bench/instrument_bench.py
 	$(BIN)/python bench/adk_turn_bench.py
 	$(BIN)/python bench/report_bench.py
+	$(BIN)/python bench/fleet_bench.py
 	$(BIN)/python bench/client_bench.py
 
 setup: $(STAMP) $(CHECKOV_VENV)/bin/checkov tools
@@ -87,7 +88,7 @@ setup: $(STAMP) $(CHECKOV_VENV)/bin/checkov tools
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[adk,dev,deploy]'
+	$(BIN)/pip install -q -e '.[adk,dev,deploy,grpc]'
 	touch $@
 
 # checkov pins versions that clash with google-adk's, so it lives in its own venv.

@@ -107,10 +107,10 @@ class Raw:
         otel_context.detach(token)  # type: ignore[arg-type]
 
     def turn(self, i: int) -> None:
-        turn, t_tok, t0 = self.span(c.SPAN_AGENT_TURN, {"gen_ai.operation.name": "invoke_agent",
+        turn, t_tok, t0 = self.span("invoke_agent bench", {"gen_ai.operation.name": "invoke_agent",
                                                         "gen_ai.agent.name": "bench"})
         self.active.labels("bench").inc()
-        llm, l_tok, l0 = self.span(c.SPAN_LLM_CALL, {"gen_ai.operation.name": "chat",
+        llm, l_tok, l0 = self.span("chat gpt-test", {"gen_ai.operation.name": "chat",
                                                      "gen_ai.request.model": "gpt-test"})
         seconds = time.perf_counter() - l0
         self.llm.labels("bench", "gpt-test", "ok").inc()
@@ -122,7 +122,7 @@ class Raw:
         llm.set_attribute("gen_ai.usage.output_tokens", 30)
         llm.set_attribute("adk_observe.cost", 0.00048)
         self.end(llm, l_tok)
-        tool, o_tok, o0 = self.span(c.SPAN_TOOL_CALL, {"gen_ai.operation.name": "execute_tool",
+        tool, o_tok, o0 = self.span("execute_tool lookup", {"gen_ai.operation.name": "execute_tool",
                                                        "gen_ai.tool.name": "lookup"})
         self.log.info("looked up %d", i, extra=self.ids())
         seconds = time.perf_counter() - o0

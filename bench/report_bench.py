@@ -131,6 +131,18 @@ def import_blocks(paths: list[Path], data: Path) -> None:
         path.unlink()
 
 
+def history_server(data: Path) -> PrometheusServer:
+    """A Prometheus serving backfilled history (kept however old it is) to the report, which
+    may read many samples in one query."""
+    return PrometheusServer(
+        rules={},
+        targets={},
+        storage=data,
+        retention="3650d",
+        extra_args=("--query.max-samples=200000000",),
+    )
+
+
 def compacted(prom: PrometheusServer) -> int:
     """Wait until Prometheus has merged the 2h blocks (as it does with any 30-day-old data):
     the block count has not changed for 2 minutes (it compacts at most once a minute)."""
@@ -183,13 +195,7 @@ def main(argv: list[str] | None = None) -> int:
             paths = write_blocks(tmp, start, end, args.days)
             import_blocks(paths, data)
             print(f"backfilled {len(paths)} blocks in {time.perf_counter() - began:.0f}s")
-        with PrometheusServer(
-            rules={},
-            targets={},
-            storage=data,
-            retention="3650d",
-            extra_args=("--query.max-samples=200000000",),
-        ) as prom:
+        with history_server(data) as prom:
             client = PrometheusClient(prom.url, timeout=300)
             prom.wait_until(
                 lambda: client.query("slo:sli_total:rate5m", end), 60, "the blocks to load"

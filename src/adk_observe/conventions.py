@@ -122,6 +122,7 @@ SINK_FLUENTD = "fluentd"
 SINK_LOG_FILE = "log_file"  # the rotating log file (logging.file) while it cannot be written
 SINK_OTEL_METRICS = "otel_metrics"
 SINK_RECORDER = "recorder"  # work queued for the recorder's worker (instrument/recorder.py)
+SINK_OTLP_METRICS = "otlp_metrics"  # metric exports to the OTLP metrics endpoint that failed
 
 
 # --- the metric catalogue ------------------------------------------------------------------------
@@ -360,15 +361,50 @@ EXTERNAL_SERIES: tuple[str, ...] = (
 
 # --- span and log attribute names -------------------------------------------------------------
 
-SPAN_AGENT_TURN = "adk_observe.agent_turn"
-SPAN_LLM_CALL = "adk_observe.llm_call"
-SPAN_TOOL_CALL = "adk_observe.tool_call"
-SPAN_MCP_CALL = "adk_observe.mcp_call"
 # Span attributes adk-observe adds to its own and ADK's spans (beside the OTel semantic ones).
 SPAN_ATTR_COST = "adk_observe.cost"
 SPAN_ATTR_MCP_SERVER = "adk_observe.mcp.server"
 # The JSON-RPC method of an MCP tool call (value of the `mcp.method.name` span attribute).
 MCP_METHOD_TOOLS_CALL = "tools/call"
+
+# --- OpenTelemetry GenAI semantic conventions (pinned) -----------------------------------------
+#
+# The GenAI names still move upstream (v1.42 moved them out of open-telemetry/semantic-conventions
+# into semantic-conventions-genai; attributes were renamed in 1.37 and 1.40). adk-observe emits
+# the version below, the one google-adk 2.13 emits by default (its schema `otel_semconv_1_44`),
+# so its spans and ADK's agree. Every GenAI name adk-observe writes is here and nowhere else;
+# moving to a newer version is this block, its test (tests/instrument/test_genai.py) and the
+# table in docs/instrumentation.md. A span's name is `{operation} {subject}` (`chat gpt-4o`).
+GENAI_SEMCONV_VERSION = "1.44.0"
+GENAI_SCHEMA_URL = f"https://opentelemetry.io/schemas/{GENAI_SEMCONV_VERSION}"
+GEN_AI_OPERATION_NAME = "gen_ai.operation.name"
+GEN_AI_PROVIDER_NAME = "gen_ai.provider.name"
+GEN_AI_AGENT_NAME = "gen_ai.agent.name"
+GEN_AI_CONVERSATION_ID = "gen_ai.conversation.id"
+GEN_AI_REQUEST_MODEL = "gen_ai.request.model"
+GEN_AI_TOOL_NAME = "gen_ai.tool.name"
+GEN_AI_USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens"  # the whole prompt, cached part included
+GEN_AI_USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = "gen_ai.usage.cache_read.input_tokens"
+GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = "gen_ai.usage.reasoning.output_tokens"
+GEN_AI_TOKEN_TYPE = "gen_ai.token.type"  # attribute of the token usage metric: input or output
+# Values of GEN_AI_OPERATION_NAME on the spans adk-observe opens (ADK's own name its model spans
+# `generate_content` and its runs `invoke_workflow`, both values of the same list).
+OPERATION_INVOKE_AGENT = "invoke_agent"
+OPERATION_CHAT = "chat"
+OPERATION_EXECUTE_TOOL = "execute_tool"
+# Reserved for the quality and guardrail signals (`record_evaluation`, `record_guardrail`):
+# their attributes go under these prefixes (gen_ai.evaluation.name, gen_ai.guardrail.result ...).
+GEN_AI_EVALUATION_PREFIX = "gen_ai.evaluation."
+GEN_AI_GUARDRAIL_PREFIX = "gen_ai.guardrail."
+# Sessions (the session and user registries of the same version). `user.id` carries a keyed
+# pseudonym unless raw ids were asked for (the `user_id_mode` option); neither is ever a label.
+SESSION_ID = "session.id"
+USER_ID = "user.id"
+# The turn's index within its session, from 0 (no convention names it yet).
+SPAN_ATTR_TURN_INDEX = "adk_observe.session.turn_index"
+# The key of the user id pseudonyms (HMAC-SHA256); read from the environment only, never logged.
+USER_ID_KEY_ENV = "ADK_OBSERVE_USER_ID_KEY"
 
 # JSON log fields. Fields that share a label's name reuse it (LABEL_AGENT_ID, LABEL_STATUS_CODE,
 # LABEL_STATUS, LABEL_MODEL, LABEL_TOOL, LABEL_MCP_SERVER), so a log query reads like a selector.
@@ -417,6 +453,16 @@ RECORD_ERROR_BUDGET = "slo:error_budget:ratio"
 RECORD_BUDGET_REMAINING = "slo:error_budget_remaining:ratio"
 RECORD_BURN_RATE = "slo:current_burn_rate:ratio"
 RECORDED_SERIES_PREFIX = "slo:"
+# With spec.clusters every `slo:` series is per cluster (it carries the cluster label); the
+# fleet-wide view of the same SLI is recorded under `fleet:` names (no cluster label), so a query
+# of one never mixes in the other.
+FLEET_SERIES_PREFIX = "fleet:"
+
+
+def fleet_record(name: str) -> str:
+    """`slo:sli_error:ratio_rate1h` -> `fleet:sli_error:ratio_rate1h`."""
+    return FLEET_SERIES_PREFIX + name.removeprefix(RECORDED_SERIES_PREFIX)
+
 
 # Spend budgets: the spend rate (currency per second) over 5m, the only budget rule that reads
 # adk_agent_cost_total for long windows; every other window averages it.
@@ -516,6 +562,14 @@ OTEL_PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_PROTOCOL"
 OTEL_TRACES_PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
 OTEL_SAMPLER_ENV = "OTEL_TRACES_SAMPLER"
 OTEL_SAMPLER_ARG_ENV = "OTEL_TRACES_SAMPLER_ARG"
+# The metrics signal over OTLP (sent besides /metrics) and the per-signal OTLP variables.
+OTEL_METRICS_EXPORTER_ENV = "OTEL_METRICS_EXPORTER"
+OTEL_METRIC_EXPORT_INTERVAL_ENV = "OTEL_METRIC_EXPORT_INTERVAL"
+OTEL_METRICS_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"
+OTEL_METRICS_HEADERS_ENV = "OTEL_EXPORTER_OTLP_METRICS_HEADERS"
+OTEL_METRICS_PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"
+OTLP_PROTOCOL_HTTP = "http/protobuf"
+OTLP_PROTOCOL_GRPC = "grpc"
 # Resource attributes that are options of their own (OpenTelemetry semantic conventions).
 RESOURCE_SERVICE_NAME = "service.name"
 RESOURCE_SERVICE_VERSION = "service.version"

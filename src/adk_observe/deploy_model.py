@@ -224,6 +224,27 @@ class Monitoring:
     labels: tuple[tuple[str, str], ...] = ()  # labels the Prometheus Operator selects on
 
 
+class RemoteWriteAuth(StrEnum):
+    NONE = "none"
+    BASIC = "basic"  # basicAuth: username and password keys of the Secret
+    BEARER = "bearer"  # authorization: the token key of the Secret
+
+
+@dataclass(frozen=True)
+class RemoteWrite:
+    """This cluster's Prometheus in agent mode: scrape the service, add the cluster's external
+    label, remote-write to the central store (Mimir, Thanos Receive, a central Prometheus)."""
+
+    url: str
+    cluster: str  # the value of the external label spec.clusters.label
+    tenant: str = ""  # X-Scope-OrgID (Mimir, Cortex, Thanos Receive tenants)
+    secret: str = ""  # a Secret in the monitoring namespace holding the credentials
+    auth: RemoteWriteAuth = RemoteWriteAuth.NONE
+    username_key: str = "username"
+    password_key: str = "password"
+    token_key: str = "token"
+
+
 @dataclass(frozen=True)
 class DeployConfig:
     image: str
@@ -246,6 +267,7 @@ class DeployConfig:
     # The namespace belongs to this service alone: render the Namespace (Pod Security labels)
     # and a namespace-wide default-deny. Off: touch nothing but the service's own pods.
     own_namespace: bool = False
+    remote_write: RemoteWrite | None = None
 
     @property
     def tracks(self) -> bool:

@@ -64,6 +64,13 @@ class SpecError(AdkObserveError):
         return f"{where}:{key} {self.message}"
 
 
+class OptionError(AdkObserveError):
+    """A command-line option that does not apply (or not with the others given): exit 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))
+
+
 class OutputError(AdkObserveError):
     """The output directory cannot be written."""
 

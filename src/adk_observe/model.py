@@ -248,6 +248,19 @@ class Telemetry:
     prices: tuple[ModelPrice, ...] = ()
 
 
+# --- the fleet --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """The service runs in several clusters whose Prometheus servers each add the external label
+    `label` (e.g. cluster="eu-1") and remote-write to one central store. Every rule keeps it: the
+    SLIs, budgets and alerts are per cluster, with a fleet-wide view recorded under names of its
+    own (conventions.FLEET_PREFIX)."""
+
+    label: str = "cluster"
+
+
 # --- the service ------------------------------------------------------------------------------
 
 
@@ -269,6 +282,7 @@ class ServiceSpec:
         default_factory=Notify
     )  # where `adk-observe alertmanager` routes pages and tickets
     maintenance: tuple[Maintenance, ...] = ()  # windows that mute the service's notifications
+    clusters: Clusters | None = None  # None: one Prometheus, no cluster label (today's rules)
     extra: tuple[tuple[str, str], ...] = field(default=())  # notes from importers (unmapped fields)
 
     def slo(self, name: str) -> SLO | None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from adk_helpers import build_runner, new_session, run_turn
+from adk_helpers import USER, build_runner, new_session, run_turn
 from adk_support import mcp_command
 from tests.telemetry_support import make_telemetry
 
@@ -32,13 +32,14 @@ MCP = (ToolCall("reserve_stock", {"sku": "A1"}, input_tokens=30, output_tokens=3
 SERVER = "mcp_server"  # the stdio server's script name
 # Per-event values that differ between any two runs, whatever records them.
 VOLATILE_FIELDS = {"time", "trace_id", "span_id", "duration_ms", "invocation_id", "thread",
-                   "thread_name", "logger"}
+                   "thread_name", "logger", c.SESSION_ID}
+KEY = "k" * 32  # the pseudonym key: the same user gets the same user.id from both front ends
 TIMING_HISTOGRAMS = {d.name for d in c.CATALOGUE if d.name.endswith("_seconds")}
 
 
 def _observe(drive: Callable[[], None]) -> tuple[dict[tuple[Any, ...], float], list[Any],
                                                  list[dict[str, Any]]]:
-    telemetry = make_telemetry("support-agent", prices=PRICES,
+    telemetry = make_telemetry("support-agent", prices=PRICES, user_id_key=KEY,
                                logger_levels=(("adk_observe", "DEBUG"),))
     registry, exporter, logs, handle = (telemetry.registry, telemetry.exporter, telemetry.logs,
                                         telemetry.handle)
@@ -80,7 +81,7 @@ def _adk(script: tuple[Any, ...]) -> None:
 
 
 def _plain_good() -> None:
-    with agent_turn(AGENT):
+    with agent_turn(AGENT, session_id="s-1", user_id=USER):
         with llm_call(MODEL) as call:
             call.record_usage(100, 10, cached_tokens=40, reasoning_tokens=5)
         with tool_call("get_weather"):
@@ -90,7 +91,7 @@ def _plain_good() -> None:
 
 
 def _plain_mcp() -> None:
-    with agent_turn(AGENT):
+    with agent_turn(AGENT, session_id="s-1", user_id=USER):
         with llm_call(MODEL) as call:
             call.record_usage(30, 3)
         with mcp_call(SERVER, "reserve_stock") as mcp:  # the test server refuses: isError
@@ -100,7 +101,8 @@ def _plain_mcp() -> None:
 
 
 def _plain_bad() -> None:
-    with pytest.raises(ScriptedModelError), agent_turn(AGENT), llm_call(MODEL):
+    with (pytest.raises(ScriptedModelError),
+          agent_turn(AGENT, session_id="s-1", user_id=USER), llm_call(MODEL)):
         raise ScriptedModelError("boom")
 
 
@@ -108,7 +110,8 @@ def _turn_span(spans: list[Any]) -> dict[str, Any]:
     """The turn's span is the trace's root: ours, or ADK's invoke_workflow span."""
     (span,) = [s for s in spans if s.parent is None]
     attrs = dict(span.attributes or {})
-    keys = ("http.response.status_code", c.SPAN_ATTR_COST)
+    keys = ("http.response.status_code", c.SPAN_ATTR_COST, c.USER_ID, c.SPAN_ATTR_TURN_INDEX)
+    assert attrs[c.SESSION_ID]  # the Runner's session id, or the one agent_turn was given
     return {"status": span.status.status_code.name, **{k: attrs.get(k) for k in keys}}
 
 

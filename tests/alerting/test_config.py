@@ -6,9 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import subprocess
-from dataclasses import dataclass, fields
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,7 +14,6 @@ import yaml
 from tests.alerting.conftest import EXAMPLES, ROOT
 
 from adk_observe import conventions as c
-from adk_observe.alerting.config import alertmanager_config
 from adk_observe.alerting.facts import service_facts
 from adk_observe.cli import main
 from adk_observe.loader.load import load_file
@@ -173,24 +170,21 @@ def test_inhibit_rules_and_grouping_use_only_labels_the_alerts_carry(
     assert ("budget", "agent_id", "cost_center") in equal
 
 
-@dataclass(frozen=True)
-class _FleetSpec(ServiceSpec):
-    clusters: Any = None
-
-
 def test_with_the_fleets_cluster_label_alerts_are_grouped_and_inhibited_per_cluster(
-    shop: Path,
+    amtool: str, tmp_path: Path
 ) -> None:
-    """The hook for issue 20's `spec.clusters.label` (on the model once the fleet work lands)."""
-    (spec,) = load_file(shop)
-    fleet = _FleetSpec(
-        **{f.name: getattr(spec, f.name) for f in fields(spec)},
-        clusters=SimpleNamespace(label="cluster"),
-    )
-    doc = alertmanager_config([fleet])
+    """With `spec.clusters`, one cluster's page never silences another cluster's ticket, and
+    each cluster's alerts are a notification of their own (the label once, last)."""
+    spec = tmp_path / "fleet.yaml"
+    spec.write_text(NOTIFY.replace("spec:\n", "spec:\n  clusters: {label: region}\n", 1))
+    code, _, err = run("alertmanager", str(spec), "-o", str(tmp_path / "am"))
+    assert code == 0, err
+    amtool_run(amtool, "check-config", str(tmp_path / "am" / "alertmanager.yml"))
+    doc = _doc(tmp_path / "am" / "alertmanager.yml")
     (service,) = doc["route"]["routes"][0]["routes"]
-    assert service["group_by"][-1] == "cluster"
-    assert all(rule["equal"][-1] == "cluster" for rule in doc["inhibit_rules"])
+    assert service["group_by"][-1] == "region" and service["group_by"].count("region") == 1
+    assert all(rule["equal"][-1] == "region" for rule in doc["inhibit_rules"])
+    assert all(rule["equal"].count("region") == 1 for rule in doc["inhibit_rules"])
 
 
 def test_a_webhook_url_file_needs_alertmanager_0_26(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def test_success_gate_is_the_canary_ratio_against_the_looser_of_slo_and_stable()
     assert list(metrics) == ["p95-latency", "request-volume", "slo-success", "slo-latency"]
     success = metrics["slo-success"]
     assert success["provider"]["prometheus"]["query"] == EXPECTED_SUCCESS_QUERY
-    assert success["successCondition"] == "len(result) > 0 && result[0] <= 1"
+    assert success["successCondition"] == "len(result) > 0 && result[0] >= 0 && result[0] <= 1"
     assert success["failureCondition"] == "len(result) > 0 && result[0] > 1"
     assert (success["failureLimit"], success["inconclusiveLimit"], success["count"]) == (0, 0, 5)
 
@@ -107,6 +107,29 @@ def test_volume_below_min_requests_is_inconclusive_never_failed() -> None:
     assert volume["provider"]["prometheus"]["query"] == VOLUME
     assert volume["successCondition"] == "len(result) > 0 && result[0] >= 100"
     assert volume["failureCondition"] == "false"
+
+
+@pytest.mark.parametrize(
+    ("value", "phase"),
+    [(0.0, "Successful"), (1.0, "Successful"), (1.01, "Failed"), (-0.5, "Inconclusive"),
+     (float("nan"), "Inconclusive"), (float("-inf"), "Inconclusive"), (float("inf"), "Failed")],
+)
+def test_a_gate_value_that_is_not_a_ratio_never_promotes_the_canary(
+    value: float, phase: str
+) -> None:
+    # Argo's semantics as checks/canary.py evaluates them, over the generated conditions: a
+    # negative or NaN value (no ratio of non-negative rates is either) is inconclusive,
+    # which pauses the rollout for a human, never Successful.
+    from adk_observe.checks.canary import Metric, evaluate
+
+    for m in _metrics("deploy-canary-alb").values():
+        if m["name"] == "request-volume":
+            continue
+        metric = Metric(
+            template="t", name=m["name"], query="q", address="",
+            success=m["successCondition"], failure=m["failureCondition"],
+        )
+        assert evaluate(metric, [value]).value == phase, m["name"]
 
 
 def test_success_rate_gate_is_added_when_no_success_slo_is_named() -> None:

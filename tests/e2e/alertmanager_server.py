@@ -61,7 +61,8 @@ class AlertmanagerServer:
 
     def __exit__(self, *exc: object) -> None:
         proc, self._proc = self._proc, None
-        terminate(proc)
+        if proc is not None:
+            terminate(proc)
         if self._dir is not None:
             self._dir.cleanup()
             self._dir = None

@@ -5,7 +5,10 @@ generated, whose real PagerDuty and Slack integrations post to local receivers.
 One agent process (real adk_observe instrumentation) serves both services' series: agent-a
 fails every turn, agent-b 4.5% of them. `live-agent` keeps one SLO per agent (group_by), so
 agent-a pages and agent-b opens a ticket; `maint-agent` sees the whole service (about half
-failing) and is in a maintenance window that ends a minute or two after the test starts.
+failing) and is in a maintenance window that ends a minute or two after the test starts. Both
+services name their SLO `success`: maint-agent's page, firing (muted) all along, must not
+inhibit live-agent's ticket of the same SLO name (a page for one service never silences
+another's).
 
 Fast by construction: a compressed window table (1m/15s ... 5m/1m, so every tier fires within
 seconds), 1s scrapes and evaluations, Prometheus resending firing alerts every 5 s, and
@@ -98,7 +101,7 @@ def _write_specs(tmp: Path, receivers: str, window: str) -> list[Path]:
     specs = []
     weekday = dt.datetime.now(dt.UTC).strftime("%A").lower()
     for name, slo, group_by, maintenance in (
-        ("live-agent", "agent-success", "group_by: [agent_id]", ""),
+        ("live-agent", "success", "group_by: [agent_id]", ""),
         (
             "maint-agent",
             "success",
@@ -184,7 +187,7 @@ def _slack_text(delivery: Delivery) -> str:
     return f"{attachment['title']}\n{attachment['text']}"
 
 
-BURN = "LiveAgentAgentSuccessBudgetBurn"
+BURN = "LiveAgentSuccessBudgetBurn"
 
 
 def _firing(prom: PrometheusServer) -> bool:
@@ -276,14 +279,15 @@ def test_an_outage_pages_once_a_slow_burn_tickets_and_maintenance_holds_the_page
     assert len(page) == 1, [d.body for d in page]  # one page, not one per window pair
     body = page[0].body
     assert body["routing_key"] == "live-agent-routing-key"  # read from the file
-    assert body["payload"]["summary"] == f"[FIRING] live-agent: {BURN} (SLO agent-success)"
+    assert body["payload"]["summary"] == f"[FIRING] live-agent: {BURN} (SLO success)"
     details = body["payload"]["custom_details"]
     assert details["num_firing"] == "1"  # page-slow was inhibited by page-fast
     assert "agent_id = agent-a" in details["firing"]
     assert "burn_tier = page-fast" in details["firing"]
 
     tickets = [_slack_text(d) for d in receivers.deliveries("/slack/live-agent")]
-    # agent-a's tickets are inhibited by its page; agent-b's are not (another group).
+    # agent-a's tickets are inhibited by its page; agent-b's are not (another group), nor by
+    # maint-agent's page of an SLO of the same name (another service).
     assert tickets and all("agent-a" not in t for t in tickets), tickets
     burns = [t for t in tickets if BURN in t.splitlines()[0]]
     # One ticket: agent-b's ticket-slow is inhibited by its ticket-fast, so no message ever

@@ -155,6 +155,24 @@ def _volume_reached(prom: PrometheusServer, metrics: list[cc.Metric], needed: in
     return value is not None and value >= needed
 
 
+@pytest.fixture
+def served(live: PrometheusServer, rendered: Path, spec: ServiceSpec) -> PrometheusServer:
+    """Argo's canary step pauses before the analysis: here, until both canaries have served
+    min_requests turns inside the query window (else the gates are inconclusive by design).
+    Every test that measures a gate waits for this before it starts: the window slides, so the
+    traffic an earlier test waited for is not proof for a later one on a starved machine."""
+    bad, good = _gate_metrics(rendered, BAD), _gate_metrics(rendered, GOOD)
+    a = spec.deploy.strategy.analysis  # type: ignore[union-attr]
+    assert a is not None
+    live.wait_until(
+        lambda: _volume_reached(live, bad, a.min_requests)
+        and _volume_reached(live, good, a.min_requests),
+        TRAFFIC_TIMEOUT,
+        f"{a.min_requests} turns of each canary",
+    )
+    return live
+
+
 def test_the_hash_reaches_every_series_through_the_generated_scrape_job(
     live: PrometheusServer, spec: ServiceSpec
 ) -> None:
@@ -164,19 +182,12 @@ def test_the_hash_reaches_every_series_through_the_generated_scrape_job(
 
 
 def test_the_faulty_canary_fails_and_the_healthy_one_passes_argos_analysis_run(
-    live: PrometheusServer, rendered: Path, spec: ServiceSpec
+    served: PrometheusServer, rendered: Path, spec: ServiceSpec
 ) -> None:
+    live = served
     bad, good = _gate_metrics(rendered, BAD), _gate_metrics(rendered, GOOD)
     a = spec.deploy.strategy.analysis  # type: ignore[union-attr]
     assert a is not None
-    # Argo's canary step pauses before the analysis: here, until both canaries have served
-    # min_requests turns inside the query window (else the gates are inconclusive by design).
-    live.wait_until(
-        lambda: _volume_reached(live, bad, a.min_requests)
-        and _volume_reached(live, good, a.min_requests),
-        TRAFFIC_TIMEOUT,
-        f"{a.min_requests} turns of each canary",
-    )
 
     phase, rounds, results = argo_analysis_run(bad, live.url)
     failure_limit = bad[0].failure_limit
@@ -207,9 +218,9 @@ def test_the_faulty_canary_fails_and_the_healthy_one_passes_argos_analysis_run(
 
 
 def test_canary_check_names_the_failing_gate_live(
-    live: PrometheusServer, rendered: Path, capsys: pytest.CaptureFixture[str]
+    served: PrometheusServer, rendered: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["canary-check", str(rendered), "--prometheus", live.url, "--stable-hash", STABLE]
+    args = ["canary-check", str(rendered), "--prometheus", served.url, "--stable-hash", STABLE]
     assert main([*args, "--canary-hash", BAD]) == 1
     out = capsys.readouterr().out
     assert any(

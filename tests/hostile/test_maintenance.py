@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import require_tool
-from tests.hostile.located import assert_one_located_error
+from tests.hostile.located import assert_located_at
 from tests.hostile.test_corpus import run
 
 BASE = """apiVersion: adk-observe/v1
@@ -96,7 +96,7 @@ def test_hostile_window_is_one_located_error_for_every_command(
 ) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(BASE.replace("WINDOW", window), encoding="utf-8")
-    assert_one_located_error(spec, LINE, f"spec.maintenance[0].{key}", reason)
+    assert_located_at(spec, LINE, f"spec.maintenance[0].{key}", reason)
 
 
 def test_too_many_windows_is_refused(tmp_path: Path) -> None:

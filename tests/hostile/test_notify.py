@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.hostile.located import assert_one_located_error
+from tests.hostile.located import assert_located_at
 from tests.hostile.test_corpus import run
 
 BASE = """apiVersion: adk-observe/v1
@@ -190,7 +190,7 @@ def test_hostile_receiver_is_one_located_error_for_every_command(
     spec = tmp_path / "spec.yaml"
     spec.write_text(BASE.replace("RECEIVER", receiver), encoding="utf-8")
     path = "spec.notify.page[0]" + (f".{key}" if key else "")
-    for stderr in assert_one_located_error(spec, LINE, path, reason):
+    for stderr in assert_located_at(spec, LINE, path, reason):
         assert "s3cr3t" not in stderr  # an inline secret is never echoed back
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from tests.conftest import require_tool
-from tests.hostile.located import assert_one_located_error
+from tests.hostile.located import assert_located_at
 from tests.hostile.test_corpus import run
 
 BASE = """apiVersion: adk-observe/v1
@@ -159,7 +159,7 @@ def test_hostile_tier_setting_is_one_located_error_for_every_command(
 ) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(_spec(**{placeholder: value}), encoding="utf-8")
-    assert_one_located_error(spec, line, key, reason)
+    assert_located_at(spec, line, key, reason)
 
 
 def test_every_tier_name_kind_has_a_case() -> None:

@@ -45,17 +45,19 @@ def test_a_turn_with_an_llm_call_a_tool_and_an_mcp_call(telemetry: Telemetry) ->
     assert v(c.SUCCESSFUL_INTERACTIONS.name, agent_id=AGENT, interaction_type="agent_turn") == 1.0
 
     spans = {s.name: s for s in telemetry.spans()}
-    assert set(spans) == {c.SPAN_AGENT_TURN, c.SPAN_LLM_CALL, c.SPAN_TOOL_CALL, c.SPAN_MCP_CALL}
-    root = spans[c.SPAN_AGENT_TURN]
-    for name in (c.SPAN_LLM_CALL, c.SPAN_TOOL_CALL):
+    # span names as the GenAI conventions give them: `{operation} {subject}`
+    assert set(spans) == {f"invoke_agent {AGENT}", "chat gpt-test", "execute_tool lookup_invoice",
+                          "execute_tool create_refund", "execute_tool void_invoice"}
+    root = spans[f"invoke_agent {AGENT}"]
+    for name in ("chat gpt-test", "execute_tool lookup_invoice"):
         parent = spans[name].parent
         assert parent is not None and parent.span_id == root.context.span_id
-    llm = spans[c.SPAN_LLM_CALL].attributes or {}
+    llm = spans["chat gpt-test"].attributes or {}
     assert llm["gen_ai.request.model"] == "gpt-test"
     assert llm["gen_ai.usage.input_tokens"] == 1000
     assert llm["gen_ai.usage.output_tokens"] == 250
     assert (root.attributes or {})["http.response.status_code"] == 200
-    assert (spans[c.SPAN_MCP_CALL].attributes or {})["error.type"] == "MCP_TOOL_ERROR"
+    assert (spans["execute_tool void_invoice"].attributes or {})["error.type"] == "MCP_TOOL_ERROR"
 
     trace_id = format(root.context.trace_id, "032x")
     lines = telemetry.log_lines()
@@ -74,7 +76,7 @@ def test_an_exception_makes_a_500_turn_and_propagates(telemetry: Telemetry) -> N
     assert v(c.SUCCESSFUL_INTERACTIONS.name, agent_id="payments",
              interaction_type="agent_turn") is None
     assert v(c.ACTIVE_CONVERSATIONS.name, agent_id="payments") == 0.0
-    span = next(s for s in telemetry.spans() if s.name == c.SPAN_LLM_CALL)
+    span = next(s for s in telemetry.spans() if s.name == "chat gpt-test")
     assert (span.attributes or {})["error.type"] == "TimeoutError"
 
 

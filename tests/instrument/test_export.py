@@ -4,46 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from prometheus_client import CollectorRegistry
+from tests.otlp_receivers import http_receiver
 
 import adk_observe
 from adk_observe import agent_turn, llm_call
 from adk_observe import conventions as c
 
 
-class _Collector(BaseHTTPRequestHandler):
-    received: list[ExportTraceServiceRequest] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        request = ExportTraceServiceRequest()
-        request.ParseFromString(body)
-        type(self).received.append(request)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def collector() -> Iterator[tuple[str, list[ExportTraceServiceRequest]]]:
-    _Collector.received = []
-    server = HTTPServer(("127.0.0.1", 0), _Collector)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _Collector.received
-    server.shutdown()
-    server.server_close()
+    with http_receiver() as got:
+        yield got.url, got.traces
 
 
 def test_spans_reach_an_otlp_http_collector_with_the_service_resource(
@@ -58,7 +35,7 @@ def test_spans_reach_an_otlp_http_collector_with_the_service_resource(
     assert handle.force_flush()
     spans = [(rs, s) for req in received for rs in req.resource_spans
              for ss in rs.scope_spans for s in ss.spans]
-    assert sorted(s.name for _, s in spans) == sorted([c.SPAN_AGENT_TURN, c.SPAN_LLM_CALL])
+    assert sorted(s.name for _, s in spans) == ["chat m", "invoke_agent a"]
     resource = {kv.key: kv.value.string_value for kv in spans[0][0].resource.attributes}
     assert resource["service.name"] == "otlp-agent"
     assert resource["service.version"] == "1.2.3"

@@ -119,14 +119,14 @@ def test_spans_arrive_at_the_otel_traces_endpoint_with_sampler_resource_and_gena
     for _, span in spans:
         by_name.setdefault(span.name, []).append(_attrs(span.attributes))
     assert sorted((n, len(a)) for n, a in by_name.items()) == [
-        ("adk_observe.agent_turn", 5), ("adk_observe.llm_call", 5), ("adk_observe.tool_call", 5)]
-    llm = by_name["adk_observe.llm_call"][0]
+        ("chat gemini-2.0-flash", 5), ("execute_tool lookup_cart", 5), ("invoke_agent checkout", 5)]
+    llm = by_name["chat gemini-2.0-flash"][0]
     assert llm["gen_ai.operation.name"] == "chat"
     assert llm["gen_ai.request.model"] == "gemini-2.0-flash"
     assert (llm["gen_ai.usage.input_tokens"], llm["gen_ai.usage.output_tokens"]) == (120, 30)
-    assert by_name["adk_observe.agent_turn"][0]["gen_ai.operation.name"] == "invoke_agent"
-    assert by_name["adk_observe.agent_turn"][0]["gen_ai.agent.name"] == "checkout"
-    tool = by_name["adk_observe.tool_call"][0]
+    assert by_name["invoke_agent checkout"][0]["gen_ai.operation.name"] == "invoke_agent"
+    assert by_name["invoke_agent checkout"][0]["gen_ai.agent.name"] == "checkout"
+    tool = by_name["execute_tool lookup_cart"][0]
     assert (tool["gen_ai.operation.name"], tool["gen_ai.tool.name"]) == (
         "execute_tool", "lookup_cart")
 

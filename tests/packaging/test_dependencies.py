@@ -69,7 +69,8 @@ def test_declared_dependencies_are_exactly_the_imported_distributions() -> None:
         for module in _imports(path):
             dist = _distribution(module, owners)
             by_dist.setdefault(dist, set()).add(str(path.relative_to(SRC)))
-    declared = runtime | _requirement_names(extras["adk"]) | _requirement_names(extras["deploy"])
+    declared = (runtime | _requirement_names(extras["adk"]) | _requirement_names(extras["deploy"])
+                | _requirement_names(extras["grpc"]))
     assert set(by_dist) == declared, (
         f"imported but not declared: {sorted(set(by_dist) - declared)}; "
         f"declared but never imported: {sorted(declared - set(by_dist))}"
@@ -80,4 +81,6 @@ def test_declared_dependencies_are_exactly_the_imported_distributions() -> None:
         assert by_dist[dist] <= adk_users, (dist, by_dist[dist])
     for dist in _requirement_names(extras["deploy"]):
         assert by_dist[dist] == {"checks/deploy_gates.py"}, (dist, by_dist[dist])
+    for dist in _requirement_names(extras["grpc"]):  # imported only when grpc is asked for
+        assert by_dist[dist] == {"instrument/otlp_export.py"}, (dist, by_dist[dist])
     assert "promql-parser" in runtime  # checks/lint.py and spec/ import it at top level

@@ -116,6 +116,15 @@ def test_every_verb_on_every_example_without_extras(wheel: Path, tmp_path: Path)
     proc = run([str(venv / "bin" / "python"), str(ROOT / "examples" / "plain_agent.py")], work, env)
     assert proc.stdout == PLAIN_AGENT_OUTPUT
 
+    # OTLP over gRPC without the grpc extra: one clear error at init(), what to install.
+    grpc_env = {**env, "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317"}
+    script = ("import adk_observe\ntry:\n    adk_observe.init('x', metrics_port=-1)\n"
+              "except adk_observe.OptionsError as exc:\n    print(exc)\n")
+    proc = run([str(venv / "bin" / "python"), "-c", script], work, grpc_env)
+    assert proc.stdout == ("tracing_protocol: grpc needs opentelemetry-exporter-otlp-proto-grpc: "
+                           "install the grpc extra: pip install 'adk-observe[grpc]'\n")
+
     # Now the deploy extra, and nothing else: no CR schema folder anywhere (the work folder has
     # no ../shared), no ADK_OBSERVE_* variable. The gates use the schemas inside the wheel.
     run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",

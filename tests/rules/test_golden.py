@@ -15,13 +15,15 @@ from tests.rules.support import GOLDEN, ROOT, compile_rules, run_promtool, tree
 
 CASES = sorted(p.name for p in GOLDEN.glob("rules-*") if (p / "spec.yaml").is_file())
 # Emitted promtool tests of these cases run in test_promtool (the others would take minutes).
-WITH_TESTS = {"rules-custom"}
+WITH_TESTS = {"rules-custom", "rules-fleet"}
 RUNBOOK_ROOT = "https://runbooks.example.com"
 
 
 def test_case_count_guard() -> None:
     # Adding or losing a case must be a visible change.
-    assert CASES == ["rules-builtins", "rules-custom", "rules-openslo", "rules-sloth"]
+    assert CASES == [
+        "rules-builtins", "rules-custom", "rules-fleet", "rules-openslo", "rules-sloth"
+    ]
 
 
 def _render(case: str, out: Path) -> dict[str, str]:
@@ -33,6 +35,8 @@ def _render(case: str, out: Path) -> dict[str, str]:
     extra += ["--emit-tests"] if case in WITH_TESTS else []
     assert compile_rules(spec, out / "prometheus", *extra) == 0
     assert compile_rules(spec, out / "operator", "--format", "operator", *extra[:2]) == 0
+    for target in ("thanos", "mimir"):  # the other rule engines (rules/targets.py)
+        assert compile_rules(spec, out / target, "--target", target, *extra[:2]) == 0
     return tree(out)
 
 

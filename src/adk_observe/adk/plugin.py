@@ -31,6 +31,7 @@ from adk_observe.instrument import audit, events, runtime
 from adk_observe.instrument.calls import is_error_result
 from adk_observe.instrument.cost import Usage
 from adk_observe.instrument.recorder import call_origin
+from adk_observe.instrument.sessions import NO_SESSION, AdkTurnCounter, SessionIds
 
 _NO_USAGE = Usage()
 
@@ -78,6 +79,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self._models: _InFlight = _InFlight()
         self._tools: _InFlight = _InFlight()
         self._session_size = SessionSizer()
+        self._turn_index = AdkTurnCounter()
         self._last_agent: str | None = None  # feedback's default agent_id: the agent that ran
 
     def _obs(self) -> runtime.Observability | None:
@@ -130,6 +132,9 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             agent_id, time.perf_counter(), span, records.valid_context(span.get_span_context())
         )
         invocation_id = invocation_context.invocation_id
+        run.session = self._session_ids(obs, invocation_context.session, invocation_id)
+        if span.is_recording():
+            span.set_attributes(run.session.attributes())
         # A cancelled run gets neither after_run nor on_run_error: when its task ends, the
         # conversation is no longer active (it is not counted as a request either way).
         try:
@@ -141,6 +146,17 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.task.add_done_callback(run.on_done)
         self._runs.put(invocation_id, run)
         obs.record(_COMPONENT, obs.metrics.turn_started, agent_id)
+
+    def _session_ids(
+        self, obs: runtime.Observability, session: Any, invocation_id: str
+    ) -> SessionIds:
+        """The Runner's session and user ids, and the run's index in the session."""
+        if session is None:
+            return NO_SESSION
+        index = self._turn_index(session, invocation_id)
+        return obs.sessions.ids(
+            getattr(session, "id", None), getattr(session, "user_id", None), index
+        )
 
     def _abandon(self, obs: runtime.Observability, invocation_id: str, _: object) -> None:
         run: records.Run | None = self._runs.pop(invocation_id, None)

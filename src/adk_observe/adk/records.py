@@ -20,6 +20,7 @@ from adk_observe import conventions as c
 from adk_observe.instrument import events, runtime
 from adk_observe.instrument.cost import Usage
 from adk_observe.instrument.recorder import Origin, call_origin
+from adk_observe.instrument.sessions import NO_SESSION, SessionIds
 
 Line = tuple[SpanContext | None, Origin]  # a DEBUG per-call line's span and origin
 
@@ -33,6 +34,7 @@ class Run:
     span: Any  # ADK's span of the run (status code and cost go on it)
     ctx: SpanContext | None  # its context: trace ids of the log line and the exemplars
     cost: float = 0.0
+    session: SessionIds = NO_SESSION  # the run's session.id, user.id and turn index
     task: asyncio.Task[Any] | None = None
     on_done: Callable[[asyncio.Task[Any]], None] | None = None
 
@@ -65,6 +67,7 @@ def apply_turn(
         error_type=error_type,
         invocation_id=invocation_id,
         origin=origin,
+        session=run.session,
     )
     obs.metrics.latest_session(run.agent_id, session, sizer)
 

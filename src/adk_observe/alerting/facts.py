@@ -42,15 +42,8 @@ class ServiceFacts:
 
 
 def cluster_label(spec: ServiceSpec) -> str:
-    """The fleet's external cluster label (`spec.clusters.label`, issue 20), or "".
-
-    HOOK: the `fleet` branch adds `clusters` to the model; until it lands this reads the field
-    when it exists, so alerts of one cluster are grouped and inhibited apart from another's.
-    Replace with `spec.clusters.label` once the field is in the model.
-    """
-    clusters = getattr(spec, "clusters", None)
-    label = getattr(clusters, "label", "")
-    return label if isinstance(label, str) else ""
+    """The fleet's external cluster label (`spec.clusters.label`), or "" without clusters."""
+    return spec.clusters.label if spec.clusters is not None else ""
 
 
 def _severities(spec: ServiceSpec, severity: Severity, defaults: tuple[str, ...]) -> set[str]:

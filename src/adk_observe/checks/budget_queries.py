@@ -45,58 +45,74 @@ def _service(spec: ServiceSpec) -> str:
     return eq(c.LABEL_SERVICE, spec.name)
 
 
-def recorded(spec: ServiceSpec, seconds: int, only: Iterable[str] | None = None) -> str:
+def _name(name: str, fleet: bool) -> str:
+    """A recorded series' name, or (spec.clusters) its fleet-wide view's (rules/fleet.py)."""
+    return c.fleet_record(name) if fleet else name
+
+
+def recorded(
+    spec: ServiceSpec, seconds: int, only: Iterable[str] | None = None, fleet: bool = False
+) -> str:
     """Every SLO of the service over one window, from the recorded series.
 
     With `only`, the error parts are read for those SLOs alone (the others' ratio over this
-    window is already known from its own recording) and the total for every SLO.
+    window is already known from its own recording) and the total for every SLO. `fleet`: the
+    fleet-wide recordings of spec.clusters instead of the per-cluster ones.
     """
     w = format_seconds(seconds)
     sel = _service(spec)
     some = sel if only is None else ",".join((sel, regex(c.LABEL_SLO, "|".join(sorted(only)))))
-    total = f"avg_over_time({selector(c.RECORD_SLI_TOTAL, sel)}[{w}])"
+    total = f"avg_over_time({selector(_name(c.RECORD_SLI_TOTAL, fleet), sel)}[{w}])"
     parts = [_tag(total, TOTAL)]
     if only is None or only:
-        errors = f"avg_over_time({selector(c.RECORD_SLI_ERRORS, some)}[{w}])"
-        short = c.record_sli_error_ratio(c.SHORT_RATE_WINDOW)
+        errors = f"avg_over_time({selector(_name(c.RECORD_SLI_ERRORS, fleet), some)}[{w}])"
+        short = _name(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), fleet)
         ratio = f"avg_over_time({selector(short, some)}[{w}])"
         parts = [_tag(errors, ERRORS), *parts, _tag(ratio, RATIO)]
     return " or ".join(parts)
 
 
 def recorded_windows(
-    spec: ServiceSpec, windows: Iterable[int], only: dict[int, set[str]] | None = None
+    spec: ServiceSpec,
+    windows: Iterable[int],
+    only: dict[int, set[str]] | None = None,
+    fleet: bool = False,
 ) -> str:
     """Every SLO of the service over several windows in one query (one round trip)."""
     only = only or {}
     return " or ".join(
-        _tag(f"({recorded(spec, w, only.get(w))})", format_seconds(w), WINDOW)
+        _tag(f"({recorded(spec, w, only.get(w), fleet)})", format_seconds(w), WINDOW)
         for w in sorted(set(windows))
     )
 
 
-def recorded_ratios(spec: ServiceSpec, windows: Iterable[str]) -> str:
+def recorded_ratios(spec: ServiceSpec, windows: Iterable[str], fleet: bool = False) -> str:
     """The error ratios the rules record per window (`slo:sli_error:ratio_rate1h`...): one
     sample per SLO and window, where averaging the 5m rates over 30 days reads 43,200."""
-    names = "|".join(re.escape(c.record_sli_error_ratio(w)) for w in sorted(set(windows)))
+    names = "|".join(
+        re.escape(_name(c.record_sli_error_ratio(w), fleet)) for w in sorted(set(windows))
+    )
     return f'{{{NAME}=~"{names}",{_service(spec)}}}'
 
 
 def window_of(metric: str) -> str:
-    """`slo:sli_error:ratio_rate1h` -> `1h`."""
-    prefix = c.record_sli_error_ratio("")
-    return metric.removeprefix(prefix) if metric.startswith(prefix) else ""
+    """`slo:sli_error:ratio_rate1h` (or its fleet view's name) -> `1h`."""
+    for prefix in (c.record_sli_error_ratio(""), c.fleet_record(c.record_sli_error_ratio(""))):
+        if metric.startswith(prefix):
+            return metric.removeprefix(prefix)
+    return ""
 
 
-def coverage(spec: ServiceSpec, tolerance: int) -> str:
+def coverage(spec: ServiceSpec, tolerance: int, fleet: bool = False) -> str:
     """Which SLOs have a recorded sample within `tolerance` after the instant it is run at.
 
     Event SLIs record their total (present even at zero traffic); raw ratios only their 5m ratio.
     """
     sel = _service(spec)
     t = format_seconds(tolerance)
-    total = f"last_over_time({selector(c.RECORD_SLI_TOTAL, sel)}[{t}])"
-    ratio = f"last_over_time({selector(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), sel)}[{t}])"
+    total = f"last_over_time({selector(_name(c.RECORD_SLI_TOTAL, fleet), sel)}[{t}])"
+    short = _name(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), fleet)
+    ratio = f"last_over_time({selector(short, sel)}[{t}])"
     return f"{total} or {ratio}"
 
 

@@ -96,10 +96,13 @@ def allowed_labels(name: str, target: frozenset[str] = TARGET_LABELS) -> frozens
 
 def target_labels(spec: ServiceSpec) -> frozenset[str]:
     """Labels a scrape adds: job and instance, and whatever the spec's selector matches on
-    (relabelled target labels such as namespace or pod), and `track` on a canary deploy."""
+    (relabelled target labels such as namespace or pod), `track` on a canary deploy, and the
+    clusters' external label (spec.clusters)."""
     base = TARGET_LABELS
     if spec.deploy is not None and spec.deploy.tracks:
         base = base | {c.LABEL_TRACK}
+    if spec.clusters is not None:  # each cluster's Prometheus adds it as an external label
+        base = base | {spec.clusters.label}
     if not spec.selector:
         return base
     tree = promql_parser.parse("{" + spec.selector + "}")

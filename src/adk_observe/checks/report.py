@@ -30,6 +30,8 @@ from adk_observe.checks.budget import (
     rolling,
 )
 from adk_observe.checks.prometheus import PrometheusClient, Sample, Series
+from adk_observe.checks.report_fleet import Firing as Firing
+from adk_observe.checks.report_fleet import GroupReport, group_reports
 from adk_observe.durations import format_seconds
 from adk_observe.errors import printable
 from adk_observe.model import SLO, ServiceSpec
@@ -66,13 +68,6 @@ class Pair:
             and self.long > self.factor
             and self.short > self.factor
         )
-
-
-@dataclass(frozen=True)
-class Firing:
-    alertname: str
-    severity: str
-    windows: str
 
 
 @dataclass(frozen=True)
@@ -116,6 +111,8 @@ class SLOReport:
     time_based: bool
     history: History | None = None
     no_data: str = ""  # why error_ratio is None
+    # spec.clusters: the SLO per cluster (and group); the figures above are the fleet's.
+    groups: tuple[GroupReport, ...] = ()
 
     @property
     def sli(self) -> float | None:
@@ -156,6 +153,10 @@ def _rates(samples: Iterable[Sample], key: str = c.LABEL_SLO) -> dict[str, Rates
     }
 
 
+def cluster_labels(spec: ServiceSpec) -> set[str]:
+    return set() if spec.clusters is None else {spec.clusters.label}
+
+
 def _window(slo: SLO, at: float, calendar: bool) -> Window:
     return calendar_month(at) if calendar else rolling(at, slo.period, format_seconds(slo.period))
 
@@ -173,6 +174,8 @@ class _Reader:
 
     def __init__(self, client: PrometheusClient, spec: ServiceSpec, at: float) -> None:
         self.client, self.spec, self.at = client, spec, at
+        # spec.clusters: the SLO's own figures are the fleet's (rules/fleet.py's `fleet:` view).
+        self.fleet = spec.clusters is not None
         self._recorded: dict[int, dict[str, Rates]] = {}
         self._ranges: dict[tuple[int, float, int], list[Series]] = {}
         self._raw: dict[tuple[str, int], Rates] = {}
@@ -181,7 +184,7 @@ class _Reader:
         names: set[str] = set()
         for start in sorted({w.start for w in windows.values()}):
             when = min(self.at, start + COVER_TOLERANCE)
-            answer = self.client.query(q.coverage(self.spec, COVER_TOLERANCE), when)
+            answer = self.client.query(q.coverage(self.spec, COVER_TOLERANCE, self.fleet), when)
             found = {s.labels.get(c.LABEL_SLO, "") for s in answer}
             names |= {n for n, w in windows.items() if w.start == start and n in found}
         return names
@@ -197,7 +200,7 @@ class _Reader:
         """
         texts = {format_seconds(w): w for w in needs}
         known: dict[int, dict[str, float]] = defaultdict(dict)
-        for s in self.client.query(q.recorded_ratios(self.spec, texts), self.at):
+        for s in self.client.query(q.recorded_ratios(self.spec, texts, self.fleet), self.at):
             window = texts.get(q.window_of(s.labels.get(q.NAME, "")))
             name = s.labels.get(c.LABEL_SLO, "")
             if window is not None and name in needs[window]:
@@ -206,7 +209,8 @@ class _Reader:
         wanted = sorted(w for w in needs if only[w] or w in counts)
         by_window: dict[str, list[Sample]] = defaultdict(list)
         if wanted:
-            for s in self.client.query(q.recorded_windows(self.spec, wanted, only), self.at):
+            query = q.recorded_windows(self.spec, wanted, only, self.fleet)
+            for s in self.client.query(query, self.at):
                 by_window[s.labels.get(q.WINDOW, "")].append(s)
         for w in needs:
             rates = _rates(by_window.get(format_seconds(w), []))
@@ -217,7 +221,9 @@ class _Reader:
     def rates(self, slo: SLO, seconds: int, source: str) -> Rates:
         if source == RECORDED:
             if seconds not in self._recorded:
-                answer = self.client.query(q.recorded(self.spec, seconds), self.at)
+                answer = self.client.query(
+                    q.recorded(self.spec, seconds, fleet=self.fleet), self.at
+                )
                 self._recorded[seconds] = _rates(answer)
             return self._recorded[seconds].get(slo.name, Rates())
         if (slo.name, seconds) not in self._raw:
@@ -242,7 +248,10 @@ class _Reader:
             cache = (seconds, window.start, step)
             if cache not in self._ranges:
                 self._ranges[cache] = self.client.query_range(
-                    q.recorded(self.spec, seconds), window.start + step, window.end, step
+                    q.recorded(self.spec, seconds, fleet=self.fleet),
+                    window.start + step,
+                    window.end,
+                    step,
                 )
             answer = self._ranges[cache]
         else:
@@ -412,9 +421,11 @@ def service_report(
     windows = {slo.name: _window(slo, at, calendar) for slo in chosen}
     reader = _Reader(client, spec, at)
     covered = set() if force_raw else reader.covered(windows)
+    recorded = set(covered)
     # A per-group SLO records one series per group; the report gives its figures across all
     # groups, from the raw counters (the ungrouped SLI), rather than one group's recordings.
-    covered -= {slo.name for slo in chosen if slo.group_by}
+    # Per cluster alone (spec.clusters), the fleet view records the figures across clusters.
+    covered -= {slo.name for slo in chosen if set(slo.group_by) - cluster_labels(spec)}
     needed = {
         slo.name: (_seconds(windows[slo.name].covered), *_burn_windows(slo)) for slo in chosen
     }
@@ -429,7 +440,15 @@ def service_report(
     for slo in chosen:
         if slo.name not in covered:
             reader.prefetch_raw(slo, needed[slo.name])
-    firing = _firing(client.query(q.firing(spec), at))
+    alert_samples = client.query(q.firing(spec), at)
+    firing = _firing(alert_samples)
+    rows = group_reports(
+        client,
+        spec,
+        [(slo, windows[slo.name], slo.name in recorded) for slo in chosen],
+        alert_samples,
+        at,
+    )
     alerts: tuple[Sequence[Series], int] = ((), MIN_WINDOW)
     if history and windows:
         first = max(chart_from, min(w.start for w in windows.values()))
@@ -448,6 +467,7 @@ def service_report(
         )
         for slo in chosen
     )
+    reports = tuple(replace(r, groups=rows.get(r.name, ())) for r in reports)
     return ServiceReport(spec.name, reports, firing.get("", ()))
 
 

@@ -180,7 +180,9 @@ def _slo_section(service: str, slo: SLOReport) -> str:
 
 
 def render_html(report: Report) -> str:
-    body = []
+    from adk_observe.checks.report_summary import html_table
+
+    body = [html_table(report)]  # spec.clusters: the summary first
     for svc in report.services:
         body.append(f"<h2>{escape(svc.name)}</h2>")
         if svc.firing:

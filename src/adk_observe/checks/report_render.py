@@ -8,6 +8,7 @@ from typing import Any
 
 from adk_observe import conventions as c
 from adk_observe.checks.report import Firing, Report, SLOReport
+from adk_observe.checks.report_fleet import GroupReport
 from adk_observe.errors import printable
 from adk_observe.promql import number
 
@@ -89,14 +90,32 @@ def slo_data(slo: SLOReport) -> dict[str, Any]:
         ],
         "exhaustion_seconds": _round(slo.exhaustion_seconds, 0),
         "firing": _firing(slo.firing),
+        **({"clusters": [_group_data(g) for g in slo.groups]} if slo.groups else {}),
+    }
+
+
+def _group_data(g: GroupReport) -> dict[str, Any]:
+    return {
+        "groups": dict(g.groups),
+        "error_ratio": _round(g.error_ratio),
+        "budget_remaining": _round(g.budget_remaining),
+        "burn_1h": _round(g.burn_1h),
+        "firing": [
+            {"alertname": f.alertname, "severity": f.severity, "windows": f.windows}
+            for f in g.firing
+        ],
     }
 
 
 def report_data(report: Report) -> dict[str, Any]:
+    from adk_observe.checks.report_summary import json_rows
+
+    summary = json_rows(report)  # spec.clusters: one row per SLO, cluster and group
     return {
         "at": timestamp(report.at),
         "prometheus": report.prometheus,
         "calendar": report.calendar,
+        **({"summary": summary} if summary else {}),
         "services": [
             {
                 "name": svc.name,
@@ -147,8 +166,11 @@ def _firing_text(alerts: tuple[Firing, ...]) -> str:
 
 def render_text(report: Report) -> str:
     scope = "the calendar month" if report.calendar else "each SLO's window"
+    from adk_observe.checks.report_summary import text_lines
+
     lines = [
-        f"Error budgets at {timestamp(report.at)} over {scope} (Prometheus {report.prometheus})"
+        f"Error budgets at {timestamp(report.at)} over {scope} (Prometheus {report.prometheus})",
+        *text_lines(report),  # spec.clusters: the summary first
     ]
     for svc in report.services:
         lines.append("")
@@ -168,14 +190,25 @@ def render_text(report: Report) -> str:
                 f"    alert windows  {pairs or 'none'}",
                 f"    exhausted      {_exhaustion_text(slo, svc.name)}",
                 f"    firing         {_firing_text(slo.firing)}",
+                *(_group_line(g) for g in slo.groups),
             ]
         if svc.firing:
             lines.append(f"  other alerts firing: {_firing_text(svc.firing)}")
     return "\n".join(lines) + "\n"
 
 
+def _group_line(g: GroupReport) -> str:
+    where = ", ".join(f"{k}={v}" for k, v in g.groups)
+    return (
+        f"    {where}: budget {percent(g.budget_remaining, 1)} left, error ratio "
+        f"{percent(g.error_ratio)}, 1h burn {_rate(g.burn_1h)}, firing {_firing_text(g.firing)}"
+    )
+
+
 def render_markdown(report: Report) -> str:
-    lines = [f"## Error budgets at {timestamp(report.at)}", ""]
+    from adk_observe.checks.report_summary import markdown_lines
+
+    lines = [f"## Error budgets at {timestamp(report.at)}", "", *markdown_lines(report)]
     for svc in report.services:
         lines += [
             f"### {md(svc.name)}",

@@ -8,10 +8,47 @@ from typing import Any
 
 from adk_observe.cli import common
 from adk_observe.cli.exits import EXIT_OK
+from adk_observe.durations import parse_ms
+from adk_observe.errors import OptionError, SpecError
+from adk_observe.model import ServiceSpec
 from adk_observe.render import dump_yaml, write_files
 from adk_observe.rules.compile import compile_service
-from adk_observe.rules.output import prometheus_rule, rule_file, rule_file_name
+from adk_observe.rules.engines import MIMIR_GROUPS_PER_TENANT, MIMIR_RULES_PER_GROUP, Limits
+from adk_observe.rules.output import rule_file_name
+from adk_observe.rules.targets import (
+    DEFAULT_TARGET,
+    TARGETS,
+    TargetOptions,
+    TargetOutput,
+    file_name,
+    shape,
+    target_of,
+)
 from adk_observe.rules.types import Alert
+
+MAX_LIMIT = 100_000
+
+
+def _duration(text: str) -> str:
+    """A duration written into the rule file as given: so exactly a duration, nothing around
+    it (parse_ms alone lets a trailing line break through)."""
+    try:
+        parse_ms(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not text.isascii() or not text.isalnum():
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a duration like 1m")
+    return text
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"{value} must be between 1 and {MAX_LIMIT}")
+    return value
 
 
 def register(sub: Any) -> None:
@@ -31,6 +68,38 @@ def register(sub: Any) -> None:
         help="plain rule file (default) or monitoring.coreos.com/v1 PrometheusRule",
     )
     p.add_argument(
+        "--target",
+        choices=tuple(TARGETS),
+        default=DEFAULT_TARGET,
+        help="the rule engine that evaluates the rules: prometheus (default), thanos (Thanos "
+        "Ruler: partial_response_strategy abort) or mimir (one namespace per service, groups "
+        "within the tenant's rules-per-group limit)",
+    )
+    p.add_argument(
+        "--query-offset",
+        type=_duration,
+        default=None,
+        metavar="DURATION",
+        help="mimir: evaluate every group this long in the past (query_offset), e.g. 1m "
+        "for samples that arrive late through remote write",
+    )
+    p.add_argument(
+        "--rules-per-group",
+        type=_count,
+        default=MIMIR_RULES_PER_GROUP,
+        metavar="N",
+        help=f"mimir: the tenant's -ruler.max-rules-per-rule-group (default "
+        f"{MIMIR_RULES_PER_GROUP}); larger groups are split",
+    )
+    p.add_argument(
+        "--groups-per-tenant",
+        type=_count,
+        default=MIMIR_GROUPS_PER_TENANT,
+        metavar="N",
+        help=f"mimir: the tenant's -ruler.max-rule-groups-per-tenant (default "
+        f"{MIMIR_GROUPS_PER_TENANT}), checked per service",
+    )
+    p.add_argument(
         "--emit-tests",
         action="store_true",
         help="also write promtool unit tests proving each SLO's detection behaviour",
@@ -38,36 +107,89 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def _options(args: argparse.Namespace) -> TargetOptions:
+    target = target_of(args.target)
+    given = {
+        "--query-offset": args.query_offset is not None,
+        "--rules-per-group": args.rules_per_group != MIMIR_RULES_PER_GROUP,
+        "--groups-per-tenant": args.groups_per_tenant != MIMIR_GROUPS_PER_TENANT,
+    }
+    if "limits" not in target.options or "query_offset" not in target.options:
+        for flag, set_ in given.items():
+            if set_:
+                raise OptionError(f"{flag} applies to --target mimir only")
+    return TargetOptions(
+        query_offset=args.query_offset or "",
+        limits=Limits(args.rules_per_group, args.groups_per_tenant),
+    )
+
+
+def _checked(spec: ServiceSpec, out: TargetOutput) -> None:
+    """An output its engine would refuse is bad input: one line, nothing written."""
+    if out.problems:
+        more = f" (and {len(out.problems) - 1} more)" if len(out.problems) > 1 else ""
+        raise SpecError(
+            f"the {out.target.name} rule file of {spec.name} would not load: "
+            f"{out.problems[0]}{more}",
+            file=spec.source.file,
+        )
+
+
+def _notes(spec: ServiceSpec, out: TargetOutput) -> None:
+    for read in out.lagged:
+        if read.alert:
+            print(
+                f"note: {spec.source.file}: {out.target.name}: alert {read.reader} "
+                f"(group {read.group}) reads {read.recording} from another group: one "
+                f"evaluation late",
+                file=sys.stderr,
+            )
+
+
+def _tests(spec: ServiceSpec, source: str, files: dict[str, str]) -> None:
     from adk_observe.rules.agent_pack_tests import agent_pack_tests
+    from adk_observe.rules.cluster_tests import cluster_tests
     from adk_observe.rules.unit_tests import test_files, untested
 
+    for name, doc in test_files(spec, rule_file_name(spec)).items():
+        files[name] = dump_yaml(doc, source=source)
+    for note in untested(spec):
+        print(f"note: {source}: {note}", file=sys.stderr)
+    pack_tests, notes = agent_pack_tests(spec, rule_file_name(spec))
+    if pack_tests is not None:
+        files[f"{spec.name}.rules.agent-test.yaml"] = dump_yaml(pack_tests, source=source)
+    for note in notes:
+        print(f"note: {source}: no agent-pack test for {note}", file=sys.stderr)
+    fleet, notes = cluster_tests(spec, rule_file_name(spec))  # spec.clusters only
+    if fleet is not None:
+        files[f"{spec.name}.rules.cluster-test.yaml"] = dump_yaml(fleet, source=source)
+    for note in notes:
+        print(f"note: {source}: {note}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
     specs = common.with_runbooks(common.load(args.specs), args.runbook_base_url)
     operator = args.format == "operator"
+    target = target_of(args.target)
+    options = _options(args)
     files: dict[str, str] = {}
     summary = []
     for spec in specs:
-        groups = compile_service(spec)
+        out = shape(spec, compile_service(spec), target, options, operator)
+        _checked(spec, out)
+        _notes(spec, out)
         source = spec.source.file
-        doc = prometheus_rule(spec, groups) if operator else rule_file(groups)
-        files[rule_file_name(spec, operator)] = dump_yaml(doc, source=source)
+        files[file_name(spec, target, operator)] = dump_yaml(out.document, source=source)
         if args.emit_tests:
-            for name, doc in test_files(spec, rule_file_name(spec)).items():
-                files[name] = dump_yaml(doc, source=source)
-            for note in untested(spec):
-                print(f"note: {source}: {note}", file=sys.stderr)
-            pack_tests, notes = agent_pack_tests(spec, rule_file_name(spec))
-            if pack_tests is not None:
-                files[f"{spec.name}.rules.agent-test.yaml"] = dump_yaml(pack_tests, source=source)
-            for note in notes:
-                print(f"note: {source}: no agent-pack test for {note}", file=sys.stderr)
-            if operator:  # promtool reads plain rule files only
-                files[rule_file_name(spec)] = dump_yaml(rule_file(groups), source=source)
-        rules = [r for g in groups for r in g.rules]
+            _tests(spec, source, files)
+            # promtool reads plain Prometheus rule files only: the same groups, in that form.
+            files[rule_file_name(spec)] = dump_yaml(out.prometheus_form, source=source)
+        rules = [r for g in out.groups for r in g.rules]
         alerts = sum(isinstance(r, Alert) for r in rules)
+        split = f", {len(out.groups)} groups" if target.split else ""
         summary.append(
             f"{spec.name}: {len(spec.slos)} SLOs, {len(rules)} rules "
-            f"({len(rules) - alerts} recordings, {alerts} alerts)"
+            f"({len(rules) - alerts} recordings, {alerts} alerts{split})"
         )
     written = write_files(args.output, files)
     for line in summary:

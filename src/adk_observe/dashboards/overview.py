@@ -478,6 +478,11 @@ def _containers(spec: ServiceSpec) -> Row:
 
 def overview_dashboard(spec: ServiceSpec) -> Dashboard:
     sel = service_selector(spec)
+    variables = [Variable(c.LABEL_AGENT_ID, "Agent", c.REQUESTS.name, c.LABEL_AGENT_ID, sel)]
+    if spec.clusters is not None:  # every panel reads the clusters picked in `$cluster`
+        label = spec.clusters.label
+        variables.insert(0, Variable(label, "Cluster", c.REQUESTS.name, label, sel))
+        sel = f"{sel},{regex(label, f'${label}')}"
     agents = agent_matcher()
     return Dashboard(
         uid=overview_uid(spec),
@@ -492,6 +497,6 @@ def overview_dashboard(spec: ServiceSpec) -> Dashboard:
             *((_tracks(spec, sel, agents),) if spec.deploy and spec.deploy.tracks else ()),
             *((_containers(spec),) if spec.deploy else ()),
         ),
-        variables=(Variable(c.LABEL_AGENT_ID, "Agent", c.REQUESTS.name, c.LABEL_AGENT_ID, sel),),
+        variables=tuple(variables),
         links=dl.dashboard_links(spec, dl.SLOS_TITLE),
     )

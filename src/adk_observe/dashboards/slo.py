@@ -39,7 +39,7 @@ from adk_observe.dashboards.uid import generated_note
 from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.links import slos_uid
 from adk_observe.model import SLO, ServiceSpec
-from adk_observe.promql import eq, number, selector
+from adk_observe.promql import eq, number, regex, selector
 from adk_observe.rules.alerts import enabled_windows
 from adk_observe.rules.recordings import slo_matchers
 
@@ -76,8 +76,18 @@ def _only_if_picked(spec: ServiceSpec, slo: SLO) -> str:
     return f"{slo_matchers(spec, slo)},{eq(c.LABEL_SLO, SLO_REF)}"
 
 
-def _period_ratio(period: int) -> str:
-    return c.record_sli_error_ratio(format_seconds(period))
+def _rec(spec: ServiceSpec, name: str) -> str:
+    """A recorded series' name; under spec.clusters the fleet-wide view's (rules/fleet.py): the
+    summary and the picked SLO show the fleet, the per-group row each cluster."""
+    return name if spec.clusters is None else c.fleet_record(name)
+
+
+def _ratio(spec: ServiceSpec, window: int) -> str:
+    return _rec(spec, c.record_sli_error_ratio(format_seconds(window)))
+
+
+def _period_ratio(spec: ServiceSpec, period: int) -> str:
+    return _rec(spec, c.record_sli_error_ratio(format_seconds(period)))
 
 
 def _tag(expr: str, **labels: str) -> str:
@@ -105,11 +115,11 @@ def _summary(spec: ServiceSpec) -> Panel:
         periods.setdefault(slo.period, []).append(slo.name)
     sli = _union(
         [
-            f"1 - {by_slo} ({selector(_period_ratio(p), service, _slos(n))})"
+            f"1 - {by_slo} ({selector(_period_ratio(spec, p), service, _slos(n))})"
             for p, n in sorted(periods.items())
         ]
     )
-    objective = f"{by_slo} ({selector(c.RECORD_OBJECTIVE, service)})"
+    objective = f"{by_slo} ({selector(_rec(spec, c.RECORD_OBJECTIVE), service)})"
     firing = (
         f"count by ({c.LABEL_SLO}) ({_firing(service, _set(c.LABEL_SLO))})\nor\n{objective} * 0"
     )
@@ -117,9 +127,15 @@ def _summary(spec: ServiceSpec) -> Panel:
         Query(objective, instant=True, table=True),
         Query(sli, instant=True, table=True),
         Query(
-            f"{by_slo} ({selector(c.RECORD_BUDGET_REMAINING, service)})", instant=True, table=True
+            f"{by_slo} ({selector(_rec(spec, c.RECORD_BUDGET_REMAINING), service)})",
+            instant=True,
+            table=True,
         ),
-        Query(f"{by_slo} ({selector(c.RECORD_BURN_RATE, service)})", instant=True, table=True),
+        Query(
+            f"{by_slo} ({selector(_rec(spec, c.RECORD_BURN_RATE), service)})",
+            instant=True,
+            table=True,
+        ),
         Query(firing, instant=True, table=True),
     )
     pick = Link(
@@ -192,14 +208,18 @@ def _stats(spec: ServiceSpec) -> tuple[Panel, ...]:
     n = range(len(spec.slos))
     sli_queries = _per_slo(
         spec,
-        lambda s: f"1 - sum({selector(_period_ratio(s.period), _only_if_picked(spec, s))})",
+        lambda s: f"1 - sum({selector(_period_ratio(spec, s.period), _only_if_picked(spec, s))})",
     )
     burn_queries = _per_slo(
-        spec, lambda s: f"sum({selector(c.RECORD_BURN_RATE, _only_if_picked(spec, s))})"
+        spec, lambda s: f"sum({selector(_rec(spec, c.RECORD_BURN_RATE), _only_if_picked(spec, s))})"
     )
     # The definition is the name of a series that exists only for the picked SLO.
     definitions = tuple(
-        Query(f"sum({selector(c.RECORD_OBJECTIVE, _only_if_picked(spec, s))})", definition(s), True)
+        Query(
+            f"sum({selector(_rec(spec, c.RECORD_OBJECTIVE), _only_if_picked(spec, s))})",
+            definition(s),
+            True,
+        )
         for s in spec.slos
     )
     return (
@@ -225,7 +245,7 @@ def _stats(spec: ServiceSpec) -> tuple[Panel, ...]:
             "Objective",
             "The target share of good events.",
             Unit.PERCENT_UNIT,
-            (Query(selector(c.RECORD_OBJECTIVE, picked), instant=True),),
+            (Query(selector(_rec(spec, c.RECORD_OBJECTIVE), picked), instant=True),),
             3,
             decimals=3,
         ),
@@ -233,7 +253,7 @@ def _stats(spec: ServiceSpec) -> tuple[Panel, ...]:
             "Budget remaining",
             "1 = untouched, 0 = spent, negative = overspent. Orange below 25%, red below 10%.",
             Unit.PERCENT_UNIT,
-            (Query(selector(c.RECORD_BUDGET_REMAINING, picked), instant=True),),
+            (Query(selector(_rec(spec, c.RECORD_BUDGET_REMAINING), picked), instant=True),),
             3,
             decimals=1,
             thresholds=BUDGET_STEPS,
@@ -276,13 +296,18 @@ def _pair_queries(spec: ServiceSpec) -> tuple[Query, ...]:
             }
 
             def burn(text: str, match: str = match, budget: str = budget) -> str:
-                return f"sum({selector(c.record_sli_error_ratio(text), match)}) / {budget}"
+                return (
+                    f"sum({selector(_rec(spec, c.record_sli_error_ratio(text)), match)}) / {budget}"
+                )
 
             longs.append(_tag(burn(long_text), **labels))
             shorts.append(_tag(burn(short_text), **labels))
             factor = number(pair.factor(slo.period))
             limits.append(
-                _tag(f"sum({selector(c.RECORD_OBJECTIVE, match)}) * 0 + {factor}", **labels)
+                _tag(
+                    f"sum({selector(_rec(spec, c.RECORD_OBJECTIVE), match)}) * 0 + {factor}",
+                    **labels,
+                )
             )
     if not limits:
         return ()
@@ -326,7 +351,7 @@ def _burn_graph(spec: ServiceSpec, overview: dict[str, int]) -> Panel:
         windows.add(SHORT_SECONDS)
         parts = [
             _tag(
-                f"sum({selector(c.record_sli_error_ratio(format_seconds(w)), match)}) / {budget}",
+                f"sum({selector(_ratio(spec, w), match)}) / {budget}",
                 **{LABEL_WINDOW: format_seconds(w)},
             )
             for w in sorted(windows)
@@ -350,14 +375,14 @@ def _burn_graph(spec: ServiceSpec, overview: dict[str, int]) -> Panel:
 def _trends(spec: ServiceSpec, overview: dict[str, int]) -> tuple[Panel, ...]:
     picked = _picked(spec)
     longest = format_seconds(max(s.period for s in spec.slos))
-    short = selector(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), picked)
+    short = selector(_rec(spec, c.record_sli_error_ratio(c.SHORT_RATE_WINDOW)), picked)
     return (
         Panel(
             "SLI and objective",
             PanelKind.TIMESERIES,
             (
                 Query(f"1 - {short}", f"SLI ({c.SHORT_RATE_WINDOW})"),
-                Query(selector(c.RECORD_OBJECTIVE, picked), "objective"),
+                Query(selector(_rec(spec, c.RECORD_OBJECTIVE), picked), "objective"),
             ),
             Unit.PERCENT_UNIT,
             "Good events over 5 minutes against the objective.",
@@ -367,7 +392,7 @@ def _trends(spec: ServiceSpec, overview: dict[str, int]) -> tuple[Panel, ...]:
         Panel(
             f"Error budget remaining (last {longest})",
             PanelKind.TIMESERIES,
-            (Query(selector(c.RECORD_BUDGET_REMAINING, picked), "remaining"),),
+            (Query(selector(_rec(spec, c.RECORD_BUDGET_REMAINING), picked), "remaining"),),
             Unit.PERCENT_UNIT,
             "The burn-down over the longest SLO period, whatever the dashboard's range. "
             "Dashed: 25% (orange) and 10% (red) left.",
@@ -381,8 +406,8 @@ def _trends(spec: ServiceSpec, overview: dict[str, int]) -> tuple[Panel, ...]:
             "Error and request rate",
             PanelKind.TIMESERIES,
             (
-                Query(selector(c.RECORD_SLI_ERRORS, picked), "errors"),
-                Query(selector(c.RECORD_SLI_TOTAL, picked), "total"),
+                Query(selector(_rec(spec, c.RECORD_SLI_ERRORS), picked), "errors"),
+                Query(selector(_rec(spec, c.RECORD_SLI_TOTAL), picked), "total"),
             ),
             Unit.OPS_PER_SECOND,
             "SLI events per second (event SLIs only; a raw-ratio SLI records no counts).",
@@ -399,7 +424,10 @@ def _picked_row(spec: ServiceSpec, overview: dict[str, int]) -> Row:
 
 
 def _alerts_row(spec: ServiceSpec) -> Row:
-    query = Query(_firing(_service(spec)), instant=True, table=True)
+    where = [_service(spec)]
+    if spec.clusters is not None:  # the clusters picked in `$cluster`
+        where.append(regex(spec.clusters.label, f"${spec.clusters.label}"))
+    query = Query(_firing(*where), instant=True, table=True)
     table = Panel(
         ALERTS_TABLE_TITLE,
         PanelKind.TABLE,

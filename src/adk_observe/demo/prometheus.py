@@ -76,6 +76,17 @@ def config(
     }
 
 
+def terminate(proc: subprocess.Popen[Any]) -> None:
+    """Stop a child process: SIGTERM, then SIGKILL if it is still there after STOP_TIMEOUT."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(STOP_TIMEOUT)
+
+
 def wait_until(
     condition: Callable[[], T],
     timeout: float,
@@ -107,17 +118,6 @@ def is_ready(url: str) -> bool:
         return False
 
 
-def terminate(proc: subprocess.Popen[bytes] | None) -> None:
-    """Stop a server process: SIGTERM, then SIGKILL if it has not exited in STOP_TIMEOUT."""
-    if proc is not None and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(STOP_TIMEOUT)
-
-
 class PrometheusServer:
     """Context manager around a `prometheus` process (see the module docstring)."""
 
@@ -135,6 +135,9 @@ class PrometheusServer:
         extra_args: tuple[str, ...] = (),
         scrape_jobs: Sequence[Mapping[str, Any]] = (),
         alertmanagers: Sequence[str] = (),
+        agent: bool = False,
+        external_labels: Mapping[str, str] | None = None,
+        remote_write: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.rules = dict(rules)
         self.targets = dict(targets)
@@ -155,6 +158,11 @@ class PrometheusServer:
         self.scrape_jobs = [dict(j) for j in scrape_jobs]
         # host:port of Alertmanagers the alerts are sent to.
         self.alertmanagers = list(alertmanagers)
+        # A fleet (docs/fleet.md): agent mode (scrape and remote-write only: no rules, no query
+        # API), the external labels this server adds, where it remote-writes.
+        self.agent = agent
+        self.external_labels = dict(external_labels or {})
+        self.remote_write = [dict(r) for r in remote_write]
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -168,12 +176,21 @@ class PrometheusServer:
         if self.alertmanagers:
             targets = [{"targets": self.alertmanagers}]
             cfg["alerting"] = {"alertmanagers": [{"static_configs": targets}]}
+        if self.external_labels:
+            cfg["global"]["external_labels"] = self.external_labels
+        if self.remote_write:
+            cfg["remote_write"] = self.remote_write
         (root / "prometheus.yml").write_text(dump_yaml(cfg), encoding="utf-8")
         self._log = root / "prometheus.log"
+        storage = (
+            ["--enable-feature=agent", f"--storage.agent.path={root / 'agent-data'}"]
+            if self.agent
+            else [f"--storage.tsdb.path={self.storage or root / 'data'}"]
+        )
         args = [
             self.binary,
             f"--config.file={root / 'prometheus.yml'}",
-            f"--storage.tsdb.path={self.storage or root / 'data'}",
+            *storage,
             f"--web.listen-address={LOOPBACK}:{self.port}",
             "--web.enable-lifecycle",
             "--enable-feature=exemplar-storage",
@@ -204,7 +221,8 @@ class PrometheusServer:
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        terminate(proc)
+        if proc is not None:
+            terminate(proc)
         if self._dir is not None:
             self._dir.cleanup()
             self._dir = None

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adk_observe import conventions as c
+from adk_observe.deploy.fleet import cluster_matcher
 from adk_observe.deploy.meta import metadata
 from adk_observe.deploy_model import Analysis, DeployConfig
 from adk_observe.model import SLI, BuiltinKind, BuiltinSLI, ServiceSpec
@@ -36,7 +37,10 @@ P95 = 0.95
 VOLUME_METRIC = "request-volume"
 P95_METRIC = "p95-latency"
 SUCCESS_METRIC = "success-rate"
-WITHIN_LIMIT = "len(result) > 0 && result[0] <= 1"
+# A gate value is a ratio of non-negative rates: a negative one (a broken proxy, a counter
+# reset summed wrongly) is neither success nor failure, so the measurement is inconclusive
+# (as NaN is: every comparison with NaN is false). Garbage never promotes a canary.
+WITHIN_LIMIT = "len(result) > 0 && result[0] >= 0 && result[0] <= 1"
 OVER_LIMIT = "len(result) > 0 && result[0] > 1"
 
 
@@ -80,9 +84,12 @@ class Scope:
     window: str
 
 
-def argo_scope(a: Analysis) -> Scope:
+def argo_scope(a: Analysis, cluster: str = "") -> Scope:
+    """`cluster`: this cluster's matcher on a central store (deploy/fleet.py), else ""."""
     return Scope(
-        hash_matcher(arg(CANARY_HASH_ARG)), hash_matcher(arg(STABLE_HASH_ARG)), a.query_window
+        ",".join(m for m in (hash_matcher(arg(CANARY_HASH_ARG)), cluster) if m),
+        ",".join(m for m in (hash_matcher(arg(STABLE_HASH_ARG)), cluster) if m),
+        a.query_window,
     )
 
 
@@ -186,7 +193,8 @@ def analysis_template(spec: ServiceSpec, deploy: DeployConfig, *, watch: bool) -
         "spec": {
             "args": [{"name": n} for n, _ in HASH_SOURCES],
             "metrics": [
-                _metric(g, a, None if watch else a.count) for g in gates(spec, a, argo_scope(a))
+                _metric(g, a, None if watch else a.count)
+                for g in gates(spec, a, argo_scope(a, cluster_matcher(spec, deploy)))
             ],
         },
     }

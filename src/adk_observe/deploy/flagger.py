@@ -19,6 +19,7 @@ from typing import Any
 from adk_observe import conventions as c
 from adk_observe.deploy import hardening as h
 from adk_observe.deploy.analysis import FAILURE_LIMIT, Gate, Scope, gates
+from adk_observe.deploy.fleet import cluster_matcher
 from adk_observe.deploy.lb_gateway import parent_ref
 from adk_observe.deploy.meta import APP_PORT_NAME, metadata
 from adk_observe.deploy_model import Analysis, DeployConfig, LoadBalancer
@@ -31,11 +32,13 @@ POD_SUFFIX = "-[0-9a-zA-Z]+-[0-9a-zA-Z]+"  # <replicaset hash>-<pod suffix>
 THRESHOLD = FAILURE_LIMIT + 1
 
 
-def flagger_scope() -> Scope:
+def flagger_scope(cluster: str = "") -> Scope:
+    """`cluster`: this cluster's matcher on a central store (deploy/fleet.py), else ""."""
     namespace = eq(c.LABEL_NAMESPACE, "{{ namespace }}")
+    extra = f",{cluster}" if cluster else ""
     return Scope(
-        canary=f"{namespace},{regex(c.LABEL_POD, '{{ target }}' + POD_SUFFIX)}",
-        stable=f"{namespace},{regex(c.LABEL_POD, '{{ target }}-primary' + POD_SUFFIX)}",
+        canary=f"{namespace},{regex(c.LABEL_POD, '{{ target }}' + POD_SUFFIX)}{extra}",
+        stable=f"{namespace},{regex(c.LABEL_POD, '{{ target }}-primary' + POD_SUFFIX)}{extra}",
         window="{{ interval }}",
     )
 
@@ -62,7 +65,7 @@ def metric_templates(spec: ServiceSpec, deploy: DeployConfig) -> list[dict[str, 
                 "query": g.query,
             },
         }
-        for g in gates(spec, a, flagger_scope())
+        for g in gates(spec, a, flagger_scope(cluster_matcher(spec, deploy)))
     ]
 
 
@@ -107,6 +110,8 @@ def canary(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
         "interval": f"{a.interval_seconds}s",
         "threshold": THRESHOLD,
         "stepWeights": list(deploy.strategy.steps),
-        "metrics": [_check(spec, a, g) for g in gates(spec, a, flagger_scope())],
+        "metrics": [
+            _check(spec, a, g) for g in gates(spec, a, flagger_scope(cluster_matcher(spec, deploy)))
+        ],
     }
     return {"apiVersion": API_VERSION, "kind": "Canary", "metadata": metadata(spec), "spec": body}

@@ -10,6 +10,7 @@ from adk_observe.deploy import (
     compliance,
     core,
     flagger,
+    fleet,
     monitoring,
     network,
     scrape,
@@ -75,6 +76,7 @@ def objects(spec: ServiceSpec) -> list[dict[str, Any]]:
     # On the Gateway API Flagger writes (and owns) the HTTPRoute: ours would fight it.
     out += router_objects(spec, deploy)
     out += [monitoring.service_monitor(spec, deploy), monitoring.rule(spec, deploy)]
+    out += fleet.agent_objects(spec, deploy)  # remote_write: this cluster's Prometheus agent
     return out
 
 

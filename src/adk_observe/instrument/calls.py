@@ -24,13 +24,13 @@ from typing import Any, TypeVar, cast
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv._incubating.attributes import mcp_attributes
 from opentelemetry.trace import Span, SpanContext
 
 from adk_observe import conventions as c
-from adk_observe.instrument import events, runtime
+from adk_observe.instrument import events, genai, runtime
 from adk_observe.instrument.cost import Usage
+from adk_observe.instrument.sessions import NO_SESSION, SessionIds
 
 F = TypeVar("F", bound=Callable[..., Any])
 _turn: contextvars.ContextVar[AgentTurn | None] = contextvars.ContextVar(
@@ -48,7 +48,6 @@ def is_error_result(result: object) -> bool:
 class _Scope:
     """Times a block, opens a span, records metrics and a log line on exit."""
 
-    span_name = ""
     operation = ""
 
     def __init__(self) -> None:
@@ -62,8 +61,12 @@ class _Scope:
     def _copy(self) -> _Scope:
         raise NotImplementedError
 
+    def _subject(self) -> str:
+        """What the span's name names after its operation (agent, model or tool)."""
+        return ""
+
     def _attributes(self) -> dict[str, Any]:
-        return {gen_ai.GEN_AI_OPERATION_NAME: self.operation}
+        raise NotImplementedError
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         raise NotImplementedError
@@ -77,7 +80,11 @@ class _Scope:
         obs = self.obs = runtime.current()
         if obs is None:
             return self
-        self.span = obs.tracer.start_span(self.span_name, attributes=self._attributes())
+        self.span = obs.tracer.start_span(
+            genai.span_name(self.operation, self._subject()),
+            kind=genai.KINDS[self.operation],
+            attributes=self._attributes(),
+        )
         self._token = otel_context.attach(trace.set_span_in_context(self.span))
         self._start = time.perf_counter()
         return self
@@ -135,8 +142,15 @@ class _Scope:
 
 
 class AgentTurn(_Scope):
-    span_name = c.SPAN_AGENT_TURN
-    operation = "invoke_agent"
+    """One agent turn: requests, duration, active conversations, successful interactions.
+
+    `session_id` and `user_id` go on the turn's span (`session.id`, `user.id`: a keyed pseudonym
+    unless the `user_id_mode` option says otherwise) and its log line, never on a metric; the
+    turn's index within its session is counted in this process unless `turn_index` is given.
+    `provider`: the `gen_ai.provider.name` of the model behind the agent (openai, gcp.gemini,
+    anthropic, ...), when known."""
+
+    operation = c.OPERATION_INVOKE_AGENT
 
     def __init__(
         self,
@@ -144,15 +158,31 @@ class AgentTurn(_Scope):
         *,
         method: str = c.METHOD_TURN,
         endpoint: str = c.ENDPOINT_AGENT,
+        session_id: str | None = None,
+        user_id: str | None = None,
+        turn_index: int | None = None,
+        provider: str = "",
     ) -> None:
         super().__init__()
         self.agent_id, self.method, self.endpoint = agent_id, method, endpoint
+        self._session = (session_id, user_id, turn_index)
+        self.session: SessionIds = NO_SESSION  # the safe ids, set when the turn starts
+        self.provider = provider
         self.status_code: str | None = None
         self.cost = 0.0
         self._turn_token: contextvars.Token[AgentTurn | None] | None = None
 
     def _copy(self) -> AgentTurn:
-        return AgentTurn(self.agent_id, method=self.method, endpoint=self.endpoint)
+        session_id, user_id, turn_index = self._session
+        return AgentTurn(
+            self.agent_id,
+            method=self.method,
+            endpoint=self.endpoint,
+            session_id=session_id,
+            user_id=user_id,
+            turn_index=turn_index,
+            provider=self.provider,
+        )
 
     def set_status_code(self, code: int | str) -> None:
         self.status_code = str(code)
@@ -164,13 +194,23 @@ class AgentTurn(_Scope):
         if status_code is not None or self.status_code is None:
             self.status_code = status_code or c.STATUS_CODE_ERROR
 
+    def _subject(self) -> str:
+        return self.agent_id or ""
+
     def _attributes(self) -> dict[str, Any]:
-        return {
-            gen_ai.GEN_AI_OPERATION_NAME: self.operation,
-            gen_ai.GEN_AI_AGENT_NAME: self.agent_id or "",
-        }
+        attrs = genai.agent_attributes(self.agent_id or "", self.provider, self.session.session_id)
+        attrs.update(self.session.attributes())
+        return attrs
 
     def __enter__(self) -> AgentTurn:
+        obs = runtime.current()
+        if obs is not None:
+            self.agent_id = obs.resolve_agent(self.agent_id)  # named on the span from its start
+            if any(v is not None for v in self._session):
+                try:
+                    self.session = obs.sessions.ids(*self._session)
+                except Exception:
+                    obs.internal_error(c.COMPONENT_INSTRUMENT)
         super().__enter__()
         if self.obs is not None:
             self.agent_id = self.obs.resolve_agent(self.agent_id)
@@ -202,22 +242,22 @@ class AgentTurn(_Scope):
             error_type=self.error_type,
             method=self.method,
             endpoint=self.endpoint,
+            session=self.session,
         )
         if self.span is not None:
             self.span.set_attributes(events.turn_span_attributes(code, self.cost))
 
 
 class LlmCall(_Scope):
-    span_name = c.SPAN_LLM_CALL
-    operation = "chat"
+    operation = c.OPERATION_CHAT
 
-    def __init__(self, model: str, agent_id: str | None = None) -> None:
+    def __init__(self, model: str, agent_id: str | None = None, provider: str = "") -> None:
         super().__init__()
-        self.model, self.agent_id = model, agent_id
+        self.model, self.agent_id, self.provider = model, agent_id, provider
         self.input_tokens = self.output_tokens = self.cached_tokens = self.reasoning_tokens = 0
 
     def _copy(self) -> LlmCall:
-        return LlmCall(self.model, self.agent_id)
+        return LlmCall(self.model, self.agent_id, self.provider)
 
     def record_usage(
         self,
@@ -235,11 +275,11 @@ class LlmCall(_Scope):
         self.cached_tokens += cached_tokens
         self.reasoning_tokens += reasoning_tokens
 
+    def _subject(self) -> str:
+        return self.model
+
     def _attributes(self) -> dict[str, Any]:
-        return {
-            gen_ai.GEN_AI_OPERATION_NAME: self.operation,
-            gen_ai.GEN_AI_REQUEST_MODEL: self.model,
-        }
+        return genai.chat_attributes(self.model, self.provider)
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         turn = _turn.get()
@@ -258,8 +298,7 @@ class LlmCall(_Scope):
 
 
 class ToolCall(_Scope):
-    span_name = c.SPAN_TOOL_CALL
-    operation = "execute_tool"
+    operation = c.OPERATION_EXECUTE_TOOL
 
     def __init__(self, tool: str, agent_id: str | None = None) -> None:
         super().__init__()
@@ -268,8 +307,11 @@ class ToolCall(_Scope):
     def _copy(self) -> ToolCall:
         return ToolCall(self.tool, self.agent_id)
 
+    def _subject(self) -> str:
+        return self.tool
+
     def _attributes(self) -> dict[str, Any]:
-        return {gen_ai.GEN_AI_OPERATION_NAME: self.operation, gen_ai.GEN_AI_TOOL_NAME: self.tool}
+        return genai.tool_attributes(self.tool)
 
     server = ""  # an MCP call's server: the call counts as an MCP call too
 
@@ -283,8 +325,6 @@ class ToolCall(_Scope):
 
 class McpCall(ToolCall):
     """An MCP tool call: counted as a tool call and as an MCP call (server, method)."""
-
-    span_name = c.SPAN_MCP_CALL
 
     def __init__(self, server: str, method: str, agent_id: str | None = None) -> None:
         super().__init__(method, agent_id)
@@ -306,16 +346,14 @@ class McpCall(ToolCall):
         return attrs
 
 
-def agent_turn(
-    agent_id: str | None = None, *, method: str = c.METHOD_TURN, endpoint: str = c.ENDPOINT_AGENT
-) -> AgentTurn:
-    """One agent turn: requests, duration, active conversations, successful interactions."""
-    return AgentTurn(agent_id, method=method, endpoint=endpoint)
+# A class, not a factory of one: the same keywords, documented once.
+agent_turn = AgentTurn
 
 
-def llm_call(model: str, agent_id: str | None = None) -> LlmCall:
-    """One LLM call: calls by status, duration, tokens (`record_usage`) and cost."""
-    return LlmCall(model, agent_id)
+def llm_call(model: str, agent_id: str | None = None, provider: str = "") -> LlmCall:
+    """One LLM call: calls by status, duration, tokens (`record_usage`) and cost. `provider`:
+    its `gen_ai.provider.name` (openai, gcp.gemini, anthropic, ...), when known."""
+    return LlmCall(model, agent_id, provider)
 
 
 def tool_call(tool: str, agent_id: str | None = None) -> ToolCall:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
 from opentelemetry.semconv.attributes import error_attributes, http_attributes
 from opentelemetry.trace import SpanContext, Status, StatusCode
 
 from adk_observe import conventions as c
-from adk_observe.instrument import runtime
+from adk_observe.instrument import genai, runtime
 from adk_observe.instrument.cost import Usage
 from adk_observe.instrument.recorder import Origin
+from adk_observe.instrument.sessions import NO_SESSION, SessionIds
 
 
 def exemplar(ctx: SpanContext | None) -> str:
@@ -54,6 +54,7 @@ def turn(
     endpoint: str = c.ENDPOINT_AGENT,
     invocation_id: str = "",
     origin: Origin | None = None,
+    session: SessionIds = NO_SESSION,
 ) -> None:
     """A finished turn. A failed one logs at WARNING as "agent turn failed" with its error
     type; a good one at INFO."""
@@ -70,6 +71,8 @@ def turn(
     }
     if invocation_id:
         fields[c.LOG_INVOCATION_ID] = invocation_id
+    if session is not NO_SESSION:
+        fields.update(session.log_fields())
     message = c.LOG_MESSAGE_AGENT_TURN
     if not ok:
         fields[c.LOG_ERROR_TYPE] = error_type or c.STATUS_ERROR
@@ -165,11 +168,7 @@ def turn_span_attributes(status_code: str, cost: float) -> dict[str, Any]:
 
 
 def llm_span_attributes(usage: Usage, cost: float | None) -> dict[str, Any]:
-    return {
-        gen_ai.GEN_AI_USAGE_INPUT_TOKENS: usage.input,
-        gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS: usage.output,
-        c.SPAN_ATTR_COST: cost or 0.0,
-    }
+    return {**genai.usage_attributes(usage), c.SPAN_ATTR_COST: cost or 0.0}
 
 
 def failed_span(span: Any, error_type: str) -> None:

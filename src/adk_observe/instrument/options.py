@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from adk_observe import conventions as c
 from adk_observe import model
 from adk_observe.conventions import env_name
 from adk_observe.environment import DEFAULT_LOGGER_LEVELS as DEFAULT_LOGGER_LEVELS
@@ -26,7 +27,7 @@ from adk_observe.environment import effective_logger_levels as effective_logger_
 from adk_observe.environment import format_levels as format_levels
 from adk_observe.environment import format_prices as format_prices
 from adk_observe.environment import telemetry_env as telemetry_env
-from adk_observe.instrument import otel_env
+from adk_observe.instrument import otel_env, otlp_export, sessions
 
 LOG_CONSOLES = ("stdout", "stderr")
 
@@ -66,6 +67,16 @@ class Options:
     resource_attributes: tuple[tuple[str, str], ...] = ()  # besides service.*, deployment.*
     span_queue_size: int = 2048
     capture_content: bool = False  # let ADK put prompts and responses on spans
+    tracing_protocol: str = c.OTLP_PROTOCOL_HTTP  # or grpc (the [grpc] extra)
+    # metrics over OTLP, besides /metrics (OTEL_METRICS_EXPORTER=otlp)
+    otlp_metrics: bool = False
+    metrics_url: str = ""  # the full OTLP metrics URL (default: tracing_endpoint's, or localhost)
+    metrics_headers: tuple[tuple[str, str], ...] = ()
+    metrics_protocol: str = c.OTLP_PROTOCOL_HTTP
+    metrics_export_interval: float = 60.0  # seconds between two exports
+    # sessions: user ids on spans and log lines as a keyed pseudonym, raw, or not at all
+    user_id_mode: str = "pseudonymise"
+    user_id_key: str = field(default="", repr=False)  # the pseudonym key: never shown
     # logging
     logging_enabled: bool = True
     log_level: str = "INFO"  # the service's own logger (named after the service)
@@ -165,7 +176,7 @@ def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
         return _parse_prices
     if f.name == "logger_levels":
         return _parse_levels
-    if f.name in ("tracing_headers", "resource_attributes"):
+    if f.name in ("tracing_headers", "resource_attributes", "metrics_headers"):
         return _parse_pairs
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
     if kind == "bool":
@@ -208,7 +219,8 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         try:
             values[f.name] = _parser(f)(raw)
         except (ValueError, OptionsError) as exc:
-            raise OptionsError(f"{env_name(f.name)}={raw!r}: {exc}") from exc
+            why = otlp_export.shown_text(str(exc), 400)  # bounded: it may quote the value
+            raise OptionsError(f"{env_name(f.name)}={otlp_export.shown(raw)}: {why}") from exc
     return values
 
 
@@ -242,7 +254,50 @@ def _validate(options: Options) -> Options:
         raise OptionsError("export_timeout and fluentd_timeout must be positive")
     if options.span_queue_size < 1 or options.fluentd_queue_size < 1:
         raise OptionsError("queue sizes must be at least 1")
+    _validate_genai(options)
     return options
+
+
+def _validate_genai(options: Options) -> None:
+    """The OTLP protocols and metrics export, and the session options."""
+    for name, used in (
+        ("tracing_protocol", options.tracing_enabled and _has_endpoint(options)),
+        ("metrics_protocol", options.otlp_metrics),
+    ):
+        protocol = getattr(options, name)
+        problem = otlp_export.protocol_problem(protocol)
+        if not problem and used and protocol == c.OTLP_PROTOCOL_GRPC:
+            problem = otlp_export.grpc_problem()
+        if problem:
+            raise OptionsError(f"{name}: {problem}")
+    if options.tracing_enabled and _has_endpoint(options):
+        problem = otlp_export.port_problem(options.tracing_protocol, traces_url(options))
+        if problem:
+            raise OptionsError(f"tracing: {problem}")
+    if options.otlp_metrics:
+        url = otlp_export.metrics_url(options)
+        problem = (
+            otlp_export.url_problem(url)
+            or legacy_jaeger_error(url)
+            or otlp_export.port_problem(options.metrics_protocol, url)
+        )
+        if problem:
+            raise OptionsError(f"OTLP metrics: {problem}")
+    if options.metrics_url and (problem := otlp_export.url_problem(options.metrics_url)):
+        raise OptionsError(f"metrics_url: {problem}")
+    for key, value in options.metrics_headers:
+        if problem := otlp_export.header_problem(key, value):
+            raise OptionsError(f"metrics_headers: {problem}")
+    low, high = otlp_export.MIN_INTERVAL_SECONDS, otlp_export.MAX_INTERVAL_SECONDS
+    if not low <= options.metrics_export_interval <= high:  # NaN fails it too
+        raise OptionsError(f"metrics_export_interval must be within [{low}, {high}] seconds")
+    if options.user_id_mode not in sessions.USER_ID_MODES:
+        raise OptionsError(
+            f"user_id_mode must be one of {', '.join(sessions.USER_ID_MODES)}, "
+            f"got {otlp_export.shown(options.user_id_mode)}"
+        )
+    if options.user_id_key and (problem := sessions.key_problem(options.user_id_key)):
+        raise OptionsError(f"user_id_key ({c.USER_ID_KEY_ENV}) {problem}")
 
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -256,9 +311,12 @@ def _has_endpoint(options: Options) -> bool:
 
 
 def traces_url(options: Options) -> str:
-    """Where spans go: `traces_url` as is, else `tracing_endpoint` + /v1/traces."""
+    """Where spans go: `traces_url` as is, else `tracing_endpoint` + /v1/traces (over gRPC the
+    endpoint as is: gRPC has no path)."""
     if options.traces_url:
         return options.traces_url
+    if options.tracing_protocol == c.OTLP_PROTOCOL_GRPC:
+        return options.tracing_endpoint
     endpoint = options.tracing_endpoint.rstrip("/")
     return endpoint if endpoint.endswith(OTLP_TRACES_PATH) else endpoint + OTLP_TRACES_PATH
 
@@ -299,7 +357,7 @@ def resolve_options(
     _merge(values, _from_otel_env(environ))
     _merge(values, _from_env(environ))
     _merge(values, {k: v for k, v in kwargs.items() if v is not None})
-    for name in ("tracing_headers", "resource_attributes"):
+    for name in ("tracing_headers", "resource_attributes", "metrics_headers"):
         if isinstance(values.get(name), Mapping):
             values[name] = tuple(sorted((str(k), str(v)) for k, v in values[name].items()))
     if isinstance(values.get("prices"), Mapping):

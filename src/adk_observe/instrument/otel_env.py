@@ -1,8 +1,9 @@
 """The OpenTelemetry SDK environment variables, read as the OpenTelemetry specification says
 ("Environment Variable Specification" and "OTLP Exporter Configuration"), into option values.
 
-Only the traces signal is exported over OTLP, so of each `OTEL_EXPORTER_OTLP_*` pair the
-signal-specific `_TRACES_` variable wins over the generic one. Parsing is strict: a value the
+Traces and (with OTEL_METRICS_EXPORTER=otlp) metrics are exported over OTLP; of each
+`OTEL_EXPORTER_OTLP_*` pair the signal-specific variable (`_TRACES_`, `_METRICS_`) wins over the
+generic one. Parsing is strict: a value the
 specification does not allow is an error that names the variable (a silently ignored sampler or
 endpoint is how traces go missing).
 """
@@ -15,6 +16,7 @@ from urllib.parse import unquote
 
 from adk_observe import conventions as c
 from adk_observe.environment import DEFAULT_SAMPLER
+from adk_observe.instrument.otlp_export import shown
 
 SDK_DISABLED = c.OTEL_SDK_DISABLED_ENV
 SERVICE_NAME = c.OTEL_SERVICE_NAME_ENV
@@ -30,7 +32,16 @@ TRACES_PROTOCOL = c.OTEL_TRACES_PROTOCOL_ENV
 SAMPLER = c.OTEL_SAMPLER_ENV
 SAMPLER_ARG = c.OTEL_SAMPLER_ARG_ENV
 
-SUPPORTED_PROTOCOL = "http/protobuf"
+METRICS_EXPORTER = c.OTEL_METRICS_EXPORTER_ENV
+METRIC_EXPORT_INTERVAL = c.OTEL_METRIC_EXPORT_INTERVAL_ENV
+METRICS_ENDPOINT = c.OTEL_METRICS_ENDPOINT_ENV
+METRICS_HEADERS = c.OTEL_METRICS_HEADERS_ENV
+METRICS_PROTOCOL = c.OTEL_METRICS_PROTOCOL_ENV
+
+PROTOCOLS = (c.OTLP_PROTOCOL_HTTP, c.OTLP_PROTOCOL_GRPC)
+# OTEL_METRICS_EXPORTER values: otlp sends metrics to an OTLP endpoint as well as /metrics, which
+# always serves them (prometheus: nothing more; none: no OTLP export).
+METRICS_EXPORTERS = ("otlp", "prometheus", "none")
 # The built-in samplers of the specification that take no remote configuration.
 SAMPLERS = (
     "always_on",
@@ -54,7 +65,7 @@ def parse_pairs(name: str, raw: str) -> tuple[tuple[str, str], ...]:
     for item in filter(None, (p.strip() for p in raw.split(","))):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise OtelEnvError(f"{name}: {item!r} is not key=value")
+            raise OtelEnvError(f"{name}: {shown(item)} is not key=value")
         pairs[unquote(key.strip())] = unquote(value.strip())
     return tuple(pairs.items())
 
@@ -64,9 +75,9 @@ def _timeout_seconds(name: str, raw: str) -> float:
     try:
         millis = float(raw)
     except ValueError:
-        raise OtelEnvError(f"{name}={raw!r}: not a number of milliseconds") from None
+        raise OtelEnvError(f"{name}={shown(raw)}: not a number of milliseconds") from None
     if millis <= 0:
-        raise OtelEnvError(f"{name}={raw!r}: must be a positive number of milliseconds")
+        raise OtelEnvError(f"{name}={shown(raw)}: must be a positive number of milliseconds")
     return millis / 1000.0
 
 
@@ -84,26 +95,49 @@ def check_sampler(sampler: str, ratio: float) -> None:
         raise OtelEnvError(f"sampling ratio must be within [0, 1], got {ratio}")
 
 
-def _protocol(environ: Mapping[str, str]) -> None:
-    for name in (TRACES_PROTOCOL, PROTOCOL):
+def _protocol(environ: Mapping[str, str], names: tuple[str, str]) -> str | None:
+    """The protocol of a signal: its own variable, else the generic one (http/json, which
+    adk-observe does not speak, is an error: the default would send to a port that expects it)."""
+    for name in names:
         raw = environ.get(name, "").strip()
         if not raw:
             continue
-        if raw != SUPPORTED_PROTOCOL:
-            hint = (
-                " (adk-observe exports OTLP/HTTP; Jaeger and the OpenTelemetry Collector "
-                "listen for it on port 4318)"
-                if raw == "grpc"
-                else ""
+        if raw not in PROTOCOLS:
+            raise OtelEnvError(f"{name}={shown(raw)}: not one of {', '.join(PROTOCOLS)}")
+        return raw  # the signal-specific variable decides when set
+    return None
+
+
+def _metrics(environ: Mapping[str, str], values: dict[str, Any]) -> None:
+    """OTEL_METRICS_EXPORTER and the OTLP variables of the metrics signal."""
+    raw = environ.get(METRICS_EXPORTER, "").strip()
+    if raw:
+        names = [n.strip().lower() for n in raw.split(",") if n.strip()]
+        unknown = [n for n in names if n not in METRICS_EXPORTERS]
+        if unknown:
+            raise OtelEnvError(
+                f"{METRICS_EXPORTER}={shown(raw)}: {shown(unknown[0])} is not one of "
+                f"{', '.join(METRICS_EXPORTERS)}"
             )
-            raise OtelEnvError(f"{name}={raw!r}: only {SUPPORTED_PROTOCOL} is supported{hint}")
-        return  # the signal-specific variable decides when set
+        values["otlp_metrics"] = "otlp" in names
+    if (protocol := _protocol(environ, (METRICS_PROTOCOL, PROTOCOL))) is not None:
+        values["metrics_protocol"] = protocol
+    if raw := environ.get(METRICS_ENDPOINT, "").strip():
+        values["metrics_url"] = raw  # the signal URL, used as is
+    for name in (METRICS_HEADERS, HEADERS):
+        if raw := environ.get(name, "").strip():
+            values["metrics_headers"] = parse_pairs(name, raw)
+            break
+    if raw := environ.get(METRIC_EXPORT_INTERVAL, "").strip():
+        values["metrics_export_interval"] = _timeout_seconds(METRIC_EXPORT_INTERVAL, raw)
 
 
 def option_values(environ: Mapping[str, str]) -> dict[str, Any]:
     """The option values the standard variables set (absent variables set nothing)."""
     values: dict[str, Any] = {}
-    _protocol(environ)
+    if (protocol := _protocol(environ, (TRACES_PROTOCOL, PROTOCOL))) is not None:
+        values["tracing_protocol"] = protocol
+    _metrics(environ, values)
 
     def get(name: str) -> str | None:
         raw = environ.get(name)

@@ -15,6 +15,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from opentelemetry import metrics as otel_metrics_api
 from opentelemetry.sdk.metrics import (
@@ -108,6 +109,11 @@ class _Series:
     help: str
     bounds: tuple[float, ...] = ()
     values: dict[tuple[tuple[str, str], ...], list[float]] = field(default_factory=dict)
+    # for OTLP export (otlp_metrics.py): the instrument's own name and unit, and each series'
+    # attributes as the SDK gave them (the keys above are them as Prometheus labels)
+    otel_name: str = ""
+    unit: str = ""
+    attributes: dict[tuple[tuple[str, str], ...], dict[str, Any]] = field(default_factory=dict)
 
 
 class OtelMetricsCollector(Collector):
@@ -156,6 +162,8 @@ class OtelMetricsCollector(Collector):
         series = self._metrics.get(name)
         if series is None:
             series = self._metrics[name] = _Series(kind, getattr(metric, "description", "") or name)
+            series.otel_name = str(getattr(metric, "name", name))
+            series.unit = str(getattr(metric, "unit", "") or "")
         dropped = 0
         for point in points.data_points:
             key = tuple(
@@ -169,6 +177,8 @@ class OtelMetricsCollector(Collector):
             if current is None and (len(series.values) + 1) * per > self._limit:
                 dropped += 1
                 continue
+            if current is None:
+                series.attributes[key] = dict(point.attributes or {})
             if isinstance(point, HistogramDataPoint):
                 series.bounds = tuple(point.explicit_bounds)
                 counts = [float(n) for n in point.bucket_counts] + [float(point.sum)]
@@ -182,6 +192,23 @@ class OtelMetricsCollector(Collector):
                 series.values[key] = [float(point.value)]
         if dropped:
             self._on_drop(dropped)
+
+    def snapshot(self) -> list[tuple[str, str, str, str, tuple[float, ...], list[Any]]]:
+        """Every metric as (OpenTelemetry name, unit, description, kind, bounds, [(attributes,
+        cumulative values)]), read now (for OTLP export; see otlp_metrics.py)."""
+        with self._lock:
+            self._pull()
+            return [
+                (
+                    s.otel_name,
+                    s.unit,
+                    s.help,
+                    s.kind,
+                    s.bounds,
+                    [(s.attributes.get(k, dict(k)), list(v)) for k, v in sorted(s.values.items())],
+                )
+                for _, s in sorted(self._metrics.items())
+            ]
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:

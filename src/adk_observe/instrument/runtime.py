@@ -18,15 +18,18 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from adk_observe import conventions as c
 from adk_observe.instrument import metrics as m
+from adk_observe.instrument import otlp_export
 from adk_observe.instrument.cost import PriceTable
 from adk_observe.instrument.http import MetricsServer, Readiness
 from adk_observe.instrument.logging import LoggingSetup, emit
 from adk_observe.instrument.multiprocess import multiprocess_registry
 from adk_observe.instrument.options import Options
 from adk_observe.instrument.otel_metrics import OtelMetricsCollector
+from adk_observe.instrument.otlp_metrics import OtlpMetricsPush
 from adk_observe.instrument.prices import BUILTIN_PRICES
 from adk_observe.instrument.recorder import DrainCollector, Origin, Recorder, call_origin
-from adk_observe.instrument.tracing import Tracing, current_ids
+from adk_observe.instrument.sessions import Sessions
+from adk_observe.instrument.tracing import Tracing, current_ids, make_resource
 
 LOGGER_NAME = "adk_observe"
 _log = logging.getLogger(LOGGER_NAME)
@@ -47,6 +50,7 @@ class Observability:
         self.registry = registry if registry is not None else REGISTRY
         self.agent_id = options.agent_id or options.service_name
         self.prices = PriceTable(options.prices, BUILTIN_PRICES)
+        self.sessions = Sessions(options.user_id_mode, options.user_id_key)
         self.readiness = Readiness()
         self._closed = False
         self._lock = threading.Lock()
@@ -79,6 +83,7 @@ class Observability:
         self.tracing: Tracing | None = None
         self.logging: LoggingSetup | None = None
         self.server: MetricsServer | None = None
+        self.otlp_metrics: OtlpMetricsPush | None = None
         try:
             if options.otel_metrics and not self.metrics.multiprocess:
                 collector = OtelMetricsCollector(
@@ -89,6 +94,8 @@ class Observability:
                 if collector.active:
                     self.registry.register(collector)
                     self.otel_collector = collector
+            if options.otlp_metrics:
+                self.otlp_metrics = self._start_otlp_metrics()
             if options.tracing_enabled:
                 self.tracing = Tracing(
                     options, lambda n: self.metrics.drop(c.SINK_OTLP, n), span_exporter
@@ -120,6 +127,32 @@ class Observability:
             self.shutdown()
             raise
         self.tracer = self.tracing.tracer if self.tracing else trace.get_tracer(LOGGER_NAME)
+
+    def _start_otlp_metrics(self) -> OtlpMetricsPush:
+        """The OTLP metrics export: the catalogue from the registry /metrics serves, the SDK's
+        metrics from the collector that sums them (a private one when /metrics leaves them out)."""
+        options = self.options
+        sdk = self.otel_collector
+        if sdk is None and not self.metrics.multiprocess:
+            private = OtelMetricsCollector(
+                lambda n: self.metrics.drop(c.SINK_OTEL_METRICS, n),
+                series_limit=options.series_limit,
+                label_value_max_length=options.label_value_max_length,
+            )
+            sdk = private if private.active else None
+        registry: CollectorRegistry | None = self.registry
+        if self.metrics.multiprocess:
+            registry = None
+            _log.warning("multiprocess mode: the catalogue is not sent over OTLP (see /metrics)")
+        return OtlpMetricsPush(
+            otlp_export.metric_exporter(options),
+            registry,
+            sdk,
+            make_resource(options),
+            options.metrics_export_interval,
+            lambda n: self.metrics.drop(c.SINK_OTLP_METRICS, n),
+            options.export_timeout,
+        )
 
     # --- what the agent reports ---------------------------------------------------------------
 
@@ -193,6 +226,8 @@ class Observability:
         if self.recorder is not None:
             self.recorder.flush_all()
         ok = self.tracing.force_flush() if self.tracing else True
+        if self.otlp_metrics is not None:
+            ok = self.otlp_metrics.export() and ok
         if self.logging is not None and self.logging.fluent is not None:
             ok = self.logging.fluent.flush_wait(self.options.export_timeout) and ok
         return ok
@@ -208,6 +243,8 @@ class Observability:
         if self.tracing is not None:
             self.tracing.shutdown(timeout)
         self._close_recorder(timeout)
+        if self.otlp_metrics is not None:
+            self.otlp_metrics.shutdown(timeout)
         if self.logging is not None:
             self.logging.close(timeout)
         if self.otel_collector is not None:

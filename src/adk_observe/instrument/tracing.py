@@ -41,7 +41,8 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from opentelemetry.util.types import Attributes
 
 from adk_observe import conventions as c
-from adk_observe.instrument.options import Options, traces_url
+from adk_observe.instrument import otlp_export
+from adk_observe.instrument.options import Options
 from adk_observe.instrument.span_redaction import RedactingSpanExporter
 
 # ADK's switch for copying prompts and responses onto its spans (read at every run; default on).
@@ -222,13 +223,7 @@ class Tracing:
         resource = make_resource(options)
         sampler, self._switch = _install(resource)
         if exporter is None and (options.tracing_endpoint or options.traces_url):
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-            exporter = OTLPSpanExporter(
-                endpoint=traces_url(options),
-                headers=dict(options.tracing_headers) or None,
-                timeout=options.export_timeout,
-            )
+            exporter = otlp_export.span_exporter(options)
         self.processor: _BoundedProcessor | None = None
         if exporter is not None:
             self.processor = _BoundedProcessor(
@@ -249,7 +244,7 @@ class Tracing:
                 if self.processor is not None
                 else ParentBased(TraceIdRatioBased(0.0))
             )
-        self.tracer = trace.get_tracer(INSTRUMENTATION_NAME)
+        self.tracer = trace.get_tracer(INSTRUMENTATION_NAME, schema_url=c.GENAI_SCHEMA_URL)
 
     def force_flush(self) -> bool:
         return self.processor.force_flush() if self.processor is not None else True

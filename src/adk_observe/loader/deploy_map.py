@@ -11,6 +11,7 @@ import re
 from adk_observe import deploy_model as d
 from adk_observe import kube
 from adk_observe.errors import SpecError, quote
+from adk_observe.loader import fleet_v1
 from adk_observe.loader.deploy_compliance import compliance, egress, external
 from adk_observe.loader.deploy_facts import Locator, ServiceFacts
 from adk_observe.loader.deploy_ingress import ingress
@@ -104,6 +105,7 @@ def to_deploy_model(
             tuple(sorted(spec.monitoring.labels.items())),
         ),
         strategy=strategy(spec.strategy, d.LoadBalancer(spec.ingress.class_), facts, at),
+        remote_write=fleet_v1.remote_write(spec.remote_write, doc, (*path, "remote_write")),
     )
 
 

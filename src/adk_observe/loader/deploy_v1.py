@@ -16,6 +16,7 @@ from adk_observe import deploy_model as d
 from adk_observe import kube
 from adk_observe.errors import quote
 from adk_observe.loader.fields import DnsName, LatencySeconds, Seconds, SloName, Strict
+from adk_observe.loader.fleet_v1 import RemoteWriteV1
 
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"
 PATH = r"^/[A-Za-z0-9_./-]*$"
@@ -235,3 +236,4 @@ class DeploySpecV1(Strict):
     monitoring: MonitoringV1 = MonitoringV1()
     strategy: StrategyV1 = StrategyV1()
     compliance: ComplianceV1 = ComplianceV1()
+    remote_write: RemoteWriteV1 | None = None  # a fleet (docs/fleet.md)

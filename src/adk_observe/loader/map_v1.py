@@ -7,7 +7,7 @@ from dataclasses import replace
 from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds, parse_seconds
-from adk_observe.loader import v1
+from adk_observe.loader import fleet_v1, v1
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
 from adk_observe.loader.notify_v1 import to_maintenance, to_notify
 from adk_observe.loader.promql import annotation_error, selector_error, window_template_error
@@ -75,6 +75,8 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
     for i, slo in enumerate(body.slos):
         path: KeyPath = ("spec", "slos", i)
         slos.append(_slo(name, slo, windows, doc, path))
+    if body.clusters is not None:  # every SLO is per cluster: its label leads every group
+        slos = [fleet_v1.per_cluster(s, body.clusters.label) for s in slos]
     deploy = None
     if body.deploy is not None:
         from adk_observe.loader.deploy_map import CUSTOM_SLI_KEYS, ServiceFacts, to_deploy_model
@@ -98,6 +100,9 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
             ),
         )
         deploy = to_deploy_model(body.deploy, doc, ("spec", "deploy"), facts)
+    fleet_v1.check_fleet(
+        body.clusters is not None, deploy is not None and deploy.remote_write is not None, doc
+    )
     return m.ServiceSpec(
         name=name,
         source=m.Source(doc.file, doc.line_of(("metadata", "name"))),
@@ -111,11 +116,28 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         runbook_base_url=body.runbook_base_url,
         grafana_url=body.grafana_url.rstrip("/"),
         budgets=tuple(
-            _budget(b, windows, doc, ("spec", "budgets", i)) for i, b in enumerate(body.budgets)
+            _budget(b, windows, doc, ("spec", "budgets", i), body.clusters)
+            for i, b in enumerate(body.budgets)
         ),
         notify=to_notify(body.notify, doc, ("spec", "notify")),
         maintenance=to_maintenance(body.maintenance, doc, ("spec", "maintenance")),
+        clusters=fleet_v1.clusters(body.clusters, doc, _fixed_labels(spec)),
     )
+
+
+def _fixed_labels(spec: v1.AgentServiceV1) -> dict[KeyPath, dict[str, str]]:
+    """Every label map the spec fixes on series or alerts, by key path."""
+    out: dict[KeyPath, dict[str, str]] = {
+        ("metadata", "labels"): spec.metadata.labels,
+        ("spec", "alerts", "labels"): spec.spec.alerts.labels,
+    }
+    for i, slo in enumerate(spec.spec.slos):
+        base: KeyPath = ("spec", "slos", i)
+        out[(*base, "labels")] = slo.labels
+        out[(*base, "alerting", "labels")] = slo.alerting.labels
+        out[(*base, "alerting", "page", "labels")] = slo.alerting.page.labels
+        out[(*base, "alerting", "ticket", "labels")] = slo.alerting.ticket.labels
+    return out
 
 
 # (severity, long, short, budget percent, factor, tier): one row of a custom table.
@@ -250,6 +272,7 @@ def _budget(
     windows: tuple[_WindowSpec, ...] | None,
     doc: Document,
     path: KeyPath,
+    clusters: fleet_v1.ClustersV1 | None = None,
 ) -> m.SpendBudget:
     calendar = budget.period == c.BUDGET_PERIOD_CALENDAR_MONTH
     if calendar:
@@ -273,6 +296,8 @@ def _budget(
             f"{format_seconds(longest)}",
         )
     allowed = set(c.COST_TOTAL.labels) | set(c.TARGET_LABELS)
+    if clusters is not None:  # a budget per cluster: `amount` is then each cluster's
+        allowed.add(clusters.label)
     for i, label in enumerate(budget.group_by):
         where = (*path, "group_by", i)
         if label in _RESERVED_BUDGET_LABELS:

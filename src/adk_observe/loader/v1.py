@@ -24,6 +24,7 @@ from adk_observe.loader.fields import (
     SloName,
     Strict,
 )
+from adk_observe.loader.fleet_v1 import ClustersV1
 from adk_observe.loader.notify_v1 import WINDOWS_MAX, MaintenanceV1, NotifyV1
 
 API_VERSION = "adk-observe/v1"
@@ -313,6 +314,9 @@ class AgentServiceSpecV1(Strict):
     alert_windows: AlertWindowsV1 | None = None
     slos: list[SLOV1] = Field(min_length=1)
     budgets: list[BudgetV1] = []
+    clusters: ClustersV1 | None = Field(
+        default=None, description="Several clusters remote-write to one central store."
+    )
     alerts: AgentAlertsV1 = AgentAlertsV1()
     telemetry: TelemetryV1 = TelemetryV1()
     deploy: DeploySpecV1 | None = None

@@ -8,7 +8,7 @@ from typing import Any
 from adk_observe import conventions as c
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail
 from adk_observe.loader.yamlsource import KeyPath
-from adk_observe.model import SLO, BuiltinSLI
+from adk_observe.model import SLO, BuiltinSLI, Clusters
 
 # The compiler sets these on every SLO series and alert; a user label of the same name would
 # be overwritten (or, worse, split one SLO's series in two).
@@ -43,7 +43,7 @@ def validate(mapped: Mapped) -> None:
                 f"objective {slo.objective} must be a percentage between 0 and 100 "
                 f"(exclusive){why}",
             )
-        _check_group_by(slo, origin)
+        _check_group_by(slo, origin, spec.clusters)
         for key, _ in slo.labels:
             if key in RESERVED_LABELS:
                 raise fail(
@@ -53,9 +53,14 @@ def validate(mapped: Mapped) -> None:
                 )
 
 
-def _check_group_by(slo: SLO, origin: SLOOrigin) -> None:
+def _check_group_by(slo: SLO, origin: SLOOrigin, clusters: Clusters | None = None) -> None:
+    written = _list_at(origin)
     for i, label in enumerate(slo.group_by):
-        path = (*origin.group_by, i) if origin.group_by else origin.name
+        # The index in the list as written (spec.clusters puts its label first otherwise).
+        seen = slo.group_by[:i].count(label)
+        places = [k for k, item in enumerate(written) if item == label]
+        at = places[seen] if seen < len(places) else i
+        path = (*origin.group_by, at) if origin.group_by else origin.name
         if label in RESERVED_GROUP_LABELS:
             raise fail(
                 origin.doc,
@@ -72,6 +77,9 @@ def _check_group_by(slo: SLO, origin: SLOOrigin) -> None:
             )
         if isinstance(slo.sli, BuiltinSLI):
             allowed = c.builtin_group_labels(slo.sli.kind.value)
+            # Every series reaches the central store with the cluster's external label.
+            if clusters is not None:
+                allowed = tuple(sorted({*allowed, clusters.label}))
             if label not in allowed:
                 raise fail(
                     origin.doc,
@@ -79,6 +87,16 @@ def _check_group_by(slo: SLO, origin: SLOOrigin) -> None:
                     f"the series of builtin {slo.sli.kind.value} have no label {label!r} to "
                     f"group by (they carry: {', '.join(allowed)})",
                 )
+
+
+def _list_at(origin: SLOOrigin) -> list[Any]:
+    holder: Any = origin.doc.data
+    for part in origin.group_by:
+        try:
+            holder = holder[part]
+        except (KeyError, IndexError, TypeError):
+            return []
+    return holder if isinstance(holder, list) else []
 
 
 def _label_path(origin: SLOOrigin, key: str) -> KeyPath:

@@ -24,6 +24,8 @@ def _alert(
     description: str,
     per_agent: bool = False,
 ) -> Alert:
+    if spec.clusters is not None:  # per cluster: say which
+        description += f" Cluster: {{{{ $labels.{spec.clusters.label} }}}}."
     annotations = {"summary": summary, "description": description}
     if runbook := rb.url(spec, rb.alert_file(name)):
         annotations["runbook_url"] = runbook
@@ -42,13 +44,20 @@ def _alert(
     )
 
 
+def _by(spec: ServiceSpec, *labels: str) -> str:
+    """The labels an alert keeps; under spec.clusters the cluster's first: per cluster."""
+    if spec.clusters is not None:
+        labels = (spec.clusters.label, *labels)
+    return ", ".join(labels)
+
+
 def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
     a = spec.agent_alerts
     if not a.enabled:
         return ()
     sel = service_selector(spec)
     requests = c.REQUESTS.name
-    by_agent = f"sum by ({c.LABEL_AGENT_ID})"
+    by_agent = f"sum by ({_by(spec, c.LABEL_AGENT_ID)})"
     failed = selector(requests, sel, regex(c.LABEL_STATUS_CODE, c.SERVER_ERROR_REGEX))
     errors = f"{by_agent} (rate({failed}[{RATE}]))"
     total = f"{by_agent} (rate({selector(requests, sel)}[{RATE}]))"
@@ -75,7 +84,7 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
         _alert(
             spec,
             c.ALERT_HIGH_LATENCY,
-            f"histogram_quantile({quantile}, sum by ({c.LABEL_AGENT_ID}, {c.LABEL_LE}) "
+            f"histogram_quantile({quantile}, sum by ({_by(spec, c.LABEL_AGENT_ID, c.LABEL_LE)}) "
             f"(rate({buckets}[{RATE}])))\n> {number(a.latency_threshold)}",
             a.latency_for,
             c.SEVERITY_WARNING,
@@ -87,7 +96,7 @@ def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
         _alert(
             spec,
             c.ALERT_MCP_FAILURES,
-            f"sum by ({c.LABEL_AGENT_ID}, {c.LABEL_MCP_SERVER}) (rate({mcp}[{RATE}]))\n"
+            f"sum by ({_by(spec, c.LABEL_AGENT_ID, c.LABEL_MCP_SERVER)}) (rate({mcp}[{RATE}]))\n"
             f"> {number(a.mcp_error_rate)}",
             a.mcp_for,
             c.SEVERITY_WARNING,

@@ -102,16 +102,32 @@ def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
     )
 
 
+def _absent(spec: ServiceSpec, slo: SLO, watched: str) -> str:
+    """`absent()` has no labels to keep: per cluster, the clusters that recorded the SLI within
+    the longest alert window and record nothing now (a cluster gone silent), each by name."""
+    if spec.clusters is None:
+        return f"absent({watched})"
+    label = spec.clusters.label
+    lookback = format_seconds(max(w.long for w in slo.windows))
+    return (
+        f"group by ({label}) (max_over_time({watched}[{lookback}]))\n"
+        f"unless\ngroup by ({label}) ({watched})"
+    )
+
+
 def no_data_alert(spec: ServiceSpec, slo: SLO) -> Alert:
     match = slo_matchers(spec, slo)
     # Event SLIs record a total; raw ratios only have their 5m ratio to watch.
     series = selector(c.RECORD_SLI_TOTAL, match)
     series_ratio = selector(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), match)
     watched = series if sli_query(spec, slo.sli).total is not None else series_ratio
+    where = (
+        f" in cluster {{{{ $labels.{spec.clusters.label} }}}}" if spec.clusters is not None else ""
+    )
     annotations = {
-        "summary": f"{spec.name}: SLO {slo.name} has no SLI data",
+        "summary": f"{spec.name}: SLO {slo.name} has no SLI data{where}",
         "description": (
-            f"The series of the {slo.name} SLO of {spec.name} have been absent for "
+            f"The series of the {slo.name} SLO of {spec.name}{where} have been absent for "
             f"{format_seconds(slo.alerting.no_data.for_seconds)}: its burn-rate alerts cannot "
             f"fire. Check that Prometheus still scrapes the service."
         ),
@@ -121,7 +137,7 @@ def no_data_alert(spec: ServiceSpec, slo: SLO) -> Alert:
         annotations[c.ANNOTATION_DASHBOARD_URL] = slo_alert_url(spec, slo, None)
     return Alert(
         alert=c.ALERT_SLI_NO_DATA,
-        expr=f"absent({watched})",
+        expr=_absent(spec, slo, watched),
         for_seconds=slo.alerting.no_data.for_seconds,
         labels=merge(
             spec.labels,

@@ -7,6 +7,7 @@ from adk_observe.model import ServiceSpec
 from adk_observe.rules.agent_pack import agent_alerts
 from adk_observe.rules.alerts import slo_alerts
 from adk_observe.rules.budgets import budget_groups
+from adk_observe.rules.fleet import fleet_recordings
 from adk_observe.rules.metadata import meta_recordings
 from adk_observe.rules.recordings import sli_recordings
 from adk_observe.rules.types import RuleGroup
@@ -23,7 +24,12 @@ def compile_service(spec: ServiceSpec) -> tuple[RuleGroup, ...]:
     groups = [
         RuleGroup(
             c.group_slo(spec.name, slo.name),
-            (*sli_recordings(spec, slo), *meta_recordings(spec, slo), *slo_alerts(spec, slo)),
+            (
+                *sli_recordings(spec, slo),
+                *meta_recordings(spec, slo),
+                *fleet_recordings(spec, slo),  # spec.clusters: the fleet-wide view
+                *slo_alerts(spec, slo),
+            ),
         )
         for slo in spec.slos
     ]

@@ -13,8 +13,22 @@ from adk_observe.promql import eq, selector
 
 RATE = "5m"
 CONTAINER_LABELS = (c.LABEL_NAMESPACE, c.LABEL_POD, c.LABEL_CONTAINER)
-_SUM = f"sum by ({', '.join(CONTAINER_LABELS)})"
-_MAX = f"max by ({', '.join(CONTAINER_LABELS)})"
+
+
+def container_labels(spec: ServiceSpec) -> tuple[str, ...]:
+    """Per container; under spec.clusters per cluster too (two clusters have a pod of the
+    same name in the same namespace)."""
+    if spec.clusters is None:
+        return CONTAINER_LABELS
+    return (spec.clusters.label, *CONTAINER_LABELS)
+
+
+def _sum(spec: ServiceSpec) -> str:
+    return f"sum by ({', '.join(container_labels(spec))})"
+
+
+def _max(spec: ServiceSpec) -> str:
+    return f"max by ({', '.join(container_labels(spec))})"
 
 
 def _pod(spec: ServiceSpec) -> tuple[str, str]:
@@ -25,21 +39,21 @@ def cpu_of_limit(spec: ServiceSpec) -> str:
     """CPU used over the CPU limit, per container (1 = at the limit: throttled)."""
     cpu = selector(c.CADVISOR_CPU_USAGE, *_pod(spec))
     limits = selector(c.KSM_CONTAINER_LIMITS, *_pod(spec), eq(c.LABEL_RESOURCE, c.RESOURCE_CPU))
-    return f"{_SUM} (rate({cpu}[{RATE}]))\n/\n{_SUM} ({limits})"
+    return f"{_sum(spec)} (rate({cpu}[{RATE}]))\n/\n{_sum(spec)} ({limits})"
 
 
 def memory_of_limit(spec: ServiceSpec) -> str:
     """Working set over the memory limit, per container (1 = the OOM killer's line)."""
     working_set = selector(c.CADVISOR_MEMORY_WORKING_SET, *_pod(spec))
     limit = selector(c.KSM_CONTAINER_LIMITS, *_pod(spec), eq(c.LABEL_RESOURCE, c.RESOURCE_MEMORY))
-    return f"{_SUM} ({working_set})\n/\n{_SUM} ({limit})"
+    return f"{_sum(spec)} ({working_set})\n/\n{_sum(spec)} ({limit})"
 
 
 def restarts(spec: ServiceSpec) -> str:
     """Restarts within the spec's restart window, per container."""
     window = format_seconds(spec.agent_alerts.restarts_window)
     series = selector(c.KSM_CONTAINER_RESTARTS, *_pod(spec))
-    return f"{_MAX} (increase({series}[{window}]))"
+    return f"{_max(spec)} (increase({series}[{window}]))"
 
 
 def oom_killed(spec: ServiceSpec) -> str:
@@ -50,6 +64,6 @@ def oom_killed(spec: ServiceSpec) -> str:
         c.KSM_LAST_TERMINATED_REASON, *_pod(spec), eq(c.LABEL_REASON, c.KSM_REASON_OOM_KILLED)
     )
     return (
-        f"{_MAX} (increase({series}[{window}])) > 0\n"
-        f"and on ({', '.join(CONTAINER_LABELS)})\n{_MAX} ({reason}) == 1"
+        f"{_max(spec)} (increase({series}[{window}])) > 0\n"
+        f"and on ({', '.join(container_labels(spec))})\n{_max(spec)} ({reason}) == 1"
     )

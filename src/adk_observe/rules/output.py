@@ -31,19 +31,25 @@ def _rule(rule: Rule) -> dict[str, Any]:
     return out
 
 
-def rule_file(groups: tuple[RuleGroup, ...]) -> dict[str, Any]:
-    """The plain rule-file document (`promtool check rules`, `rule_files:`, Thanos, Mimir)."""
+def rule_file(
+    groups: tuple[RuleGroup, ...], group_fields: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The plain rule-file document (`promtool check rules`, `rule_files:`); `group_fields` are
+    an engine's own group fields (rules/targets.py), after the name and interval."""
     out = []
     for group in groups:
         doc: dict[str, Any] = {"name": group.name}
         if group.interval:
             doc["interval"] = group.interval
+        doc.update(group_fields or {})
         doc["rules"] = [_rule(r) for r in group.rules]
         out.append(doc)
     return {"groups": out}
 
 
-def prometheus_rule(spec: ServiceSpec, groups: tuple[RuleGroup, ...]) -> dict[str, Any]:
+def prometheus_rule(
+    spec: ServiceSpec, groups: tuple[RuleGroup, ...], group_fields: dict[str, str] | None = None
+) -> dict[str, Any]:
     """The same groups as a Prometheus Operator custom resource."""
     labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "adk-observe"}
     labels.update(dict(spec.labels))
@@ -56,7 +62,7 @@ def prometheus_rule(spec: ServiceSpec, groups: tuple[RuleGroup, ...]) -> dict[st
             "namespace": spec.namespace,
             "labels": dict(sorted(labels.items())),
         },
-        "spec": rule_file(groups),
+        "spec": rule_file(groups, group_fields),
     }
 
 

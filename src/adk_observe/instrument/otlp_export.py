@@ -1,0 +1,223 @@
+"""The OTLP exporters of the options: traces and metrics, over HTTP (protobuf, the default, port
+4318) or gRPC (port 4317, the `[grpc]` extra).
+
+Every setting is passed to the exporter explicitly, so the SDK reads none of the OTEL_* variables
+the options were resolved from again. Over gRPC the endpoint URL's scheme decides TLS (https) or
+plain text (http), as the OpenTelemetry specification says, and header names are sent lowercased
+(gRPC metadata keys must be lowercase; HTTP header names are case-insensitive anyway).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from adk_observe import conventions as c
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.metrics.export import MetricExporter
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from adk_observe.instrument.options import Options
+
+PROTOCOLS = (c.OTLP_PROTOCOL_HTTP, c.OTLP_PROTOCOL_GRPC)
+OTLP_GRPC_PORT = 4317
+OTLP_HTTP_PORT = 4318
+METRICS_PATH = "/v1/metrics"
+DEFAULT_ENDPOINT = {
+    c.OTLP_PROTOCOL_HTTP: f"http://localhost:{OTLP_HTTP_PORT}",
+    c.OTLP_PROTOCOL_GRPC: f"http://localhost:{OTLP_GRPC_PORT}",
+}
+GRPC_EXTRA_HINT = "install the grpc extra: pip install 'adk-observe[grpc]'"
+# The export interval: 10 ms at least (a shorter one is a busy loop), at most the largest number
+# of milliseconds a 32-bit integer holds (24.8 days; longer ones overflow the thread's wait).
+MIN_INTERVAL_SECONDS = 0.01
+MAX_INTERVAL_SECONDS = (2**31 - 1) / 1000.0
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110: the characters of a header name
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\xa0-\xff]*")  # a header value requests can send
+_NOT_SHOWN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def shown(value: object) -> str:
+    """`value` as an error message shows it: its repr, on one line, at most 80 characters."""
+    return shown_text(repr(value), 80)
+
+
+def shown_text(text: str, limit: int) -> str:
+    """`text` on one line of at most `limit` characters (control characters become `?`)."""
+    text = _NOT_SHOWN.sub("?", text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def url_problem(url: str) -> str | None:
+    """What makes `url` no OTLP endpoint (http or https, a host, no white space), or None."""
+    if _NOT_SHOWN.search(url) or any(ch.isspace() for ch in url):
+        return f"{shown(url)} has white space or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return f"{shown(url)} is not a URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{shown(url)} is not an http:// or https:// URL with a host"
+    return None
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """What makes `name: value` a header (or gRPC metadata) no request can carry, or None."""
+    if not _TOKEN.fullmatch(name):
+        return f"header name {shown(name)} is not an HTTP token"
+    if not _FIELD_VALUE.fullmatch(value):
+        return f"the value of header {shown(name)} has characters a header cannot carry"
+    return None
+
+
+class _Headers(dict[str, str]):
+    """Export headers that are true even when empty: given no headers, the SDK's exporters read
+    the OTEL_* headers variables themselves, and those were read (and checked) into the options."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class GrpcMissingError(ImportError):
+    """The gRPC protocol was asked for without the exporter that speaks it."""
+
+
+def protocol_problem(protocol: str) -> str | None:
+    if protocol in PROTOCOLS:
+        return None
+    hint = " (http/json is not supported: use http/protobuf)" if protocol == "http/json" else ""
+    return f"{shown(protocol)} is not one of {', '.join(PROTOCOLS)}{hint}"
+
+
+def port_problem(protocol: str, url: str) -> str | None:
+    """The other protocol's well-known port: every export would fail (an HTTP request to a gRPC
+    server or the reverse), so it is refused where it is set."""
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        return None
+    if protocol == c.OTLP_PROTOCOL_GRPC and port == OTLP_HTTP_PORT:
+        return f"{url} is OTLP/HTTP's port {OTLP_HTTP_PORT}; OTLP/gRPC listens on {OTLP_GRPC_PORT}"
+    if protocol == c.OTLP_PROTOCOL_HTTP and port == OTLP_GRPC_PORT:
+        return f"{url} is OTLP/gRPC's port {OTLP_GRPC_PORT}; OTLP/HTTP listens on {OTLP_HTTP_PORT}"
+    return None
+
+
+def grpc_problem() -> str | None:
+    """Why gRPC cannot be spoken here (its exporter is not installed), or None."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec("opentelemetry.exporter.otlp.proto.grpc") is not None
+    except (ImportError, ValueError):
+        found = False
+    return (
+        None if found else f"grpc needs opentelemetry-exporter-otlp-proto-grpc: {GRPC_EXTRA_HINT}"
+    )
+
+
+def metrics_url(options: Options) -> str:
+    """Where metrics go: `metrics_url` as is, else the base endpoint (`tracing_endpoint`, which
+    OTEL_EXPORTER_OTLP_ENDPOINT sets for every signal) or localhost, with /v1/metrics over HTTP."""
+    if options.metrics_url:
+        return options.metrics_url
+    base = (options.tracing_endpoint or DEFAULT_ENDPOINT[options.metrics_protocol]).rstrip("/")
+    if options.metrics_protocol == c.OTLP_PROTOCOL_GRPC or base.endswith(METRICS_PATH):
+        return base
+    return base + METRICS_PATH
+
+
+def _missing(exc: ImportError) -> GrpcMissingError:
+    return GrpcMissingError(
+        f"{c.OTEL_PROTOCOL_ENV}=grpc needs the OTLP/gRPC exporter: {GRPC_EXTRA_HINT} ({exc})"
+    )
+
+
+def _grpc_kwargs(
+    module: Any, url: str, headers: tuple[tuple[str, str], ...], timeout: float
+) -> dict[str, Any]:
+    return {
+        "endpoint": url,
+        "insecure": urlsplit(url).scheme != "https",
+        "headers": _Headers((k.lower(), v) for k, v in headers),
+        "timeout": timeout,
+        # explicit: given none, the exporter reads OTEL_EXPORTER_OTLP_COMPRESSION itself
+        "compression": module.Compression.NoCompression,
+    }
+
+
+def _exporter(
+    protocol: str,
+    grpc_module: Callable[[], Any],
+    http_class: Callable[[], Any],
+    name: str,
+    url: str,
+    headers: tuple[tuple[str, str], ...],
+    timeout: float,
+) -> Any:
+    if protocol == c.OTLP_PROTOCOL_GRPC:
+        try:
+            module = grpc_module()
+        except ImportError as exc:
+            raise _missing(exc) from None
+        return getattr(module, name)(**_grpc_kwargs(module, url, headers, timeout))
+    return http_class()(endpoint=url, headers=_Headers(headers), timeout=timeout)
+
+
+def _grpc_traces() -> Any:
+    import opentelemetry.exporter.otlp.proto.grpc.trace_exporter as module
+
+    return module
+
+
+def _http_traces() -> Any:
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+    return OTLPSpanExporter
+
+
+def _grpc_metrics() -> Any:
+    import opentelemetry.exporter.otlp.proto.grpc.metric_exporter as module
+
+    return module
+
+
+def _http_metrics() -> Any:
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+    return OTLPMetricExporter
+
+
+def span_exporter(options: Options) -> SpanExporter:
+    """The traces exporter of the options (`tracing_protocol`)."""
+    from adk_observe.instrument.options import traces_url
+
+    exporter: SpanExporter = _exporter(
+        options.tracing_protocol,
+        _grpc_traces,
+        _http_traces,
+        "OTLPSpanExporter",
+        traces_url(options),
+        options.tracing_headers,
+        options.export_timeout,
+    )
+    return exporter
+
+
+def metric_exporter(options: Options) -> MetricExporter:
+    """The metrics exporter of the options (`metrics_protocol`), cumulative temporality (the
+    OTLP default, and what /metrics shows)."""
+    exporter: MetricExporter = _exporter(
+        options.metrics_protocol,
+        _grpc_metrics,
+        _http_metrics,
+        "OTLPMetricExporter",
+        metrics_url(options),
+        options.metrics_headers,
+        options.export_timeout,
+    )
+    return exporter

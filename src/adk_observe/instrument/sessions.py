@@ -1,0 +1,230 @@
+"""Sessions on turn spans and log lines: `session.id`, `user.id` and the turn's index.
+
+`user.id` is a keyed pseudonym by default: HMAC-SHA256 of the id under a secret key, its first
+16 bytes as 32 hex digits. The same user gets the same pseudonym from every process that shares
+the key (the `user_id_key` option, or ADK_OBSERVE_USER_ID_KEY), so session views still join a
+user's sessions, while the id itself never leaves the process and cannot be recovered or
+confirmed without the key. With no key set, each process draws a random key of its own and warns
+once: pseudonyms then differ between processes and restarts (no user is joined across them), but
+the raw id still never leaves. `user_id_mode="raw"` sends ids as they are, `"omit"` sends none.
+
+Ids come from outside (an ADK session service, the caller of `agent_turn`), so every value is
+made safe before it reaches a span or a log line: not text becomes its str(); every character
+that is not printable (lone surrogates, NUL and other control characters, format characters such
+as bidi overrides, line separators) becomes U+FFFD (OTLP's protobuf and a log line's UTF-8 cannot
+carry surrogates; the others forge or hide text where ids are shown); secrets are redacted as in
+the logs; at most ID_MAX_LENGTH characters are kept (the pseudonym is taken of the whole id). A
+hostile id never breaks a span, a line or /metrics: ids are never metric labels.
+
+The turn index counts the turns of a session from 0. An ADK session knows its past turns (its
+events carry their invocation ids), so the plugin counts those and the count survives restarts
+with a persistent session service; the context managers count the turns they saw per session id
+in this process (at most MAX_SESSIONS sessions are remembered, least recently used first out),
+unless the caller passes `turn_index=`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from adk_observe import conventions as c
+from adk_observe.instrument.redaction import redact_text
+
+MODE_PSEUDONYMISE = "pseudonymise"
+MODE_RAW = "raw"
+MODE_OMIT = "omit"
+USER_ID_MODES = (MODE_PSEUDONYMISE, MODE_RAW, MODE_OMIT)
+KEY_MIN_LENGTH = 16  # characters: a short key makes the pseudonyms of guessable ids guessable
+KEY_MAX_LENGTH = 4096
+ID_MAX_LENGTH = 256  # characters of an id kept on a span or a line
+PSEUDONYM_BYTES = 16  # 128 bits of the HMAC: 32 hex digits
+MAX_SESSIONS = 10_000
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_log = logging.getLogger("adk_observe")
+
+
+class _ProcessKey:
+    lock = threading.Lock()
+    key: bytes | None = None
+
+
+def _random_key() -> bytes:
+    """The random key of this process, drawn (with one warning) the first time a user id is
+    pseudonymised without a key set; kept across `init()`s, and a forked child inherits it, so
+    the workers of one pre-forking server agree."""
+    with _ProcessKey.lock:
+        if _ProcessKey.key is None:
+            _ProcessKey.key = secrets.token_bytes(32)
+            _log.warning(
+                "%s is not set: user ids are pseudonymised with a random key of this process, so "
+                "one user gets other pseudonyms in other processes and after a restart",
+                c.USER_ID_KEY_ENV,
+            )
+        return _ProcessKey.key
+
+
+def key_problem(key: str) -> str | None:
+    """What makes `key` unusable as the pseudonym key, or None (the text never shows it)."""
+    if not isinstance(key, str):
+        return "must be text"
+    if _UNSAFE.search(key):
+        return "must not hold control characters or lone surrogates"
+    if not KEY_MIN_LENGTH <= len(key) <= KEY_MAX_LENGTH:
+        return f"must be {KEY_MIN_LENGTH} to {KEY_MAX_LENGTH} characters long"
+    return None
+
+
+def safe_id(value: object) -> str:
+    """`value` as an id a span attribute, a JSON line and Fluentd can carry (see the module
+    doc); '' for None."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else _str(value)
+    if len(text) > ID_MAX_LENGTH:
+        text = text[:ID_MAX_LENGTH]
+    if not text.isprintable():  # control, format (bidi overrides), surrogates, separators
+        text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+    return redact_text(text)
+
+
+def _str(value: object) -> str:
+    try:
+        return str(value)
+    except Exception:
+        return ""
+
+
+def _id_bytes(value: object) -> bytes:
+    text = value if isinstance(value, str) else _str(value)
+    # surrogatepass: two different ids never hash alike because their surrogates were replaced
+    return text.encode("utf-8", "surrogatepass")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionIds:
+    """The safe ids of one turn, as they go on its span and its log line."""
+
+    session_id: str = ""
+    user_id: str = ""
+    turn_index: int | None = None
+
+    def attributes(self) -> dict[str, Any]:
+        attrs: dict[str, Any] = {}
+        if self.session_id:
+            attrs[c.SESSION_ID] = self.session_id
+        if self.user_id:
+            attrs[c.USER_ID] = self.user_id
+        if self.turn_index is not None:
+            attrs[c.SPAN_ATTR_TURN_INDEX] = self.turn_index
+        return attrs
+
+    def log_fields(self) -> dict[str, Any]:
+        """The fields of the turn's JSON line: the span's names, so a log query reads alike."""
+        return self.attributes()
+
+
+NO_SESSION = SessionIds()
+
+
+class Sessions:
+    """The session part of one `init()`: how user ids are shown, and the turn counts."""
+
+    def __init__(self, mode: str, key: str = "") -> None:
+        self.mode = mode
+        self._key = key.encode("utf-8") if key else b""
+        self._turns: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+        # What each id became (the ids of one session repeat every turn): a dict read instead of
+        # the redaction check and the HMAC. At most MAX_SESSIONS entries each (then emptied).
+        self._shown: dict[str, str] = {}
+        self._users: dict[str, str] = {}
+
+    def _cached(self, cache: dict[str, str], value: object, make: Callable[[object], str]) -> str:
+        if not isinstance(value, str):
+            return make(value)
+        shown = cache.get(value)
+        if shown is None:
+            shown = make(value)
+            if len(cache) >= MAX_SESSIONS:
+                cache.clear()
+            cache[value] = shown
+        return shown
+
+    def user(self, user_id: object) -> str:
+        """What goes on `user.id` for `user_id` ('' when nothing does)."""
+        if user_id is None or user_id == "" or self.mode == MODE_OMIT:
+            return ""
+        return self._cached(self._users, user_id, self._user)
+
+    def _user(self, user_id: object) -> str:
+        if self.mode == MODE_RAW:
+            return safe_id(user_id)
+        data = _id_bytes(user_id)
+        if not data:  # no text at all (str() failed): nothing to show
+            return ""
+        if not self._key:
+            self._key = _random_key()
+        digest = hmac.new(self._key, data, hashlib.sha256).digest()
+        return digest[:PSEUDONYM_BYTES].hex()
+
+    def next_turn(self, session_id: str) -> int:
+        """The index of a new turn of `session_id` in this process (0 for its first)."""
+        with self._lock:
+            index = self._turns.pop(session_id, -1) + 1
+            self._turns[session_id] = index
+            if len(self._turns) > MAX_SESSIONS:
+                self._turns.popitem(last=False)
+        return index
+
+    def ids(self, session_id: object, user_id: object, turn_index: int | None = None) -> SessionIds:
+        """The safe ids of a turn; without `turn_index`, the turn is counted here."""
+        session = "" if session_id is None else self._cached(self._shown, session_id, safe_id)
+        if turn_index is None:
+            index = self.next_turn(session) if session else None
+        elif isinstance(turn_index, int) and not isinstance(turn_index, bool) and turn_index >= 0:
+            index = turn_index
+        else:
+            index = None  # not a count: left off the span
+        return SessionIds(session, self.user(user_id), index)
+
+
+class AdkTurnCounter:
+    """The index of an ADK run within its session: the distinct invocation ids of the session's
+    earlier events. Events are append-only, so each session's count is cached and only new events
+    are read (at most `max_sessions` sessions, least recently used first out)."""
+
+    def __init__(self, max_sessions: int = MAX_SESSIONS) -> None:
+        self._max = max_sessions
+        self._seen: OrderedDict[str, tuple[int, int, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, session: Any, invocation_id: str) -> int | None:
+        events = getattr(session, "events", None)
+        if not isinstance(events, list):
+            return None
+        key = str(getattr(session, "id", ""))
+        with self._lock:
+            read, count, last = self._seen.pop(key, (0, 0, ""))
+            if read > len(events):  # rewound or replaced: count again
+                read, count, last = 0, 0, ""
+            for event in events[read:]:
+                inv = getattr(event, "invocation_id", "")
+                if inv == invocation_id:
+                    break  # this run's own events: read again next time, once it has ended
+                if inv and inv != last:  # one run's events are contiguous
+                    count, last = count + 1, inv
+                read += 1
+            self._seen[key] = (read, count, last)
+            while len(self._seen) > self._max:
+                self._seen.popitem(last=False)
+        return count

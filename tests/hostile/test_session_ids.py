@@ -1,0 +1,172 @@
+"""Hostile session and user ids: what `agent_turn(session_id=, user_id=)` and an ADK session service
+hand to adk-observe.
+
+Surface: the ids of a turn (docs/instrumentation.md, "Sessions"): `session_id`/`user_id` of the
+context managers and the Runner's session (`session.id`, `session.user_id`), in every
+`user_id_mode`.
+
+Generator: `HOSTILE` below: empty and blank ids, 1 MB of text, 100,000 emoji, right-to-left
+overrides and combining marks, lone surrogates (as `os.environ` and undecodable file names give
+them), NUL and other control characters, CR/LF with a header after it, ANSI escapes, a JSON
+fragment, a secret, and values that are not text (int, float NaN, bytes, an object whose str()
+raises).
+
+Bound: an id never breaks a span (every turn's span reaches a real OTLP/gRPC receiver, nothing is
+counted dropped), a log line (every line is JSON and strict UTF-8) or /metrics (it parses, and no
+id is a label or a label value); on spans and lines an id is at most 256 characters of printable
+text with secrets redacted; in the default mode the raw user id appears in none of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from google.adk.agents import LlmAgent
+from google.adk.apps import App
+from google.adk.runners import InMemoryRunner
+from google.genai import types
+from prometheus_client import CollectorRegistry
+from prometheus_client.parser import text_string_to_metric_families
+from tests.otlp_receivers import Received, attributes, grpc_receiver
+
+import adk_observe
+from adk_observe import agent_turn
+from adk_observe import conventions as c
+from adk_observe.adk import ObservabilityPlugin
+from adk_observe.instrument import runtime
+from adk_observe.instrument.sessions import ID_MAX_LENGTH
+from adk_observe.testing import Answer, ScriptedModel
+
+KEY = "hostile-test-key-0123456789"
+
+
+class Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+SECRET = "sk-proj-abcdefghijklmnopqrstuvwxyz012345"
+HOSTILE: list[tuple[str, Any]] = [
+    ("empty", ""), ("blank", "   "), ("1 MB", "u" * 1_000_000), ("emoji", "\U0001f642" * 100_000),
+    ("rtl override", "\u202egnp.exe"), ("combining", "e\u0301" * 50), ("lone surrogate", "\ud800"),
+    ("surrogate inside", "a\udfffb"), ("NUL", "\x00"), ("NUL inside", "id\x00tail"),
+    ("CR LF header", "s1\r\nX-Injected: 1"), ("ANSI", "\x1b[31mred\x1b[0m"),
+    ("JSON", '"},{"level":"CRITICAL","message":"x'), ("secret", f"token {SECRET}"),
+    ("int", 1234567), ("nan", float("nan")), ("bytes", b"bytes\xff"), ("str raises", Unprintable()),
+]
+
+
+@pytest.fixture
+def receiver() -> Iterator[Received]:
+    with grpc_receiver() as got:
+        yield got
+
+
+def _init(receiver: Received, mode: str) -> tuple[adk_observe.Observability, io.StringIO]:
+    logs = io.StringIO()
+    handle = adk_observe.init("hostile", registry=CollectorRegistry(), metrics_port=0,
+                              log_output=logs, sampling=1.0, tracing_protocol="grpc",
+                              tracing_endpoint=receiver.url, user_id_mode=mode,
+                              user_id_key=KEY)
+    return handle, logs
+
+
+def _check_outputs(handle: adk_observe.Observability, logs: io.StringIO, receiver: Received,
+                   turns: int, root: str) -> tuple[list[dict[str, Any]], str]:
+    assert handle.force_flush()
+    spans = [attributes(s.attributes) for s in receiver.spans() if s.name.startswith(root)]
+    assert len(spans) == turns  # every turn's span got through the wire
+    registry = handle.registry
+    for sink in (c.SINK_OTLP, c.SINK_RECORDER):
+        assert registry.get_sample_value(c.TELEMETRY_DROPPED.name, {"sink": sink}) is None
+    lines = [json.loads(line) for line in logs.getvalue().splitlines() if line]
+    for line in lines:
+        json.dumps(line, ensure_ascii=False).encode("utf-8")  # strict: no lone surrogate
+    assert sum(line["message"].startswith("agent turn") for line in lines) == turns
+    with urllib.request.urlopen(f"http://127.0.0.1:{handle.port}/metrics", timeout=10) as r:
+        scrape = r.read().decode("utf-8")
+    families = text_string_to_metric_families(scrape)
+    labels = {k for f in families for s in f.samples for k in s.labels}
+    assert not labels & {"session", "session_id", "user", "user_id", c.SESSION_ID, c.USER_ID}
+    for attrs in spans:
+        for name in (c.SESSION_ID, c.USER_ID):
+            value = attrs.get(name, "")
+            assert len(value) <= ID_MAX_LENGTH and value.isprintable(), (name, value[:40])
+            assert SECRET not in value
+    return spans, scrape
+
+
+def test_hostile_ids_through_the_context_managers_default_mode(receiver: Received) -> None:
+    """User ids with a plain session id (so the raw id could only leak through user.id), then
+    hostile session ids."""
+    handle, logs = _init(receiver, "pseudonymise")
+    for _, value in HOSTILE:
+        with agent_turn("a", session_id="s-plain", user_id=value) as turn:
+            pass
+        assert turn.ok
+    assert handle.force_flush()
+    with urllib.request.urlopen(f"http://127.0.0.1:{handle.port}/metrics", timeout=10) as r:
+        wire = receiver.everything() + logs.getvalue().encode("utf-8") + r.read()
+    for name, value in HOSTILE:
+        if isinstance(value, str) and len(value.strip()) > 3 and value.isprintable():
+            assert value.encode() not in wire, name  # the raw user id left in nothing
+    for _, value in HOSTILE:
+        with agent_turn("a", session_id=value) as turn:
+            pass
+    spans, _ = _check_outputs(handle, logs, receiver, 2 * len(HOSTILE), "invoke_agent")
+    assert handle.registry.get_sample_value(c.INTERNAL_ERRORS.name,
+                                            {"component": c.COMPONENT_INSTRUMENT}) is None
+    users = [s.get(c.USER_ID, "") for s in spans[: len(HOSTILE)]]
+    assert [len(u) for u in users] == [
+        0 if v == "" or isinstance(v, Unprintable) else 32 for _, v in HOSTILE]
+
+
+def test_hostile_ids_through_the_context_managers_raw_mode(receiver: Received) -> None:
+    handle, logs = _init(receiver, "raw")
+    for _, value in HOSTILE:
+        with agent_turn("a", session_id=value, user_id=value):
+            pass
+    spans, _ = _check_outputs(handle, logs, receiver, len(HOSTILE), "invoke_agent")
+    by_name = {name: span for (name, _), span in zip(HOSTILE, spans, strict=True)}
+    assert c.USER_ID not in by_name["empty"]  # nothing to show: left off
+    assert by_name["1 MB"][c.USER_ID] == "u" * ID_MAX_LENGTH
+    assert by_name["NUL inside"][c.USER_ID] == "id\ufffdtail"
+    assert by_name["lone surrogate"][c.SESSION_ID] == "\ufffd"
+    assert by_name["rtl override"][c.USER_ID] == "\ufffdgnp.exe"
+    assert by_name["secret"][c.USER_ID] == "token [REDACTED]"
+    assert by_name["int"][c.USER_ID] == "1234567"
+    assert by_name["str raises"].get(c.USER_ID) is None
+
+
+def test_hostile_ids_of_a_real_adk_session_service(receiver: Received) -> None:
+    handle, logs = _init(receiver, "pseudonymise")
+    values = [v for name, v in HOSTILE if isinstance(v, str) and name not in ("empty",)]
+
+    async def scenario() -> list[str]:
+        agent = LlmAgent(name="hostile_agent", model=ScriptedModel([Answer("ok")]))
+        runner = InMemoryRunner(app=App(name="h", root_agent=agent,
+                                        plugins=[ObservabilityPlugin()]))
+        answers = []
+        message = types.Content(role="user", parts=[types.Part(text="hi")])
+        for value in values:
+            session = await runner.session_service.create_session(
+                app_name="h", user_id=value, session_id=value[:100_000] or None)
+            async for event in runner.run_async(user_id=value, session_id=session.id,
+                                                new_message=message):
+                if event.content and event.content.parts and event.content.parts[0].text:
+                    answers.append(event.content.parts[0].text)
+        return answers
+
+    try:
+        assert asyncio.run(scenario()) == ["ok"] * len(values)  # the agent's answers, untouched
+        _check_outputs(handle, logs, receiver, len(values), "invoke_workflow")
+        assert handle.registry.get_sample_value(c.INTERNAL_ERRORS.name,
+                                                {"component": c.COMPONENT_ADK_PLUGIN}) is None
+    finally:
+        runtime.reset()
