@@ -21,7 +21,7 @@ from tests.test_doc_tables import verbs
 
 from adk_observe.cli import main
 from adk_observe.loader.v1 import AgentServiceV1
-from adk_observe.loader.yamlsource import load_documents
+from adk_observe.yamlsource import load_documents
 
 README = doc_text.text("README.md")
 

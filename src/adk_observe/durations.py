@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from adk_observe.errors import quote
+
 _UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 # Prometheus keeps durations in int64 nanoseconds (about 292 years); no SLO needs more than ten.
 MAX_DAYS = 3650
@@ -15,19 +17,19 @@ _WHOLE = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w))+$")
 def parse_ms(text: str) -> int:
     """`1h30m` -> 5400000. Raises ValueError on anything Prometheus would not accept."""
     if not _WHOLE.match(text):
-        raise ValueError(f"{text!r} is not a duration like 30s, 5m, 1h30m or 30d")
+        raise ValueError(f"{quote(text)} is not a duration like 30s, 5m, 1h30m or 30d")
     total = sum(int(n) * _UNITS_MS[u] for n, u in _PART.findall(text))
     if total <= 0:
-        raise ValueError(f"{text!r} must be longer than zero")
+        raise ValueError(f"{quote(text)} must be longer than zero")
     if total > MAX_MS:
-        raise ValueError(f"{text!r} is longer than {MAX_DAYS}d")
+        raise ValueError(f"{quote(text)} is longer than {MAX_DAYS}d")
     return total
 
 
 def parse_seconds(text: str) -> int:
     ms = parse_ms(text)
     if ms % 1000:
-        raise ValueError(f"{text!r} must be a whole number of seconds")
+        raise ValueError(f"{quote(text)} must be a whole number of seconds")
     return ms // 1000
 
 

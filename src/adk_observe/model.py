@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from adk_observe.notify_model import Maintenance, Notify
+from adk_observe.sli_kinds import BuiltinKind
 
 if TYPE_CHECKING:
     from adk_observe.deploy_model import DeployConfig
@@ -28,24 +29,15 @@ class Source:
 # --- SLIs ---------------------------------------------------------------------------------------
 
 
-class BuiltinKind(StrEnum):
-    UPTIME = "uptime"
-    SUCCESS = "success"
-    LATENCY = "latency"
-    TOOL_SUCCESS = "tool_success"
-    MCP_SUCCESS = "mcp_success"
-    LLM_SUCCESS = "llm_success"
-    SATISFACTION = "satisfaction"
-    COST_PER_TURN = "cost_per_turn"
-
-
 @dataclass(frozen=True)
 class BuiltinSLI:
-    """An SLI over the metric catalogue. `threshold` is seconds (latency), a rating
-    (satisfaction) or a cost (cost_per_turn)."""
+    """An SLI over the metric catalogue, of one built-in kind (its row in sli_kinds.py).
+    `threshold` is the kind's bucket-bound parameter (seconds for latency, a rating for
+    satisfaction, a cost for cost_per_turn); `matchers` its label parameters (label, value)."""
 
     kind: BuiltinKind
     threshold: float | None = None
+    matchers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -223,6 +215,11 @@ class ModelPrice:
     output_per_million: float
     cached_input_per_million: float | None = None
     reasoning_per_million: float | None = None
+
+
+# The values of Telemetry.log_level (and of every logger level) and of Telemetry.log_console.
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_CONSOLES = ("stdout", "stderr")
 
 
 @dataclass(frozen=True)

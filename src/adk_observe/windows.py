@@ -14,6 +14,9 @@ HOUR = 3600
 MINUTE = 60
 DAY = 24 * HOUR
 
+# The SLO period a spec gets unless it says otherwise, the one the table's factors are quoted for.
+DEFAULT_PERIOD = 30 * DAY
+
 # Each pair's tier is its stable name: the `burn_tier` label of its alerts, which Alertmanager
 # inhibits on and `alerting.tiers.<tier>` switches off or re-severities.
 DEFAULT_WINDOWS: tuple[AlertWindow, ...] = (
@@ -52,3 +55,21 @@ def window_from_factor(
         budget_fraction=round(factor * long / period, 12),
         tier=tier_name(severity, long, tier),
     )
+
+
+# One custom pair as a spec spells it: severity, long, short, either a budget percent or a burn
+# factor (the other None), and its tier (tier_name's).
+WindowSpec = tuple[Severity, int, int, float | None, float | None, str]
+
+
+def resolve_windows(table: tuple[WindowSpec, ...] | None, period: int) -> tuple[AlertWindow, ...]:
+    """The pairs of a custom table for an SLO of `period` seconds (the default table: None)."""
+    if table is None:
+        return DEFAULT_WINDOWS
+    resolved = []
+    for severity, long, short, percent, factor, tier in table:
+        if factor is not None:
+            resolved.append(window_from_factor(severity, long, short, factor, period, tier))
+        else:
+            resolved.append(AlertWindow(severity, long, short, (percent or 0) / 100, tier))
+    return tuple(resolved)

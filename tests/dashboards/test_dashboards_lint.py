@@ -10,7 +10,7 @@ import pytest
 
 from adk_observe import conventions as c
 from adk_observe.checks.lint import (
-    TARGET_LABELS,
+    SCRAPE_LABELS,
     Finding,
     check_dashboard,
     check_expr,
@@ -73,7 +73,7 @@ def test_labels_of_the_spec_selector_count_as_target_labels() -> None:
     expr = 'adk_agent_requests_total{namespace="shop"}'
     assert check_expr(expr, W, KNOWN) == [
         Finding(W, "adk_agent_requests_total has no label 'namespace'")]
-    assert check_expr(expr, W, KNOWN, TARGET_LABELS | {"namespace"}) == []
+    assert check_expr(expr, W, KNOWN, SCRAPE_LABELS | {"namespace"}) == []
 
 
 def test_the_example_specs_have_no_findings() -> None:
@@ -157,12 +157,12 @@ def test_dashboards_command_refuses_a_bad_spec(
     assert capsys.readouterr().err.startswith(f"error: {bad}:")
 
 
-def test_track_is_a_target_label_only_for_a_canary_deploy() -> None:
+def test_pod_labels_only_for_a_deploy_and_track_only_for_a_canary() -> None:
     canary = load_specs([SUPPORT])[0]
     plain = load_specs([ROOT / "examples" / "demo-agent.yaml"])[0]
     assert (canary.deploy is not None, plain.deploy) == (True, None)
-    assert target_labels(canary) == TARGET_LABELS | {c.LABEL_TRACK}
-    assert target_labels(plain) == TARGET_LABELS
+    assert target_labels(canary) == SCRAPE_LABELS | {c.LABEL_NAMESPACE, c.LABEL_POD, c.LABEL_TRACK}
+    assert target_labels(plain) == SCRAPE_LABELS
     finding = check_expr('sum by (track) (adk_agent_requests_total{job="demo-agent"})', "q",
                          known_series(plain, compile_service(plain)), target_labels(plain))
     assert [f.message for f in finding] == [

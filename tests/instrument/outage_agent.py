@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import statistics
 import sys
+import threading
 import time
 
 from prometheus_client import CollectorRegistry
@@ -22,6 +24,25 @@ from adk_observe import conventions as c
 LOG = logging.getLogger("billing.invoices")  # under the service logger (INFO)
 # An invoice-sized payload per log line: 2,000 turns then carry more than any socket buffers.
 PAYLOAD = "line item; " * 50
+
+
+# Network calls made on the agent's own thread while it runs turns: the proof that no turn ever
+# waited on a dead sink is that no turn touched a socket at all (exports run on their threads).
+ON_TURN_THREAD: list[str] = []
+
+
+def watch_sockets() -> None:
+    turn_thread = threading.get_ident()
+    for name in ("connect", "connect_ex", "send", "sendall", "sendto", "recv", "recv_into"):
+        original = getattr(socket.socket, name)
+
+        def watched(self: socket.socket, *args: object, _o: object = original,
+                    _n: str = name) -> object:
+            if threading.get_ident() == turn_thread:
+                ON_TURN_THREAD.append(_n)
+            return _o(self, *args)  # type: ignore[operator]
+
+        setattr(socket.socket, name, watched)
 
 
 def rss_bytes() -> int:
@@ -50,6 +71,7 @@ def main() -> None:
         span_queue_size=256, fluentd_host="127.0.0.1", fluentd_port=fluentd_port,
         fluentd_queue_size=100, fluentd_timeout=0.5,
     )
+    watch_sockets()
     errors = 0
     instrumented = []
     memory = []
@@ -60,6 +82,7 @@ def main() -> None:
             errors += 1
         if i in (turns // 4, turns - 1):
             memory.append(rss_bytes())
+    watching = list(ON_TURN_THREAD)
     time.sleep(1.5)  # let the exporter fail at least once
     value = registry.get_sample_value
     result = {
@@ -67,6 +90,7 @@ def main() -> None:
         "baseline_median": statistics.median(baseline),
         "instrumented_median": statistics.median(instrumented),
         "instrumented_max": max(instrumented),
+        "socket_calls_on_turn_thread": watching[:10],
         "memory": memory,
         "dropped_otlp": value(c.TELEMETRY_DROPPED.name, {"sink": "otlp"}),
         "dropped_fluentd": value(c.TELEMETRY_DROPPED.name, {"sink": "fluentd"}),

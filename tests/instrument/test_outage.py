@@ -37,8 +37,10 @@ def test_two_thousand_turns_with_every_collector_down(ending: str) -> None:
     assert result["errors"] == 0
     assert result["requests"] == TURNS
     assert result["instrumented_median"] - result["baseline_median"] < ADDED_MEDIAN_BOUND_S
-    # No turn ever waited on a dead sink (the Fluentd socket timeout is 0.5 s).
-    assert result["instrumented_max"] < 0.25
+    # No turn ever waited on a dead sink: no turn made a network call (connect, send or recv on
+    # the agent's thread); the exporters' own threads did, and dropped (below). Not a wall-clock
+    # bound on the slowest turn, which a starved machine breaks without any waiting on a sink.
+    assert result["socket_calls_on_turn_thread"] == []
     assert result["dropped_otlp"] and result["dropped_otlp"] > 0
     assert result["dropped_fluentd"] and result["dropped_fluentd"] > 0
     # Bounded queues: resident memory after all turns is within 4 MiB of what it was after a

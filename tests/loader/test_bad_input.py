@@ -101,11 +101,13 @@ CASES: dict[str, Case] = {
         Case("satisfaction-not-bucket", 15, "spec.slos[0].sli.good_above",
              "not a bucket bound"),
     "builtin latency without a threshold is rejected":
-        Case("latency-without-threshold", 13, "spec.slos[0].sli", "needs a threshold"),
+        Case("latency-without-threshold", 13, "spec.slos[0].sli",
+             "builtin latency needs threshold, e.g. 500ms"),
     "builtin satisfaction without good_above is rejected":
         Case("satisfaction-without-good-above", 13, "spec.slos[0].sli", "needs good_above"),
     "A threshold on builtin success is rejected":
-        Case("threshold-on-success", 13, "spec.slos[0].sli", "belongs to builtin latency"),
+        Case("threshold-on-success", 15, "spec.slos[0].sli.threshold",
+             "threshold belongs to builtin latency and cost_per_turn only"),
     "Two SLI kinds at once are rejected":
         Case("two-sli-kinds", 13, "spec.slos[0].sli", "exactly one of builtin, latency"),
     "An SLI with no kind is rejected":

@@ -15,8 +15,8 @@ from adk_observe import model as m
 from adk_observe.cli import main
 from adk_observe.errors import SpecError
 from adk_observe.loader.load import load_file
-from adk_observe.loader.yamlsource import load_documents
 from adk_observe.windows import DEFAULT_WINDOWS
+from adk_observe.yamlsource import load_documents
 
 DAY = 86400
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "rules-openslo" / "spec.yaml"
@@ -625,7 +625,7 @@ def test_fails_located(
 
 
 def _fmt(key: tuple[str | int, ...]) -> str:
-    from adk_observe.loader.yamlsource import format_path
+    from adk_observe.yamlsource import format_path
 
     return format_path(key)
 

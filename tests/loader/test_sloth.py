@@ -15,8 +15,8 @@ from adk_observe import model as m
 from adk_observe.cli import main
 from adk_observe.errors import SpecError
 from adk_observe.loader.load import load_file
-from adk_observe.loader.yamlsource import format_path, load_documents
 from adk_observe.windows import DEFAULT_WINDOWS
+from adk_observe.yamlsource import format_path, load_documents
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "rules-sloth" / "spec.yaml"
 ERR = 'sum(rate(http_requests_total{job="api",code=~"5.."}[{{.window}}]))'

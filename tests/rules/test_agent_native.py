@@ -9,6 +9,7 @@ from pathlib import Path
 from tests.rules.support import compile_rules, run_parallel, run_promtool
 
 from adk_observe import model as m
+from adk_observe import sli_kinds
 from adk_observe.rules import compile_service
 from adk_observe.rules.types import Alert, Recording
 from adk_observe.windows import DAY, HOUR, MINUTE
@@ -123,7 +124,7 @@ def test_a_grouped_slo_keeps_its_labels_and_reads_0_for_a_group_without_errors()
         "ok",
         99.9,
         30 * DAY,
-        m.BuiltinSLI(m.BuiltinKind.SUCCESS),
+        m.BuiltinSLI(sli_kinds.SUCCESS),
         m.SLOAlerting("SvcOkBurn"),
         (PAGE,),
         group_by=("agent_id", "model"),
@@ -156,7 +157,7 @@ def test_cost_per_turn_counts_turns_above_the_threshold_bucket_as_errors() -> No
         "cost",
         95,
         30 * DAY,
-        m.BuiltinSLI(m.BuiltinKind.COST_PER_TURN, 0.05),
+        m.BuiltinSLI(sli_kinds.COST_PER_TURN, 0.05),
         m.SLOAlerting("SvcCostBurn"),
         (PAGE,),
     )

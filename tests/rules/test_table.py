@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from adk_observe import model as m
+from adk_observe import sli_kinds
 from adk_observe.rules import compile_service
 from adk_observe.rules.types import Alert, Recording, RuleGroup
 from adk_observe.windows import DAY, HOUR, MINUTE
@@ -87,7 +88,7 @@ class Case:
 CASES = [
     Case(
         "a success SLO with one page pair records two rates, three ratios and one alert",
-        spec(m.BuiltinSLI(m.BuiltinKind.SUCCESS), PAGE),
+        spec(m.BuiltinSLI(sli_kinds.SUCCESS), PAGE),
         (
             RuleGroup("SLI recordings", (
                 Recording("slo:sli_errors:rate5m", SUCCESS_ERRORS.replace("W", "5m"), L),

@@ -112,7 +112,9 @@ def test_an_unknown_tier_is_a_located_error(tmp_path: Path) -> None:
 
 
 def test_the_tier_label_is_the_compilers(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match="'burn_tier' is set by the compiler on every alert"):
+    with pytest.raises(
+        SpecError, match="'burn_tier' is set by the compiler on every SLO series and alert"
+    ):
         _load(tmp_path, alerting="{labels: {burn_tier: x}}")
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds
-from adk_observe.model import SLO, BuiltinKind, BuiltinSLI, ServiceSpec
+from adk_observe.model import SLO, BuiltinSLI, ServiceSpec
 from adk_observe.promql import eq, fill, regex, selector
 from adk_observe.rules.kinds import sli_query
 
@@ -29,7 +29,7 @@ ERRORS, TOTAL, RATIO = "errors", "total", "ratio"
 
 def time_based(slo: SLO) -> bool:
     """Uptime counts scrape samples: its budget is minutes of downtime, not requests."""
-    return isinstance(slo.sli, BuiltinSLI) and slo.sli.kind is BuiltinKind.UPTIME
+    return isinstance(slo.sli, BuiltinSLI) and slo.sli.kind.counts_time
 
 
 def counts_events(spec: ServiceSpec, slo: SLO) -> bool:

@@ -1,6 +1,6 @@
 """The AnalysisTemplates under a folder, read as hostile input: each `*.yaml` file must be a
 regular file (a FIFO or a device named `x.yaml` is refused, never opened for a blocking read),
-is parsed by the bounded loader (size, nodes, depth, alias expansion: loader/yamlsource.py),
+is parsed by the bounded loader (size, nodes, depth, alias expansion: yamlsource.py),
 and every field canary-check uses is checked for its type. A problem is one located line,
 `FILE:LINE: KEY.PATH: reason` (SpecError, exit 2), before any query is sent.
 """
@@ -21,7 +21,7 @@ from adk_observe.checks.canary import (
 )
 from adk_observe.errors import SpecError, printable, quote
 from adk_observe.files import read_regular
-from adk_observe.loader.yamlsource import MAX_BYTES, Document, KeyPath, load_documents
+from adk_observe.yamlsource import MAX_BYTES, Document, KeyPath, load_documents
 
 ARG_REF = re.compile(r"\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}")
 LIMIT = 10**9  # counts and limits beyond this are not a plan, they are a typo
@@ -39,7 +39,7 @@ class Template:
         return data
 
     def fail(self, at: KeyPath, message: str) -> SpecError:
-        from adk_observe.loader.yamlsource import format_path
+        from adk_observe.yamlsource import format_path
 
         return SpecError(
             message, file=self.doc.file, line=self.doc.line_of(at), path=format_path(at)

@@ -20,7 +20,7 @@ from adk_observe.checks.crd_schemas import SchemaFile, SchemaSet
 from adk_observe.checks.podsecurity import check_object
 from adk_observe.deploy.kustomize import KUSTOMIZATION
 from adk_observe.errors import AdkObserveError, SpecError, one_line, quote
-from adk_observe.loader.yamlsource import load_documents, read_text
+from adk_observe.yamlsource import load_documents, read_text
 
 # Kubernetes minors every object must validate against (strict: no unknown fields).
 KUBERNETES_VERSIONS = ("1.29", "1.31", "1.33", "1.35")

@@ -20,13 +20,13 @@ import promql_parser
 
 from adk_observe import conventions as c
 from adk_observe.dashboards.queries import substitute
-from adk_observe.model import EventsSLI, LatencySLI, RawSLI, ServiceSpec
+from adk_observe.model import BuiltinSLI, EventsSLI, LatencySLI, RawSLI, ServiceSpec
 from adk_observe.promql import fill
 from adk_observe.rules.types import Recording, RuleGroup
 
-# Labels Prometheus adds to every scraped series, and the label of histogram buckets.
-TARGET_LABELS = frozenset({c.LABEL_JOB, c.LABEL_INSTANCE})
+SCRAPE_LABELS = frozenset(c.SCRAPE_LABELS)  # on every scraped series, wherever it runs
 NAME_LABEL = "__name__"
+Metrics = tuple[c.MetricDef, ...]  # metrics beyond the catalogue that the spec's SLIs read
 _LABEL_VALUES = re.compile(r"^label_values\((?P<selector>.+),\s*(?P<label>\w+)\)$")
 
 
@@ -84,10 +84,14 @@ def _groupings(expr: Any) -> list[tuple[tuple[str, ...], list[Selected]]]:
     return found
 
 
-def allowed_labels(name: str, target: frozenset[str] = TARGET_LABELS) -> frozenset[str] | None:
-    """Labels a catalogue series may carry (its own plus the scrape target's); None for series
-    outside the catalogue."""
-    metric = c.metric_by_name(name)
+def allowed_labels(
+    name: str, target: frozenset[str] = SCRAPE_LABELS, metrics: Metrics = ()
+) -> frozenset[str] | None:
+    """Labels a catalogue series (or one of `metrics`) may carry: its own plus the scrape
+    target's; None for series outside them."""
+    metric = c.metric_by_name(name) or next(
+        (m for m in metrics if name == m.name or name in m.series_names()), None
+    )
     if metric is None:
         return None
     extra = {c.LABEL_LE} if name.endswith("_bucket") else set()
@@ -95,12 +99,15 @@ def allowed_labels(name: str, target: frozenset[str] = TARGET_LABELS) -> frozens
 
 
 def target_labels(spec: ServiceSpec) -> frozenset[str]:
-    """Labels a scrape adds: job and instance, and whatever the spec's selector matches on
-    (relabelled target labels such as namespace or pod), `track` on a canary deploy, and the
-    clusters' external label (spec.clusters)."""
-    base = TARGET_LABELS
-    if spec.deploy is not None and spec.deploy.tracks:
-        base = base | {c.LABEL_TRACK}
+    """Labels a scrape adds: job and instance; namespace and pod for a Kubernetes deploy (its
+    generated scrape config copies them) and `track` on a canary one; the clusters' external
+    label (spec.clusters); and whatever the spec's selector matches on (relabelled target
+    labels)."""
+    base = SCRAPE_LABELS
+    if spec.deploy is not None:
+        base = base | set(c.POD_TARGET_LABELS)
+        if spec.deploy.tracks:
+            base = base | {c.LABEL_TRACK}
     if spec.clusters is not None:  # each cluster's Prometheus adds it as an external label
         base = base | {spec.clusters.label}
     if not spec.selector:
@@ -110,7 +117,11 @@ def target_labels(spec: ServiceSpec) -> frozenset[str]:
 
 
 def check_expr(
-    expr: str, where: str, known: frozenset[str], target: frozenset[str] = TARGET_LABELS
+    expr: str,
+    where: str,
+    known: frozenset[str],
+    target: frozenset[str] = SCRAPE_LABELS,
+    metrics: Metrics = (),
 ) -> list[Finding]:
     try:
         tree = promql_parser.parse(expr)
@@ -130,12 +141,12 @@ def check_expr(
                 )
             )
             continue
-        allowed = allowed_labels(sel.name, target)
+        allowed = allowed_labels(sel.name, target, metrics)
         for label in sel.labels:
             if allowed is not None and label not in allowed:
                 findings.append(Finding(where, f"{sel.name} has no label {label!r}"))
     for labels, selected in _groupings(tree):
-        sets = [allowed_labels(s.name, target) for s in selected]
+        sets = [allowed_labels(s.name, target, metrics) for s in selected]
         if not sets or any(s is None for s in sets):
             continue
         union = frozenset().union(*(s for s in sets if s is not None))
@@ -165,10 +176,17 @@ def spec_series(spec: ServiceSpec) -> frozenset[str]:
     return frozenset(names)
 
 
+def kind_metrics(spec: ServiceSpec) -> Metrics:
+    """The metrics the spec's built-in SLIs read, from their kinds' rows (sli_kinds.py)."""
+    found = (slo.sli.kind.metric for slo in spec.slos if isinstance(slo.sli, BuiltinSLI))
+    return tuple(dict.fromkeys(m for m in found if m is not None))
+
+
 def known_series(spec: ServiceSpec, groups: tuple[RuleGroup, ...]) -> frozenset[str]:
     catalogue = {name for metric in c.CATALOGUE for name in metric.series_names()}
+    kinds = {name for metric in kind_metrics(spec) for name in metric.series_names()}
     recorded = {r.record for g in groups for r in g.rules if isinstance(r, Recording)}
-    return frozenset(catalogue | set(c.EXTERNAL_SERIES) | recorded | spec_series(spec))
+    return frozenset(catalogue | kinds | set(c.EXTERNAL_SERIES) | recorded | spec_series(spec))
 
 
 def rule_expressions(groups: tuple[RuleGroup, ...]) -> Iterator[tuple[str, str]]:
@@ -205,14 +223,15 @@ def check_dashboard(
     name: str,
     data: dict[str, Any],
     known: frozenset[str],
-    target: frozenset[str] = TARGET_LABELS,
+    target: frozenset[str] = SCRAPE_LABELS,
+    metrics: Metrics = (),
 ) -> list[Finding]:
     findings: list[Finding] = []
     for where, expr in dashboard_queries(name, data):
         if "$" in expr:
             findings.append(Finding(where, "uses a Grafana variable the lint cannot substitute"))
             continue
-        findings.extend(check_expr(expr, where, known, target))
+        findings.extend(check_expr(expr, where, known, target, metrics))
     return findings
 
 
@@ -221,11 +240,12 @@ def lint_service(
 ) -> list[Finding]:
     known = known_series(spec, groups)
     target = target_labels(spec)
+    metrics = kind_metrics(spec)
     findings = [
         f
         for where, expr in rule_expressions(groups)
-        for f in check_expr(expr, where, known, target)
+        for f in check_expr(expr, where, known, target, metrics)
     ]
     for name in sorted(dashboards):
-        findings.extend(check_dashboard(name, dashboards[name], known, target))
+        findings.extend(check_dashboard(name, dashboards[name], known, target, metrics))
     return findings

@@ -30,8 +30,8 @@ from adk_observe.checks.budget import (
     rolling,
 )
 from adk_observe.checks.prometheus import PrometheusClient, Sample, Series
+from adk_observe.checks.report_fleet import LABEL_LIMIT, GroupReport, group_reports
 from adk_observe.checks.report_fleet import Firing as Firing
-from adk_observe.checks.report_fleet import GroupReport, group_reports
 from adk_observe.durations import format_seconds
 from adk_observe.errors import printable
 from adk_observe.model import SLO, ServiceSpec
@@ -40,7 +40,6 @@ RECORDED, RAW = "recorded", "raw"
 # Recorded series count as covering the window when a sample exists this soon after its start:
 # what is missing (at most 15m of a 30d window, 0.03%) is below the report's precision.
 COVER_TOLERANCE = 15 * 60
-LABEL_LIMIT = 200  # characters of a label value (an alert name...) shown in a report
 # The budget is projected to run out at the burn rate of the last hour (the fast page window).
 EXHAUSTION_WINDOW = 3600
 HISTORY_POINTS = 96  # points of each chart in the HTML report

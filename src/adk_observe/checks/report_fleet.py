@@ -24,6 +24,8 @@ from adk_observe.errors import printable
 from adk_observe.model import SLO, ServiceSpec
 from adk_observe.rules.kinds import sli_query
 
+LABEL_LIMIT = 200  # characters of a label value (an alert name...) shown in a report
+
 HOUR = 3600
 Groups = tuple[tuple[str, str], ...]
 
@@ -91,8 +93,6 @@ def _raw(
 
 def _shown(value: str) -> str:
     """A label value as the report shows it (report.py's rule): escaped, cut."""
-    from adk_observe.checks.report import LABEL_LIMIT
-
     return printable(value, LABEL_LIMIT)
 
 

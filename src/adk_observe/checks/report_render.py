@@ -9,20 +9,11 @@ from typing import Any
 from adk_observe import conventions as c
 from adk_observe.checks.report import Firing, Report, SLOReport
 from adk_observe.checks.report_fleet import GroupReport
+from adk_observe.checks.report_summary import json_rows, markdown_lines, md, text_lines
 from adk_observe.errors import printable
 from adk_observe.promql import number
 
 NO_DATA = "no data"
-# In a Markdown table cell (a pull-request comment): `|` would end the cell, `<...>` is HTML
-# to GitHub, and the rest is emphasis, code or link syntax; each is written as itself.
-_MARKDOWN = str.maketrans(
-    {**{ch: f"\\{ch}" for ch in "\\`*_[]|~"}, "<": "&lt;", ">": "&gt;", "&": "&amp;"}
-)
-
-
-def md(text: str) -> str:
-    """Text (from a spec or a Prometheus answer) as a literal Markdown table cell."""
-    return printable(text).translate(_MARKDOWN)
 
 
 def timestamp(at: float) -> str:
@@ -108,8 +99,6 @@ def _group_data(g: GroupReport) -> dict[str, Any]:
 
 
 def report_data(report: Report) -> dict[str, Any]:
-    from adk_observe.checks.report_summary import json_rows
-
     summary = json_rows(report)  # spec.clusters: one row per SLO, cluster and group
     return {
         "at": timestamp(report.at),
@@ -166,8 +155,6 @@ def _firing_text(alerts: tuple[Firing, ...]) -> str:
 
 def render_text(report: Report) -> str:
     scope = "the calendar month" if report.calendar else "each SLO's window"
-    from adk_observe.checks.report_summary import text_lines
-
     lines = [
         f"Error budgets at {timestamp(report.at)} over {scope} (Prometheus {report.prometheus})",
         *text_lines(report),  # spec.clusters: the summary first
@@ -206,8 +193,6 @@ def _group_line(g: GroupReport) -> str:
 
 
 def render_markdown(report: Report) -> str:
-    from adk_observe.checks.report_summary import markdown_lines
-
     lines = [f"## Error budgets at {timestamp(report.at)}", "", *markdown_lines(report)]
     for svc in report.services:
         lines += [

@@ -15,6 +15,18 @@ NO_DATA = "no data"
 FLEET = "fleet"
 
 
+# In a Markdown table cell (a pull-request comment): `|` would end the cell, `<...>` is HTML
+# to GitHub, and the rest is emphasis, code or link syntax; each is written as itself.
+_MARKDOWN = str.maketrans(
+    {**{ch: f"\\{ch}" for ch in "\\`*_[]|~"}, "<": "&lt;", ">": "&gt;", "&": "&amp;"}
+)
+
+
+def md(text: str) -> str:
+    """Text (from a spec or a Prometheus answer) as a literal Markdown table cell."""
+    return printable(text).translate(_MARKDOWN)
+
+
 @dataclass(frozen=True)
 class SummaryRow:
     service: str
@@ -106,8 +118,6 @@ def text_lines(report: Report) -> list[str]:
 
 
 def markdown_lines(report: Report) -> list[str]:
-    from adk_observe.checks.report_render import md
-
     rows = summary_rows(report)
     if not rows:
         return []

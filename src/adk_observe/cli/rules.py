@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from adk_observe.cli import common
@@ -135,62 +136,82 @@ def _checked(spec: ServiceSpec, out: TargetOutput) -> None:
         )
 
 
-def _notes(spec: ServiceSpec, out: TargetOutput) -> None:
-    for read in out.lagged:
-        if read.alert:
-            print(
-                f"note: {spec.source.file}: {out.target.name}: alert {read.reader} "
-                f"(group {read.group}) reads {read.recording} from another group: one "
-                f"evaluation late",
-                file=sys.stderr,
-            )
+def _lag_notes(out: TargetOutput) -> list[str]:
+    return [
+        f"{out.target.name}: alert {read.reader} (group {read.group}) reads {read.recording} "
+        f"from another group: one evaluation late"
+        for read in out.lagged
+        if read.alert
+    ]
 
 
-def _tests(spec: ServiceSpec, source: str, files: dict[str, str]) -> None:
+def _tests(spec: ServiceSpec, files: dict[str, str]) -> list[str]:
+    """Adds the emitted promtool tests to `files`; returns what got none, and why."""
     from adk_observe.rules.agent_pack_tests import agent_pack_tests
     from adk_observe.rules.cluster_tests import cluster_tests
     from adk_observe.rules.unit_tests import test_files, untested
 
+    source = spec.source.file
     for name, doc in test_files(spec, rule_file_name(spec)).items():
         files[name] = dump_yaml(doc, source=source)
-    for note in untested(spec):
-        print(f"note: {source}: {note}", file=sys.stderr)
-    pack_tests, notes = agent_pack_tests(spec, rule_file_name(spec))
+    notes = list(untested(spec))
+    pack_tests, pack_notes = agent_pack_tests(spec, rule_file_name(spec))
     if pack_tests is not None:
         files[f"{spec.name}.rules.agent-test.yaml"] = dump_yaml(pack_tests, source=source)
-    for note in notes:
-        print(f"note: {source}: no agent-pack test for {note}", file=sys.stderr)
-    fleet, notes = cluster_tests(spec, rule_file_name(spec))  # spec.clusters only
+    notes.extend(f"no agent-pack test for {note}" for note in pack_notes)
+    fleet, fleet_notes = cluster_tests(spec, rule_file_name(spec))  # spec.clusters only
     if fleet is not None:
         files[f"{spec.name}.rules.cluster-test.yaml"] = dump_yaml(fleet, source=source)
-    for note in notes:
-        print(f"note: {source}: {note}", file=sys.stderr)
+    notes.extend(fleet_notes)
+    return notes
+
+
+@dataclass(frozen=True)
+class RuleOutput:
+    files: dict[str, str]  # file name -> text
+    notes: list[str]  # printed on stderr: what got no emitted test, and why
+    summary: str  # printed on stdout: how many rules
+
+
+def rule_files(
+    spec: ServiceSpec,
+    target: str = DEFAULT_TARGET,
+    options: TargetOptions | None = None,
+    operator: bool = False,
+    emit_tests: bool = False,
+) -> RuleOutput:
+    """What `compile-rules` writes for one service (the demo compiles through this too)."""
+    engine = target_of(target)
+    out = shape(spec, compile_service(spec), engine, options or TargetOptions(), operator)
+    _checked(spec, out)
+    notes = _lag_notes(out)
+    source = spec.source.file
+    files = {file_name(spec, engine, operator): dump_yaml(out.document, source=source)}
+    if emit_tests:
+        notes.extend(_tests(spec, files))
+        # promtool reads plain Prometheus rule files only: the same groups, in that form.
+        files[rule_file_name(spec)] = dump_yaml(out.prometheus_form, source=source)
+    rules = [r for g in out.groups for r in g.rules]
+    alerts = sum(isinstance(r, Alert) for r in rules)
+    split = f", {len(out.groups)} groups" if engine.split else ""
+    summary = (
+        f"{spec.name}: {len(spec.slos)} SLOs, {len(rules)} rules "
+        f"({len(rules) - alerts} recordings, {alerts} alerts{split})"
+    )
+    return RuleOutput(files, notes, summary)
 
 
 def run(args: argparse.Namespace) -> int:
     specs = common.with_runbooks(common.load(args.specs), args.runbook_base_url)
-    operator = args.format == "operator"
-    target = target_of(args.target)
     options = _options(args)
     files: dict[str, str] = {}
     summary = []
     for spec in specs:
-        out = shape(spec, compile_service(spec), target, options, operator)
-        _checked(spec, out)
-        _notes(spec, out)
-        source = spec.source.file
-        files[file_name(spec, target, operator)] = dump_yaml(out.document, source=source)
-        if args.emit_tests:
-            _tests(spec, source, files)
-            # promtool reads plain Prometheus rule files only: the same groups, in that form.
-            files[rule_file_name(spec)] = dump_yaml(out.prometheus_form, source=source)
-        rules = [r for g in out.groups for r in g.rules]
-        alerts = sum(isinstance(r, Alert) for r in rules)
-        split = f", {len(out.groups)} groups" if target.split else ""
-        summary.append(
-            f"{spec.name}: {len(spec.slos)} SLOs, {len(rules)} rules "
-            f"({len(rules) - alerts} recordings, {alerts} alerts{split})"
-        )
+        out = rule_files(spec, args.target, options, args.format == "operator", args.emit_tests)
+        files.update(out.files)
+        for note in out.notes:
+            print(f"note: {spec.source.file}: {note}", file=sys.stderr)
+        summary.append(out.summary)
     written = write_files(args.output, files)
     for line in summary:
         print(line)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from adk_observe.dashboards.grafana import to_json_data
-from adk_observe.dashboards.model import Dashboard, panel_ids
 from adk_observe.dashboards.overview import overview_dashboard
+from adk_observe.dashboards.panels import Dashboard, panel_ids
 from adk_observe.dashboards.slo import slo_dashboard
 from adk_observe.model import ServiceSpec
 

@@ -5,7 +5,7 @@ dashboard's own layout can change without touching these."""
 from __future__ import annotations
 
 from adk_observe import conventions as c
-from adk_observe.dashboards.model import Panel, PanelKind, Query, Row, Unit, Variable
+from adk_observe.dashboards.panels import Panel, PanelKind, Query, Row, Unit, Variable
 from adk_observe.dashboards.thresholds import BUDGET_STEPS
 from adk_observe.model import ServiceSpec
 from adk_observe.promql import eq, regex, selector

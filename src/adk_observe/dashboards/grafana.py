@@ -28,7 +28,7 @@ with warnings.catch_warnings():
     from grafana_foundation_sdk.models import dashboard as dashboard_m
     from grafana_foundation_sdk.models import prometheus as prometheus_m
 
-from adk_observe.dashboards.model import (
+from adk_observe.dashboards.panels import (
     Choice,
     Column,
     Dashboard,

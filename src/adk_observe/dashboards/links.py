@@ -7,7 +7,7 @@ URLs are relative (`/d/<uid>`) so they work behind any Grafana base URL; Grafana
 from __future__ import annotations
 
 from adk_observe import runbook_links as rb
-from adk_observe.dashboards.model import Link
+from adk_observe.dashboards.panels import Link
 from adk_observe.dashboards.queries import DATASOURCE_VARIABLE, SLO_VARIABLE
 from adk_observe.links import dashboard_path, overview_uid, slos_uid
 from adk_observe.model import ServiceSpec

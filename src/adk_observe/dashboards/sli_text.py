@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 from adk_observe.durations import format_ms
-from adk_observe.model import SLI, SLO, BuiltinKind, BuiltinSLI, EventsSLI, LatencySLI
+from adk_observe.model import SLI, SLO, BuiltinSLI, EventsSLI, LatencySLI
 from adk_observe.promql import number
-
-_BUILTIN = {
-    BuiltinKind.UPTIME: "scrape target up",
-    BuiltinKind.SUCCESS: "requests without a server error (5xx)",
-    BuiltinKind.TOOL_SUCCESS: "tool calls that succeed",
-    BuiltinKind.MCP_SUCCESS: "MCP calls that succeed",
-    BuiltinKind.LLM_SUCCESS: "LLM calls that succeed",
-}
+from adk_observe.sli_kinds import ParamType
 
 
 def _seconds(value: float) -> str:
     return format_ms(round(value * 1000))
 
 
+def _builtin_text(sli: BuiltinSLI) -> str:
+    """The kind's text (sli_kinds.py) with its parameters filled in; label parameters that are
+    set, and not in the text, follow it (`..., evaluator "x"`)."""
+    values: dict[str, str] = {}
+    for param in sli.kind.params:
+        if param.type is ParamType.LABEL_VALUE:
+            value = dict(sli.matchers).get(param.label)
+            if value is not None:
+                values[param.key] = value
+        elif sli.threshold is not None:
+            seconds = param.type is ParamType.SECONDS
+            values[param.key] = _seconds(sli.threshold) if seconds else number(sli.threshold)
+    text = sli.kind.text.format_map(values)
+    extra = [
+        f'{key} "{value}"' for key, value in values.items() if f"{{{key}}}" not in sli.kind.text
+    ]
+    return ", ".join((text, *extra))
+
+
 def sli_text(sli: SLI) -> str:
     if isinstance(sli, BuiltinSLI):
-        if sli.kind is BuiltinKind.LATENCY and sli.threshold is not None:
-            return f"requests answered in under {_seconds(sli.threshold)}"
-        if sli.kind is BuiltinKind.SATISFACTION and sli.threshold is not None:
-            return f"interactions rated above {number(sli.threshold)}"
-        return _BUILTIN.get(sli.kind, sli.kind.value)
+        return _builtin_text(sli)
     if isinstance(sli, LatencySLI):
         return f"{sli.metric} observations under {_seconds(sli.threshold)}"
     if isinstance(sli, EventsSLI):

@@ -6,7 +6,7 @@ factor for the SLO's own period, so a dashboard never shows a threshold no alert
 
 from __future__ import annotations
 
-from adk_observe.dashboards.model import Threshold
+from adk_observe.dashboards.panels import Threshold
 from adk_observe.model import SLO, Severity
 from adk_observe.rules.alerts import enabled_windows
 

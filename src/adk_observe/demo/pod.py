@@ -16,7 +16,7 @@ import threading
 from collections.abc import Sequence
 from types import FrameType
 
-from adk_observe.loader.load import load_specs
+from adk_observe.cli.common import load
 
 READY_PREFIX = "listening "
 
@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from adk_observe.demo.run import quiet_logging
 
     quiet_logging()
-    (spec,) = load_specs([args.spec])
+    (spec,) = load([args.spec])
     done = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:

@@ -22,6 +22,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
+from adk_observe.cli.common import load
+from adk_observe.cli.rules import rule_files
 from adk_observe.demo.prometheus import (
     SCRAPE_INTERVAL,
     PrometheusError,
@@ -30,11 +32,8 @@ from adk_observe.demo.prometheus import (
 )
 from adk_observe.demo.view import FIRING, AlertStatus, Snapshot, clock, collect, render
 from adk_observe.errors import AdkObserveError
-from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec, Severity
-from adk_observe.render import dump_yaml, write_files
-from adk_observe.rules.compile import compile_service
-from adk_observe.rules.output import rule_file, rule_file_name
+from adk_observe.render import write_file
 
 if TYPE_CHECKING:
     from adk_observe.demo.agent import DemoAgent
@@ -123,8 +122,8 @@ class Timeline:
 
 
 def compiled_rules(spec: ServiceSpec) -> dict[str, str]:
-    text = dump_yaml(rule_file(compile_service(spec)), source=spec.source.file)
-    return {rule_file_name(spec): text}
+    """The rule file `compile-rules` writes (the CLI's own wiring, not a second one)."""
+    return rule_files(spec).files
 
 
 def quiet_logging() -> None:
@@ -227,10 +226,10 @@ def write_report(prom: PrometheusServer, spec: ServiceSpec, started: float, path
         report = build_report(
             PrometheusClient(prom.url), [spec], time.time(), history=True, chart_from=started
         )
-        written = write_files(path.parent, {path.name: render_html(report)})
+        written = write_file(str(path), render_html(report)) or path
     except (PrometheusUnavailableError, OutputError) as exc:
         return f"The error-budget report could not be written: {exc}\n"
-    return f"Error-budget report: {written[0].resolve()}\n"
+    return f"Error-budget report: {written.resolve()}\n"
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
@@ -248,7 +247,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
         print(INSTALL_HINT, file=sys.stderr)
         return 2
     try:
-        spec = next(s for s in load_specs([args.spec]))
+        spec = next(s for s in load([args.spec]))
     except AdkObserveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from adk_observe import conventions as c
+from adk_observe import sli_kinds
 from adk_observe.deploy.fleet import cluster_matcher
 from adk_observe.deploy.meta import metadata
 from adk_observe.deploy_model import Analysis, DeployConfig
-from adk_observe.model import SLI, BuiltinKind, BuiltinSLI, ServiceSpec
+from adk_observe.model import SLI, BuiltinSLI, ServiceSpec
 from adk_observe.promql import eq, number, selector
 from adk_observe.rules import narrowed_sli_query, service_selector
 
@@ -147,7 +148,7 @@ def gates(spec: ServiceSpec, a: Analysis, scope: Scope) -> list[Gate]:
     """Overall success rate, p95 latency, request volume, then every SLO the spec names.
 
     When the spec names the success SLO itself, one gate covers both at the stricter limit."""
-    success_sli = BuiltinSLI(BuiltinKind.SUCCESS)
+    success_sli = BuiltinSLI(sli_kinds.SUCCESS)
     success_budget = round(1 - a.min_success_percent / 100, 12)
     named = []
     for name in a.slos:

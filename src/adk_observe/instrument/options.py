@@ -28,6 +28,7 @@ from adk_observe.environment import format_levels as format_levels
 from adk_observe.environment import format_prices as format_prices
 from adk_observe.environment import telemetry_env as telemetry_env
 from adk_observe.instrument import otel_env, otlp_export, sessions
+from adk_observe.instrument.otlp_export import traces_url as traces_url
 
 LOG_CONSOLES = ("stdout", "stderr")
 
@@ -301,24 +302,12 @@ def _validate_genai(options: Options) -> None:
 
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-OTLP_TRACES_PATH = "/v1/traces"
 # One setting in two spellings: a layer that sets either replaces both from lower layers.
 _ENDPOINT_GROUP = ("tracing_endpoint", "traces_url")
 
 
 def _has_endpoint(options: Options) -> bool:
     return bool(options.traces_url or options.tracing_endpoint)
-
-
-def traces_url(options: Options) -> str:
-    """Where spans go: `traces_url` as is, else `tracing_endpoint` + /v1/traces (over gRPC the
-    endpoint as is: gRPC has no path)."""
-    if options.traces_url:
-        return options.traces_url
-    if options.tracing_protocol == c.OTLP_PROTOCOL_GRPC:
-        return options.tracing_endpoint
-    endpoint = options.tracing_endpoint.rstrip("/")
-    return endpoint if endpoint.endswith(OTLP_TRACES_PATH) else endpoint + OTLP_TRACES_PATH
 
 
 def _merge(values: dict[str, Any], layer: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from adk_observe import conventions as c
@@ -20,9 +20,31 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.metrics.export import MetricExporter
     from opentelemetry.sdk.trace.export import SpanExporter
 
-    from adk_observe.instrument.options import Options
+
+class Options(Protocol):
+    """What the exporters read of the options (instrument/options.py's Options): declared here
+    so that this module does not import the options module, which imports it."""
+
+    @property
+    def tracing_endpoint(self) -> str: ...
+    @property
+    def traces_url(self) -> str: ...
+    @property
+    def tracing_headers(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def tracing_protocol(self) -> str: ...
+    @property
+    def export_timeout(self) -> float: ...
+    @property
+    def metrics_url(self) -> str: ...
+    @property
+    def metrics_headers(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def metrics_protocol(self) -> str: ...
+
 
 PROTOCOLS = (c.OTLP_PROTOCOL_HTTP, c.OTLP_PROTOCOL_GRPC)
+OTLP_TRACES_PATH = "/v1/traces"
 OTLP_GRPC_PORT = 4317
 OTLP_HTTP_PORT = 4318
 METRICS_PATH = "/v1/metrics"
@@ -120,6 +142,17 @@ def grpc_problem() -> str | None:
     )
 
 
+def traces_url(options: Options) -> str:
+    """Where spans go: `traces_url` as is, else `tracing_endpoint` + /v1/traces (over gRPC the
+    endpoint as is: gRPC has no path)."""
+    if options.traces_url:
+        return options.traces_url
+    if options.tracing_protocol == c.OTLP_PROTOCOL_GRPC:
+        return options.tracing_endpoint
+    endpoint = options.tracing_endpoint.rstrip("/")
+    return endpoint if endpoint.endswith(OTLP_TRACES_PATH) else endpoint + OTLP_TRACES_PATH
+
+
 def metrics_url(options: Options) -> str:
     """Where metrics go: `metrics_url` as is, else the base endpoint (`tracing_endpoint`, which
     OTEL_EXPORTER_OTLP_ENDPOINT sets for every signal) or localhost, with /v1/metrics over HTTP."""
@@ -194,8 +227,6 @@ def _http_metrics() -> Any:
 
 def span_exporter(options: Options) -> SpanExporter:
     """The traces exporter of the options (`tracing_protocol`)."""
-    from adk_observe.instrument.options import traces_url
-
     exporter: SpanExporter = _exporter(
         options.tracing_protocol,
         _grpc_traces,

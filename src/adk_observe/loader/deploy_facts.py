@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adk_observe.errors import SpecError
-from adk_observe.loader.yamlsource import Document, KeyPath, format_path
+from adk_observe.yamlsource import Document, KeyPath, format_path
 
 
 class Locator:

@@ -12,7 +12,7 @@ from adk_observe import load_balancers as lbs
 from adk_observe.errors import quote
 from adk_observe.loader.deploy_facts import Locator, ServiceFacts
 from adk_observe.loader.deploy_v1 import HealthCheckV1, IngressV1
-from adk_observe.loader.yamlsource import KeyPath
+from adk_observe.yamlsource import KeyPath
 
 LB = d.LoadBalancer
 DNS_SUBDOMAIN = kube.DNS_SUBDOMAIN

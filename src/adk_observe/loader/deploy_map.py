@@ -18,7 +18,7 @@ from adk_observe.loader.deploy_ingress import ingress
 from adk_observe.loader.deploy_strategy import strategy
 from adk_observe.loader.deploy_v1 import DeploySpecV1, ResourcesV1
 from adk_observe.loader.fields import DNS_LABEL
-from adk_observe.loader.yamlsource import Document, KeyPath
+from adk_observe.yamlsource import Document, KeyPath
 
 __all__ = ["CUSTOM_SLI_KEYS", "ServiceFacts", "to_deploy_model"]
 

@@ -8,7 +8,7 @@ from adk_observe import deploy_model as d
 from adk_observe import load_balancers as lbs
 from adk_observe.loader.deploy_facts import Locator, ServiceFacts
 from adk_observe.loader.deploy_v1 import AnalysisV1, MatchV1, StrategyV1
-from adk_observe.loader.yamlsource import KeyPath
+from adk_observe.yamlsource import KeyPath
 
 DEFAULT_STEPS = (10, 25, 50)
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from adk_observe import conventions as c
-from adk_observe.durations import parse_ms
+from adk_observe.durations import format_seconds, parse_ms
 from adk_observe.errors import quote
 from adk_observe.loader import gotemplate
 
@@ -17,13 +17,27 @@ DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 SLO_NAME = r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$"
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 ALERT_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+_DURATION_PATTERN = r"^([0-9]+(ms|s|m|h|d|w))+$"
+
+
+def _defaults_as_written(schema: dict[str, Any]) -> None:
+    """A duration's default in the JSON Schema as a spec writes it (`30d`), not in seconds."""
+    for prop in schema.get("properties", {}).values():
+        default = prop.get("default")
+        if prop.get("pattern") == _DURATION_PATTERN and type(default) is int:
+            prop["default"] = format_seconds(default)
 
 
 class Strict(BaseModel):
     """Every spec object: unknown keys are errors, values are not coerced across types."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        strict=True,
+        allow_inf_nan=False,
+        json_schema_extra=_defaults_as_written,
     )
 
 
@@ -98,30 +112,41 @@ def _label_name(key: str) -> str:
     return key
 
 
-# Labels the compiler sets on every alert: the Alertmanager routes and inhibits on them, so a
-# spec may not override them (a `service` label would detach an alert from its service).
-COMPILER_LABELS = frozenset(
-    {c.LABEL_SERVICE, c.LABEL_SLO, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR, c.LABEL_ALERTNAME}
-    | {c.LABEL_TIER, c.LABEL_CHANGE_FREEZE}
-)
+def compiler_label(key: str) -> str | None:
+    """Why a spec may not set label `key`, or None: the compiler sets it on what it generates
+    (conventions.SLO_LABELS, BUDGET_LABELS) and Prometheus sets `alertname`. The Alertmanager
+    routes and inhibits on them: a `service` label would detach an alert from its service."""
+    if key in c.SLO_LABELS:
+        return "is set by the compiler on every SLO series and alert"
+    if key in c.BUDGET_LABELS:
+        return "is set by the compiler on every spend-budget series and alert"
+    if key == c.LABEL_ALERTNAME:
+        return "is set by the compiler on every alert"
+    if key == c.LABEL_CHANGE_FREEZE:
+        return "is set by the compiler on every budget-exhausted alert"
+    return None
 
 
-def _compiler_label(key: str) -> ValueError:
-    # The words of the model's one validation (loader/validate.py) for the labels it checks.
-    where = "SLO series and alert" if key in (c.LABEL_SERVICE, c.LABEL_SLO) else "alert"
-    return ValueError(f"{key!r} is set by the compiler on every {where}")
+def reserved_label_error(key: str, severity_allowed: bool = False) -> str | None:
+    """Why an importer may not map label `key` (an SLO, service or alert label), or None.
+    `severity` is allowed where it overrides the alert's severity on purpose (a Sloth
+    page_alert/ticket_alert label)."""
+    if severity_allowed and key == c.LABEL_SEVERITY:
+        return None
+    why = compiler_label(key)
+    return f"{key!r} {why}" if why else None
 
 
 def _alert_label_name(key: str) -> str:
-    if key in COMPILER_LABELS | {c.LABEL_SEVERITY}:
-        raise _compiler_label(key)
+    if why := compiler_label(key):
+        raise ValueError(f"{key!r} {why}")
     return key
 
 
 def _severity_label_name(key: str) -> str:
     """Per-severity labels may rename the severity (e.g. `severity: critical` for pages)."""
-    if key in COMPILER_LABELS:
-        raise _compiler_label(key)
+    if key != c.LABEL_SEVERITY and (why := compiler_label(key)):
+        raise ValueError(f"{key!r} {why}")
     return key
 
 
@@ -160,9 +185,7 @@ def _http_url(value: str) -> str:
 
 # The JSON Schema describes what a user writes (`30d`, `500ms`, `5%`, `100MiB`), not the number
 # it is parsed to, so editors accept the spec the loader accepts.
-_DURATION_PATTERN = r"^([0-9]+(ms|s|m|h|d|w))+$"
 _DURATION_SCHEMA = {"type": "string", "pattern": _DURATION_PATTERN}
-DurationMs = Annotated[int, BeforeValidator(_duration_ms), WithJsonSchema(_DURATION_SCHEMA)]
 Seconds = Annotated[int, BeforeValidator(_seconds), WithJsonSchema(_DURATION_SCHEMA)]
 LatencySeconds = Annotated[
     float,
@@ -207,3 +230,19 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 DnsName = Annotated[str, Field(pattern=DNS_LABEL, max_length=63)]
 SloName = Annotated[str, Field(pattern=SLO_NAME, max_length=63)]
 AlertName = Annotated[str, Field(pattern=ALERT_NAME)]
+
+
+def member_of(values: tuple[str, ...]) -> AfterValidator:
+    """A string that must be one of `values`: a core tuple, so a spec field does not restate it
+    as a Literal (use with `enum_schema(values)`)."""
+
+    def check(value: str) -> str:
+        if value not in values:
+            raise ValueError(f"must be one of {', '.join(values)} (got {quote(value)})")
+        return value
+
+    return AfterValidator(check)
+
+
+def enum_schema(values: tuple[str, ...]) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "enum": list(values)})

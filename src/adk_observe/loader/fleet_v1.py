@@ -19,7 +19,7 @@ from adk_observe import deploy_model as d
 from adk_observe import model as m
 from adk_observe.errors import SpecError, quote
 from adk_observe.loader.fields import LabelName, Strict
-from adk_observe.loader.yamlsource import Document, KeyPath, format_path
+from adk_observe.yamlsource import Document, KeyPath, format_path
 
 # A cluster's name: the external label's value, a dashboard variable's value, a file-safe word.
 CLUSTER_NAME = r"^[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$"

@@ -151,65 +151,69 @@ def _lex_action(text: str, i: int) -> tuple[list[_Token], int]:
             return tokens, i + (4 if text[i] == " " else 2)
         if i >= len(text):
             raise TemplateError("unclosed action")
-        ch = text[i]
-        start = i
-        if ch in _SPACE:
+        if text[i] in _SPACE:
             i += 1
             spaced = True
             continue
-        kind = ""
-        if ch == "|":
-            kind, i = "pipe", i + 1
-        elif ch == "=":
-            kind, i = "assign", i + 1
-        elif ch == ":":
-            if not text.startswith(":=", i):
-                raise TemplateError("expected :=")
-            kind, i = "declare", i + 2
-        elif ch == ",":
-            kind, i = "comma", i + 1
-        elif ch == "(":
-            kind, i, depth = "lparen", i + 1, depth + 1
-        elif ch == ")":
-            if not depth:
-                raise TemplateError("unexpected right paren")
-            kind, i, depth = "rparen", i + 1, depth - 1
-        elif ch == '"':
-            match = _STRING.match(text, i)
-            if not match:
-                raise TemplateError("unterminated or badly escaped quoted string")
-            kind, i = "string", match.end()
-        elif ch == "`":
-            end = text.find("`", i + 1)
-            if end < 0:
-                raise TemplateError("unterminated raw quoted string")
-            kind, i = "string", end + 1
-        elif ch == "'":
-            match = _CHAR.match(text, i)
-            if not match:
-                raise TemplateError("unterminated character constant")
-            kind, i = "char", match.end()
-        elif ch == "$" or (ch == "." and not text[i + 1 : i + 2].isdigit()):
-            i = _word_end(text, i + 1)
-            if not _at_terminator(text, i):
-                raise TemplateError(f"bad character {text[i]!r}")
-            kind = "var" if ch == "$" else "field"
-        elif ch in "+-.0123456789":
-            match = _NUMBER_START.match(text, i)
-            i = match.end() if match else i + 1
-            number = text[start:i]
-            if not _NUMBER.fullmatch(number) or _infinite(number):
-                raise TemplateError(f"bad number syntax: {number[:20]!r}")
-            kind = "number"
-        elif _is_alnum(ch):
-            i = _word_end(text, i)
-            if not _at_terminator(text, i):
-                raise TemplateError(f"bad character {text[i]!r}")
-            kind = "word"
-        else:
-            raise TemplateError(f"unexpected {ch!r} in an action")
+        start = i
+        kind, i, depth = _lex_token(text, i, depth)
         tokens.append(_Token(kind, text[start:i], adjacent=not spaced))
         spaced = False
+
+
+def _lex_token(text: str, i: int, depth: int) -> tuple[str, int, int]:
+    """The kind of the token starting at `i` (not a space), the index after it, and the paren
+    depth after it."""
+    ch = text[i]
+    if ch == "|":
+        return "pipe", i + 1, depth
+    if ch == "=":
+        return "assign", i + 1, depth
+    if ch == ":":
+        if not text.startswith(":=", i):
+            raise TemplateError("expected :=")
+        return "declare", i + 2, depth
+    if ch == ",":
+        return "comma", i + 1, depth
+    if ch == "(":
+        return "lparen", i + 1, depth + 1
+    if ch == ")":
+        if not depth:
+            raise TemplateError("unexpected right paren")
+        return "rparen", i + 1, depth - 1
+    if ch == '"':
+        match = _STRING.match(text, i)
+        if not match:
+            raise TemplateError("unterminated or badly escaped quoted string")
+        return "string", match.end(), depth
+    if ch == "`":
+        end = text.find("`", i + 1)
+        if end < 0:
+            raise TemplateError("unterminated raw quoted string")
+        return "string", end + 1, depth
+    if ch == "'":
+        match = _CHAR.match(text, i)
+        if not match:
+            raise TemplateError("unterminated character constant")
+        return "char", match.end(), depth
+    if ch == "$" or (ch == "." and not text[i + 1 : i + 2].isdigit()):
+        end = _word_end(text, i + 1)
+        if not _at_terminator(text, end):
+            raise TemplateError(f"bad character {text[end]!r}")
+        return ("var" if ch == "$" else "field"), end, depth
+    if ch in "+-.0123456789":
+        match = _NUMBER_START.match(text, i)
+        end = match.end() if match else i + 1
+        number = text[i:end]
+        if not _NUMBER.fullmatch(number) or _infinite(number):
+            raise TemplateError(f"bad number syntax: {number[:20]!r}")
+        return "number", end, depth
+    if _is_alnum(ch):
+        end = _word_end(text, i)
+        if not _at_terminator(text, end):
+            raise TemplateError(f"bad character {text[end]!r}")
+        return "word", end, depth
+    raise TemplateError(f"unexpected {ch!r} in an action")
 
 
 def _actions(text: str) -> list[list[_Token]]:

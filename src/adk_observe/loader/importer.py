@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from adk_observe.errors import SpecError, quote
-from adk_observe.loader.yamlsource import Document, KeyPath, format_path
 from adk_observe.model import ServiceSpec
+from adk_observe.yamlsource import Document, KeyPath, format_path
 
 
 @dataclass(frozen=True)

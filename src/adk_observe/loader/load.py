@@ -11,10 +11,10 @@ from typing import Any
 
 from adk_observe.errors import SpecError
 from adk_observe.loader import v1
-from adk_observe.loader.importer import Mapped, parse_model, validation_error
+from adk_observe.loader.importer import Mapped, Parse, parse_model, validation_error
 from adk_observe.loader.validate import validate
-from adk_observe.loader.yamlsource import Document, load_documents, read_text
 from adk_observe.model import ServiceSpec
+from adk_observe.yamlsource import Document, load_documents, read_text
 
 __all__ = [
     "FORMATS",
@@ -40,7 +40,7 @@ class Format:
 
     def parse(self, docs: list[Document]) -> list[Mapped]:
         module = importlib.import_module(self.module)
-        parse: Callable[[list[Document]], list[Mapped]] = getattr(module, self.function)
+        parse: Parse = getattr(module, self.function)
         return parse(docs)
 
 
@@ -63,7 +63,6 @@ FORMATS: tuple[Format, ...] = (
         "parse_crd",
     ),
 )
-_BY_NAME = {f.name: f for f in FORMATS}
 
 
 def _is_openslo(item: Any) -> bool:
@@ -118,8 +117,9 @@ def load_file(path: str | Path) -> list[ServiceSpec]:
     for doc in docs:
         by_format.setdefault(detect(doc), []).append(doc)
     specs: list[ServiceSpec] = []
+    by_name = {f.name: f for f in FORMATS}
     for name in sorted(by_format):
-        for mapped in _BY_NAME[name].parse(by_format[name]):
+        for mapped in by_name[name].parse(by_format[name]):
             validate(mapped)
             specs.append(mapped.spec)
     return specs

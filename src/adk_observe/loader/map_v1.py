@@ -6,20 +6,16 @@ from dataclasses import replace
 
 from adk_observe import conventions as c
 from adk_observe import model as m
+from adk_observe.deploy_model import DeployConfig
 from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.loader import fleet_v1, v1
+from adk_observe.loader.builtin_v1 import builtin_sli, stray_params
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
 from adk_observe.loader.notify_v1 import to_maintenance, to_notify
 from adk_observe.loader.promql import annotation_error, selector_error, window_template_error
-from adk_observe.loader.yamlsource import Document, KeyPath
-from adk_observe.windows import DEFAULT_WINDOWS, tier_name, window_from_factor
-
-_BUILTIN_BUCKETS = {
-    m.BuiltinKind.LATENCY: c.REQUEST_DURATION.buckets,
-    m.BuiltinKind.SATISFACTION: c.SATISFACTION_RATING.buckets,
-    m.BuiltinKind.COST_PER_TURN: c.INTERACTION_COST.buckets,
-}
-_THRESHOLD_KINDS = (m.BuiltinKind.LATENCY, m.BuiltinKind.COST_PER_TURN)
+from adk_observe.loader.validate import group_label_error
+from adk_observe.windows import DAY, WindowSpec, resolve_windows, tier_name
+from adk_observe.yamlsource import Document, KeyPath
 
 _fail = fail  # the importers' shared located error (importer.py)
 
@@ -49,7 +45,7 @@ def _turn_latency(slos: list[m.SLO]) -> tuple[tuple[int, str, float], ...]:
     out = []
     for i, slo in enumerate(slos):
         sli = slo.sli
-        if isinstance(sli, m.BuiltinSLI) and sli.kind is m.BuiltinKind.LATENCY:
+        if isinstance(sli, m.BuiltinSLI) and sli.kind.metric == c.REQUEST_DURATION:
             out.append((i, slo.name, float(sli.threshold or 0)))
         elif isinstance(sli, m.LatencySLI) and sli.metric == c.REQUEST_DURATION.name:
             out.append((i, slo.name, sli.threshold))
@@ -77,29 +73,7 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         slos.append(_slo(name, slo, windows, doc, path))
     if body.clusters is not None:  # every SLO is per cluster: its label leads every group
         slos = [fleet_v1.per_cluster(s, body.clusters.label) for s in slos]
-    deploy = None
-    if body.deploy is not None:
-        from adk_observe.loader.deploy_map import CUSTOM_SLI_KEYS, ServiceFacts, to_deploy_model
-
-        logging = body.telemetry.logging
-        facts = ServiceFacts(
-            name=name,
-            namespace=spec.metadata.namespace,
-            labels=_pairs(spec.metadata.labels),
-            metrics_port=body.telemetry.metrics.port,
-            log_file=body.telemetry.logging.file,
-            slos=tuple(
-                (s.name, next((k for k in CUSTOM_SLI_KEYS if getattr(s.sli, k) is not None), ""))
-                for s in body.slos
-            ),
-            latency=_turn_latency(slos),
-            console=logging.console,
-            log_levels=(
-                (("level",), logging.level),
-                *((("levels", k), v) for k, v in sorted(logging.levels.items())),
-            ),
-        )
-        deploy = to_deploy_model(body.deploy, doc, ("spec", "deploy"), facts)
+    deploy = _deploy(spec, slos, doc)
     fleet_v1.check_fleet(
         body.clusters is not None, deploy is not None and deploy.remote_write is not None, doc
     )
@@ -125,6 +99,35 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
     )
 
 
+def _deploy(spec: v1.AgentServiceV1, slos: list[m.SLO], doc: Document) -> DeployConfig | None:
+    """The deploy section, with the service facts it reads from the rest of the spec."""
+    body = spec.spec
+    name = spec.metadata.name
+    if body.deploy is None:
+        return None
+    from adk_observe.loader.deploy_map import CUSTOM_SLI_KEYS, ServiceFacts, to_deploy_model
+
+    logging = body.telemetry.logging
+    facts = ServiceFacts(
+        name=name,
+        namespace=spec.metadata.namespace,
+        labels=_pairs(spec.metadata.labels),
+        metrics_port=body.telemetry.metrics.port,
+        log_file=body.telemetry.logging.file,
+        slos=tuple(
+            (s.name, next((k for k in CUSTOM_SLI_KEYS if getattr(s.sli, k) is not None), ""))
+            for s in body.slos
+        ),
+        latency=_turn_latency(slos),
+        console=logging.console,
+        log_levels=(
+            (("level",), logging.level),
+            *((("levels", k), v) for k, v in sorted(logging.levels.items())),
+        ),
+    )
+    return to_deploy_model(body.deploy, doc, ("spec", "deploy"), facts)
+
+
 def _fixed_labels(spec: v1.AgentServiceV1) -> dict[KeyPath, dict[str, str]]:
     """Every label map the spec fixes on series or alerts, by key path."""
     out: dict[KeyPath, dict[str, str]] = {
@@ -140,14 +143,10 @@ def _fixed_labels(spec: v1.AgentServiceV1) -> dict[KeyPath, dict[str, str]]:
     return out
 
 
-# (severity, long, short, budget percent, factor, tier): one row of a custom table.
-_WindowSpec = tuple[m.Severity, int, int, float | None, float | None, str]
-
-
-def _windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[_WindowSpec, ...] | None:
+def _windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[WindowSpec, ...] | None:
     if table is None:
         return None
-    out: list[_WindowSpec] = []
+    out: list[WindowSpec] = []
     seen: dict[str, KeyPath] = {}
     for severity, rows in ((m.Severity.PAGE, table.page), (m.Severity.TICKET, table.ticket)):
         for i, row in enumerate(rows):
@@ -165,20 +164,6 @@ def _windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[_WindowSpe
     if not out:
         raise _fail(doc, ("spec", "alert_windows"), "lists no window pair")
     return tuple(out)
-
-
-def _resolve_windows(
-    table: tuple[_WindowSpec, ...] | None, period: int
-) -> tuple[m.AlertWindow, ...]:
-    if table is None:
-        return DEFAULT_WINDOWS
-    resolved = []
-    for severity, long, short, percent, factor, tier in table:
-        if factor is not None:
-            resolved.append(window_from_factor(severity, long, short, factor, period, tier))
-        else:
-            resolved.append(m.AlertWindow(severity, long, short, (percent or 0) / 100, tier))
-    return tuple(resolved)
 
 
 def _tiers(
@@ -209,11 +194,11 @@ def _tiers(
 def _slo(
     service: str,
     slo: v1.SLOV1,
-    windows: tuple[_WindowSpec, ...] | None,
+    windows: tuple[WindowSpec, ...] | None,
     doc: Document,
     path: KeyPath,
 ) -> m.SLO:
-    resolved = _resolve_windows(windows, slo.window)
+    resolved = resolve_windows(windows, slo.window)
     tiers = _tiers(resolved, slo.alerting.tiers, doc, (*path, "alerting", "tiers"))
     for i, w in enumerate(resolved):
         if w.long > slo.window:
@@ -259,17 +244,12 @@ def _slo(
 
 # A calendar month is budgeted and alerted as 30 days: the burn factors of a 28- or 31-day
 # month differ by under 10%, and Prometheus rules have no notion of the calendar.
-CALENDAR_MONTH_SECONDS = 30 * 86400
-# Labels the compiler sets on every budget series and alert, and the counter's cost label is fine.
-_RESERVED_BUDGET_LABELS = frozenset(
-    {c.LABEL_SERVICE, c.LABEL_BUDGET, c.LABEL_SEVERITY, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR}
-    | {c.LABEL_TIER}
-)
+CALENDAR_MONTH_SECONDS = 30 * DAY
 
 
 def _budget(
     budget: v1.BudgetV1,
-    windows: tuple[_WindowSpec, ...] | None,
+    windows: tuple[WindowSpec, ...] | None,
     doc: Document,
     path: KeyPath,
     clusters: fleet_v1.ClustersV1 | None = None,
@@ -286,7 +266,7 @@ def _budget(
                 (*path, "period"),
                 f"{budget.period!r} is neither a duration like 30d nor calendar-month",
             ) from None
-    resolved = _resolve_windows(windows, period)
+    resolved = resolve_windows(windows, period)
     longest = max(w.long for w in resolved)
     if longest > period:
         raise _fail(
@@ -300,8 +280,8 @@ def _budget(
         allowed.add(clusters.label)
     for i, label in enumerate(budget.group_by):
         where = (*path, "group_by", i)
-        if label in _RESERVED_BUDGET_LABELS:
-            raise _fail(doc, where, f"cannot group by {label!r}: the compiler sets it")
+        if err := group_label_error(label):
+            raise _fail(doc, where, err)
         if label not in allowed:
             raise _fail(
                 doc,
@@ -344,18 +324,8 @@ def _severity(sev: v1.SeverityV1) -> m.SeverityAlerting:
 
 def _sli(sli: v1.SLIV1, doc: Document, path: KeyPath) -> m.SLI:
     if sli.builtin is not None:
-        kind = m.BuiltinKind(sli.builtin)
-        threshold = sli.threshold if kind in _THRESHOLD_KINDS else sli.good_above
-        key = "threshold" if kind in _THRESHOLD_KINDS else "good_above"
-        buckets = _BUILTIN_BUCKETS.get(kind)
-        if buckets is not None and threshold not in buckets:
-            raise _fail(
-                doc,
-                (*path, key),
-                f"{threshold:g} is not a bucket bound of the metric "
-                f"(bounds: {', '.join(f'{b:g}' for b in buckets)})",
-            )
-        return m.BuiltinSLI(kind, threshold)
+        return builtin_sli(sli.builtin, sli.params, doc, path)
+    stray_params(sli.params, None, doc, path)
     if sli.latency is not None:
         lat = sli.latency
         if err := selector_error(lat.selector):
@@ -436,7 +406,7 @@ def _telemetry(t: v1.TelemetryV1) -> m.Telemetry:
         log_console=t.logging.console,
         log_file=t.logging.file,
         fluentd_host=fluentd.host if fluentd else "",
-        fluentd_port=fluentd.port if fluentd else 24224,
+        fluentd_port=fluentd.port if fluentd else m.Telemetry.fluentd_port,
         fluentd_tag=fluentd.tag if fluentd else "",
         cost_center=t.cost.cost_center,
         prices=tuple(

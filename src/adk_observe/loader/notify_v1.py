@@ -20,7 +20,7 @@ from adk_observe import notify_model as n
 from adk_observe.errors import quote
 from adk_observe.loader.fields import SloName, Strict
 from adk_observe.loader.importer import fail
-from adk_observe.loader.yamlsource import Document, KeyPath, format_path
+from adk_observe.yamlsource import Document, KeyPath, format_path
 
 PATH_LIMIT = 1024
 TEXT_LIMIT = 256

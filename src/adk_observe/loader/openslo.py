@@ -11,135 +11,44 @@ kept as notes in `ServiceSpec.extra`, so nothing is dropped silently. docs/impor
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
 from adk_observe.errors import quote
-from adk_observe.loader.fields import LABEL_NAME, SLO_NAME, label_problem
-from adk_observe.loader.imported import reserved_label_error
-from adk_observe.loader.importer import Mapped, SLOOrigin, parse_model
-from adk_observe.loader.map_v1 import _fail, _resolve_windows
+from adk_observe.loader.fields import LABEL_NAME, SLO_NAME, label_problem, reserved_label_error
+from adk_observe.loader.importer import Mapped, SLOOrigin, fail
+from adk_observe.loader.openslo_file import Notes, OpenSLOFile
 from adk_observe.loader.openslo_sli import to_sli
 from adk_observe.loader.openslo_v1 import (
-    API_VERSION,
-    DataSourceDoc,
     MetadataOS,
     ObjectiveOS,
-    ServiceDoc,
-    SLIDoc,
     SLISpecOS,
     SLODoc,
     SLOSpecOS,
     TimeWindowOS,
-    _Doc,
 )
-from adk_observe.loader.yamlsource import Document, KeyPath, format_path
+from adk_observe.windows import DEFAULT_PERIOD, resolve_windows
+from adk_observe.yamlsource import Document, KeyPath
 
-DEFAULT_PERIOD = 30 * 86400
-_OWN_ALERTS = "adk-observe derives multi-window multi-burn-rate alerts from each SLO itself"
-_UNMAPPED_KINDS = {
-    "AlertPolicy": _OWN_ALERTS,
-    "AlertCondition": _OWN_ALERTS,
-    "AlertNotificationTarget": "route alerts in Alertmanager on the labels the rules carry",
-}
-_KINDS: dict[str, type[_Doc]] = {
-    "SLO": SLODoc,
-    "SLI": SLIDoc,
-    "Service": ServiceDoc,
-    "DataSource": DataSourceDoc,
-}
 _DURATION = re.compile(r"^(\d+)([mhdwMQY])$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 # --- mapping --------------------------------------------------------------------------------
 
 
-class _Notes:
-    """Valid fields that change nothing the rules compute, with where they are."""
-
-    def __init__(self) -> None:
-        self._items: set[tuple[str, int, str, str]] = set()
-
-    def add(self, doc: Document, path: KeyPath, message: str) -> None:
-        line = doc.line_of(path)
-        self._items.add((doc.file, line, f"{doc.file}:{line}: {format_path(path)}", message))
-
-    def items(self) -> tuple[tuple[str, str], ...]:
-        """(where, note) pairs in file and line order."""
-        return tuple((where, note) for _, _, where, note in sorted(self._items))
-
-
-class _File:
-    """Every document of the file, by kind and name."""
-
-    def __init__(self, docs: list[Document]) -> None:
-        self.slos: list[tuple[SLODoc, Document]] = []
-        self.by_kind: dict[str, dict[str, tuple[Any, Document]]] = {k: {} for k in _KINDS}
-        self.used: set[tuple[str, str]] = set()
-        for doc in docs:
-            obj = _parse(doc)
-            named = self.by_kind[obj.kind]
-            name = obj.metadata.name
-            if name in named:
-                first = named[name][1]
-                raise _fail(
-                    doc,
-                    ("metadata", "name"),
-                    f"duplicate {obj.kind} name {name!r} (first at line {first.line_of(())})",
-                )
-            named[name] = (obj, doc)
-            if isinstance(obj, SLODoc):
-                self.slos.append((obj, doc))
-
-    def get(self, kind: str, name: str) -> tuple[Any, Document] | None:
-        found = self.by_kind[kind].get(name)
-        if found is not None:
-            self.used.add((kind, name))
-        return found
-
-
-def _parse(doc: Document) -> _Doc:
-    data = doc.data
-    api = data.get("apiVersion")
-    if api != API_VERSION:
-        raise _fail(
-            doc,
-            ("apiVersion",),
-            f"apiVersion {quote(api)} does not map: only {API_VERSION} is supported "
-            "(v1alpha and v2alpha documents differ in shape)",
-        )
-    kind = data.get("kind")
-    if isinstance(kind, str) and kind in _UNMAPPED_KINDS:
-        raise _fail(
-            doc,
-            ("kind",),
-            f"kind {kind} does not map: {_UNMAPPED_KINDS[kind]}; remove the document "
-            "(see docs/importers.md)",
-        )
-    if not isinstance(kind, str) or kind not in _KINDS:
-        raise _fail(
-            doc,
-            ("kind",),
-            f"unknown OpenSLO kind {quote(kind)} (expected one of {', '.join(sorted(_KINDS))})",
-        )
-    parsed: _Doc = parse_model(_KINDS[kind], doc)
-    return parsed
-
-
 def parse(docs: list[Document]) -> list[Mapped]:
     """The OpenSLO v1 importer: one ServiceSpec per `spec.service`, in order of first
     appearance."""
-    file = _File(docs)
+    file = OpenSLOFile(docs)
     if not file.slos:
-        raise _fail(docs[0], (), "the OpenSLO documents hold no SLO: nothing to compile")
+        raise fail(docs[0], (), "the OpenSLO documents hold no SLO: nothing to compile")
     groups: dict[str, list[tuple[SLODoc, Document]]] = {}
     for slo, doc in file.slos:
         groups.setdefault(slo.spec.service, []).append((slo, doc))
     specs = []
     for i, (service, members) in enumerate(groups.items()):
-        notes = _Notes()
+        notes = Notes()
         slos, origins = _service_slos(members, file, notes)
         labels: dict[str, str] = {}
         found = file.get("Service", service)
@@ -163,7 +72,7 @@ def parse(docs: list[Document]) -> list[Mapped]:
     return specs
 
 
-def _unused(file: _File, notes: _Notes) -> None:
+def _unused(file: OpenSLOFile, notes: Notes) -> None:
     for kind in ("SLI", "Service", "DataSource"):
         for name, (_, doc) in file.by_kind[kind].items():
             if (kind, name) not in file.used:
@@ -171,7 +80,7 @@ def _unused(file: _File, notes: _Notes) -> None:
 
 
 def _service_slos(
-    members: list[tuple[SLODoc, Document]], file: _File, notes: _Notes
+    members: list[tuple[SLODoc, Document]], file: OpenSLOFile, notes: Notes
 ) -> tuple[list[m.SLO], tuple[SLOOrigin, ...]]:
     out: list[m.SLO] = []
     origins: list[SLOOrigin] = []
@@ -183,19 +92,19 @@ def _service_slos(
 
 
 def _slo(
-    service: str, slo: SLODoc, doc: Document, file: _File, notes: _Notes
+    service: str, slo: SLODoc, doc: Document, file: OpenSLOFile, notes: Notes
 ) -> list[tuple[str, KeyPath, m.SLO]]:
     """(objective key, objective path, SLO) for each objective of the SLO document."""
     spec = slo.spec
     if spec.alert_policies:
-        raise _fail(
+        raise fail(
             doc,
             ("spec", "alertPolicies"),
             "alertPolicies do not map: adk-observe derives multi-window multi-burn-rate "
             "alerts from the SLO itself; remove them (see docs/importers.md)",
         )
     if spec.budgeting_method != "Occurrences":
-        raise _fail(
+        raise fail(
             doc,
             ("spec", "budgetingMethod"),
             f"budgetingMethod {spec.budgeting_method} does not map: adk-observe budgets "
@@ -206,7 +115,7 @@ def _slo(
     labels = _metadata(slo.metadata, doc, (), notes, keep_labels=True)
     many = len(spec.objectives) > 1
     if sli_spec.threshold_metric is not None and many:
-        raise _fail(doc, ("spec", "objectives"), "a thresholdMetric SLO has exactly one objective")
+        raise fail(doc, ("spec", "objectives"), "a thresholdMetric SLO has exactly one objective")
     out = []
     for i, objective in enumerate(spec.objectives):
         path: KeyPath = ("spec", "objectives", i)
@@ -232,18 +141,18 @@ def _slo(
 
 
 def _indicator(
-    spec: SLOSpecOS, doc: Document, file: _File, notes: _Notes
+    spec: SLOSpecOS, doc: Document, file: OpenSLOFile, notes: Notes
 ) -> tuple[SLISpecOS, Document, KeyPath]:
     for i, objective in enumerate(spec.objectives):
         if objective.indicator or objective.indicator_ref or objective.composite_weight:
-            raise _fail(
+            raise fail(
                 doc,
                 ("spec", "objectives", i),
                 "composite SLOs (an indicator per objective) do not map: write one SLO per "
                 "indicator",
             )
     if (spec.indicator is None) == (spec.indicator_ref is None):
-        raise _fail(doc, ("spec",), "set exactly one of indicator or indicatorRef")
+        raise fail(doc, ("spec",), "set exactly one of indicator or indicatorRef")
     if spec.indicator is not None:
         _metadata(spec.indicator.metadata, doc, ("spec", "indicator"), notes)
         path: KeyPath = ("spec", "indicator", "spec")
@@ -252,7 +161,7 @@ def _indicator(
     assert spec.indicator_ref is not None
     found = file.get("SLI", spec.indicator_ref)
     if found is None:
-        raise _fail(
+        raise fail(
             doc,
             ("spec", "indicatorRef"),
             f"no SLI document named {quote(spec.indicator_ref)} in this file",
@@ -263,13 +172,13 @@ def _indicator(
     return sli.spec, sli_doc, ("spec",)
 
 
-def _description(spec: SLISpecOS, doc: Document, path: KeyPath, notes: _Notes) -> None:
+def _description(spec: SLISpecOS, doc: Document, path: KeyPath, notes: Notes) -> None:
     if spec.description:
         notes.add(doc, (*path, "description"), "not used (the SLO description is)")
 
 
 def _metadata(
-    meta: MetadataOS, doc: Document, path: KeyPath, notes: _Notes, keep_labels: bool = False
+    meta: MetadataOS, doc: Document, path: KeyPath, notes: Notes, keep_labels: bool = False
 ) -> dict[str, str]:
     """The labels that become Prometheus labels; notes for the rest."""
     base = (*path, "metadata")
@@ -287,38 +196,38 @@ def _metadata(
         elif not LABEL_NAME.match(key):
             notes.add(doc, where, "not used: not a valid Prometheus label name")
         elif err := reserved_label_error(key):
-            raise _fail(doc, where, err)
+            raise fail(doc, where, err)
         elif problem := label_problem(key, value):
-            raise _fail(doc, where, problem)
+            raise fail(doc, where, problem)
         else:
             labels[key] = value
     return labels
 
 
-def _period(windows: list[TimeWindowOS], doc: Document, notes: _Notes) -> int:
+def _period(windows: list[TimeWindowOS], doc: Document, notes: Notes) -> int:
     path: KeyPath = ("spec", "timeWindow")
     if not windows:
         notes.add(doc, ("spec",), "no timeWindow: the SLO uses a rolling 30d window")
         return DEFAULT_PERIOD
     if len(windows) != 1:
-        raise _fail(doc, path, "timeWindow holds exactly one item")
+        raise fail(doc, path, "timeWindow holds exactly one item")
     window = windows[0]
     if window.calendar is not None or window.is_rolling is False:
-        raise _fail(
+        raise fail(
             doc,
             (*path, 0, "calendar" if window.calendar is not None else "isRolling"),
             "calendar-aligned windows do not map: adk-observe SLOs use rolling windows; "
             "set isRolling: true and remove calendar",
         )
     if window.is_rolling is None:
-        raise _fail(doc, (*path, 0), "set isRolling: true (a rolling window)")
+        raise fail(doc, (*path, 0), "set isRolling: true (a rolling window)")
     match = _DURATION.match(window.duration)
     where = (*path, 0, "duration")
     if match is None:
-        raise _fail(doc, where, f"{quote(window.duration)} is not a duration like 28d or 4w")
+        raise fail(doc, where, f"{quote(window.duration)} is not a duration like 28d or 4w")
     number, unit = int(match.group(1)), match.group(2)
     if unit not in _UNIT_SECONDS:
-        raise _fail(
+        raise fail(
             doc,
             where,
             f"duration {window.duration} does not map: months, quarters and years have no "
@@ -328,10 +237,10 @@ def _period(windows: list[TimeWindowOS], doc: Document, notes: _Notes) -> int:
 
 
 def _windows(period: int, doc: Document) -> tuple[m.AlertWindow, ...]:
-    windows = _resolve_windows(None, period)
+    windows = resolve_windows(None, period)
     longest = max(w.long for w in windows)
     if period < longest:
-        raise _fail(
+        raise fail(
             doc,
             ("spec", "timeWindow", 0, "duration"),
             f"a {format_seconds(period)} window is shorter than the {format_seconds(longest)} "
@@ -349,7 +258,7 @@ def _slo_name(
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or str(index)
     name = f"{base}-{slug}"
     if len(name) > 63 or not re.match(SLO_NAME, name):
-        raise _fail(
+        raise fail(
             doc,
             (*path, "displayName") if label else path,
             f"SLO name {name!r} (metadata.name + objective) is not a name of at most 63 "
@@ -359,17 +268,17 @@ def _slo_name(
 
 
 def _objective(
-    objective: ObjectiveOS, doc: Document, path: KeyPath, notes: _Notes, sli: SLISpecOS
+    objective: ObjectiveOS, doc: Document, path: KeyPath, notes: Notes, sli: SLISpecOS
 ) -> float:
     if (objective.target is None) == (objective.target_percent is None):
-        raise _fail(doc, path, "set exactly one of target or targetPercent")
+        raise fail(doc, path, "set exactly one of target or targetPercent")
     if objective.target is not None:
         percent, key = round(objective.target * 100, 10), "target"
     else:
         assert objective.target_percent is not None
         percent, key = objective.target_percent, "targetPercent"
     if percent <= 0:
-        raise _fail(doc, (*path, key), "a target of 0 has no objective; use a value above 0")
+        raise fail(doc, (*path, key), "a target of 0 has no objective; use a value above 0")
     for key, value in (
         ("timeSliceTarget", objective.time_slice_target),
         ("timeSliceWindow", objective.time_slice_window),

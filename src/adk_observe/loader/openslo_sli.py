@@ -17,13 +17,13 @@ from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.errors import quote
 from adk_observe.loader.grouping import grouping_error
-from adk_observe.loader.map_v1 import _fail
+from adk_observe.loader.importer import fail
 from adk_observe.loader.promql import parse_error, window_template_error
-from adk_observe.loader.yamlsource import Document, KeyPath
 from adk_observe.promql import WINDOW_PLACEHOLDER
+from adk_observe.yamlsource import Document, KeyPath
 
 if TYPE_CHECKING:
-    from adk_observe.loader.openslo import _File, _Notes
+    from adk_observe.loader.openslo_file import Notes, OpenSLOFile
     from adk_observe.loader.openslo_v1 import MetricOS, ObjectiveOS, SLISpecOS
 
 # MatchOp is not hashable, so the table is keyed by its name.
@@ -48,8 +48,8 @@ def to_sli(
     path: KeyPath,
     slo_doc: Document,
     objective_path: KeyPath,
-    file: _File,
-    notes: _Notes,
+    file: OpenSLOFile,
+    notes: Notes,
 ) -> m.SLI:
     """`path` is where the SLI spec sits in `doc` (an inline indicator or an SLI document)."""
     if spec.threshold_metric is not None:
@@ -77,24 +77,23 @@ def to_sli(
 
 def _checked(template: str, doc: Document, path: KeyPath) -> str:
     if err := window_template_error(template):
-        raise _fail(doc, path, f"maps to PromQL that does not parse: {err}")
+        raise fail(doc, path, f"maps to PromQL that does not parse: {err}")
     if err := grouping_error(template, explicit_only=True):
-        raise _fail(doc, path, err)
+        raise fail(doc, path, err)
     return template
 
 
-def _query(
-    metric: MetricOS, doc: Document, path: KeyPath, file: _File, notes: _Notes
-) -> tuple[str, KeyPath]:
-    """The PromQL of a Prometheus metric source, or a located error saying why it is not one."""
+def _source_type(
+    metric: MetricOS, doc: Document, spath: KeyPath, file: OpenSLOFile, notes: Notes
+) -> str:
+    """The metric source's type: its own, or its DataSource's (which must agree)."""
     source = metric.metric_source
-    spath = (*path, "metricSource")
     kind = source.type
     if source.metric_source_ref is not None:
         ref_path = (*spath, "metricSourceRef")
         found = file.get("DataSource", source.metric_source_ref)
         if found is None and kind is None:
-            raise _fail(
+            raise fail(
                 doc,
                 ref_path,
                 f"no DataSource named {quote(source.metric_source_ref)} in this file and no type: "
@@ -111,7 +110,7 @@ def _query(
                     "not used: the rules run in the Prometheus that loads them",
                 )
             if kind is not None and kind.lower() != data_source.spec.type.lower():
-                raise _fail(
+                raise fail(
                     doc,
                     (*spath, "type"),
                     f"type {kind} disagrees with DataSource {quote(source.metric_source_ref)} "
@@ -119,9 +118,19 @@ def _query(
                 )
             kind = data_source.spec.type
     if kind is None:
-        raise _fail(doc, spath, "the metric source has no type: set type: Prometheus")
+        raise fail(doc, spath, "the metric source has no type: set type: Prometheus")
+    return kind
+
+
+def _query(
+    metric: MetricOS, doc: Document, path: KeyPath, file: OpenSLOFile, notes: Notes
+) -> tuple[str, KeyPath]:
+    """The PromQL of a Prometheus metric source, or a located error saying why it is not one."""
+    source = metric.metric_source
+    spath = (*path, "metricSource")
+    kind = _source_type(metric, doc, spath, file, notes)
     if kind.lower() != "prometheus":
-        raise _fail(
+        raise fail(
             doc,
             (*spath, "type") if source.type else (*spath, "metricSourceRef"),
             f"a {kind} metric source does not map: adk-observe compiles Prometheus rules, so "
@@ -129,7 +138,7 @@ def _query(
         )
     for key in source.spec:
         if key != "query":
-            raise _fail(
+            raise fail(
                 doc,
                 (*spath, "spec", key),
                 f"{key} does not map: a Prometheus metric source is read from spec.query only",
@@ -137,13 +146,13 @@ def _query(
     qpath = (*spath, "spec", "query")
     query = source.spec.get("query")
     if not isinstance(query, str) or not query.strip():
-        raise _fail(
+        raise fail(
             doc,
             qpath if "query" in source.spec else (*spath, "spec"),
             "spec.query must hold the PromQL query",
         )
     if err := parse_error(query):
-        raise _fail(doc, qpath, f"not valid PromQL: {err}")
+        raise fail(doc, qpath, f"not valid PromQL: {err}")
     return query.strip(), qpath
 
 
@@ -196,17 +205,17 @@ def _has_range(expr: pp.Expr) -> bool:
 def _counter_rate(query: str, doc: Document, path: KeyPath) -> str:
     expr = pp.parse(query)
     if err := grouping_error(query, explicit_only=True):
-        raise _fail(doc, path, err)
+        raise fail(doc, path, err)
     selector = _selector(expr, allow_sum=True)
     if selector is None:
         if _has_range(expr):
-            raise _fail(
+            raise fail(
                 doc,
                 path,
                 "the query already applies a fixed range (e.g. rate(x[5m])), which would pin "
                 f"every alert window to it; {_COUNTER_HINT}",
             )
-        raise _fail(doc, path, _COUNTER_HINT)
+        raise fail(doc, path, _COUNTER_HINT)
     return f"sum(rate({_text(selector)}[{WINDOW_PLACEHOLDER}]))"
 
 
@@ -232,7 +241,7 @@ def _threshold(
     name = selector.name if selector is not None else None
     if selector is None or name is None or not name.endswith("_bucket"):
         quantile = "histogram_quantile" in query
-        raise _fail(
+        raise fail(
             doc,
             path,
             (
@@ -245,26 +254,24 @@ def _threshold(
             "share of observations at or below value",
         )
     if any(mt.name == "le" for mt in selector.matchers.matchers):
-        raise _fail(doc, path, "remove the le matcher: the objective's value picks the bucket")
+        raise fail(doc, path, "remove the le matcher: the objective's value picks the bucket")
     if objective.op is None or objective.value is None:
-        raise _fail(
-            slo_doc, objective_path, "a thresholdMetric objective needs op: lte and a value"
-        )
+        raise fail(slo_doc, objective_path, "a thresholdMetric objective needs op: lte and a value")
     if objective.op not in ("lte", "lt"):
-        raise _fail(
+        raise fail(
             slo_doc,
             (*objective_path, "op"),
             f"op {objective.op} does not map: a histogram counts observations at or below a "
             "bucket bound, so only lte (or lt) maps",
         )
     if objective.value <= 0:
-        raise _fail(slo_doc, (*objective_path, "value"), "value must be a bucket bound above 0")
+        raise fail(slo_doc, (*objective_path, "value"), "value must be a bucket bound above 0")
     metric = name.removesuffix("_bucket")
     known = next((d.buckets for d in c.CATALOGUE if d.name == metric and d.buckets), None)
     bounds = set(known) if known else set(_CLIENT_DEFAULT_BUCKETS)
     if float(objective.value) not in bounds:
         listed = ", ".join(f"{b:g}" for b in sorted(bounds))
-        raise _fail(
+        raise fail(
             slo_doc,
             (*objective_path, "value"),
             f"{objective.value:g} is not a bucket bound of {metric} ("

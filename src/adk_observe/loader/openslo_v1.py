@@ -116,27 +116,27 @@ class DataSourceSpecOS(Strict):
     connection_details: Any = Field(None, alias="connectionDetails")
 
 
-class _Doc(Strict):
+class DocOS(Strict):
     api_version: Literal["openslo/v1"] = Field(alias="apiVersion")
     kind: str
     metadata: MetadataOS
 
 
-class SLODoc(_Doc):
+class SLODoc(DocOS):
     kind: Literal["SLO"]
     spec: SLOSpecOS
 
 
-class SLIDoc(_Doc):
+class SLIDoc(DocOS):
     kind: Literal["SLI"]
     spec: SLISpecOS
 
 
-class ServiceDoc(_Doc):
+class ServiceDoc(DocOS):
     kind: Literal["Service"]
     spec: ServiceSpecOS = ServiceSpecOS()
 
 
-class DataSourceDoc(_Doc):
+class DataSourceDoc(DocOS):
     kind: Literal["DataSource"]
     spec: DataSourceSpecOS

@@ -32,26 +32,20 @@ from adk_observe.loader.fields import (
     Seconds,
     SloName,
     Strict,
+    reserved_label_error,
 )
 from adk_observe.loader.grouping import by_labels, grouping_error
-from adk_observe.loader.imported import reserved_label_error
-from adk_observe.loader.importer import Mapped, SLOOrigin, parse_model
-from adk_observe.loader.map_v1 import _fail, _resolve_windows
+from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
 from adk_observe.loader.promql import annotation_error, window_template_error
-from adk_observe.loader.yamlsource import Document, KeyPath, format_path
 from adk_observe.promql import WINDOW_PLACEHOLDER
+from adk_observe.windows import DAY, resolve_windows
+from adk_observe.yamlsource import Document, KeyPath, format_path
 
-VERSION = "prometheus/v1"
-CRD_API_VERSION = "sloth.slok.dev/v1"
-CRD_KIND = "PrometheusServiceLevel"
-# The labels Sloth puts on its series and alerts (internal/prometheus/conventions.go upstream).
-SLOTH_ID = "sloth_id"
-SLOTH_SERVICE = "sloth_service"
-SLOTH_SLO = "sloth_slo"
-SLOTH_SEVERITY = "sloth_severity"
 _SEVERITY_TPL = re.compile(r"\{\{-?\s*\$labels\.sloth_severity\s*-?\}\}")
-_SLOTH_LABELS = frozenset({SLOTH_ID, SLOTH_SERVICE, SLOTH_SLO, SLOTH_SEVERITY})
-PERIOD = 30 * 86400  # Sloth's default --default-slo-period
+_SLOTH_LABELS = frozenset(
+    {c.LABEL_SLOTH_ID, c.LABEL_SLOTH_SERVICE, c.LABEL_SLOTH_SLO, c.LABEL_SLOTH_SEVERITY}
+)
+PERIOD = 30 * DAY  # Sloth's default --default-slo-period
 _GO_WINDOW = re.compile(r"\{\{-?\s*\.window\s*-?\}\}")
 _PLUGINS = (
     "do not map: Sloth plugins run Go code inside Sloth that adk-observe cannot run; "
@@ -232,7 +226,7 @@ def _service(
     namespace: str = "default",
 ) -> m.ServiceSpec:
     if spec.slo_plugins is not None:
-        raise _fail(doc, (*base, _key(doc, base, "slo_plugins")), f"SLO plugin chains {_PLUGINS}")
+        raise fail(doc, (*base, _key(doc, base, "slo_plugins")), f"SLO plugin chains {_PLUGINS}")
     _reserved(spec.labels, doc, (*base, "labels"))
     # Duplicate names and objectives out of range are the one validation's (validate.py).
     slos = [_slo(spec, slo, doc, (*base, "slos", i), notes) for i, slo in enumerate(spec.slos)]
@@ -256,13 +250,13 @@ def _key(doc: Document, path: KeyPath, snake: str) -> str:
 def _reserved(labels: dict[str, str], doc: Document, path: KeyPath, alert: bool = False) -> None:
     for key in labels:
         if key in _SLOTH_LABELS:
-            raise _fail(
+            raise fail(
                 doc,
                 (*path, key),
                 f"{key!r} is set by the importer on every imported SLO, as Sloth does",
             )
         if err := reserved_label_error(key, severity_allowed=alert):
-            raise _fail(doc, (*path, key), err)
+            raise fail(doc, (*path, key), err)
 
 
 def _slo(
@@ -273,7 +267,7 @@ def _slo(
     notes: list[tuple[str, str]],
 ) -> m.SLO:
     if slo.plugins is not None:
-        raise _fail(doc, (*path, "plugins"), f"SLO plugin chains {_PLUGINS}")
+        raise fail(doc, (*path, "plugins"), f"SLO plugin chains {_PLUGINS}")
 
     def note(key: KeyPath, message: str) -> None:
         where = (*path, *key)
@@ -314,7 +308,7 @@ def _slo(
                 {k: v for k, v in alerting.annotations.items() if not _SEVERITY_TPL.search(v)}
             ),
         ),
-        windows=_resolve_windows(None, PERIOD),
+        windows=resolve_windows(None, PERIOD),
         description=slo.description,
         # Sloth puts the service labels on every rule of every SLO, recordings included.
         labels=_pairs({**spec.labels, **slo.labels, **sloth}),
@@ -324,7 +318,7 @@ def _slo(
 def _annotations(texts: dict[str, str], doc: Document, path: KeyPath) -> None:
     for key, text in texts.items():
         if err := annotation_error(text):
-            raise _fail(doc, (*path, key), err)
+            raise fail(doc, (*path, key), err)
 
 
 def _severity(
@@ -360,7 +354,7 @@ def _group_by(sli: SlothSLI) -> tuple[str, ...]:
 
 def _sli(sli: SlothSLI, doc: Document, path: KeyPath) -> m.SLI:
     if sli.plugin is not None:
-        raise _fail(doc, (*path, "plugin"), f"SLI plugins {_PLUGINS}")
+        raise fail(doc, (*path, "plugin"), f"SLI plugins {_PLUGINS}")
     if sli.events is not None:
         epath: KeyPath = (*path, "events")
         grouped = _group_by(sli)
@@ -388,13 +382,13 @@ def _template(
     """
     text = _GO_WINDOW.sub(WINDOW_PLACEHOLDER, query.strip())
     if "{{" in text.replace(WINDOW_PLACEHOLDER, ""):
-        raise _fail(
+        raise fail(
             doc,
             path,
             "only the {{.window}} template variable maps; expand any other Go template first",
         )
     if err := window_template_error(text):
-        raise _fail(doc, path, err.replace(WINDOW_PLACEHOLDER, "{{.window}}"))
+        raise fail(doc, path, err.replace(WINDOW_PLACEHOLDER, "{{.window}}"))
     if events and not grouped and (err := grouping_error(text)):
-        raise _fail(doc, path, err)
+        raise fail(doc, path, err)
     return text

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
 
+from adk_observe import model as m
+from adk_observe.durations import format_seconds
 from adk_observe.environment import legacy_jaeger_error
+from adk_observe.loader.builtin_v1 import builtin_name, builtin_schema, params_schema
 from adk_observe.loader.deploy_v1 import DeploySpecV1
 from adk_observe.loader.fields import (
     AlertName,
@@ -23,25 +26,17 @@ from adk_observe.loader.fields import (
     SeverityLabels,
     SloName,
     Strict,
+    enum_schema,
+    member_of,
 )
 from adk_observe.loader.fleet_v1 import ClustersV1
 from adk_observe.loader.notify_v1 import WINDOWS_MAX, MaintenanceV1, NotifyV1
+from adk_observe.windows import DEFAULT_PERIOD
 
 API_VERSION = "adk-observe/v1"
-KIND = "AgentService"
-
-BuiltinName = Literal[
-    "uptime",
-    "success",
-    "latency",
-    "tool_success",
-    "mcp_success",
-    "llm_success",
-    "satisfaction",
-    "cost_per_turn",
-]
-# Built-ins whose `threshold` is a bucket bound: seconds for latency, a cost for cost_per_turn.
-THRESHOLD_BUILTINS = ("latency", "cost_per_turn")
+# The model's defaults are the spec's: stated once, there (tests/loader/test_defaults.py).
+_TELEMETRY = m.Telemetry()
+_NO_DATA = m.NoDataAlerting()
 
 
 class LatencySLIV1(Strict):
@@ -68,11 +63,14 @@ class RawSLIV1(Strict):
 
 
 class SLIV1(Strict):
-    builtin: BuiltinName | None = None
-    threshold: LatencySeconds | None = Field(
-        default=None, description="builtin latency: e.g. 500ms; builtin cost_per_turn: e.g. 0.05."
+    # Exactly one kind. A builtin's parameters (threshold, good_above, ...) are the other keys:
+    # which ones each builtin takes is its row's (sli_kinds.py); builtin_v1.py checks them.
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=params_schema)
+
+    builtin: Annotated[str | None, AfterValidator(builtin_name)] = Field(
+        default=None, json_schema_extra=builtin_schema
     )
-    good_above: float | None = Field(default=None, description="builtin satisfaction: e.g. 4.0.")
     latency: LatencySLIV1 | None = None
     events: EventsSLIV1 | None = None
     raw: RawSLIV1 | None = None
@@ -82,17 +80,12 @@ class SLIV1(Strict):
         kinds = [k for k in ("builtin", "latency", "events", "raw") if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError("set exactly one of builtin, latency, events or raw")
-        if self.builtin == "latency" and self.threshold is None:
-            raise ValueError("builtin latency needs a threshold, e.g. 500ms")
-        if self.builtin == "cost_per_turn" and self.threshold is None:
-            raise ValueError("builtin cost_per_turn needs a threshold, e.g. 0.05")
-        if self.builtin == "satisfaction" and self.good_above is None:
-            raise ValueError("builtin satisfaction needs good_above, e.g. 4.0")
-        if self.threshold is not None and self.builtin not in THRESHOLD_BUILTINS:
-            raise ValueError("threshold belongs to builtin latency and cost_per_turn only")
-        if self.good_above is not None and self.builtin != "satisfaction":
-            raise ValueError("good_above belongs to builtin satisfaction only")
         return self
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The keys beside the kind: a builtin's parameters."""
+        return dict(self.model_extra or {})
 
 
 class SeverityV1(Strict):
@@ -104,7 +97,7 @@ class SeverityV1(Strict):
 
 class NoDataV1(Strict):
     enabled: bool = True
-    for_: Seconds = Field(default=600, alias="for")
+    for_: Seconds = Field(default=_NO_DATA.for_seconds, alias="for")
 
 
 class TierV1(Strict):
@@ -138,7 +131,7 @@ class SLOV1(Strict):
     name: SloName
     description: str = ""
     objective: float = Field(description="Percent of good events, 0 < objective < 100.")
-    window: Seconds = Field(default=30 * 86400, description="SLO period, e.g. 30d or 28d.")
+    window: Seconds = Field(default=DEFAULT_PERIOD, description="SLO period, e.g. 30d or 28d.")
     labels: Labels = {}
     group_by: list[LabelName] = Field(
         default=[], description="Labels of the SLI's series: one SLO and one set of alerts each."
@@ -220,15 +213,15 @@ class AgentAlertsV1(Strict):
 
 
 class MetricsTelemetryV1(Strict):
-    port: int = Field(default=9464, ge=1, le=65535)
-    label_limit: int = Field(default=100, ge=1)
+    port: int = Field(default=_TELEMETRY.metrics_port, ge=1, le=65535)
+    label_limit: int = Field(default=_TELEMETRY.label_limit, ge=1)
 
 
 class TracingTelemetryV1(Strict):
-    enabled: bool = True
+    enabled: bool = _TELEMETRY.tracing_enabled
     endpoint: str = Field(default="", description="OTLP/HTTP base URL, e.g. http://HOST:4318.")
-    sampling: float = Field(default=0.1, ge=0, le=1)
-    export_timeout: LatencySeconds = 2.0
+    sampling: float = Field(default=_TELEMETRY.sampling, ge=0, le=1)
+    export_timeout: LatencySeconds = _TELEMETRY.export_timeout
 
     @field_validator("endpoint")
     @classmethod
@@ -241,19 +234,20 @@ class TracingTelemetryV1(Strict):
 
 class FluentdV1(Strict):
     host: str
-    port: int = Field(default=24224, ge=1, le=65535)
+    port: int = Field(default=_TELEMETRY.fluentd_port, ge=1, le=65535)
     tag: str = ""
 
 
-LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogLevel = Annotated[str, member_of(m.LOG_LEVELS), enum_schema(m.LOG_LEVELS)]
+LogConsole = Annotated[str, member_of(m.LOG_CONSOLES), enum_schema(m.LOG_CONSOLES)]
 
 
 class LoggingTelemetryV1(Strict):
-    level: LogLevel = Field(default="INFO", description="The service's own logger.")
+    level: LogLevel = Field(default=_TELEMETRY.log_level, description="The service's own logger.")
     levels: dict[str, LogLevel] = Field(
         default={}, description='Other loggers by name ("root" too), e.g. {adk.agents: INFO}.'
     )
-    console: Literal["stdout", "stderr"] = "stdout"
+    console: LogConsole = _TELEMETRY.log_console
     file: str = ""
     fluentd: FluentdV1 | None = None
 
@@ -266,7 +260,7 @@ class PriceV1(Strict):
 
 
 class CostTelemetryV1(Strict):
-    cost_center: str = "default"
+    cost_center: str = _TELEMETRY.cost_center
     prices: dict[str, PriceV1] = {}
 
 
@@ -291,7 +285,10 @@ class TelemetryV1(Strict):
 class BudgetV1(Strict):
     name: SloName
     amount: float = Field(gt=0, description="Spend allowed per period, in the prices' currency.")
-    period: str = Field(default="30d", description="A duration such as 30d, or calendar-month.")
+    period: str = Field(
+        default=format_seconds(DEFAULT_PERIOD),
+        description="A duration such as 30d, or calendar-month.",
+    )
     group_by: list[LabelName] = Field(
         default=[], description="Labels of adk_agent_cost_total: one budget each, e.g. cost_center."
     )
@@ -299,7 +296,7 @@ class BudgetV1(Strict):
 
 class MetadataV1(Strict):
     name: DnsName
-    namespace: DnsName = "default"
+    namespace: DnsName = m.ServiceSpec.namespace
     labels: Labels = {}
 
 

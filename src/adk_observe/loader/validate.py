@@ -6,19 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from adk_observe import conventions as c
+from adk_observe.loader.fields import compiler_label
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail
-from adk_observe.loader.yamlsource import KeyPath
 from adk_observe.model import SLO, BuiltinSLI, Clusters
+from adk_observe.yamlsource import KeyPath
 
-# The compiler sets these on every SLO series and alert; a user label of the same name would
-# be overwritten (or, worse, split one SLO's series in two).
-RESERVED_LABELS = frozenset(
-    {c.LABEL_SERVICE, c.LABEL_SLO, c.LABEL_SEVERITY, c.LABEL_WINDOWS, c.LABEL_BURN_FACTOR}
-    | {c.LABEL_TIER, c.LABEL_CHANGE_FREEZE}
-)
-# A group label is kept on the SLO's series and alerts, so it cannot be one the compiler sets;
-# nor `le`, which would split a histogram's ratio by bucket; nor `budget` (spend alerts' label).
-RESERVED_GROUP_LABELS = RESERVED_LABELS | {c.LABEL_LE, c.LABEL_BUDGET, c.LABEL_ALERTNAME}
+
+def group_label_error(label: str) -> str | None:
+    """Why an SLO or a spend budget cannot be grouped by `label`: a group label is kept on the
+    series and alerts, so it cannot be one the compiler sets; nor `le`, which would split a
+    histogram's ratio by bucket."""
+    if label == c.LABEL_LE:
+        return f"cannot group by {label!r}: it would split the histogram's ratio by bucket"
+    why = compiler_label(label)
+    return f"cannot group by {label!r}: it {why}" if why else None
 
 
 def validate(mapped: Mapped) -> None:
@@ -45,12 +46,8 @@ def validate(mapped: Mapped) -> None:
             )
         _check_group_by(slo, origin, spec.clusters)
         for key, _ in slo.labels:
-            if key in RESERVED_LABELS:
-                raise fail(
-                    origin.doc,
-                    _label_path(origin, key),
-                    f"{key!r} is set by the compiler on every SLO series and alert",
-                )
+            if reserved := compiler_label(key):
+                raise fail(origin.doc, _label_path(origin, key), f"{key!r} {reserved}")
 
 
 def _check_group_by(slo: SLO, origin: SLOOrigin, clusters: Clusters | None = None) -> None:
@@ -61,12 +58,8 @@ def _check_group_by(slo: SLO, origin: SLOOrigin, clusters: Clusters | None = Non
         places = [k for k, item in enumerate(written) if item == label]
         at = places[seen] if seen < len(places) else i
         path = (*origin.group_by, at) if origin.group_by else origin.name
-        if label in RESERVED_GROUP_LABELS:
-            raise fail(
-                origin.doc,
-                path,
-                f"cannot group by {label!r}: the compiler sets it on every SLO series and alert",
-            )
+        if err := group_label_error(label):
+            raise fail(origin.doc, path, err)
         if label in slo.group_by[:i]:
             raise fail(origin.doc, path, f"{label!r} is listed twice")
         if label in dict(slo.labels):
@@ -76,7 +69,7 @@ def _check_group_by(slo: SLO, origin: SLOOrigin, clusters: Clusters | None = Non
                 f"{label!r} is also a fixed label of the SLO: it would hide the groups",
             )
         if isinstance(slo.sli, BuiltinSLI):
-            allowed = c.builtin_group_labels(slo.sli.kind.value)
+            allowed = slo.sli.kind.group_labels()
             # Every series reaches the central store with the cluster's external label.
             if clusters is not None:
                 allowed = tuple(sorted({*allowed, clusters.label}))
@@ -84,7 +77,7 @@ def _check_group_by(slo: SLO, origin: SLOOrigin, clusters: Clusters | None = Non
                 raise fail(
                     origin.doc,
                     path,
-                    f"the series of builtin {slo.sli.kind.value} have no label {label!r} to "
+                    f"the series of builtin {slo.sli.kind.name} have no label {label!r} to "
                     f"group by (they carry: {', '.join(allowed)})",
                 )
 

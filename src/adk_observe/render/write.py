@@ -30,9 +30,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from adk_observe.errors import OutputError
+from adk_observe.errors import OutputError, SpecError
 from adk_observe.files import kind_of
 from adk_observe.render.text import GENERATED_PREFIX
+from adk_observe.yamlsource import load_documents, read_text
 
 STREAM_WAIT = 5.0  # seconds a FIFO may take to get its reader before the output is refused
 STDOUT, STREAM, FILE = "stdout", "stream", "file"
@@ -303,9 +304,6 @@ def generated_leftovers(folder: Path, listing: str, keep: Iterable[str]) -> list
     """Files of `folder` that an earlier run wrote and this run does not: listed in the
     earlier run's `listing` (a kustomization.yaml we generated), still carrying our header,
     plain names inside `folder`, and not in `keep`. Anything else is never touched."""
-    from adk_observe.errors import SpecError
-    from adk_observe.loader.yamlsource import load_documents, read_text
-
     index = folder / listing
     if not index.is_file() or not _generated(index):
         return []

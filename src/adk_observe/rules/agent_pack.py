@@ -1,47 +1,27 @@
-"""The agent alert pack of the reference design, thresholds from the spec."""
+"""The agent alert pack of the reference design, as a table: one row per alert, thresholds from
+the spec (model.AgentAlerts).
+
+A row names the signal it compares (a PromQL expression of the service), how it compares, which
+AgentAlerts fields hold its threshold and its `for`, its severity and its texts. In the texts,
+`<name>` is one of the values `text_values` computes from the spec; `{{ ... }}` is left to
+Prometheus's templating.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from adk_observe import conventions as c
 from adk_observe import runbook_links as rb
 from adk_observe.durations import format_seconds
 from adk_observe.links import agent_alert_url
-from adk_observe.model import ServiceSpec
+from adk_observe.model import AgentAlerts, ServiceSpec
 from adk_observe.promql import eq, number, regex, selector, service_selector
 from adk_observe.rules import container
 from adk_observe.rules.types import Alert, merge
 
 RATE = "5m"
-
-
-def _alert(
-    spec: ServiceSpec,
-    name: str,
-    expr: str,
-    for_seconds: int,
-    severity: str,
-    summary: str,
-    description: str,
-    per_agent: bool = False,
-) -> Alert:
-    if spec.clusters is not None:  # per cluster: say which
-        description += f" Cluster: {{{{ $labels.{spec.clusters.label} }}}}."
-    annotations = {"summary": summary, "description": description}
-    if runbook := rb.url(spec, rb.alert_file(name)):
-        annotations["runbook_url"] = runbook
-    if spec.grafana_url:
-        annotations[c.ANNOTATION_DASHBOARD_URL] = agent_alert_url(spec, for_seconds, per_agent)
-    return Alert(
-        alert=name,
-        expr=expr,
-        for_seconds=for_seconds,
-        labels=merge(
-            spec.labels,
-            spec.agent_alerts.labels,
-            {c.LABEL_SERVICE: spec.name, c.LABEL_SEVERITY: severity},
-        ),
-        annotations=tuple(sorted(annotations.items())),
-    )
 
 
 def _by(spec: ServiceSpec, *labels: str) -> str:
@@ -51,111 +31,221 @@ def _by(spec: ServiceSpec, *labels: str) -> str:
     return ", ".join(labels)
 
 
+def _error_share(spec: ServiceSpec) -> str:
+    """Share of each agent's requests that failed with a server error."""
+    sel = service_selector(spec)
+    requests = c.REQUESTS.name
+    failed = selector(requests, sel, regex(c.LABEL_STATUS_CODE, c.SERVER_ERROR_REGEX))
+    by_agent = f"sum by ({_by(spec, c.LABEL_AGENT_ID)})"
+    errors = f"{by_agent} (rate({failed}[{RATE}]))"
+    return f"{errors}\n/\n{by_agent} (rate({selector(requests, sel)}[{RATE}]))"
+
+
+def _latency(spec: ServiceSpec) -> str:
+    """Each agent's request latency at the spec's quantile."""
+    buckets = selector(f"{c.REQUEST_DURATION.name}_bucket", service_selector(spec))
+    quantile = number(spec.agent_alerts.latency_quantile)
+    return (
+        f"histogram_quantile({quantile}, sum by ({_by(spec, c.LABEL_AGENT_ID, c.LABEL_LE)}) "
+        f"(rate({buckets}[{RATE}])))"
+    )
+
+
+def _mcp_errors(spec: ServiceSpec) -> str:
+    """Failed MCP calls per second, per agent and server."""
+    mcp = selector(c.MCP_CALLS.name, service_selector(spec), eq(c.LABEL_STATUS, c.STATUS_ERROR))
+    return f"sum by ({_by(spec, c.LABEL_AGENT_ID, c.LABEL_MCP_SERVER)}) (rate({mcp}[{RATE}]))"
+
+
+def _memory_growth(spec: ServiceSpec) -> str:
+    """Growth of each instance's resident memory over the spec's window."""
+    rss = eq(c.LABEL_MEMORY_TYPE, c.MEMORY_RSS)
+    memory = selector(c.MEMORY_USAGE.name, service_selector(spec), rss)
+    return f"delta({memory}[{format_seconds(spec.agent_alerts.memory_window)}])"
+
+
+@dataclass(frozen=True)
+class PackAlert:
+    name: str
+    severity: str
+    signal: Callable[[ServiceSpec], str]  # the PromQL compared with the threshold
+    compare: str  # how: `signal<compare><threshold>`; "" for a signal that is its own test
+    threshold: str  # the AgentAlerts field of the threshold ("" with compare "")
+    for_: str  # the AgentAlerts field of `for` ("": fires at once)
+    summary: str
+    description: str
+    per_agent: bool = False  # the alert is per agent: its dashboard link picks the agent
+
+
+PACK: tuple[PackAlert, ...] = (
+    PackAlert(
+        c.ALERT_HIGH_ERROR_RATE,
+        c.SEVERITY_CRITICAL,
+        _error_share,
+        "\n> ",
+        "error_rate",
+        "error_rate_for",
+        "<service>: more than <error_percent>% of agent requests fail",
+        "{{ $value | humanizePercentage }} of the requests of agent {{ $labels.agent_id }} "
+        "returned 5xx over the last <rate>.",
+        per_agent=True,
+    ),
+    PackAlert(
+        c.ALERT_HIGH_LATENCY,
+        c.SEVERITY_WARNING,
+        _latency,
+        "\n> ",
+        "latency_threshold",
+        "latency_for",
+        "<service>: <quantile> latency above <latency_threshold>s",
+        "The <quantile> request latency of agent {{ $labels.agent_id }} is "
+        "{{ $value | humanizeDuration }}.",
+        per_agent=True,
+    ),
+    PackAlert(
+        c.ALERT_MCP_FAILURES,
+        c.SEVERITY_WARNING,
+        _mcp_errors,
+        "\n> ",
+        "mcp_error_rate",
+        "mcp_for",
+        "<service>: MCP calls failing",
+        "MCP server {{ $labels.mcp_server }} returns {{ $value | humanize }} errors per "
+        "second to agent {{ $labels.agent_id }}.",
+        per_agent=True,
+    ),
+    PackAlert(
+        c.ALERT_MEMORY_LEAK,
+        c.SEVERITY_WARNING,
+        _memory_growth,
+        " > ",
+        "memory_growth_bytes",
+        "memory_for",
+        "<service>: memory grew by more than <growth_mib> MiB in <memory_window>",
+        "Resident memory of {{ $labels.instance }} grew by {{ $value | humanize1024 }}B "
+        "in <memory_window>: a likely leak.",
+    ),
+    PackAlert(
+        c.ALERT_CPU_THROTTLING,
+        c.SEVERITY_WARNING,
+        container.cpu_of_limit,
+        "\n> ",
+        "cpu_ratio",
+        "cpu_for",
+        "<service>: container CPU near its limit",
+        "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit "
+        "(cAdvisor usage over kube-state-metrics limit): it is being throttled.",
+    ),
+    PackAlert(
+        c.ALERT_MEMORY_NEAR_LIMIT,
+        c.SEVERITY_WARNING,
+        container.memory_of_limit,
+        "\n> ",
+        "memory_limit_ratio",
+        "memory_limit_for",
+        "<service>: container memory near its limit",
+        "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit "
+        "(cAdvisor working set over kube-state-metrics limit): the next spike is an OOM kill.",
+    ),
+    PackAlert(
+        c.ALERT_RESTARTS,
+        c.SEVERITY_WARNING,
+        container.restarts,
+        " >= ",
+        "restarts",
+        "",
+        "<service>: container restarting",
+        "Container {{ $labels.container }} of pod {{ $labels.pod }} restarted "
+        "{{ $value | humanize }} times in <restarts_window>.",
+    ),
+    PackAlert(
+        c.ALERT_OOM_KILLED,
+        c.SEVERITY_WARNING,
+        container.oom_killed,
+        "",
+        "",
+        "",
+        "<service>: container OOM-killed",
+        "Container {{ $labels.container }} of pod {{ $labels.pod }} was killed for running "
+        "out of memory and restarted in the last <oom_window>: raise its memory limit or "
+        "find the leak.",
+    ),
+)
+
+
+def text_values(spec: ServiceSpec) -> dict[str, str]:
+    """What `<name>` stands for in the rows' texts (and the overview's panels that show them)."""
+    a = spec.agent_alerts
+    return {
+        "service": spec.name,
+        "rate": RATE,
+        "error_percent": number(a.error_rate * 100),
+        "quantile": f"p{number(a.latency_quantile * 100)}",
+        "latency_threshold": number(a.latency_threshold),
+        "growth_mib": number(a.memory_growth_bytes / 1024 / 1024),
+        "memory_window": format_seconds(a.memory_window),
+        "restarts_window": format_seconds(a.restarts_window),
+        "oom_window": format_seconds(a.oom_window),
+    }
+
+
+def fill_text(text: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        text = text.replace(f"<{name}>", value)
+    return text
+
+
+def _setting(a: AgentAlerts, field: str) -> float:
+    return float(getattr(a, field)) if field else 0.0
+
+
+def _alert(spec: ServiceSpec, row: PackAlert, values: dict[str, str]) -> Alert:
+    a = spec.agent_alerts
+    expr = row.signal(spec)
+    if row.compare:
+        expr = f"{expr}{row.compare}{number(_setting(a, row.threshold))}"
+    for_seconds = int(_setting(a, row.for_))
+    description = fill_text(row.description, values)
+    if spec.clusters is not None:  # per cluster: say which
+        description += f" Cluster: {{{{ $labels.{spec.clusters.label} }}}}."
+    annotations = {"summary": fill_text(row.summary, values), "description": description}
+    if runbook := rb.url(spec, rb.alert_file(row.name)):
+        annotations["runbook_url"] = runbook
+    if spec.grafana_url:
+        annotations[c.ANNOTATION_DASHBOARD_URL] = agent_alert_url(spec, for_seconds, row.per_agent)
+    return Alert(
+        alert=row.name,
+        expr=expr,
+        for_seconds=for_seconds,
+        labels=merge(
+            spec.labels,
+            spec.agent_alerts.labels,
+            {c.LABEL_SERVICE: spec.name, c.LABEL_SEVERITY: row.severity},
+        ),
+        annotations=tuple(sorted(annotations.items())),
+    )
+
+
+_BY_NAME = {row.name: row for row in PACK}
+
+
+def is_on(spec: ServiceSpec, name: str) -> bool:
+    """Whether the rules of `spec` contain pack alert `name`."""
+    a = spec.agent_alerts
+    return a.enabled and name in _BY_NAME and name not in a.disabled
+
+
+def threshold_of(spec: ServiceSpec, name: str) -> float | None:
+    """The threshold pack alert `name` compares with, as the spec sets it (None: it has none)."""
+    field = _BY_NAME[name].threshold
+    value: float | None = getattr(spec.agent_alerts, field) if field else None
+    return value
+
+
 def agent_alerts(spec: ServiceSpec) -> tuple[Alert, ...]:
+    """The enabled rows of the pack, in table order."""
     a = spec.agent_alerts
     if not a.enabled:
         return ()
-    sel = service_selector(spec)
-    requests = c.REQUESTS.name
-    by_agent = f"sum by ({_by(spec, c.LABEL_AGENT_ID)})"
-    failed = selector(requests, sel, regex(c.LABEL_STATUS_CODE, c.SERVER_ERROR_REGEX))
-    errors = f"{by_agent} (rate({failed}[{RATE}]))"
-    total = f"{by_agent} (rate({selector(requests, sel)}[{RATE}]))"
-    buckets = selector(f"{c.REQUEST_DURATION.name}_bucket", sel)
-    mcp = selector(c.MCP_CALLS.name, sel, eq(c.LABEL_STATUS, c.STATUS_ERROR))
-    memory = selector(c.MEMORY_USAGE.name, sel, eq(c.LABEL_MEMORY_TYPE, c.MEMORY_RSS))
-    restarts_window = format_seconds(a.restarts_window)
-    oom_window = format_seconds(a.oom_window)
-    quantile = number(a.latency_quantile)
-    pct = f"p{number(a.latency_quantile * 100)}"
-    growth_mib = number(a.memory_growth_bytes / 1024 / 1024)
-    alerts = (
-        _alert(
-            spec,
-            c.ALERT_HIGH_ERROR_RATE,
-            f"{errors}\n/\n{total}\n> {number(a.error_rate)}",
-            a.error_rate_for,
-            c.SEVERITY_CRITICAL,
-            f"{spec.name}: more than {number(a.error_rate * 100)}% of agent requests fail",
-            "{{ $value | humanizePercentage }} of the requests of agent {{ $labels.agent_id }} "
-            f"returned 5xx over the last {RATE}.",
-            per_agent=True,
-        ),
-        _alert(
-            spec,
-            c.ALERT_HIGH_LATENCY,
-            f"histogram_quantile({quantile}, sum by ({_by(spec, c.LABEL_AGENT_ID, c.LABEL_LE)}) "
-            f"(rate({buckets}[{RATE}])))\n> {number(a.latency_threshold)}",
-            a.latency_for,
-            c.SEVERITY_WARNING,
-            f"{spec.name}: {pct} latency above {number(a.latency_threshold)}s",
-            f"The {pct} request latency of agent {{{{ $labels.agent_id }}}} is "
-            "{{ $value | humanizeDuration }}.",
-            per_agent=True,
-        ),
-        _alert(
-            spec,
-            c.ALERT_MCP_FAILURES,
-            f"sum by ({_by(spec, c.LABEL_AGENT_ID, c.LABEL_MCP_SERVER)}) (rate({mcp}[{RATE}]))\n"
-            f"> {number(a.mcp_error_rate)}",
-            a.mcp_for,
-            c.SEVERITY_WARNING,
-            f"{spec.name}: MCP calls failing",
-            "MCP server {{ $labels.mcp_server }} returns {{ $value | humanize }} errors per "
-            "second to agent {{ $labels.agent_id }}.",
-            per_agent=True,
-        ),
-        _alert(
-            spec,
-            c.ALERT_MEMORY_LEAK,
-            f"delta({memory}[{format_seconds(a.memory_window)}]) > {a.memory_growth_bytes}",
-            a.memory_for,
-            c.SEVERITY_WARNING,
-            f"{spec.name}: memory grew by more than {growth_mib} MiB in "
-            f"{format_seconds(a.memory_window)}",
-            "Resident memory of {{ $labels.instance }} grew by {{ $value | humanize1024 }}B "
-            f"in {format_seconds(a.memory_window)}: a likely leak.",
-        ),
-        _alert(
-            spec,
-            c.ALERT_CPU_THROTTLING,
-            f"{container.cpu_of_limit(spec)}\n> {number(a.cpu_ratio)}",
-            a.cpu_for,
-            c.SEVERITY_WARNING,
-            f"{spec.name}: container CPU near its limit",
-            "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its CPU limit "
-            "(cAdvisor usage over kube-state-metrics limit): it is being throttled.",
-        ),
-        _alert(
-            spec,
-            c.ALERT_MEMORY_NEAR_LIMIT,
-            f"{container.memory_of_limit(spec)}\n> {number(a.memory_limit_ratio)}",
-            a.memory_limit_for,
-            c.SEVERITY_WARNING,
-            f"{spec.name}: container memory near its limit",
-            "Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit "
-            "(cAdvisor working set over kube-state-metrics limit): the next spike is an OOM kill.",
-        ),
-        _alert(
-            spec,
-            c.ALERT_RESTARTS,
-            f"{container.restarts(spec)} >= {a.restarts}",
-            0,
-            c.SEVERITY_WARNING,
-            f"{spec.name}: container restarting",
-            "Container {{ $labels.container }} of pod {{ $labels.pod }} restarted "
-            f"{{{{ $value | humanize }}}} times in {restarts_window}.",
-        ),
-        _alert(
-            spec,
-            c.ALERT_OOM_KILLED,
-            container.oom_killed(spec),
-            0,
-            c.SEVERITY_WARNING,
-            f"{spec.name}: container OOM-killed",
-            "Container {{ $labels.container }} of pod {{ $labels.pod }} was killed for running "
-            f"out of memory and restarted in the last {oom_window}: raise its memory limit or "
-            "find the leak.",
-        ),
-    )
-    return tuple(alert for alert in alerts if alert.alert not in a.disabled)
+    values = text_values(spec)
+    return tuple(_alert(spec, row, values) for row in PACK if row.name not in a.disabled)

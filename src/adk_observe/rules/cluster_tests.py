@@ -26,7 +26,7 @@ from typing import Any
 
 from adk_observe import conventions as c
 from adk_observe.durations import format_seconds, parse_seconds
-from adk_observe.model import SLO, AlertWindow, BuiltinKind, BuiltinSLI, ServiceSpec, Severity
+from adk_observe.model import SLO, AlertWindow, BuiltinSLI, ServiceSpec, Severity
 from adk_observe.promql import eq, number, selector
 from adk_observe.rules.compile import compile_service
 from adk_observe.rules.kinds import kind_of
@@ -121,7 +121,7 @@ def cluster_case(spec: ServiceSpec, slo: SLO) -> dict[str, Any] | None:
     """The scenario of one SLO; None when it cannot be synthesised or cannot page."""
     if spec.clusters is None:
         return None
-    if isinstance(slo.sli, BuiltinSLI) and slo.sli.kind is BuiltinKind.UPTIME:
+    if isinstance(slo.sli, BuiltinSLI) and slo.sli.kind.counts_time:
         return None
     pair = _quickest(slo)
     if pair is None:

@@ -65,7 +65,7 @@ def sli_recordings(spec: ServiceSpec, slo: SLO) -> tuple[Recording, ...]:
             expr = f"{errors} / ({total} > 0)"
         else:
             # A raw ratio has no event counts to sum, so the best available is the mean of the
-            # 5m ratios (exact only under steady traffic; the README says so).
+            # 5m ratios (exact only under steady traffic: docs/importers.md says so).
             five = c.record_sli_error_ratio(short)
             expr = f"avg_over_time({selector(five, match)}[{text}])"
         rules.append(Recording(c.record_sli_error_ratio(text), expr, labels))

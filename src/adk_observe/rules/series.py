@@ -11,8 +11,9 @@ from typing import Any
 import promql_parser
 
 from adk_observe import conventions as c
-from adk_observe.model import BuiltinKind, BuiltinSLI, LatencySLI, ServiceSpec
+from adk_observe.model import BuiltinSLI, LatencySLI, ServiceSpec
 from adk_observe.promql import eq, number, selector, service_selector
+from adk_observe.sli_kinds import HistogramShape, ScrapeShape
 
 EVENTS_PER_STEP = 60.0  # 1 request per second at a 1m interval
 
@@ -123,38 +124,26 @@ def _uptime_series(labels: dict[str, str], phases: list[Phase]) -> list[dict[str
 
 
 def builtin_series(spec: ServiceSpec, sli: BuiltinSLI, phases: list[Phase]) -> list[dict[str, str]]:
+    """Series of the kind's shape (sli_kinds.py) carrying the service's labels and the SLI's
+    label parameters."""
     labels = labels_for(service_selector(spec))
     if labels is None:
         return []
-    if sli.kind is BuiltinKind.UPTIME:
+    labels = {**labels, **dict(sli.matchers)}
+    shape = sli.kind.shape
+    if isinstance(shape, ScrapeShape):
         return _uptime_series(labels, phases)
-    histograms = {
-        # metric, and whether its `le=threshold` bucket holds the bad events (low ratings)
-        BuiltinKind.LATENCY: (c.REQUEST_DURATION.name, False),
-        BuiltinKind.COST_PER_TURN: (c.INTERACTION_COST.name, False),
-        BuiltinKind.SATISFACTION: (c.SATISFACTION_RATING.name, True),
-    }
-    if sli.kind in histograms:
-        metric, bad_bucket = histograms[sli.kind]
-        return histogram_series(labels, metric, sli.threshold or 0.0, bad_bucket, phases)
-    counter, label, good, bad = {
-        BuiltinKind.SUCCESS: (
-            c.REQUESTS,
-            c.LABEL_STATUS_CODE,
-            c.STATUS_CODE_OK,
-            c.STATUS_CODE_ERROR,
-        ),
-        BuiltinKind.TOOL_SUCCESS: (c.TOOL_CALLS, c.LABEL_STATUS, c.STATUS_OK, c.STATUS_ERROR),
-        BuiltinKind.MCP_SUCCESS: (c.MCP_CALLS, c.LABEL_STATUS, c.STATUS_OK, c.STATUS_ERROR),
-        BuiltinKind.LLM_SUCCESS: (c.LLM_CALLS, c.LABEL_STATUS, c.STATUS_OK, c.STATUS_ERROR),
-    }[sli.kind]
+    if isinstance(shape, HistogramShape):
+        bound = sli.threshold or 0.0
+        return histogram_series(labels, shape.metric.name, bound, shape.bad_at_or_below, phases)
+    name, label = shape.metric.name, shape.label
     return [
         {
-            "series": series_text(counter.name, {**labels, label: good}),
+            "series": series_text(name, {**labels, label: shape.good_sample}),
             "values": _counter(phases, "good"),
         },
         {
-            "series": series_text(counter.name, {**labels, label: bad}),
+            "series": series_text(name, {**labels, label: shape.bad_sample}),
             "values": _counter(phases, "bad"),
         },
     ]

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from adk_observe import conventions as c
 from adk_observe.model import (
-    BuiltinKind,
     BuiltinSLI,
     EventsSLI,
     LatencySLI,
@@ -25,6 +24,7 @@ from adk_observe.promql import (
     selector,
     service_selector,
 )
+from adk_observe.sli_kinds import CounterShape, ScrapeShape
 
 
 @dataclass(frozen=True)
@@ -80,14 +80,6 @@ def _rate_sum(metric: str, by: tuple[str, ...], *matchers: str) -> str:
     return f"{_sum_fn(by)}(rate({selector(metric, *matchers)}[{W}]))"
 
 
-def _status_events(metric: str, sel: str, by: tuple[str, ...]) -> SLIQuery:
-    return _events(
-        _rate_sum(metric, by, sel, eq(c.LABEL_STATUS, c.STATUS_ERROR)),
-        _rate_sum(metric, by, sel),
-        by,
-    )
-
-
 def _histogram_above(metric: str, sel: str, bound: float, by: tuple[str, ...]) -> SLIQuery:
     """Observations above `bound`: all of them minus those in the `le=bound` bucket."""
     total = _rate_sum(f"{metric}_count", by, sel)
@@ -97,39 +89,26 @@ def _histogram_above(metric: str, sel: str, bound: float, by: tuple[str, ...]) -
 
 
 def _builtin(sli: BuiltinSLI, sel: str, by: tuple[str, ...]) -> SLIQuery:
-    kind = sli.kind
-    if kind is BuiltinKind.UPTIME:
+    """The query of a built-in kind's shape (sli_kinds.py) over the series matching `sel`."""
+    shape = sli.kind.shape
+    sel = ",".join(m for m in (sel, *(eq(label, value) for label, value in sli.matchers)) if m)
+    if isinstance(shape, ScrapeShape):
         up = selector(c.METRIC_UP, sel)
         total = f"{_sum_fn(by)}(count_over_time({up}[{W}]))"
         return _events(f"{total} - {_sum_fn(by)}(sum_over_time({up}[{W}]))", total, by)
-    if kind is BuiltinKind.SUCCESS:
-        return _events(
-            _rate_sum(c.REQUESTS.name, by, sel, regex(c.LABEL_STATUS_CODE, c.SERVER_ERROR_REGEX)),
-            _rate_sum(c.REQUESTS.name, by, sel),
-            by,
-        )
-    if kind in (BuiltinKind.LATENCY, BuiltinKind.COST_PER_TURN):
-        # A turn is good at or under the threshold (seconds, or a cost in the price currency).
-        assert sli.threshold is not None
-        metric = c.REQUEST_DURATION if kind is BuiltinKind.LATENCY else c.INTERACTION_COST
-        return _histogram_above(metric.name, sel, sli.threshold, by)
-    if kind is BuiltinKind.SATISFACTION:
-        assert sli.threshold is not None
-        # Errors are ratings at or below the threshold: exactly the `le=threshold` bucket.
-        total = _rate_sum(f"{c.SATISFACTION_RATING.name}_count", by, sel)
-        bad = _rate_sum(
-            f"{c.SATISFACTION_RATING.name}_bucket",
-            by,
-            sel,
-            regex(c.LABEL_LE, le_pattern(sli.threshold)),
-        )
-        return _events(bad, total, by)
-    metric = {
-        BuiltinKind.TOOL_SUCCESS: c.TOOL_CALLS,
-        BuiltinKind.MCP_SUCCESS: c.MCP_CALLS,
-        BuiltinKind.LLM_SUCCESS: c.LLM_CALLS,
-    }[kind]
-    return _status_events(metric.name, sel, by)
+    if isinstance(shape, CounterShape):
+        bad = (regex if shape.bad_regex else eq)(shape.label, shape.bad)
+        metric = shape.metric.name
+        return _events(_rate_sum(metric, by, sel, bad), _rate_sum(metric, by, sel), by)
+    assert sli.threshold is not None  # the loader requires it of every histogram kind
+    if not shape.bad_at_or_below:  # good at or under the threshold: latency, cost
+        return _histogram_above(shape.metric.name, sel, sli.threshold, by)
+    # Bad at or below the threshold (low ratings): exactly the `le=threshold` bucket.
+    name = shape.metric.name
+    bucket = regex(c.LABEL_LE, le_pattern(sli.threshold))
+    return _events(
+        _rate_sum(f"{name}_bucket", by, sel, bucket), _rate_sum(f"{name}_count", by, sel), by
+    )
 
 
 # The query half of each SLI kind's row (kinds.py). `by` is the SLO's group_by.

@@ -1,0 +1,146 @@
+"""Hostile values in the parameters of built-in SLIs (`sli: {builtin: KIND, PARAM: value}`).
+
+Which keys a kind takes and how each is read come from its row (sli_kinds.py): a duration, a
+number or a label value. A small generator plants hostile values in every parameter of every
+shipped row and of a test-only row with a label-value parameter (the shape of a quality SLI by
+evaluator, which reaches a PromQL matcher, a dashboard legend and an error message). Every
+command must either succeed, its rule files loading in promtool, or exit 2 with one located line
+at that parameter; never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.hostile.test_corpus import WITH_OUTPUT, run
+from tests.hostile.test_gotemplate import mixed
+from tests.test_sli_kinds import VERDICTS
+
+from adk_observe import sli_kinds as k
+
+ROWS = {**k.BUILTIN_KINDS, VERDICTS.name: VERDICTS}
+PLACES = [(kind.name, param) for kind in ROWS.values() for param in kind.params]
+# The commands that read SLIs (render-deploy reads the SLO names its analysis gates on).
+COMMANDS = ("validate", "compile-rules", "dashboards", "lint")
+
+
+def _base(kind: k.BuiltinKind) -> dict[str, Any]:
+    """A valid SLI of the kind: its parameters at their examples."""
+    sli: dict[str, Any] = {"builtin": kind.name}
+    for param in kind.params:
+        example = param.example
+        sli[param.key] = float(example) if param.type is k.ParamType.NUMBER else example
+    return sli
+
+
+values = st.one_of(
+    st.text(max_size=40),
+    mixed,
+    st.text(min_size=150, max_size=2000),
+    st.sampled_from(['a"b', "a\\b", "a\nb", "}", "{{ $value }}", "x\x00", "\u2028", "é", "500ms"]),
+    st.integers(-(10**30), 10**30),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+
+
+@st.composite
+def hostile_slis(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    name, param = draw(st.sampled_from(PLACES))
+    sli = _base(ROWS[name])
+    sli[param.key] = draw(values)
+    return param.key, sli
+
+
+def _spec(sli: dict[str, Any]) -> str:
+    doc = {
+        "apiVersion": "adk-observe/v1",
+        "kind": "AgentService",
+        "metadata": {"name": "svc"},
+        "spec": {"slos": [{"name": "s", "objective": 99, "sli": sli}]},
+    }
+    return yaml.dump(doc, allow_unicode=True, sort_keys=False, width=2**16)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(hostile_slis())
+def test_every_parameter_value_compiles_or_is_one_located_error(
+    monkeypatch: pytest.MonkeyPatch, promtool: str, tmp_path: Path, drawn: tuple[str, Any]
+) -> None:
+    monkeypatch.setitem(k.BUILTIN_KINDS, VERDICTS.name, VERDICTS)
+    key, sli = drawn
+    work = Path(tempfile.mkdtemp(dir=tmp_path))
+    spec = work / "spec.yaml"
+    spec.write_text(_spec(sli), encoding="utf-8")
+    located = re.compile(
+        rf"error: {re.escape(str(spec))}:\d+: spec\.slos\[0\]\.sli(\.{key})?: [^\n]{{1,300}}\n"
+    )
+    for command in COMMANDS:
+        out = work / command
+        argv = [command, str(spec), *(["-o", str(out)] if command in WITH_OUTPUT else [])]
+        code, _, err = run(*argv)
+        if code == 2:
+            assert located.fullmatch(err), (command, err)
+            assert not out.exists()
+            continue
+        assert code == 0, (command, code, err)
+        if command == "compile-rules":
+            files = sorted(str(p) for p in out.glob("*.rules.yaml"))
+            check = subprocess.run(
+                [promtool, "check", "rules", *files], capture_output=True, text=True
+            )
+            assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("a\nb", "must be one printable line"),
+        ("x" * 201, "at most 200 characters"),
+        ("{{ $value }}", "without {{"),
+        ("", "must be a label value"),
+        (7, "must be a label value"),
+    ],
+)
+def test_a_label_value_parameter_refuses_what_a_matcher_cannot_hold(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: Any, message: str
+) -> None:
+    monkeypatch.setitem(k.BUILTIN_KINDS, VERDICTS.name, VERDICTS)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(_spec({"builtin": VERDICTS.name, "evaluator": value}), encoding="utf-8")
+    code, _, err = run("validate", str(spec))
+    assert code == 2 and "spec.slos[0].sli.evaluator: " in err and message in err, err
+
+
+def test_quotes_and_backslashes_in_a_label_value_stay_inside_the_matcher(
+    monkeypatch: pytest.MonkeyPatch, promtool: str, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(k.BUILTIN_KINDS, VERDICTS.name, VERDICTS)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(_spec({"builtin": VERDICTS.name, "evaluator": 'a"} or vector(1) #\\'}))
+    code, _, err = run("compile-rules", str(spec), "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    rules = (tmp_path / "out" / "svc.rules.yaml").read_text()
+    assert (
+        'evaluator="a\\"} or vector(1) #\\\\"'
+        in yaml.safe_load(rules)["groups"][0]["rules"][0]["expr"]
+    )
+    check = subprocess.run(
+        [promtool, "check", "rules", str(tmp_path / "out" / "svc.rules.yaml")],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
