@@ -79,6 +79,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/compile_bench.py
 	$(BIN)/python bench/instrument_bench.py
 	$(BIN)/python bench/adk_turn_bench.py
+	$(BIN)/python bench/plugin_hooks_bench.py
+	$(BIN)/python bench/recording_bench.py
 	$(BIN)/python bench/report_bench.py
 	$(BIN)/python bench/fleet_bench.py
 	$(BIN)/python bench/client_bench.py

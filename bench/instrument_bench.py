@@ -162,7 +162,7 @@ def main(rounds: int, turns: int, sampling: float) -> None:
     obs = adk_observe.init("bench", registry=CollectorRegistry(), metrics_port=-1,
                            sampling=sampling, span_exporter=DiscardExporter(), log_output=sink,
                            prices={"gpt-test": (2.0, 8.0)})
-    flush = obs.recorder.flush_all if obs.recorder is not None else None
+    flush = obs.queues.flush_all if obs.queues is not None else None
     raw = Raw(sink)
     for fn in (raw.turn, instrumented_turn):
         timed(fn, turns)  # warm up

@@ -5,7 +5,9 @@ received, so a test can search everything that left the process."""
 
 from __future__ import annotations
 
+import gzip
 import threading
+import zlib
 from collections.abc import Iterator
 from concurrent import futures
 from contextlib import contextmanager
@@ -92,15 +94,20 @@ def grpc_receiver() -> Iterator[Received]:
         server.stop(grace=None)
 
 
+_DECODE = {"gzip": gzip.decompress, "deflate": zlib.decompress}
+
+
 @contextmanager
 def http_receiver() -> Iterator[Received]:
-    """An OTLP/HTTP receiver on a free loopback port: /v1/traces and /v1/metrics (uncompressed
-    protobuf, what the exporters send by default)."""
+    """An OTLP/HTTP receiver on a free loopback port: /v1/traces and /v1/metrics (protobuf,
+    uncompressed as the exporters send by default, or gzip or deflate)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            traces = self.path.endswith("/v1/traces")
+            encoding = self.headers.get("Content-Encoding", "")
+            body = _DECODE[encoding](body) if encoding in _DECODE else body
+            traces = not self.path.endswith("/v1/metrics")  # a traces URL may be any path
             request: Any = (trace_service_pb2.ExportTraceServiceRequest() if traces
                             else metrics_service_pb2.ExportMetricsServiceRequest())
             request.ParseFromString(body)

@@ -244,6 +244,9 @@ def catalogue_problems(doc: str) -> list[str]:
             problems.append(
                 f"{metric.name}: labels {labels} in the code, {shown_labels} documented"
             )
+        shown_help = row[3] if len(row) > 3 else ""
+        if shown_help != metric.help:  # the description is the metric's HELP text
+            problems.append(f"{metric.name}: help {metric.help!r} coded, {shown_help!r} shown")
     return problems
 
 
@@ -330,6 +333,13 @@ EDITS = [
         INSTRUMENTATION,
         "| adk_agent_tool_calls_total | counter | agent_id, tool, status |",
         "| adk_agent_tool_calls_total | counter | agent_id, tool |",
+        catalogue_problems,
+    ),
+    (
+        "a metric's description",
+        INSTRUMENTATION,
+        "| Duration of LLM calls. |",
+        "| How long LLM calls took. |",
         catalogue_problems,
     ),
     (

@@ -32,13 +32,19 @@ def init(
     defaults. `registry` defaults to prometheus_client's global REGISTRY; `span_exporter`
     replaces the OTLP exporter (tests pass an InMemorySpanExporter); `log_output` replaces the
     console (stdout) for the JSON log stream. A previous `init()` is shut down first. Raises
-    `OptionsError` (a ValueError) for an invalid option, e.g. a legacy Jaeger endpoint.
+    `OptionsError` (a ValueError) for an invalid option, e.g. a legacy Jaeger endpoint; an
+    invalid OTEL_* variable is ignored with a warning on the `adk_observe` logger.
     """
-    resolved = resolve_options(telemetry=telemetry, service_name=service_name, **options)
+    warnings: list[str] = []
+    resolved = resolve_options(
+        telemetry=telemetry, service_name=service_name, warn=warnings.append, **options
+    )
     runtime.reset()
     handle = Observability(
         resolved, registry=registry, span_exporter=span_exporter, log_output=log_output
     )
+    for warning in warnings:  # now that the JSON log handlers are in place
+        runtime.log_warning(warning)
     if ready:
         handle.set_ready(True)
     return runtime.configure(handle)

@@ -1,9 +1,11 @@
 """Every name that crosses a boundary: metrics, labels, spans, recording rules, rule groups.
 
 The agent emits these metrics, the rules query them, the dashboards plot them and the canary
-gates on them. Nothing else in the project spells one of these strings out. Past ~400 lines on
-purpose: it is the one source of names, and a second module of names would be a second source
-(the metric catalogue, its largest part, is the runtime's to move into its own declaration).
+gates on them. Nothing else in the project spells one of these strings out. The metric catalogue
+(its section below) declares each metric once, with how the runtime records it.
+
+Longer than ~400 lines on purpose: it is a table of names plus the catalogue, which every layer
+reads as `conventions.X`; splitting it would split the one place a name is looked up.
 """
 
 from __future__ import annotations
@@ -120,19 +122,27 @@ INTERACTION_AGENT_TURN = "agent_turn"
 COMPONENT_ADK_PLUGIN = "adk_plugin"
 COMPONENT_INSTRUMENT = "instrument"
 COMPONENT_LOGGING = "logging"
-COMPONENT_TRACING = "tracing"
-COMPONENT_OTEL_METRICS = "otel_metrics"
 COMPONENT_HTTP = "http"
 # Values of LABEL_SINK on adk_observe_telemetry_dropped_total: where the records were going.
 SINK_OTLP = "otlp"
 SINK_FLUENTD = "fluentd"
 SINK_LOG_FILE = "log_file"  # the rotating log file (logging.file) while it cannot be written
 SINK_OTEL_METRICS = "otel_metrics"
-SINK_RECORDER = "recorder"  # work queued for the recorder's worker (instrument/recorder.py)
+SINK_RECORDER = "recorder"  # events queued for the work queue's worker (instrument/work_queue.py)
 SINK_OTLP_METRICS = "otlp_metrics"  # metric exports to the OTLP metrics endpoint that failed
+# Values refused before they reached a metric: a token count, cost, price product or rating that
+# is not a finite number, or is negative where it cannot be.
+SINK_METRICS = "metrics"
 
 
 # --- the metric catalogue ------------------------------------------------------------------------
+#
+# Every metric the runtime records, declared once: the recorder (instrument/metrics.py) registers
+# every metric and records every event from these declarations alone, lint checks queries against
+# them, rules and dashboards take their names from them, docs/instrumentation.md's metric table is
+# checked against them. To add a metric: declare it here with the `Capture` that records it, add
+# it to CATALOGUE, make sure the event carries the field the capture reads (instrument/events.py,
+# set where the event is captured), and test it (tests/instrument/test_catalogue.py shows how).
 
 
 class MetricType(StrEnum):
@@ -141,19 +151,69 @@ class MetricType(StrEnum):
     HISTOGRAM = "histogram"
 
 
+class Op(StrEnum):
+    """What a capture does with its value."""
+
+    ADD = "add"  # counters (the default), and gauges that go up and down
+    OBSERVE = "observe"  # histograms (the default); the event's sampled trace id is the exemplar
+    SET = "set"  # gauges (the default)
+    LATEST = "latest"  # gauges: the latest object of the event's `value` field, measured by its
+    # `measure` field when Prometheus scrapes
+
+
+@dataclass(frozen=True)
+class Capture:
+    """How the runtime records a metric from one kind of event (instrument/events.py).
+
+    `event`: the event's kind. `value`: the event field recorded (a dotted path reads into a
+    field: "usage.input"), or a constant (1.0 counts the event). `when`: an event field that must
+    be true for the event to be recorded ("": always). `fields`: (label, event field) for labels
+    whose event field has another name; every other label's value is the event field of the
+    label's name. `each`: one sample per (label value, event field) for the last label, whose
+    value is then that label value (zero samples are skipped): the token types of an LLM call.
+    `op`: default from the metric's type.
+    """
+
+    event: str
+    value: str | float = 1.0
+    when: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
+    each: tuple[tuple[str, str], ...] = ()
+    op: Op | None = None
+
+
+_DEFAULT_OP = {
+    MetricType.COUNTER: Op.ADD,
+    MetricType.GAUGE: Op.SET,
+    MetricType.HISTOGRAM: Op.OBSERVE,
+}
+
+
 @dataclass(frozen=True)
 class MetricDef:
+    """One metric. `capped`: the labels whose values come from outside (names of models, tools,
+    servers, routes): each keeps at most the `label_limit` option's distinct values, shared by
+    every metric that caps it. `multiprocess`: how prometheus-client combines a gauge of several
+    worker processes. `captures`: how the runtime records it; none for the runtime's metrics
+    about itself (recorded where they happen) and the process's RSS (a callback)."""
+
     name: str
     type: MetricType
     help: str
     labels: tuple[str, ...]
     buckets: tuple[float, ...] = ()
+    capped: tuple[str, ...] = ()
+    multiprocess: str = "mostrecent"
+    captures: tuple[Capture, ...] = ()
 
     def series_names(self) -> tuple[str, ...]:
         """The names Prometheus stores for this metric (what a query may select)."""
         if self.type is MetricType.HISTOGRAM:
             return (f"{self.name}_bucket", f"{self.name}_count", f"{self.name}_sum")
         return (self.name,)
+
+    def op(self, capture: Capture) -> Op:
+        return capture.op or _DEFAULT_OP[self.type]
 
 
 # Agent turns can take tens of seconds, so the reference buckets get a longer tail.
@@ -167,36 +227,69 @@ SATISFACTION_BUCKETS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
 # ("95% of turns cost under 0.05"), from a tenth of a cent to five.
 COST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
+# The event kinds (instrument/events.py) and the fields captures read that are not label names.
+EVENT_TURN_STARTED = "turn_started"
+EVENT_TURN_ABANDONED = "turn_abandoned"  # cancelled: no longer active, and no request either way
+EVENT_TURN = "turn"
+EVENT_LLM_CALL = "llm_call"
+EVENT_TOOL_CALL = "tool_call"
+EVENT_FEEDBACK = "feedback"
+FIELD_SECONDS = "seconds"
+FIELD_COST = "cost"
+# An MCP call's labels from a tool call event: the server, and its tool as the method.
+_MCP_FIELDS = ((LABEL_MCP_SERVER, "server"), (LABEL_METHOD, "tool"))
+
 REQUESTS = MetricDef(
     "adk_agent_requests_total",
     MetricType.COUNTER,
-    "Agent turns and HTTP requests by HTTP-style status code.",
+    'Agent turns (method "turn", endpoint "agent") and HTTP requests (method, route template) '
+    'by HTTP-style status code ("200", "500").',
     (LABEL_AGENT_ID, LABEL_METHOD, LABEL_ENDPOINT, LABEL_STATUS_CODE),
+    capped=(LABEL_AGENT_ID, LABEL_METHOD, LABEL_ENDPOINT),
+    captures=(Capture(EVENT_TURN),),
 )
 REQUEST_DURATION = MetricDef(
     "adk_agent_request_duration_seconds",
     MetricType.HISTOGRAM,
-    "Duration of agent turns and HTTP requests.",
+    "Duration of agent turns and HTTP requests; exemplar: the trace id of a sampled turn.",
     (LABEL_AGENT_ID, LABEL_METHOD, LABEL_ENDPOINT),
     REQUEST_DURATION_BUCKETS,
+    capped=(LABEL_AGENT_ID, LABEL_METHOD, LABEL_ENDPOINT),
+    captures=(Capture(EVENT_TURN, FIELD_SECONDS),),
 )
 ACTIVE_CONVERSATIONS = MetricDef(
     "adk_agent_active_conversations",
     MetricType.GAUGE,
     "Conversations (runs) in progress.",
     (LABEL_AGENT_ID,),
+    capped=(LABEL_AGENT_ID,),
+    multiprocess="livesum",
+    captures=(
+        Capture(EVENT_TURN_STARTED, 1.0, op=Op.ADD),
+        Capture(EVENT_TURN, -1.0, when="active", op=Op.ADD),
+        Capture(EVENT_TURN_ABANDONED, -1.0, op=Op.ADD),
+    ),
 )
 MEMORY_USAGE = MetricDef(
     "adk_agent_memory_usage_bytes",
     MetricType.GAUGE,
-    "Memory used by the agent, by kind (process RSS, session state).",
+    'Memory used by the agent: "rss" the process\'s resident memory, "session" the latest '
+    "run's session (events and state), both measured when scraped.",
     (LABEL_AGENT_ID, LABEL_MEMORY_TYPE),
+    capped=(LABEL_AGENT_ID,),
+    multiprocess="livesum",
+    # The session of a finished ADK run (its `measure` set): its size is measured when scraped.
+    # The RSS is a callback (AgentMetrics.track_rss).
+    captures=(Capture(EVENT_TURN, "session", when="measure", op=Op.LATEST),),
 )
 MCP_CALLS = MetricDef(
     "adk_agent_mcp_calls_total",
     MetricType.COUNTER,
-    "MCP tool calls by server, method and status (ok or error).",
+    "MCP tool calls by server, method (the tool) and status (ok or error; an isError result is "
+    "an error).",
     (LABEL_AGENT_ID, LABEL_MCP_SERVER, LABEL_METHOD, LABEL_STATUS),
+    capped=(LABEL_AGENT_ID, LABEL_MCP_SERVER, LABEL_METHOD),
+    captures=(Capture(EVENT_TOOL_CALL, when="server", fields=_MCP_FIELDS),),
 )
 MCP_CALL_DURATION = MetricDef(
     "adk_agent_mcp_call_duration_seconds",
@@ -204,12 +297,16 @@ MCP_CALL_DURATION = MetricDef(
     "Duration of MCP tool calls.",
     (LABEL_AGENT_ID, LABEL_MCP_SERVER, LABEL_METHOD),
     MCP_DURATION_BUCKETS,
+    capped=(LABEL_AGENT_ID, LABEL_MCP_SERVER, LABEL_METHOD),
+    captures=(Capture(EVENT_TOOL_CALL, FIELD_SECONDS, when="server", fields=_MCP_FIELDS),),
 )
 TOOL_CALLS = MetricDef(
     "adk_agent_tool_calls_total",
     MetricType.COUNTER,
-    "Tool calls by tool and status (ok or error).",
+    "Tool calls (MCP tools included) by tool and status (ok or error).",
     (LABEL_AGENT_ID, LABEL_TOOL, LABEL_STATUS),
+    capped=(LABEL_AGENT_ID, LABEL_TOOL),
+    captures=(Capture(EVENT_TOOL_CALL),),
 )
 TOOL_CALL_DURATION = MetricDef(
     "adk_agent_tool_call_duration_seconds",
@@ -217,12 +314,16 @@ TOOL_CALL_DURATION = MetricDef(
     "Duration of tool calls.",
     (LABEL_AGENT_ID, LABEL_TOOL, LABEL_STATUS),
     TOOL_DURATION_BUCKETS,
+    capped=(LABEL_AGENT_ID, LABEL_TOOL),
+    captures=(Capture(EVENT_TOOL_CALL, FIELD_SECONDS),),
 )
 LLM_CALLS = MetricDef(
     "adk_agent_llm_calls_total",
     MetricType.COUNTER,
     "LLM calls by model and status (ok or error).",
     (LABEL_AGENT_ID, LABEL_MODEL, LABEL_STATUS),
+    capped=(LABEL_AGENT_ID, LABEL_MODEL),
+    captures=(Capture(EVENT_LLM_CALL),),
 )
 LLM_CALL_DURATION = MetricDef(
     "adk_agent_llm_call_duration_seconds",
@@ -230,24 +331,43 @@ LLM_CALL_DURATION = MetricDef(
     "Duration of LLM calls.",
     (LABEL_AGENT_ID, LABEL_MODEL, LABEL_STATUS),
     LLM_DURATION_BUCKETS,
+    capped=(LABEL_AGENT_ID, LABEL_MODEL),
+    captures=(Capture(EVENT_LLM_CALL, FIELD_SECONDS),),
 )
 LLM_TOKENS = MetricDef(
     "adk_agent_llm_tokens_total",
     MetricType.COUNTER,
-    "LLM tokens by model and type (input incl. cached, cached, output, reasoning).",
+    'LLM tokens by model and type: "input" the whole prompt, "cached" the part of it read from '
+    'a cache, "output", and "reasoning" (thinking) apart from output.',
     (LABEL_AGENT_ID, LABEL_MODEL, LABEL_TOKEN_TYPE),
+    capped=(LABEL_AGENT_ID, LABEL_MODEL),
+    captures=(
+        Capture(
+            EVENT_LLM_CALL,
+            each=(
+                (TOKEN_INPUT, "usage.input"),
+                (TOKEN_OUTPUT, "usage.output"),
+                (TOKEN_CACHED, "usage.cached"),
+                (TOKEN_REASONING, "usage.reasoning"),
+            ),
+        ),
+    ),
 )
 SUCCESSFUL_INTERACTIONS = MetricDef(
     "adk_successful_interactions_total",
     MetricType.COUNTER,
-    "Interactions that completed successfully, by type.",
+    'Interactions that completed successfully, by type ("agent_turn").',
     (LABEL_AGENT_ID, LABEL_INTERACTION_TYPE),
+    capped=(LABEL_AGENT_ID, LABEL_INTERACTION_TYPE),
+    captures=(Capture(EVENT_TURN, when="ok"),),
 )
 SATISFACTION_SCORE = MetricDef(
     "adk_user_satisfaction_score",
     MetricType.GAUGE,
     "Most recent user satisfaction rating (1-5).",
     (LABEL_AGENT_ID,),
+    capped=(LABEL_AGENT_ID,),
+    captures=(Capture(EVENT_FEEDBACK, "rating"),),
 )
 # The satisfaction SLI needs a distribution of ratings, not the last one: a histogram whose
 # bucket bounds are the thresholds a spec may name.
@@ -257,20 +377,26 @@ SATISFACTION_RATING = MetricDef(
     "User satisfaction ratings (1-5).",
     (LABEL_AGENT_ID,),
     SATISFACTION_BUCKETS,
+    capped=(LABEL_AGENT_ID,),
+    captures=(Capture(EVENT_FEEDBACK, "rating"),),
 )
 COST_PER_INTERACTION = MetricDef(
     "adk_cost_per_interaction",
     MetricType.GAUGE,
     "Cost of the most recent interaction in the price table's currency.",
     (LABEL_AGENT_ID, LABEL_COST_CENTER),
+    capped=(LABEL_AGENT_ID, LABEL_COST_CENTER),
+    captures=(Capture(EVENT_TURN, FIELD_COST),),
 )
 # The gauge above keeps only the last interaction; a cost-per-turn SLO needs the distribution.
 INTERACTION_COST = MetricDef(
     "adk_agent_interaction_cost",
     MetricType.HISTOGRAM,
-    "Cost of each interaction in the price table's currency.",
+    "Cost of each interaction in the price table's currency (the cost_per_turn SLI reads it).",
     (LABEL_AGENT_ID, LABEL_COST_CENTER),
     COST_BUCKETS,
+    capped=(LABEL_AGENT_ID, LABEL_COST_CENTER),
+    captures=(Capture(EVENT_TURN, FIELD_COST),),
 )
 # A model missing from the price table costs nothing in adk_agent_cost_total: count it instead.
 UNPRICED_LLM_CALLS = MetricDef(
@@ -278,12 +404,16 @@ UNPRICED_LLM_CALLS = MetricDef(
     MetricType.COUNTER,
     "LLM calls whose model has no price in the price table (their cost is not counted).",
     (LABEL_AGENT_ID, LABEL_MODEL),
+    capped=(LABEL_AGENT_ID, LABEL_MODEL),
+    captures=(Capture(EVENT_LLM_CALL, when="unpriced"),),
 )
 COST_TOTAL = MetricDef(
     "adk_agent_cost_total",
     MetricType.COUNTER,
-    "Accumulated LLM cost from the per-model price table.",
+    "Accumulated LLM cost from the per-model price table (spend budgets read it).",
     (LABEL_AGENT_ID, LABEL_MODEL, LABEL_COST_CENTER),
+    capped=(LABEL_AGENT_ID, LABEL_MODEL, LABEL_COST_CENTER),
+    captures=(Capture(EVENT_LLM_CALL, FIELD_COST, when=FIELD_COST),),
 )
 INTERNAL_ERRORS = MetricDef(
     "adk_observe_internal_errors_total",
@@ -294,7 +424,8 @@ INTERNAL_ERRORS = MetricDef(
 TELEMETRY_DROPPED = MetricDef(
     "adk_observe_telemetry_dropped_total",
     MetricType.COUNTER,
-    "Telemetry records dropped because a bounded queue was full or a sink was down.",
+    "Telemetry records dropped because a bounded queue was full, a sink was down or a value was "
+    "not a finite non-negative number.",
     (LABEL_SINK,),
 )
 SERIES_OVERFLOW = MetricDef(
@@ -569,6 +700,8 @@ OTEL_HEADERS_ENV = "OTEL_EXPORTER_OTLP_HEADERS"
 OTEL_TRACES_HEADERS_ENV = "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
 OTEL_TIMEOUT_ENV = "OTEL_EXPORTER_OTLP_TIMEOUT"
 OTEL_TRACES_TIMEOUT_ENV = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"
+OTEL_COMPRESSION_ENV = "OTEL_EXPORTER_OTLP_COMPRESSION"
+OTEL_TRACES_COMPRESSION_ENV = "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"
 OTEL_PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_PROTOCOL"
 OTEL_TRACES_PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
 OTEL_SAMPLER_ENV = "OTEL_TRACES_SAMPLER"

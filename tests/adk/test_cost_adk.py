@@ -55,3 +55,30 @@ def test_adk_usage_metadata_gives_cached_and_reasoning_tokens_and_their_cost() -
         assert v(c.UNPRICED_LLM_CALLS.name, agent_id=AGENT, model=MODEL) is None
     finally:
         handle.shutdown()
+
+
+def test_a_negative_count_from_the_model_is_dropped_and_counted_and_the_turn_recorded() -> None:
+    telemetry = make_telemetry("support-agent", prices=PRICES)
+    script = (ToolCall("get_weather", {"city": "Oslo"}, input_tokens=-1000, output_tokens=100),
+              Answer("Sunny.", input_tokens=2000, output_tokens=-5))
+
+    async def scenario() -> str:
+        runner, _, _ = build_runner(script, [ObservabilityPlugin()])
+        return final_text(await run_turn(runner, await new_session(runner)))
+
+    try:
+        assert asyncio.run(scenario()) == "Sunny."
+        telemetry.handle.force_flush()
+        v = telemetry.value
+        tokens = {t: v(c.LLM_TOKENS.name, agent_id=AGENT, model=MODEL, token_type=t)
+                  for t in ("input", "output")}
+        assert tokens == {"input": 2000.0, "output": 100.0}
+        assert v(c.TELEMETRY_DROPPED.name, sink=c.SINK_METRICS) == 2.0
+        assert v(c.REQUESTS.name, agent_id=AGENT, method="turn", endpoint="agent",
+                 status_code="200") == 1.0
+        cost = (2000 * 1.0 + 100 * 2.0) / 1e6
+        assert v(c.INTERACTION_COST.name + "_sum", agent_id=AGENT,
+                 cost_center="default") == approx(cost)
+        assert v(c.INTERNAL_ERRORS.name, component=c.COMPONENT_ADK_PLUGIN) is None
+    finally:
+        telemetry.handle.shutdown()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import instrument_support
+import otlp_receiver
 import pytest
 
 
@@ -16,3 +17,9 @@ def _reset_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def telemetry() -> instrument_support.Telemetry:
     return instrument_support.telemetry()
+
+
+@pytest.fixture
+def receiver() -> Iterator[otlp_receiver.Received]:
+    """A real OTLP/HTTP traces receiver on a free loopback port."""
+    yield from otlp_receiver.serve()

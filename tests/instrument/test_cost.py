@@ -8,8 +8,9 @@ from pytest import approx
 
 from adk_observe import agent_turn, llm_call
 from adk_observe import conventions as c
+from adk_observe.environment import format_prices
 from adk_observe.instrument.cost import PriceTable, Usage
-from adk_observe.instrument.options import OptionsError, format_prices
+from adk_observe.instrument.options import OptionsError
 from adk_observe.instrument.options import resolve_options as resolve
 from adk_observe.instrument.prices import BUILTIN_PRICES, PRICES_AS_OF
 from adk_observe.model import ModelPrice

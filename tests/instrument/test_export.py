@@ -4,39 +4,27 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from otlp_receiver import Received
 from prometheus_client import CollectorRegistry
-from tests.otlp_receivers import http_receiver
 
 import adk_observe
 from adk_observe import agent_turn, llm_call
 from adk_observe import conventions as c
 
 
-@pytest.fixture
-def collector() -> Iterator[tuple[str, list[ExportTraceServiceRequest]]]:
-    with http_receiver() as got:
-        yield got.url, got.traces
-
-
-def test_spans_reach_an_otlp_http_collector_with_the_service_resource(
-    collector: tuple[str, list[ExportTraceServiceRequest]],
-) -> None:
-    endpoint, received = collector
+def test_spans_reach_an_otlp_http_collector_with_the_service_resource(receiver: Received) -> None:
     handle = adk_observe.init("otlp-agent", registry=CollectorRegistry(), metrics_port=-1,
-                              logging_enabled=False, tracing_endpoint=endpoint, sampling=1.0,
+                              logging_enabled=False, tracing_endpoint=receiver.url, sampling=1.0,
                               service_version="1.2.3")
     with agent_turn("a"), llm_call("m"):
         pass
     assert handle.force_flush()
-    spans = [(rs, s) for req in received for rs in req.resource_spans
-             for ss in rs.scope_spans for s in ss.spans]
+    spans = receiver.spans()
     assert sorted(s.name for _, s in spans) == ["chat m", "invoke_agent a"]
-    resource = {kv.key: kv.value.string_value for kv in spans[0][0].resource.attributes}
+    assert set(receiver.paths) == {"/v1/traces"}  # the base endpoint gets the traces path
+    resource = spans[0][0]
     assert resource["service.name"] == "otlp-agent"
     assert resource["service.version"] == "1.2.3"
     assert len({s.trace_id for _, s in spans}) == 1

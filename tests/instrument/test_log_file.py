@@ -11,7 +11,7 @@ from instrument_support import make_telemetry
 
 from adk_observe import agent_turn
 from adk_observe import conventions as c
-from adk_observe.instrument.logging import SafeFileHandler
+from adk_observe.instrument.log_sinks import SafeFileHandler
 
 
 def _file_handler(telemetry_handle: object) -> SafeFileHandler:

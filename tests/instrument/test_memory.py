@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 
 from instrument_support import Telemetry
@@ -36,11 +37,14 @@ def test_rss_is_read_at_scrape_time_so_growth_shows_without_any_turn() -> None:
     AgentMetrics(registry).track_rss("support")
     labels = {c.LABEL_AGENT_ID: "support", c.LABEL_MEMORY_TYPE: c.MEMORY_RSS}
     before = registry.get_sample_value(c.MEMORY_USAGE.name, labels)
-    ballast = b"\x01" * (64 * MIB)  # written, so every page is resident
+    # New pages of its own (an anonymous map), written so every page is resident: a bytes object
+    # could reuse heap memory that earlier tests freed but that is still resident.
+    ballast = mmap.mmap(-1, 64 * MIB)
+    ballast.write(b"\x01" * (64 * MIB))
     after = registry.get_sample_value(c.MEMORY_USAGE.name, labels)
     assert before is not None and after is not None
     assert after - before > 48 * MIB
-    del ballast
+    ballast.close()
 
 
 def test_init_exposes_rss_under_the_handles_agent_id(telemetry: Telemetry) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 from instrument_support import Telemetry, make_telemetry
@@ -10,8 +12,10 @@ from prometheus_client.openmetrics.exposition import generate_latest as openmetr
 
 from adk_observe import agent_turn, llm_call
 from adk_observe import conventions as c
-from adk_observe.instrument import metrics as metrics_module
-from adk_observe.instrument.metrics import AgentMetrics, LabelCap
+from adk_observe.instrument import families
+from adk_observe.instrument.events import Turn
+from adk_observe.instrument.labels import LabelCap
+from adk_observe.instrument.metrics import AgentMetrics
 
 
 def test_every_catalogue_metric_is_registered_with_its_type_labels_and_buckets() -> None:
@@ -76,7 +80,7 @@ def test_unsampled_turns_have_no_exemplar() -> None:
 def test_the_fast_observe_fills_the_same_buckets_as_prometheus_client(amounts: list[float]) -> None:
     registry = CollectorRegistry()
     metrics = AgentMetrics(registry)
-    family = metrics.request_duration
+    family = metrics.family(c.REQUEST_DURATION)
     slow = family.child("slow", "turn", "agent")
     for amount in amounts:
         slow.observe(amount)
@@ -102,16 +106,21 @@ def test_the_fast_paths_fall_back_to_the_public_methods() -> None:
         observe = inc
 
     child = Child()
-    metrics_module._fast_add(child)(2.0)
-    metrics_module._fast_observe(child)(3.0)
+    families._fast_add(child)(2.0)
+    families._fast_observe(child)(3.0)
     assert child.calls == [2.0, 3.0]
+
+
+def _turn(session: object, measure: Any) -> Turn:
+    return Turn(agent_id="a", seconds=0.1, ok=True, status_code="200", cost=0.0,
+                cost_center="default", session=session, measure=measure)
 
 
 def test_session_size_is_measured_at_scrape_time_and_a_failure_keeps_the_last_value() -> None:
     registry = CollectorRegistry()
     metrics = AgentMetrics(registry)
     session = ["a" * 10]
-    metrics.latest_session("a", session, lambda s: sum(len(x) for x in s))
+    metrics.record(_turn(session, lambda s: sum(len(x) for x in s)))
     value = lambda: registry.get_sample_value(  # noqa: E731
         c.MEMORY_USAGE.name, {"agent_id": "a", "memory_type": c.MEMORY_SESSION})
     assert value() == 10.0
@@ -121,7 +130,7 @@ def test_session_size_is_measured_at_scrape_time_and_a_failure_keeps_the_last_va
     def broken(_: object) -> int:
         raise RuntimeError("cannot measure")
 
-    metrics.latest_session("a", session, broken)
+    metrics.record(_turn(session, broken))
     # One scrape: the failed measurement keeps the last value and is counted once.
     scraped = {(s.name, s.labels.get("memory_type") or s.labels.get("component")): s.value
                for m in registry.collect() for s in m.samples}

@@ -3,75 +3,14 @@ the signal URL as is, the sampler, the headers, the service name and the resourc
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+from otlp_receiver import Received, attributes
 from prometheus_client import CollectorRegistry
 
 import adk_observe
 from adk_observe import agent_turn, llm_call, tool_call
-
-
-@dataclass
-class Received:
-    url: str
-    paths: list[str] = field(default_factory=list)
-    headers: list[dict[str, str]] = field(default_factory=list)
-    requests: list[ExportTraceServiceRequest] = field(default_factory=list)
-
-    def spans(self) -> list[tuple[dict[str, Any], Any]]:
-        """(resource attributes, span) of every span received."""
-        return [
-            (_attrs(rs.resource.attributes), span)
-            for request in self.requests
-            for rs in request.resource_spans
-            for ss in rs.scope_spans
-            for span in ss.spans
-        ]
-
-
-def _value(v: AnyValue) -> Any:
-    return getattr(v, v.WhichOneof("value"))
-
-
-def _attrs(kvs: Any) -> dict[str, Any]:
-    return {kv.key: _value(kv.value) for kv in kvs}
-
-
-@pytest.fixture
-def receiver() -> Iterator[Received]:
-    """A minimal OTLP/HTTP traces receiver: decodes ExportTraceServiceRequest protobufs."""
-    server: ThreadingHTTPServer
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            request = ExportTraceServiceRequest()
-            request.ParseFromString(body)
-            got.paths.append(self.path)
-            got.headers.append({k.lower(): v for k, v in self.headers.items()})
-            got.requests.append(request)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-protobuf")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    got = Received(f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield got
-    server.shutdown()
-    server.server_close()
 
 
 def _run_turn() -> None:
@@ -117,7 +56,7 @@ def test_spans_arrive_at_the_otel_traces_endpoint_with_sampler_resource_and_gena
     assert all(r == resource for r, _ in spans)
     by_name: dict[str, list[dict[str, Any]]] = {}
     for _, span in spans:
-        by_name.setdefault(span.name, []).append(_attrs(span.attributes))
+        by_name.setdefault(span.name, []).append(attributes(span.attributes))
     assert sorted((n, len(a)) for n, a in by_name.items()) == [
         ("chat gemini-2.0-flash", 5), ("execute_tool lookup_cart", 5), ("invoke_agent checkout", 5)]
     llm = by_name["chat gemini-2.0-flash"][0]

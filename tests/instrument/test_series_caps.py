@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 import adk_observe
 from adk_observe import agent_turn, llm_call, mcp_call, tool_call
 from adk_observe import conventions as c
+from adk_observe.instrument.events import ToolCall
 from adk_observe.instrument.metrics import AgentMetrics
 from adk_observe.instrument.options import OptionsError, resolve_options
 
@@ -29,8 +30,9 @@ def test_a_family_at_its_limit_folds_new_combinations_into_one_and_counts_them()
     # combinations, one of them kept for the overflow: t0..t3 get their own, t4 and t5 fold.
     metrics = AgentMetrics(registry, series_limit=10)
     for i in range(6):
-        metrics.tool_call("a", f"t{i}", 0.1, ok=True)
-    metrics.tool_call("a", "t0", 0.1, ok=True)  # an existing combination still counts as itself
+        metrics.record(ToolCall(agent_id="a", tool=f"t{i}", seconds=0.1, ok=True))
+    # An existing combination still counts as itself.
+    metrics.record(ToolCall(agent_id="a", tool="t0", seconds=0.1, ok=True))
     calls = c.TOOL_CALLS.name
 
     def value(**labels: str) -> float | None:
@@ -52,7 +54,7 @@ def test_a_family_at_its_limit_folds_new_combinations_into_one_and_counts_them()
 def test_label_values_are_cut_to_the_length_cap() -> None:
     registry = CollectorRegistry()
     metrics = AgentMetrics(registry, label_value_max_length=16)
-    metrics.tool_call("a", "x" * 10_000, 0.1, ok=True)
+    metrics.record(ToolCall(agent_id="a", tool="x" * 10_000, seconds=0.1, ok=True))
     assert registry.get_sample_value(
         c.TOOL_CALLS.name, {"agent_id": "a", "tool": "x" * 16, "status": "ok"}) == 1.0
 

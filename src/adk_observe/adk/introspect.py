@@ -11,6 +11,15 @@ from urllib.parse import urlparse
 
 UNKNOWN_SERVER = "unknown"
 _server_names: dict[int, str] = {}
+# Text kept as a name or key by the caches here: longer text is cut (names) or hashed (keys), so
+# every cache is bounded in bytes, not only in entries, whatever an MCP server or client sends.
+NAME_MAX = 256
+
+
+def bounded_key(text: str) -> str | tuple[int, int]:
+    """`text` as a cache key: itself when short, else its length and hash (a collision only
+    makes a cache entry be measured again)."""
+    return text if len(text) <= NAME_MAX else (len(text), hash(text))
 
 
 def _from_params(params: Any) -> str:
@@ -39,7 +48,7 @@ def mcp_server_name(tool: Any) -> str:
     key = id(manager)
     name = _server_names.get(key)
     if name is None:
-        name = _from_params(getattr(manager, "_connection_params", None))
+        name = _from_params(getattr(manager, "_connection_params", None))[:NAME_MAX]
         if len(_server_names) < 1000:
             _server_names[key] = name
     return name
@@ -61,14 +70,14 @@ def _text_size(content: Any) -> int:
 class SessionSizer:
     """Approximate bytes a session holds: event content text plus its state's repr.
 
-    Called when Prometheus scrapes (see `AgentMetrics.latest_session`), not on every turn.
+    Called when Prometheus scrapes (a `latest` gauge: `Family.latest`), not on every turn.
     Events are append-only, so each session's event total is cached and only new events are
     measured (at most `max_sessions` sessions are remembered, least recently used first out).
     """
 
     def __init__(self, max_sessions: int = 10_000) -> None:
         self._max = max_sessions
-        self._seen: OrderedDict[str, tuple[int, int]] = OrderedDict()
+        self._seen: OrderedDict[str | tuple[int, int], tuple[int, int]] = OrderedDict()
         self._lock = threading.Lock()  # called from scrape threads, possibly several at once
 
     def __call__(self, session: Any) -> int:
@@ -79,7 +88,7 @@ class SessionSizer:
 
     def _measure(self, session: Any) -> int:
         events = getattr(session, "events", None) or ()
-        key = str(getattr(session, "id", id(session)))
+        key = bounded_key(str(getattr(session, "id", id(session))))
         counted, size = self._seen.pop(key, (0, 0))
         if counted > len(events):  # rewound or replaced: measure again
             counted, size = 0, 0

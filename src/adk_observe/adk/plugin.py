@@ -5,18 +5,21 @@ plugin adds attributes to them instead of opening its own. Every hook is wrapped
 failure inside adk-observe ever reaches ADK: it is counted in
 adk_observe_internal_errors_total{component="adk_plugin"} and the hook returns None.
 
-The hooks only capture what they saw (times, ids, token counts) and queue one `records.apply_*`
-call per event for the recorder's worker (`instrument/recorder.py`), which updates the metrics and
-writes the log lines in order. Span attributes are set in the hooks: ADK ends its spans soon after.
+The hooks only capture what they saw (times, ids, token counts) into one event object
+(instrument/events.py) and queue it for the work queue's worker (`Observability.record`), which
+records it into the metrics its kind is captured by and writes its log line, in order. Span
+attributes are set in the hooks: ADK ends its spans soon after.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from google.adk.plugins.base_plugin import BasePlugin
@@ -25,12 +28,11 @@ from opentelemetry.semconv._incubating.attributes import mcp_attributes
 from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
-from adk_observe.adk import records
-from adk_observe.adk.introspect import SessionSizer, mcp_server_name
+from adk_observe.adk.introspect import SessionSizer, bounded_key, mcp_server_name
 from adk_observe.instrument import audit, events, runtime
 from adk_observe.instrument.calls import is_error_result
-from adk_observe.instrument.cost import Usage
-from adk_observe.instrument.recorder import call_origin
+from adk_observe.instrument.cost import Usage, usage_of
+from adk_observe.instrument.events import Origin, call_origin
 from adk_observe.instrument.sessions import NO_SESSION, AdkTurnCounter, SessionIds
 
 _NO_USAGE = Usage()
@@ -42,10 +44,35 @@ if TYPE_CHECKING:
     from google.adk.tools.base_tool import BaseTool
 
 PLUGIN_NAME = "adk_observe"
-_COMPONENT = c.COMPONENT_ADK_PLUGIN
 # Runs, model calls and tool calls in flight are tracked in bounded maps; a run that never ends
 # (cancelled task) is evicted oldest-first past this many entries.
 MAX_IN_FLIGHT = 10_000
+
+
+@dataclass
+class Run:
+    """One run in flight, from before_run to after_run (or on_run_error)."""
+
+    agent_id: str
+    start: float
+    span: Any  # ADK's span of the run (status code and cost go on it)
+    ctx: SpanContext | None  # its context: trace ids of the log line and the exemplars
+    cost: float = 0.0
+    session: SessionIds = NO_SESSION  # the run's session.id, user.id and turn index
+    task: asyncio.Task[Any] | None = None
+    on_done: Callable[[asyncio.Task[Any]], None] | None = None
+
+
+def _valid(ctx: SpanContext) -> SpanContext | None:
+    return ctx if ctx.is_valid else None
+
+
+def _debug_line(obs: runtime.Observability) -> tuple[SpanContext | None, Origin | None]:
+    """What a DEBUG per-call line needs from the hook (the current span, time and thread), if
+    such lines are on."""
+    if not obs.logger.isEnabledFor(logging.DEBUG):
+        return None, None
+    return _valid(trace.get_current_span().get_span_context()), call_origin()
 
 
 class _InFlight(OrderedDict[Any, Any]):
@@ -102,7 +129,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             self._last_agent = name  # the plugin's and the option's agent_id come first
         else:
             name = None
-        return obs.resolve_agent(self._agent_id, obs.options.agent_id, name)
+        return obs.label(obs.resolve_agent(self._agent_id, obs.options.agent_id, name))
 
     def _guard(self, fn: Callable[..., None], *args: Any) -> None:
         """Run `fn(obs, *args)`; any exception is counted, never raised into ADK."""
@@ -128,9 +155,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     def _before_run(self, obs: runtime.Observability, invocation_context: Any) -> None:
         agent_id = self._run_agent(obs, invocation_context)
         span = trace.get_current_span()
-        run = records.Run(
-            agent_id, time.perf_counter(), span, records.valid_context(span.get_span_context())
-        )
+        run = Run(agent_id, time.perf_counter(), span, _valid(span.get_span_context()))
         invocation_id = invocation_context.invocation_id
         run.session = self._session_ids(obs, invocation_context.session, invocation_id)
         if span.is_recording():
@@ -145,7 +170,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.on_done = functools.partial(self._abandon, obs, invocation_id)
             run.task.add_done_callback(run.on_done)
         self._runs.put(invocation_id, run)
-        obs.record(_COMPONENT, obs.metrics.turn_started, agent_id)
+        obs.record(events.TurnStarted(agent_id=agent_id))
 
     def _session_ids(
         self, obs: runtime.Observability, session: Any, invocation_id: str
@@ -159,10 +184,10 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         )
 
     def _abandon(self, obs: runtime.Observability, invocation_id: str, _: object) -> None:
-        run: records.Run | None = self._runs.pop(invocation_id, None)
+        run: Run | None = self._runs.pop(invocation_id, None)
         if run is not None:
             try:
-                obs.record(_COMPONENT, obs.metrics.turn_abandoned, run.agent_id)
+                obs.record(events.TurnAbandoned(agent_id=run.agent_id))
             except Exception:
                 obs.internal_error(c.COMPONENT_ADK_PLUGIN)
 
@@ -170,34 +195,41 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self, obs: runtime.Observability, invocation_context: Any, error: Exception | None
     ) -> None:
         invocation_id = invocation_context.invocation_id
-        run: records.Run | None = self._runs.pop(invocation_id, None)
+        run: Run | None = self._runs.pop(invocation_id, None)
         if run is None:
             return
         seconds = time.perf_counter() - run.start
         if run.task is not None and run.on_done is not None:
             run.task.remove_done_callback(run.on_done)
+        code = c.STATUS_CODE_OK if error is None else c.STATUS_CODE_ERROR
         if run.span.is_recording():  # now: ADK ends the span after this hook
-            code = c.STATUS_CODE_OK if error is None else c.STATUS_CODE_ERROR
             run.span.set_attributes(events.turn_span_attributes(code, run.cost))
-        session = invocation_context.session
-        args = (
-            run,
-            seconds,
-            error,
-            invocation_id,
-            session,
-            self._session_size,
-            call_origin(),
+        turn = events.Turn(
+            agent_id=run.agent_id,
+            seconds=seconds,
+            ok=error is None,
+            status_code=code,
+            cost=run.cost,
+            cost_center=obs.options.cost_center,
+            error_type=type(error).__qualname__ if error is not None else "",
+            invocation_id=invocation_id,
+            ctx=run.ctx,
+            origin=call_origin(),
+            session=invocation_context.session,
+            measure=self._session_size,
+            session_ids=run.session,
         )
-        obs.record(_COMPONENT, records.apply_turn, obs, *args)
+        obs.record(turn)
 
-    def _call_of(self, context: Any) -> tuple[records.Run | None, str, SpanContext | None]:
+    def _call_of(
+        self, obs: runtime.Observability, context: Any
+    ) -> tuple[Run | None, str, SpanContext | None]:
         """A model or tool call's run (if in flight), agent_id and trace context."""
-        run: records.Run | None = self._runs.get(context.invocation_id)
+        run: Run | None = self._runs.get(context.invocation_id)
         if run is not None:
             return run, run.agent_id, run.ctx
-        ctx = records.valid_context(trace.get_current_span().get_span_context())
-        return None, self._agent_id or context.agent_name, ctx
+        ctx = _valid(trace.get_current_span().get_span_context())
+        return None, obs.label(self._agent_id or context.agent_name), ctx
 
     # --- model calls ----------------------------------------------------------------------------
 
@@ -235,16 +267,16 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         if started is None:
             return
         meta = llm_response.usage_metadata
-        usage = (
-            Usage(
-                meta.prompt_token_count or 0,
-                meta.candidates_token_count or 0,
-                meta.cached_content_token_count or 0,
-                meta.thoughts_token_count or 0,
+        usage = _NO_USAGE
+        if meta:
+            usage, refused = usage_of(
+                meta.prompt_token_count,
+                meta.candidates_token_count,
+                meta.cached_content_token_count,
+                meta.thoughts_token_count,
             )
-            if meta
-            else _NO_USAGE
-        )
+            if refused:
+                obs.metrics.drop(c.SINK_METRICS, refused)
         ok = llm_response.error_code is None
         self._model_done(obs, callback_context, started, ok, usage)
 
@@ -268,22 +300,25 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     ) -> None:
         start, model = started
         seconds = time.perf_counter() - start
-        run, agent_id, ctx = self._call_of(callback_context)
-        cost = obs.prices.cost(model, usage)
+        run, agent_id, ctx = self._call_of(obs, callback_context)
+        cost = obs.llm_cost(model, usage)
         if run is not None and cost:
             run.cost += cost  # the turn's cost, read by after_run's span attribute and record
-        args = (
-            agent_id,
-            model,
-            seconds,
-            ok,
-            usage,
-            ctx,
-            cost,
-            error_type,
-            records.debug_line(obs),
+        log_ctx, origin = _debug_line(obs)
+        call = events.LlmCall(
+            agent_id=agent_id,
+            model=obs.label(model),  # what is queued is bounded: the label value, not the name
+            seconds=seconds,
+            ok=ok,
+            usage=usage,
+            cost=cost,
+            cost_center=obs.options.cost_center,
+            error_type=error_type,
+            ctx=ctx,
+            log_ctx=log_ctx,
+            origin=origin,
         )
-        obs.record(_COMPONENT, records.apply_model, obs, *args)
+        obs.record(call)
 
     # --- tool calls ---------------------------------------------------------------------------
 
@@ -308,7 +343,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self._guard(self._tool_done, tool, tool_context, False, type(error).__qualname__)
 
     def _before_tool(self, obs: runtime.Observability, tool_context: Any) -> None:
-        self._tools.put(tool_context.function_call_id, time.perf_counter())
+        self._tools.put(_call_key(tool_context), time.perf_counter())
 
     def _tool_done(
         self,
@@ -318,21 +353,32 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         ok: bool,
         error_type: str = "",
     ) -> None:
-        start = self._tools.pop(tool_context.function_call_id, None)
+        start = self._tools.pop(_call_key(tool_context), None)
         if start is None:
             return
         seconds = time.perf_counter() - start
-        _, agent_id, ctx = self._call_of(tool_context)
-        tool_name = str(tool.name)
-        server = self._server_name(tool) if _is_mcp_tool(tool) else ""
+        _, agent_id, ctx = self._call_of(obs, tool_context)
+        tool_name = obs.label(tool.name)
+        server = obs.label(self._server_name(tool)) if _is_mcp_tool(tool) else ""
         if server:
             span = trace.get_current_span()  # ADK's execute_tool span
             span.set_attribute(c.SPAN_ATTR_MCP_SERVER, server)
             span.set_attribute(mcp_attributes.MCP_METHOD_NAME, c.MCP_METHOD_TOOLS_CALL)
         if not ok and not error_type:
             error_type = c.ERROR_TYPE_MCP_TOOL if server else c.ERROR_TYPE_TOOL
-        args = (agent_id, tool_name, server, seconds, ok, ctx, error_type, records.debug_line(obs))
-        obs.record(_COMPONENT, records.apply_tool, obs, *args)
+        log_ctx, origin = _debug_line(obs)
+        call = events.ToolCall(
+            agent_id=agent_id,
+            tool=tool_name,
+            server=server,
+            seconds=seconds,
+            ok=ok,
+            error_type=error_type,
+            ctx=ctx,
+            log_ctx=log_ctx,
+            origin=origin,
+        )
+        obs.record(call)
         trace_id = format(ctx.trace_id, "032x") if ctx is not None else ""
         audit.record_tool(
             obs,
@@ -344,6 +390,11 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             mcp_server=server,
             trace_id=trace_id,
         )
+
+
+def _call_key(tool_context: Any) -> Any:
+    """A tool call's key in the in-flight map: its id (the model may choose it), bounded."""
+    return bounded_key(str(tool_context.function_call_id))
 
 
 def _is_mcp_tool(tool: Any) -> bool:

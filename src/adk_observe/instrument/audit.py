@@ -144,7 +144,7 @@ def tool_call(
 
 def record_tool(obs: Any, tool_context: Any, **fields: Any) -> None:
     """From the ADK plugin: the caller's user, session and invocation from ADK's tool context,
-    written by the recorder's worker (a write failure counts, never raises)."""
+    written by the work queue's worker (a write failure counts, never raises)."""
     if not enabled():
         return
     session = getattr(tool_context, "session", None)
@@ -155,4 +155,4 @@ def record_tool(obs: Any, tool_context: Any, **fields: Any) -> None:
         invocation_id=getattr(tool_context, "invocation_id", None),
         **fields,
     )
-    obs.record(COMPONENT, write, event)
+    obs.defer(COMPONENT, write, event)

@@ -29,10 +29,12 @@ from opentelemetry.trace import Span, SpanContext
 
 from adk_observe import conventions as c
 from adk_observe.instrument import events, genai, runtime
-from adk_observe.instrument.cost import Usage
+from adk_observe.instrument.cost import Usage, usage_of
+from adk_observe.instrument.labels import label_value
 from adk_observe.instrument.sessions import NO_SESSION, SessionIds
 
 F = TypeVar("F", bound=Callable[..., Any])
+_STATUS_MAX = 1024  # characters of a status code kept before the label cut
 _turn: contextvars.ContextVar[AgentTurn | None] = contextvars.ContextVar(
     "adk_observe_turn", default=None
 )
@@ -80,8 +82,11 @@ class _Scope:
         obs = self.obs = runtime.current()
         if obs is None:
             return self
+        # The name (a value from the caller) is cut and cleaned like a label value: text,
+        # whatever the caller passed (an object whose str() fails included).
+        subject = label_value(self._subject(), obs.options.label_value_max_length)
         self.span = obs.tracer.start_span(
-            genai.span_name(self.operation, self._subject()),
+            genai.span_name(self.operation, subject),
             kind=genai.KINDS[self.operation],
             attributes=self._attributes(),
         )
@@ -185,7 +190,9 @@ class AgentTurn(_Scope):
         )
 
     def set_status_code(self, code: int | str) -> None:
-        self.status_code = str(code)
+        """Record `code` as the turn's status code ("5xx" marks it failed). Never raises: a
+        value without text is the overflow value; text is kept to 1 KB (labels cut it further)."""
+        self.status_code = label_value(code, _STATUS_MAX)
         if self.status_code.startswith("5"):
             self.ok = False
 
@@ -214,7 +221,7 @@ class AgentTurn(_Scope):
         super().__enter__()
         if self.obs is not None:
             self.agent_id = self.obs.resolve_agent(self.agent_id)
-            self.obs.metrics.turn_started(self.agent_id)
+            self.obs.apply(events.TurnStarted(agent_id=self.agent_id))
             self._turn_token = _turn.set(self)
         return self
 
@@ -229,21 +236,21 @@ class AgentTurn(_Scope):
         super().__exit__(exc_type, exc, tb)
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
-        agent = obs.resolve_agent(self.agent_id)
         code = self.status_code or (c.STATUS_CODE_OK if self.ok else c.STATUS_CODE_ERROR)
-        events.turn(
-            obs,
-            agent,
-            seconds,
-            self.ok,
-            code,
-            ctx,
-            self.cost,
-            error_type=self.error_type,
+        turn = events.Turn(
+            agent_id=obs.resolve_agent(self.agent_id),
+            seconds=seconds,
+            ok=self.ok,
+            status_code=code,
+            cost=self.cost,
+            cost_center=obs.options.cost_center,
             method=self.method,
             endpoint=self.endpoint,
-            session=self.session,
+            error_type=self.error_type,
+            ctx=ctx,
+            session_ids=self.session,
         )
+        obs.apply(turn)
         if self.span is not None:
             self.span.set_attributes(events.turn_span_attributes(code, self.cost))
 
@@ -254,26 +261,36 @@ class LlmCall(_Scope):
     def __init__(self, model: str, agent_id: str | None = None, provider: str = "") -> None:
         super().__init__()
         self.model, self.agent_id, self.provider = model, agent_id, provider
-        self.input_tokens = self.output_tokens = self.cached_tokens = self.reasoning_tokens = 0
+        self.input_tokens: float = 0
+        self.output_tokens: float = 0
+        self.cached_tokens: float = 0
+        self.reasoning_tokens: float = 0
+        self.refused_counts = 0  # counts record_usage refused (NaN, negative, not a number)
 
     def _copy(self) -> LlmCall:
         return LlmCall(self.model, self.agent_id, self.provider)
 
     def record_usage(
         self,
-        input_tokens: int = 0,
-        output_tokens: int = 0,
-        cached_tokens: int = 0,
-        reasoning_tokens: int = 0,
+        input_tokens: int | None = 0,
+        output_tokens: int | None = 0,
+        cached_tokens: int | None = 0,
+        reasoning_tokens: int | None = 0,
     ) -> None:
         """Add a response's token counts. `input_tokens` is the whole prompt with
         `cached_tokens` inside it (as Gemini and OpenAI report prompts); `reasoning_tokens` are
         apart from `output_tokens` (Gemini's thoughts; for OpenAI pass completion_tokens minus
-        completion_tokens_details.reasoning_tokens as output)."""
-        self.input_tokens += input_tokens
-        self.output_tokens += output_tokens
-        self.cached_tokens += cached_tokens
-        self.reasoning_tokens += reasoning_tokens
+        completion_tokens_details.reasoning_tokens as output).
+
+        Never raises: None (a count the provider left out) is 0; a count that is not a finite
+        non-negative number is left out and counted in adk_observe_telemetry_dropped_total
+        {sink="metrics"} when the call ends."""
+        usage, refused = usage_of(input_tokens, output_tokens, cached_tokens, reasoning_tokens)
+        self.input_tokens += usage.input
+        self.output_tokens += usage.output
+        self.cached_tokens += usage.cached
+        self.reasoning_tokens += usage.reasoning
+        self.refused_counts += refused
 
     def _subject(self) -> str:
         return self.model
@@ -287,14 +304,25 @@ class LlmCall(_Scope):
         usage = Usage(
             self.input_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens
         )
-        cost = obs.prices.cost(self.model, usage)
+        if self.refused_counts:
+            obs.metrics.drop(c.SINK_METRICS, self.refused_counts)
+        cost = obs.llm_cost(self.model, usage)
         if turn is not None and cost:
             turn.cost += cost
         if self.span is not None:
             self.span.set_attributes(events.llm_span_attributes(usage, cost))
-        events.llm(
-            obs, agent, self.model, seconds, self.ok, usage, cost, ctx, error_type=self.error_type
+        call = events.LlmCall(
+            agent_id=agent,
+            model=self.model,
+            seconds=seconds,
+            ok=self.ok,
+            usage=usage,
+            cost=cost,
+            cost_center=obs.options.cost_center,
+            error_type=self.error_type,
+            ctx=ctx,
         )
+        obs.apply(call)
 
 
 class ToolCall(_Scope):
@@ -317,10 +345,16 @@ class ToolCall(_Scope):
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         turn = _turn.get()
-        agent = obs.resolve_agent(self.agent_id, turn.agent_id if turn else None)
-        events.tool(
-            obs, agent, self.tool, self.server, seconds, self.ok, ctx, error_type=self.error_type
+        call = events.ToolCall(
+            agent_id=obs.resolve_agent(self.agent_id, turn.agent_id if turn else None),
+            tool=self.tool,
+            server=self.server,
+            seconds=seconds,
+            ok=self.ok,
+            error_type=self.error_type,
+            ctx=ctx,
         )
+        obs.apply(call)
 
 
 class McpCall(ToolCall):

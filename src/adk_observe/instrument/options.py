@@ -3,6 +3,9 @@ variables > spec `telemetry` > defaults (the OpenTelemetry specification: progra
 configuration wins over the environment).
 
 Options are resolved once, into a frozen dataclass, so the hot path never reads the environment.
+Every value is checked (`option_checks.py`) and an invalid one is an `OptionsError` that names
+where it came from (the keyword, the ADK_OBSERVE_* variable or the spec); an invalid OTEL_*
+variable is a warning and is ignored, as the OpenTelemetry specification says (`otel_env.py`).
 `telemetry_env()` (in the core module environment.py, so the deploy generator need not import the
 runtime) is the inverse direction: the spec's telemetry section as the environment variables that
 `init()` reads (a ConfigMap). The variable names are in conventions.py.
@@ -12,7 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -20,26 +25,21 @@ from typing import Any
 from adk_observe import conventions as c
 from adk_observe import model
 from adk_observe.conventions import env_name
-from adk_observe.environment import DEFAULT_LOGGER_LEVELS as DEFAULT_LOGGER_LEVELS
-from adk_observe.environment import DEFAULT_SAMPLER, legacy_jaeger_error
-from adk_observe.environment import ROOT_LOGGER as ROOT_LOGGER
-from adk_observe.environment import effective_logger_levels as effective_logger_levels
-from adk_observe.environment import format_levels as format_levels
-from adk_observe.environment import format_prices as format_prices
-from adk_observe.environment import telemetry_env as telemetry_env
+from adk_observe.environment import DEFAULT_SAMPLER, effective_logger_levels, legacy_jaeger_error
+from adk_observe.instrument import option_checks as checks
 from adk_observe.instrument import otel_env, otlp_export, sessions
+from adk_observe.instrument.option_checks import LEVELS, OptionsError
 from adk_observe.instrument.otlp_export import traces_url as traces_url
 
-LOG_CONSOLES = ("stdout", "stderr")
+__all__ = ["OptionsError"]
+
+Warn = Callable[[str], None]
+_log = logging.getLogger("adk_observe")
 
 
-# A histogram combination is up to 16 series (bucket bounds, +Inf, _count, _sum, _created): the
-# smallest series limit leaves room for a few of them besides the overflow combination.
-MIN_SERIES_LIMIT = 100
-
-
-class OptionsError(ValueError):
-    """An option (kwarg or environment variable) has an invalid value."""
+# The spec's telemetry section's defaults: the options the spec also sets default to them (a
+# test holds the spec schema, the model and these together).
+_SPEC = model.Telemetry()
 
 
 @dataclass(frozen=True)
@@ -51,20 +51,21 @@ class Options:
     environment: str = ""
     # metrics
     metrics_enabled: bool = True
-    metrics_port: int = 9464  # 0: any free port; negative: no HTTP server
+    metrics_port: int = _SPEC.metrics_port  # 0: any free port; negative: no HTTP server
     metrics_host: str = "0.0.0.0"
-    label_limit: int = 100
+    label_limit: int = _SPEC.label_limit
     series_limit: int = 2000  # series per metric family; the rest fold into one __other__ series
     label_value_max_length: int = 128  # characters; longer label values are cut
     otel_metrics: bool = True  # expose ADK's gen_ai.* OpenTelemetry metrics on /metrics
     # tracing
-    tracing_enabled: bool = True
+    tracing_enabled: bool = _SPEC.tracing_enabled
     tracing_endpoint: str = ""  # OTLP/HTTP base URL, e.g. http://jaeger-collector:4318
     traces_url: str = ""  # the full OTLP/HTTP traces URL, used as is (wins over tracing_endpoint)
     tracing_headers: tuple[tuple[str, str], ...] = ()  # sent with every export
     sampler: str = DEFAULT_SAMPLER  # an OTEL_TRACES_SAMPLER name
-    sampling: float = 0.1  # the ratio of the traceidratio samplers
-    export_timeout: float = 2.0
+    sampling: float = _SPEC.sampling  # the ratio of the traceidratio samplers
+    export_timeout: float = _SPEC.export_timeout
+    export_compression: str = "none"  # none, gzip or deflate
     resource_attributes: tuple[tuple[str, str], ...] = ()  # besides service.*, deployment.*
     span_queue_size: int = 2048
     capture_content: bool = False  # let ADK put prompts and responses on spans
@@ -80,24 +81,24 @@ class Options:
     user_id_key: str = field(default="", repr=False)  # the pseudonym key: never shown
     # logging
     logging_enabled: bool = True
-    log_level: str = "INFO"  # the service's own logger (named after the service)
+    log_level: str = _SPEC.log_level  # the service's own logger (named after the service)
     root_log_level: str = "WARNING"
     logger_levels: tuple[tuple[str, str], ...] = ()  # on top of DEFAULT_LOGGER_LEVELS
     log_stream: bool = True  # JSON lines on the console
-    log_console: str = "stdout"  # or stderr
-    # the ADK plugin's metric updates and adk-observe's own log lines, by a worker thread
+    log_console: str = _SPEC.log_console  # or stderr
+    # the ADK plugin's events and adk-observe's own log lines, by the work queues' threads
     background_recording: bool = True
     log_file: str = ""
     log_file_max_bytes: int = 10 * 1024 * 1024
     log_file_backups: int = 5
     fluentd_host: str = ""
-    fluentd_port: int = 24224
+    fluentd_port: int = _SPEC.fluentd_port
     fluentd_tag: str = ""
     fluentd_queue_size: int = 1000
     fluentd_timeout: float = 1.0
     # agent
     agent_id: str = ""  # default: the ADK agent's name (or service_name outside ADK)
-    cost_center: str = "default"
+    cost_center: str = _SPEC.cost_center
     prices: tuple[model.ModelPrice, ...] = field(default=())
 
     @property
@@ -112,6 +113,22 @@ def _parse_bool(raw: str) -> bool:
     if value in ("0", "false", "no", "off", ""):
         return False
     raise OptionsError(f"not a boolean: {raw!r}")
+
+
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+def _parse_int(raw: str) -> int:
+    if not _INTEGER.fullmatch(raw):
+        raise OptionsError("not an integer")
+    return int(raw)
+
+
+def _parse_float(raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise OptionsError("not a number") from None
 
 
 def _parse_levels(raw: str) -> tuple[tuple[str, str], ...]:
@@ -133,16 +150,28 @@ _PRICE_KEYS = (
 )
 
 
+def _price_number(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(f"{value!r} is not a number")
+    number = float(value)
+    if not 0 <= number < float("inf"):  # NaN fails the comparison
+        raise ValueError(f"{value!r} is negative, NaN or infinite")
+    return number
+
+
 def _price(name: str, row: Any) -> model.ModelPrice:
     """[input, output, cached?, reasoning?] or a mapping with the spec's key names; prices per
-    million tokens, cached and reasoning default to the input and output prices."""
+    million tokens, finite and not negative; cached and reasoning default to the input and
+    output prices."""
     values = [row.get(k) for k in _PRICE_KEYS] if isinstance(row, Mapping) else list(row)
     if not 2 <= len(values) <= 4:
         raise TypeError(f"{name}: expected 2 to 4 prices, got {len(values)}")
     values += [None] * (4 - len(values))
-    numbers = [None if v is None else float(v) for v in values]
-    if numbers[0] is None or numbers[1] is None or any(n is not None and n < 0 for n in numbers):
-        raise ValueError(f"{name}: input and output prices are required and none is negative")
+    numbers = [_price_number(v) for v in values]
+    if numbers[0] is None or numbers[1] is None:
+        raise ValueError(f"{name}: input and output prices are required")
     return model.ModelPrice(str(name), numbers[0], numbers[1], numbers[2], numbers[3])
 
 
@@ -152,7 +181,8 @@ def _prices(table: Mapping[str, Any]) -> tuple[model.ModelPrice, ...]:
     except (ValueError, TypeError, AttributeError) as exc:
         raise OptionsError(
             f"prices must map model names to [input, output, cached, reasoning] prices per "
-            f"million tokens (cached and reasoning optional): {exc}"
+            f"million tokens (cached and reasoning optional), none negative, NaN or infinite: "
+            f"{exc}"
         ) from exc
 
 
@@ -160,8 +190,8 @@ def _parse_prices(raw: str) -> tuple[model.ModelPrice, ...]:
     """JSON object: {"model": [input, output, cached, reasoning], ...} (the last two optional)."""
     try:
         table = json.loads(raw)
-    except ValueError as exc:
-        raise OptionsError(f"prices must be a JSON object: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # RecursionError: brackets nested too deep
+        raise OptionsError(f"prices must be a JSON object: {exc}") from None
     if not isinstance(table, Mapping):
         raise OptionsError("prices must be a JSON object of model name -> prices")
     return _prices(table)
@@ -169,7 +199,15 @@ def _parse_prices(raw: str) -> tuple[model.ModelPrice, ...]:
 
 def _parse_pairs(raw: str) -> tuple[tuple[str, str], ...]:
     """`key=value,key=value` (percent-encoded values), like the OTEL_* variables."""
-    return otel_env.parse_pairs("value", raw)
+    try:
+        return otel_env.parse_pairs("value", raw)
+    except otel_env.OtelEnvError as exc:
+        raise OptionsError(str(exc)) from None
+
+
+def _kind(f: dataclasses.Field[Any]) -> str:
+    """An option's declared type as written (`from __future__ import annotations`)."""
+    return f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
 
 
 def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
@@ -179,88 +217,79 @@ def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
         return _parse_levels
     if f.name in ("tracing_headers", "resource_attributes", "metrics_headers"):
         return _parse_pairs
-    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
-    if kind == "bool":
-        return _parse_bool
-    if kind == "int":
-        return int
-    if kind == "float":
-        return float
-    return str
+    parsers: dict[str, Callable[[str], Any]] = {
+        "bool": _parse_bool,
+        "int": _parse_int,
+        "float": _parse_float,
+    }
+    return parsers.get(_kind(f), str)
 
 
 # Fields the spec's telemetry section sets (same names on both sides).
 _SPEC_FIELDS = tuple(f.name for f in fields(model.Telemetry))
+_SPEC_SOURCE = "telemetry"  # how an error names a value from the spec's telemetry section
 
 
 def _from_spec(telemetry: model.Telemetry | None) -> dict[str, Any]:
     if telemetry is None:
         return {}
-    default = model.Telemetry()
     return {
         name: getattr(telemetry, name)
         for name in _SPEC_FIELDS
-        if getattr(telemetry, name) != getattr(default, name)
+        if getattr(telemetry, name) != getattr(_SPEC, name)
     }
 
 
-def _from_otel_env(environ: Mapping[str, str]) -> dict[str, Any]:
+def _from_otel_env(environ: Mapping[str, str], warn: Warn) -> dict[str, Any]:
     try:
-        return otel_env.option_values(environ)
+        return otel_env.option_values(environ, warn)
     except otel_env.OtelEnvError as exc:
         raise OptionsError(str(exc)) from None
 
 
-def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+def _from_env(environ: Mapping[str, str], sources: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for f in fields(Options):
         raw = environ.get(env_name(f.name))
         if raw is None:
             continue
+        # a secret (the pseudonym key: repr=False) is named, never shown
+        shown = f"{env_name(f.name)}={checks.shown(raw)}" if f.repr else env_name(f.name)
         try:
             values[f.name] = _parser(f)(raw)
-        except (ValueError, OptionsError) as exc:
-            why = otlp_export.shown_text(str(exc), 400)  # bounded: it may quote the value
-            raise OptionsError(f"{env_name(f.name)}={otlp_export.shown(raw)}: {why}") from exc
+        except (ValueError, RecursionError, OptionsError) as exc:
+            raise OptionsError(f"{shown}: {checks.shown_text(str(exc), 300)}") from None
+        sources[f.name] = shown
     return values
 
 
-def _validate(options: Options) -> Options:
-    if not options.service_name:
-        raise OptionsError("service_name must not be empty")
-    try:
-        otel_env.check_sampler(options.sampler, options.sampling)
-    except otel_env.OtelEnvError as exc:
-        raise OptionsError(str(exc)) from None
+def _validate(options: Options, sources: Mapping[str, str]) -> Options:
+    """Every option's value checked (`option_checks.RULES`), then what options say together.
+    An error names where the value came from; a keyword's value is named by the keyword."""
     if options.tracing_enabled and _has_endpoint(options):
-        legacy = legacy_jaeger_error(options.traces_url or options.tracing_endpoint)
-        if legacy:
+        legacy = legacy_jaeger_error(str(options.traces_url or options.tracing_endpoint))
+        if legacy:  # before the URL rule: this names the endpoint to use instead
             raise OptionsError(legacy)
-    for name, level in logger_levels_of(options):
-        if level not in _LEVELS:
-            raise OptionsError(f"logger {name!r}: {level!r} is not one of {', '.join(_LEVELS)}")
-    if options.log_console not in LOG_CONSOLES:
-        raise OptionsError(f"log_console must be stdout or stderr, got {options.log_console!r}")
-    if options.label_limit < 1:
-        raise OptionsError(f"label_limit must be at least 1, got {options.label_limit}")
-    if options.series_limit < MIN_SERIES_LIMIT:
-        raise OptionsError(
-            f"series_limit must be at least {MIN_SERIES_LIMIT}, got {options.series_limit}"
-        )
-    if options.label_value_max_length < 1:
-        raise OptionsError(
-            f"label_value_max_length must be at least 1, got {options.label_value_max_length}"
-        )
-    if options.export_timeout <= 0 or options.fluentd_timeout <= 0:
-        raise OptionsError("export_timeout and fluentd_timeout must be positive")
-    if options.span_queue_size < 1 or options.fluentd_queue_size < 1:
-        raise OptionsError("queue sizes must be at least 1")
-    _validate_genai(options)
+    for f in fields(Options):
+        problem = checks.problem(f.name, _kind(f), getattr(options, f.name))
+        if problem is not None:
+            source = sources.get(f.name)
+            raise OptionsError(f"{source}: {problem}" if source else problem)
+    for name, level in options.logger_levels:
+        if level not in LEVELS:
+            source = sources.get("logger_levels")
+            problem = f"logger {name!r}: {level!r} is not one of {', '.join(LEVELS)}"
+            raise OptionsError(f"{source}: {problem}" if source else problem)
+    if (found := _genai_problem(options)) is not None:
+        names, problem = found
+        source = next((sources[n] for n in names if n in sources), None)
+        raise OptionsError(f"{source}: {problem}" if source else problem)
     return options
 
 
-def _validate_genai(options: Options) -> None:
-    """The OTLP protocols and metrics export, and the session options."""
+def _genai_problem(options: Options) -> tuple[tuple[str, ...], str] | None:
+    """What is wrong with the OTLP protocols, the metrics export or the session options: the
+    options it concerns (the first one set names the source) and the message, or None."""
     for name, used in (
         ("tracing_protocol", options.tracing_enabled and _has_endpoint(options)),
         ("metrics_protocol", options.otlp_metrics),
@@ -270,11 +299,11 @@ def _validate_genai(options: Options) -> None:
         if not problem and used and protocol == c.OTLP_PROTOCOL_GRPC:
             problem = otlp_export.grpc_problem()
         if problem:
-            raise OptionsError(f"{name}: {problem}")
+            return (name,), f"{name}: {problem}"
     if options.tracing_enabled and _has_endpoint(options):
         problem = otlp_export.port_problem(options.tracing_protocol, traces_url(options))
         if problem:
-            raise OptionsError(f"tracing: {problem}")
+            return ("tracing_protocol", *_ENDPOINT_GROUP), f"tracing: {problem}"
     if options.otlp_metrics:
         url = otlp_export.metrics_url(options)
         problem = (
@@ -283,25 +312,28 @@ def _validate_genai(options: Options) -> None:
             or otlp_export.port_problem(options.metrics_protocol, url)
         )
         if problem:
-            raise OptionsError(f"OTLP metrics: {problem}")
+            names = ("metrics_url", "metrics_protocol", "tracing_endpoint", "otlp_metrics")
+            return names, f"OTLP metrics: {problem}"
     if options.metrics_url and (problem := otlp_export.url_problem(options.metrics_url)):
-        raise OptionsError(f"metrics_url: {problem}")
+        return ("metrics_url",), f"metrics_url: {problem}"
     for key, value in options.metrics_headers:
         if problem := otlp_export.header_problem(key, value):
-            raise OptionsError(f"metrics_headers: {problem}")
+            return ("metrics_headers",), f"metrics_headers: {problem}"
     low, high = otlp_export.MIN_INTERVAL_SECONDS, otlp_export.MAX_INTERVAL_SECONDS
     if not low <= options.metrics_export_interval <= high:  # NaN fails it too
-        raise OptionsError(f"metrics_export_interval must be within [{low}, {high}] seconds")
+        message = f"metrics_export_interval must be within [{low}, {high}] seconds"
+        return ("metrics_export_interval",), message
     if options.user_id_mode not in sessions.USER_ID_MODES:
-        raise OptionsError(
-            f"user_id_mode must be one of {', '.join(sessions.USER_ID_MODES)}, "
-            f"got {otlp_export.shown(options.user_id_mode)}"
+        modes = ", ".join(sessions.USER_ID_MODES)
+        message = (
+            f"user_id_mode must be one of {modes}, got {otlp_export.shown(options.user_id_mode)}"
         )
+        return ("user_id_mode",), message
     if options.user_id_key and (problem := sessions.key_problem(options.user_id_key)):
-        raise OptionsError(f"user_id_key ({c.USER_ID_KEY_ENV}) {problem}")
+        return ("user_id_key",), f"user_id_key ({c.USER_ID_KEY_ENV}) {problem}"
+    return None
 
 
-_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # One setting in two spellings: a layer that sets either replaces both from lower layers.
 _ENDPOINT_GROUP = ("tracing_endpoint", "traces_url")
 
@@ -310,7 +342,14 @@ def _has_endpoint(options: Options) -> bool:
     return bool(options.traces_url or options.tracing_endpoint)
 
 
-def _merge(values: dict[str, Any], layer: dict[str, Any]) -> None:
+def _merge(
+    values: dict[str, Any],
+    layer: dict[str, Any],
+    sources: dict[str, str],
+    source: str | Mapping[str, str] = "",
+) -> None:
+    """Put `layer` over `values`. `sources` keeps where each value came from: `source`, or
+    `source[name]` per option ("": a keyword, which errors name by the option itself)."""
     if any(k in layer for k in _ENDPOINT_GROUP):
         for k in _ENDPOINT_GROUP:
             values.pop(k, None)
@@ -322,6 +361,8 @@ def _merge(values: dict[str, Any], layer: dict[str, Any]) -> None:
         merged.update((str(n), str(lv).upper()) for n, lv in levels)
         layer = {**layer, "logger_levels": tuple(sorted(merged.items()))}
     values.update(layer)
+    for name in layer:
+        sources[name] = source if isinstance(source, str) else source[name]
 
 
 def logger_levels_of(options: Options) -> tuple[tuple[str, str], ...]:
@@ -334,21 +375,29 @@ def resolve_options(
     *,
     telemetry: model.Telemetry | None = None,
     environ: Mapping[str, str] | None = None,
+    warn: Warn | None = None,
     **kwargs: Any,
 ) -> Options:
-    """Resolve options: explicit kwargs > ADK_OBSERVE_* > OTEL_* > spec telemetry > defaults."""
+    """Resolve options: explicit kwargs > ADK_OBSERVE_* > OTEL_* > spec telemetry > defaults.
+
+    An invalid value is an `OptionsError` naming its source; an invalid OTEL_* variable is
+    ignored and `warn(message)` is called (default: a warning on the `adk_observe` logger).
+    """
     known = {f.name for f in fields(Options)}
     unknown = sorted(set(kwargs) - known)
     if unknown:
         raise OptionsError(f"unknown option(s): {', '.join(unknown)}")
     environ = os.environ if environ is None else environ
-    values = _from_spec(telemetry)
-    _merge(values, _from_otel_env(environ))
-    _merge(values, _from_env(environ))
-    _merge(values, {k: v for k, v in kwargs.items() if v is not None})
+    sources: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    _merge(values, _from_spec(telemetry), sources, _SPEC_SOURCE)
+    _merge(values, _from_otel_env(environ, warn or _log.warning), sources, "OTEL_*")
+    env_sources: dict[str, str] = {}
+    _merge(values, _from_env(environ, env_sources), sources, env_sources)
+    _merge(values, {k: v for k, v in kwargs.items() if v is not None}, sources)
     for name in ("tracing_headers", "resource_attributes", "metrics_headers"):
         if isinstance(values.get(name), Mapping):
             values[name] = tuple(sorted((str(k), str(v)) for k, v in values[name].items()))
     if isinstance(values.get("prices"), Mapping):
         values["prices"] = _prices(values["prices"])
-    return _validate(Options(**values))
+    return _validate(Options(**values), sources)

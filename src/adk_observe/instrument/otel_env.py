@@ -1,22 +1,34 @@
 """The OpenTelemetry SDK environment variables, read as the OpenTelemetry specification says
-("Environment Variable Specification" and "OTLP Exporter Configuration"), into option values.
+("Environment Variable Specification", "Common Configuration" and "OTLP Exporter Configuration"),
+into option values.
 
 Traces and (with OTEL_METRICS_EXPORTER=otlp) metrics are exported over OTLP; of each
 `OTEL_EXPORTER_OTLP_*` pair the signal-specific variable (`_TRACES_`, `_METRICS_`) wins over the
-generic one. Parsing is strict: a value the
-specification does not allow is an error that names the variable (a silently ignored sampler or
-endpoint is how traces go missing).
+generic one. An empty variable is unset. For the traces signal and the resource, a value the
+specification does not allow is a warning (`warn`) and is ignored, as the specification says
+("generate a warning and gracefully ignore the setting"): the next variable of the pair, a lower
+layer or the default applies. Errors instead (`OtelEnvError`): a protocol that is not
+http/protobuf or grpc (the default would send to a port that expects another protocol and every
+export would be lost), and an invalid value of a metrics-signal variable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
 from adk_observe import conventions as c
-from adk_observe.environment import DEFAULT_SAMPLER
-from adk_observe.instrument.otlp_export import shown
+from adk_observe.environment import DEFAULT_SAMPLER, legacy_jaeger_error
+from adk_observe.instrument.option_checks import (
+    COMPRESSIONS,
+    MAX_TIMEOUT_SECONDS,
+    SAMPLERS,
+    header_problem,
+    is_text,
+    shown,
+    url_problem,
+)
 
 SDK_DISABLED = c.OTEL_SDK_DISABLED_ENV
 SERVICE_NAME = c.OTEL_SERVICE_NAME_ENV
@@ -31,7 +43,8 @@ PROTOCOL = c.OTEL_PROTOCOL_ENV
 TRACES_PROTOCOL = c.OTEL_TRACES_PROTOCOL_ENV
 SAMPLER = c.OTEL_SAMPLER_ENV
 SAMPLER_ARG = c.OTEL_SAMPLER_ARG_ENV
-
+COMPRESSION = c.OTEL_COMPRESSION_ENV
+TRACES_COMPRESSION = c.OTEL_TRACES_COMPRESSION_ENV
 METRICS_EXPORTER = c.OTEL_METRICS_EXPORTER_ENV
 METRIC_EXPORT_INTERVAL = c.OTEL_METRIC_EXPORT_INTERVAL_ENV
 METRICS_ENDPOINT = c.OTEL_METRICS_ENDPOINT_ENV
@@ -42,16 +55,13 @@ PROTOCOLS = (c.OTLP_PROTOCOL_HTTP, c.OTLP_PROTOCOL_GRPC)
 # OTEL_METRICS_EXPORTER values: otlp sends metrics to an OTLP endpoint as well as /metrics, which
 # always serves them (prometheus: nothing more; none: no OTLP export).
 METRICS_EXPORTERS = ("otlp", "prometheus", "none")
-# The built-in samplers of the specification that take no remote configuration.
-SAMPLERS = (
-    "always_on",
-    "always_off",
-    "traceidratio",
-    "parentbased_always_on",
-    "parentbased_always_off",
-    "parentbased_traceidratio",
-)
 RATIO_SAMPLERS = ("traceidratio", "parentbased_traceidratio")
+# A timeout of 0 means no limit (Common Configuration, "Timeout"); the specification allows "a
+# very long time" instead: the largest number of milliseconds a 32-bit integer holds (24.8 days),
+# which is also the longest timeout accepted.
+NO_LIMIT_SECONDS = MAX_TIMEOUT_SECONDS
+
+Warn = Callable[[str], None]
 
 
 class OtelEnvError(ValueError):
@@ -70,29 +80,16 @@ def parse_pairs(name: str, raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs.items())
 
 
-def _timeout_seconds(name: str, raw: str) -> float:
-    """The specification gives OTLP timeouts in milliseconds."""
+def _timeout_seconds(raw: str) -> float | None:
+    """Milliseconds (the specification's unit) as seconds; 0 is no limit; None: invalid
+    (not a number, negative, or past the 32-bit range of milliseconds)."""
     try:
         millis = float(raw)
     except ValueError:
-        raise OtelEnvError(f"{name}={shown(raw)}: not a number of milliseconds") from None
-    if millis <= 0:
-        raise OtelEnvError(f"{name}={shown(raw)}: must be a positive number of milliseconds")
-    return millis / 1000.0
-
-
-def _bool(name: str, raw: str) -> bool:
-    # The specification: only a case-insensitive "true" is true; anything else is false.
-    return raw.strip().lower() == "true"
-
-
-def check_sampler(sampler: str, ratio: float) -> None:
-    if sampler not in SAMPLERS:
-        raise OtelEnvError(
-            f"sampler {sampler!r} is not supported; use one of {', '.join(SAMPLERS)}"
-        )
-    if not 0.0 <= ratio <= 1.0:
-        raise OtelEnvError(f"sampling ratio must be within [0, 1], got {ratio}")
+        return None
+    if not 0 <= millis <= MAX_TIMEOUT_SECONDS * 1000:  # NaN and infinity fail it too
+        return None
+    return NO_LIMIT_SECONDS if millis == 0 else millis / 1000.0
 
 
 def _protocol(environ: Mapping[str, str], names: tuple[str, str]) -> str | None:
@@ -108,8 +105,22 @@ def _protocol(environ: Mapping[str, str], names: tuple[str, str]) -> str | None:
     return None
 
 
-def _metrics(environ: Mapping[str, str], values: dict[str, Any]) -> None:
-    """OTEL_METRICS_EXPORTER and the OTLP variables of the metrics signal."""
+def _interval_seconds(name: str, raw: str) -> float:
+    """A positive number of milliseconds as seconds (the metrics signal's variables are strict:
+    an invalid value is an error)."""
+    try:
+        millis = float(raw)
+    except ValueError:
+        raise OtelEnvError(f"{name}={shown(raw)}: not a number of milliseconds") from None
+    if not millis > 0:
+        raise OtelEnvError(f"{name}={shown(raw)}: must be a positive number of milliseconds")
+    return millis / 1000.0
+
+
+def _metrics(reader: _Reader, values: dict[str, Any]) -> None:
+    """OTEL_METRICS_EXPORTER and the OTLP variables of the metrics signal (headers as for
+    traces: an invalid pair is left out with a warning, since the generic variable serves both)."""
+    environ = reader.environ
     raw = environ.get(METRICS_EXPORTER, "").strip()
     if raw:
         names = [n.strip().lower() for n in raw.split(",") if n.strip()]
@@ -125,58 +136,161 @@ def _metrics(environ: Mapping[str, str], values: dict[str, Any]) -> None:
     if raw := environ.get(METRICS_ENDPOINT, "").strip():
         values["metrics_url"] = raw  # the signal URL, used as is
     for name in (METRICS_HEADERS, HEADERS):
-        if raw := environ.get(name, "").strip():
-            values["metrics_headers"] = parse_pairs(name, raw)
+        if (header_text := reader.get(name)) is not None:
+            values["metrics_headers"] = reader.headers(name, header_text)
             break
     if raw := environ.get(METRIC_EXPORT_INTERVAL, "").strip():
-        values["metrics_export_interval"] = _timeout_seconds(METRIC_EXPORT_INTERVAL, raw)
+        values["metrics_export_interval"] = _interval_seconds(METRIC_EXPORT_INTERVAL, raw)
 
 
-def option_values(environ: Mapping[str, str]) -> dict[str, Any]:
-    """The option values the standard variables set (absent variables set nothing)."""
+class _Reader:
+    """The variables of one environment, and the warnings about them."""
+
+    def __init__(self, environ: Mapping[str, str], warn: Warn) -> None:
+        self.environ, self.warn = environ, warn
+        self._headers: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def headers(self, name: str, raw: str) -> tuple[tuple[str, str], ...]:
+        """The valid headers of variable `name` (read, and warned about, once: the generic
+        variable serves both signals)."""
+        if name not in self._headers:
+            self._headers[name] = _headers(self, name, raw)
+        return self._headers[name]
+
+    def get(self, name: str) -> str | None:
+        raw = self.environ.get(name)
+        return raw.strip() if raw is not None and raw.strip() else None
+
+    def ignored(self, name: str, raw: str, why: str) -> None:
+        self.warn(f"{name}={shown(raw)}: {why}; ignored")
+
+    def first(self, names: tuple[str, ...], parse: Callable[[str], Any], why: str) -> Any:
+        """The value of the first of `names` that is set and valid (`parse` returns None for an
+        invalid one, which is warned about and ignored)."""
+        for name in names:
+            raw = self.get(name)
+            if raw is None:
+                continue
+            value = parse(raw)
+            if value is not None:
+                return value
+            self.ignored(name, raw, why)
+        return None
+
+
+def _text(raw: str) -> str | None:
+    return raw if is_text(raw) else None
+
+
+def _url(raw: str) -> str | None:
+    # A legacy Jaeger endpoint is kept: init() refuses it with the endpoint to use instead.
+    return raw if url_problem(raw) is None or legacy_jaeger_error(raw) else None
+
+
+def _ratio(raw: str) -> float | None:
+    try:
+        ratio = float(raw)
+    except ValueError:
+        return None
+    return ratio if 0.0 <= ratio <= 1.0 else None
+
+
+def _sampler(raw: str) -> str | None:
+    return raw.lower() if raw.lower() in SAMPLERS else None
+
+
+def _compression(raw: str) -> str | None:
+    return raw.lower() if raw.lower() in COMPRESSIONS else None
+
+
+def _headers(reader: _Reader, name: str, raw: str) -> tuple[tuple[str, str], ...]:
+    """The valid headers of `raw`; each invalid pair is warned about and left out (as the
+    OpenTelemetry Python SDK does), so one bad header never breaks every export."""
+    headers = []
+    for item in filter(None, (p.strip() for p in raw.split(","))):
+        key, sep, value = item.partition("=")
+        key, value = unquote(key.strip()), unquote(value.strip())
+        problem = "not key=value" if not sep or not key else header_problem(key, value)
+        if problem is None:
+            headers.append((key, value))
+        else:
+            reader.warn(f"{name}: the header {shown(item)} is left out: {problem}")
+    return tuple(headers)
+
+
+def _resource(reader: _Reader, values: dict[str, Any]) -> None:
+    raw = reader.get(RESOURCE_ATTRIBUTES)
+    if raw is None:
+        return
+    try:
+        attrs = dict(parse_pairs(RESOURCE_ATTRIBUTES, raw))
+    except OtelEnvError as exc:
+        # The specification: on any error the entire variable is discarded.
+        reader.warn(f"{exc}; the whole variable is ignored")
+        return
+    if not all(is_text(k) and is_text(v) for k, v in attrs.items()):
+        reader.ignored(RESOURCE_ATTRIBUTES, raw, "control characters or invalid text")
+        return
+    # OTEL_SERVICE_NAME wins over service.name here (read after this).
+    if c.RESOURCE_SERVICE_NAME in attrs:
+        values["service_name"] = attrs.pop(c.RESOURCE_SERVICE_NAME)
+    if c.RESOURCE_SERVICE_VERSION in attrs:
+        values["service_version"] = attrs.pop(c.RESOURCE_SERVICE_VERSION)
+    if c.RESOURCE_ENVIRONMENT in attrs:
+        values["environment"] = attrs.pop(c.RESOURCE_ENVIRONMENT)
+    values["resource_attributes"] = tuple(sorted(attrs.items()))
+
+
+def _tracing(reader: _Reader, values: dict[str, Any]) -> None:
+    """Endpoint, headers, timeout and compression of the OTLP exporter."""
+    not_url = "not an http:// or https:// URL with a host"
+    if (url := reader.first((TRACES_ENDPOINT,), _url, not_url)) is not None:
+        values["traces_url"] = url  # the signal URL, used as is
+    elif (url := reader.first((ENDPOINT,), _url, not_url)) is not None:
+        values["tracing_endpoint"] = url  # a base URL: /v1/traces is appended
+    for name in (TRACES_HEADERS, HEADERS):
+        if (raw := reader.get(name)) is not None:
+            values["tracing_headers"] = reader.headers(name, raw)
+            break
+    timeout = reader.first(
+        (TRACES_TIMEOUT, TIMEOUT),
+        _timeout_seconds,
+        "not a number of milliseconds within [0, 2147483647]",
+    )
+    if timeout is not None:
+        values["export_timeout"] = timeout
+    compression = reader.first(
+        (TRACES_COMPRESSION, COMPRESSION), _compression, "not one of " + ", ".join(COMPRESSIONS)
+    )
+    if compression is not None:
+        values["export_compression"] = compression
+
+
+def option_values(environ: Mapping[str, str], warn: Warn) -> dict[str, Any]:
+    """The option values the standard variables set (absent or ignored variables set nothing);
+    `warn` is told about every variable ignored."""
     values: dict[str, Any] = {}
     if (protocol := _protocol(environ, (TRACES_PROTOCOL, PROTOCOL))) is not None:
         values["tracing_protocol"] = protocol
-    _metrics(environ, values)
-
-    def get(name: str) -> str | None:
-        raw = environ.get(name)
-        return raw if raw is not None and raw.strip() else None
-
-    if (raw := get(SDK_DISABLED)) is not None and _bool(SDK_DISABLED, raw):
-        values["tracing_enabled"] = False
-        values["otel_metrics"] = False
-    if (raw := get(RESOURCE_ATTRIBUTES)) is not None:
-        attrs = dict(parse_pairs(RESOURCE_ATTRIBUTES, raw))
-        # OTEL_SERVICE_NAME wins over service.name here (handled just below).
-        if c.RESOURCE_SERVICE_NAME in attrs:
-            values["service_name"] = attrs.pop(c.RESOURCE_SERVICE_NAME)
-        if c.RESOURCE_SERVICE_VERSION in attrs:
-            values["service_version"] = attrs.pop(c.RESOURCE_SERVICE_VERSION)
-        if c.RESOURCE_ENVIRONMENT in attrs:
-            values["environment"] = attrs.pop(c.RESOURCE_ENVIRONMENT)
-        values["resource_attributes"] = tuple(sorted(attrs.items()))
-    if (raw := get(SERVICE_NAME)) is not None:
-        values["service_name"] = raw.strip()
-    if (raw := get(TRACES_ENDPOINT)) is not None:
-        values["traces_url"] = raw.strip()  # the signal URL, used as is
-    elif (raw := get(ENDPOINT)) is not None:
-        values["tracing_endpoint"] = raw.strip()  # a base URL: /v1/traces is appended
-    for name in (TRACES_HEADERS, HEADERS):
-        if (raw := get(name)) is not None:
-            values["tracing_headers"] = parse_pairs(name, raw)
-            break
-    for name in (TRACES_TIMEOUT, TIMEOUT):
-        if (raw := get(name)) is not None:
-            values["export_timeout"] = _timeout_seconds(name, raw)
-            break
-    if (raw := get(SAMPLER)) is not None:
-        values["sampler"] = raw.strip().lower()
-    if (raw := get(SAMPLER_ARG)) is not None:
-        sampler = values.get("sampler", DEFAULT_SAMPLER)
-        if sampler in RATIO_SAMPLERS:  # the specification: other samplers ignore the argument
-            try:
-                values["sampling"] = float(raw)
-            except ValueError:
-                raise OtelEnvError(f"{SAMPLER_ARG}={raw!r}: not a number") from None
+    reader = _Reader(environ, warn)
+    _metrics(reader, values)
+    if (raw := reader.get(SDK_DISABLED)) is not None:
+        # The specification: only a case-insensitive "true" is true; anything else is false,
+        # with a warning unless it is "false".
+        if raw.lower() == "true":
+            values["tracing_enabled"] = False
+            values["otel_metrics"] = False
+        elif raw.lower() != "false":
+            reader.warn(f"{SDK_DISABLED}={shown(raw)}: not true or false; taken as false")
+    _resource(reader, values)
+    if (name := reader.first((SERVICE_NAME,), _text, "control characters")) is not None:
+        values["service_name"] = name
+    _tracing(reader, values)
+    sampler = reader.first((SAMPLER,), _sampler, "not one of " + ", ".join(SAMPLERS))
+    if sampler is not None:
+        values["sampler"] = sampler
+    if values.get("sampler", DEFAULT_SAMPLER) in RATIO_SAMPLERS:  # others ignore the argument
+        ratio = reader.first((SAMPLER_ARG,), _ratio, "not a number within [0, 1]")
+        if ratio is not None:
+            values["sampling"] = ratio
     return values

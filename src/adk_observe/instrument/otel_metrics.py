@@ -45,6 +45,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from adk_observe import conventions as c
+from adk_observe.instrument.labels import clean_text, label_value
 
 # gen_ai semantic-convention instruments whose SDK default buckets (0..10000 ms) do not fit.
 GEN_AI_OPERATION_DURATION = c.OTEL_GEN_AI_OPERATION_DURATION
@@ -54,14 +55,34 @@ TOKEN_BUCKETS = tuple(float(4**i) for i in range(12))
 
 _UNIT_SUFFIX = {"s": "seconds", "ms": "milliseconds", "By": "bytes", "1": ""}
 _INVALID = re.compile(r"[^a-zA-Z0-9_:]")
+_INVALID_LABEL = re.compile(r"[^a-zA-Z0-9_]")
 
 DropCounter = Callable[[int], None]
 
 
 def prometheus_name(name: str, unit: str) -> str:
-    base = _INVALID.sub("_", name)
+    base = _INVALID.sub("_", name) or "_"
+    if base[0].isdigit():
+        base = "_" + base
     suffix = _UNIT_SUFFIX.get(unit, "" if unit.startswith("{") else _INVALID.sub("_", unit))
     return f"{base}_{suffix}" if suffix and not base.endswith(suffix) else base
+
+
+# Label names the families set themselves: an attribute of the same name is renamed, as
+# Prometheus renames a scraped label that clashes with a target label.
+_RESERVED_LABELS = frozenset({c.LABEL_LE, "quantile"})
+LABEL_NAME_MAX = 128  # characters of a label name made from an attribute key
+
+
+def label_name(key: object) -> str:
+    """An OpenTelemetry attribute key as a valid Prometheus label name: invalid
+    characters become `_`, a leading digit gets a `_` before it, at most LABEL_NAME_MAX long."""
+    name = _INVALID_LABEL.sub("_", str(key)[:LABEL_NAME_MAX]) or "_"
+    if name[0].isdigit():
+        name = "_" + name
+    if name in _RESERVED_LABELS or name.startswith("__"):
+        name = "exported_" + name.lstrip("_")
+    return name
 
 
 class _Globals:
@@ -161,14 +182,15 @@ class OtelMetricsCollector(Collector):
             return
         series = self._metrics.get(name)
         if series is None:
-            series = self._metrics[name] = _Series(kind, getattr(metric, "description", "") or name)
+            description = clean_text(str(getattr(metric, "description", "") or name))
+            series = self._metrics[name] = _Series(kind, description[:1024])
             series.otel_name = str(getattr(metric, "name", name))
             series.unit = str(getattr(metric, "unit", "") or "")
         dropped = 0
         for point in points.data_points:
             key = tuple(
                 sorted(
-                    (_INVALID.sub("_", str(k)), str(v)[: self._max_length])
+                    (label_name(k), label_value(v, self._max_length))
                     for k, v in (point.attributes or {}).items()
                 )
             )

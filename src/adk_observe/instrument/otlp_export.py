@@ -36,6 +36,8 @@ class Options(Protocol):
     @property
     def export_timeout(self) -> float: ...
     @property
+    def export_compression(self) -> str: ...
+    @property
     def metrics_url(self) -> str: ...
     @property
     def metrics_headers(self) -> tuple[tuple[str, str], ...]: ...
@@ -170,8 +172,12 @@ def _missing(exc: ImportError) -> GrpcMissingError:
     )
 
 
+# The `export_compression` option as each exporter's Compression member (gRPC's names differ).
+_GRPC_COMPRESSION = {"none": "NoCompression", "gzip": "Gzip", "deflate": "Deflate"}
+
+
 def _grpc_kwargs(
-    module: Any, url: str, headers: tuple[tuple[str, str], ...], timeout: float
+    module: Any, url: str, headers: tuple[tuple[str, str], ...], timeout: float, compression: str
 ) -> dict[str, Any]:
     return {
         "endpoint": url,
@@ -179,7 +185,7 @@ def _grpc_kwargs(
         "headers": _Headers((k.lower(), v) for k, v in headers),
         "timeout": timeout,
         # explicit: given none, the exporter reads OTEL_EXPORTER_OTLP_COMPRESSION itself
-        "compression": module.Compression.NoCompression,
+        "compression": getattr(module.Compression, _GRPC_COMPRESSION[compression]),
     }
 
 
@@ -191,14 +197,22 @@ def _exporter(
     url: str,
     headers: tuple[tuple[str, str], ...],
     timeout: float,
+    compression: str,
 ) -> Any:
     if protocol == c.OTLP_PROTOCOL_GRPC:
         try:
             module = grpc_module()
         except ImportError as exc:
             raise _missing(exc) from None
-        return getattr(module, name)(**_grpc_kwargs(module, url, headers, timeout))
-    return http_class()(endpoint=url, headers=_Headers(headers), timeout=timeout)
+        return getattr(module, name)(**_grpc_kwargs(module, url, headers, timeout, compression))
+    from opentelemetry.exporter.otlp.proto.http import Compression
+
+    return http_class()(
+        endpoint=url,
+        headers=_Headers(headers),
+        timeout=timeout,
+        compression=Compression(compression),
+    )
 
 
 def _grpc_traces() -> Any:
@@ -235,6 +249,7 @@ def span_exporter(options: Options) -> SpanExporter:
         traces_url(options),
         options.tracing_headers,
         options.export_timeout,
+        options.export_compression,
     )
     return exporter
 
@@ -250,5 +265,6 @@ def metric_exporter(options: Options) -> MetricExporter:
         metrics_url(options),
         options.metrics_headers,
         options.export_timeout,
+        options.export_compression,
     )
     return exporter

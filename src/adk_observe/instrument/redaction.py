@@ -11,19 +11,24 @@ from typing import Any
 
 REDACTED = "[REDACTED]"
 
-# Field names whose values are secrets whatever they look like.
-_SECRET_KEY = re.compile(
-    r"(?i)(pass(word|wd|phrase)?|pwd|secret|token(?!s|_count|_type)|api[_-]?key|apikey|"
-    r"authorization|auth[_-]header|credential|private[_-]?key|session[_-]?key|cookie)"
+# The words that make a field name (or the key of a key=value pair in text) a secret's: its value
+# is redacted whatever it looks like. One list for fields, attributes and text.
+_SECRET_WORDS = (
+    r"pass(?:word|wd|phrase)?|pwd|secret|token(?!s|_count|_type)|api[_-]?key|apikey|"
+    r"authorization|auth[_-]header|credential|private[_-]?key|session[_-]?key|cookie"
 )
+_SECRET_KEY = re.compile(f"(?i)(?:{_SECRET_WORDS})")
 
 # The start of a key=value pair whose key looks secret (group 1 opens here; patterns close it).
-_SECRET_KEY_TEXT = (
-    r"(?i)((?:[\w.-]*?)(?:pass(?:word|wd|phrase)?|pwd|secret|token(?!s|_count|_type)|"
-    r"api[_-]?key|apikey|authorization|credential|private[_-]?key)"
-)
+_SECRET_KEY_TEXT = rf"(?i)((?:[\w.-]*?)(?:{_SECRET_WORDS})"
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # A Cookie or Set-Cookie header line: every cookie of it, up to the end of the line (its
+    # values are separated by "; ", which ends the generic key=value pattern below too early).
+    (
+        re.compile(r"(?i)(\b(?:set-)?cookie:[ \t]*)(?!\[REDACTED\])[^\r\n\"']+"),
+        r"\1" + REDACTED,
+    ),
     # Authorization headers and bearer/basic tokens.
     (re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=\-]{6,}"), r"\1 " + REDACTED),
     # "key": "value" / key='value' for secret-looking keys: the whole quoted value, spaces and
@@ -61,8 +66,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 # Cheap pre-check: most log messages contain none of these and skip the regexes.
 _HINT_WORDS = (
-    r"bearer|basic|token|pass|pwd|secret|key|auth|credential|sk-|AIza|AKIA|ASIA|gh[pousr]_|"
-    r"xox|eyJ|://"
+    r"bearer|basic|token|pass|pwd|secret|key|auth|credential|cookie|sk-|AIza|AKIA|ASIA|"
+    r"gh[pousr]_|xox|eyJ|://"
 )
 _HINTS = re.compile("(?i)" + _HINT_WORDS)
 # The same check for ASCII text, lowercased first: case-insensitive matching makes the regex
@@ -92,9 +97,29 @@ def redact_text(text: str) -> str:
     return text
 
 
+# Keys longer than this are checked every time instead of cached: the cache then holds at most
+# 4096 keys of at most this many characters, whatever keys callers log.
+_CACHED_KEY_MAX = 128
+
+
 @functools.lru_cache(maxsize=4096)
-def is_secret_key(key: str) -> bool:
+def _is_secret_key(key: str) -> bool:
     return bool(_SECRET_KEY.search(key))
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a field or attribute named `key` holds a secret whatever its value looks like."""
+    if len(key) > _CACHED_KEY_MAX:
+        return bool(_SECRET_KEY.search(key))
+    return _is_secret_key(key)
+
+
+def _secret_name(key: Any) -> bool:
+    """Whether `key` (text or bytes, as ASGI and HTTP libraries hold header names) names a
+    secret."""
+    if isinstance(key, (bytes, bytearray)):
+        key = bytes(key).decode("latin-1")
+    return isinstance(key, str) and is_secret_key(key)
 
 
 def _key(key: Any) -> Any:
@@ -125,11 +150,14 @@ def redact_value(value: Any, depth: int = 0, stringify: Stringify = str) -> Any:
         return {
             _key(k): (
                 REDACTED
-                if isinstance(k, str) and is_secret_key(k) and v not in (None, "")
+                if _secret_name(k) and v not in (None, "", b"")
                 else redact_value(v, depth + 1, stringify)
             )
             for k, v in value.items()
         }
+    if isinstance(value, (list, tuple)) and len(value) == 2 and _secret_name(value[0]):
+        # A (name, value) pair, as ASGI scopes and HTTP libraries list headers.
+        return [redact_value(value[0], depth + 1, stringify), REDACTED]
     if isinstance(value, (list, tuple, set, frozenset)):
         return [redact_value(v, depth + 1, stringify) for v in value]
     try:
@@ -148,7 +176,7 @@ def redact_fields(
     for key, value in fields.items():
         if key in safe or value is None or isinstance(value, _SCALARS):
             continue
-        if is_secret_key(key) and value != "":
+        if _secret_name(key) and value != "":
             fields[key] = REDACTED
         elif isinstance(value, str):
             fields[key] = redact_text(value)

@@ -11,7 +11,8 @@ delays the lines, never the agent, nor the metrics.
 Values stay exact where they are read: a scrape (the registry's `collect()`) applies the work
 queue first, through `DrainCollector`. Log records keep the caller's time, thread and trace ids.
 Items beyond `CAPACITY` waiting in either queue are dropped and counted as
-adk_observe_telemetry_dropped_total{sink="recorder"}.
+adk_observe_telemetry_dropped_total{sink="recorder"} (the sink keeps its name: dashboards and
+alerts select it).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import functools
 import logging
 import os
 import threading
-import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -30,19 +30,13 @@ from typing import Any
 from prometheus_client.metrics_core import Metric
 
 from adk_observe import conventions as c
+from adk_observe.instrument.events import Origin
 from adk_observe.instrument.logging import emit
 
 CAPACITY = 10_000
 FLUSH_SECONDS = 0.1
 
 _Item = tuple[Callable[..., None], tuple[Any, ...], str]  # function, arguments, component
-Origin = tuple[float, int, str]  # time.time(), thread id and thread name of a log call
-
-
-def call_origin() -> Origin:
-    """When and where a log line was asked for (the log writer writes it later)."""
-    thread = threading.current_thread()
-    return time.time(), thread.ident or 0, thread.name
 
 
 class _Worker:
@@ -109,8 +103,8 @@ class _Worker:
             self.flush()  # what arrived while it finished (nothing blocks here: it has stopped)
 
 
-class Recorder:
-    """Two workers: one applies queued work (metric updates), one writes log lines.
+class WorkQueues:
+    """Two workers: one applies queued work (events to the metrics), one writes log lines.
 
     They are separate so that a blocked log handler never holds up metric updates or a scrape
     (`flush()` applies only the work queue). Both queues are bounded by `capacity`.
@@ -123,16 +117,16 @@ class Recorder:
         capacity: int = CAPACITY,
         interval: float = FLUSH_SECONDS,
     ) -> None:
-        self._work = _Worker("adk-observe-recorder", capacity, interval, on_drop, on_error)
+        self._work = _Worker("adk-observe-events", capacity, interval, on_drop, on_error)
         self._lines = _Worker("adk-observe-log-writer", capacity, interval, on_drop, on_error)
         self._work.start()
         self._lines.start()
         ref = weakref.ref(self)
         # A thread does not survive fork (gunicorn --preload): start new ones in the child.
-        os.register_at_fork(after_in_child=lambda: _call(ref, Recorder._after_fork))
+        os.register_at_fork(after_in_child=lambda: _call(ref, WorkQueues._after_fork))
         # At exit (no shutdown() called) write what is queued, but never wait long on a blocked
         # handler: close() waits about 1 s per worker, then leaves it (daemon threads).
-        self._at_exit = lambda: _call(ref, Recorder.close)
+        self._at_exit = lambda: _call(ref, WorkQueues.close)
         atexit.register(self._at_exit)
 
     def _after_fork(self) -> None:
@@ -179,18 +173,18 @@ class Recorder:
 class DrainCollector:
     """Registered before the catalogue: a scrape applies the queue, then reads the values."""
 
-    def __init__(self, recorder: Recorder) -> None:
-        self._recorder = recorder
+    def __init__(self, queues: WorkQueues) -> None:
+        self._queues = queues
 
     def describe(self) -> Iterable[Metric]:
         return ()
 
     def collect(self) -> Iterable[Metric]:
-        self._recorder.flush()
+        self._queues.flush()
         return ()
 
 
-def _call(ref: weakref.ref[Recorder], method: Callable[[Recorder], None]) -> None:
-    recorder = ref()
-    if recorder is not None:
-        method(recorder)
+def _call(ref: weakref.ref[WorkQueues], method: Callable[[WorkQueues], None]) -> None:
+    queues = ref()
+    if queues is not None:
+        method(queues)

@@ -1,4 +1,4 @@
-"""The recorder: queued metric updates and log lines are applied in order, exactly where values
+"""The work queues: queued events and log lines are applied in order, exactly where values
 are read, never block the agent (nor a scrape), and are bounded, counted and written at shutdown."""
 
 from __future__ import annotations
@@ -18,75 +18,76 @@ from prometheus_client import CollectorRegistry
 import adk_observe
 from adk_observe import agent_turn
 from adk_observe import conventions as c
-from adk_observe.instrument.recorder import DrainCollector, Recorder
+from adk_observe.instrument.events import TurnStarted
+from adk_observe.instrument.work_queue import DrainCollector, WorkQueues
 
 LOGGER = logging.getLogger("adk_observe.agent")
 
 
-def _recorder(capacity: int = 100) -> tuple[Recorder, list[int], list[str]]:
+def _queues(capacity: int = 100) -> tuple[WorkQueues, list[int], list[str]]:
     drops: list[int] = []
     errors: list[str] = []
     # A long interval: only explicit flushes apply the queue, so the tests control when.
-    return Recorder(drops.append, errors.append, capacity, interval=3600), drops, errors
+    return WorkQueues(drops.append, errors.append, capacity, interval=3600), drops, errors
 
 
 def test_items_are_applied_in_order_and_failures_are_counted_by_component() -> None:
-    recorder, drops, errors = _recorder()
+    queues, drops, errors = _queues()
     seen: list[int] = []
 
     def fail() -> None:
         raise RuntimeError("boom")
 
     for i in range(5):
-        recorder.put("first", seen.append, (i,))
-    recorder.put("second", fail, ())
-    recorder.put("first", seen.append, (5,))
+        queues.put("first", seen.append, (i,))
+    queues.put("second", fail, ())
+    queues.put("first", seen.append, (5,))
     assert seen == []
-    recorder.flush()
+    queues.flush()
     assert seen == [0, 1, 2, 3, 4, 5]
     assert errors == ["second"] and drops == []
-    recorder.close()
+    queues.close()
 
 
 def test_a_full_queue_drops_and_counts_and_close_applies_what_is_left() -> None:
-    recorder, drops, _ = _recorder(capacity=3)
+    queues, drops, _ = _queues(capacity=3)
     seen: list[int] = []
     for i in range(5):
-        recorder.put("c", seen.append, (i,))
+        queues.put("c", seen.append, (i,))
     assert drops == [1, 1]
-    recorder.close()
+    queues.close()
     assert seen == [0, 1, 2]
 
 
 def test_the_worker_applies_the_queue_without_a_flush() -> None:
     drops: list[int] = []
-    recorder = Recorder(drops.append, lambda _: None, interval=0.01)
+    queues = WorkQueues(drops.append, lambda _: None, interval=0.01)
     done = threading.Event()
-    recorder.put("c", done.set, ())
+    queues.put("c", done.set, ())
     assert done.wait(10)
-    recorder.close()
+    queues.close()
 
 
 def test_a_scrape_applies_the_queue_before_reading_values() -> None:
     registry = CollectorRegistry()
-    recorder, _, _ = _recorder()
-    registry.register(DrainCollector(recorder))
+    queues, _, _ = _queues()
+    registry.register(DrainCollector(queues))
     counter = {"n": 0.0}
 
     def bump() -> None:
         counter["n"] += 1
 
-    recorder.put("c", bump, ())
+    queues.put("c", bump, ())
     assert counter["n"] == 0
     list(registry.collect())
     assert counter["n"] == 1
-    recorder.close()
+    queues.close()
 
 
 def _hold_lines(handle: adk_observe.Observability) -> None:
     """Keep the log writer from writing on its own: only flushes write from here on."""
-    assert handle.recorder is not None
-    writer = handle.recorder._lines
+    assert handle.queues is not None
+    writer = handle.queues._lines
     writer._interval = 3600.0
     writer._wake.set()  # end its current short wait; the next one is long
     time.sleep(0.05)
@@ -120,9 +121,9 @@ def test_a_blocked_handler_delays_the_lines_but_never_the_agent() -> None:
     LOGGER.addHandler(handler)
     try:
         telemetry = make_telemetry(log_stream=False)
-        recorder = telemetry.handle.recorder
-        assert recorder is not None
-        recorder._lines._capacity = 50
+        queues = telemetry.handle.queues
+        assert queues is not None
+        queues._lines._capacity = 50
         finished = 0
         for _ in range(200):  # the worker is stuck on the first line all along
             with agent_turn("a"):
@@ -133,7 +134,7 @@ def test_a_blocked_handler_delays_the_lines_but_never_the_agent() -> None:
                                endpoint=c.ENDPOINT_AGENT, status_code="200") == 200.0
         # Queued metric updates are applied by a scrape while the log writer is still stuck.
         handle = telemetry.handle
-        handle.record(c.COMPONENT_ADK_PLUGIN, handle.metrics.turn_started, "queued")
+        handle.record(TurnStarted(agent_id="queued"))
         assert telemetry.value(c.ACTIVE_CONVERSATIONS.name, agent_id="queued") == 1.0
         release.set()
         telemetry.handle.force_flush()
@@ -147,7 +148,7 @@ def test_a_blocked_handler_delays_the_lines_but_never_the_agent() -> None:
 
 def test_background_recording_off_writes_at_once() -> None:
     sync = make_telemetry(background_recording=False)
-    assert sync.handle.recorder is None
+    assert sync.handle.queues is None
     with agent_turn("a"):
         pass
     assert [json.loads(x)["message"] for x in sync.logs.getvalue().splitlines()] == [
@@ -167,7 +168,7 @@ def test_a_forked_child_gets_its_own_worker_and_leaves_the_parents_lines(tmp_pat
         try:
             with agent_turn("child"):
                 pass
-            writer = handle.recorder._lines  # type: ignore[union-attr]
+            writer = handle.queues._lines  # type: ignore[union-attr]
             writer._interval = 0.01  # undo _hold_lines (inherited): let the new thread write
             writer._wake.set()
             for _ in range(500):  # the worker writes it; nobody flushes
