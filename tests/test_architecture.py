@@ -30,6 +30,7 @@ LAYERS: dict[str, frozenset[str]] = {
             "environment",
             "errors",
             "files",
+            "gcpause",
             "kube",
             "links",
             "load_balancers",

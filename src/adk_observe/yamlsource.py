@@ -1,9 +1,17 @@
 """YAML to plain data, keeping the line of every key so errors can point at it.
 
-Specs and manifests come from pull requests, so parsing is bounded: file size, YAML nodes,
-nesting depth and nodes after alias expansion each have a limit that ends in a located error
-long before time or memory run out (a 388-byte alias bomb expands to billions of nodes; 500
-nested brackets overflow PyYAML's recursive composer).
+Specs and manifests come from pull requests, so parsing is bounded by what makes YAML
+dangerous, not by the size of honest files (a 10,000-SLO spec loads):
+
+- aliases: a 729-byte "billion laughs" expands to billions of nodes, so the nodes aliases copy
+  are counted before they are copied, and may be at most `ALIAS_RATIO` times the nodes the file
+  writes (at least `ALIAS_FLOOR`);
+- nesting: deeper than `MAX_DEPTH` is refused before anything recurses that deep;
+- size: a file over `MAX_BYTES` is refused before it is read whole.
+
+The events come from libyaml's parser when PyYAML has it (C speed, and no recursion: the
+parser is a state machine) and build the data directly, with no node tree in between: a
+generous size bound then costs seconds and a few hundred MB at worst, not minutes and GBs.
 """
 
 from __future__ import annotations
@@ -14,18 +22,23 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml import events as ev
 
 from adk_observe.errors import SpecError, quote
+from adk_observe.files import read_regular
 
-# A real spec is a few hundred nodes and a few KB; these leave two orders of magnitude of room.
-MAX_BYTES = 256 * 1024
-MAX_NODES = 10_000  # nodes written in the file (scalars, mappings, sequences, aliases)
-MAX_EXPANDED = 20_000  # nodes after every alias is expanded into its anchor's copy
-MAX_DEPTH = 50  # nesting of mappings and sequences
+# A 10,000-SLO spec is 1.5-5 MiB (bench/compile_bench.py writes 1.5); the densest YAML of this
+# size loads in ~10 s of CPU and ~0.5 GB at worst (a flow list of a million numbers).
+MAX_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 50  # nesting of mappings and sequences (and the scalars inside the deepest)
+ALIAS_RATIO = 4  # nodes copied by aliases per node written in the file...
+ALIAS_FLOOR = 100_000  # ...but small files may always copy this many
 
 KeyPath = tuple[str | int, ...]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _NULL_TAG = "tag:yaml.org,2002:null"
 
@@ -59,54 +72,224 @@ def format_path(path: KeyPath) -> str:
     return out
 
 
+def too_big(file: str) -> SpecError:
+    """The error of a file over MAX_BYTES (every reader of specs and manifests says it so)."""
+    return SpecError(f"the file is larger than {MAX_BYTES // 2**20} MiB", file=file, line=1)
+
+
 def read_text(path: str | Path) -> str:
-    """The UTF-8 text of a spec or manifest, refusing files over MAX_BYTES before reading them."""
+    """The UTF-8 text of a spec or manifest: a regular file (a FIFO or device is refused, never
+    opened for a blocking read), refused when over MAX_BYTES after reading no further."""
     name = str(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read(MAX_BYTES + 1)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read the file: {exc}", file=name) from None
-    if len(text.encode("utf-8")) > MAX_BYTES:
-        raise SpecError(f"the file is larger than {MAX_BYTES // 1024} KiB", file=name, line=1)
-    return text
-
-
-class _BoundedLoader(yaml.SafeLoader):
-    """PyYAML's safe loader that counts nodes and nesting while it composes."""
-
-    def __init__(self, stream: str, file: str) -> None:
-        super().__init__(stream)
-        self.file = file
-        self.nodes = 0
-        self.depth = 0
-
-    def _limit(self, message: str) -> SpecError:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        return SpecError(message, file=self.file, line=event.start_mark.line + 1)
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise self._limit(f"more than {MAX_NODES} YAML nodes")
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                raise self._limit(f"nested deeper than {MAX_DEPTH} levels")
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call, no-any-return]
-        finally:
-            self.depth -= 1
-
-
-def _compose_all(file: str, text: str) -> list[yaml.Node | None]:
-    loader = _BoundedLoader(text, file)
+        raw = read_regular(path, MAX_BYTES)
+    except OSError as exc:
+        raise SpecError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+    if len(raw) > MAX_BYTES:
+        raise too_big(name)
     try:
-        nodes = []
-        while loader.check_node():  # type: ignore[no-untyped-call]
-            nodes.append(loader.get_node())  # type: ignore[no-untyped-call]
-        return nodes
-    finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"cannot read the file: {exc}", file=name) from None
+
+
+def _parser(text: str) -> Any:
+    """An event source: libyaml's parser when PyYAML was built with it, else PyYAML's own."""
+    if yaml.__with_libyaml__:
+        return yaml.CSafeLoader(text)
+    return yaml.SafeLoader(text)
+
+
+@dataclass
+class _Anchor:
+    value: Any
+    size: int  # nodes in the anchored value
+    lines: list[tuple[KeyPath, int]]  # lines below it, relative to it
+
+
+class _Builder:
+    """Data and lines straight from the event stream, within the bounds above."""
+
+    def __init__(self, file: str, parser: Any) -> None:
+        self.file = file
+        self.parser = parser
+        self.constructor = yaml.SafeLoader("")  # scalar constructors and the tag resolver
+        self.written = 0  # nodes the file writes, every document
+        self.copied = 0  # nodes aliases copied, every document
+        self.doc = Document(file, None)
+        self.anchors: dict[str, _Anchor] = {}
+        self.open: dict[str, int] = {}  # anchors being built -> start index in `recorded`
+        self.recorded: list[tuple[KeyPath, int]] = []  # line entries while an anchor is open
+
+    def fail(self, event: Any, message: str, path: KeyPath = ()) -> SpecError:
+        line = event.start_mark.line + 1
+        return SpecError(message, file=self.file, line=line, path=format_path(path))
+
+    def line(self, path: KeyPath, line: int, replace: bool = False) -> None:
+        if replace or path not in self.doc.lines:
+            self.doc.lines[path] = line
+            if self.open:
+                self.recorded.append((path, line))
+
+    def document(self) -> Document | None:
+        """The next document (None at the end of the stream); its start event is consumed."""
+        self.doc = Document(self.file, None)
+        self.anchors, self.open, self.recorded = {}, {}, []
+        event = self.parser.get_event()
+        self.doc.data = self.node(event, (), 1)
+        self.parser.get_event()  # DocumentEndEvent
+        return self.doc
+
+    def node(self, event: Any, path: KeyPath, depth: int, item: bool = False) -> Any:
+        if depth > MAX_DEPTH:
+            raise self.fail(event, f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(event, ev.AliasEvent):
+            return self.alias(event, path)
+        self.written += 1
+        line = event.start_mark.line + 1
+        # An item on its list's line (a flow list) is found at the list's line by line_of:
+        # not storing it keeps a dense list from costing a dict entry per item.
+        if not (item and self.doc.lines.get(path[:-1]) == line):
+            self.line(path, line)
+        anchor = event.anchor
+        if anchor is None:
+            return self.value(event, path, depth)
+        if anchor in self.anchors or anchor in self.open:
+            raise self.fail(event, f"invalid YAML: found duplicate anchor {anchor!r}", path)
+        start, copied, written = len(self.recorded), self.copied, self.written
+        self.open[anchor] = start
+        try:
+            value = self.value(event, path, depth)
+        finally:
+            del self.open[anchor]
+        size = self.written - written + self.copied - copied + 1
+        lines = [(p[len(path) :], n) for p, n in self.recorded[start:]]
+        self.anchors[anchor] = _Anchor(value, size, lines)
+        if not self.open:
+            self.recorded.clear()
+        return value
+
+    def value(self, event: Any, path: KeyPath, depth: int) -> Any:
+        if isinstance(event, ev.ScalarEvent):
+            return self.scalar(event, path)
+        if isinstance(event, ev.SequenceStartEvent):
+            out: list[Any] = []
+            while not isinstance(item := self.parser.get_event(), ev.SequenceEndEvent):
+                out.append(self.node(item, (*path, len(out)), depth + 1, item=True))
+            return out
+        return self.mapping(path, depth)
+
+    def alias(self, event: Any, path: KeyPath) -> Any:
+        name = event.anchor
+        if name in self.open:
+            raise self.fail(event, "recursive YAML alias", path)
+        anchor = self.anchors.get(name)
+        if anchor is None:
+            raise self.fail(event, f"invalid YAML: found undefined alias {name!r}", path)
+        self.copied += anchor.size
+        allowed = max(ALIAS_FLOOR, ALIAS_RATIO * self.written)
+        if self.copied > allowed:
+            raise self.fail(
+                event,
+                f"aliases copy more than {allowed:,} nodes (at most {ALIAS_RATIO} per node the "
+                f"file writes, or {ALIAS_FLOOR:,})",
+                path,
+            )
+        self.line(path, event.start_mark.line + 1)
+        for rel, line in anchor.lines:
+            self.line((*path, *rel), line)
+        return _copy(anchor.value)
+
+    def mapping(self, path: KeyPath, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        while not isinstance(key_event := self.parser.get_event(), ev.MappingEndEvent):
+            if depth + 1 > MAX_DEPTH:
+                raise self.fail(key_event, f"nested deeper than {MAX_DEPTH} levels")
+            key = self.key(key_event, path)
+            value_event = self.parser.get_event()
+            if key is _MERGE:
+                self.merge(value_event, path, depth, merged)
+                continue
+            child = (*path, key)
+            if key in out:
+                raise self.fail(key_event, "duplicate key", child)
+            self.line(child, key_event.start_mark.line + 1, replace=True)
+            out[key] = self.node(value_event, child, depth + 1)
+        for key, item in merged.items():
+            out.setdefault(key, item)
+        return out
+
+    def key(self, event: Any, path: KeyPath) -> Any:
+        if isinstance(event, ev.AliasEvent):
+            value = self.alias(event, path)
+            if isinstance(value, dict | list):
+                raise self.fail(event, "a key must be a plain value", path)
+        elif isinstance(event, ev.ScalarEvent):
+            self.written += 1
+            if event.tag is None and event.value == "<<" and event.implicit[0]:
+                return _MERGE
+            value = self.scalar(event, path)
+        else:
+            raise self.fail(event, "a key must be a plain value", path)
+        return value if isinstance(value, str) else str(value)
+
+    def merge(self, event: Any, path: KeyPath, depth: int, merged: dict[str, Any]) -> None:
+        """`<<: *base` (or a list of them) merges like yaml.safe_load does."""
+        if not isinstance(event, ev.SequenceStartEvent):
+            self.merge_one(event, path, depth, merged)
+            return
+        while not isinstance(item := self.parser.get_event(), ev.SequenceEndEvent):
+            self.merge_one(item, path, depth + 1, merged)
+
+    def merge_one(self, event: Any, path: KeyPath, depth: int, merged: dict[str, Any]) -> None:
+        if isinstance(event, ev.AliasEvent | ev.MappingStartEvent):
+            value = self.node(event, path, depth)
+        else:
+            value = None
+        if not isinstance(value, dict):
+            raise self.fail(event, "a merge key needs a mapping", path)
+        for key, item in value.items():
+            merged.setdefault(key, item)
+
+    def scalar(self, event: Any, path: KeyPath) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.constructor.resolve(  # type: ignore[no-untyped-call]
+                yaml.ScalarNode, event.value, event.implicit
+            )
+        text = event.value
+        if tag == _STR_TAG:
+            value: Any = text
+        elif tag == _INT_TAG and text.isdigit() and (len(text) == 1 or text[0] != "0"):
+            value = int(text)  # the common case of construct_yaml_int (no sign, base or _)
+        else:
+            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+            try:
+                value = self.constructor.construct_object(node, deep=True)
+            except (yaml.YAMLError, ValueError, TypeError) as exc:
+                problem = getattr(exc, "problem", None) or str(exc)
+                raise self.fail(event, f"invalid value: {problem}", path) from None
+            finally:
+                self.constructor.constructed_objects.pop(node, None)
+        # YAML's "\ud800" escape makes a lone surrogate, which no output file can encode.
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise self.fail(
+                event, "invalid value: a lone surrogate (\\ud800-\\udfff) is not text", path
+            )
+        return value
+
+
+_MERGE = object()
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of plain data (an alias's value), so no two paths share one object."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:
@@ -119,109 +302,49 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 
 def _yaml_error_line(exc: yaml.YAMLError, text: str) -> int | None:
     if isinstance(exc, yaml.reader.ReaderError):
+        # libyaml reports a byte offset into the UTF-8 text, PyYAML a character offset.
+        if yaml.__with_libyaml__:
+            return text.encode("utf-8").count(b"\n", 0, exc.position) + 1
         return text.count("\n", 0, exc.position) + 1
     mark = getattr(exc, "problem_mark", None)
     if mark is None:
         return None
     last = max(1, len(text.splitlines()))
     if mark.line + 1 > last:
-        # PyYAML reports an unclosed bracket at the end of the stream; where it opened helps more.
+        # The parser reports an unclosed bracket at the end of the stream; where it opened
+        # helps more.
         context = getattr(exc, "context_mark", None)
         return context.line + 1 if context is not None else last
     return int(mark.line) + 1
 
 
+def _empty(data: Any) -> bool:
+    """An empty document (a trailing `---`, a file of comments) holds nothing to check."""
+    return data is None
+
+
 def load_documents(file: str, text: str, *, allow_empty: bool = False) -> list[Document]:
-    """Every non-empty YAML document in `text`, within the limits above."""
-    if len(text.encode("utf-8")) > MAX_BYTES:
-        raise SpecError(f"the file is larger than {MAX_BYTES // 1024} KiB", file=file, line=1)
+    """Every non-empty YAML document in `text`, within the bounds above."""
+    if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise too_big(file)
+    if match := _SURROGATE.search(text):
+        line = text.count("\n", 0, match.start()) + 1
+        raise SpecError("a lone surrogate (\\ud800-\\udfff) is not text", file=file, line=line)
+    docs = []
+    parser = _parser(text)
+    builder = _Builder(file, parser)
     try:
-        nodes = _compose_all(file, text)
+        parser.get_event()  # StreamStartEvent
+        while not isinstance(parser.get_event(), ev.StreamEndEvent):  # DocumentStartEvent
+            doc = builder.document()
+            if doc is not None and not _empty(doc.data):
+                docs.append(doc)
     except yaml.YAMLError as exc:
         raise SpecError(
             f"invalid YAML: {_yaml_problem(exc)}", file=file, line=_yaml_error_line(exc, text)
         ) from None
-    docs = []
-    expanded = [0]  # shared by the documents: the limit is per file
-    for node in nodes:
-        # An empty document (a trailing `---`, a file of comments) holds nothing to check.
-        if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG):
-            continue
-        doc = Document(file=file, data=None)
-        doc.data = _Converter(doc, expanded).convert(node, ())
-        docs.append(doc)
+    finally:
+        parser.dispose()
     if not docs and not allow_empty:
         raise SpecError("the file holds no YAML document", file=file, line=1)
     return docs
-
-
-class _Converter:
-    def __init__(self, doc: Document, expanded: list[int]) -> None:
-        self.doc = doc
-        self.expanded = expanded
-        self.loader = yaml.SafeLoader("")
-        self.active: set[int] = set()  # nodes on the current path, to catch recursive aliases
-
-    def fail(self, node: yaml.Node, message: str, path: KeyPath = ()) -> SpecError:
-        return SpecError(
-            message, file=self.doc.file, line=node.start_mark.line + 1, path=format_path(path)
-        )
-
-    def convert(self, node: yaml.Node, path: KeyPath) -> Any:
-        # Aliases are shared nodes: converting copies them, so this is where a bomb would grow.
-        self.expanded[0] += 1
-        if self.expanded[0] > MAX_EXPANDED:
-            raise self.fail(node, f"more than {MAX_EXPANDED} nodes once aliases are expanded", path)
-        self.doc.lines.setdefault(path, node.start_mark.line + 1)
-        if id(node) in self.active:
-            raise self.fail(node, "recursive YAML alias", path)
-        self.active.add(id(node))
-        try:
-            if isinstance(node, yaml.MappingNode):
-                return self.mapping(node, path)
-            if isinstance(node, yaml.SequenceNode):
-                return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
-            return self.scalar(node, path)
-        finally:
-            self.active.discard(id(node))
-
-    def mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        merged: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:  # `<<: *base` merges like yaml.safe_load does
-                sources = (
-                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                )
-                for source in sources:
-                    value = self.convert(source, path)
-                    if not isinstance(value, dict):
-                        raise self.fail(source, "a merge key needs a mapping", path)
-                    for key, item in value.items():
-                        merged.setdefault(key, item)
-                continue
-            key = self.scalar(key_node, path)
-            key = key if isinstance(key, str) else str(key)
-            child = (*path, key)
-            if key in out:
-                raise self.fail(key_node, "duplicate key", child)
-            self.doc.lines[child] = key_node.start_mark.line + 1
-            out[key] = self.convert(value_node, child)
-        for key, item in merged.items():
-            out.setdefault(key, item)
-        return out
-
-    def scalar(self, node: yaml.Node, path: KeyPath) -> Any:
-        if not isinstance(node, yaml.ScalarNode):
-            raise self.fail(node, "a key must be a plain value", path)
-        try:
-            value = self.loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
-        except (yaml.YAMLError, ValueError, TypeError) as exc:
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise self.fail(node, f"invalid value: {problem}", path) from None
-        # YAML's "\ud800" escape makes a lone surrogate, which no output file can encode.
-        if isinstance(value, str) and _SURROGATE.search(value):
-            raise self.fail(
-                node, "invalid value: a lone surrogate (\\ud800-\\udfff) is not text", path
-            )
-        return value

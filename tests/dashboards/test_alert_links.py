@@ -88,7 +88,9 @@ def test_no_dashboard_url_without_grafana_url() -> None:
     assert all("dashboard_url" not in dict(a.annotations) for a in _alerts(spec))
 
 
-@pytest.mark.parametrize("url", ["grafana.example.com", "ftp://grafana", "http://g/?x=1"])
+@pytest.mark.parametrize(
+    "url", ["grafana.example.com", "ftp://grafana", "http://g/?x=1", "https://g/{{x", "http://g/\"a"]
+)
 def test_a_bad_grafana_url_is_a_spec_error(tmp_path: Path, url: str) -> None:
     with pytest.raises(SpecError, match=r"spec\.yaml:\d+: spec\.grafana_url"):
         _with_grafana(tmp_path, "examples/demo-agent.yaml", url)

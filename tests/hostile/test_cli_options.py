@@ -1,4 +1,4 @@
-"""Hostile command-line options of report, gate and canary-check.
+"""Hostile command-line options of report, gate, canary-check and lint --prometheus.
 
 `cases()` generates bad values for every option the three commands take (URLs that are not
 http(s), non-finite or out-of-range numbers and times, header injections, tenant IDs, token
@@ -32,7 +32,10 @@ COMMANDS = {
     "report": ["report", SPEC],
     "gate": ["gate", SPEC, "--min-budget", "10"],
     "canary-check": ["canary-check", DEPLOY, "--canary-hash", "abc", "--stable-hash", "def"],
+    # lint takes the connection options only; its spec makes it query (a latency SLI's buckets)
+    "lint": ["lint", str(ROOT / "tests" / "hostile" / "specs" / "apiserver-latency.yaml")],
 }
+TIMED = ("report", "gate", "canary-check")  # the commands that take --at
 
 Files = Callable[[Path], list[str]]  # makes files under a temp dir, returns the options
 
@@ -105,14 +108,15 @@ def number_cases() -> Iterator[Case]:
             )
         yield Case(f"{option} abc", _opts(option, "abc"), "'abc' is not a number of seconds")
     for value in ("nan", "inf", "-1", "1e20", "1e400", "-1e-9"):
-        yield Case(f"--at {value}", _opts(f"--at={value}"), "is not a time between 1970 and 9999")
+        between = "is not a time between 1970 and 9999"
+        yield Case(f"--at {value}", _opts(f"--at={value}"), between, TIMED)
     for value, message in (
         ("yesterday", "is not a time like 2026-12-01T00:00:00Z"),
         ("2026-13-01T00:00:00Z", "is not a time like"),
         ("2026-12-01T00:00:00", "needs a time zone"),
         ("", "is not a time like"),
     ):
-        yield Case(f"--at {value!r}", _opts(f"--at={value}"), message)
+        yield Case(f"--at {value!r}", _opts(f"--at={value}"), message, TIMED)
     gate = ("gate",)
     for value in ("nan", "101", "-1", "inf", "-0.001"):
         between = f"'{value}' must be between 0 and 100"
@@ -257,7 +261,7 @@ def fake() -> Iterator[FakePrometheus]:
         yield server
 
 
-def test_every_option_of_the_three_commands_has_hostile_cases(tmp_path: Path) -> None:
+def test_every_option_of_the_four_commands_has_hostile_cases(tmp_path: Path) -> None:
     covered = set()
     for i, case in enumerate(CASES):
         (tmp_path / str(i)).mkdir()

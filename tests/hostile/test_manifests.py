@@ -11,21 +11,21 @@ from tests.hostile.test_corpus import run
 MANIFESTS = Path(__file__).resolve().parent / "manifests"
 
 # folder -> (file under the folder, line, key path, message). The bomb counts like the spec
-# one (tests/hostile/test_corpus.py) with one more node before x1 (metadata.namespace), so the
-# mapping x4[7][5][7][7] itself is node 20,001.
+# one (tests/hostile/test_corpus.py): &a is 5 nodes again, so x5[1] on line 9 is the alias
+# whose copy passes 100,000 (the file writes too few nodes for the ratio to allow more).
 CASES = {
     "bomb": (
         "svc/configmap.yaml",
-        4,
-        "x4[7][5][7][7]",
-        "more than 20000 nodes once aliases are expanded",
+        9,
+        "x5[1]",
+        "aliases copy more than 100,000 nodes (at most 4 per node the file writes, or 100,000)",
     ),
     # Not listed in kustomization.yaml, but checkov would parse it: refused before checkov runs.
     "unlisted-bomb": (
         "svc/stray.yaml",
-        4,
-        "x4[7][5][7][7]",
-        "more than 20000 nodes once aliases are expanded",
+        9,
+        "x5[1]",
+        "aliases copy more than 100,000 nodes (at most 4 per node the file writes, or 100,000)",
     ),
     "deep": ("svc/configmap.yaml", 4, "", "nested deeper than 50 levels"),
     "not-a-mapping": (

@@ -350,17 +350,6 @@ FAILS = [
         "(bounds: 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)",
     ),
     (
-        "a threshold that no client library's default buckets hold is refused with the way out",
-        {
-            "spec.indicator.spec": {
-                "thresholdMetric": source("http_request_duration_seconds_bucket")
-            },
-            "spec.objectives": [{"op": "lte", "value": 0.3, "target": 0.95}],
-        },
-        "spec.objectives[0].value",
-        "write the SLO as adk-observe/v1 with sli.latency.buckets",
-    ),
-    (
         "a counter summed by a label would be one ratio per group, which OpenSLO imports refuse",
         {"spec.indicator.spec.ratioMetric.bad": source(f"sum by (code) ({ERRORS})")},
         "spec.indicator.spec.ratioMetric.bad.metricSource.spec.query",
@@ -622,6 +611,40 @@ def test_fails_located(
     assert (err.file, err.path, err.line) == (str(file), path, doc.line_of(located))
     assert message in err.message
     assert "\n" not in str(err)
+
+
+def test_a_threshold_on_an_unknown_histogram_compiles_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], promtool: str
+) -> None:
+    """The Kubernetes API server's request histogram has a 0.4 bucket, which no client library's
+    defaults have: the SLO compiles, and a note says the bucket is assumed to exist."""
+    query = 'apiserver_request_duration_seconds_bucket{verb!="WATCH"}'
+    doc = edited(
+        {
+            "spec.indicator.spec": {"thresholdMetric": source(query)},
+            "spec.objectives": [{"op": "lte", "value": 0.4, "target": 0.99}],
+        }
+    )
+    file = write(tmp_path, doc)
+    (spec,) = load_file(file)
+    assert spec.slos[0].sli == m.LatencySLI(
+        "apiserver_request_duration_seconds", 0.4, 'verb!="WATCH"'
+    )
+    (note,) = spec.extra
+    assert note[0] == f"{file}:22: spec.objectives[0].value"
+    assert "assume apiserver_request_duration_seconds has a bucket le=0.4" in note[1]
+    out = tmp_path / "rules"
+    assert main(["compile-rules", str(file), "-o", str(out)]) == 0
+    assert f"note: {note[0]}: {note[1]}" in capsys.readouterr().err
+    rules = (out / "checkout.rules.yaml").read_text()
+    assert 'apiserver_request_duration_seconds_bucket{verb!="WATCH",le=~"0\\\\.4"}' in rules
+    check = subprocess.run(
+        [promtool, "check", "rules", str(out / "checkout.rules.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
 def _fmt(key: tuple[str | int, ...]) -> str:

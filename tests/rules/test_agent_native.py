@@ -219,10 +219,10 @@ def test_emitted_tests_prove_cost_per_turn_grouped_slos_and_budgets(
         "cost: a total outage pages (1h/5m) within 45m",
         "cost: 50% errors (10x burn) page (6h/30m) after 3h36m +/- 5m, not before",
         "llm: spending at 20x the budgeted rate pages after 43m12s +/- 2m, not before; "
-        "the group at half its rate never alerts",
+        "the group at 0.5x its rate never alerts",
     ):
         assert name in detect
-    assert "llm: spending at half the budgeted rate for 3d never alerts" in quiet
+    assert "llm: spending at 0.5x the budgeted rate for 3d never alerts" in quiet
     assert "cost: 2.5% errors (0.5x burn) for 3d never alert" in quiet
     results = run_parallel(
         promtool,

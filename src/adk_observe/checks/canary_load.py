@@ -1,6 +1,6 @@
 """The AnalysisTemplates under a folder, read as hostile input: each `*.yaml` file must be a
 regular file (a FIFO or a device named `x.yaml` is refused, never opened for a blocking read),
-is parsed by the bounded loader (size, nodes, depth, alias expansion: yamlsource.py),
+is parsed by the bounded loader (size, depth, alias expansion: yamlsource.py),
 and every field canary-check uses is checked for its type. A problem is one located line,
 `FILE:LINE: KEY.PATH: reason` (SpecError, exit 2), before any query is sent.
 """
@@ -21,7 +21,7 @@ from adk_observe.checks.canary import (
 )
 from adk_observe.errors import SpecError, printable, quote
 from adk_observe.files import read_regular
-from adk_observe.yamlsource import MAX_BYTES, Document, KeyPath, load_documents
+from adk_observe.yamlsource import MAX_BYTES, Document, KeyPath, load_documents, too_big
 
 ARG_REF = re.compile(r"\{\{\s*args\.([A-Za-z0-9_.-]+)\s*\}\}")
 LIMIT = 10**9  # counts and limits beyond this are not a plan, they are a typo
@@ -86,7 +86,7 @@ def _documents(path: Path) -> list[Document]:
     except OSError as exc:
         raise CanaryCheckError(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(raw) > MAX_BYTES:
-        raise SpecError(f"the file is larger than {MAX_BYTES // 1024} KiB", file=str(path), line=1)
+        raise too_big(str(path))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

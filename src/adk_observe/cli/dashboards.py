@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
-from adk_observe.checks.lint import lint_service
-from adk_observe.cli import common
-from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK
+from adk_observe.checks.lint import Finding, lint_service
+from adk_observe.cli import common, connect
+from adk_observe.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from adk_observe.dashboards import dashboard_files
 from adk_observe.dashboards import provisioning as prov
+from adk_observe.errors import PrometheusUnavailableError
 from adk_observe.render import dump_json, dump_yaml, write_files
 from adk_observe.rules.compile import compile_service
+
+if TYPE_CHECKING:
+    from adk_observe.checks.prometheus import PrometheusClient
 
 
 def register(sub: Any) -> None:
@@ -60,6 +65,9 @@ def register(sub: Any) -> None:
         "record, or the spec's custom SLIs name, with labels those series carry.",
     )
     common.add_specs(lint, "spec files to check")
+    # --prometheus URL: also check, in that Prometheus, that every histogram a latency SLI names
+    # has the bucket its threshold reads (le=THRESHOLD); exit 3 when it cannot be read.
+    connect.add_options(lint, required=False)
     lint.set_defaults(func=run_lint)
 
 
@@ -94,10 +102,29 @@ def run_dashboards(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _live_findings(specs: list[Any], client: PrometheusClient | None) -> dict[str, list[Finding]]:
+    """Findings from the live Prometheus (`--prometheus`), per service; none without it."""
+    if client is None:
+        return {}
+    from adk_observe.checks.live_buckets import check_buckets
+
+    at = time.time()
+    return {spec.name: check_buckets(spec, client, at) for spec in specs}
+
+
 def run_lint(args: argparse.Namespace) -> int:
     failed = False
-    for spec in common.load(args.specs):
+    # The connection options are checked before a spec is read (a bad one is exit 2 alone).
+    client = None if args.prometheus is None else connect.client(args)
+    specs = common.load(args.specs)
+    try:
+        live = _live_findings(specs, client)
+    except PrometheusUnavailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    for spec in specs:
         findings = lint_service(spec, compile_service(spec), dashboard_files(spec))
+        findings += live.get(spec.name, [])
         for finding in findings:
             print(f"{spec.source.file}: {finding}", file=sys.stderr)
         failed = failed or bool(findings)

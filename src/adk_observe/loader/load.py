@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from adk_observe.errors import SpecError
+from adk_observe.gcpause import paused_gc
 from adk_observe.loader import v1
 from adk_observe.loader.importer import Mapped, Parse, parse_model, validation_error
 from adk_observe.loader.validate import validate
@@ -111,6 +112,11 @@ def detect(doc: Document) -> str:
 
 
 def load_file(path: str | Path) -> list[ServiceSpec]:
+    with paused_gc():
+        return _load_file(path)
+
+
+def _load_file(path: str | Path) -> list[ServiceSpec]:
     name = str(path)
     docs = [item for doc in load_documents(name, read_text(path)) for item in _items(doc)]
     by_format: dict[str, list[Document]] = {}

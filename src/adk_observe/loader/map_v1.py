@@ -9,13 +9,14 @@ from adk_observe import model as m
 from adk_observe.deploy_model import DeployConfig
 from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.loader import fleet_v1, v1
+from adk_observe.loader.buckets import bound_note, bound_problem
 from adk_observe.loader.builtin_v1 import builtin_sli, stray_params
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
 from adk_observe.loader.notify_v1 import to_maintenance, to_notify
-from adk_observe.loader.promql import annotation_error, selector_error, window_template_error
+from adk_observe.loader.promql import annotation_error, canonical_selector, window_template_error
 from adk_observe.loader.validate import group_label_error
 from adk_observe.windows import DAY, WindowSpec, resolve_windows, tier_name
-from adk_observe.yamlsource import Document, KeyPath
+from adk_observe.yamlsource import Document, KeyPath, format_path
 
 _fail = fail  # the importers' shared located error (importer.py)
 
@@ -59,8 +60,7 @@ def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
 def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
     body = spec.spec
     name = spec.metadata.name
-    if err := selector_error(body.selector):
-        raise _fail(doc, ("spec", "selector"), f"not valid label matchers: {err}")
+    selector = _selector(body.selector, doc, ("spec", "selector"))
     windows = _windows(body.alert_windows, doc)
     for i, budget in enumerate(body.budgets):
         if budget.name in [b.name for b in body.budgets[:i]]:
@@ -83,7 +83,7 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         slos=tuple(slos),
         namespace=spec.metadata.namespace,
         labels=_pairs(spec.metadata.labels),
-        selector=body.selector,
+        selector=selector,
         agent_alerts=_agent_alerts(body.alerts),
         telemetry=_telemetry(body.telemetry),
         deploy=deploy,
@@ -95,8 +95,32 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         ),
         notify=to_notify(body.notify, doc, ("spec", "notify")),
         maintenance=to_maintenance(body.maintenance, doc, ("spec", "maintenance")),
+        extra=_bucket_notes(body, doc),
         clusters=fleet_v1.clusters(body.clusters, doc, _fixed_labels(spec)),
     )
+
+
+def _bucket_notes(body: v1.AgentServiceSpecV1, doc: Document) -> tuple[tuple[str, str], ...]:
+    """A latency SLI on a histogram we do not know, without its buckets listed, whose threshold
+    is no client default: compiled, with a note that the bucket is assumed (loader/buckets.py)."""
+    notes = []
+    for i, slo in enumerate(body.slos):
+        lat = slo.sli.latency
+        if lat is None or lat.buckets is not None:
+            continue
+        if note := bound_note(lat.metric.removesuffix("_bucket"), lat.threshold):
+            where: KeyPath = ("spec", "slos", i, "sli", "latency", "threshold")
+            notes.append((f"{doc.file}:{doc.line_of(where)}: {format_path(where)}", note))
+    return tuple(notes)
+
+
+def _selector(text: str, doc: Document, path: KeyPath) -> str:
+    """The canonical form of label matchers (`job="a",` is `job="a"`): the generators join it
+    with their own matchers, so a stray comma would make every query unparsable."""
+    try:
+        return canonical_selector(text)
+    except ValueError as exc:
+        raise _fail(doc, path, f"not valid label matchers: {exc}") from None
 
 
 def _deploy(spec: v1.AgentServiceV1, slos: list[m.SLO], doc: Document) -> DeployConfig | None:
@@ -328,16 +352,17 @@ def _sli(sli: v1.SLIV1, doc: Document, path: KeyPath) -> m.SLI:
     stray_params(sli.params, None, doc, path)
     if sli.latency is not None:
         lat = sli.latency
-        if err := selector_error(lat.selector):
-            raise _fail(doc, (*path, "latency", "selector"), f"not valid label matchers: {err}")
+        selector = _selector(lat.selector, doc, (*path, "latency", "selector"))
+        metric = lat.metric.removesuffix("_bucket")
         if lat.buckets is not None and lat.threshold not in lat.buckets:
             raise _fail(
                 doc,
                 (*path, "latency", "threshold"),
                 f"{lat.threshold:g} is not one of the listed buckets",
             )
-        metric = lat.metric.removesuffix("_bucket")
-        return m.LatencySLI(metric=metric, threshold=lat.threshold, selector=lat.selector)
+        if problem := bound_problem(metric, lat.threshold):
+            raise _fail(doc, (*path, "latency", "threshold"), problem)
+        return m.LatencySLI(metric=metric, threshold=lat.threshold, selector=selector)
     if sli.events is not None:
         ev = sli.events
         for key in ("errors", "good", "total"):

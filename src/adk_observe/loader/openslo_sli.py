@@ -8,17 +8,16 @@ of observations at or below `value`". Every other shape is a located error sayin
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import promql_parser as pp
 
-from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.errors import quote
+from adk_observe.loader.buckets import bound_note, bound_problem
 from adk_observe.loader.grouping import grouping_error
 from adk_observe.loader.importer import fail
-from adk_observe.loader.promql import parse_error, window_template_error
+from adk_observe.loader.promql import matcher_text, matchers_of, parse_error, window_template_error
 from adk_observe.promql import WINDOW_PLACEHOLDER
 from adk_observe.yamlsource import Document, KeyPath
 
@@ -26,14 +25,6 @@ if TYPE_CHECKING:
     from adk_observe.loader.openslo_file import Notes, OpenSLOFile
     from adk_observe.loader.openslo_v1 import MetricOS, ObjectiveOS, SLISpecOS
 
-# MatchOp is not hashable, so the table is keyed by its name.
-_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
-# Bucket bounds a histogram of unknown buckets is taken to have: the Go and Python clients'
-# defaults. A value outside them would select no bucket and read as 100% errors, so it is
-# refused, with the v1 spelling (which lists the buckets) as the way out.
-_CLIENT_DEFAULT_BUCKETS = frozenset(
-    {0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0}
-)
 _COUNTER_HINT = (
     "with counter: true the query must be the counter selector itself, e.g. "
     'http_requests_total{code!~"5.."} (optionally inside sum()); adk-observe applies '
@@ -55,13 +46,13 @@ def to_sli(
     if spec.threshold_metric is not None:
         mpath = (*path, "thresholdMetric")
         query, qpath = _query(spec.threshold_metric, doc, mpath, file, notes)
-        return _threshold(query, doc, qpath, objective, slo_doc, objective_path)
+        return _threshold(query, doc, qpath, objective, slo_doc, objective_path, notes)
     ratio = spec.ratio_metric
     assert ratio is not None
     rpath = (*path, "ratioMetric")
     if ratio.raw is not None:
         query, qpath = _query(ratio.raw, doc, (*rpath, "raw"), file, notes)
-        average = _window_average(query)
+        average = _window_average(query, doc, qpath)
         error_ratio = average if ratio.raw_type == "failure" else f"1 - {average}"
         return m.RawSLI(_checked(error_ratio, doc, qpath))
     events: dict[str, str] = {}
@@ -70,7 +61,11 @@ def to_sli(
         if metric is None:
             continue
         query, qpath = _query(metric, doc, (*rpath, key), file, notes)
-        text = _counter_rate(query, doc, qpath) if ratio.counter else _window_average(query)
+        text = (
+            _counter_rate(query, doc, qpath)
+            if ratio.counter
+            else _window_average(query, doc, qpath)
+        )
         events[key] = _checked(text, doc, qpath)
     return m.EventsSLI(total=events["total"], errors=events.get("bad"), good=events.get("good"))
 
@@ -177,16 +172,16 @@ def _selector(expr: pp.Expr, allow_sum: bool) -> pp.VectorSelector | None:
     return None
 
 
-def _matchers(selector: pp.VectorSelector, skip: str = "") -> list[str]:
-    return [
-        f"{mt.name}{_OPS[str(mt.op)]}{json.dumps(mt.value, ensure_ascii=False)}"
-        for mt in selector.matchers.matchers
-        if mt.name != skip
-    ]
+def _matchers(selector: pp.VectorSelector, doc: Document, path: KeyPath) -> list[str]:
+    """The matchers re-quoted as Prometheus 2.42 reads them, or a located error."""
+    try:
+        return [matcher_text(*mt) for mt in matchers_of(selector)]
+    except ValueError as exc:
+        raise fail(doc, path, f"not valid label matchers: {exc}") from None
 
 
-def _text(selector: pp.VectorSelector) -> str:
-    return f"{selector.name or ''}{{{','.join(_matchers(selector))}}}"
+def _text(selector: pp.VectorSelector, doc: Document, path: KeyPath) -> str:
+    return f"{selector.name or ''}{{{','.join(_matchers(selector, doc, path))}}}"
 
 
 def _has_range(expr: pp.Expr) -> bool:
@@ -216,16 +211,16 @@ def _counter_rate(query: str, doc: Document, path: KeyPath) -> str:
                 f"every alert window to it; {_COUNTER_HINT}",
             )
         raise fail(doc, path, _COUNTER_HINT)
-    return f"sum(rate({_text(selector)}[{WINDOW_PLACEHOLDER}]))"
+    return f"sum(rate({_text(selector, doc, path)}[{WINDOW_PLACEHOLDER}]))"
 
 
-def _window_average(query: str) -> str:
+def _window_average(query: str, doc: Document, path: KeyPath) -> str:
     """A gauge (or a precomputed ratio) averaged over the window: a subquery unless it is a
     plain selector. Good and total are sampled at the same instants, so the ratio of the two
     averages is the ratio of the sums."""
     selector = _selector(pp.parse(query), allow_sum=False)
     if selector is not None:
-        return f"avg_over_time({_text(selector)}[{WINDOW_PLACEHOLDER}])"
+        return f"avg_over_time({_text(selector, doc, path)}[{WINDOW_PLACEHOLDER}])"
     return f"avg_over_time(({query})[{WINDOW_PLACEHOLDER}:])"
 
 
@@ -236,6 +231,7 @@ def _threshold(
     objective: ObjectiveOS,
     slo_doc: Document,
     objective_path: KeyPath,
+    notes: Notes,
 ) -> m.LatencySLI:
     selector = _selector(pp.parse(query), allow_sum=False)
     name = selector.name if selector is not None else None
@@ -267,25 +263,13 @@ def _threshold(
     if objective.value <= 0:
         raise fail(slo_doc, (*objective_path, "value"), "value must be a bucket bound above 0")
     metric = name.removesuffix("_bucket")
-    known = next((d.buckets for d in c.CATALOGUE if d.name == metric and d.buckets), None)
-    bounds = set(known) if known else set(_CLIENT_DEFAULT_BUCKETS)
-    if float(objective.value) not in bounds:
-        listed = ", ".join(f"{b:g}" for b in sorted(bounds))
-        raise fail(
-            slo_doc,
-            (*objective_path, "value"),
-            f"{objective.value:g} is not a bucket bound of {metric} ("
-            + (
-                f"bounds: {listed}"
-                if known
-                else f"bounds assumed for an unknown histogram: {listed}"
-            )
-            + "); a value between bounds selects no bucket and every observation would count "
-            "as an error. Use a bound"
-            + ("" if known else ", or write the SLO as adk-observe/v1 with sli.latency.buckets"),
-        )
+    value = float(objective.value)
+    if problem := bound_problem(metric, value):
+        raise fail(slo_doc, (*objective_path, "value"), problem)
+    if note := bound_note(metric, value):
+        notes.add(slo_doc, (*objective_path, "value"), note)
     return m.LatencySLI(
         metric=metric,
-        threshold=float(objective.value),
-        selector=",".join(_matchers(selector)),
+        threshold=value,
+        selector=",".join(_matchers(selector, doc, path)),
     )

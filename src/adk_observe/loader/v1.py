@@ -300,6 +300,12 @@ class MetadataV1(Strict):
     labels: Labels = {}
 
 
+# No spaces, controls, braces, quotes or characters a URL must percent-encode, and no query or
+# fragment (the links add their own).
+_URL_CHAR = r"[^\s\x00-\x1f\x7f?#{}<>\"'\\`|^]"
+_GRAFANA_URL = re.compile(rf"https?://{_URL_CHAR.replace('?#', '?#/')}+{_URL_CHAR}*")
+
+
 class AgentServiceSpecV1(Strict):
     selector: str = Field(
         default="", description='Label matchers for built-in SLIs; default job="<name>".'
@@ -325,10 +331,12 @@ class AgentServiceSpecV1(Strict):
     @field_validator("grafana_url")
     @classmethod
     def _base_url(cls, value: str) -> str:
-        if value and not re.fullmatch(r"https?://[^\s?#]+", value):
+        # Every alert's dashboard_url annotation (a Go template) starts with it, so it holds no
+        # braces, quotes, spaces or control characters: a `{{` would break every alert.
+        if value and not _GRAFANA_URL.fullmatch(value):
             raise ValueError(
-                "must be the http(s) base URL of Grafana, without query or fragment "
-                "(e.g. https://grafana.example.com)"
+                "must be the http(s) base URL of Grafana, without query, fragment, spaces, "
+                "braces or quotes (e.g. https://grafana.example.com)"
             )
         return value
 

@@ -43,12 +43,20 @@ def group_text(labels: tuple[str, ...]) -> str:
     return ", ".join(f"{label}={{{{ $labels.{label} }}}}" for label in labels)
 
 
+def literal(text: str) -> str:
+    """`text` as an alert template that Prometheus prints as written. An annotation is a Go
+    template, so plain text (an SLO description, from any spec format) writes its `{{` as the
+    action `{{ "{{" }}`; nothing else in literal text is special to the template."""
+    return text.replace("{{", '{{ "{{" }}')
+
+
 def _what(slo: SLO) -> str:
-    """The SLO's own description first, so the on-call person reads what it protects."""
+    """The SLO's own description first, so the on-call person reads what it protects. It is
+    text, not a template: printed as written, whatever it holds."""
     text = " ".join(slo.description.split())
     if not text:
         return ""
-    return text + ("" if text.endswith((".", "!", "?")) else ".") + " "
+    return literal(text) + ("" if text.endswith((".", "!", "?")) else ".") + " "
 
 
 def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:

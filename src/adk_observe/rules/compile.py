@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adk_observe import conventions as c
+from adk_observe.gcpause import paused_gc
 from adk_observe.model import ServiceSpec
 from adk_observe.rules.agent_pack import agent_alerts
 from adk_observe.rules.alerts import slo_alerts
@@ -19,8 +20,14 @@ def compile_service(spec: ServiceSpec) -> tuple[RuleGroup, ...]:
 
     Prometheus evaluates the rules of one group in order and groups independently, so keeping an
     SLO's recordings and alerts together means an alert never reads the previous evaluation's
-    ratios, and a slow SLO never delays another.
+    ratios, and a slow SLO never delays another. The cyclic collector is paused meanwhile (a
+    10,000-SLO service is 175,000 rules: 1.4x linear time with it scanning them).
     """
+    with paused_gc():
+        return _compile(spec)
+
+
+def _compile(spec: ServiceSpec) -> tuple[RuleGroup, ...]:
     groups = [
         RuleGroup(
             c.group_slo(spec.name, slo.name),

@@ -25,22 +25,19 @@ import math
 from typing import Any
 
 from adk_observe import conventions as c
-from adk_observe.durations import format_seconds
+from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.model import SLO, AlertWindow, BuiltinSLI, LatencySLI, ServiceSpec, Severity
 from adk_observe.promql import eq, number, selector, service_selector
 from adk_observe.rules import budget_tests
 from adk_observe.rules.alerts import enabled_windows
-from adk_observe.rules.kinds import kind_of
 from adk_observe.rules.recordings import SHORT, slo_matchers
+from adk_observe.rules.scenario_groups import HEALTHY, failing_group, input_series
+from adk_observe.rules.scenario_groups import matchers as group_matchers
 from adk_observe.rules.series import Phase, labels_for
 from adk_observe.windows import RAW_WINDOW_MAX
 
 QUIET_EVAL_FACTOR = 5  # quiet scenarios span days: evaluating every 5th step keeps them cheap
-
-
-def _input_series(spec: ServiceSpec, slo: SLO, phases: list[Phase]) -> list[dict[str, str]]:
-    kind = kind_of(slo.sli)
-    return [] if kind.series is None else kind.series(spec, slo.sli, phases)
+PROMTOOL_SAMPLES = 9_000  # promtool test's query limit is 10,000 samples: a margin for edges
 
 
 def _interval(slo: SLO) -> int:
@@ -54,11 +51,17 @@ def _alerts(
     severity: Severity | None = None,
     windows: str = "",
     state: str = "firing",
+    group: dict[str, str] | None = None,
 ) -> str:
-    """How many of this SLO's burn alerts are in `state` (any state when empty)."""
+    """How many of this SLO's burn alerts are in `state` (any state when empty), of `group`
+    only when given."""
     matchers = [eq("alertname", slo.alerting.name), slo_matchers(spec, slo)]
+    if group:
+        matchers.append(group_matchers(group))
     if state:
         matchers.append(eq("alertstate", state))
+        # Grouped: what must fire fires for the failing group.
+        matchers.extend(eq(k, v) for k, v in sorted(failing_group(spec, slo).items()))
     if severity is not None:
         # `page.labels` / `ticket.labels` may rename the severity (e.g. critical): the alert
         # carries that value, so the test must look for it.
@@ -89,9 +92,19 @@ def _case(
     name: str,
     allow_empty: bool = False,
 ) -> dict[str, Any] | None:
-    series = _input_series(spec, slo, phases)
+    series = input_series(spec, slo, phases)
     if not series and not (allow_empty and synthesisable(spec, slo)):
         return None
+    if failing := failing_group(spec, slo):
+        # The healthy group never alerts (pending included), whatever the failing one does.
+        healthy = {label: HEALTHY for label in failing}
+        steps = sum(p.steps for p in phases)
+        quiet = _alerts(spec, slo, state="", group=healthy)
+        checks = [
+            *checks,
+            _expect(f"count_over_time({quiet}[{_at(steps, interval)}])", steps, interval, False),
+        ]
+        name += f"; the healthy group ({group_matchers(healthy)}) never alerts"
     return {
         "name": f"{slo.name}: {name}",
         "interval": format_seconds(interval),
@@ -264,7 +277,7 @@ def quiet_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, An
 
 
 def synthesisable(spec: ServiceSpec, slo: SLO) -> bool:
-    return bool(_input_series(spec, slo, [Phase(2, 0.5)]))
+    return bool(input_series(spec, slo, [Phase(2, 0.5)]))
 
 
 def _why_not(spec: ServiceSpec, slo: SLO) -> str:
@@ -296,13 +309,11 @@ def untested(spec: ServiceSpec) -> tuple[str, ...]:
                     f"more than 200 `{c.METRIC_UP}` series"
                 )
                 break
-    return tuple(notes)
+    return (*notes, *unfit(spec))
 
 
-def test_files(spec: ServiceSpec, rule_file_name: str) -> dict[str, dict[str, Any]]:
-    """Two promtool test files: detection timing at full resolution, and the multi-day quiet
-    scenarios evaluated every fifth step (what must never happen does not need minute
-    precision, and promtool evaluates every rule of the file at every step)."""
+def _cases(spec: ServiceSpec) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(detection cases, quiet cases) of every SLO and spend budget."""
     detect: list[dict[str, Any]] = []
     quiet: list[dict[str, Any]] = []
     for slo in spec.slos:
@@ -313,14 +324,51 @@ def test_files(spec: ServiceSpec, rule_file_name: str) -> dict[str, dict[str, An
         page, calm = budget_tests.page_case(spec, budget), budget_tests.quiet_case(spec, budget)
         detect.extend(case for case in (page,) if case is not None)
         quiet.extend(case for case in (calm,) if case is not None)
-    base = min(
+    return detect, quiet
+
+
+def _base_interval(spec: ServiceSpec) -> int:
+    return min(
         (*(_interval(s) for s in spec.slos), *(budget_tests.interval(b) for b in spec.budgets))
     )
+
+
+def _span(case: dict[str, Any]) -> int:
+    return max(parse_seconds(t["eval_time"]) for t in case["promql_expr_test"])
+
+
+def _fits(case: dict[str, Any], eval_interval: int) -> bool:
+    """promtool's unit tests load at most 10,000 samples of a series into a query, and the rules
+    read their long windows over samples recorded every evaluation interval: a scenario longer
+    than that many intervals (3d at the 12s a 1m short window needs) cannot run."""
+    return _span(case) // eval_interval <= PROMTOOL_SAMPLES
+
+
+def unfit(spec: ServiceSpec) -> tuple[str, ...]:
+    """Notes for the scenarios test_files leaves out because promtool could not run them."""
+    base = _base_interval(spec)
+    detect, quiet = _cases(spec)
+    return tuple(
+        f"{case['name']}: not emitted: {format_seconds(_span(case))} of samples every "
+        f"{format_seconds(every)} is more than promtool loads into one query"
+        for cases, every in ((detect, base), (quiet, base * QUIET_EVAL_FACTOR))
+        for case in cases
+        if not _fits(case, every)
+    )
+
+
+def test_files(spec: ServiceSpec, rule_file_name: str) -> dict[str, dict[str, Any]]:
+    """Two promtool test files: detection timing at full resolution, and the multi-day quiet
+    scenarios evaluated every fifth step (what must never happen does not need minute
+    precision, and promtool evaluates every rule of the file at every step)."""
+    detect, quiet = _cases(spec)
+    base = _base_interval(spec)
     files = {}
     for name, tests, eval_interval in (
         (f"{spec.name}.rules.test.yaml", detect, base),
         (f"{spec.name}.rules.quiet-test.yaml", quiet, base * QUIET_EVAL_FACTOR),
     ):
+        tests = [case for case in tests if _fits(case, eval_interval)]
         if tests:
             files[name] = {
                 "rule_files": [rule_file_name],
