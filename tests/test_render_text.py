@@ -14,6 +14,10 @@ from adk_observe.render import text
 scalars = st.one_of(
     st.text(),
     st.sampled_from(["true", "1.5", "0x1f", "~", "null", "- a", "a: b", "{{ x }}", "#", "|", "'"]),
+    # every first character PyYAML's implicit resolvers key on (bool, null, int, float,
+    # timestamp, merge, value), matching and not matching
+    st.sampled_from(["", "yes", "No", "OFF", "on", "=", "<<", "1_000", "0o17", "2001-12-14",
+                     ".inf", "-.5", "+1", ".nan", "NULL", "Nope", "~x", "<", "1e5", "2001-1"]),
     st.sampled_from(["\n", "a\nb", "a\n", " a", "a ", "\x85", "\u2028", "\ufeff", "\ud7ff"]),
     st.integers(),
     st.floats(),

@@ -230,6 +230,17 @@ def other_cases() -> Iterator[Case]:
             "is not a pod template hash",
             canary,
         )
+    # lint without --prometheus reads no Prometheus: a connection option is a mistake, named
+    for option, value in (("--tenant", "t1"), ("--header", f"X-Key: {SECRET}"),
+                          ("--bearer-token-file", "/nonexistent"), ("--timeout", "5"),
+                          ("--deadline", "60"), ("--ca-file", "/nonexistent")):
+        yield Case(
+            f"lint {option} without --prometheus",
+            _opts(option, value),
+            f"{option} needs --prometheus",
+            ("lint",),
+            url=False,
+        )
     yield Case(
         "an unknown option with an escape",
         _opts("--bogus\x1b[31m"),

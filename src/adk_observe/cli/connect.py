@@ -218,6 +218,28 @@ def headers_of(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[st
     return headers, secrets
 
 
+def optional_client(args: argparse.Namespace) -> PrometheusClient | None:
+    """The client when --prometheus is given (lint's live mode); without it, a connection
+    option is bad input, not silently unused (CommandOptionError: exit 2)."""
+    if args.prometheus is not None:
+        return client(args)
+    given = [
+        option
+        for option, value, default in (
+            ("--timeout", args.timeout, DEFAULT_TIMEOUT),
+            ("--deadline", args.deadline, DEFAULT_DEADLINE),
+            ("--header", args.header, []),
+            ("--tenant", args.tenant, None),
+            ("--bearer-token-file", args.bearer_token_file, None),
+            ("--ca-file", args.ca_file, None),
+        )
+        if value != default
+    ]
+    if given:
+        raise CommandOptionError(f"{given[0]} needs --prometheus")
+    return None
+
+
 def client(args: argparse.Namespace) -> PrometheusClient:
     """The client the options describe (CommandOptionError: exit 2)."""
     from adk_observe.checks.prom_http import Endpoint

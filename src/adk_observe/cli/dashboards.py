@@ -115,7 +115,7 @@ def _live_findings(specs: list[Any], client: PrometheusClient | None) -> dict[st
 def run_lint(args: argparse.Namespace) -> int:
     failed = False
     # The connection options are checked before a spec is read (a bad one is exit 2 alone).
-    client = None if args.prometheus is None else connect.client(args)
+    client = connect.optional_client(args)
     specs = common.load(args.specs)
     try:
         live = _live_findings(specs, client)

@@ -4,7 +4,6 @@ Prometheus and Kubernetes users expect); generators sort whatever has no natural
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -42,17 +41,23 @@ _Dumper.add_representer(str, _str)
 
 
 _TAG = "tag:yaml.org,2002:"
-_RESOLVER = yaml.resolver.Resolver()
+# PyYAML's implicit resolvers by a scalar's first character (a fresh Resolver: no path
+# resolvers), read once.
+_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+_STR_TAG = yaml.resolver.Resolver.DEFAULT_SCALAR_TAG
 
 
-@lru_cache(maxsize=1 << 16)
 def _implicit(tag: str, value: str) -> tuple[bool, bool]:
     """What PyYAML's serializer computes for a scalar: may it be plain (no tag), may it be
-    quoted (no tag). Generated files repeat most values (keys, label names), so cached."""
-    resolve = _RESOLVER.resolve
-    detected = resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-    default = resolve(yaml.ScalarNode, value, (False, True))  # type: ignore[no-untyped-call]
-    return tag == detected, tag == default
+    quoted (no tag); Resolver.resolve's answers for (True, False) and (False, True), without
+    its call overhead. No cache: a 10,000-SLO file has more distinct values than any cache
+    worth holding, and a full LRU cache that misses made rendering superlinear."""
+    detected = _STR_TAG
+    for resolved, regexp in _RESOLVERS.get(value[:1], ()):
+        if regexp.match(value):
+            detected = resolved
+            break
+    return tag == detected, tag == _STR_TAG
 
 
 def _float(value: float) -> str:
