@@ -51,17 +51,21 @@ check: $(STAMP)
 test-package: setup
 	$(PYTEST) -n 2 -m packaging tests/packaging
 
-## gen: regenerate the artifacts of the example service (rules/, dashboards/, deploy/)
+## gen: regenerate the artifacts of the example service (rules/, dashboards/, deploy/,
+## alertmanager/, runbooks/)
+GENERATED := rules dashboards deploy alertmanager runbooks
 gen: $(STAMP)
-	rm -rf rules dashboards deploy
+	rm -rf $(GENERATED)
 	$(BIN)/adk-observe compile-rules examples/support-agent.yaml -o rules --emit-tests
 	$(BIN)/adk-observe dashboards examples/support-agent.yaml -o dashboards
 	$(BIN)/adk-observe render-deploy examples/support-agent.yaml -o deploy
+	$(BIN)/adk-observe alertmanager examples/support-agent.yaml -o alertmanager
+	$(BIN)/adk-observe runbooks examples/support-agent.yaml -o runbooks
 
 ## check-gen: fail when the committed artifacts are stale
 check-gen: gen
-	git diff --exit-code -- rules dashboards deploy
-	test -z "$$(git status --porcelain -- rules dashboards deploy)"
+	git diff --exit-code -- $(GENERATED)
+	test -z "$$(git status --porcelain -- $(GENERATED))"
 
 lint: $(STAMP)
 	$(BIN)/adk-observe lint examples/*.yaml

@@ -34,7 +34,8 @@ def pytest_configure(config: pytest.Config) -> None:
 # id starts with one of these, when it uses one of LIVE_FIXTURES, when it is a hypothesis
 # property test, or when it carries @pytest.mark.slow itself. Add new live tests here.
 SLOW = (
-    "tests/e2e/test_alertmanager.py",
+    "tests/e2e/test_alerting_live.py",  # Prometheus -> Alertmanager -> receivers, ~1-2 min
+    "tests/rules/test_tiers.py::test_promtool",  # tier and budget-exhausted promtool scenarios
     "tests/rules/test_promtool.py",
     "tests/rules/test_agent_native.py",
     "tests/importers/test_sloth_semantics.py",
@@ -63,6 +64,7 @@ LONGEST = (
     "tests/rules/test_agent_native.py",
     "tests/e2e/test_live_demo.py",
     "tests/e2e/test_canary_live.py",
+    "tests/e2e/test_alerting_live.py",
 )
 
 

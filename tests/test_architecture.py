@@ -35,14 +35,16 @@ LAYERS: dict[str, frozenset[str]] = {
             "links",
             "load_balancers",
             "model",
+            "notify_model",
             "promql",
+            "runbook_links",
             "sli_kinds",
             "windows",
             "yamlsource",
         }
     ),
     "loader": frozenset({"loader"}),  # spec formats -> the model, validated once
-    "generators": frozenset({"rules", "dashboards", "deploy"}),  # model in, objects out
+    "generators": frozenset({"rules", "dashboards", "deploy", "alerting"}),  # model in, objects out
     "render": frozenset({"render"}),  # the only serialiser and writer
     "checks": frozenset({"checks"}),  # reads artifacts and a live Prometheus
     "wiring": frozenset({"cli", "__main__"}),  # load -> generate -> render -> write

@@ -66,12 +66,24 @@ LABEL_SLO = "slo"
 LABEL_SEVERITY = "severity"
 LABEL_WINDOWS = "windows"
 LABEL_BURN_FACTOR = "burn_factor"
+# The stable name of a burn-rate alert's window pair (page-fast, page-slow, ticket-fast,
+# ticket-slow for the default table): what Alertmanager inhibits on and `alerting.tiers` names.
+# Not plain `tier`: Sloth's getting-started spec and many real ones label services `tier: "2"`
+# (a service tier), which would collide on every alert (Pyrra chose `burnrate_tier` likewise).
+LABEL_TIER = "burn_tier"
+# On `<Service><Slo>ErrorBudgetExhausted` (value "true"): a deploy pipeline reads a firing alert
+# with this label as a change freeze (`ALERTS{change_freeze="true",service="..."}`).
+LABEL_CHANGE_FREEZE = "change_freeze"
+CHANGE_FREEZE = "true"
+# The service label (metadata.labels) that Alertmanager routes a team's services under.
+LABEL_TEAM = "team"
 # Labels the compiler puts on every spend-budget series and alert (with service, severity, windows).
 LABEL_BUDGET = "budget"
-# The labels the compiler sets (alerts also get severity, windows and burn_factor): a spec may
-# set none of them (a per-severity label may rename the severity on purpose).
-SLO_LABELS = (LABEL_SERVICE, LABEL_SLO, LABEL_SEVERITY, LABEL_WINDOWS, LABEL_BURN_FACTOR)
-BUDGET_LABELS = (LABEL_SERVICE, LABEL_BUDGET, LABEL_SEVERITY, LABEL_WINDOWS, LABEL_BURN_FACTOR)
+# The labels the compiler sets (alerts also get severity, windows, burn_factor and burn_tier): a
+# spec may set none of them (a per-severity label may rename the severity on purpose).
+_BURN_LABELS = (LABEL_SEVERITY, LABEL_WINDOWS, LABEL_BURN_FACTOR, LABEL_TIER)
+SLO_LABELS = (LABEL_SERVICE, LABEL_SLO, *_BURN_LABELS)
+BUDGET_LABELS = (LABEL_SERVICE, LABEL_BUDGET, *_BURN_LABELS)
 # Sloth's own labels (internal/prometheus/conventions.go upstream): imported Sloth SLOs carry
 # them so routes and annotation templates written for Sloth keep working.
 LABEL_SLOTH_ID = "sloth_id"
@@ -722,6 +734,11 @@ def camel(name: str) -> str:
 def budget_burn_alert(service: str, slo: str) -> str:
     """The default name of an SLO's burn-rate alerts, whichever spec format declared the SLO."""
     return f"{camel(service)}{camel(slo)}BudgetBurn"
+
+
+def budget_exhausted_alert(service: str, slo: str) -> str:
+    """The alert that fires while the error budget of an SLO's period is spent."""
+    return f"{camel(service)}{camel(slo)}ErrorBudgetExhausted"
 
 
 def spend_burn_alert(service: str, budget: str) -> str:

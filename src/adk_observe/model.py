@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from adk_observe.notify_model import Maintenance, Notify
 from adk_observe.sli_kinds import BuiltinKind
 
 if TYPE_CHECKING:
@@ -83,12 +84,19 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class AlertWindow:
-    """One multi-window pair: both windows over `budget_fraction * period / long` fire it."""
+    """One multi-window pair: both windows over `budget_fraction * period / long` fire it.
+
+    `tier` is the pair's stable name (the `burn_tier` label of its alerts, e.g. `page-fast`);
+    `severity` is the one its alerts carry after the SLO's `alerting.tiers` override, and a
+    pair with `enabled` false gets no alert rule (its windows are still recorded).
+    """
 
     severity: Severity
     long: int  # seconds
     short: int  # seconds
     budget_fraction: float  # share of the period's budget spent when the pair fires
+    tier: str = ""
+    enabled: bool = True
 
     def factor(self, period: int) -> float:
         return round(self.budget_fraction * period / self.long, 6)
@@ -109,14 +117,25 @@ class NoDataAlerting:
 
 
 @dataclass(frozen=True)
+class ExhaustedAlerting:
+    """`<Service><Slo>ErrorBudgetExhausted`: the period's error budget is spent (a change
+    freeze for a deploy pipeline)."""
+
+    enabled: bool = True
+    severity: Severity = Severity.TICKET
+    for_seconds: int = 0
+
+
+@dataclass(frozen=True)
 class SLOAlerting:
     name: str  # alertname of the burn-rate alerts
     page: SeverityAlerting = SeverityAlerting()
     ticket: SeverityAlerting = SeverityAlerting()
     no_data: NoDataAlerting = NoDataAlerting()
+    exhausted: ExhaustedAlerting = ExhaustedAlerting()
     labels: tuple[tuple[str, str], ...] = ()
     annotations: tuple[tuple[str, str], ...] = ()
-    runbook_url: str = ""
+    runbook_url: str = ""  # the spec's own URL for this SLO's alerts; "" = the generated runbooks
 
 
 @dataclass(frozen=True)
@@ -261,6 +280,10 @@ class ServiceSpec:
     runbook_base_url: str = ""
     grafana_url: str = ""  # base URL of the team's Grafana, no trailing slash; "" = no links
     budgets: tuple[SpendBudget, ...] = ()
+    notify: Notify = field(
+        default_factory=Notify
+    )  # where `adk-observe alertmanager` routes pages and tickets
+    maintenance: tuple[Maintenance, ...] = ()  # windows that mute the service's notifications
     clusters: Clusters | None = None  # None: one Prometheus, no cluster label (today's rules)
     extra: tuple[tuple[str, str], ...] = field(default=())  # notes from importers (unmapped fields)
 

@@ -95,7 +95,11 @@ def test_an_overspent_budget_fails(
     # samples in a closed 2d range, so it reads -108.26%).
     assert len(lines) == 1
     assert lines[0].startswith("FAIL incident-raw/availability: -108.")
-    assert lines[0].endswith("% of the 2d budget left, 1h burn 0.00x (below the 0% minimum)")
+    # A spent budget names the rules' change-freeze alert (issue 22).
+    assert lines[0].endswith(
+        "% of the 2d budget left, 1h burn 0.00x (below the 0% minimum; budget exhausted: "
+        "change freeze (alert IncidentRawAvailabilityErrorBudgetExhausted))"
+    )
 
 
 def test_no_traffic_is_inconclusive(
@@ -278,6 +282,15 @@ def test_the_gate_passes_at_exactly_min_budget_and_fails_just_below(
     left: float, min_budget: float, outcome: str
 ) -> None:
     assert judge("svc", _slo(left, 0.5), min_budget, None).outcome == outcome
+
+
+def test_a_spent_budget_names_the_change_freeze_alert_whatever_the_policy() -> None:
+    """The rules' ErrorBudgetExhausted alert fires at remaining <= 0: the gate names it, and
+    the policy alone decides pass or fail (a 0% minimum holds at exactly 0)."""
+    freeze = "(budget exhausted: change freeze (alert SvcSErrorBudgetExhausted))"
+    spent = judge("svc", _slo(0.0, 0.5), 0.0, None)
+    assert (spent.outcome, spent.line.endswith(freeze)) == ("pass", True)
+    assert "budget exhausted" not in judge("svc", _slo(1e-9, 0.5), 0.0, None).line
 
 
 @pytest.mark.parametrize(

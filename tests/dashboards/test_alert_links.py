@@ -35,7 +35,8 @@ def test_every_alert_links_to_a_dashboard_that_exists(tmp_path: Path) -> None:
     files = dashboard_files(spec)
     uids = {data["uid"]: data for data in files.values()}
     alerts = _alerts(spec)
-    assert len(alerts) == 23  # 4 + 4 + 4 + 2 burn pairs and the 9 alerts of the pack
+    # 4 + 4 + 4 + 2 burn pairs, 4 exhausted budgets and the 9 alerts of the pack
+    assert len(alerts) == 27
     for alert in alerts:
         url = urlsplit(dict(alert.annotations)["dashboard_url"])
         assert f"{url.scheme}://{url.netloc}" == "https://grafana.example.com"
@@ -113,7 +114,7 @@ tests:
             exp_annotations:
               summary: 'demo-agent: more than 5% of agent requests fail'
               description: 50% of the requests of agent a b returned 5xx over the last 5m.
-              runbook_url: README.md#adkagenthigherrorrate
+              runbook_url: https://runbooks.example.com/demo-agent/adk-agent-high-error-rate.md
               dashboard_url: >-
                 http://localhost:3000/d/demo-agent-overview?var-agent_id=a+b&from=now-1h&to=now
 """
@@ -127,7 +128,7 @@ def test_prometheus_fills_the_agent_into_the_link(tmp_path: Path, promtool: str)
     from adk_observe.cli import main
 
     assert main(["compile-rules", str(ROOT / "examples/demo-agent.yaml"), "-o",
-                 str(tmp_path)]) == 0
+                 str(tmp_path), "--runbook-base-url", "https://runbooks.example.com"]) == 0
     (tmp_path / "links.test.yaml").write_text(PROMTOOL_TEST, encoding="utf-8")
     done = subprocess.run([promtool, "test", "rules", "links.test.yaml"], cwd=tmp_path,
                           capture_output=True, text=True, check=False)

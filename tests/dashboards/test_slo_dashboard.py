@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from adk_observe import runbook_links
 from adk_observe.dashboards import dashboard_files
 from adk_observe.loader.load import load_specs
 from adk_observe.model import ServiceSpec
@@ -143,14 +144,17 @@ def test_dashboards_link_to_each_other_and_to_the_runbook() -> None:
         ("SLOs", f"/d/{slos['uid']}"), ("Runbook", spec.runbook_base_url)]
 
 
-def test_the_definition_links_to_the_picked_slo_runbook_section() -> None:
+def test_the_definition_links_to_the_picked_slo_runbook() -> None:
     spec, _, slos = _files("examples/support-agent.yaml")
     (link,) = _by_title(slos, "Definition")["links"]
     assert (link["title"], link["url"], link["targetBlank"]) == (
-        "Runbook: ${slo}", "https://runbooks.example.com/support-agent#${slo}", True)
-    # ...which is each SLO's runbook_url once Grafana fills in the variable.
+        "Runbook: ${slo}",
+        "https://runbooks.example.com/support-agent/slo-${slo}-budget-burn.md",
+        True,
+    )
+    # ...which is each SLO's burn-rate runbook_url once Grafana fills in the variable.
     assert {link["url"].replace("${slo}", s.name) for s in spec.slos} == {
-        s.alerting.runbook_url for s in spec.slos}
+        runbook_links.slo_url(spec, s, runbook_links.KIND_BURN) for s in spec.slos}
 
 
 def test_no_runbook_link_without_a_runbook_base_url() -> None:

@@ -17,6 +17,7 @@ from tests.deploy.cases import CASES, GOLDEN, ROOT
 from tests.golden_files import compare, tree
 
 from adk_observe.cli import main
+from adk_observe.cli.common import with_runbooks
 from adk_observe.deploy.meta import CLASSIFICATION_LABEL
 from adk_observe.loader.load import load_specs
 from adk_observe.rules import compile_service, prometheus_rule
@@ -60,7 +61,9 @@ def test_the_prometheus_rule_is_the_rules_compilers_output(case: str, tmp_path: 
     assert spec.deploy is not None
     assert main(["render-deploy", str(GOLDEN / case / "spec.yaml"), "-o", str(tmp_path)]) == 0
     rendered = yaml.safe_load((tmp_path / spec.name / RULE_FILE).read_text(encoding="utf-8"))
-    expected = prometheus_rule(spec, compile_service(spec))
+    # render-deploy gives a spec without runbook_base_url the default runbook folder (cli).
+    (linked,) = with_runbooks([spec], None)
+    expected = prometheus_rule(linked, compile_service(linked))
     # The deploy adds the labels its Prometheus Operator selects PrometheusRules on, and the
     # data classification every deployed object carries.
     classification = {CLASSIFICATION_LABEL: spec.deploy.compliance.data_classification.value}

@@ -31,8 +31,16 @@ from adk_observe.loader.load import load_specs
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
-SPEC_COMMANDS = ("validate", "compile-rules", "dashboards", "lint", "render-deploy")
-WITH_OUTPUT = {"compile-rules", "dashboards", "render-deploy"}
+SPEC_COMMANDS = (
+    "validate",
+    "compile-rules",
+    "dashboards",
+    "lint",
+    "render-deploy",
+    "alertmanager",
+    "runbooks",
+)
+WITH_OUTPUT = {"compile-rules", "dashboards", "render-deploy", "alertmanager", "runbooks"}
 
 _NS = "is not a valid Kubernetes label value (at most 63 letters, digits, -, _ or ., starting "
 _NS += "and ending with a letter or digit)"

@@ -221,6 +221,8 @@ FOLDER_COMMANDS = {
     "compile-rules": ("compile-rules", "support-agent.rules.yaml"),
     "dashboards": ("dashboards", "support-agent-overview.json"),
     "render-deploy": ("render-deploy", "support-agent/kustomization.yaml"),
+    "alertmanager": ("alertmanager", "alertmanager.yml"),
+    "runbooks": ("runbooks", "support-agent/slo-success-budget-burn.md"),
 }
 
 

@@ -117,10 +117,20 @@ def test_averaging_5m_ratios_would_differ_from_sloth(promtool: str, tmp_path: Pa
     assert failures and all('severity=\\"ticket\\"' in line for line in failures), output
 
 
+# Sloth imports get the default window table, so its tier names.
+TIERS = {
+    "1h/5m": "page-fast",
+    "6h/30m": "page-slow",
+    "1d/2h": "ticket-fast",
+    "3d/6h": "ticket-slow",
+}
+
+
 def _alert(severity: str, windows: str, factor: str, team: str, text: str) -> dict[str, object]:
     return {
         "exp_labels": {
             "burn_factor": factor,
+            "burn_tier": TIERS[windows],
             "service": "shop",
             "severity": severity,
             "slo": "checkout-raw",

@@ -66,11 +66,22 @@ def test_every_verb_on_every_example_without_extras(wheel: Path, tmp_path: Path)
         run([cli, "compile-rules", str(spec), "-o", str(out / "rules"), "--emit-tests"], work, env)
         run([cli, "dashboards", str(spec), "-o", str(out / "dashboards")], work, env)
         run([cli, "lint", str(spec)], work, env)
+        run([cli, "alertmanager", str(spec), "-o", str(out / "alertmanager")], work, env)
+        run([cli, "alertmanager", str(spec), "-o", str(out / "amcfg"), "--format", "operator"],
+            work, env)
+        run([cli, "runbooks", str(spec), "-o", str(out / "runbooks")], work, env)
         if _has_deploy(spec):
             run([cli, "render-deploy", str(spec), "-o", str(out / "deploy")], work, env)
             deployed.append(out / "deploy")
         assert (out / "rules").is_dir() and (out / "dashboards").is_dir()
+        assert (out / "alertmanager" / "templates" / "adk-observe.tmpl").is_file()
     assert work / "support-agent" / "deploy" in deployed
+    # The AlertmanagerConfig schema ships in the wheel.
+    schema = run([str(venv / "bin" / "python"), "-c",
+                  "from importlib import resources; print((resources.files('adk_observe') / "
+                  "'schemas/crds/monitoring.coreos.com/alertmanagerconfig_v1alpha1.json')"
+                  ".read_text()[:40])"], work, env).stdout
+    assert schema.startswith("{")
 
     # Without the deploy extra the gates say what to install, before any output.
     proc = run([cli, "check-deploy", str(deployed[0]), "--no-checkov"], work, env, expect=2)

@@ -15,8 +15,8 @@ from adk_observe.rules.types import Alert, Recording
 from adk_observe.windows import DAY, HOUR, MINUTE
 
 HANDWRITTEN = Path(__file__).parent / "promtool"
-PAGE = m.AlertWindow(m.Severity.PAGE, long=1 * HOUR, short=5 * MINUTE, budget_fraction=0.02)
-TICKET = m.AlertWindow(m.Severity.TICKET, long=1 * DAY, short=2 * HOUR, budget_fraction=0.1)
+PAGE = m.AlertWindow(m.Severity.PAGE, 1 * HOUR, 5 * MINUTE, 0.02, tier="page-fast")
+TICKET = m.AlertWindow(m.Severity.TICKET, 1 * DAY, 2 * HOUR, 0.1, tier="ticket-fast")
 
 
 def _spec(
@@ -69,6 +69,7 @@ def test_a_budget_compiles_to_spend_rates_and_one_alert_per_window_pair() -> Non
             labels=(
                 ("budget", "llm"),
                 ("burn_factor", "14.4"),
+                ("burn_tier", "page-fast"),
                 ("service", "svc"),
                 ("severity", "page"),
                 ("windows", "1h/5m"),
@@ -95,6 +96,7 @@ def test_a_budget_compiles_to_spend_rates_and_one_alert_per_window_pair() -> Non
             labels=(
                 ("budget", "llm"),
                 ("burn_factor", "3"),
+                ("burn_tier", "ticket-fast"),
                 ("service", "svc"),
                 ("severity", "ticket"),
                 ("windows", "1d/2h"),
@@ -137,10 +139,16 @@ def test_a_grouped_slo_keeps_its_labels_and_reads_0_for_a_group_without_errors()
     # A label-less vector(0) would match no group: a group's missing errors are 0 x its total.
     assert recorded["slo:sli_errors:rate5m"] == f"({errors}) or 0 * ({total})"
     assert recorded["slo:sli_total:rate5m"] == total
-    (alert,) = (r for r in group.rules if isinstance(r, Alert))
-    assert dict(alert.annotations)["summary"] == (
+    burn, exhausted = (r for r in group.rules if isinstance(r, Alert))
+    assert dict(burn.annotations)["summary"] == (
         "svc: SLO ok (agent_id={{ $labels.agent_id }}, model={{ $labels.model }}) is burning "
         "its error budget 14.4x too fast (1h/5m)"
+    )
+    # The budget is spent per group too: the recording it reads keeps the group labels.
+    assert exhausted.alert == "SvcOkErrorBudgetExhausted"
+    assert dict(exhausted.annotations)["summary"] == (
+        "svc: SLO ok (agent_id={{ $labels.agent_id }}, model={{ $labels.model }}) has spent "
+        "its 30d error budget"
     )
 
 

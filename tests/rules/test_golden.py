@@ -16,6 +16,7 @@ from tests.rules.support import GOLDEN, ROOT, compile_rules, run_promtool, tree
 CASES = sorted(p.name for p in GOLDEN.glob("rules-*") if (p / "spec.yaml").is_file())
 # Emitted promtool tests of these cases run in test_promtool (the others would take minutes).
 WITH_TESTS = {"rules-custom", "rules-fleet"}
+RUNBOOK_ROOT = "https://runbooks.example.com"
 
 
 def test_case_count_guard() -> None:
@@ -28,11 +29,14 @@ def test_case_count_guard() -> None:
 def _render(case: str, out: Path) -> dict[str, str]:
     # Relative to the repository root, so the generated-by header is the same in every clone.
     spec = (GOLDEN / case / "spec.yaml").relative_to(ROOT)
-    extra = ["--emit-tests"] if case in WITH_TESTS else []
+    # A fixed runbook root for specs without runbook_base_url (the default is a file:// URL
+    # of the current directory, which differs between checkouts).
+    extra = ["--runbook-base-url", RUNBOOK_ROOT]
+    extra += ["--emit-tests"] if case in WITH_TESTS else []
     assert compile_rules(spec, out / "prometheus", *extra) == 0
-    assert compile_rules(spec, out / "operator", "--format", "operator") == 0
+    assert compile_rules(spec, out / "operator", "--format", "operator", *extra[:2]) == 0
     for target in ("thanos", "mimir"):  # the other rule engines (rules/targets.py)
-        assert compile_rules(spec, out / target, "--target", target) == 0
+        assert compile_rules(spec, out / target, "--target", target, *extra[:2]) == 0
     return tree(out)
 
 

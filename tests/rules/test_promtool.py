@@ -16,7 +16,9 @@ def test_handwritten_detection_tests_pass(promtool: str, tmp_path: Path) -> None
     0.05% for 3 days never alerts; zero traffic never alerts; the fast pair resolves in 10m;
     on uneven traffic the 1d ratio equals the raw-rate expression (an average of ratios does
     not)."""
-    assert compile_rules(HANDWRITTEN / "checkout.yaml", tmp_path) == 0
+    # The runbook links the expected annotations name (the default is the current directory).
+    base = ("--runbook-base-url", "https://runbooks.example.com")
+    assert compile_rules(HANDWRITTEN / "checkout.yaml", tmp_path, *base) == 0
     names = ["checkout.test.yaml", "checkout.quiet-test.yaml", "accuracy.test.yaml"]
     for name in names:
         shutil.copy(HANDWRITTEN / name, tmp_path)

@@ -14,8 +14,8 @@ from adk_observe.windows import DAY, HOUR, MINUTE
 
 L = (("service", "svc"), ("slo", "ok"))
 SEL = 'service="svc",slo="ok"'
-PAGE = m.AlertWindow(m.Severity.PAGE, long=1 * HOUR, short=5 * MINUTE, budget_fraction=0.02)
-SLOW = m.AlertWindow(m.Severity.TICKET, long=1 * DAY, short=2 * HOUR, budget_fraction=0.1)
+PAGE = m.AlertWindow(m.Severity.PAGE, 1 * HOUR, 5 * MINUTE, 0.02, tier="page-fast")
+SLOW = m.AlertWindow(m.Severity.TICKET, 1 * DAY, 2 * HOUR, 0.1, tier="ticket-fast")
 
 
 def spec(sli: m.SLI, *windows: m.AlertWindow, objective: float = 99.9,
@@ -44,8 +44,8 @@ def meta(budget: str, objective: str) -> RuleGroup:
 def page_alert(expr: str) -> Alert:
     return Alert(
         alert="SvcOkBurn", expr=expr,
-        labels=(("burn_factor", "14.4"), ("service", "svc"), ("severity", "page"), ("slo", "ok"),
-                ("windows", "1h/5m")),
+        labels=(("burn_factor", "14.4"), ("burn_tier", "page-fast"), ("service", "svc"),
+                ("severity", "page"), ("slo", "ok"), ("windows", "1h/5m")),
         annotations=(
             ("description", "The ok SLO of svc (99.9% over 30d) has an error ratio of "
              "{{ $value | humanizePercentage }} over the last 1h, and over 14.4x its 0.1% "
@@ -54,6 +54,20 @@ def page_alert(expr: str) -> Alert:
         ),
     )
 
+
+# Every SLO gets it (severity ticket, change_freeze) unless alerting.budget_exhausted is off.
+EXHAUSTED = Alert(
+    alert="SvcOkErrorBudgetExhausted",
+    expr=f"slo:error_budget_remaining:ratio{{{SEL}}} <= 0",
+    labels=(("change_freeze", "true"), ("service", "svc"), ("severity", "ticket"), ("slo", "ok")),
+    annotations=(
+        ("description", "The ok SLO of svc (99.9% over 30d) has "
+         "{{ $value | humanizePercentage }} of its error budget left. Freeze risky changes "
+         "(deploys, configuration) until the budget is positive again: this alert resolves "
+         "then."),
+        ("summary", "svc: SLO ok has spent its 30d error budget"),
+    ),
+)
 
 REQ = 'adk_agent_requests_total{job="svc"'
 SUCCESS_ERRORS = f'sum(rate({REQ},status_code=~"5.."}}[W])) or vector(0)'
@@ -90,7 +104,7 @@ CASES = [
             meta("0.001", "0.999"),
             RuleGroup("alerts", (page_alert(
                 f"slo:sli_error:ratio_rate1h{{{SEL}}} > (14.4 * 0.001)\nand\n"
-                f"slo:sli_error:ratio_rate5m{{{SEL}}} > (14.4 * 0.001)"),)),
+                f"slo:sli_error:ratio_rate5m{{{SEL}}} > (14.4 * 0.001)"), EXHAUSTED)),
         ),
     ),
     Case(
@@ -111,8 +125,8 @@ CASES = [
                     alert="SvcOkBurn",
                     expr=f"slo:sli_error:ratio_rate1d{{{SEL}}} > (3 * 0.001)\nand\n"
                     f"slo:sli_error:ratio_rate2h{{{SEL}}} > (3 * 0.001)",
-                    labels=(("burn_factor", "3"), ("service", "svc"), ("severity", "ticket"),
-                            ("slo", "ok"), ("windows", "1d/2h")),
+                    labels=(("burn_factor", "3"), ("burn_tier", "ticket-fast"), ("service", "svc"),
+                            ("severity", "ticket"), ("slo", "ok"), ("windows", "1d/2h")),
                     annotations=(
                         ("description", "The ok SLO of svc (99.9% over 30d) has an error ratio "
                          "of {{ $value | humanizePercentage }} over the last 1d, and over 3x its "
@@ -133,6 +147,7 @@ CASES = [
                         ("summary", "svc: SLO ok has no SLI data"),
                     ),
                 ),
+                EXHAUSTED,
             )),
         ),
     ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adk_observe import conventions as c
 from adk_observe.checks.budget import NO_TRAFFIC
 from adk_observe.checks.report import Report, SLOReport
 from adk_observe.checks.report_render import human_duration
@@ -40,6 +41,11 @@ def _figures(slo: SLOReport) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def freeze(service: str, slo: str) -> str:
+    """What a spent budget means for a release: the rules' change-freeze alert, by name."""
+    return f"budget exhausted: change freeze (alert {c.budget_exhausted_alert(service, slo)})"
+
+
 def judge(service: str, slo: SLOReport, min_budget: float, max_burn: float | None) -> Verdict:
     name = printable(f"{service}/{slo.name}", 200)
     left = slo.budget_remaining
@@ -49,11 +55,14 @@ def judge(service: str, slo: SLOReport, min_budget: float, max_burn: float | Non
     reasons = []
     if left * 100 < min_budget:
         reasons.append(f"below the {number(min_budget)}% minimum")
+
     burn = slo.burn(BURN_WINDOW)
     if max_burn is not None and burn is not None and burn > max_burn:
         reasons.append(f"burning above the {number(max_burn)}x maximum")
     outcome = FAIL if reasons else PASS
-    why = f" ({'; '.join(reasons)})" if reasons else ""
+    # A spent budget is the rules' change-freeze alert firing: named, whatever the policy says.
+    notes = [*reasons, freeze(service, slo.name)] if left <= 0 else reasons
+    why = f" ({'; '.join(notes)})" if notes else ""
     return Verdict(service, slo.name, outcome, f"{outcome.upper()} {name}: {_figures(slo)}{why}")
 
 

@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from adk_observe import conventions as c
 from adk_observe.checks.report import Firing, Report, SLOReport
 from adk_observe.checks.report_fleet import GroupReport
 from adk_observe.checks.report_summary import json_rows, markdown_lines, md, text_lines
@@ -123,13 +124,14 @@ def _budget_text(slo: SLOReport) -> str:
     return f"{left}: {b.spent:,.1f} of {b.total:,.1f} {b.unit} spent, {b.remaining:,.1f} remaining"
 
 
-def _exhaustion_text(slo: SLOReport) -> str:
+def _exhaustion_text(slo: SLOReport, service: str) -> str:
     if slo.budget is None:
         return NO_DATA
     if slo.exhaustion_seconds is None:
         return "never at the current 1h burn (not burning)"
     if slo.exhaustion_seconds == 0:
-        return "now: the budget is spent"
+        alert = c.budget_exhausted_alert(service, slo.name)
+        return f"now: the budget is spent: change freeze (alert {alert})"
     burn = slo.burn("1h")
     rate = "" if burn is None else f" ({burn:.2f}x)"
     return f"in {human_duration(slo.exhaustion_seconds)} at the current 1h burn{rate}"
@@ -173,7 +175,7 @@ def render_text(report: Report) -> str:
                 f"    budget         {_budget_text(slo)}",
                 "    burn rates     " + "  ".join(f"{w} {_rate(r)}" for w, r in slo.burn_rates),
                 f"    alert windows  {pairs or 'none'}",
-                f"    exhausted      {_exhaustion_text(slo)}",
+                f"    exhausted      {_exhaustion_text(slo, svc.name)}",
                 f"    firing         {_firing_text(slo.firing)}",
                 *(_group_line(g) for g in slo.groups),
             ]

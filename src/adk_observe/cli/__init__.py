@@ -25,7 +25,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from adk_observe.cli import canary, dashboards, deploy, report, rules, spec
+    from adk_observe.cli import (
+        alertmanager,
+        canary,
+        dashboards,
+        deploy,
+        report,
+        rules,
+        runbooks,
+        spec,
+    )
 
     parser = _Parser(
         prog="adk-observe",
@@ -33,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"adk-observe {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (rules, spec, dashboards, deploy, report, canary):
+    for module in (rules, spec, dashboards, deploy, report, canary, alertmanager, runbooks):
         module.register(sub)
     return parser
 

@@ -23,6 +23,7 @@ def register(sub: Any) -> None:
     )
     common.add_specs(p, "adk-observe/v1 spec with spec.deploy")
     common.add_output(p)
+    common.add_runbook_base(p)  # the PrometheusRule's alerts link to their runbooks
     p.add_argument(
         "--grafana-dashboards",
         choices=["sidecar", "operator"],
@@ -64,7 +65,7 @@ def run_render(args: argparse.Namespace) -> int:
     from adk_observe.deploy.kustomize import KUSTOMIZATION
     from adk_observe.deploy.kustomize import files as kustomize_files
 
-    specs = common.load(args.specs)
+    specs = common.with_runbooks(common.load(args.specs), args.runbook_base_url)
     files: dict[str, str] = {}
     stale: list[str] = []
     for spec in specs:  # serialise everything before writing anything

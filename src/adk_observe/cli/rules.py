@@ -61,6 +61,7 @@ def register(sub: Any) -> None:
     )
     common.add_specs(p)
     common.add_output(p)
+    common.add_runbook_base(p)
     p.add_argument(
         "--format",
         choices=("prometheus", "operator"),
@@ -201,7 +202,7 @@ def rule_files(
 
 
 def run(args: argparse.Namespace) -> int:
-    specs = common.load(args.specs)
+    specs = common.with_runbooks(common.load(args.specs), args.runbook_base_url)
     options = _options(args)
     files: dict[str, str] = {}
     summary = []

@@ -6,6 +6,7 @@ URLs are relative (`/d/<uid>`) so they work behind any Grafana base URL; Grafana
 
 from __future__ import annotations
 
+from adk_observe import runbook_links as rb
 from adk_observe.dashboards.panels import Link
 from adk_observe.dashboards.queries import DATASOURCE_VARIABLE, SLO_VARIABLE
 from adk_observe.links import dashboard_path, overview_uid, slos_uid
@@ -31,12 +32,12 @@ def overview_panel(title: str, spec: ServiceSpec, ids: dict[str, int], key: str)
 
 
 def slo_runbook(spec: ServiceSpec) -> tuple[Link, ...]:
-    """The picked SLO's runbook section, `<runbook_base_url>#${slo}` (Grafana fills `$slo`),
-    when every SLO's alerts use that runbook URL; nothing when one SLO sets its own."""
-    base = spec.runbook_base_url.rstrip("/")
-    if not base or any(s.alerting.runbook_url != f"{base}#{s.name}" for s in spec.slos):
+    """The picked SLO's burn-rate runbook, `<runbook_base_url>/slo-${slo}-budget-burn.md`
+    (Grafana fills `$slo`), when every SLO's alerts use the generated runbooks; nothing when
+    one SLO sets its own runbook_url."""
+    if not spec.runbook_base_url or any(s.alerting.runbook_url for s in spec.slos):
         return ()
-    url = f"{base}#${{{SLO_VARIABLE}}}"
+    url = rb.url(spec, rb.slo_file(f"${{{SLO_VARIABLE}}}", rb.KIND_BURN))
     return (Link(f"{RUNBOOK_TITLE}: ${{{SLO_VARIABLE}}}", url, "What to do", new_tab=True),)
 
 

@@ -109,6 +109,15 @@ def wait_until(
         time.sleep(interval)
 
 
+def is_ready(url: str) -> bool:
+    """`GET <url>/-/ready` answers 200 (Prometheus and Alertmanager both serve it)."""
+    try:
+        with urllib.request.urlopen(f"{url}/-/ready", timeout=HTTP_TIMEOUT) as resp:
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 class PrometheusServer:
     """Context manager around a `prometheus` process (see the module docstring)."""
 
@@ -125,6 +134,7 @@ class PrometheusServer:
         retention: str = "",
         extra_args: tuple[str, ...] = (),
         scrape_jobs: Sequence[Mapping[str, Any]] = (),
+        alertmanagers: Sequence[str] = (),
         agent: bool = False,
         external_labels: Mapping[str, str] | None = None,
         remote_write: Sequence[Mapping[str, Any]] = (),
@@ -146,6 +156,8 @@ class PrometheusServer:
         # Ready-made scrape_configs jobs (e.g. the generated plain-Prometheus job with its SD
         # swapped for static targets), scraped besides one static job per `targets` entry.
         self.scrape_jobs = [dict(j) for j in scrape_jobs]
+        # host:port of Alertmanagers the alerts are sent to.
+        self.alertmanagers = list(alertmanagers)
         # A fleet (docs/fleet.md): agent mode (scrape and remote-write only: no rules, no query
         # API), the external labels this server adds, where it remote-writes.
         self.agent = agent
@@ -161,6 +173,9 @@ class PrometheusServer:
             (root / name).write_text(text, encoding="utf-8")
         cfg = config(self.targets, sorted(self.rules), self.scrape_interval, self.eval_interval)
         cfg["scrape_configs"] += self.scrape_jobs
+        if self.alertmanagers:
+            targets = [{"targets": self.alertmanagers}]
+            cfg["alerting"] = {"alertmanagers": [{"static_configs": targets}]}
         if self.external_labels:
             cfg["global"]["external_labels"] = self.external_labels
         if self.remote_write:
@@ -202,11 +217,7 @@ class PrometheusServer:
     def _ready(self) -> bool:
         if self._proc is not None and self._proc.poll() is not None:
             raise PrometheusError(f"Prometheus exited with code {self._proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=HTTP_TIMEOUT) as resp:
-                return bool(resp.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
+        return is_ready(self.url)
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None

@@ -122,6 +122,8 @@ def compiler_label(key: str) -> str | None:
         return "is set by the compiler on every spend-budget series and alert"
     if key == c.LABEL_ALERTNAME:
         return "is set by the compiler on every alert"
+    if key == c.LABEL_CHANGE_FREEZE:
+        return "is set by the compiler on every budget-exhausted alert"
     return None
 
 

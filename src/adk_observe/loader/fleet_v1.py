@@ -39,6 +39,8 @@ TAKEN_LABELS = frozenset(
         c.LABEL_SEVERITY,
         c.LABEL_WINDOWS,
         c.LABEL_BURN_FACTOR,
+        c.LABEL_TIER,
+        c.LABEL_CHANGE_FREEZE,
         c.LABEL_BUDGET,
         c.LABEL_ALERTNAME,
         c.LABEL_ALERT_STATE,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.deploy_model import DeployConfig
@@ -10,9 +12,10 @@ from adk_observe.loader import fleet_v1, v1
 from adk_observe.loader.buckets import bound_note, bound_problem
 from adk_observe.loader.builtin_v1 import builtin_sli, stray_params
 from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
+from adk_observe.loader.notify_v1 import to_maintenance, to_notify
 from adk_observe.loader.promql import annotation_error, canonical_selector, window_template_error
 from adk_observe.loader.validate import group_label_error
-from adk_observe.windows import DAY, WindowSpec, resolve_windows
+from adk_observe.windows import DAY, WindowSpec, resolve_windows, tier_name
 from adk_observe.yamlsource import Document, KeyPath, format_path
 
 _fail = fail  # the importers' shared located error (importer.py)
@@ -67,7 +70,7 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
     slos = []
     for i, slo in enumerate(body.slos):
         path: KeyPath = ("spec", "slos", i)
-        slos.append(_slo(name, slo, windows, body.runbook_base_url, doc, path))
+        slos.append(_slo(name, slo, windows, doc, path))
     if body.clusters is not None:  # every SLO is per cluster: its label leads every group
         slos = [fleet_v1.per_cluster(s, body.clusters.label) for s in slos]
     deploy = _deploy(spec, slos, doc)
@@ -90,6 +93,8 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
             _budget(b, windows, doc, ("spec", "budgets", i), body.clusters)
             for i, b in enumerate(body.budgets)
         ),
+        notify=to_notify(body.notify, doc, ("spec", "notify")),
+        maintenance=to_maintenance(body.maintenance, doc, ("spec", "maintenance")),
         extra=_bucket_notes(body, doc),
         clusters=fleet_v1.clusters(body.clusters, doc, _fixed_labels(spec)),
     )
@@ -166,9 +171,20 @@ def _windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[WindowSpec
     if table is None:
         return None
     out: list[WindowSpec] = []
+    seen: dict[str, KeyPath] = {}
     for severity, rows in ((m.Severity.PAGE, table.page), (m.Severity.TICKET, table.ticket)):
-        for row in rows:
-            out.append((severity, row.long, row.short, row.budget_percent, row.factor))
+        for i, row in enumerate(rows):
+            tier = tier_name(severity, row.long, row.tier or "")
+            where: KeyPath = ("spec", "alert_windows", severity.value, i)
+            if tier in seen:
+                raise _fail(
+                    doc,
+                    (*where, "tier" if row.tier else "long"),
+                    f"tier {tier!r} is already the tier of the pair at line "
+                    f"{doc.line_of(seen[tier])}: give each pair its own `tier:` name",
+                )
+            seen[tier] = where
+            out.append((severity, row.long, row.short, row.budget_percent, row.factor, tier))
     if not out:
         raise _fail(doc, ("spec", "alert_windows"), "lists no window pair")
     return tuple(out)
@@ -179,15 +195,40 @@ def _no_events_matter(sli: m.SLI) -> bool:
     return isinstance(sli, m.BuiltinSLI) and bool(sli.kind.no_events)
 
 
+def _tiers(
+    windows: tuple[m.AlertWindow, ...],
+    tiers: dict[str, v1.TierV1],
+    doc: Document,
+    path: KeyPath,
+) -> tuple[m.AlertWindow, ...]:
+    """`alerting.tiers.<tier>`: a tier's severity, or no alert rule for it at all."""
+    known = [w.tier for w in windows]
+    for name in tiers:
+        if name not in known:
+            raise _fail(
+                doc,
+                (*path, name),
+                f"no tier {name!r} in the SLO's alert windows (its tiers: {', '.join(known)})",
+            )
+    out = []
+    for pair in windows:
+        tier = tiers.get(pair.tier)
+        if tier is not None:
+            severity = m.Severity(tier.severity) if tier.severity else pair.severity
+            pair = replace(pair, severity=severity, enabled=tier.enabled)
+        out.append(pair)
+    return tuple(out)
+
+
 def _slo(
     service: str,
     slo: v1.SLOV1,
     windows: tuple[WindowSpec, ...] | None,
-    runbook_base: str,
     doc: Document,
     path: KeyPath,
 ) -> m.SLO:
     resolved = resolve_windows(windows, slo.window)
+    tiers = _tiers(resolved, slo.alerting.tiers, doc, (*path, "alerting", "tiers"))
     for i, w in enumerate(resolved):
         if w.long > slo.window:
             where: KeyPath = (*path, "window")
@@ -203,9 +244,6 @@ def _slo(
     alerting = slo.alerting
     _check_annotations(doc, (*path, "alerting"), alerting)
     sli = _sli(slo.sli, doc, (*path, "sli"))
-    runbook = alerting.runbook_url or (
-        f"{runbook_base.rstrip('/')}#{slo.name}" if runbook_base else ""
-    )
     return m.SLO(
         name=slo.name,
         objective=slo.objective,
@@ -220,9 +258,14 @@ def _slo(
             else m.NoDataAlerting(enabled=_no_events_matter(sli)),
             labels=_pairs(alerting.labels),
             annotations=_pairs(alerting.annotations),
-            runbook_url=runbook,
+            runbook_url=alerting.runbook_url or "",
+            exhausted=m.ExhaustedAlerting(
+                alerting.budget_exhausted.enabled,
+                m.Severity(alerting.budget_exhausted.severity),
+                alerting.budget_exhausted.for_ or 0,
+            ),
         ),
-        windows=resolved,
+        windows=tiers,
         description=slo.description,
         labels=_pairs(slo.labels),
         group_by=tuple(slo.group_by),

@@ -30,6 +30,7 @@ from adk_observe.loader.fields import (
     member_of,
 )
 from adk_observe.loader.fleet_v1 import ClustersV1
+from adk_observe.loader.notify_v1 import WINDOWS_MAX, MaintenanceV1, NotifyV1
 from adk_observe.windows import DEFAULT_PERIOD
 
 API_VERSION = "adk-observe/v1"
@@ -99,6 +100,19 @@ class NoDataV1(Strict):
     for_: Seconds = Field(default=_NO_DATA.for_seconds, alias="for")
 
 
+class TierV1(Strict):
+    enabled: bool = True
+    severity: Literal["page", "ticket"] | None = Field(
+        default=None, description="The severity of this tier's alerts (default: its table's)."
+    )
+
+
+class ExhaustedV1(Strict):
+    enabled: bool = True
+    severity: Literal["page", "ticket"] = "ticket"
+    for_: Seconds | None = Field(default=None, alias="for")
+
+
 class SLOAlertingV1(Strict):
     name: AlertName | None = None
     labels: Labels = {}
@@ -107,6 +121,10 @@ class SLOAlertingV1(Strict):
     page: SeverityV1 = SeverityV1()
     ticket: SeverityV1 = SeverityV1()
     no_data: NoDataV1 | None = None
+    tiers: dict[DnsName, TierV1] = Field(
+        default={}, description="Per burn-rate tier (page-fast, page-slow, ...): severity, enabled."
+    )
+    budget_exhausted: ExhaustedV1 = ExhaustedV1()
 
 
 class SLOV1(Strict):
@@ -123,6 +141,9 @@ class SLOV1(Strict):
 
 
 class AlertWindowV1(Strict):
+    tier: DnsName | None = Field(
+        default=None, description="The pair's tier name (label `burn_tier`); default: see the docs."
+    )
     long: Seconds
     short: Seconds
     budget_percent: float | None = Field(default=None, gt=0, le=100)
@@ -312,6 +333,10 @@ class AgentServiceSpecV1(Strict):
     alerts: AgentAlertsV1 = AgentAlertsV1()
     telemetry: TelemetryV1 = TelemetryV1()
     deploy: DeploySpecV1 | None = None
+    notify: NotifyV1 | None = Field(default=None, description="Where pages and tickets go.")
+    maintenance: list[MaintenanceV1] = Field(
+        default=[], max_length=WINDOWS_MAX, description="Windows that mute notifications."
+    )
 
     @field_validator("grafana_url")
     @classmethod

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from adk_observe import conventions as c
+from adk_observe import runbook_links as rb
 from adk_observe.durations import format_seconds
 from adk_observe.links import agent_alert_url
 from adk_observe.model import AgentAlerts, ServiceSpec
@@ -238,16 +239,12 @@ def _alert(spec: ServiceSpec, row: PackAlert, values: dict[str, str]) -> Alert:
     if row.compare:
         expr = f"{expr}{row.compare}{number(_setting(a, row.threshold))}"
     for_seconds = int(_setting(a, row.for_))
-    base = spec.runbook_base_url.rstrip("/")
-    anchor = row.name.lower()
     description = fill_text(row.description, values)
     if spec.clusters is not None:  # per cluster: say which
         description += f" Cluster: {{{{ $labels.{spec.clusters.label} }}}}."
-    annotations = {
-        "summary": fill_text(row.summary, values),
-        "description": description,
-        "runbook_url": f"{base}#{anchor}" if base else f"README.md#{anchor}",
-    }
+    annotations = {"summary": fill_text(row.summary, values), "description": description}
+    if runbook := rb.url(spec, rb.alert_file(row.name)):
+        annotations["runbook_url"] = runbook
     if spec.grafana_url:
         annotations[c.ANNOTATION_DASHBOARD_URL] = agent_alert_url(spec, for_seconds, row.per_agent)
     return Alert(

@@ -4,6 +4,7 @@ which pair fired and how fast the budget burns."""
 from __future__ import annotations
 
 from adk_observe import conventions as c
+from adk_observe import runbook_links as rb
 from adk_observe.durations import format_seconds
 from adk_observe.links import slo_alert_url
 from adk_observe.model import SLO, AlertWindow, BuiltinSLI, ServiceSpec, Severity, SeverityAlerting
@@ -18,8 +19,16 @@ def _severity(slo: SLO, severity: Severity) -> SeverityAlerting:
 
 
 def enabled_windows(slo: SLO) -> tuple[AlertWindow, ...]:
-    """The pairs that get an alert rule; the dashboards draw thresholds for these only."""
-    return tuple(pair for pair in slo.windows if _severity(slo, pair.severity).enabled)
+    """The pairs that get an alert rule (neither their tier nor their severity is switched
+    off); the dashboards draw thresholds for these only."""
+    return tuple(
+        pair for pair in slo.windows if pair.enabled and _severity(slo, pair.severity).enabled
+    )
+
+
+def tier_label(pair: AlertWindow) -> dict[str, str]:
+    """`burn_tier: <tier>` (none for a pair built without a tier, e.g. by a library caller)."""
+    return {c.LABEL_TIER: pair.tier} if pair.tier else {}
 
 
 def _exhaustion(period: int, factor: float) -> str:
@@ -72,6 +81,7 @@ def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
             c.LABEL_WINDOWS: f"{long_text}/{short_text}",
             c.LABEL_BURN_FACTOR: number(factor),
         },
+        tier_label(pair),
         severity.labels,
     )
     group = f" ({group_text(slo.group_by)})" if slo.group_by else ""
@@ -88,8 +98,7 @@ def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
             f"{_exhaustion(slo.period, factor)}."
         ),
     }
-    if slo.alerting.runbook_url:
-        annotations["runbook_url"] = slo.alerting.runbook_url
+    _runbook(annotations, rb.slo_url(spec, slo, rb.KIND_BURN))
     if spec.grafana_url:
         annotations[c.ANNOTATION_DASHBOARD_URL] = slo_alert_url(spec, slo, pair)
     return Alert(
@@ -141,8 +150,7 @@ def no_data_alert(spec: ServiceSpec, slo: SLO) -> Alert:
         "summary": f"{spec.name}: SLO {slo.name} has no SLI data{where}",
         "description": description,
     }
-    if slo.alerting.runbook_url:
-        annotations["runbook_url"] = slo.alerting.runbook_url
+    _runbook(annotations, rb.slo_url(spec, slo, rb.KIND_NO_DATA))
     if spec.grafana_url:
         annotations[c.ANNOTATION_DASHBOARD_URL] = slo_alert_url(spec, slo, None)
     return Alert(
@@ -159,8 +167,52 @@ def no_data_alert(spec: ServiceSpec, slo: SLO) -> Alert:
     )
 
 
+def exhausted_alert(spec: ServiceSpec, slo: SLO) -> Alert:
+    """The error budget of the SLO's period is spent: remaining <= 0 on the recording every
+    SLO has (per group for a grouped SLO). Labelled `change_freeze="true"` so a deploy pipeline
+    can read it as a freeze."""
+    exhausted = slo.alerting.exhausted
+    period = format_seconds(slo.period)
+    group = f" ({group_text(slo.group_by)})" if slo.group_by else ""
+    annotations = {
+        "summary": f"{spec.name}: SLO {slo.name}{group} has spent its {period} error budget",
+        "description": _what(slo)
+        + (
+            f"The {slo.name} SLO of {spec.name}{group} ({number(slo.objective)}% over "
+            f"{period}) has {{{{ $value | humanizePercentage }}}} of its error budget left. "
+            f"Freeze risky changes (deploys, configuration) until the budget is positive "
+            f"again: this alert resolves then."
+        ),
+    }
+    _runbook(annotations, rb.slo_url(spec, slo, rb.KIND_EXHAUSTED))
+    if spec.grafana_url:
+        annotations[c.ANNOTATION_DASHBOARD_URL] = slo_alert_url(spec, slo, None)
+    remaining = selector(c.RECORD_BUDGET_REMAINING, slo_matchers(spec, slo))
+    return Alert(
+        alert=c.budget_exhausted_alert(spec.name, slo.name),
+        expr=f"{remaining} <= 0",
+        for_seconds=exhausted.for_seconds,
+        labels=merge(
+            spec.labels,
+            slo_labels(spec, slo),
+            slo.alerting.labels,
+            {c.LABEL_SEVERITY: exhausted.severity.value, c.LABEL_CHANGE_FREEZE: c.CHANGE_FREEZE},
+            _severity(slo, exhausted.severity).labels,
+        ),
+        annotations=tuple(sorted(annotations.items())),
+    )
+
+
+def _runbook(annotations: dict[str, str], url: str) -> None:
+    if url:
+        annotations["runbook_url"] = url
+
+
 def slo_alerts(spec: ServiceSpec, slo: SLO) -> tuple[Alert, ...]:
     alerts = [burn_alert(spec, slo, pair) for pair in enabled_windows(slo)]
     if slo.alerting.no_data.enabled:
         alerts.append(no_data_alert(spec, slo))
+    exhausted = slo.alerting.exhausted
+    if exhausted.enabled and _severity(slo, exhausted.severity).enabled:
+        alerts.append(exhausted_alert(spec, slo))
     return tuple(alerts)

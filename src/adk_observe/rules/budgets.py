@@ -8,10 +8,11 @@ apply (14.4x over 1h spends 2% of a 30-day budget: the whole of it in about two 
 from __future__ import annotations
 
 from adk_observe import conventions as c
+from adk_observe import runbook_links as rb
 from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.model import AlertWindow, ServiceSpec, SpendBudget
 from adk_observe.promql import eq, number, selector, service_selector
-from adk_observe.rules.alerts import group_text
+from adk_observe.rules.alerts import group_text, tier_label
 from adk_observe.rules.types import Alert, Pairs, Recording, RuleGroup, merge
 from adk_observe.windows import RAW_WINDOW_MAX
 
@@ -103,8 +104,8 @@ def spend_alert(spec: ServiceSpec, budget: SpendBudget, pair: AlertWindow) -> Al
             f"At this rate the budget is gone in {_exhaustion(budget.period, factor)}."
         ),
     }
-    if spec.runbook_base_url:
-        annotations["runbook_url"] = f"{spec.runbook_base_url.rstrip('/')}#{budget.name}"
+    if runbook := rb.url(spec, rb.budget_file(budget.name)):
+        annotations["runbook_url"] = runbook
     return Alert(
         alert=c.spend_burn_alert(spec.name, budget.name),
         expr=expr,
@@ -116,6 +117,7 @@ def spend_alert(spec: ServiceSpec, budget: SpendBudget, pair: AlertWindow) -> Al
                 c.LABEL_WINDOWS: f"{long_text}/{short_text}",
                 c.LABEL_BURN_FACTOR: number(factor),
             },
+            tier_label(pair),
         ),
         annotations=merge(annotations),
     )

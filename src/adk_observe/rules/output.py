@@ -53,7 +53,7 @@ def prometheus_rule(
     """The same groups as a Prometheus Operator custom resource."""
     labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "adk-observe"}
     labels.update(dict(spec.labels))
-    _check_kube_labels(spec)
+    check_kube_labels(spec, "--format operator puts it on the PrometheusRule")
     return {
         "apiVersion": OPERATOR_API_VERSION,
         "kind": OPERATOR_KIND,
@@ -66,15 +66,16 @@ def prometheus_rule(
     }
 
 
-def _check_kube_labels(spec: ServiceSpec) -> None:
-    """A PrometheusRule is a Kubernetes object: its labels must follow Kubernetes' syntax, which
-    is narrower than Prometheus' (a plain rule file takes any label value)."""
+def check_kube_labels(spec: ServiceSpec, where: str) -> None:
+    """A PrometheusRule (or AlertmanagerConfig) is a Kubernetes object: its labels must follow
+    Kubernetes' syntax, which is narrower than Prometheus' (a plain rule file takes any label
+    value). `where` says which output carries them, for the message."""
     base = spec.source.name_key.rpartition(".")[0]
     for key, value in spec.labels:
         if not (kube.label_key_ok(key) and kube.label_value_ok(value)):
             raise SpecError(
                 f"{quote(value)} is not a valid Kubernetes label value ({kube.LABEL_VALUE_RULE}), "
-                "and --format operator puts it on the PrometheusRule",
+                f"and {where}",
                 file=spec.source.file,
                 line=spec.source.line,
                 path=f"{base}.labels.{key}" if base else f"labels.{key}",

@@ -29,6 +29,7 @@ from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.model import SLO, AlertWindow, BuiltinSLI, LatencySLI, ServiceSpec, Severity
 from adk_observe.promql import eq, number, selector, service_selector
 from adk_observe.rules import budget_tests
+from adk_observe.rules.alerts import enabled_windows
 from adk_observe.rules.recordings import SHORT, slo_matchers
 from adk_observe.rules.scenario_groups import HEALTHY, failing_group, input_series
 from adk_observe.rules.scenario_groups import matchers as group_matchers
@@ -136,8 +137,8 @@ def _lag(pair: AlertWindow) -> int:
 
 def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any] | None]:
     """Every expectation is derived from the thresholds this SLO's rules actually use."""
-    pages = [w for w in slo.windows if w.severity is Severity.PAGE and _can_fire(slo, w)]
-    if not pages or not slo.alerting.page.enabled:
+    pages = [w for w in enabled_windows(slo) if w.severity is Severity.PAGE and _can_fire(slo, w)]
+    if not pages:
         return []
     budget = slo.error_budget
     pending = _for_steps(slo, Severity.PAGE, interval)
@@ -237,12 +238,7 @@ def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any
 def quiet_burn(slo: SLO) -> float:
     """A burn that no alert of this SLO may fire on: half the lowest emitted factor (0.5x for
     the default table, less when a short period or a custom table lowers a threshold)."""
-    enabled = [
-        w
-        for w in slo.windows
-        if (slo.alerting.page if w.severity is Severity.PAGE else slo.alerting.ticket).enabled
-    ]
-    lowest = min((w.factor(slo.period) for w in enabled), default=1.0)
+    lowest = min((w.factor(slo.period) for w in enabled_windows(slo)), default=1.0)
     return round(0.5 * min(1.0, lowest), 6)
 
 
