@@ -122,7 +122,8 @@ def test_every_verb_on_every_example_without_extras(wheel: Path, tmp_path: Path)
     script = ("import adk_observe\ntry:\n    adk_observe.init('x', metrics_port=-1)\n"
               "except adk_observe.OptionsError as exc:\n    print(exc)\n")
     proc = run([str(venv / "bin" / "python"), "-c", script], work, grpc_env)
-    assert proc.stdout == ("tracing_protocol: grpc needs opentelemetry-exporter-otlp-proto-grpc: "
+    assert proc.stdout == ("OTEL_*: tracing_protocol: grpc needs "
+                           "opentelemetry-exporter-otlp-proto-grpc: "
                            "install the grpc extra: pip install 'adk-observe[grpc]'\n")
 
     # Now the deploy extra, and nothing else: no CR schema folder anywhere (the work folder has

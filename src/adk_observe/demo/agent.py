@@ -5,8 +5,10 @@ instrumented by `adk_observe` and driven by a traffic generator on a background 
         agent.set_outage(True)              # every model call fails: turns end with status 500
         agent.set_outage(False)
 
-Each turn: the model asks for `lookup_order` (function tool), then `check_stock` (MCP tool),
-then answers; afterwards the simulated user rates the answer.
+Each turn: a guardrail looks at the request (`pii_filter`, allows it), the model asks for
+`lookup_order` (function tool), then `check_stock` (MCP tool), then streams its answer (time to
+first token); afterwards an online evaluator grades the answer (`grounded`, fails 2%) and the
+simulated user rates it.
 
 A second agent, `billing_assistant`, answers one turn in BILLING_EVERY and fails one of every
 BILLING_FAIL_EVERY of them from the start: a per-agent SLO pages for it alone, while the
@@ -24,6 +26,10 @@ from concurrent.futures import Future
 from typing import Any
 
 from google.adk.agents import LlmAgent
+from google.adk.agents.run_config import (  # type: ignore[attr-defined]
+    RunConfig,
+    StreamingMode,
+)
 from google.adk.apps import App
 from google.adk.runners import InMemoryRunner
 from google.adk.tools.mcp_tool.mcp_session_manager import StdioConnectionParams
@@ -34,6 +40,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from prometheus_client import CollectorRegistry
 
 import adk_observe
+from adk_observe.adk.guardrails import guardrail
 from adk_observe.adk.plugin import ObservabilityPlugin
 from adk_observe.demo.mcp_server import SERVER_NAME
 from adk_observe.model import ServiceSpec
@@ -58,6 +65,11 @@ MAX_CONCURRENT_TURNS = 16
 STEP_DELAY = 0.02  # seconds per model call: fast enough for the latency SLO, not zero
 # Ratings the simulated user gives (1-5) and how often: 5% at or below 4.0.
 RATINGS = ((5.0, 0.95), (4.0, 0.03), (3.0, 0.02))
+EVALUATOR = "grounded"
+EVALUATION_FAILS = 0.02  # the share of answers the online evaluator fails
+GUARDRAIL = "pii_filter"
+# The main agent streams its answer (ADK's SSE mode): the turn's first text is its first chunk.
+STREAMING = RunConfig(streaming_mode=StreamingMode.SSE)
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 
@@ -73,6 +85,8 @@ SCRIPT = (
         input_tokens=220,
         output_tokens=30,
         delay=STEP_DELAY,
+        chunks=3,
+        chunk_delay=STEP_DELAY,
     ),
 )
 
@@ -103,6 +117,13 @@ class DiscardSpans(SpanExporter):  # type: ignore[misc]
 def lookup_order(order_id: str) -> dict[str, str]:
     """The status of order `order_id`."""
     return {"order_id": order_id, "status": "shipped"}
+
+
+@guardrail(GUARDRAIL)
+def pii_filter(callback_context: Any, llm_request: Any) -> None:
+    """A before-model guardrail that finds nothing to redact in the demo's questions: it
+    allows every request (returning None lets the model call go ahead)."""
+    del callback_context, llm_request
 
 
 class DemoAgent:
@@ -221,6 +242,7 @@ class DemoAgent:
             model=self.model,
             tools=[lookup_order, self.toolset],
             instruction="Help customers with their orders.",
+            before_model_callback=pii_filter,
         )
         plugin = ObservabilityPlugin(server_name=lambda tool: SERVER_NAME)
         self.runner = InMemoryRunner(app=App(name=APP_NAME, root_agent=agent, plugins=[plugin]))
@@ -304,12 +326,14 @@ class DemoAgent:
         message = types.Content(role="user", parts=[types.Part(text="Where is my order?")])
         try:
             async for _ in self.runner.run_async(
-                user_id=USER, session_id=session, new_message=message
+                user_id=USER, session_id=session, new_message=message, run_config=STREAMING
             ):
                 pass
         except Exception:
             self.failed_turns += 1
         else:
+            passed = self._rng.random() >= EVALUATION_FAILS
+            adk_observe.record_evaluation(EVALUATOR, passed=passed, agent_id=AGENT_NAME)
             adk_observe.record_feedback(self._rating())
         finally:
             limit.release()

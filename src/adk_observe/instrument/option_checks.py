@@ -190,14 +190,16 @@ def _text_pair(pair: Any) -> bool:
     return isinstance(pair, tuple) and len(pair) == 2 and all(is_text(x) for x in pair)
 
 
-def problem(name: str, kind: str, value: Any) -> str | None:
-    """What is wrong with `value` as option `name` of declared type `kind`, or None."""
+def problem(name: str, kind: str, value: Any, *, secret: bool = False) -> str | None:
+    """What is wrong with `value` as option `name` of declared type `kind`, or None. A
+    secret's value (the pseudonym key) is never shown, whatever is wrong with it."""
+    got = "" if secret else f", got {shown(value)}"
     of_type, type_text = _TYPES[kind]
     if not of_type(value):
-        return f"{name} must be {type_text}, got {shown(value)}"
+        return f"{name} must be {type_text}{got}"
     rule = RULES.get(name)
     if rule is not None and not rule[0](value):
-        return f"{name} must be {rule[1]}, got {shown(value)}"
+        return f"{name} must be {rule[1]}{got}"
     return None
 
 

@@ -271,7 +271,7 @@ def _validate(options: Options, sources: Mapping[str, str]) -> Options:
         if legacy:  # before the URL rule: this names the endpoint to use instead
             raise OptionsError(legacy)
     for f in fields(Options):
-        problem = checks.problem(f.name, _kind(f), getattr(options, f.name))
+        problem = checks.problem(f.name, _kind(f), getattr(options, f.name), secret=not f.repr)
         if problem is not None:
             source = sources.get(f.name)
             raise OptionsError(f"{source}: {problem}" if source else problem)
