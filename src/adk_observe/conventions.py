@@ -4,8 +4,8 @@ The agent emits these metrics, the rules query them, the dashboards plot them an
 gates on them. Nothing else in the project spells one of these strings out. The metric catalogue
 (its section below) declares each metric once, with how the runtime records it.
 
-Longer than ~400 lines on purpose: it is a table of names plus the catalogue, which every layer
-reads as `conventions.X`; splitting it would split the one place a name is looked up.
+Over 400 lines: it is a table of names plus the catalogue, which every layer reads as
+`conventions.X`; splitting it would split the one place a name is looked up.
 """
 
 from __future__ import annotations

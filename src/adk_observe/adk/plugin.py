@@ -10,8 +10,8 @@ The hooks only capture what they saw (times, ids, token counts) into one event o
 records it into the metrics its kind is captured by and writes its log line, in order. Span
 attributes are set in the hooks: ADK ends its spans soon after.
 
-A little past ~400 lines: one class holds every ADK hook, and the hooks share its in-flight maps;
-what they delegate (sessions, streaming, MCP names) lives in its own module.
+Over 400 lines: one class holds every ADK hook, and the hooks share its in-flight maps; what
+they delegate (sessions, streaming, MCP names) lives in its own module.
 """
 
 from __future__ import annotations

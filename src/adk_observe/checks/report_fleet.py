@@ -91,7 +91,7 @@ def _raw(
     }
 
 
-def _shown(value: str) -> str:
+def shown(value: str) -> str:
     """A label value as the report shows it (report.py's rule): escaped, cut."""
     return printable(value, LABEL_LIMIT)
 
@@ -99,9 +99,9 @@ def _shown(value: str) -> str:
 def _firing(slo: SLO, alerts: Iterable[Sample], groups: Groups) -> tuple[Firing, ...]:
     found = {
         Firing(
-            _shown(s.labels.get(c.LABEL_ALERTNAME, "")),
-            _shown(s.labels.get(c.LABEL_SEVERITY, "")),
-            _shown(s.labels.get(c.LABEL_WINDOWS, "")),
+            shown(s.labels.get(c.LABEL_ALERTNAME, "")),
+            shown(s.labels.get(c.LABEL_SEVERITY, "")),
+            shown(s.labels.get(c.LABEL_WINDOWS, "")),
         )
         for s in alerts
         if s.labels.get(c.LABEL_SLO) == slo.name and all(s.labels.get(k) == v for k, v in groups)
@@ -149,7 +149,7 @@ def _row(
         else budget(ratio, slo.error_budget, window, time_based=timed, events=1.0)
     )
     return GroupReport(
-        groups=tuple((label, _shown(value)) for label, value in groups),
+        groups=tuple((label, shown(value)) for label, value in groups),
         error_ratio=ratio,
         budget_remaining=None if left is None else left.fraction_remaining,
         burn_1h=burn_rate(_clamp(ratios.get(HOUR)), slo.error_budget),

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from adk_observe.checks.report import History, Report, SLOReport
+from adk_observe.checks.report import Report, SLOReport
+from adk_observe.checks.report_history import History
 from adk_observe.checks.report_render import NO_DATA, human_duration, percent, timestamp
 from adk_observe.promql import number
 

@@ -11,7 +11,7 @@ and do nothing (cheaply) before `adk_observe.init()`.
 
 Each also decorates sync and async functions: `@tool_call("search")`.
 
-A little past ~400 lines: the four front ends share one `_Scope`, which splitting would split.
+Over 400 lines: the four front ends share one `_Scope`, which splitting would split.
 """
 
 from __future__ import annotations

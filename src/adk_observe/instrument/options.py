@@ -14,7 +14,6 @@ runtime) is the inverse direction: the spec's telemetry section as the environme
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import re
@@ -30,6 +29,7 @@ from adk_observe.instrument import option_checks as checks
 from adk_observe.instrument import otel_env, otlp_export, sessions
 from adk_observe.instrument.option_checks import LEVELS, OptionsError
 from adk_observe.instrument.otlp_export import traces_url as traces_url
+from adk_observe.instrument.prices import parse_prices, price_table
 
 __all__ = ["OptionsError"]
 
@@ -142,61 +142,6 @@ def _parse_levels(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-_PRICE_KEYS = (
-    "input_per_million",
-    "output_per_million",
-    "cached_input_per_million",
-    "reasoning_per_million",
-)
-
-
-def _price_number(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise TypeError(f"{value!r} is not a number")
-    number = float(value)
-    if not 0 <= number < float("inf"):  # NaN fails the comparison
-        raise ValueError(f"{value!r} is negative, NaN or infinite")
-    return number
-
-
-def _price(name: str, row: Any) -> model.ModelPrice:
-    """[input, output, cached?, reasoning?] or a mapping with the spec's key names; prices per
-    million tokens, finite and not negative; cached and reasoning default to the input and
-    output prices."""
-    values = [row.get(k) for k in _PRICE_KEYS] if isinstance(row, Mapping) else list(row)
-    if not 2 <= len(values) <= 4:
-        raise TypeError(f"{name}: expected 2 to 4 prices, got {len(values)}")
-    values += [None] * (4 - len(values))
-    numbers = [_price_number(v) for v in values]
-    if numbers[0] is None or numbers[1] is None:
-        raise ValueError(f"{name}: input and output prices are required")
-    return model.ModelPrice(str(name), numbers[0], numbers[1], numbers[2], numbers[3])
-
-
-def _prices(table: Mapping[str, Any]) -> tuple[model.ModelPrice, ...]:
-    try:
-        return tuple(_price(m, row) for m, row in sorted(table.items()))
-    except (ValueError, TypeError, AttributeError) as exc:
-        raise OptionsError(
-            f"prices must map model names to [input, output, cached, reasoning] prices per "
-            f"million tokens (cached and reasoning optional), none negative, NaN or infinite: "
-            f"{exc}"
-        ) from exc
-
-
-def _parse_prices(raw: str) -> tuple[model.ModelPrice, ...]:
-    """JSON object: {"model": [input, output, cached, reasoning], ...} (the last two optional)."""
-    try:
-        table = json.loads(raw)
-    except (ValueError, RecursionError) as exc:  # RecursionError: brackets nested too deep
-        raise OptionsError(f"prices must be a JSON object: {exc}") from None
-    if not isinstance(table, Mapping):
-        raise OptionsError("prices must be a JSON object of model name -> prices")
-    return _prices(table)
-
-
 def _parse_pairs(raw: str) -> tuple[tuple[str, str], ...]:
     """`key=value,key=value` (percent-encoded values), like the OTEL_* variables."""
     try:
@@ -212,7 +157,7 @@ def _kind(f: dataclasses.Field[Any]) -> str:
 
 def _parser(f: dataclasses.Field[Any]) -> Callable[[str], Any]:
     if f.name == "prices":
-        return _parse_prices
+        return parse_prices
     if f.name == "logger_levels":
         return _parse_levels
     if f.name in ("tracing_headers", "resource_attributes", "metrics_headers"):
@@ -399,5 +344,5 @@ def resolve_options(
         if isinstance(values.get(name), Mapping):
             values[name] = tuple(sorted((str(k), str(v)) for k, v in values[name].items()))
     if isinstance(values.get("prices"), Mapping):
-        values["prices"] = _prices(values["prices"])
+        values["prices"] = price_table(values["prices"])
     return _validate(Options(**values), sources)

@@ -137,6 +137,21 @@ def cluster_case(spec: ServiceSpec, slo: SLO) -> dict[str, Any] | None:
         return None
     end = format_seconds((steps + fire) * interval)
     windows = f"{format_seconds(pair.long)}/{format_seconds(pair.short)}"
+    return {
+        "name": f"{slo.name}: cluster {FAILING} with {number(_share(slo) * 100)}% of the traffic "
+        f"failing half its turns pages ({windows}) for itself alone; the fleet stays in budget",
+        "interval": format_seconds(interval),
+        "input_series": series,
+        "promql_expr_test": _checks(spec, slo, label, windows, end),
+    }
+
+
+def _checks(
+    spec: ServiceSpec, slo: SLO, label: str, windows: str, end: str
+) -> list[dict[str, Any]]:
+    """At `end`: the failing cluster's page fires on `windows`, the healthy cluster and series
+    without a cluster (`label`) never alert, the fleet keeps budget, each cluster records every
+    series."""
     own = dict(slo.alerting.page.labels).get(c.LABEL_SEVERITY, Severity.PAGE.value)
     page = _alerts(
         spec,
@@ -153,41 +168,35 @@ def cluster_case(spec: ServiceSpec, slo: SLO) -> dict[str, Any] | None:
     )
     remaining = selector(c.fleet_record(c.RECORD_BUDGET_REMAINING), slo_matchers(spec, slo))
     names = _per_cluster_names(spec, slo)
-    return {
-        "name": f"{slo.name}: cluster {FAILING} with {number(_share(slo) * 100)}% of the traffic "
-        f"failing half its turns pages ({windows}) for itself alone; the fleet stays in budget",
-        "interval": format_seconds(interval),
-        "input_series": series,
-        "promql_expr_test": [
-            {
-                "expr": f"count({page})",
-                "eval_time": end,
-                "exp_samples": [{"labels": "{}", "value": 1}],
-            },
-            {
-                "expr": f"count(count_over_time({healthy}[{end}]))",
-                "eval_time": end,
-                "exp_samples": [],
-            },
-            {
-                "expr": f"count(count_over_time({unlabelled}[{end}]))",
-                "eval_time": end,
-                "exp_samples": [],
-            },
-            {
-                "expr": f"count({remaining} > 0)",
-                "eval_time": end,
-                "exp_samples": [{"labels": "{}", "value": 1}],
-            },
-            {
-                "expr": f"count by ({label}) ({recorded})",
-                "eval_time": end,
-                "exp_samples": [
-                    {"labels": f"{{{eq(label, x)}}}", "value": names} for x in (HEALTHY, FAILING)
-                ],
-            },
-        ],
-    }
+    return [
+        {
+            "expr": f"count({page})",
+            "eval_time": end,
+            "exp_samples": [{"labels": "{}", "value": 1}],
+        },
+        {
+            "expr": f"count(count_over_time({healthy}[{end}]))",
+            "eval_time": end,
+            "exp_samples": [],
+        },
+        {
+            "expr": f"count(count_over_time({unlabelled}[{end}]))",
+            "eval_time": end,
+            "exp_samples": [],
+        },
+        {
+            "expr": f"count({remaining} > 0)",
+            "eval_time": end,
+            "exp_samples": [{"labels": "{}", "value": 1}],
+        },
+        {
+            "expr": f"count by ({label}) ({recorded})",
+            "eval_time": end,
+            "exp_samples": [
+                {"labels": f"{{{eq(label, x)}}}", "value": names} for x in (HEALTHY, FAILING)
+            ],
+        },
+    ]
 
 
 def cluster_tests(

@@ -135,104 +135,116 @@ def _lag(pair: AlertWindow) -> int:
     return SHORT // 2 if pair.long > RAW_WINDOW_MAX else 0
 
 
+def _steps(seconds: float, interval: int) -> int:
+    return math.ceil(seconds / interval)
+
+
+def _outage(slo: SLO, w: AlertWindow) -> float:
+    """Under a total outage a pair's long ratio reaches its threshold after factor x budget x
+    long (the short one sooner)."""
+    return w.factor(slo.period) * slo.error_budget * w.long + 2 * _lag(w)
+
+
 def page_cases(spec: ServiceSpec, slo: SLO, interval: int) -> list[dict[str, Any] | None]:
     """Every expectation is derived from the thresholds this SLO's rules actually use."""
     pages = [w for w in enabled_windows(slo) if w.severity is Severity.PAGE and _can_fire(slo, w)]
     if not pages:
         return []
-    budget = slo.error_budget
     pending = _for_steps(slo, Severity.PAGE, interval)
+    history = _steps(max(w.long for w in pages), interval)
+    # The quickest pair under a total outage is the one the outage checks name.
+    fast = min(pages, key=lambda w: (_outage(slo, w), w.long))
+    outage_fires = max(1, _steps(_outage(slo, fast), interval) + 1) + pending
+    return [
+        _outage_case(spec, slo, interval, fast, (history, outage_fires)),
+        *_burn_case(spec, slo, interval, pages, (history, pending)),
+        _recovery_case(spec, slo, interval, fast, (history, outage_fires)),
+    ]
 
-    def steps(seconds: float) -> int:
-        return math.ceil(seconds / interval)
 
-    history = steps(max(w.long for w in pages))
-
-    # Under a total outage a pair's long ratio reaches its threshold after factor x budget x
-    # long (the short one sooner): the quickest pair is the one the outage checks name.
-    def outage(w: AlertWindow) -> float:
-        return w.factor(slo.period) * budget * w.long + 2 * _lag(w)
-
-    fast = min(pages, key=lambda w: (outage(w), w.long))
+def _outage_case(
+    spec: ServiceSpec, slo: SLO, interval: int, fast: AlertWindow, steps: tuple[int, int]
+) -> dict[str, Any] | None:
+    """A total outage pages on the quickest pair. `steps`: (history, steps until it fires)."""
+    history, outage_fires = steps
     fast_label = _pair_label(fast)
-    outage_fires = max(1, steps(outage(fast)) + 1) + pending
-    cases: list[dict[str, Any] | None] = [
+    page = _alerts(spec, slo, Severity.PAGE, fast_label)
+    return _case(
+        spec,
+        slo,
+        interval,
+        [Phase(history, 0.0), Phase(outage_fires + 5, 1.0)],
+        [_expect(page, history + outage_fires, interval, True)],
+        f"a total outage pages ({fast_label}) within {format_seconds(outage_fires * interval)}",
+    )
+
+
+def _burn_case(
+    spec: ServiceSpec,
+    slo: SLO,
+    interval: int,
+    pages: list[AlertWindow],
+    steps: tuple[int, int],
+) -> list[dict[str, Any] | None]:
+    """A burn between the lowest and the highest page factors pages on the first pair whose
+    factor it exceeds at factor / burn * long window, and not before (no case with one page
+    factor, or when that burn is over 100% errors). `steps`: (history, pending)."""
+    history, pending = steps
+    budget = slo.error_budget
+    factors = sorted({w.factor(slo.period) for w in pages})
+    if len(factors) < 2:
+        return []
+    burn = 10.0 if factors[0] < 10 < factors[-1] else (factors[0] + factors[1]) / 2
+    over = [w for w in pages if w.factor(slo.period) < burn]
+    first = min(over, key=lambda w: (w.factor(slo.period) / burn * w.long + _lag(w), w.long))
+    fire = first.factor(slo.period) / burn * first.long + _lag(first) + pending * interval
+    tolerance = max(2 * interval, int(fire * 0.025) // interval * interval)
+    before, after = _steps(fire - tolerance, interval), _steps(fire + tolerance, interval)
+    if burn * budget > 1:
+        return []
+    return [
         _case(
             spec,
             slo,
             interval,
-            [Phase(history, 0.0), Phase(outage_fires + 5, 1.0)],
+            [Phase(history, 0.0), Phase(after + 5, burn * budget)],
             [
+                _expect(_alerts(spec, slo, Severity.PAGE), history + before, interval, False),
                 _expect(
-                    _alerts(spec, slo, Severity.PAGE, fast_label),
-                    history + outage_fires,
+                    _alerts(spec, slo, Severity.PAGE, _pair_label(first)),
+                    history + after,
                     interval,
                     True,
-                )
+                ),
             ],
-            f"a total outage pages ({fast_label}) within {format_seconds(outage_fires * interval)}",
+            f"{number(burn * budget * 100)}% errors ({number(burn)}x burn) page "
+            f"({_pair_label(first)}) after {format_seconds(int(fire))} +/- "
+            f"{format_seconds(tolerance)}, not before",
         )
     ]
-    # A burn between the lowest and the highest page factors pages on the first pair whose
-    # factor it exceeds at factor / burn * long window, and not before.
-    factors = sorted({w.factor(slo.period) for w in pages})
-    if len(factors) > 1:
-        burn = 10.0 if factors[0] < 10 < factors[-1] else (factors[0] + factors[1]) / 2
-        over = [w for w in pages if w.factor(slo.period) < burn]
-        first = min(over, key=lambda w: (w.factor(slo.period) / burn * w.long + _lag(w), w.long))
-        fire = first.factor(slo.period) / burn * first.long + _lag(first) + pending * interval
-        tolerance = max(2 * interval, int(fire * 0.025) // interval * interval)
-        before, after = steps(fire - tolerance), steps(fire + tolerance)
-        if burn * budget <= 1:
-            cases.append(
-                _case(
-                    spec,
-                    slo,
-                    interval,
-                    [Phase(history, 0.0), Phase(after + 5, burn * budget)],
-                    [
-                        _expect(
-                            _alerts(spec, slo, Severity.PAGE), history + before, interval, False
-                        ),
-                        _expect(
-                            _alerts(spec, slo, Severity.PAGE, _pair_label(first)),
-                            history + after,
-                            interval,
-                            True,
-                        ),
-                    ],
-                    f"{number(burn * budget * 100)}% errors ({number(burn)}x burn) page "
-                    f"({_pair_label(first)}) after {format_seconds(int(fire))} +/- "
-                    f"{format_seconds(tolerance)}, not before",
-                )
-            )
-    # After an outage ends the fast pair resolves within two of its short windows.
-    recovery = steps(2 * fast.short)
-    cases.append(
-        _case(
-            spec,
-            slo,
-            interval,
-            [Phase(history, 0.0), Phase(outage_fires, 1.0), Phase(recovery + 2, 0.0)],
-            [
-                _expect(
-                    _alerts(spec, slo, Severity.PAGE, fast_label),
-                    history + outage_fires,
-                    interval,
-                    True,
-                ),
-                _expect(
-                    _alerts(spec, slo, Severity.PAGE, fast_label),
-                    history + outage_fires + recovery,
-                    interval,
-                    False,
-                ),
-            ],
-            f"the {fast_label} page resolves within {format_seconds(2 * fast.short)} "
-            f"after an outage ends",
-        )
+
+
+def _recovery_case(
+    spec: ServiceSpec, slo: SLO, interval: int, fast: AlertWindow, steps: tuple[int, int]
+) -> dict[str, Any] | None:
+    """After an outage ends the fast pair resolves within two of its short windows. `steps`:
+    (history, steps until the outage page fires)."""
+    history, outage_fires = steps
+    fast_label = _pair_label(fast)
+    recovery = _steps(2 * fast.short, interval)
+    page = _alerts(spec, slo, Severity.PAGE, fast_label)
+    return _case(
+        spec,
+        slo,
+        interval,
+        [Phase(history, 0.0), Phase(outage_fires, 1.0), Phase(recovery + 2, 0.0)],
+        [
+            _expect(page, history + outage_fires, interval, True),
+            _expect(page, history + outage_fires + recovery, interval, False),
+        ],
+        f"the {fast_label} page resolves within {format_seconds(2 * fast.short)} "
+        f"after an outage ends",
     )
-    return cases
 
 
 def quiet_burn(slo: SLO) -> float:
