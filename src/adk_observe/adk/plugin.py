@@ -54,7 +54,7 @@ PLUGIN_NAME = "adk_observe"
 MAX_IN_FLIGHT = 10_000
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
     """One run in flight, from before_run to after_run (or on_run_error)."""
 

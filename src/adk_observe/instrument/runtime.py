@@ -185,7 +185,10 @@ class Observability:
     def resolve_agent(self, *candidates: str | None) -> str:
         """The agent_id of an event: the first candidate given (the caller's, then the
         enclosing turn's or the plugin's), else the `agent_id` option, else the service name."""
-        return next((a for a in candidates if a), self.agent_id)
+        for candidate in candidates:  # a loop: no generator object on every hook
+            if candidate:
+                return candidate
+        return self.agent_id
 
     def label(self, value: object) -> str:
         """`value` as the label value it becomes on every metric (cut to the length cap, valid

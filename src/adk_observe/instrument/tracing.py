@@ -53,8 +53,21 @@ DropCounter = Callable[[int], None]
 
 
 class _SwitchableSampler(Sampler):
+    """Samples as its `delegate` does. Setting `delegate` also binds the delegate's
+    `should_sample` on the instance, so the SDK calls it with no extra frame per span (every
+    span of every turn, sampled or not, asks the sampler)."""
+
     def __init__(self) -> None:
-        self.delegate: Sampler = ParentBased(TraceIdRatioBased(0.0))
+        self.delegate = ParentBased(TraceIdRatioBased(0.0))
+
+    @property
+    def delegate(self) -> Sampler:
+        return self._delegate
+
+    @delegate.setter
+    def delegate(self, sampler: Sampler) -> None:
+        self._delegate = sampler
+        self.should_sample = sampler.should_sample  # type: ignore[method-assign]
 
     def should_sample(
         self,
@@ -66,12 +79,12 @@ class _SwitchableSampler(Sampler):
         links: Sequence[trace.Link] | None = None,
         trace_state: trace.TraceState | None = None,
     ) -> SamplingResult:
-        return self.delegate.should_sample(
+        return self._delegate.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
 
     def get_description(self) -> str:
-        return f"adk_observe({self.delegate.get_description()})"
+        return f"adk_observe({self._delegate.get_description()})"
 
 
 class _SwitchableProcessor(SpanProcessor):
