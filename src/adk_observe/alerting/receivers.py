@@ -54,9 +54,9 @@ _OPERATOR_SECRETS = {
 def _integration(receiver: Receiver, page: bool, texts: Texts) -> tuple[str, dict[str, Any]]:
     """(integration key, its config) in the configuration file's spelling."""
     if isinstance(receiver, PagerDuty):
-        pd = {"routing_key_file": receiver.routing_key_file, "url": receiver.url}
         return "pagerduty_configs", {
-            **pd,
+            "routing_key_file": receiver.routing_key_file,
+            "url": receiver.url,
             "description": texts.title,
             "severity": _PAGERDUTY[page],
         }
@@ -68,9 +68,9 @@ def _integration(receiver: Receiver, page: bool, texts: Texts) -> tuple[str, dic
             "text": texts.text,
         }
     if isinstance(receiver, Opsgenie):
-        og = {"api_key_file": receiver.api_key_file, "api_url": receiver.api_url}
         return "opsgenie_configs", {
-            **og,
+            "api_key_file": receiver.api_key_file,
+            "api_url": receiver.api_url,
             "message": texts.title,
             "description": texts.text,
             "priority": _OPSGENIE[page],

@@ -87,11 +87,11 @@ PACK: dict[str, Advice] = {
         "hours: a wave of hostile input (a prompt-injection campaign, a scraper) or a broken "
         "filter (a new model, rule list or threshold that blocks good traffic) look alike.",
         (
-            'Open the overview dashboard\'s "Guardrail decisions" panel on the guardrail named '
-            "in the alert.",
-            "Read a few blocked turns' traces (the `gen_ai.guardrail.result` events name the "
-            "guardrail): if the input is hostile, the guardrail works; rate-limit or block the "
-            "source.",
+            'Open the overview dashboard\'s "Guardrail decisions by guardrail and decision" '
+            "panel on the guardrail named in the alert.",
+            f"Read a few blocked turns' traces (the `{c.GEN_AI_GUARDRAIL_RESULT}` events name "
+            "the guardrail): if the input is hostile, the guardrail works; rate-limit or block "
+            "the source.",
             "If the blocked input is ordinary, roll the filter back; the `quality` SLO's "
             "evaluators and user feedback show what users lost meanwhile.",
         ),
