@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from tests.deploy.cases import CASES, GOLDEN, case_objects
 
+from adk_observe.checks.canary import Metric, evaluate
 from adk_observe.errors import SpecError
 from adk_observe.loader.load import load_specs
 
@@ -120,8 +121,6 @@ def test_a_gate_value_that_is_not_a_ratio_never_promotes_the_canary(
     # Argo's semantics as checks/canary.py evaluates them, over the generated conditions: a
     # negative or NaN value (no ratio of non-negative rates is either) is inconclusive,
     # which pauses the rollout for a human, never Successful.
-    from adk_observe.checks.canary import Metric, evaluate
-
     for m in _metrics("deploy-canary-alb").values():
         if m["name"] == "request-volume":
             continue
