@@ -9,6 +9,7 @@ import pytest
 from adk_helpers import APP, USER, build_runner, final_text, new_session, run_turn
 from adk_support import Telemetry
 from pytest import approx
+from tests.telemetry_support import make_telemetry
 
 from adk_observe import conventions as c
 from adk_observe.adk import ObservabilityPlugin
@@ -288,3 +289,22 @@ def test_a_raising_function_tool_is_a_tool_error_and_a_failed_turn(telemetry: Te
              status_code="500") == 1.0
     tool_lines = [line for line in telemetry.log_lines() if line["message"] == "tool call"]
     assert [line["error.type"] for line in tool_lines] == ["ValueError"]
+
+
+def test_one_plugin_across_two_inits_labels_each_with_its_own_agent_id() -> None:
+    """The plugin remembers an agent name's label value per `init()`: a second `init()` with
+    another `agent_id` option (or none) labels the next run by its own options."""
+    plugin = ObservabilityPlugin()
+    runner, _, _ = build_runner([Answer("a"), Answer("b"), Answer("c")], [plugin])
+    seen = []
+    for options in ({"agent_id": "first"}, {"agent_id": "second"}, {}):
+        telemetry = make_telemetry("svc", **options)
+        asyncio.run(run_turn(runner, asyncio.run(new_session(runner))))
+        v = telemetry.registry.get_sample_value
+        seen.append([
+            name for name in ("first", "second", AGENT)
+            if v(c.REQUESTS.name, {"agent_id": name, "method": "turn", "endpoint": "agent",
+                                   "status_code": "200"})
+        ])
+        telemetry.handle.shutdown()
+    assert seen == [["first"], ["second"], [AGENT]]

@@ -125,7 +125,9 @@ def test_sli_stat_is_green_from_each_slo_objective() -> None:
     panel = _by_title(data, "SLI over its window")
     steps = {o["matcher"]["options"]: o["properties"][0]["value"]["steps"][1]["value"]
              for o in panel["fieldConfig"]["overrides"]}
-    assert steps == {"A": 0.999, "B": 0.995, "C": 0.95, "D": 0.9, "E": 0.995}
+    # availability, success, latency, first-token, grounded, satisfaction, agent-success
+    assert steps == {"A": 0.999, "B": 0.995, "C": 0.95, "D": 0.95, "E": 0.95, "F": 0.9,
+                     "G": 0.995}
 
 
 def test_burn_graph_uses_a_log_axis() -> None:

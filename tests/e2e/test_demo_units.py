@@ -120,9 +120,11 @@ def test_collect_reads_the_recorded_series_of_each_slo(demo_spec: ServiceSpec) -
     assert snapshot.alerts == (
         AlertStatus("A", "success", "page", "2m/30s", "firing", "http://g/d/x"),)
     # Per SLO its SLI twice and the budget; per alert pair the rules contain, two burn rates
-    # (3 + 3 + 3 + 3 + 1: satisfaction pages nobody, so it has only its ticket pair).
-    assert len(prom.asked) == 2 + 5 * 3 + 2 * (3 + 3 + 3 + 3 + 1)
-    assert [b.windows for b in snapshot.slos[3].burns] == ["30m/5m"]
+    # (3 for each of six SLOs + 1: satisfaction pages nobody, so it has only its ticket pair).
+    assert len(prom.asked) == 2 + 7 * 3 + 2 * (6 * 3 + 1)
+    satisfaction = snapshot.slos[5]
+    assert satisfaction.name == "satisfaction" and [b.windows for b in satisfaction.burns] == [
+        "30m/5m"]
 
 
 def test_render_shows_slis_budgets_burn_rates_and_alerts() -> None:

@@ -233,9 +233,10 @@ def other_cases() -> Iterator[Case]:
     # lint without --prometheus reads no Prometheus: a connection option is a mistake, named
     for option, value in (("--tenant", "t1"), ("--header", f"X-Key: {SECRET}"),
                           ("--bearer-token-file", "/nonexistent"), ("--timeout", "5"),
-                          ("--deadline", "60"), ("--ca-file", "/nonexistent")):
+                          ("--deadline", "60"), ("--ca-file", "/nonexistent"),
+                          ("--timeout", "10"), ("--deadline", "120")):  # given its default
         yield Case(
-            f"lint {option} without --prometheus",
+            f"lint {option} {value[:12]} without --prometheus",
             _opts(option, value),
             f"{option} needs --prometheus",
             ("lint",),

@@ -100,3 +100,17 @@ def test_what_is_accepted_never_reaches_the_agent(name: str, raw: str) -> None:
         assert time.monotonic() - start < 15
     finally:
         runtime.reset()
+
+
+def test_metrics_headers_are_checked_as_the_tracing_headers_are() -> None:
+    """One header check serves both (option_checks.header_problem): a name that is no HTTP token
+    and a value with white space at either end (which HTTP would trim) are refused for either,
+    on one line naming the option."""
+    for option in ("tracing_headers", "metrics_headers"):
+        for pair in (("x-tenant", " acme "), ("x-tenant", "acme\t"), ("bad\nname", "v")):
+            try:
+                resolve_options(environ={}, otlp_metrics=True, **{option: (pair,)})
+            except OptionsError as exc:
+                assert str(exc).startswith(option) and "\n" not in str(exc), str(exc)
+            else:
+                raise AssertionError(f"{option}={pair!r} was accepted")

@@ -5,13 +5,16 @@ plugin adds attributes to them instead of opening its own. Every hook is wrapped
 failure inside adk-observe ever reaches ADK: it is counted in
 adk_observe_internal_errors_total{component="adk_plugin"} and the hook returns None.
 
-The hooks only capture what they saw (times, ids, token counts) into one event object
-(instrument/events.py) and queue it for the work queue's worker (`Observability.record`), which
-records it into the metrics its kind is captured by and writes its log line, in order. Span
-attributes are set in the hooks: ADK ends its spans soon after.
+The hooks run between ADK's steps, where every line costs several times what it costs in a
+batch (the CPU caches hold ADK's code and data), so they take only what cannot wait: the time,
+the in-flight entry, ADK's values as they are, and the attributes of a span that is recording
+(ADK ends its spans soon after). Everything derived from them (session ids and turn index, token
+usage and cost, label values, the event, its metrics and log line) is the work queue worker's
+part of the hook (adk/deferred.py).
 
-Over 400 lines: one class holds every ADK hook, and the hooks share its in-flight maps; what
-they delegate (sessions, streaming, MCP names) lives in its own module.
+Over 400 lines: one class holds every ADK hook, and the hooks share its in-flight maps; their
+worker's part (adk/deferred.py) and what they delegate (sessions, streaming, MCP names) live in
+modules of their own.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from google.adk.plugins.base_plugin import BasePlugin
@@ -31,16 +33,13 @@ from opentelemetry.semconv._incubating.attributes import mcp_attributes
 from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
-from adk_observe.adk import streaming
+from adk_observe.adk import deferred, streaming
 from adk_observe.adk.introspect import SessionSizer, bounded_key, mcp_server_name
 from adk_observe.instrument import audit, events, runtime
 from adk_observe.instrument.calls import is_error_result
-from adk_observe.instrument.cost import Usage, usage_of
 from adk_observe.instrument.enclosing import enter_run, leave_run
 from adk_observe.instrument.events import Origin, call_origin
-from adk_observe.instrument.sessions import NO_SESSION, AdkTurnCounter, SessionIds
-
-_NO_USAGE = Usage()
+from adk_observe.instrument.sessions import AdkTurnCounter
 
 if TYPE_CHECKING:
     from google.adk.agents.invocation_context import InvocationContext
@@ -52,26 +51,7 @@ PLUGIN_NAME = "adk_observe"
 # Runs, model calls and tool calls in flight are tracked in bounded maps; a run that never ends
 # (cancelled task) is evicted oldest-first past this many entries.
 MAX_IN_FLIGHT = 10_000
-
-
-@dataclass(slots=True)
-class Run:
-    """One run in flight, from before_run to after_run (or on_run_error)."""
-
-    agent_id: str
-    start: float
-    span: Any  # ADK's span of the run (status code and cost go on it)
-    ctx: SpanContext | None  # its context: trace ids of the log line and the exemplars
-    cost: float = 0.0
-    session: SessionIds = NO_SESSION  # the run's session.id, user.id and turn index
-    first_token: float | None = None  # seconds from the run's start to its first streamed text
-    task: asyncio.Task[Any] | None = None
-    on_done: Callable[[asyncio.Task[Any]], None] | None = None
-    agent_token: Any = None  # the enclosing agent's context variable token (enter_run)
-
-
-def _valid(ctx: SpanContext) -> SpanContext | None:
-    return ctx if ctx.is_valid else None
+MAX_AGENT_LABELS = 1_000  # agent names whose label value is remembered (then forgotten at once)
 
 
 def _debug_line(obs: runtime.Observability) -> tuple[SpanContext | None, Origin | None]:
@@ -79,7 +59,7 @@ def _debug_line(obs: runtime.Observability) -> tuple[SpanContext | None, Origin 
     such lines are on."""
     if not obs.logger.isEnabledFor(logging.DEBUG):
         return None, None
-    return _valid(trace.get_current_span().get_span_context()), call_origin()
+    return deferred.valid(trace.get_current_span().get_span_context()), call_origin()
 
 
 class _InFlight(OrderedDict[Any, Any]):
@@ -115,6 +95,8 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self._session_size = SessionSizer()
         self._turn_index = AdkTurnCounter()
         self._last_agent: str | None = None  # feedback's default agent_id: the agent that ran
+        self._labels_of: runtime.Observability | None = None
+        self._labels: dict[str | None, str] = {}  # agent name -> agent_id label (of _labels_of)
 
     def _obs(self) -> runtime.Observability | None:
         return self._handle or runtime.current()
@@ -136,7 +118,16 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             self._last_agent = name  # the plugin's and the option's agent_id come first
         else:
             name = None
-        return obs.label(obs.resolve_agent(self._agent_id, obs.options.agent_id, name))
+        # The label of the same name is the same every run: read from a small map (per handle).
+        if self._labels_of is not obs:
+            self._labels_of, self._labels = obs, {}
+        agent_id = self._labels.get(name)
+        if agent_id is None:
+            agent_id = obs.label(obs.resolve_agent(self._agent_id, obs.options.agent_id, name))
+            if len(self._labels) >= MAX_AGENT_LABELS:
+                self._labels.clear()
+            self._labels[name] = agent_id
+        return agent_id
 
     def _guard(self, fn: Callable[..., None], *args: Any) -> None:
         """Run `fn(obs, *args)`; any exception is counted, never raised into ADK."""
@@ -162,10 +153,12 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     def _before_run(self, obs: runtime.Observability, invocation_context: Any) -> None:
         agent_id = self._run_agent(obs, invocation_context)
         span = trace.get_current_span()
-        run = Run(agent_id, time.perf_counter(), span, _valid(span.get_span_context()))
+        run = deferred.Run(agent_id, time.perf_counter(), span, None)
         invocation_id = invocation_context.invocation_id
-        run.session = self._session_ids(obs, invocation_context.session, invocation_id)
-        if span.is_recording():
+        session = invocation_context.session
+        if span.is_recording():  # its attributes now: ADK ends the span before the worker runs
+            run.recording = True
+            run.session = deferred.session_ids(obs, session, invocation_id, self._turn_index)
             span.set_attributes(run.session.attributes())
         # A cancelled run gets neither after_run nor on_run_error: when its task ends, the
         # conversation is no longer active (it is not counted as a request either way).
@@ -178,21 +171,18 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.task.add_done_callback(run.on_done)
         self._runs.put(invocation_id, run)
         run.agent_token = enter_run(agent_id)
-        obs.record(events.TurnStarted(agent_id=agent_id))
-
-    def _session_ids(
-        self, obs: runtime.Observability, session: Any, invocation_id: str
-    ) -> SessionIds:
-        """The Runner's session and user ids, and the run's index in the session."""
-        if session is None:
-            return NO_SESSION
-        index = self._turn_index(session, invocation_id)
-        return obs.sessions.ids(
-            getattr(session, "id", None), getattr(session, "user_id", None), index
+        obs.defer(
+            c.COMPONENT_ADK_PLUGIN,
+            deferred.run_started,
+            obs,
+            run,
+            session,
+            invocation_id,
+            self._turn_index,
         )
 
     def _abandon(self, obs: runtime.Observability, invocation_id: str, _: object) -> None:
-        run: Run | None = self._runs.pop(invocation_id, None)
+        run: deferred.Run | None = self._runs.pop(invocation_id, None)
         if run is not None:
             try:
                 obs.record(events.TurnAbandoned(agent_id=run.agent_id))
@@ -203,7 +193,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self, obs: runtime.Observability, invocation_context: Any, error: Exception | None
     ) -> None:
         invocation_id = invocation_context.invocation_id
-        run: Run | None = self._runs.pop(invocation_id, None)
+        run: deferred.Run | None = self._runs.pop(invocation_id, None)
         if run is None:
             return
         seconds = time.perf_counter() - run.start
@@ -211,35 +201,30 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             leave_run(run.agent_token)
         if run.task is not None and run.on_done is not None:
             run.task.remove_done_callback(run.on_done)
-        code = c.STATUS_CODE_OK if error is None else c.STATUS_CODE_ERROR
-        if run.span.is_recording():  # now: ADK ends the span after this hook
+        if run.recording:  # now: ADK ends the span after this hook
+            code = c.STATUS_CODE_OK if error is None else c.STATUS_CODE_ERROR
             run.span.set_attributes(events.turn_span_attributes(code, run.cost))
-        turn = events.Turn(
-            agent_id=run.agent_id,
-            seconds=seconds,
-            ok=error is None,
-            status_code=code,
-            cost=run.cost,
-            cost_center=obs.options.cost_center,
-            error_type=type(error).__qualname__ if error is not None else "",
-            invocation_id=invocation_id,
-            first_token=run.first_token,
-            ctx=run.ctx,
-            origin=call_origin(),
-            session=invocation_context.session,
-            measure=self._session_size,
-            session_ids=run.session,
+        obs.defer(
+            c.COMPONENT_ADK_PLUGIN,
+            deferred.turn,
+            obs,
+            run,
+            seconds,
+            "" if error is None else type(error).__qualname__,
+            invocation_id,
+            invocation_context.session,
+            call_origin(),
+            self._session_size,
         )
-        obs.record(turn)
 
     def _call_of(
         self, obs: runtime.Observability, context: Any
-    ) -> tuple[Run | None, str, SpanContext | None]:
-        """A model or tool call's run (if in flight), agent_id and trace context."""
-        run: Run | None = self._runs.get(context.invocation_id)
+    ) -> tuple[deferred.Run | None, str, Any]:
+        """A model or tool call's run (if in flight), else its agent_id and trace context."""
+        run: deferred.Run | None = self._runs.get(context.invocation_id)
         if run is not None:
-            return run, run.agent_id, run.ctx
-        ctx = _valid(trace.get_current_span().get_span_context())
+            return run, run.agent_id, None
+        ctx = deferred.valid(trace.get_current_span().get_span_context())
         return None, obs.label(self._agent_id or context.agent_name), ctx
 
     # --- model calls ----------------------------------------------------------------------------
@@ -266,10 +251,8 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     def _before_model(
         self, obs: runtime.Observability, callback_context: Any, llm_request: Any
     ) -> None:
-        model = llm_request.model or "unknown"
-        self._models.put(
-            self._model_key(callback_context), streaming.ModelCall(time.perf_counter(), str(model))
-        )
+        key = callback_context.invocation_id, callback_context.agent_name
+        self._models.put(key, streaming.ModelCall(time.perf_counter(), llm_request.model))
 
     def _after_model(
         self, obs: runtime.Observability, callback_context: Any, llm_response: Any
@@ -279,21 +262,14 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
                 self._chunk(callback_context)
             return
         started = self._models.pop(self._model_key(callback_context), None)
-        if started is None:
-            return
-        meta = llm_response.usage_metadata
-        usage = _NO_USAGE
-        if meta:
-            usage, refused = usage_of(
-                meta.prompt_token_count,
-                meta.candidates_token_count,
-                meta.cached_content_token_count,
-                meta.thoughts_token_count,
+        if started is not None:
+            self._model_done(
+                obs,
+                callback_context,
+                started,
+                llm_response.error_code is None,
+                llm_response.usage_metadata,
             )
-            if refused:
-                obs.metrics.drop(c.SINK_METRICS, refused)
-        ok = llm_response.error_code is None
-        self._model_done(obs, callback_context, started, ok, usage)
 
     def _chunk(self, callback_context: Any) -> None:
         """A streamed chunk with text: the first of its model call, and maybe of its run."""
@@ -305,9 +281,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     ) -> None:
         started = self._models.pop(self._model_key(callback_context), None)
         if started is not None:
-            self._model_done(
-                obs, callback_context, started, False, _NO_USAGE, type(error).__qualname__
-            )
+            self._model_done(obs, callback_context, started, False, None, type(error).__qualname__)
 
     def _model_done(
         self,
@@ -315,31 +289,40 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         callback_context: Any,
         started: streaming.ModelCall,
         ok: bool,
-        usage: Usage,
+        meta: Any,
         error_type: str = "",
     ) -> None:
-        model = started.model
         seconds = time.perf_counter() - started.start
         run, agent_id, ctx = self._call_of(obs, callback_context)
-        cost = obs.llm_cost(model, usage)
-        if run is not None and cost:
-            run.cost += cost  # the turn's cost, read by after_run's span attribute and record
+        counts = None
+        if meta:  # the counts, not ADK's object (see _before_run)
+            counts = (
+                meta.prompt_token_count,
+                meta.candidates_token_count,
+                meta.cached_content_token_count,
+                meta.thoughts_token_count,
+            )
+        priced = None
+        if run is not None and run.recording:  # the run's span gets the turn's cost in after_run
+            priced = deferred.priced(obs, started.model, counts)
+            run.cost += priced[1] or 0.0
         log_ctx, origin = _debug_line(obs)
-        call = events.LlmCall(
-            agent_id=agent_id,
-            model=obs.label(model),  # what is queued is bounded: the label value, not the name
-            seconds=seconds,
-            ok=ok,
-            usage=usage,
-            cost=cost,
-            cost_center=obs.options.cost_center,
-            error_type=error_type,
-            first_token=started.first_token,
-            ctx=ctx,
-            log_ctx=log_ctx,
-            origin=origin,
+        obs.defer(
+            c.COMPONENT_ADK_PLUGIN,
+            deferred.llm_call,
+            obs,
+            run,
+            agent_id,
+            ctx,
+            started,
+            seconds,
+            ok,
+            counts,
+            error_type,
+            priced,
+            log_ctx,
+            origin,
         )
-        obs.record(call)
 
     # --- tool calls ---------------------------------------------------------------------------
 
@@ -378,38 +361,37 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         if start is None:
             return
         seconds = time.perf_counter() - start
-        _, agent_id, ctx = self._call_of(obs, tool_context)
-        tool_name = obs.label(tool.name)
-        server = obs.label(self._server_name(tool)) if _is_mcp_tool(tool) else ""
-        if server:
+        run, agent_id, ctx = self._call_of(obs, tool_context)
+        server = ""
+        if _is_mcp_tool(tool):
+            server = obs.label(self._server_name(tool))
             span = trace.get_current_span()  # ADK's execute_tool span
             span.set_attribute(c.SPAN_ATTR_MCP_SERVER, server)
             span.set_attribute(mcp_attributes.MCP_METHOD_NAME, c.MCP_METHOD_TOOLS_CALL)
-        if not ok and not error_type:
-            error_type = c.ERROR_TYPE_MCP_TOOL if server else c.ERROR_TYPE_TOOL
+        caller = None
+        if audit.enabled():  # the audit line's caller, as plain values (see _before_run)
+            session = getattr(tool_context, "session", None)
+            caller = (
+                getattr(tool_context, "user_id", None),
+                getattr(session, "id", None),
+                getattr(tool_context, "invocation_id", None),
+            )
         log_ctx, origin = _debug_line(obs)
-        call = events.ToolCall(
-            agent_id=agent_id,
-            tool=tool_name,
-            server=server,
-            seconds=seconds,
-            ok=ok,
-            error_type=error_type,
-            ctx=ctx,
-            log_ctx=log_ctx,
-            origin=origin,
-        )
-        obs.record(call)
-        trace_id = format(ctx.trace_id, "032x") if ctx is not None else ""
-        audit.record_tool(
+        obs.defer(
+            c.COMPONENT_ADK_PLUGIN,
+            deferred.tool_call,
             obs,
-            tool_context,
-            agent_id=agent_id,
-            tool=tool_name,
-            ok=ok,
-            error_type=error_type,
-            mcp_server=server,
-            trace_id=trace_id,
+            run,
+            agent_id,
+            ctx,
+            tool.name,
+            caller,
+            server,
+            seconds,
+            ok,
+            error_type,
+            log_ctx,
+            origin,
         )
 
 

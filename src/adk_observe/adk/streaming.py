@@ -13,12 +13,12 @@ from opentelemetry import trace
 from adk_observe import conventions as c
 
 
-@dataclass
+@dataclass(slots=True)
 class ModelCall:
     """One model call in flight, from before_model to its final response (or its error)."""
 
     start: float
-    model: str
+    model: Any  # the request's model name, as ADK gave it
     first_token: float | None = None  # seconds to its first streamed chunk with text
 
 

@@ -12,7 +12,7 @@ import argparse
 import math
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adk_observe.errors import CommandOptionError, printable, quote
 
@@ -119,8 +119,35 @@ def _path(text: str) -> str:
     return text
 
 
+# Where the connection options given on the command line are noted (_Given), whatever their
+# values: lint refuses any of them without --prometheus, even one given its default value.
+GIVEN = "connection_options_given"
+
+
+class _Given(argparse.Action):
+    """Stores the option's value (with `append=True`, adds it to the list) and notes the
+    option as given."""
+
+    def __init__(self, *args: Any, append: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.append = append
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        if self.append:
+            values = [*(getattr(namespace, self.dest, None) or []), values]
+        setattr(namespace, self.dest, values)
+        setattr(namespace, GIVEN, [*getattr(namespace, GIVEN, []), option_string])
+
+
 def add_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     """--prometheus, --timeout, --deadline, --header, --tenant, --bearer-token-file, --ca-file."""
+    parser.set_defaults(**{GIVEN: []})
     parser.add_argument(
         "--prometheus",
         required=required,
@@ -130,6 +157,7 @@ def add_options(parser: argparse.ArgumentParser, *, required: bool = True) -> No
     )
     parser.add_argument(
         "--timeout",
+        action=_Given,
         type=_seconds(MAX_TIMEOUT),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
@@ -137,6 +165,7 @@ def add_options(parser: argparse.ArgumentParser, *, required: bool = True) -> No
     )
     parser.add_argument(
         "--deadline",
+        action=_Given,
         type=_seconds(MAX_DEADLINE),
         default=DEFAULT_DEADLINE,
         metavar="SECONDS",
@@ -145,25 +174,29 @@ def add_options(parser: argparse.ArgumentParser, *, required: bool = True) -> No
     parser.add_argument(
         "--header",
         type=_header,
-        action="append",
+        action=_Given,
+        append=True,
         default=[],
         metavar="'NAME: VALUE'",
         help="send this header with every query (repeatable; the value is never printed)",
     )
     parser.add_argument(
         "--tenant",
+        action=_Given,
         type=_tenant,
         metavar="ID",
         help="tenant of a multi-tenant store (Mimir, Cortex): sends X-Scope-OrgID",
     )
     parser.add_argument(
         "--bearer-token-file",
+        action=_Given,
         type=_path,
         metavar="PATH",
         help="send 'Authorization: Bearer <the file's content>' (never printed)",
     )
     parser.add_argument(
         "--ca-file",
+        action=_Given,
         type=_path,
         metavar="PATH",
         help="PEM bundle of the CA(s) that sign an https:// Prometheus's certificate",
@@ -223,18 +256,7 @@ def optional_client(args: argparse.Namespace) -> PrometheusClient | None:
     option is bad input, not silently unused (CommandOptionError: exit 2)."""
     if args.prometheus is not None:
         return client(args)
-    given = [
-        option
-        for option, value, default in (
-            ("--timeout", args.timeout, DEFAULT_TIMEOUT),
-            ("--deadline", args.deadline, DEFAULT_DEADLINE),
-            ("--header", args.header, []),
-            ("--tenant", args.tenant, None),
-            ("--bearer-token-file", args.bearer_token_file, None),
-            ("--ca-file", args.ca_file, None),
-        )
-        if value != default
-    ]
+    given = getattr(args, GIVEN, [])
     if given:
         raise CommandOptionError(f"{given[0]} needs --prometheus")
     return None

@@ -142,17 +142,10 @@ def tool_call(
     }
 
 
-def record_tool(obs: Any, tool_context: Any, **fields: Any) -> None:
-    """From the ADK plugin: the caller's user, session and invocation from ADK's tool context,
-    written by the work queue's worker (a write failure counts, never raises)."""
+def record_tool(obs: Any, **fields: Any) -> None:
+    """From the ADK plugin (on the work queue's worker, after `enabled()`): one tool call with
+    its caller's user, session and invocation as ADK's tool context gave them (a write failure
+    counts, never raises)."""
     if not enabled():
         return
-    session = getattr(tool_context, "session", None)
-    event = tool_call(
-        service=obs.options.service_name,
-        user_id=getattr(tool_context, "user_id", None),
-        session_id=getattr(session, "id", None),
-        invocation_id=getattr(tool_context, "invocation_id", None),
-        **fields,
-    )
-    obs.defer(COMPONENT, write, event)
+    obs.defer(COMPONENT, write, tool_call(service=obs.options.service_name, **fields))

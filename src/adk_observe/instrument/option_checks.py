@@ -59,12 +59,12 @@ def is_text(value: Any) -> bool:
 
 
 def header_problem(name: str, value: str) -> str | None:
-    """What makes `name: value` a header no HTTP request can carry, or None."""
+    """What makes `name: value` a header (or gRPC metadata) no request can carry, or None."""
     if not _TOKEN.fullmatch(name):
-        return f"header name {name[:40]!r} is not an HTTP token"
+        return f"header name {shown(name)} is not an HTTP token"
     if not _FIELD_VALUE.fullmatch(value) or value != value.strip(" \t"):
         return (
-            f"the value of header {name!r} has characters a header cannot carry (control "
+            f"the value of header {shown(name)} has characters a header cannot carry (control "
             "characters, CR/LF, non-Latin-1 text, or white space at either end)"
         )
     return None

@@ -9,12 +9,14 @@ plain text (http), as the OpenTelemetry specification says, and header names are
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from adk_observe import conventions as c
+from adk_observe.instrument import option_checks
+from adk_observe.instrument.option_checks import header_problem as header_problem
+from adk_observe.instrument.option_checks import shown as shown
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.metrics.export import MetricExporter
@@ -59,43 +61,12 @@ GRPC_EXTRA_HINT = "install the grpc extra: pip install 'adk-observe[grpc]'"
 # of milliseconds a 32-bit integer holds (24.8 days; longer ones overflow the thread's wait).
 MIN_INTERVAL_SECONDS = 0.01
 MAX_INTERVAL_SECONDS = (2**31 - 1) / 1000.0
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110: the characters of a header name
-_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\xa0-\xff]*")  # a header value requests can send
-_NOT_SHOWN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def shown(value: object) -> str:
-    """`value` as an error message shows it: its repr, on one line, at most 80 characters."""
-    return shown_text(repr(value), 80)
-
-
-def shown_text(text: str, limit: int) -> str:
-    """`text` on one line of at most `limit` characters (control characters become `?`)."""
-    text = _NOT_SHOWN.sub("?", text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def url_problem(url: str) -> str | None:
-    """What makes `url` no OTLP endpoint (http or https, a host, no white space), or None."""
-    if _NOT_SHOWN.search(url) or any(ch.isspace() for ch in url):
-        return f"{shown(url)} has white space or control characters"
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        return f"{shown(url)} is not a URL"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"{shown(url)} is not an http:// or https:// URL with a host"
-    return None
-
-
-def header_problem(name: str, value: str) -> str | None:
-    """What makes `name: value` a header (or gRPC metadata) no request can carry, or None."""
-    if not _TOKEN.fullmatch(name):
-        return f"header name {shown(name)} is not an HTTP token"
-    if not _FIELD_VALUE.fullmatch(value):
-        return f"the value of header {shown(name)} has characters a header cannot carry"
-    return None
+    """What makes `url` no OTLP endpoint (option_checks.url_problem), the URL shown, or None."""
+    problem = option_checks.url_problem(url)
+    return f"{shown(url)} {problem}" if problem else None
 
 
 class _Headers(dict[str, str]):

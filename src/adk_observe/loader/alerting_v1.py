@@ -10,14 +10,10 @@ from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.durations import format_seconds
 from adk_observe.loader import v1
-from adk_observe.loader.importer import fail
+from adk_observe.loader.importer import fail, pairs
 from adk_observe.loader.promql import annotation_error
 from adk_observe.windows import WindowSpec, resolve_windows, tier_name
 from adk_observe.yamlsource import Document, KeyPath
-
-
-def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(mapping.items()))
 
 
 def alert_windows(table: v1.AlertWindowsV1 | None, doc: Document) -> tuple[WindowSpec, ...] | None:
@@ -106,8 +102,8 @@ def slo_alerting(service: str, slo: v1.SLOV1, sli: m.SLI) -> m.SLOAlerting:
         no_data=m.NoDataAlerting(alerting.no_data.enabled, alerting.no_data.for_)
         if alerting.no_data
         else m.NoDataAlerting(enabled=_no_events_matter(sli)),
-        labels=_pairs(alerting.labels),
-        annotations=_pairs(alerting.annotations),
+        labels=pairs(alerting.labels),
+        annotations=pairs(alerting.annotations),
         runbook_url=alerting.runbook_url or "",
         exhausted=m.ExhaustedAlerting(
             alerting.budget_exhausted.enabled,
@@ -132,8 +128,8 @@ def check_annotations(doc: Document, path: KeyPath, alerting: v1.SLOAlertingV1) 
 def _severity(sev: v1.SeverityV1) -> m.SeverityAlerting:
     return m.SeverityAlerting(
         enabled=sev.enabled,
-        labels=_pairs(sev.labels),
-        annotations=_pairs(sev.annotations),
+        labels=pairs(sev.labels),
+        annotations=pairs(sev.annotations),
         for_seconds=sev.for_ or 0,
     )
 
@@ -177,5 +173,5 @@ def agent_alerts(a: v1.AgentAlertsV1) -> m.AgentAlerts:
         guardrail_block_share=a.guardrail_blocks.min_share or d.guardrail_block_share,
         guardrail_for=a.guardrail_blocks.for_ or d.guardrail_for,
         disabled=tuple(disabled),
-        labels=_pairs(a.labels),
+        labels=pairs(a.labels),
     )

@@ -43,6 +43,11 @@ class Mapped:
 Parse = Callable[[list[Document]], list[Mapped]]
 
 
+def pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """A map of labels or annotations as the frozen model holds it: its pairs, sorted."""
+    return tuple(sorted(mapping.items()))
+
+
 def fail(doc: Document, path: KeyPath, message: str) -> SpecError:
     return SpecError(message, file=doc.file, line=doc.line_of(path), path=format_path(path))
 

@@ -18,7 +18,7 @@ from adk_observe.loader.alerting_v1 import (
 )
 from adk_observe.loader.buckets import bound_note, bound_problem
 from adk_observe.loader.builtin_v1 import builtin_sli, stray_params
-from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
+from adk_observe.loader.importer import Mapped, SLOOrigin, fail, pairs, parse_model
 from adk_observe.loader.notify_v1 import to_maintenance, to_notify
 from adk_observe.loader.promql import canonical_selector, window_template_error
 from adk_observe.loader.validate import group_label_error
@@ -60,10 +60,6 @@ def _turn_latency(slos: list[m.SLO]) -> tuple[tuple[int, str, float], ...]:
     return tuple(out)
 
 
-def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(mapping.items()))
-
-
 def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
     body = spec.spec
     name = spec.metadata.name
@@ -89,7 +85,7 @@ def to_model(spec: v1.AgentServiceV1, doc: Document) -> m.ServiceSpec:
         source=m.Source(doc.file, doc.line_of(("metadata", "name"))),
         slos=tuple(slos),
         namespace=spec.metadata.namespace,
-        labels=_pairs(spec.metadata.labels),
+        labels=pairs(spec.metadata.labels),
         selector=selector,
         agent_alerts=agent_alerts(body.alerts),
         telemetry=_telemetry(body.telemetry),
@@ -142,7 +138,7 @@ def _deploy(spec: v1.AgentServiceV1, slos: list[m.SLO], doc: Document) -> Deploy
     facts = ServiceFacts(
         name=name,
         namespace=spec.metadata.namespace,
-        labels=_pairs(spec.metadata.labels),
+        labels=pairs(spec.metadata.labels),
         metrics_port=body.telemetry.metrics.port,
         log_file=body.telemetry.logging.file,
         slos=tuple(
@@ -192,7 +188,7 @@ def _slo(
         alerting=slo_alerting(service, slo, sli),
         windows=tiers,
         description=slo.description,
-        labels=_pairs(slo.labels),
+        labels=pairs(slo.labels),
         group_by=tuple(slo.group_by),
     )
 

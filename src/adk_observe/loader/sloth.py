@@ -35,7 +35,7 @@ from adk_observe.loader.fields import (
     reserved_label_error,
 )
 from adk_observe.loader.grouping import by_labels, grouping_error
-from adk_observe.loader.importer import Mapped, SLOOrigin, fail, parse_model
+from adk_observe.loader.importer import Mapped, SLOOrigin, fail, pairs, parse_model
 from adk_observe.loader.promql import annotation_error, window_template_error
 from adk_observe.promql import WINDOW_PLACEHOLDER
 from adk_observe.windows import DAY, resolve_windows
@@ -170,10 +170,6 @@ class SlothCRD(Strict):
     status: dict[str, Any] | None = None
 
 
-def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(mapping.items()))
-
-
 def parse(docs: list[Document]) -> list[Mapped]:
     """The Sloth `prometheus/v1` importer: one service per document."""
     out = []
@@ -235,7 +231,7 @@ def _service(
         source=m.Source(doc.file, doc.line_of((*base, "service")), format_path((*base, "service"))),
         slos=tuple(slos),
         namespace=namespace,
-        labels=_pairs(spec.labels),
+        labels=pairs(spec.labels),
         agent_alerts=m.AgentAlerts(enabled=False),
         extra=tuple(notes),
     )
@@ -303,15 +299,15 @@ def _slo(
             name=alerting.name or c.budget_burn_alert(spec.service, slo.name),
             page=_severity(page, m.Severity.PAGE, alerting.annotations),
             ticket=_severity(ticket, m.Severity.TICKET, alerting.annotations),
-            labels=_pairs(alerting.labels),
-            annotations=_pairs(
+            labels=pairs(alerting.labels),
+            annotations=pairs(
                 {k: v for k, v in alerting.annotations.items() if not _SEVERITY_TPL.search(v)}
             ),
         ),
         windows=resolve_windows(None, PERIOD),
         description=slo.description,
         # Sloth puts the service labels on every rule of every SLO, recordings included.
-        labels=_pairs({**spec.labels, **slo.labels, **sloth}),
+        labels=pairs({**spec.labels, **slo.labels, **sloth}),
     )
 
 
@@ -336,8 +332,8 @@ def _severity(
     }
     return m.SeverityAlerting(
         enabled=not alert.disable,
-        labels=_pairs({c.LABEL_SLOTH_SEVERITY: severity.value, **alert.labels}),
-        annotations=_pairs(annotations),
+        labels=pairs({c.LABEL_SLOTH_SEVERITY: severity.value, **alert.labels}),
+        annotations=pairs(annotations),
         for_seconds=alert.for_ or 0,
     )
 
