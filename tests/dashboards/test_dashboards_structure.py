@@ -108,6 +108,7 @@ def test_overview_panels_in_reading_order() -> None:
         (701, "timeseries", "Time to first token per agent"),
         (702, "timeseries", "Failing evaluations by evaluator"),
         (703, "timeseries", "Guardrail decisions by guardrail and decision"),
+        (704, "timeseries", "Guardrail block share vs. its last 6h"),
         (200, "row", "LLM calls, tokens and cost"),
         (201, "timeseries", "LLM calls by model and status"),
         (202, "timeseries", "LLM call latency (p95)"),

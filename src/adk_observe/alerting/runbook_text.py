@@ -87,8 +87,9 @@ PACK: dict[str, Advice] = {
         "hours: a wave of hostile input (a prompt-injection campaign, a scraper) or a broken "
         "filter (a new model, rule list or threshold that blocks good traffic) look alike.",
         (
-            'Open the overview dashboard\'s "Guardrail decisions by guardrail and decision" '
-            "panel on the guardrail named in the alert.",
+            'Open the overview dashboard\'s "Guardrail block share vs. its last 6h" panel (the '
+            "alert's ratio against its red line) and the \"Guardrail decisions by guardrail and "
+            'decision" panel beside it, on the guardrail named in the alert.',
             f"Read a few blocked turns' traces (the `{c.GEN_AI_GUARDRAIL_RESULT}` events name "
             "the guardrail): if the input is hostile, the guardrail works; rate-limit or block "
             "the source.",

@@ -24,6 +24,7 @@ from adk_observe.dashboards.queries import (
 from adk_observe.durations import format_seconds
 from adk_observe.model import ServiceSpec
 from adk_observe.promql import eq, number, regex, selector
+from adk_observe.rules.agent_pack import guardrail_shares
 
 LATENCY_QUANTILES = (0.5, 0.95, 0.99)
 SLOW_CALL_QUANTILE = 0.95
@@ -123,6 +124,15 @@ def mean_rating(s: Scope) -> str:
         f"{rate_by((), f'{rating}_sum', s.sel, s.agents)}\n/\n"
         f"{rate_by((), f'{rating}_count', s.sel, s.agents)}"
     )
+
+
+def guardrail_jump(s: Scope) -> tuple[Query, ...]:
+    """Each guardrail's block share over the alert's rate window as a multiple of its share over
+    the alert's baseline (rules/agent_pack.guardrail_shares: what ALERT_GUARDRAIL_BLOCKS
+    compares with its threshold), per agent and guardrail."""
+    labels = (c.LABEL_AGENT_ID, c.LABEL_GUARDRAIL)
+    now, usual = guardrail_shares(", ".join(labels), s.sel, s.agents)
+    return (Query(f"{now}\n/\n{usual}", legend(labels)),)
 
 
 def rss_growth(s: Scope) -> str:

@@ -19,6 +19,7 @@ from adk_observe.dashboards.overview_panels import (
     TRACK,
     Section,
     Series,
+    guardrail_jump,
     latencies,
     mean_rating,
     per_pod,
@@ -93,7 +94,7 @@ USERS = Section(
             lambda s: quantiles(
                 c.FIRST_TOKEN.name, AGENT, f"{s.sel},{s.agents}", LATENCY_QUANTILES
             ),
-            width=8,
+            width=12,
             key="first_token",
         ),
         Series(
@@ -101,7 +102,7 @@ USERS = Section(
             "Share of evaluated answers each online evaluator fails (record_evaluation).",
             Unit.PERCENT_UNIT,
             share_of(c.EVALUATIONS, FAILED_EVALUATION, c.LABEL_EVALUATOR),
-            width=8,
+            width=12,
             min=0,
             key="failing_evaluations",
         ),
@@ -110,9 +111,22 @@ USERS = Section(
             "Decisions per second (record_guardrail, adk.guardrail): allow, block, modify.",
             Unit.OPS_PER_SECOND,
             rate_of(c.GUARDRAILS, c.LABEL_GUARDRAIL, c.LABEL_DECISION),
-            width=8,
+            width=12,
             stack=True,
             key="guardrails",
+        ),
+        Series(
+            "Guardrail block share vs. its last <guardrail_baseline>",
+            "Each guardrail's share of blocked decisions over <rate>, as a multiple of its share "
+            f"over the last <guardrail_baseline>; the red line is the {c.ALERT_GUARDRAIL_BLOCKS} "
+            "threshold (it fires only where the <rate> share is also at least "
+            "<guardrail_floor>%).",
+            Unit.NONE,
+            guardrail_jump,
+            width=12,
+            min=0,
+            key="guardrail_jump",
+            alert=c.ALERT_GUARDRAIL_BLOCKS,
         ),
     ),
 )

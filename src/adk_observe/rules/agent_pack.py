@@ -65,21 +65,29 @@ def _memory_growth(spec: ServiceSpec) -> str:
     return f"delta({memory}[{format_seconds(spec.agent_alerts.memory_window)}])"
 
 
-def _guardrail_jump(spec: ServiceSpec) -> str:
-    """Each guardrail's block share over 5m as a multiple of its share over the last day, where
-    the 5m share is at least the spec's floor (a filter that blocks 0.1% and then 0.3% is no
-    wave)."""
-    sel = service_selector(spec)
-    by = f"sum by ({_by(spec, c.LABEL_AGENT_ID, c.LABEL_GUARDRAIL)})"
-    blocks = selector(c.GUARDRAILS.name, sel, eq(c.LABEL_DECISION, c.DECISION_BLOCK))
-    every = selector(c.GUARDRAILS.name, sel)
+def guardrail_shares(labels: str, *matchers: str) -> tuple[str, str]:
+    """Each guardrail's block share (blocked decisions / all decisions, summed by `labels`) over
+    RATE and over GUARDRAIL_BASELINE: the two sides of ALERT_GUARDRAIL_BLOCKS (the overview plots
+    their ratio)."""
+    by = f"sum by ({labels})"
+    blocks = selector(c.GUARDRAILS.name, *matchers, eq(c.LABEL_DECISION, c.DECISION_BLOCK))
+    every = selector(c.GUARDRAILS.name, *matchers)
 
     def share(window: str) -> str:
         return f"({by} (rate({blocks}[{window}])) / {by} (rate({every}[{window}])))"
 
+    return share(RATE), share(GUARDRAIL_BASELINE)
+
+
+def _guardrail_jump(spec: ServiceSpec) -> str:
+    """Each guardrail's block share over 5m as a multiple of its share over the baseline, where
+    the 5m share is at least the spec's floor (a filter that blocks 0.1% and then 0.3% is no
+    wave)."""
+    now, usual = guardrail_shares(
+        _by(spec, c.LABEL_AGENT_ID, c.LABEL_GUARDRAIL), service_selector(spec)
+    )
     floor = number(spec.agent_alerts.guardrail_block_share)
-    now = share(RATE)
-    return f"({now} / {share(GUARDRAIL_BASELINE)}\nand {now} > {floor})"
+    return f"({now} / {usual}\nand {now} > {floor})"
 
 
 @dataclass(frozen=True)
