@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from types import SimpleNamespace
 
 import pytest
 from adk_helpers import APP, USER, build_runner, final_text, new_session, run_turn
@@ -308,3 +309,17 @@ def test_one_plugin_across_two_inits_labels_each_with_its_own_agent_id() -> None
         ])
         telemetry.handle.shutdown()
     assert seen == [["first"], ["second"], [AGENT]]
+
+
+def test_a_run_failing_with_a_nameless_exception_class_is_a_failed_turn(
+    telemetry: Telemetry,
+) -> None:
+    """Whether a turn failed is what ADK's hook said, not read back from the error's class name
+    (a class made by `type("", ...)` has none)."""
+    plugin = ObservabilityPlugin()
+    run = SimpleNamespace(invocation_id="i1", agent=SimpleNamespace(name=AGENT), session=None)
+    plugin._guard(plugin._before_run, run)
+    plugin._guard(plugin._finish_run, run, type("", (Exception,), {})())
+    labels = {"agent_id": AGENT, "method": "turn", "endpoint": "agent"}
+    assert telemetry.value(c.REQUESTS.name, **labels, status_code="500") == 1.0
+    assert telemetry.value(c.REQUESTS.name, **labels, status_code="200") is None

@@ -188,6 +188,7 @@ def turn(
     obs: runtime.Observability,
     run: Run,
     seconds: float,
+    ok: bool,
     error_type: str,
     invocation_id: str,
     session: Any,
@@ -195,7 +196,6 @@ def turn(
     measure: Callable[[Any], int],
 ) -> None:
     """after_run: the Turn event (its cost: every call's, queued before it)."""
-    ok = not error_type
     obs.apply(
         events.Turn(
             agent_id=run.agent_id,

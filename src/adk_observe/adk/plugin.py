@@ -210,6 +210,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             obs,
             run,
             seconds,
+            error is None,
             "" if error is None else type(error).__qualname__,
             invocation_id,
             invocation_context.session,
