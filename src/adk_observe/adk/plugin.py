@@ -296,7 +296,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         seconds = time.perf_counter() - started.start
         run, agent_id, ctx = self._call_of(obs, callback_context)
         counts = None
-        if meta:  # the counts, not ADK's object (see _before_run)
+        if meta:  # the four counts as ADK gave them (usage_of checks them on the worker)
             counts = (
                 meta.prompt_token_count,
                 meta.candidates_token_count,
@@ -370,7 +370,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             span.set_attribute(c.SPAN_ATTR_MCP_SERVER, server)
             span.set_attribute(mcp_attributes.MCP_METHOD_NAME, c.MCP_METHOD_TOOLS_CALL)
         caller = None
-        if audit.enabled():  # the audit line's caller, as plain values (see _before_run)
+        if audit.enabled():  # the audit line's caller, from the context of this call
             session = getattr(tool_context, "session", None)
             caller = (
                 getattr(tool_context, "user_id", None),
