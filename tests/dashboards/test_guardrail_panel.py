@@ -35,7 +35,8 @@ def test_promtool_reads_the_alerts_ratio_from_the_panel(tmp_path: Path, promtool
     """A guardrail blocks 1 decision a minute of 101 for 7 hours, then 20 of 120. At 8h its
     share over 5m is 100 / 600 = 1/6 and over the last 6h (1500 blocked of 37500) 0.04: the
     panel reads (1/6) / 0.04 = 4.1667, above the red line of 3, and the alert (its share is also
-    above the 10% floor, for 10 minutes) fires."""
+    above the 10% floor, for 10 minutes) fires. A guardrail that never blocked reads 0 (no
+    surge), not NaN or nothing, and raises no alert."""
     (target,) = _panel()["targets"]  # type: ignore[misc]
     expr = target["expr"]
     for variable, value in GRAFANA_SUBSTITUTIONS:
@@ -62,10 +63,18 @@ def test_promtool_reads_the_alerts_ratio_from_the_panel(tmp_path: Path, promtool
             "input_series": [
                 {"series": series.replace("DECISION", "allow"), "values": "0+100x480"},
                 {"series": series.replace("DECISION", "block"), "values": "0+1x420 440+20x59"},
+                # a second guardrail that never blocks: its block series does not exist
+                {"series": series.replace("pii_filter", "toxicity").replace("DECISION", "allow"),
+                 "values": "0+50x480"},
             ],
             "promql_expr_test": [
                 {"expr": f"count(({expr}) > 4.1666 < 4.1667)", "eval_time": "8h",
                  "exp_samples": [{"labels": "{}", "value": 1}]},
+                {"expr": f"({expr}) == 0", "eval_time": "8h",
+                 "exp_samples": [{
+                     "labels": '{agent_id="support_assistant",guardrail="toxicity"}',
+                     "value": 0,
+                 }]},
                 {"expr": f'ALERTS{{alertname="{c.ALERT_GUARDRAIL_BLOCKS}",alertstate="firing"}}',
                  "eval_time": "8h",
                  "exp_samples": [{

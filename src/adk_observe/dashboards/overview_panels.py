@@ -129,10 +129,12 @@ def mean_rating(s: Scope) -> str:
 def guardrail_jump(s: Scope) -> tuple[Query, ...]:
     """Each guardrail's block share over the alert's rate window as a multiple of its share over
     the alert's baseline (rules/agent_pack.guardrail_shares: what ALERT_GUARDRAIL_BLOCKS
-    compares with its threshold), per agent and guardrail."""
+    compares with its threshold), per agent and guardrail; 0 for a guardrail that blocked
+    nothing in either window."""
     labels = (c.LABEL_AGENT_ID, c.LABEL_GUARDRAIL)
     now, usual = guardrail_shares(", ".join(labels), s.sel, s.agents)
-    return (Query(f"{now}\n/\n{usual}", legend(labels)),)
+    # 0 / 0 (no block in either window) is no surge: the 5m share, 0, instead of NaN.
+    return (Query(f"{now}\n/\n{usual}\n>= 0\nor\n{now}", legend(labels)),)
 
 
 def rss_growth(s: Scope) -> str:

@@ -68,13 +68,15 @@ def _memory_growth(spec: ServiceSpec) -> str:
 def guardrail_shares(labels: str, *matchers: str) -> tuple[str, str]:
     """Each guardrail's block share (blocked decisions / all decisions, summed by `labels`) over
     RATE and over GUARDRAIL_BASELINE: the two sides of ALERT_GUARDRAIL_BLOCKS (the overview plots
-    their ratio)."""
+    their ratio). A guardrail with decisions but no block yet (its block series does not exist)
+    has a share of 0, not none."""
     by = f"sum by ({labels})"
     blocks = selector(c.GUARDRAILS.name, *matchers, eq(c.LABEL_DECISION, c.DECISION_BLOCK))
     every = selector(c.GUARDRAILS.name, *matchers)
 
     def share(window: str) -> str:
-        return f"({by} (rate({blocks}[{window}])) / {by} (rate({every}[{window}])))"
+        total = f"{by} (rate({every}[{window}]))"
+        return f"(({by} (rate({blocks}[{window}])) or {total} * 0) / {total})"
 
     return share(RATE), share(GUARDRAIL_BASELINE)
 
