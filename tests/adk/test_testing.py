@@ -107,8 +107,10 @@ def test_a_streamed_answer_arrives_in_partials_the_first_after_its_delay() -> No
     assert len(partials) == 3 and "".join(partials) == "one two three"
     assert got[3][:2] == (False, "one two three")  # then the whole text, once
     first, second, third = (at for _, _, at in got[:3])
-    assert first >= 0.2  # the step's delay comes before the first token
-    assert second - first >= 0.1 and third - second >= 0.1  # then chunk_delay between chunks
+    # The step's delay comes before the first token, then chunk_delay before each further chunk.
+    # Only lower bounds from the run's start: an arrival can be late, never early (a gap between
+    # two arrivals can shrink when the first of them was read late).
+    assert first >= 0.2 and second >= 0.3 and third >= 0.4
 
 
 def test_without_streaming_the_answer_is_one_response() -> None:
@@ -118,8 +120,8 @@ def test_without_streaming_the_answer_is_one_response() -> None:
 
 def test_injected_chunk_delay_slows_the_answer_but_not_its_first_token() -> None:
     got = _arrivals(True, (Answer("one two three", chunks=3),), chunk_delay=0.15)
-    first, last = got[0][2], got[2][2]
-    assert last - first >= 0.3  # two gaps of the injected chunk delay
+    last = got[2][2]
+    assert last >= 0.3  # two injected chunk delays before the third chunk (a lower bound)
     # An injected `delay` is before the first token instead.
     slow_start = _arrivals(True, (Answer("one two three", chunks=3),), delay=0.3)
     assert slow_start[0][2] >= 0.3
