@@ -113,6 +113,7 @@ TOKEN_REASONING = "reasoning"
 # the one combination a metric family past its series limit records into, and the method and
 # endpoint of HTTP requests with a non-standard method or no matched route (ASGI middleware).
 OVERFLOW_LABEL_VALUE = "__other__"
+UNKNOWN_MODEL = "unknown"  # the model label of an LLM call whose request names no model
 # HTTP-style status codes used for agent turns, so one rule serves turns and HTTP requests.
 STATUS_CODE_OK = "200"
 STATUS_CODE_ERROR = "500"

@@ -181,7 +181,7 @@ def tool_call(
 
 
 def model_name(model: Any) -> str:
-    return str(model or "unknown")
+    return str(model or c.UNKNOWN_MODEL)
 
 
 def turn(

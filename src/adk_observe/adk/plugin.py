@@ -252,8 +252,10 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     def _before_model(
         self, obs: runtime.Observability, callback_context: Any, llm_request: Any
     ) -> None:
-        key = callback_context.invocation_id, callback_context.agent_name
-        self._models.put(key, streaming.ModelCall(time.perf_counter(), llm_request.model))
+        self._models.put(
+            self._model_key(callback_context),
+            streaming.ModelCall(time.perf_counter(), llm_request.model),
+        )
 
     def _after_model(
         self, obs: runtime.Observability, callback_context: Any, llm_response: Any
