@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from adk_observe import conventions as c
-from adk_observe.durations import format_seconds, parse_ms
+from adk_observe.durations import MAX_DAYS, MAX_MS, format_seconds, parse_ms
 from adk_observe.errors import quote
 from adk_observe.loader import gotemplate
 
@@ -54,15 +54,30 @@ def _seconds(value: Any) -> int:
     return ms // 1000
 
 
+# A latency threshold may also be one decimal number with a unit (`1.5s`, `0.25m`): it becomes a
+# bucket bound in seconds, never a PromQL duration, so Prometheus's whole-number rule does not
+# bind it (Go and Kubernetes durations accept `1.5s` too).
+_DECIMAL_DURATION = re.compile(r"^([0-9]+\.[0-9]+)(ms|s|m|h)$")
+_DECIMAL_UNIT = {"ms": (1, 1000), "s": (1, 1), "m": (60, 1), "h": (3600, 1)}  # seconds: * /
+
+
 def _latency_seconds(value: Any) -> float:
-    """`500ms`, `2s` or a plain number of seconds."""
+    """`500ms`, `2s`, `1.5s` or a plain number of seconds."""
     if isinstance(value, bool):
         raise ValueError("must be a duration like 500ms or a number of seconds")
     if isinstance(value, int | float):
         if value <= 0:
             raise ValueError("must be greater than zero")
         return float(value)
-    return _duration_ms(value) / 1000
+    decimal = _DECIMAL_DURATION.match(value) if isinstance(value, str) else None
+    if decimal is None:
+        return _duration_ms(value) / 1000
+    number, unit = decimal.groups()
+    times, per = _DECIMAL_UNIT[unit]
+    seconds = float(number) * times / per  # 1.5ms -> 1.5 / 1000, as a number 0.0015 would read
+    if not 0 < seconds <= MAX_MS / 1000:
+        raise ValueError(f"{quote(value)} must be longer than zero and at most {MAX_DAYS}d")
+    return seconds
 
 
 def _ratio(value: Any) -> float:
@@ -190,7 +205,15 @@ Seconds = Annotated[int, BeforeValidator(_seconds), WithJsonSchema(_DURATION_SCH
 LatencySeconds = Annotated[
     float,
     BeforeValidator(_latency_seconds),
-    WithJsonSchema({"anyOf": [_DURATION_SCHEMA, {"type": "number", "exclusiveMinimum": 0}]}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _DURATION_SCHEMA,
+                {"type": "string", "pattern": _DECIMAL_DURATION.pattern},
+                {"type": "number", "exclusiveMinimum": 0},
+            ]
+        }
+    ),
 ]
 Ratio = Annotated[
     float,
