@@ -132,3 +132,51 @@ def test_mixed_text_labels_never_crash(tmp_path: Path) -> None:
             assert stderr.count("\n") == 1 and stdout == ""
 
     one()
+
+
+# SLONoData for every combination of clusters x group_by x kind: a quality SLO (whose events
+# stopping is no data) watches each group, any other kind each cluster (or the whole SLO).
+NO_DATA_GROUPS = {
+    "quality": ([], [c.LABEL_EVALUATOR], [c.LABEL_EVALUATOR, c.LABEL_AGENT_ID]),
+    "success": ([], [c.LABEL_AGENT_ID], [c.LABEL_AGENT_ID, c.LABEL_ENDPOINT]),
+}
+
+
+@pytest.mark.parametrize("label", [None, "cluster", "region"])
+def test_no_data_of_every_grouping_compiles_into_rules_promtool_loads(
+    label: str | None, tmp_path: Path, promtool: str
+) -> None:
+    import subprocess
+
+    slos = [
+        {"name": f"{kind}-{len(group_by)}", "objective": 99, "sli": {"builtin": kind},
+         "group_by": group_by, "alerting": {"no_data": {"enabled": True}}}
+        for kind, groupings in NO_DATA_GROUPS.items() for group_by in groupings
+    ]
+    spec = copy.deepcopy(BASE)
+    spec["spec"]["slos"] = slos
+    if label is None:
+        del spec["spec"]["clusters"]
+    else:
+        spec["spec"]["clusters"]["label"] = label
+    file = tmp_path / "spec.yaml"
+    file.write_text(yaml.safe_dump(spec))
+    code, _, stderr = run("compile-rules", str(file), "-o", str(tmp_path / "out"))
+    assert code == 0, stderr
+    rules = tmp_path / "out" / "fleet-agent.rules.yaml"
+    result = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    alerts = {rule["labels"][c.LABEL_SLO]: rule["expr"]
+              for group in yaml.safe_load(rules.read_text())["groups"]
+              for rule in group["rules"] if rule.get("alert") == c.ALERT_SLI_NO_DATA}
+    assert len(alerts) == len(slos)
+    for kind, groupings in NO_DATA_GROUPS.items():
+        for group_by in groupings:
+            expr = alerts[f"{kind}-{len(group_by)}"]
+            watched = group_by if kind == "quality" else []
+            labels = ", ".join([label] * (label is not None) + watched)
+            # absent() for the service that never recorded anything (it has no labels: not in a
+            # fleet, where each cluster is named), and the groups gone silent when there are any.
+            assert expr.startswith("absent(") == (label is None)
+            assert (f"group by ({labels})" in expr) == bool(labels), expr

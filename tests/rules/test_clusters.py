@@ -115,32 +115,94 @@ def test_group_by_may_name_the_cluster_label(tmp_path: Path) -> None:
         load_specs([tmp_path / "flat.yaml"])
 
 
+def _passes(promtool: str, folder: Path, rules: str, case: dict[str, object]) -> None:
+    """One promtool scenario (`case`: its input series and expectations) against `rules`."""
+    import yaml
+
+    test = {"rule_files": [rules], "evaluation_interval": "1m",
+            "tests": [{"interval": "1m", **case}]}
+    (folder / "nodata.test.yaml").write_text(yaml.safe_dump(test))
+    result = run_promtool(promtool, "test", "rules", "nodata.test.yaml", cwd=folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_no_data_names_the_cluster_gone_silent(promtool: str, tmp_path: Path) -> None:
     """Cluster b stops sending after an hour: SLONoData fires for cluster="b" once its 5m rate
     is gone and `for: 10m` has passed; cluster a, still sending, never gets one."""
-    import yaml
-
     shutil.copy(CASE / "out" / "prometheus" / "concierge-agent.rules.yaml", tmp_path)
     series = 'adk_agent_requests_total{{cluster="{}",job="concierge-agent",status_code="200"}}'
     alert = 'ALERTS{{alertname="SLONoData",slo="success",alertstate="firing",cluster="{}"}}'
-    test = {
-        "rule_files": ["concierge-agent.rules.yaml"],
-        "evaluation_interval": "1m",
-        "tests": [{
-            "interval": "1m",
-            "input_series": [
-                {"series": series.format("a"), "values": "0+60x120"},
-                {"series": series.format("b"), "values": "0+60x60 stale"},
-            ],
-            "promql_expr_test": [
-                {"expr": f"count({alert.format('b')})", "eval_time": "70m", "exp_samples": []},
-                {"expr": f"count({alert.format('b')})", "eval_time": "80m",
-                 "exp_samples": [{"labels": "{}", "value": 1}]},
-                {"expr": f"count(count_over_time({alert.format('a')}[120m]))",
-                 "eval_time": "120m", "exp_samples": []},
-            ],
-        }],
-    }
-    (tmp_path / "nodata.test.yaml").write_text(yaml.safe_dump(test))
-    result = run_promtool(promtool, "test", "rules", "nodata.test.yaml", cwd=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
+    _passes(promtool, tmp_path, "concierge-agent.rules.yaml", {
+        "input_series": [
+            {"series": series.format("a"), "values": "0+60x120"},
+            {"series": series.format("b"), "values": "0+60x60 stale"},
+        ],
+        "promql_expr_test": [
+            {"expr": f"count({alert.format('b')})", "eval_time": "70m", "exp_samples": []},
+            {"expr": f"count({alert.format('b')})", "eval_time": "80m",
+             "exp_samples": [{"labels": "{}", "value": 1}]},
+            {"expr": f"count(count_over_time({alert.format('a')}[120m]))",
+             "eval_time": "120m", "exp_samples": []},
+        ],
+    })
+
+
+QUALITY_SPEC = """\
+apiVersion: adk-observe/v1
+kind: AgentService
+metadata:
+  name: qa
+spec:
+  clusters:
+    label: cluster
+  slos:
+    - name: quality
+      objective: 99
+      group_by: [evaluator]
+      sli: {builtin: quality}
+"""
+
+
+def test_no_data_names_the_cluster_and_evaluator_gone_silent(promtool: str, tmp_path: Path) -> None:
+    """A quality SLO grouped by evaluator in a fleet compiles into rules promtool loads (its
+    no-data expression once put a range on `series > 0`), and its SLONoData fires per cluster
+    and evaluator: toxicity stops in cluster b at 60m and fires there alone, at 75m (its 5m rate
+    0 from 65m, then `for: 10m`), while toxicity in a and grounded in both go on."""
+    spec = tmp_path / "qa.yaml"
+    spec.write_text(QUALITY_SPEC)
+    base = ("--runbook-base-url", "https://runbooks.example.com")
+    assert compile_rules(spec, tmp_path, *base) == 0
+    check = run_promtool(promtool, "check", "rules", "qa.rules.yaml", cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    series = ('adk_agent_evaluations_total{{agent_id="shop_assistant",cluster="{}",job="qa",'
+              'evaluator="{}",result="pass"}}')
+    firing = 'ALERTS{alertname="SLONoData",alertstate="firing"}'
+    description = (
+        "The quality SLO of qa in cluster b (evaluator=toxicity) has had no events for 10m: it"
+        " cannot be judged and its burn-rate alerts cannot fire. Check that its evaluators still"
+        " record evaluations (record_evaluation), and that Prometheus still scrapes the service."
+    )
+    _passes(promtool, tmp_path, "qa.rules.yaml", {
+        "input_series": [
+            {"series": series.format("a", "grounded"), "values": "0+60x120"},
+            {"series": series.format("a", "toxicity"), "values": "0+30x120"},
+            {"series": series.format("b", "grounded"), "values": "0+60x120"},
+            {"series": series.format("b", "toxicity"), "values": "0+30x60 1800x60"},
+        ],
+        "promql_expr_test": [
+            {"expr": "ALERTS", "eval_time": "60m", "exp_samples": []},
+            {"expr": firing, "eval_time": "74m", "exp_samples": []},
+            {"expr": f"count by (cluster, evaluator) (count_over_time({firing}[120m]))",
+             "eval_time": "120m",
+             "exp_samples": [{"labels": '{cluster="b",evaluator="toxicity"}', "value": 1}]},
+        ],
+        "alert_rule_test": [{"alertname": "SLONoData", "eval_time": "75m", "exp_alerts": [{
+            "exp_labels": {"service": "qa", "slo": "quality", "severity": "ticket",
+                           "cluster": "b", "evaluator": "toxicity"},
+            "exp_annotations": {
+                "summary": "qa: SLO quality has no SLI data in cluster b (evaluator=toxicity)",
+                "description": description,
+                "runbook_url": "https://runbooks.example.com/qa/slo-quality-no-data.md",
+            },
+        }]}],
+    })

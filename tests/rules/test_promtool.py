@@ -34,7 +34,8 @@ def test_first_token_and_quality_slos_page_on_what_users_feel(
     """Issue 23: first tokens slowing to 1.5 s page the time_to_first_token SLO at 44 min (not
     43) while the latency SLO stays quiet, and turns slowing to 20 s page only the latency SLO;
     a pass ratio falling from 99.5% to 90% pages the quality SLOs at 209 min (not 208), for the
-    failing evaluator only; no evaluations at all give no ratio and SLONoData, no page."""
+    failing evaluator only; no evaluations at all give no ratio and SLONoData, no page; an
+    evaluator that stops while another goes on raises SLONoData for itself alone."""
     base = ("--runbook-base-url", "https://runbooks.example.com")
     assert compile_rules(HANDWRITTEN / "genai.yaml", tmp_path, *base) == 0
     names = ["genai-first-token.test.yaml", "genai-quality.test.yaml"]

@@ -110,17 +110,48 @@ def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
     )
 
 
-def _absent(spec: ServiceSpec, slo: SLO, watched: str) -> str:
+def _silent(series: str, labels: tuple[str, ...], lookback: str, events: bool) -> str:
+    """The groups (`labels`) whose series were there within `lookback` and are not now; with
+    `events`, whose rate was above 0 and is not now (a range applies to a selector only, so the
+    `> 0` comes after `max_over_time`)."""
+    by = ", ".join(labels)
+    had, has = f"max_over_time({series}[{lookback}])", series
+    if events:
+        had, has = f"{had} > 0", f"{series} > 0"
+    return f"group by ({by}) ({had})\nunless\ngroup by ({by}) ({has})"
+
+
+def _absent(spec: ServiceSpec, slo: SLO, series: str, events: bool) -> str:
     """`absent()` has no labels to keep: per cluster, the clusters that recorded the SLI within
-    the longest alert window and record nothing now (a cluster gone silent), each by name."""
-    if spec.clusters is None:
-        return f"absent({watched})"
-    label = spec.clusters.label
+    the longest alert window and record nothing now (a cluster gone silent), each by name.
+
+    With `events` (a kind whose events stopping is no data: `no_events`) the watch is a rate
+    above 0, per group: a group (`group_by`, the cluster first) that had events within the
+    window and has none now fires, by name, and without clusters `absent()` still catches a
+    service that never recorded anything. Other kinds are not watched per group: a group of
+    requests going quiet (an agent nobody calls now) is no traffic, not a fault."""
     lookback = format_seconds(max(w.long for w in slo.windows))
-    return (
-        f"group by ({label}) (max_over_time({watched}[{lookback}]))\n"
-        f"unless\ngroup by ({label}) ({watched})"
-    )
+    groups = slo.group_by if events else ()
+    if spec.clusters is None:
+        whole = f"absent({series} > 0)" if events else f"absent({series})"
+        return f"{whole}\nor\n({_silent(series, groups, lookback, events)})" if groups else whole
+    label = spec.clusters.label
+    return _silent(series, (label, *(g for g in groups if g != label)), lookback, events)
+
+
+def _where(spec: ServiceSpec, slo: SLO, events: bool) -> str:
+    """Which cluster and group a no-data alert is about. Without clusters the `absent()` part
+    has no group labels: the group is named only on the alerts that carry one."""
+    label = spec.clusters.label if spec.clusters is not None else ""
+    where = f" in cluster {{{{ $labels.{label} }}}}" if label else ""
+    groups = tuple(g for g in slo.group_by if g != label) if events else ()
+    if not groups:
+        return where
+    named = f" ({group_text(groups)})"
+    if label:
+        return where + named
+    held = " ".join(f"$labels.{g}" for g in groups)
+    return f"{{{{ if {'or ' if len(groups) > 1 else ''}{held} }}}}{named}{{{{ end }}}}"
 
 
 def no_data_alert(spec: ServiceSpec, slo: SLO) -> Alert:
@@ -129,18 +160,15 @@ def no_data_alert(spec: ServiceSpec, slo: SLO) -> Alert:
     series = selector(c.RECORD_SLI_TOTAL, match)
     series_ratio = selector(c.record_sli_error_ratio(c.SHORT_RATE_WINDOW), match)
     watched = series if sli_query(spec, slo.sli).total is not None else series_ratio
-    where = (
-        f" in cluster {{{{ $labels.{spec.clusters.label} }}}}" if spec.clusters is not None else ""
-    )
+    no_events = slo.sli.kind.no_events if isinstance(slo.sli, BuiltinSLI) else ""
+    where = _where(spec, slo, bool(no_events))
     held = format_seconds(slo.alerting.no_data.for_seconds)
     description = (
         f"The series of the {slo.name} SLO of {spec.name}{where} have been absent for {held}: "
         f"its burn-rate alerts cannot fire. Check that Prometheus still scrapes the service."
     )
-    no_events = slo.sli.kind.no_events if isinstance(slo.sli, BuiltinSLI) else ""
     if no_events:
         # Its events stopping is no data too (a counter that no longer grows still has series).
-        watched = f"{series} > 0"
         description = (
             f"The {slo.name} SLO of {spec.name}{where} has had no events for {held}: it cannot "
             f"be judged and its burn-rate alerts cannot fire. Check that {no_events}, and that "
@@ -155,7 +183,7 @@ def no_data_alert(spec: ServiceSpec, slo: SLO) -> Alert:
         annotations[c.ANNOTATION_DASHBOARD_URL] = slo_alert_url(spec, slo, None)
     return Alert(
         alert=c.ALERT_SLI_NO_DATA,
-        expr=_absent(spec, slo, watched),
+        expr=_absent(spec, slo, watched, bool(no_events)),
         for_seconds=slo.alerting.no_data.for_seconds,
         labels=merge(
             spec.labels,
