@@ -812,6 +812,12 @@ def env_name(option: str) -> str:
     return ENV_PREFIX + option.upper()
 
 
+# --- reading a live Prometheus (report, gate, canary-check, lint --prometheus) -----------------
+
+# Seconds one query may take: the client's default and the CLI's `--timeout` default.
+PROMETHEUS_QUERY_TIMEOUT = 10.0
+
+
 # --- generated files --------------------------------------------------------------------------
 
 

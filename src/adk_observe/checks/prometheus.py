@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from adk_observe import conventions as c
 from adk_observe.checks import prom_http as h
 from adk_observe.errors import (
     MESSAGE_LIMIT,
@@ -34,7 +35,7 @@ from adk_observe.errors import (
     quote,
 )
 
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = c.PROMETHEUS_QUERY_TIMEOUT
 REDACTED = "[REDACTED]"
 RESULT_TYPES = ("vector", "matrix", "scalar", "string")
 UNUSABLE = PrometheusUnavailableError

@@ -14,12 +14,13 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from adk_observe import conventions as c
 from adk_observe.errors import CommandOptionError, printable, quote
 
 if TYPE_CHECKING:
     from adk_observe.checks.prometheus import PrometheusClient
 
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = c.PROMETHEUS_QUERY_TIMEOUT
 DEFAULT_DEADLINE = 120.0
 MAX_TIMEOUT = 3600.0  # an hour per query; more is a mistake (and overflows socket timeouts)
 MAX_DEADLINE = 86400.0
