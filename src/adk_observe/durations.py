@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from adk_observe.errors import quote
 
@@ -12,11 +13,15 @@ MAX_DAYS = 3650
 MAX_MS = MAX_DAYS * 86_400_000
 _PART = re.compile(r"(\d+)(ms|s|m|h|d|w)")
 _WHOLE = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w))+$")
+# One decimal number with a unit below a day (`1.5s`, `0.25m`): Go's and Kubernetes's spelling,
+# read where a duration becomes a number of seconds (a latency bound), never a PromQL duration.
+DECIMAL_PATTERN = r"^([0-9]+\.[0-9]+)(ms|s|m|h)$"
+_DECIMAL = re.compile(DECIMAL_PATTERN)
 
 
 def parse_ms(text: str) -> int:
     """`1h30m` -> 5400000. Raises ValueError on anything Prometheus would not accept."""
-    if not _WHOLE.match(text):
+    if not _WHOLE.fullmatch(text):  # fullmatch: `$` alone would let a final newline in
         raise ValueError(f"{quote(text)} is not a duration like 30s, 5m, 1h30m or 30d")
     total = sum(int(n) * _UNITS_MS[u] for n, u in _PART.findall(text))
     if total <= 0:
@@ -24,6 +29,20 @@ def parse_ms(text: str) -> int:
     if total > MAX_MS:
         raise ValueError(f"{quote(text)} is longer than {MAX_DAYS}d")
     return total
+
+
+def decimal_seconds(text: str) -> float | None:
+    """`1.5s` -> 1.5, `1.5ms` -> 0.0015 (the float of the exact decimal, as the number written in
+    seconds would read); None when `text` is not of that form. Raises ValueError when it is but
+    is zero or longer than MAX_DAYS."""
+    found = _DECIMAL.fullmatch(text)
+    if found is None:
+        return None
+    number, unit = found.groups()
+    seconds = float(Decimal(number) * _UNITS_MS[unit] / 1000)
+    if not 0 < seconds <= MAX_MS / 1000:
+        raise ValueError(f"{quote(text)} must be longer than zero and at most {MAX_DAYS}d")
+    return seconds
 
 
 def parse_seconds(text: str) -> int:

@@ -149,35 +149,52 @@ def test_quotes_and_backslashes_in_a_label_value_stay_inside_the_matcher(
 
 
 @pytest.mark.parametrize(
-    ("value", "verdict"),
+    ("value", "bound"),
     [
         ("1.5s", "1.5"),  # a decimal duration, as Go and Kubernetes write it
         ("1500ms", "1.5"),
         ("0.5s", "0.5"),
         (1.5, "1.5"),
         ("0.05s", "0.05"),
-        ("1.5d", "is not a duration"),  # days and weeks stay whole (they are no latency)
-        ("1.25s", "is not a bucket bound"),
-        ("0.0s", "must be longer than zero"),
-        (".5s", "is not a duration"),
     ],
 )
 def test_a_decimal_duration_threshold_is_the_same_bucket_as_its_number(
-    promtool: str, tmp_path: Path, value: Any, verdict: str
+    promtool: str, tmp_path: Path, value: Any, bound: str
 ) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(_spec({"builtin": "time_to_first_token", "threshold": value}))
     out = tmp_path / "out"
     code, _, err = run("compile-rules", str(spec), "-o", str(out))
-    if not verdict[0].isdigit():
-        assert code == 2 and "spec.slos[0].sli.threshold: " in err and verdict in err, err
-        assert not out.exists()
-        return
     assert code == 0, err
     first = yaml.safe_load((out / "svc.rules.yaml").read_text())["groups"][0]["rules"][0]
-    bound = verdict.replace(".", "\\\\.")  # the regex `1\.5` in a PromQL string
-    assert f'_bucket{{job="svc",le=~"{bound}"}}' in first["expr"], first["expr"]
+    le = bound.replace(".", "\\\\.")  # the regex `1\.5` in a PromQL string
+    assert f'_bucket{{job="svc",le=~"{le}"}}' in first["expr"], first["expr"]
     check = subprocess.run(
         [promtool, "check", "rules", str(out / "svc.rules.yaml")], capture_output=True, text=True
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1.5d", "is not a duration"),  # days and weeks stay whole (they are no latency)
+        ("1.25s", "is not a bucket bound"),
+        ("0.0s", "must be longer than zero"),
+        ("9" * 400 + ".5h", "at most 3650d"),
+        (".5s", "is not a duration"),
+        ("1.5 s", "is not a duration"),
+        ("\uff11.5s", "is not a duration"),  # a fullwidth digit is no digit here
+        ("1.5s\n", "is not a duration"),
+        ("500ms\n", "is not a duration"),  # a whole duration: the same end
+    ],
+)
+def test_a_decimal_duration_threshold_that_is_no_bound_is_one_located_error(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(_spec({"builtin": "time_to_first_token", "threshold": value}))
+    out = tmp_path / "out"
+    code, _, err = run("compile-rules", str(spec), "-o", str(out))
+    assert code == 2 and "spec.slos[0].sli.threshold: " in err and message in err, err
+    assert len(err.splitlines()) == 1 and not out.exists(), err

@@ -35,7 +35,6 @@ from adk_observe.errors import (
     quote,
 )
 
-DEFAULT_TIMEOUT = c.PROMETHEUS_QUERY_TIMEOUT
 REDACTED = "[REDACTED]"
 RESULT_TYPES = ("vector", "matrix", "scalar", "string")
 UNUSABLE = PrometheusUnavailableError
@@ -120,7 +119,7 @@ class PrometheusClient:
     def __init__(
         self,
         url: str,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = c.PROMETHEUS_QUERY_TIMEOUT,
         *,
         deadline: float | None = None,
         headers: Sequence[tuple[str, str]] = (),

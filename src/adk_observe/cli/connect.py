@@ -20,7 +20,6 @@ from adk_observe.errors import CommandOptionError, printable, quote
 if TYPE_CHECKING:
     from adk_observe.checks.prometheus import PrometheusClient
 
-DEFAULT_TIMEOUT = c.PROMETHEUS_QUERY_TIMEOUT
 DEFAULT_DEADLINE = 120.0
 MAX_TIMEOUT = 3600.0  # an hour per query; more is a mistake (and overflows socket timeouts)
 MAX_DEADLINE = 86400.0
@@ -160,7 +159,7 @@ def add_options(parser: argparse.ArgumentParser, *, required: bool = True) -> No
         "--timeout",
         action=_Given,
         type=_seconds(MAX_TIMEOUT),
-        default=DEFAULT_TIMEOUT,
+        default=c.PROMETHEUS_QUERY_TIMEOUT,
         metavar="SECONDS",
         help="deadline of each query: connect, send and read the whole answer (default 10)",
     )

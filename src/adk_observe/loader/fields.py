@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from adk_observe import conventions as c
-from adk_observe.durations import MAX_DAYS, MAX_MS, format_seconds, parse_ms
+from adk_observe.durations import DECIMAL_PATTERN, decimal_seconds, format_seconds, parse_ms
 from adk_observe.errors import quote
 from adk_observe.loader import gotemplate
 
@@ -54,30 +54,16 @@ def _seconds(value: Any) -> int:
     return ms // 1000
 
 
-# A latency threshold may also be one decimal number with a unit (`1.5s`, `0.25m`): it becomes a
-# bucket bound in seconds, never a PromQL duration, so Prometheus's whole-number rule does not
-# bind it (Go and Kubernetes durations accept `1.5s` too).
-_DECIMAL_DURATION = re.compile(r"^([0-9]+\.[0-9]+)(ms|s|m|h)$")
-_DECIMAL_UNIT = {"ms": (1, 1000), "s": (1, 1), "m": (60, 1), "h": (3600, 1)}  # seconds: * /
-
-
 def _latency_seconds(value: Any) -> float:
-    """`500ms`, `2s`, `1.5s` or a plain number of seconds."""
+    """`500ms`, `2s`, `1.5s` (durations.decimal_seconds) or a plain number of seconds."""
     if isinstance(value, bool):
         raise ValueError("must be a duration like 500ms or a number of seconds")
     if isinstance(value, int | float):
         if value <= 0:
             raise ValueError("must be greater than zero")
         return float(value)
-    decimal = _DECIMAL_DURATION.match(value) if isinstance(value, str) else None
-    if decimal is None:
-        return _duration_ms(value) / 1000
-    number, unit = decimal.groups()
-    times, per = _DECIMAL_UNIT[unit]
-    seconds = float(number) * times / per  # 1.5ms -> 1.5 / 1000, as a number 0.0015 would read
-    if not 0 < seconds <= MAX_MS / 1000:
-        raise ValueError(f"{quote(value)} must be longer than zero and at most {MAX_DAYS}d")
-    return seconds
+    decimal = decimal_seconds(value) if isinstance(value, str) else None
+    return _duration_ms(value) / 1000 if decimal is None else decimal
 
 
 def _ratio(value: Any) -> float:
@@ -120,7 +106,7 @@ def _bytes(value: Any) -> int:
 
 
 def _label_name(key: str) -> str:
-    if not LABEL_NAME.match(key):
+    if not LABEL_NAME.fullmatch(key):
         raise ValueError(f"{quote(key)} is not a valid Prometheus label name")
     if key.startswith("__"):
         raise ValueError(f"{quote(key)}: label names starting with __ are reserved by Prometheus")
@@ -209,7 +195,7 @@ LatencySeconds = Annotated[
         {
             "anyOf": [
                 _DURATION_SCHEMA,
-                {"type": "string", "pattern": _DECIMAL_DURATION.pattern},
+                {"type": "string", "pattern": DECIMAL_PATTERN},
                 {"type": "number", "exclusiveMinimum": 0},
             ]
         }

@@ -110,33 +110,37 @@ def burn_alert(spec: ServiceSpec, slo: SLO, pair: AlertWindow) -> Alert:
     )
 
 
-def _silent(series: str, labels: tuple[str, ...], lookback: str, events: bool) -> str:
-    """The groups (`labels`) whose series were there within `lookback` and are not now; with
-    `events`, whose rate was above 0 and is not now (a range applies to a selector only, so the
-    `> 0` comes after `max_over_time`)."""
-    by = ", ".join(labels)
-    had, has = f"max_over_time({series}[{lookback}])", series
-    if events:
-        had, has = f"{had} > 0", f"{series} > 0"
-    return f"group by ({by}) ({had})\nunless\ngroup by ({by}) ({has})"
+def _named_groups(spec: ServiceSpec, slo: SLO, events: bool) -> tuple[str, ...]:
+    """The `group_by` labels a no-data alert watches and names besides the cluster: only for a
+    kind whose events stopping is no data (`no_events`). Other kinds are not watched per group:
+    a group of requests going quiet (an agent nobody calls now) is no traffic, not a fault."""
+    if not events:
+        return ()
+    cluster = spec.clusters.label if spec.clusters is not None else ""
+    return tuple(g for g in slo.group_by if g != cluster)
 
 
 def _absent(spec: ServiceSpec, slo: SLO, series: str, events: bool) -> str:
     """`absent()` has no labels to keep: per cluster, the clusters that recorded the SLI within
     the longest alert window and record nothing now (a cluster gone silent), each by name.
 
-    With `events` (a kind whose events stopping is no data: `no_events`) the watch is a rate
-    above 0, per group: a group (`group_by`, the cluster first) that had events within the
-    window and has none now fires, by name, and without clusters `absent()` still catches a
-    service that never recorded anything. Other kinds are not watched per group: a group of
-    requests going quiet (an agent nobody calls now) is no traffic, not a fault."""
+    With `events` the watch is a rate above 0 (a range applies to a selector only, so the `> 0`
+    comes after `max_over_time`), per group too: a group that had events within the window and
+    has none now fires, by name, and without clusters `absent()` still catches a service that
+    never recorded anything."""
     lookback = format_seconds(max(w.long for w in slo.windows))
-    groups = slo.group_by if events else ()
-    if spec.clusters is None:
-        whole = f"absent({series} > 0)" if events else f"absent({series})"
-        return f"{whole}\nor\n({_silent(series, groups, lookback, events)})" if groups else whole
-    label = spec.clusters.label
-    return _silent(series, (label, *(g for g in groups if g != label)), lookback, events)
+    had = f"max_over_time({series}[{lookback}])"
+    has = series
+    if events:
+        had, has = f"{had} > 0", f"{series} > 0"
+    groups = _named_groups(spec, slo, events)
+    if spec.clusters is not None:
+        groups = (spec.clusters.label, *groups)
+    elif not groups:
+        return f"absent({has})"
+    by = ", ".join(groups)
+    silent = f"group by ({by}) ({had})\nunless\ngroup by ({by}) ({has})"
+    return silent if spec.clusters is not None else f"absent({has})\nor\n({silent})"
 
 
 def _where(spec: ServiceSpec, slo: SLO, events: bool) -> str:
@@ -144,7 +148,7 @@ def _where(spec: ServiceSpec, slo: SLO, events: bool) -> str:
     has no group labels: the group is named only on the alerts that carry one."""
     label = spec.clusters.label if spec.clusters is not None else ""
     where = f" in cluster {{{{ $labels.{label} }}}}" if label else ""
-    groups = tuple(g for g in slo.group_by if g != label) if events else ()
+    groups = _named_groups(spec, slo, events)
     if not groups:
         return where
     named = f" ({group_text(groups)})"
