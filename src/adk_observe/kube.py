@@ -20,10 +20,10 @@ def label_key_ok(key: str) -> bool:
     prefix, _, name = key.rpartition("/")
     return (
         bool(name)
-        and bool(LABEL_VALUE.match(name))
-        and (not prefix or bool(DNS_SUBDOMAIN.match(prefix)))
+        and bool(LABEL_VALUE.fullmatch(name))
+        and (not prefix or bool(DNS_SUBDOMAIN.fullmatch(prefix)))
     )
 
 
 def label_value_ok(value: str) -> bool:
-    return bool(LABEL_VALUE.match(value))
+    return bool(LABEL_VALUE.fullmatch(value))

@@ -126,7 +126,7 @@ def secret_ref(spec: ServiceSpec, path: str, at: Where, key_name: str) -> dict[s
     """`/etc/alertmanager/secrets/<secret>/<key>` -> the CR's SecretKeySelector."""
     name, _, key = path.removeprefix(OPERATOR_SECRETS).partition("/")
     inside = path.startswith(OPERATOR_SECRETS)
-    if not (inside and _SECRET_NAME.match(name) and _SECRET_KEY.match(key)):
+    if not (inside and _SECRET_NAME.fullmatch(name) and _SECRET_KEY.fullmatch(key)):
         raise _file_error(
             spec,
             Where(at.line, f"{at.path}.{key_name}"),

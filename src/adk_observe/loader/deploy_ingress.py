@@ -94,7 +94,7 @@ def lb_facts(lb: d.LoadBalancer) -> lbs.LoadBalancerFacts:
 
 def _check_host_and_cidrs(spec: IngressV1, at: Locator) -> None:
     host = spec.host
-    if not DNS_SUBDOMAIN.match(host) or "." not in host:
+    if not DNS_SUBDOMAIN.fullmatch(host) or "." not in host:
         raise at.fail(("ingress", "host"), f"{quote(host)} is not a valid DNS host name")
     for i, cidr in enumerate(spec.allow_cidrs):
         try:
@@ -128,7 +128,7 @@ def _check_open_cidrs(spec: IngressV1, at: Locator) -> None:
 
 def _check_alb(spec: IngressV1, at: Locator) -> None:
     where: KeyPath = ("ingress",)
-    if not CERT_ARN.match(spec.certificate_arn):
+    if not CERT_ARN.fullmatch(spec.certificate_arn):
         raise at.fail(
             (*where, "certificate_arn"),
             "the ALB needs an ACM certificate ARN "
@@ -148,7 +148,7 @@ def _check_alb(spec: IngressV1, at: Locator) -> None:
             "(e.g. ELBSecurityPolicy-TLS13-1-2-2021-06)",
         )
     name = spec.load_balancer_name
-    if name is not None and not ALB_NAME.match(name):
+    if name is not None and not ALB_NAME.fullmatch(name):
         raise at.fail(
             (*where, "load_balancer_name"),
             f"{quote(name)} is not an ALB name (1-32 letters, digits or -, not at either end, "
@@ -158,7 +158,7 @@ def _check_alb(spec: IngressV1, at: Locator) -> None:
     for key, minimum in (("subnets", 2), ("security_groups", 1)):
         refs: list[str] = getattr(spec, key)
         for i, ref in enumerate(refs):
-            if not AWS_REF.match(ref) or refs.index(ref) != i:
+            if not AWS_REF.fullmatch(ref) or refs.index(ref) != i:
                 raise at.fail(
                     (*where, key, i),
                     f"{quote(ref)} is not an AWS ID or Name tag (letters, digits, space and "
@@ -172,7 +172,7 @@ def _check_tags(spec: IngressV1, at: Locator) -> None:
     if len(spec.tags) > MAX_TAGS:
         raise at.fail(("ingress", "tags"), f"at most {MAX_TAGS} tags (AWS's limit)")
     for key, value in spec.tags.items():
-        if not TAG_KEY.match(key) or not TAG_VALUE.match(value):
+        if not TAG_KEY.fullmatch(key) or not TAG_VALUE.fullmatch(value):
             raise at.fail(
                 ("ingress", "tags", key),
                 f"{quote(key)}: {quote(value)} is not an AWS tag (key 1-128, value 0-256 "
@@ -185,7 +185,7 @@ def _gke(spec: IngressV1, lb: d.LoadBalancer, at: Locator) -> d.GkeOptions:
         return d.GkeOptions()
     for key in ("ssl_policy", "security_policy", "static_ip"):
         value = getattr(spec, key)
-        if value is not None and not GCP_NAME.match(value):
+        if value is not None and not GCP_NAME.fullmatch(value):
             raise at.fail(
                 ("ingress", key),
                 f"{quote(value)} is not a GCP resource name (1-63 lower-case letters, digits "

@@ -75,7 +75,7 @@ def to_deploy_model(
         )
     _check_resources(spec, at)
     for key in spec.config:
-        if not re.match(ENV_NAME, key):
+        if not re.fullmatch(ENV_NAME, key):
             raise at.fail(("config", key), f"{quote(key)} is not a valid environment variable name")
     _check_log_file(facts, at)
     _check_secrets(spec, at)
@@ -130,7 +130,7 @@ def _check_secrets(spec: DeploySpecV1, at: Locator) -> None:
     mounts: dict[str, int] = {}
     names: set[str] = set()
     for i, secret in enumerate(spec.secrets):
-        if not re.match(DNS_LABEL, secret.name) or len(secret.name) > SECRET_NAME_MAX:
+        if not re.fullmatch(DNS_LABEL, secret.name) or len(secret.name) > SECRET_NAME_MAX:
             raise at.fail(
                 ("secrets", i, "name"),
                 f"{quote(secret.name)} is not a valid DNS label of at most {SECRET_NAME_MAX} "
@@ -153,7 +153,7 @@ def _quantity(text: str) -> float:
 
 
 def _check_image(spec: DeploySpecV1, at: Locator) -> None:
-    if not IMAGE.match(spec.image):
+    if not IMAGE.fullmatch(spec.image):
         raise at.fail(("image",), f"{quote(spec.image)} is not a valid image reference")
     if DIGEST.search(spec.image):
         return

@@ -76,19 +76,19 @@ _SMARTHOST = re.compile(r"^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f
 
 
 def _channel(value: str) -> str:
-    if not _SLACK_CHANNEL.match(value):
+    if not _SLACK_CHANNEL.fullmatch(value):
         raise ValueError(f"is not a Slack channel like #support-slo (got {quote(value)})")
     return value
 
 
 def _email(value: str) -> str:
-    if len(value) > 254 or not _EMAIL.match(value):
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
         raise ValueError(f"is not an e-mail address (got {quote(value)})")
     return value
 
 
 def _smarthost(value: str) -> str:
-    match = _SMARTHOST.match(value)
+    match = _SMARTHOST.fullmatch(value)
     if not match or not 0 < int(match.group(3)) < 65536:
         raise ValueError(f"must be host:port, e.g. smtp.example.com:587 (got {quote(value)})")
     return value
@@ -274,7 +274,7 @@ def _years(value: Any) -> str:
 
 def _times(value: str) -> str:
     start, sep, end = value.partition("-")
-    if not sep or not _TIME.match(start) or not _TIME.match(end) or start == "24:00":
+    if not sep or not _TIME.fullmatch(start) or not _TIME.fullmatch(end) or start == "24:00":
         raise ValueError(f"{quote(value)} is not a time range like 22:00-23:30 (24:00 ends a day)")
     if start >= end:
         raise ValueError(
@@ -286,7 +286,7 @@ def _times(value: str) -> str:
 
 def _location(value: str) -> str:
     try:
-        if not _ZONE.match(value) or value == "Local":
+        if not _ZONE.fullmatch(value) or value == "Local":
             raise ValueError
         zoneinfo.ZoneInfo(value)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):

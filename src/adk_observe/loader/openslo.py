@@ -193,7 +193,7 @@ def _metadata(
             notes.add(doc, where, "not used (only SLO and Service labels become rule labels)")
         elif not isinstance(value, str):
             notes.add(doc, where, "not used: a list of values is not a Prometheus label")
-        elif not LABEL_NAME.match(key):
+        elif not LABEL_NAME.fullmatch(key):
             notes.add(doc, where, "not used: not a valid Prometheus label name")
         elif err := reserved_label_error(key):
             raise fail(doc, where, err)
@@ -221,7 +221,7 @@ def _period(windows: list[TimeWindowOS], doc: Document, notes: Notes) -> int:
         )
     if window.is_rolling is None:
         raise fail(doc, (*path, 0), "set isRolling: true (a rolling window)")
-    match = _DURATION.match(window.duration)
+    match = _DURATION.fullmatch(window.duration)
     where = (*path, 0, "duration")
     if match is None:
         raise fail(doc, where, f"{quote(window.duration)} is not a duration like 28d or 4w")
@@ -257,7 +257,7 @@ def _slo_name(
     label = objective.display_name or ""
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or str(index)
     name = f"{base}-{slug}"
-    if len(name) > 63 or not re.match(SLO_NAME, name):
+    if len(name) > 63 or not re.fullmatch(SLO_NAME, name):
         raise fail(
             doc,
             (*path, "displayName") if label else path,

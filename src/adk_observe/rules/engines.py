@@ -73,12 +73,14 @@ def _rule(where: str, rule: Any) -> list[str]:
     if ("record" in rule) == ("alert" in rule):
         problems.append(f"{where}: exactly one of record or alert")
     record = rule.get("record")
-    if record is not None and not (isinstance(record, str) and METRIC_NAME.match(record)):
+    if record is not None and not (isinstance(record, str) and METRIC_NAME.fullmatch(record)):
         problems.append(f"{where}: {record!r} is not a metric name")
     if record is not None and ("annotations" in rule or "for" in rule):
         problems.append(f"{where}: a recording rule takes no for or annotations")
     for key in (rule.get("labels") or {}, rule.get("annotations") or {}):
-        problems += [f"{where}: {k!r} is not a label name" for k in key if not LABEL_NAME.match(k)]
+        problems += [
+            f"{where}: {k!r} is not a label name" for k in key if not LABEL_NAME.fullmatch(k)
+        ]
     expr = rule.get("expr")
     try:
         promql_parser.parse(expr if isinstance(expr, str) else "")
