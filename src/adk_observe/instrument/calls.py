@@ -16,6 +16,7 @@ Over 400 lines: the four front ends share one `_Scope`, which splitting would sp
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import inspect
@@ -239,7 +240,10 @@ class AgentTurn(_Scope):
         tb: TracebackType | None,
     ) -> None:
         if self._turn_token is not None:
-            _turn.reset(self._turn_token)
+            # Left in another context than it was entered in (an async generator that another
+            # task resumed, asyncio.wait_for): that context's value is not this block's to undo.
+            with contextlib.suppress(ValueError):
+                _turn.reset(self._turn_token)
         super().__exit__(exc_type, exc, tb)
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:

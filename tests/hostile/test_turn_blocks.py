@@ -1,0 +1,64 @@
+"""Hostile use of the context managers (`agent_turn`, `llm_call`, `tool_call`, `mcp_call`): where
+and with what agent code enters and leaves them.
+
+Surface: docs/instrumentation.md, "Quick start: any other agent" and "Streaming: time to first
+token": a block may wrap a streamed answer, so it may be entered in one asyncio task and left in
+another (an async generator resumed by a new task per chunk, as `asyncio.wait_for` does before
+Python 3.12); `agent_id` is whatever the caller passed.
+
+Bound: nothing raises into the agent; the turn is counted once as a request with its status,
+the active conversations return to 0 and its span ends and is exported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from tests.telemetry_support import Telemetry, make_telemetry, reset_state
+
+from adk_observe import agent_turn, llm_call
+from adk_observe import conventions as c
+
+REQUESTS = c.REQUESTS.name
+TURN = {"method": c.METHOD_TURN, "endpoint": c.ENDPOINT_AGENT}
+
+
+@pytest.fixture(autouse=True)
+def _reset(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    yield from reset_state(monkeypatch)
+
+
+@pytest.fixture
+def telemetry() -> Telemetry:
+    return make_telemetry("hostile-turns", background_recording=False)
+
+
+async def _answer(chunks: int) -> AsyncIterator[str]:
+    """A streamed answer whose turn spans the whole stream."""
+    async with agent_turn("streamer"), llm_call("m") as call:
+        for i in range(chunks):
+            if i == 0:
+                call.first_token()
+            yield f"chunk {i}"
+
+
+def test_a_turn_resumed_by_other_tasks_is_recorded_and_raises_nothing(
+    telemetry: Telemetry,
+) -> None:
+    async def consume() -> list[str]:
+        stream = _answer(3)
+        got = []
+        while True:  # every chunk awaited in a task of its own: a new context each time
+            try:
+                got.append(await asyncio.create_task(anext(stream)))  # type: ignore[arg-type]
+            except StopAsyncIteration:
+                return got
+
+    assert asyncio.run(consume()) == ["chunk 0", "chunk 1", "chunk 2"]
+    assert telemetry.value(REQUESTS, agent_id="streamer", status_code="200", **TURN) == 1.0
+    assert telemetry.value(c.ACTIVE_CONVERSATIONS.name, agent_id="streamer") == 0.0
+    names = sorted(span.name for span in telemetry.spans())
+    assert names == ["chat m", "invoke_agent streamer"]
+
