@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
+from opentelemetry import trace
 from tests.telemetry_support import Telemetry, make_telemetry, reset_state
 
-from adk_observe import agent_turn, llm_call
+import adk_observe
+from adk_observe import agent_turn, llm_call, tool_call
 from adk_observe import conventions as c
 
 REQUESTS = c.REQUESTS.name
@@ -62,3 +65,51 @@ def test_a_turn_resumed_by_other_tasks_is_recorded_and_raises_nothing(
     names = sorted(span.name for span in telemetry.spans())
     assert names == ["chat m", "invoke_agent streamer"]
 
+
+
+class NoTruth:
+    """An agent name object whose truth value raises (its text is fine)."""
+
+    def __bool__(self) -> bool:
+        raise RuntimeError("no truth value")
+
+    def __str__(self) -> str:
+        return "no-truth"
+
+
+class NoHash(str):
+    """Text whose hash raises (a str subclass: label caches and dicts hash it)."""
+
+    def __hash__(self) -> int:
+        raise RuntimeError("no hash")
+
+
+@pytest.mark.parametrize(
+    ("agent", "label"), [(NoTruth(), "no-truth"), (NoHash("no-hash"), "no-hash")]
+)
+def test_an_agent_id_whose_truth_value_or_hash_raises_is_its_text(
+    telemetry: Telemetry, agent: object, label: str,
+) -> None:
+    # By the docs (Cardinality caps): a value that is not plain text is its str().
+    with agent_turn(agent) as turn:  # type: ignore[arg-type]
+        with llm_call("m", agent_id=agent) as call:  # type: ignore[arg-type]
+            call.record_usage(3, 4)
+        with tool_call("t", agent_id=agent):  # type: ignore[arg-type]
+            pass
+        given: Any = agent
+        adk_observe.record_evaluation("grounded", passed=True, agent_id=given)
+        adk_observe.record_guardrail("pii", "allow", agent_id=given)
+        adk_observe.record_feedback(4.0, agent_id=given)
+        assert turn.span is not None
+    # the block left no span behind as the current one
+    assert not trace.get_current_span().get_span_context().is_valid
+    v = telemetry.value
+    assert v(REQUESTS, agent_id=label, status_code="200", **TURN) == 1.0
+    assert v(c.ACTIVE_CONVERSATIONS.name, agent_id=label) == 0.0
+    assert v(c.LLM_CALLS.name, agent_id=label, model="m", status="ok") == 1.0
+    assert v(c.TOOL_CALLS.name, agent_id=label, tool="t", status="ok") == 1.0
+    assert v(c.EVALUATIONS.name, agent_id=label, evaluator="grounded", result="pass") == 1.0
+    assert v(c.GUARDRAILS.name, agent_id=label, guardrail="pii", decision="allow") == 1.0
+    assert v(c.SATISFACTION_SCORE.name, agent_id=label) == 4.0
+    assert v(c.INTERNAL_ERRORS.name, component=c.COMPONENT_INSTRUMENT) is None
+    assert f"invoke_agent {label}" in [span.name for span in telemetry.spans()]

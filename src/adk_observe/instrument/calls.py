@@ -220,7 +220,8 @@ class AgentTurn(_Scope):
     def __enter__(self) -> AgentTurn:
         obs = runtime.current()
         if obs is not None:
-            self.agent_id = obs.resolve_agent(self.agent_id)  # named on the span from its start
+            # named on the span from its start, as the text its label is
+            self.agent_id = obs.resolve_agent(obs.agent_given(self.agent_id))
             if any(v is not None for v in self._session):
                 try:
                     self.session = obs.sessions.ids(*self._session)
@@ -325,7 +326,7 @@ class LlmCall(_Scope):
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         turn = _turn.get()
-        agent = obs.resolve_agent(self.agent_id, turn.agent_id if turn else None)
+        agent = obs.resolve_agent(obs.agent_given(self.agent_id), turn.agent_id if turn else None)
         usage = Usage(
             self.input_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens
         )
@@ -375,7 +376,9 @@ class ToolCall(_Scope):
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         turn = _turn.get()
         call = events.ToolCall(
-            agent_id=obs.resolve_agent(self.agent_id, turn.agent_id if turn else None),
+            agent_id=obs.resolve_agent(
+                obs.agent_given(self.agent_id), turn.agent_id if turn else None
+            ),
             tool=self.tool,
             server=self.server,
             seconds=seconds,

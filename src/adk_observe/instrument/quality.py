@@ -134,7 +134,7 @@ def _where(
     """Where a result happened: its span (which gets the result event `name`), its agent_id
     label and the log line's origin."""
     ctx = _span_event(name, attributes)
-    agent = obs.label(obs.resolve_agent(agent_id, enclosing_agent()))
+    agent = obs.label(obs.resolve_agent(obs.agent_given(agent_id), enclosing_agent()))
     return ctx, agent, events.call_origin()
 
 
