@@ -18,10 +18,12 @@ from typing import Any
 
 import pytest
 from opentelemetry import trace
+from prometheus_client import CollectorRegistry
+from tests.otlp_receivers import attributes, grpc_receiver
 from tests.telemetry_support import Telemetry, make_telemetry, reset_state
 
 import adk_observe
-from adk_observe import agent_turn, llm_call, tool_call
+from adk_observe import agent_turn, llm_call, mcp_call, tool_call
 from adk_observe import conventions as c
 
 REQUESTS = c.REQUESTS.name
@@ -113,3 +115,41 @@ def test_an_agent_id_whose_truth_value_or_hash_raises_is_its_text(
     assert v(c.SATISFACTION_SCORE.name, agent_id=label) == 4.0
     assert v(c.INTERNAL_ERRORS.name, component=c.COMPONENT_INSTRUMENT) is None
     assert f"invoke_agent {label}" in [span.name for span in telemetry.spans()]
+
+
+# Names as the caller passed them, and the attribute each becomes on the wire (by the docs,
+# "Cardinality caps": cut to 128 characters, lone surrogates and control characters U+FFFD, a
+# value that is not text its str()).
+NAMES = [
+    ("lone surrogate", "m\udcff", "m\ufffd"),
+    ("control characters", "m\x00\x1b[31m", "m\ufffd\ufffd[31m"),
+    ("10 KB", "m" * 10_000, "m" * 128),
+    ("an int", 5, "5"),
+    ("bytes", b"m\xff", "b'm\\xff'"),
+]
+
+
+@pytest.mark.parametrize(("case", "name", "sent"), NAMES, ids=[n[0] for n in NAMES])
+def test_every_name_on_a_span_reaches_the_collector_as_its_label_value(
+    case: str, name: Any, sent: str,
+) -> None:
+    with grpc_receiver() as receiver:
+        handle = adk_observe.init("hostile-spans", registry=CollectorRegistry(), metrics_port=-1,
+                                  logging_enabled=False, sampling=1.0, tracing_protocol="grpc",
+                                  tracing_endpoint=receiver.url)
+        with agent_turn(name, provider=name), llm_call(name, provider=name):
+            with tool_call(name):
+                pass
+            with mcp_call(name, "search"):
+                pass
+        assert handle.force_flush()
+        by_operation: dict[str, list[dict[str, Any]]] = {}
+        for span in receiver.spans():
+            attrs = attributes(span.attributes)
+            by_operation.setdefault(attrs[c.GEN_AI_OPERATION_NAME], []).append(attrs)
+    (turn,), (chat,) = by_operation[c.OPERATION_INVOKE_AGENT], by_operation[c.OPERATION_CHAT]
+    assert (turn[c.GEN_AI_AGENT_NAME], turn[c.GEN_AI_PROVIDER_NAME]) == (sent, sent)
+    assert (chat[c.GEN_AI_REQUEST_MODEL], chat[c.GEN_AI_PROVIDER_NAME]) == (sent, sent)
+    tools = {a[c.GEN_AI_TOOL_NAME]: a for a in by_operation[c.OPERATION_EXECUTE_TOOL]}
+    assert set(tools) == {sent, "search"}
+    assert tools["search"][c.SPAN_ATTR_MCP_SERVER] == sent

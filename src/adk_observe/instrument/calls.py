@@ -48,6 +48,11 @@ def is_error_result(result: object) -> bool:
     return bool(getattr(result, "isError", False) or getattr(result, "is_error", False))
 
 
+def _provider(obs: runtime.Observability, provider: object) -> str:
+    """`gen_ai.provider.name` as given (its label value), '' when not given."""
+    return "" if provider is None else obs.label(provider)
+
+
 class _Scope:
     """Times a block, opens a span, records metrics and a log line on exit."""
 
@@ -68,7 +73,10 @@ class _Scope:
         """What the span's name names after its operation (agent, model or tool)."""
         return ""
 
-    def _attributes(self) -> dict[str, Any]:
+    def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
+        """The span's attributes when it starts; `subject`: `_subject()` as its label value. Every
+        name from the caller goes on the span as its label value (text a span carries: an OTLP
+        exporter cannot encode a lone surrogate, an attribute that is no text is dropped)."""
         raise NotImplementedError
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
@@ -89,7 +97,7 @@ class _Scope:
         self.span = obs.tracer.start_span(
             genai.span_name(self.operation, subject),
             kind=genai.KINDS[self.operation],
-            attributes=self._attributes(),
+            attributes=self._attributes(obs, subject),
         )
         self._token = otel_context.attach(trace.set_span_in_context(self.span))
         self._start = time.perf_counter()
@@ -212,8 +220,9 @@ class AgentTurn(_Scope):
     def _subject(self) -> str:
         return self.agent_id or ""
 
-    def _attributes(self) -> dict[str, Any]:
-        attrs = genai.agent_attributes(self.agent_id or "", self.provider, self.session.session_id)
+    def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
+        provider = _provider(obs, self.provider)
+        attrs = genai.agent_attributes(subject, provider, self.session.session_id)
         attrs.update(self.session.attributes())
         return attrs
 
@@ -321,8 +330,8 @@ class LlmCall(_Scope):
         if turn is not None:
             turn.first_token()
 
-    def _attributes(self) -> dict[str, Any]:
-        return genai.chat_attributes(self.model, self.provider)
+    def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
+        return genai.chat_attributes(subject, _provider(obs, self.provider))
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         turn = _turn.get()
@@ -368,8 +377,8 @@ class ToolCall(_Scope):
     def _subject(self) -> str:
         return self.tool
 
-    def _attributes(self) -> dict[str, Any]:
-        return genai.tool_attributes(self.tool)
+    def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
+        return genai.tool_attributes(subject)
 
     server = ""  # an MCP call's server: the call counts as an MCP call too
 
@@ -405,10 +414,10 @@ class McpCall(ToolCall):
             self.fail(c.ERROR_TYPE_MCP_TOOL)
         return result
 
-    def _attributes(self) -> dict[str, Any]:
-        attrs = super()._attributes()
+    def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
+        attrs = super()._attributes(obs, subject)
         attrs[mcp_attributes.MCP_METHOD_NAME] = c.MCP_METHOD_TOOLS_CALL
-        attrs[c.SPAN_ATTR_MCP_SERVER] = self.server
+        attrs[c.SPAN_ATTR_MCP_SERVER] = obs.label(self.server)
         return attrs
 
 
