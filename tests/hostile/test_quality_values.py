@@ -15,7 +15,9 @@ Bound, from docs/instrumentation.md: a verdict that is not a bool records nothin
 drop (sink "metrics"); a score that is not a finite real number is left out, the evaluation
 counted, one drop; a decision is one of allow, block, modify in any case with surrounding white
 space, else nothing is recorded and one drop. Label values stay valid and bounded
-(promtool check metrics after every example); no internal error is counted.
+(promtool check metrics after every example); no internal error is counted. A wrapped callback's
+decision is what ADK made of its value ("Guardrails": a model callback's false value allows) and
+a wrapped error callback makes none.
 """
 
 from __future__ import annotations
@@ -170,3 +172,70 @@ def test_a_wrapped_callback_with_any_name_and_declared_decision_never_breaks_the
     check_exposition(served.port, promtool)
     assert served.registry.get_sample_value(
         c.INTERNAL_ERRORS.name, {c.LABEL_COMPONENT: c.COMPONENT_ADK_PLUGIN}) is None
+
+
+def _decisions(handle: adk_observe.Observability, name: str) -> dict[str, float]:
+    """The decisions counted for guardrail `name` (the scripted agent's)."""
+    out = {}
+    for decision in c.GUARDRAIL_DECISIONS:
+        value = handle.registry.get_sample_value(c.GUARDRAILS.name, {
+            "agent_id": "shop_assistant", "guardrail": name, "decision": decision})
+        if value:
+            out[decision] = value
+    return out
+
+
+def _adk_run(script: Any, **callbacks: Any) -> tuple[str, int]:
+    """One turn of a real Runner with the plugin: the final text and how often the model ran."""
+    from tests.adk.adk_helpers import build_runner, final_text, new_session, run_turn
+
+    from adk_observe.adk import ObservabilityPlugin
+
+    async def scenario() -> tuple[str, int]:
+        runner, model, _ = build_runner(script, [ObservabilityPlugin()], **callbacks)
+        return final_text(await run_turn(runner, await new_session(runner))), model.calls
+
+    return asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("falsy", [False, 0, "", {}, []], ids=repr)
+@pytest.mark.parametrize("slot", ["before_model_callback", "after_model_callback"])
+def test_a_model_guardrail_that_returns_a_false_value_allows_as_adk_reads_it(
+    served: adk_observe.Observability, slot: str, falsy: Any
+) -> None:
+    from adk_observe.adk import guardrail
+    from adk_observe.testing import Answer
+
+    name = f"falsy-{slot}-{falsy!r}"
+
+    @guardrail(name)
+    def screen(callback_context: Any, request_or_response: Any) -> Any:
+        return falsy  # as `return flagged and REFUSAL` does when nothing is flagged
+
+    # ADK runs the model and keeps its answer: a false value is no answer (`if response:`)
+    assert _adk_run((Answer("Sure."),), **{slot: screen}) == ("Sure.", 1)
+    assert _decisions(served, name) == {"allow": 1.0}
+
+
+def test_a_guardrail_on_an_error_callback_is_no_decision(served: adk_observe.Observability) -> None:
+    from google.adk.models.llm_response import LlmResponse
+    from google.genai import types
+
+    from adk_observe.adk import guardrail
+    from adk_observe.testing import Answer, Fail, ToolCall
+
+    fallback = LlmResponse(content=types.Content(role="model", parts=[types.Part(text="Later.")]))
+
+    @guardrail("on-model-error")
+    def model_error(callback_context: Any, llm_request: Any, error: Exception) -> Any:
+        return fallback  # the model failed: nothing was screened, nothing blocked
+
+    @guardrail("on-tool-error")
+    def tool_error(tool: Any, args: Any, tool_context: Any, error: Exception) -> Any:
+        return {"error": "declined"}
+
+    assert _adk_run((Fail("down"),), on_model_error_callback=model_error) == ("Later.", 1)
+    script = (ToolCall("charge_card", {"amount": 5}), Answer("Declined."))
+    assert _adk_run(script, on_tool_error_callback=tool_error) == ("Declined.", 2)
+    assert _decisions(served, "on-model-error") == {}
+    assert _decisions(served, "on-tool-error") == {}
