@@ -14,16 +14,19 @@ raises).
 Bound: an id never breaks a span (every turn's span reaches a real OTLP/gRPC receiver, nothing is
 counted dropped), a log line (every line is JSON and strict UTF-8) or /metrics (it parses, and no
 id is a label or a label value); on spans and lines an id is at most 256 characters of printable
-text with secrets redacted; in the default mode the raw user id appears in none of them.
+text with secrets redacted; in the default mode the raw user id appears in none of them, nor in the
+audit stream's lines (whose `user_id` is the spans' `user.id` in every mode).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import io
 import json
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,7 +42,7 @@ import adk_observe
 from adk_observe import agent_turn
 from adk_observe import conventions as c
 from adk_observe.adk import ObservabilityPlugin
-from adk_observe.instrument import runtime
+from adk_observe.instrument import audit, runtime
 from adk_observe.instrument.sessions import ID_MAX_LENGTH
 from adk_observe.testing import Answer, ScriptedModel
 
@@ -170,3 +173,45 @@ def test_hostile_ids_of_a_real_adk_session_service(receiver: Received) -> None:
                                                 {"component": c.COMPONENT_ADK_PLUGIN}) is None
     finally:
         runtime.reset()
+
+
+RAW_USER = "user-7f3a9c-hostile"
+
+
+@pytest.mark.parametrize("mode", ["pseudonymise", "raw", "omit"])
+def test_the_audit_stream_shows_the_user_as_spans_do(
+    receiver: Received, tmp_path: Path, mode: str
+) -> None:
+    """docs/security.md: the raw user id leaves the process nowhere (unless raw mode asks)."""
+    from tests.adk.adk_helpers import APP, build_runner
+
+    from adk_observe.testing import ToolCall
+
+    path = tmp_path / "audit.jsonl"
+    audit.configure(str(path))
+    handle, logs = _init(receiver, mode)
+
+    async def scenario() -> None:
+        runner, _, _ = build_runner((ToolCall("get_weather", {"city": "Paris"}), Answer("Sunny.")),
+                                    [ObservabilityPlugin()])
+        session = await runner.session_service.create_session(app_name=APP, user_id=RAW_USER)
+        message = types.Content(role="user", parts=[types.Part(text="weather?")])
+        async for _ in runner.run_async(user_id=RAW_USER, session_id=session.id,
+                                        new_message=message):
+            pass
+
+    try:
+        asyncio.run(scenario())
+        assert handle.force_flush()
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    finally:
+        audit.reset()
+        runtime.reset()
+    assert [line["tool"] for line in lines] == ["get_weather"]
+    # by hand, from docs/instrumentation.md "Sessions": the first 16 bytes of HMAC-SHA256
+    pseudonym = hmac.new(KEY.encode(), RAW_USER.encode(), "sha256").hexdigest()[:32]
+    expected = {"pseudonymise": pseudonym, "raw": RAW_USER, "omit": ""}[mode]
+    assert lines[0]["user_id"] == expected
+    if mode != "raw":
+        wire = receiver.everything() + logs.getvalue().encode() + path.read_bytes()
+        assert RAW_USER.encode() not in wire
