@@ -239,3 +239,38 @@ def test_a_guardrail_on_an_error_callback_is_no_decision(served: adk_observe.Obs
     assert _adk_run(script, on_tool_error_callback=tool_error) == ("Declined.", 2)
     assert _decisions(served, "on-model-error") == {}
     assert _decisions(served, "on-tool-error") == {}
+
+
+class _NoTruth:
+    """A name whose truth value raises (its text is fine)."""
+
+    def __bool__(self) -> bool:
+        raise RuntimeError("no truth value")
+
+    def __str__(self) -> str:
+        return "no-truth-judge"
+
+
+class _Unreadable(list[Any]):
+    def __iter__(self) -> Iterator[Any]:
+        raise RuntimeError("cannot be read")
+
+
+def test_an_adk_result_never_raises_whatever_its_name_or_fields(
+    served: adk_observe.Observability,
+) -> None:
+    from google.adk.evaluation.eval_metrics import EvalMetricResult, EvalStatus
+    from google.adk.evaluation.eval_result import EvalCaseResult
+
+    from adk_observe.adk import record_evaluation_result
+
+    passed = EvalMetricResult(metric_name="m", score=0.5, eval_status=EvalStatus.PASSED)
+    # by the docs: the name is a label value, a value that is not text its str()
+    assert record_evaluation_result(passed, name=_NoTruth()) == 1  # type: ignore[arg-type]
+    assert served.registry.get_sample_value(c.EVALUATIONS.name, {
+        "agent_id": "hostile-quality", "evaluator": "no-truth-judge", "result": "pass"}) == 1.0
+    # a result whose fields cannot be read records nothing and counts one drop
+    case = EvalCaseResult.model_construct(eval_metric_result_per_invocation=_Unreadable())
+    before = _dropped(served)
+    assert record_evaluation_result(case) == 0
+    assert _dropped(served) - before == 1
