@@ -215,3 +215,20 @@ def test_the_audit_stream_shows_the_user_as_spans_do(
     if mode != "raw":
         wire = receiver.everything() + logs.getvalue().encode() + path.read_bytes()
         assert RAW_USER.encode() not in wire
+
+
+@pytest.mark.parametrize(("given", "sent"), [
+    (0, 0), (2**63 - 1, 2**63 - 1), (2**63, None), (10**30, None), (-1, None), (True, None),
+])
+def test_a_turn_index_is_sent_when_an_otlp_integer_holds_it_else_left_off(
+    receiver: Received, given: int, sent: int | None
+) -> None:
+    """docs/instrumentation.md "Sessions": an index from 0 to 2**63 - 1 (OTLP's int64) is on
+    the span; any other is left off, and the span's other attributes still arrive."""
+    handle, logs = _init(receiver, "pseudonymise")
+    with agent_turn("a", session_id="s-1", turn_index=given):
+        pass
+    spans, _ = _check_outputs(handle, logs, receiver, 1, "invoke_agent")
+    assert spans[0].get(c.SPAN_ATTR_TURN_INDEX) == sent
+    assert spans[0][c.SESSION_ID] == "s-1"
+    assert not [line for line in logs.getvalue().splitlines() if '"level": "ERROR"' in line]

@@ -48,6 +48,8 @@ KEY_MAX_LENGTH = 4096
 ID_MAX_LENGTH = 256  # characters of an id kept on a span or a line
 PSEUDONYM_BYTES = 16  # 128 bits of the HMAC: 32 hex digits
 MAX_SESSIONS = 10_000
+# The largest index a span carries: OTLP's int attribute is an int64 (a larger one fails to encode)
+TURN_INDEX_MAX = 2**63 - 1
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _log = logging.getLogger("adk_observe")
@@ -191,8 +193,12 @@ class Sessions:
         session = "" if session_id is None else self._cached(self._shown, session_id, safe_id)
         if turn_index is None:
             index = self.next_turn(session) if session else None
-        elif isinstance(turn_index, int) and not isinstance(turn_index, bool) and turn_index >= 0:
-            index = turn_index
+        elif (
+            isinstance(turn_index, int)
+            and not isinstance(turn_index, bool)
+            and 0 <= turn_index <= TURN_INDEX_MAX
+        ):
+            index = int(turn_index)
         else:
             index = None  # not a count: left off the span
         return SessionIds(session, self.user(user_id), index)
