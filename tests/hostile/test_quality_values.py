@@ -274,3 +274,15 @@ def test_an_adk_result_never_raises_whatever_its_name_or_fields(
     before = _dropped(served)
     assert record_evaluation_result(case) == 0
     assert _dropped(served) - before == 1
+
+
+def test_guardrail_without_its_name_is_one_type_error_where_it_decorates() -> None:
+    from adk_observe.adk import guardrail
+
+    def screen(callback_context: Any, llm_request: Any) -> None:
+        return None
+
+    # docs/instrumentation.md "Guardrails": not a decorator that every ADK run would call with
+    # arguments it does not take
+    with pytest.raises(TypeError, match=r"guardrail\(\) takes the guardrail's name.*screen'"):
+        guardrail(screen)  # type: ignore[arg-type]

@@ -128,7 +128,15 @@ def guardrail(name: str, *, agent_id: str | None = None) -> Callable[[F], F]:
     counts one decision in adk_agent_guardrail_decisions_total{guardrail=name} and adds a
     `gen_ai.guardrail.result` event to the current span. The callback keeps its signature, its
     sync or async nature and its return value. `agent_id`: default the run's (as the plugin
-    labels it), else the `agent_id` option, else the service name."""
+    labels it), else the `agent_id` option, else the service name.
+
+    Raises TypeError when `name` is a function: `@guardrail` without its name would otherwise
+    put the decorator itself into the agent, and every run would fail inside ADK."""
+    if inspect.isfunction(name) or inspect.ismethod(name):
+        raise TypeError(
+            f"guardrail() takes the guardrail's name, not the callback "
+            f'{getattr(name, "__qualname__", "")!r}: write @guardrail("<name>")'
+        )
 
     def wrap(callback: F) -> F:
         guard = _Guard(name, agent_id, callback)
