@@ -286,3 +286,29 @@ def test_guardrail_without_its_name_is_one_type_error_where_it_decorates() -> No
     # arguments it does not take
     with pytest.raises(TypeError, match=r"guardrail\(\) takes the guardrail's name.*screen'"):
         guardrail(screen)  # type: ignore[arg-type]
+
+
+SOURCES = [("s\udcff", "s\ufffd"), (5, "5"), ("x" * 10_000, "x" * 128)]
+
+
+@pytest.mark.parametrize(("source", "sent"), SOURCES)
+def test_a_guardrail_source_reaches_the_collector_as_a_label_value(
+    source: Any, sent: str
+) -> None:
+    """`record_guardrail(..., source=)` goes on the span event like the names do (docs,
+    "Cardinality caps"): cut, no lone surrogate, text."""
+    from tests.otlp_receivers import attributes, grpc_receiver
+
+    with grpc_receiver() as receiver:
+        handle = adk_observe.init("hostile-source", registry=CollectorRegistry(), metrics_port=-1,
+                                  logging_enabled=False, sampling=1.0, tracing_protocol="grpc",
+                                  tracing_endpoint=receiver.url)
+        try:
+            with adk_observe.agent_turn("a"):
+                adk_observe.record_guardrail("g", "allow", source=source)
+            assert handle.force_flush()
+            events = [attributes(e.attributes) for s in receiver.spans() for e in s.events
+                      if e.name == c.GEN_AI_GUARDRAIL_RESULT]
+        finally:
+            runtime.reset()
+    assert [e.get(c.SPAN_ATTR_GUARDRAIL_SOURCE) for e in events] == [sent]

@@ -96,7 +96,8 @@ def record_guardrail(
             obs.metrics.drop(c.SINK_METRICS)
             return
         guardrail = obs.label(name)
-        ctx, agent, origin = _where(obs, agent_id, *guardrail_event(guardrail, chosen, source))
+        where = obs.label(source)  # on the span as a label value is: text OTLP can encode
+        ctx, agent, origin = _where(obs, agent_id, *guardrail_event(guardrail, chosen, where))
         decided = events.GuardrailDecision(
             agent_id=agent, guardrail=guardrail, decision=chosen, ctx=ctx, origin=origin
         )
