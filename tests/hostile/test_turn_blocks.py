@@ -153,3 +153,26 @@ def test_every_name_on_a_span_reaches_the_collector_as_its_label_value(
     tools = {a[c.GEN_AI_TOOL_NAME]: a for a in by_operation[c.OPERATION_EXECUTE_TOOL]}
     assert set(tools) == {sent, "search"}
     assert tools["search"][c.SPAN_ATTR_MCP_SERVER] == sent
+
+
+class Unprintable(Exception):
+    """An exception whose str() raises (a custom __str__ reading an argument it never got)."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no text for this error")
+
+
+def test_an_exception_whose_str_raises_propagates_unchanged_and_the_turn_ends(
+    telemetry: Telemetry,
+) -> None:
+    # docs: "An exception inside a block marks it failed ... and propagates unchanged"
+    with pytest.raises(Unprintable), agent_turn("a"), llm_call("m"):
+        raise Unprintable()
+    assert not trace.get_current_span().get_span_context().is_valid  # no span left current
+    v = telemetry.value
+    assert v(REQUESTS, agent_id="a", status_code="500", **TURN) == 1.0
+    assert v(c.ACTIVE_CONVERSATIONS.name, agent_id="a") == 0.0
+    assert v(c.LLM_CALLS.name, agent_id="a", model="m", status="error") == 1.0
+    spans = {span.name: span for span in telemetry.spans()}
+    assert set(spans) == {"invoke_agent a", "chat m"}
+    assert spans["chat m"].attributes["error.type"] == "Unprintable"  # type: ignore[index]

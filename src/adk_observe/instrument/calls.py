@@ -115,7 +115,10 @@ class _Scope:
         seconds = time.perf_counter() - self._start
         if exc is not None:
             self.fail(type(exc).__qualname__)
-            span.record_exception(exc)
+            try:
+                span.record_exception(exc)
+            except Exception:  # its str() raised: the block still ends, `exc` still propagates
+                obs.internal_error(c.COMPONENT_INSTRUMENT)
         try:
             if not self.ok:
                 events.failed_span(span, self.error_type)
