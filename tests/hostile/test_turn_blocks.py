@@ -13,6 +13,7 @@ the active conversations return to 0 and its span ends and is exported.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -176,3 +177,25 @@ def test_an_exception_whose_str_raises_propagates_unchanged_and_the_turn_ends(
     spans = {span.name: span for span in telemetry.spans()}
     assert set(spans) == {"invoke_agent a", "chat m"}
     assert spans["chat m"].attributes["error.type"] == "Unprintable"  # type: ignore[index]
+
+
+def test_a_first_token_marked_from_another_thread_reaches_the_calls_turn(
+    telemetry: Telemetry,
+) -> None:
+    """A streaming client's chunk callback, or run_in_executor: the turn the call was entered in
+    gets its first token (docs: "the call's first token, and the turn's if it is the first")."""
+    with agent_turn("threaded") as turn, llm_call("m") as call:
+        marker = threading.Thread(target=call.first_token)
+        marker.start()
+        marker.join()
+
+    async def in_executor() -> None:
+        async with agent_turn("executor"), llm_call("m") as call:
+            await asyncio.get_running_loop().run_in_executor(None, call.first_token)
+
+    asyncio.run(in_executor())
+    for agent in ("threaded", "executor"):
+        assert telemetry.value(c.FIRST_TOKEN.name + "_count", agent_id=agent) == 1.0
+        assert telemetry.value(c.LLM_FIRST_TOKEN.name + "_count", agent_id=agent, model="m") == 1.0
+    assert turn.time_to_first_token is not None and call.time_to_first_token is not None
+    assert turn.time_to_first_token >= call.time_to_first_token  # the turn started first

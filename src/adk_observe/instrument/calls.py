@@ -294,6 +294,9 @@ class LlmCall(_Scope):
         self.reasoning_tokens: float = 0
         self.refused_counts = 0  # counts record_usage refused (NaN, negative, not a number)
         self.time_to_first_token: float | None = None
+        # The turn the call was entered in: first_token() may come from another thread (a
+        # streaming client's callback, run_in_executor), which does not see the turn.
+        self.enclosing_turn: AgentTurn | None = None
 
     def _copy(self) -> LlmCall:
         return LlmCall(self.model, self.agent_id, self.provider)
@@ -323,21 +326,24 @@ class LlmCall(_Scope):
     def _subject(self) -> str:
         return self.model
 
+    def __enter__(self) -> LlmCall:
+        self.enclosing_turn = _turn.get()
+        return cast(LlmCall, super().__enter__())
+
     def first_token(self) -> None:
         """The call's first chunk arrived now (streaming): its time to first token, and its
         turn's if the turn has none yet. Only the first call counts. Never raises."""
         if self.time_to_first_token is not None or self.span is None:
             return
         self.time_to_first_token = time.perf_counter() - self._start
-        turn = _turn.get()
-        if turn is not None:
-            turn.first_token()
+        if self.enclosing_turn is not None:
+            self.enclosing_turn.first_token()
 
     def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
         return genai.chat_attributes(subject, _provider(obs, self.provider))
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
-        turn = _turn.get()
+        turn = self.enclosing_turn
         agent = obs.resolve_agent(obs.agent_given(self.agent_id), turn.agent_id if turn else None)
         usage = Usage(
             self.input_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens
