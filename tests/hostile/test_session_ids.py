@@ -232,3 +232,19 @@ def test_a_turn_index_is_sent_when_an_otlp_integer_holds_it_else_left_off(
     assert spans[0].get(c.SPAN_ATTR_TURN_INDEX) == sent
     assert spans[0][c.SESSION_ID] == "s-1"
     assert not [line for line in logs.getvalue().splitlines() if '"level": "ERROR"' in line]
+
+
+@pytest.mark.parametrize("pad", [230, 240, 245, 255])
+def test_a_secret_across_the_256th_character_is_redacted_not_cut(
+    receiver: Received, pad: int
+) -> None:
+    """docs/instrumentation.md "Sessions": secrets are redacted, then at most 256 characters are
+    kept; a secret the cut would split leaves none of its characters."""
+    handle, logs = _init(receiver, "raw")
+    value = "s" * pad + ":" + SECRET
+    with agent_turn("a", session_id=value, user_id=value):
+        pass
+    spans, _ = _check_outputs(handle, logs, receiver, 1, "invoke_agent")
+    expected = ("s" * pad + ":[REDACTED]")[:ID_MAX_LENGTH]  # by hand: redact, then cut
+    assert (spans[0][c.SESSION_ID], spans[0][c.USER_ID]) == (expected, expected)
+    assert "sk-proj" not in logs.getvalue()

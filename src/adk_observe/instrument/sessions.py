@@ -46,6 +46,7 @@ USER_ID_MODES = (MODE_PSEUDONYMISE, MODE_RAW, MODE_OMIT)
 KEY_MIN_LENGTH = 16  # characters: a short key makes the pseudonyms of guessable ids guessable
 KEY_MAX_LENGTH = 4096
 ID_MAX_LENGTH = 256  # characters of an id kept on a span or a line
+_REDACT_WINDOW = 4 * ID_MAX_LENGTH  # characters of an id redacted before it is cut
 PSEUDONYM_BYTES = 16  # 128 bits of the HMAC: 32 hex digits
 MAX_SESSIONS = 10_000
 # The largest index a span carries: OTLP's int attribute is an int64 (a larger one fails to encode)
@@ -92,11 +93,11 @@ def safe_id(value: object) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else _str(value)
-    if len(text) > ID_MAX_LENGTH:
-        text = text[:ID_MAX_LENGTH]
+    if len(text) > _REDACT_WINDOW:  # bounded work; a secret across the final cut is still whole
+        text = text[:_REDACT_WINDOW]
     if not text.isprintable():  # control, format (bidi overrides), surrogates, separators
         text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
-    return redact_text(text)
+    return redact_text(text)[:ID_MAX_LENGTH]  # redacted, then cut: no secret's head is kept
 
 
 def _str(value: object) -> str:
