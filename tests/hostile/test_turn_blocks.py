@@ -199,3 +199,37 @@ def test_a_first_token_marked_from_another_thread_reaches_the_calls_turn(
         assert telemetry.value(c.LLM_FIRST_TOKEN.name + "_count", agent_id=agent, model="m") == 1.0
     assert turn.time_to_first_token is not None and call.time_to_first_token is not None
     assert turn.time_to_first_token >= call.time_to_first_token  # the turn started first
+
+
+class NoEq(str):
+    """Text whose == raises (caches compare keys)."""
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("no equality")
+
+    __hash__ = str.__hash__
+
+
+# A name the caller passed and its label value by the docs ("Cardinality caps": a value that is
+# not text is its str()); unhashable values and text whose hash or == raises included.
+ODD_NAMES = [(["l"], "['l']"), ({"d": 1}, "{'d': 1}"), (NoHash("nh"), "nh"), (NoEq("ne"), "ne")]
+
+
+@pytest.mark.parametrize(("name", "label"), ODD_NAMES, ids=[n[1] for n in ODD_NAMES])
+def test_a_name_of_any_type_is_recorded_as_its_text(
+    telemetry: Telemetry, name: Any, label: str
+) -> None:
+    with agent_turn("a", method=name, endpoint=name, session_id=name, user_id=name) as turn:
+        with llm_call(name) as call:
+            call.record_usage(2, 3)
+        for block in (tool_call(name), mcp_call(name, name)):
+            with block:
+                pass
+    v = telemetry.value
+    assert v(REQUESTS, agent_id="a", method=label, endpoint=label, status_code="200") == 1.0
+    assert v(c.LLM_CALLS.name, agent_id="a", model=label, status="ok") == 1.0
+    assert v(c.LLM_TOKENS.name, agent_id="a", model=label, token_type="output") == 3.0
+    assert v(c.TOOL_CALLS.name, agent_id="a", tool=label, status="ok") == 2.0  # the MCP one too
+    assert v(c.MCP_CALLS.name, agent_id="a", mcp_server=label, method=label, status="ok") == 1.0
+    assert v(c.INTERNAL_ERRORS.name, component=c.COMPONENT_INSTRUMENT) is None
+    assert turn.session.session_id == label and len(turn.session.user_id) == 32  # a pseudonym

@@ -268,8 +268,8 @@ class AgentTurn(_Scope):
             status_code=code,
             cost=self.cost,
             cost_center=obs.options.cost_center,
-            method=self.method,
-            endpoint=self.endpoint,
+            method=obs.label(self.method),
+            endpoint=obs.label(self.endpoint),
             error_type=self.error_type,
             first_token=self.time_to_first_token,
             ctx=ctx,
@@ -360,7 +360,7 @@ class LlmCall(_Scope):
                 self.span.set_attribute(c.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, first)
         call = events.LlmCall(
             agent_id=agent,
-            model=self.model,
+            model=obs.label(self.model),
             seconds=seconds,
             ok=self.ok,
             usage=usage,
@@ -397,8 +397,8 @@ class ToolCall(_Scope):
             agent_id=obs.resolve_agent(
                 obs.agent_given(self.agent_id), turn.agent_id if turn else None
             ),
-            tool=self.tool,
-            server=self.server,
+            tool=obs.label(self.tool),
+            server="" if self.server is None else obs.label(self.server),
             seconds=seconds,
             ok=self.ok,
             error_type=self.error_type,

@@ -153,7 +153,7 @@ class Sessions:
         self._users: dict[str, str] = {}
 
     def _cached(self, cache: dict[str, str], value: object, make: Callable[[object], str]) -> str:
-        if not isinstance(value, str):
+        if type(value) is not str:  # a str subclass too: its own hash or == may raise
             return make(value)
         shown = cache.get(value)
         if shown is None:
@@ -165,8 +165,8 @@ class Sessions:
 
     def user(self, user_id: object) -> str:
         """What goes on `user.id` for `user_id` ('' when nothing does)."""
-        if user_id is None or user_id == "" or self.mode == MODE_OMIT:
-            return ""
+        if user_id is None or self.mode == MODE_OMIT:
+            return ""  # (an empty id is shown as nothing by `_user`)
         return self._cached(self._users, user_id, self._user)
 
     def _user(self, user_id: object) -> str:
