@@ -13,6 +13,7 @@ the active conversations return to 0 and its span ends and is exported.
 from __future__ import annotations
 
 import asyncio
+import io
 import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -233,3 +234,26 @@ def test_a_name_of_any_type_is_recorded_as_its_text(
     assert v(c.MCP_CALLS.name, agent_id="a", mcp_server=label, method=label, status="ok") == 1.0
     assert v(c.INTERNAL_ERRORS.name, component=c.COMPONENT_INSTRUMENT) is None
     assert turn.session.session_id == label and len(turn.session.user_id) == 32  # a pseudonym
+
+
+def test_an_integer_a_span_cannot_carry_is_left_off_and_the_rest_arrives() -> None:
+    """OTLP integers are int64: a status code or token count past 2**63 - 1 is left off the span
+    (docs, "OpenTelemetry GenAI conventions"); the metrics still count what they can."""
+    with grpc_receiver() as receiver:
+        logs = io.StringIO()
+        handle = adk_observe.init("hostile-ints", registry=CollectorRegistry(), metrics_port=-1,
+                                  log_output=logs, sampling=1.0, tracing_protocol="grpc",
+                                  tracing_endpoint=receiver.url)
+        with agent_turn("big") as turn, llm_call("m") as call:
+            call.record_usage(2**70, 5)
+            turn.set_status_code(2**70)
+        with agent_turn("fits") as turn:
+            turn.set_status_code(2**63 - 1)
+        assert handle.force_flush()
+        spans = {s.name: attributes(s.attributes) for s in receiver.spans()}
+    status = "http.response.status_code"
+    assert status not in spans["invoke_agent big"]
+    assert spans["invoke_agent fits"][status] == 2**63 - 1
+    assert c.GEN_AI_USAGE_INPUT_TOKENS not in spans["chat m"]
+    assert spans["chat m"][c.GEN_AI_USAGE_OUTPUT_TOKENS] == 5
+    assert not [line for line in logs.getvalue().splitlines() if '"level": "ERROR"' in line]

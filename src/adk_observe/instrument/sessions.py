@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adk_observe import conventions as c
+from adk_observe.instrument.genai import INT_MAX
 from adk_observe.instrument.redaction import redact_text
 
 MODE_PSEUDONYMISE = "pseudonymise"
@@ -49,8 +50,6 @@ ID_MAX_LENGTH = 256  # characters of an id kept on a span or a line
 _REDACT_WINDOW = 4 * ID_MAX_LENGTH  # characters of an id redacted before it is cut
 PSEUDONYM_BYTES = 16  # 128 bits of the HMAC: 32 hex digits
 MAX_SESSIONS = 10_000
-# The largest index a span carries: OTLP's int attribute is an int64 (a larger one fails to encode)
-TURN_INDEX_MAX = 2**63 - 1
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _log = logging.getLogger("adk_observe")
@@ -197,7 +196,7 @@ class Sessions:
         elif (
             isinstance(turn_index, int)
             and not isinstance(turn_index, bool)
-            and 0 <= turn_index <= TURN_INDEX_MAX
+            and 0 <= turn_index <= INT_MAX
         ):
             index = int(turn_index)
         else:
