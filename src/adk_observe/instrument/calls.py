@@ -48,9 +48,10 @@ def is_error_result(result: object) -> bool:
     return bool(getattr(result, "isError", False) or getattr(result, "is_error", False))
 
 
-def _provider(obs: runtime.Observability, provider: object) -> str:
-    """`gen_ai.provider.name` as given (its label value), '' when not given."""
-    return "" if provider is None else obs.label(provider)
+def _given(obs: runtime.Observability, name: object) -> str:
+    """A name the caller may leave out (a provider, an MCP server) as its label value; '' when
+    not given."""
+    return "" if name is None else obs.label(name)
 
 
 class _Scope:
@@ -224,7 +225,7 @@ class AgentTurn(_Scope):
         return self.agent_id or ""
 
     def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
-        provider = _provider(obs, self.provider)
+        provider = _given(obs, self.provider)
         attrs = genai.agent_attributes(subject, provider, self.session.session_id)
         attrs.update(self.session.attributes())
         return attrs
@@ -340,7 +341,7 @@ class LlmCall(_Scope):
             self.enclosing_turn.first_token()
 
     def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
-        return genai.chat_attributes(subject, _provider(obs, self.provider))
+        return genai.chat_attributes(subject, _given(obs, self.provider))
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         turn = self.enclosing_turn
@@ -398,7 +399,7 @@ class ToolCall(_Scope):
                 obs.agent_given(self.agent_id), turn.agent_id if turn else None
             ),
             tool=obs.label(self.tool),
-            server="" if self.server is None else obs.label(self.server),
+            server=_given(obs, self.server),
             seconds=seconds,
             ok=self.ok,
             error_type=self.error_type,
@@ -426,7 +427,7 @@ class McpCall(ToolCall):
     def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
         attrs = super()._attributes(obs, subject)
         attrs[mcp_attributes.MCP_METHOD_NAME] = c.MCP_METHOD_TOOLS_CALL
-        attrs[c.SPAN_ATTR_MCP_SERVER] = obs.label(self.server)
+        attrs[c.SPAN_ATTR_MCP_SERVER] = _given(obs, self.server)
         return attrs
 
 
