@@ -21,9 +21,11 @@ audit stream's lines (whose `user_id` is the spans' `user.id` in every mode).
 from __future__ import annotations
 
 import asyncio
+import gc
 import hmac
 import io
 import json
+import tracemalloc
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -248,3 +250,28 @@ def test_a_secret_across_the_256th_character_is_redacted_not_cut(
     expected = ("s" * pad + ":[REDACTED]")[:ID_MAX_LENGTH]  # by hand: redact, then cut
     assert (spans[0][c.SESSION_ID], spans[0][c.USER_ID]) == (expected, expected)
     assert "sk-proj" not in logs.getvalue()
+
+
+def test_long_ids_from_callers_are_not_retained() -> None:
+    """Each turn's ids are shown cut to 256 characters; nothing keeps the whole ids a caller
+    sent (a client choosing its session id could otherwise grow the process by the size of
+    10,000 remembered sessions' ids)."""
+    adk_observe.init("hostile-retention", registry=CollectorRegistry(), metrics_port=-1,
+                     logging_enabled=False, tracing_enabled=False, user_id_key=KEY)
+    size, turns = 100_000, 200  # 20 MB of ids sent in all
+    try:
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(turns):
+            value = f"{i:06d}" + "x" * size
+            with agent_turn("a", session_id=value, user_id=value) as turn:
+                pass
+            assert turn.session.session_id == value[:ID_MAX_LENGTH]
+            del value
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        runtime.reset()
+    # at most the shown ids and pseudonyms (about 300 characters a turn), never the ids sent
+    assert retained < turns * 2_000, retained

@@ -147,12 +147,15 @@ class Sessions:
         self._turns: OrderedDict[str, int] = OrderedDict()
         self._lock = threading.Lock()
         # What each id became (the ids of one session repeat every turn): a dict read instead of
-        # the redaction check and the HMAC. At most MAX_SESSIONS entries each (then emptied).
+        # the redaction check and the HMAC. At most MAX_SESSIONS entries each (then emptied), of
+        # ids of at most ID_MAX_LENGTH characters: bounded in bytes whatever callers send.
         self._shown: dict[str, str] = {}
         self._users: dict[str, str] = {}
 
     def _cached(self, cache: dict[str, str], value: object, make: Callable[[object], str]) -> str:
-        if type(value) is not str:  # a str subclass too: its own hash or == may raise
+        # Not cached: a str subclass (its own hash or == may raise), and an id longer than a span
+        # keeps (the cache would hold MAX_SESSIONS of them whole: 10,000 ids of 1 MB are 10 GB).
+        if type(value) is not str or len(value) > ID_MAX_LENGTH:
             return make(value)
         shown = cache.get(value)
         if shown is None:
