@@ -275,3 +275,43 @@ def test_long_ids_from_callers_are_not_retained() -> None:
         runtime.reset()
     # at most the shown ids and pseudonyms (about 300 characters a turn), never the ids sent
     assert retained < turns * 2_000, retained
+
+
+def test_long_adk_session_ids_are_not_retained() -> None:
+    """The ADK turn index remembers 10,000 sessions: by a bounded key, never a caller's whole
+    id (ADK's API server lets a client choose its session id)."""
+    adk_observe.init("hostile-retention", registry=CollectorRegistry(), metrics_port=-1,
+                     logging_enabled=False, tracing_enabled=False, user_id_key=KEY,
+                     background_recording=False)
+    size, turns = 100_000, 40  # 4 MB of ids sent in all
+    agent = LlmAgent(name="retention_agent", model=ScriptedModel([Answer("ok")]))
+    runner = InMemoryRunner(app=App(name="h", root_agent=agent, plugins=[ObservabilityPlugin()]))
+    message = types.Content(role="user", parts=[types.Part(text="hi")])
+
+    async def turn(i: int) -> None:
+        session_id = f"{i:06d}" + "x" * size
+        await runner.session_service.create_session(app_name="h", user_id="u",
+                                                     session_id=session_id)
+        async for _ in runner.run_async(user_id="u", session_id=session_id, new_message=message):
+            pass
+        # ADK forgets the session: what is still held is adk-observe's
+        await runner.session_service.delete_session(app_name="h", user_id="u",
+                                                    session_id=session_id)
+
+    async def scenario() -> int:
+        await turn(-1)  # ADK's own first-run allocations
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(turns):
+            await turn(i)
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+
+    try:
+        retained = asyncio.run(scenario())
+    finally:
+        tracemalloc.stop()
+        runtime.reset()
+    # a few KB a turn (ADK's and the counters' own state), never the ids (all 40: 4 MB)
+    assert retained < turns * size // 10, retained

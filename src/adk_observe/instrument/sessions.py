@@ -214,14 +214,18 @@ class AdkTurnCounter:
 
     def __init__(self, max_sessions: int = MAX_SESSIONS) -> None:
         self._max = max_sessions
-        self._seen: OrderedDict[str, tuple[int, int, str]] = OrderedDict()
+        self._seen: OrderedDict[str | tuple[int, int], tuple[int, int, str]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(self, session: Any, invocation_id: str) -> int | None:
         events = getattr(session, "events", None)
         if not isinstance(events, list):
             return None
-        key = str(getattr(session, "id", ""))
+        # A long id (a client may choose it) is kept as its length and hash, not whole: a
+        # collision would only count two sessions' turns together.
+        key: str | tuple[int, int] = str(getattr(session, "id", ""))
+        if len(key) > ID_MAX_LENGTH:
+            key = (len(key), hash(key))
         with self._lock:
             read, count, last = self._seen.pop(key, (0, 0, ""))
             if read > len(events):  # rewound or replaced: count again
