@@ -15,7 +15,9 @@ Bound, from docs/instrumentation.md: a verdict that is not a bool records nothin
 drop (sink "metrics"); a score that is not a finite real number is left out, the evaluation
 counted, one drop; a decision is one of allow, block, modify in any case with surrounding white
 space, else nothing is recorded and one drop. Label values stay valid and bounded
-(promtool check metrics after every example); no internal error is counted.
+(promtool check metrics after every example); no internal error is counted. A wrapped callback's
+decision is what ADK made of its value ("Guardrails": a model callback's false value allows) and
+a wrapped error callback makes none.
 """
 
 from __future__ import annotations
@@ -170,3 +172,143 @@ def test_a_wrapped_callback_with_any_name_and_declared_decision_never_breaks_the
     check_exposition(served.port, promtool)
     assert served.registry.get_sample_value(
         c.INTERNAL_ERRORS.name, {c.LABEL_COMPONENT: c.COMPONENT_ADK_PLUGIN}) is None
+
+
+def _decisions(handle: adk_observe.Observability, name: str) -> dict[str, float]:
+    """The decisions counted for guardrail `name` (the scripted agent's)."""
+    out = {}
+    for decision in c.GUARDRAIL_DECISIONS:
+        value = handle.registry.get_sample_value(c.GUARDRAILS.name, {
+            "agent_id": "shop_assistant", "guardrail": name, "decision": decision})
+        if value:
+            out[decision] = value
+    return out
+
+
+def _adk_run(script: Any, **callbacks: Any) -> tuple[str, int]:
+    """One turn of a real Runner with the plugin: the final text and how often the model ran."""
+    from tests.adk.adk_helpers import build_runner, final_text, new_session, run_turn
+
+    from adk_observe.adk import ObservabilityPlugin
+
+    async def scenario() -> tuple[str, int]:
+        runner, model, _ = build_runner(script, [ObservabilityPlugin()], **callbacks)
+        return final_text(await run_turn(runner, await new_session(runner))), model.calls
+
+    return asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("falsy", [False, 0, "", {}, []], ids=repr)
+@pytest.mark.parametrize("slot", ["before_model_callback", "after_model_callback"])
+def test_a_model_guardrail_that_returns_a_false_value_allows_as_adk_reads_it(
+    served: adk_observe.Observability, slot: str, falsy: Any
+) -> None:
+    from adk_observe.adk import guardrail
+    from adk_observe.testing import Answer
+
+    name = f"falsy-{slot}-{falsy!r}"
+
+    @guardrail(name)
+    def screen(callback_context: Any, request_or_response: Any) -> Any:
+        return falsy  # as `return flagged and REFUSAL` does when nothing is flagged
+
+    # ADK runs the model and keeps its answer: a false value is no answer (`if response:`)
+    assert _adk_run((Answer("Sure."),), **{slot: screen}) == ("Sure.", 1)
+    assert _decisions(served, name) == {"allow": 1.0}
+
+
+def test_a_guardrail_on_an_error_callback_is_no_decision(served: adk_observe.Observability) -> None:
+    from google.adk.models.llm_response import LlmResponse
+    from google.genai import types
+
+    from adk_observe.adk import guardrail
+    from adk_observe.testing import Answer, Fail, ToolCall
+
+    fallback = LlmResponse(content=types.Content(role="model", parts=[types.Part(text="Later.")]))
+
+    @guardrail("on-model-error")
+    def model_error(callback_context: Any, llm_request: Any, error: Exception) -> Any:
+        return fallback  # the model failed: nothing was screened, nothing blocked
+
+    @guardrail("on-tool-error")
+    def tool_error(tool: Any, args: Any, tool_context: Any, error: Exception) -> Any:
+        return {"error": "declined"}
+
+    assert _adk_run((Fail("down"),), on_model_error_callback=model_error) == ("Later.", 1)
+    script = (ToolCall("charge_card", {"amount": 5}), Answer("Declined."))
+    assert _adk_run(script, on_tool_error_callback=tool_error) == ("Declined.", 2)
+    assert _decisions(served, "on-model-error") == {}
+    assert _decisions(served, "on-tool-error") == {}
+
+
+class _NoTruth:
+    """A name whose truth value raises (its text is fine)."""
+
+    def __bool__(self) -> bool:
+        raise RuntimeError("no truth value")
+
+    def __str__(self) -> str:
+        return "no-truth-judge"
+
+
+class _Unreadable(list[Any]):
+    def __iter__(self) -> Iterator[Any]:
+        raise RuntimeError("cannot be read")
+
+
+def test_an_adk_result_never_raises_whatever_its_name_or_fields(
+    served: adk_observe.Observability,
+) -> None:
+    from google.adk.evaluation.eval_metrics import EvalMetricResult, EvalStatus
+    from google.adk.evaluation.eval_result import EvalCaseResult
+
+    from adk_observe.adk import record_evaluation_result
+
+    passed = EvalMetricResult(metric_name="m", score=0.5, eval_status=EvalStatus.PASSED)
+    # by the docs: the name is a label value, a value that is not text its str()
+    assert record_evaluation_result(passed, name=_NoTruth()) == 1  # type: ignore[arg-type]
+    assert served.registry.get_sample_value(c.EVALUATIONS.name, {
+        "agent_id": "hostile-quality", "evaluator": "no-truth-judge", "result": "pass"}) == 1.0
+    # a result whose fields cannot be read records nothing and counts one drop
+    case = EvalCaseResult.model_construct(eval_metric_result_per_invocation=_Unreadable())
+    before = _dropped(served)
+    assert record_evaluation_result(case) == 0
+    assert _dropped(served) - before == 1
+
+
+def test_guardrail_without_its_name_is_one_type_error_where_it_decorates() -> None:
+    from adk_observe.adk import guardrail
+
+    def screen(callback_context: Any, llm_request: Any) -> None:
+        return None
+
+    # docs/instrumentation.md "Guardrails": not a decorator that every ADK run would call with
+    # arguments it does not take
+    with pytest.raises(TypeError, match=r"guardrail\(\) takes the guardrail's name.*screen'"):
+        guardrail(screen)  # type: ignore[arg-type]
+
+
+SOURCES = [("s\udcff", "s\ufffd"), (5, "5"), ("x" * 10_000, "x" * 128)]
+
+
+@pytest.mark.parametrize(("source", "sent"), SOURCES)
+def test_a_guardrail_source_reaches_the_collector_as_a_label_value(
+    source: Any, sent: str
+) -> None:
+    """`record_guardrail(..., source=)` goes on the span event like the names do (docs,
+    "Cardinality caps"): cut, no lone surrogate, text."""
+    from tests.otlp_receivers import attributes, grpc_receiver
+
+    with grpc_receiver() as receiver:
+        handle = adk_observe.init("hostile-source", registry=CollectorRegistry(), metrics_port=-1,
+                                  logging_enabled=False, sampling=1.0, tracing_protocol="grpc",
+                                  tracing_endpoint=receiver.url)
+        try:
+            with adk_observe.agent_turn("a"):
+                adk_observe.record_guardrail("g", "allow", source=source)
+            assert handle.force_flush()
+            events = [attributes(e.attributes) for s in receiver.spans() for e in s.events
+                      if e.name == c.GEN_AI_GUARDRAIL_RESULT]
+        finally:
+            runtime.reset()
+    assert [e.get(c.SPAN_ATTR_GUARDRAIL_SOURCE) for e in events] == [sent]

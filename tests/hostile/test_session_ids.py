@@ -14,16 +14,21 @@ raises).
 Bound: an id never breaks a span (every turn's span reaches a real OTLP/gRPC receiver, nothing is
 counted dropped), a log line (every line is JSON and strict UTF-8) or /metrics (it parses, and no
 id is a label or a label value); on spans and lines an id is at most 256 characters of printable
-text with secrets redacted; in the default mode the raw user id appears in none of them.
+text with secrets redacted; in the default mode the raw user id appears in none of them, nor in the
+audit stream's lines (whose `user_id` is the spans' `user.id` in every mode).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import hmac
 import io
 import json
+import tracemalloc
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,7 +44,7 @@ import adk_observe
 from adk_observe import agent_turn
 from adk_observe import conventions as c
 from adk_observe.adk import ObservabilityPlugin
-from adk_observe.instrument import runtime
+from adk_observe.instrument import audit, runtime
 from adk_observe.instrument.sessions import ID_MAX_LENGTH
 from adk_observe.testing import Answer, ScriptedModel
 
@@ -170,3 +175,143 @@ def test_hostile_ids_of_a_real_adk_session_service(receiver: Received) -> None:
                                                 {"component": c.COMPONENT_ADK_PLUGIN}) is None
     finally:
         runtime.reset()
+
+
+RAW_USER = "user-7f3a9c-hostile"
+
+
+@pytest.mark.parametrize("mode", ["pseudonymise", "raw", "omit"])
+def test_the_audit_stream_shows_the_user_as_spans_do(
+    receiver: Received, tmp_path: Path, mode: str
+) -> None:
+    """docs/security.md: the raw user id leaves the process nowhere (unless raw mode asks)."""
+    from tests.adk.adk_helpers import APP, build_runner
+
+    from adk_observe.testing import ToolCall
+
+    path = tmp_path / "audit.jsonl"
+    audit.configure(str(path))
+    handle, logs = _init(receiver, mode)
+
+    async def scenario() -> None:
+        runner, _, _ = build_runner((ToolCall("get_weather", {"city": "Paris"}), Answer("Sunny.")),
+                                    [ObservabilityPlugin()])
+        session = await runner.session_service.create_session(app_name=APP, user_id=RAW_USER)
+        message = types.Content(role="user", parts=[types.Part(text="weather?")])
+        async for _ in runner.run_async(user_id=RAW_USER, session_id=session.id,
+                                        new_message=message):
+            pass
+
+    try:
+        asyncio.run(scenario())
+        assert handle.force_flush()
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    finally:
+        audit.reset()
+        runtime.reset()
+    assert [line["tool"] for line in lines] == ["get_weather"]
+    # by hand, from docs/instrumentation.md "Sessions": the first 16 bytes of HMAC-SHA256
+    pseudonym = hmac.new(KEY.encode(), RAW_USER.encode(), "sha256").hexdigest()[:32]
+    expected = {"pseudonymise": pseudonym, "raw": RAW_USER, "omit": ""}[mode]
+    assert lines[0]["user_id"] == expected
+    if mode != "raw":
+        wire = receiver.everything() + logs.getvalue().encode() + path.read_bytes()
+        assert RAW_USER.encode() not in wire
+
+
+@pytest.mark.parametrize(("given", "sent"), [
+    (0, 0), (2**63 - 1, 2**63 - 1), (2**63, None), (10**30, None), (-1, None), (True, None),
+])
+def test_a_turn_index_is_sent_when_an_otlp_integer_holds_it_else_left_off(
+    receiver: Received, given: int, sent: int | None
+) -> None:
+    """docs/instrumentation.md "Sessions": an index from 0 to 2**63 - 1 (OTLP's int64) is on
+    the span; any other is left off, and the span's other attributes still arrive."""
+    handle, logs = _init(receiver, "pseudonymise")
+    with agent_turn("a", session_id="s-1", turn_index=given):
+        pass
+    spans, _ = _check_outputs(handle, logs, receiver, 1, "invoke_agent")
+    assert spans[0].get(c.SPAN_ATTR_TURN_INDEX) == sent
+    assert spans[0][c.SESSION_ID] == "s-1"
+    assert not [line for line in logs.getvalue().splitlines() if '"level": "ERROR"' in line]
+
+
+@pytest.mark.parametrize("pad", [230, 240, 245, 255])
+def test_a_secret_across_the_256th_character_is_redacted_not_cut(
+    receiver: Received, pad: int
+) -> None:
+    """docs/instrumentation.md "Sessions": secrets are redacted, then at most 256 characters are
+    kept; a secret the cut would split leaves none of its characters."""
+    handle, logs = _init(receiver, "raw")
+    value = "s" * pad + ":" + SECRET
+    with agent_turn("a", session_id=value, user_id=value):
+        pass
+    spans, _ = _check_outputs(handle, logs, receiver, 1, "invoke_agent")
+    expected = ("s" * pad + ":[REDACTED]")[:ID_MAX_LENGTH]  # by hand: redact, then cut
+    assert (spans[0][c.SESSION_ID], spans[0][c.USER_ID]) == (expected, expected)
+    assert "sk-proj" not in logs.getvalue()
+
+
+def test_long_ids_from_callers_are_not_retained() -> None:
+    """Each turn's ids are shown cut to 256 characters; nothing keeps the whole ids a caller
+    sent (a client choosing its session id could otherwise grow the process by the size of
+    10,000 remembered sessions' ids)."""
+    adk_observe.init("hostile-retention", registry=CollectorRegistry(), metrics_port=-1,
+                     logging_enabled=False, tracing_enabled=False, user_id_key=KEY)
+    size, turns = 100_000, 200  # 20 MB of ids sent in all
+    try:
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(turns):
+            value = f"{i:06d}" + "x" * size
+            with agent_turn("a", session_id=value, user_id=value) as turn:
+                pass
+            assert turn.session.session_id == value[:ID_MAX_LENGTH]
+            del value
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        runtime.reset()
+    # at most the shown ids and pseudonyms (about 300 characters a turn), never the ids sent
+    assert retained < turns * 2_000, retained
+
+
+def test_long_adk_session_ids_are_not_retained() -> None:
+    """The ADK turn index remembers 10,000 sessions: by a bounded key, never a caller's whole
+    id (ADK's API server lets a client choose its session id)."""
+    adk_observe.init("hostile-retention", registry=CollectorRegistry(), metrics_port=-1,
+                     logging_enabled=False, tracing_enabled=False, user_id_key=KEY,
+                     background_recording=False)
+    size, turns = 100_000, 40  # 4 MB of ids sent in all
+    agent = LlmAgent(name="retention_agent", model=ScriptedModel([Answer("ok")]))
+    runner = InMemoryRunner(app=App(name="h", root_agent=agent, plugins=[ObservabilityPlugin()]))
+    message = types.Content(role="user", parts=[types.Part(text="hi")])
+
+    async def turn(i: int) -> None:
+        session_id = f"{i:06d}" + "x" * size
+        await runner.session_service.create_session(app_name="h", user_id="u",
+                                                     session_id=session_id)
+        async for _ in runner.run_async(user_id="u", session_id=session_id, new_message=message):
+            pass
+        # ADK forgets the session: what is still held is adk-observe's
+        await runner.session_service.delete_session(app_name="h", user_id="u",
+                                                    session_id=session_id)
+
+    async def scenario() -> int:
+        await turn(-1)  # ADK's own first-run allocations
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(turns):
+            await turn(i)
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+
+    try:
+        retained = asyncio.run(scenario())
+    finally:
+        tracemalloc.stop()
+        runtime.reset()
+    # a few KB a turn (ADK's and the counters' own state), never the ids (all 40: 4 MB)
+    assert retained < turns * size // 10, retained

@@ -168,7 +168,7 @@ def tool_call(
         user_id, session_id, invocation_id = caller
         audit.record_tool(
             obs,
-            user_id=user_id,
+            user_id=obs.sessions.user(user_id),  # as on spans: the raw id never leaves
             session_id=session_id,
             invocation_id=invocation_id,
             agent_id=agent_id,

@@ -66,9 +66,9 @@ def record_evaluation_result(
     obs = runtime.current()
     if obs is None:
         return 0
-    try:
-        verdicts = list(_verdicts(result, name))
-    except (TypeError, ValueError, AttributeError):
+    try:  # the name as the label it becomes: plain text, whatever the object's truth value does
+        verdicts = list(_verdicts(result, None if name is None else obs.label(name)))
+    except Exception:  # not an ADK result, or one whose fields cannot be read
         obs.metrics.drop(c.SINK_METRICS)
         return 0
     for evaluator, passed, score in verdicts:

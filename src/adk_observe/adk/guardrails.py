@@ -18,6 +18,10 @@ The decision follows from the callback's kind and what it returned (ADK's own se
 | before_model, before_tool | allow | block (the model or tool is not called; the value answers) |
 | after_model, after_tool | allow | modify (the value replaces the output) |
 
+ADK takes a model callback's value only when it is true: a model callback that returns a false
+value (`return flagged and REFUSAL` with nothing flagged) allows. On any other callback (an
+agent's, on_model_error, on_tool_error) a wrapped callback records nothing and warns once.
+
 A callback whose return value does not say what it did calls `decide()` inside: a redaction in
 place returns None but is `decide("modify")`; an output filter that swaps the answer for a
 refusal is `decide("block")`. A streamed answer fires after_model for every chunk: only its final
@@ -44,6 +48,7 @@ from adk_observe.instrument.quality import record_guardrail
 
 F = TypeVar("F", bound=Callable[..., Any])
 _log = logging.getLogger("adk_observe")
+_MODEL_SOURCES = (c.GUARDRAIL_SOURCE_BEFORE_MODEL, c.GUARDRAIL_SOURCE_AFTER_MODEL)
 _SKIP = "skip"  # a streamed chunk's after_model call: no decision (the final response is one)
 # The decision a running guardrail callback declared with `decide()` (a one-item list: set once).
 _declared: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
@@ -62,6 +67,8 @@ def decide(decision: str) -> None:
 def _source(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     """Which ADK callback this call is, from its arguments ("" when none of the four)."""
     values = (*args, *kwargs.values())
+    if any(isinstance(value, BaseException) for value in values):
+        return ""  # on_model_error, on_tool_error: a failure handled, no input or output screened
     for value in values:
         if isinstance(value, LlmRequest):
             return c.GUARDRAIL_SOURCE_BEFORE_MODEL
@@ -89,14 +96,16 @@ class _Guard:
             if not self.warned:
                 self.warned = True
                 _log.warning(
-                    "guardrail %r wraps a callback that is no model or tool callback: its "
-                    "decisions are not counted",
+                    "guardrail %r wraps a callback that is no before or after model or tool "
+                    "callback: its decisions are not counted",
                     self.name[:200],
                 )
             return
         if declared:
             decision = declared[0]
-        elif result is None:
+        elif result is None or (source in _MODEL_SOURCES and not result):
+            # ADK takes a model callback's answer only if it is true (`if callback_response:`),
+            # a tool callback's if it is not None: `return flagged and REFUSAL` allows.
             decision = c.DECISION_ALLOW
         elif source in (c.GUARDRAIL_SOURCE_BEFORE_MODEL, c.GUARDRAIL_SOURCE_BEFORE_TOOL):
             decision = c.DECISION_BLOCK
@@ -119,7 +128,15 @@ def guardrail(name: str, *, agent_id: str | None = None) -> Callable[[F], F]:
     counts one decision in adk_agent_guardrail_decisions_total{guardrail=name} and adds a
     `gen_ai.guardrail.result` event to the current span. The callback keeps its signature, its
     sync or async nature and its return value. `agent_id`: default the run's (as the plugin
-    labels it), else the `agent_id` option, else the service name."""
+    labels it), else the `agent_id` option, else the service name.
+
+    Raises TypeError when `name` is a function: `@guardrail` without its name would otherwise
+    put the decorator itself into the agent, and every run would fail inside ADK."""
+    if inspect.isfunction(name) or inspect.ismethod(name):
+        raise TypeError(
+            f"guardrail() takes the guardrail's name, not the callback "
+            f'{getattr(name, "__qualname__", "")!r}: write @guardrail("<name>")'
+        )
 
     def wrap(callback: F) -> F:
         guard = _Guard(name, agent_id, callback)

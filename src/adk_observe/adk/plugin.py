@@ -106,7 +106,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         obs = self._obs()
         if obs is not None:
             agent = obs.resolve_agent(
-                agent_id, self._agent_id, obs.options.agent_id, self._last_agent
+                obs.agent_given(agent_id), self._agent_id, obs.options.agent_id, self._last_agent
             )
             obs.record_feedback(rating, agent, **fields)
 

@@ -9,9 +9,13 @@ retention (docs/compliance.md).
 One JSON object per line, its keys fixed:
 
     {"time": "2026-12-07T10:00:00.123Z", "log_type": "audit", "event": "tool_call",
-     "service": "support-agent", "agent_id": "support", "user_id": "u-42",
+     "service": "support-agent", "agent_id": "support", "user_id": "3f6a...",
      "session_id": "s-1", "invocation_id": "e-9", "tool": "refund", "mcp_server": "",
      "outcome": "error", "error_type": "ValueError", "trace_id": "4bf9..."}
+
+`user_id` is the user as turn spans show it (`user.id`: a keyed pseudonym unless the
+`user_id_mode` option is "raw"; empty with "omit"), so the raw id leaves the process here no more
+than anywhere else; whoever holds the pseudonym key can confirm a suspected user.
 
 Tool arguments and results are never written (they are payloads, not audit facts). Every value
 is redacted like the logs, cut to 256 characters and made valid UTF-8. A failure to write is

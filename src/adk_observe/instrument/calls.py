@@ -16,6 +16,7 @@ Over 400 lines: the four front ends share one `_Scope`, which splitting would sp
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import inspect
@@ -47,6 +48,12 @@ def is_error_result(result: object) -> bool:
     return bool(getattr(result, "isError", False) or getattr(result, "is_error", False))
 
 
+def _given(obs: runtime.Observability, name: object) -> str:
+    """A name the caller may leave out (a provider, an MCP server) as its label value; '' when
+    not given."""
+    return "" if name is None else obs.label(name)
+
+
 class _Scope:
     """Times a block, opens a span, records metrics and a log line on exit."""
 
@@ -67,7 +74,10 @@ class _Scope:
         """What the span's name names after its operation (agent, model or tool)."""
         return ""
 
-    def _attributes(self) -> dict[str, Any]:
+    def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
+        """The span's attributes when it starts; `subject`: `_subject()` as its label value. Every
+        name from the caller goes on the span as its label value (text a span carries: an OTLP
+        exporter cannot encode a lone surrogate, an attribute that is no text is dropped)."""
         raise NotImplementedError
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
@@ -88,7 +98,7 @@ class _Scope:
         self.span = obs.tracer.start_span(
             genai.span_name(self.operation, subject),
             kind=genai.KINDS[self.operation],
-            attributes=self._attributes(),
+            attributes=self._attributes(obs, subject),
         )
         self._token = otel_context.attach(trace.set_span_in_context(self.span))
         self._start = time.perf_counter()
@@ -106,7 +116,10 @@ class _Scope:
         seconds = time.perf_counter() - self._start
         if exc is not None:
             self.fail(type(exc).__qualname__)
-            span.record_exception(exc)
+            try:
+                span.record_exception(exc)
+            except Exception:  # its str() raised: the block still ends, `exc` still propagates
+                obs.internal_error(c.COMPONENT_INSTRUMENT)
         try:
             if not self.ok:
                 events.failed_span(span, self.error_type)
@@ -211,15 +224,17 @@ class AgentTurn(_Scope):
     def _subject(self) -> str:
         return self.agent_id or ""
 
-    def _attributes(self) -> dict[str, Any]:
-        attrs = genai.agent_attributes(self.agent_id or "", self.provider, self.session.session_id)
+    def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
+        provider = _given(obs, self.provider)
+        attrs = genai.agent_attributes(subject, provider, self.session.session_id)
         attrs.update(self.session.attributes())
         return attrs
 
     def __enter__(self) -> AgentTurn:
         obs = runtime.current()
         if obs is not None:
-            self.agent_id = obs.resolve_agent(self.agent_id)  # named on the span from its start
+            # named on the span from its start, as the text its label is
+            self.agent_id = obs.resolve_agent(obs.agent_given(self.agent_id))
             if any(v is not None for v in self._session):
                 try:
                     self.session = obs.sessions.ids(*self._session)
@@ -239,7 +254,10 @@ class AgentTurn(_Scope):
         tb: TracebackType | None,
     ) -> None:
         if self._turn_token is not None:
-            _turn.reset(self._turn_token)
+            # Left in another context than it was entered in (an async generator that another
+            # task resumed, asyncio.wait_for): that context's value is not this block's to undo.
+            with contextlib.suppress(ValueError):
+                _turn.reset(self._turn_token)
         super().__exit__(exc_type, exc, tb)
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
@@ -251,8 +269,8 @@ class AgentTurn(_Scope):
             status_code=code,
             cost=self.cost,
             cost_center=obs.options.cost_center,
-            method=self.method,
-            endpoint=self.endpoint,
+            method=obs.label(self.method),
+            endpoint=obs.label(self.endpoint),
             error_type=self.error_type,
             first_token=self.time_to_first_token,
             ctx=ctx,
@@ -277,6 +295,9 @@ class LlmCall(_Scope):
         self.reasoning_tokens: float = 0
         self.refused_counts = 0  # counts record_usage refused (NaN, negative, not a number)
         self.time_to_first_token: float | None = None
+        # The turn the call was entered in: first_token() may come from another thread (a
+        # streaming client's callback, run_in_executor), which does not see the turn.
+        self.enclosing_turn: AgentTurn | None = None
 
     def _copy(self) -> LlmCall:
         return LlmCall(self.model, self.agent_id, self.provider)
@@ -306,22 +327,25 @@ class LlmCall(_Scope):
     def _subject(self) -> str:
         return self.model
 
+    def __enter__(self) -> LlmCall:
+        self.enclosing_turn = _turn.get()
+        return cast(LlmCall, super().__enter__())
+
     def first_token(self) -> None:
         """The call's first chunk arrived now (streaming): its time to first token, and its
         turn's if the turn has none yet. Only the first call counts. Never raises."""
         if self.time_to_first_token is not None or self.span is None:
             return
         self.time_to_first_token = time.perf_counter() - self._start
-        turn = _turn.get()
-        if turn is not None:
-            turn.first_token()
+        if self.enclosing_turn is not None:
+            self.enclosing_turn.first_token()
 
-    def _attributes(self) -> dict[str, Any]:
-        return genai.chat_attributes(self.model, self.provider)
+    def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
+        return genai.chat_attributes(subject, _given(obs, self.provider))
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
-        turn = _turn.get()
-        agent = obs.resolve_agent(self.agent_id, turn.agent_id if turn else None)
+        turn = self.enclosing_turn
+        agent = obs.resolve_agent(obs.agent_given(self.agent_id), turn.agent_id if turn else None)
         usage = Usage(
             self.input_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens
         )
@@ -337,7 +361,7 @@ class LlmCall(_Scope):
                 self.span.set_attribute(c.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, first)
         call = events.LlmCall(
             agent_id=agent,
-            model=self.model,
+            model=obs.label(self.model),
             seconds=seconds,
             ok=self.ok,
             usage=usage,
@@ -363,17 +387,19 @@ class ToolCall(_Scope):
     def _subject(self) -> str:
         return self.tool
 
-    def _attributes(self) -> dict[str, Any]:
-        return genai.tool_attributes(self.tool)
+    def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
+        return genai.tool_attributes(subject)
 
     server = ""  # an MCP call's server: the call counts as an MCP call too
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         turn = _turn.get()
         call = events.ToolCall(
-            agent_id=obs.resolve_agent(self.agent_id, turn.agent_id if turn else None),
-            tool=self.tool,
-            server=self.server,
+            agent_id=obs.resolve_agent(
+                obs.agent_given(self.agent_id), turn.agent_id if turn else None
+            ),
+            tool=obs.label(self.tool),
+            server=_given(obs, self.server),
             seconds=seconds,
             ok=self.ok,
             error_type=self.error_type,
@@ -398,10 +424,10 @@ class McpCall(ToolCall):
             self.fail(c.ERROR_TYPE_MCP_TOOL)
         return result
 
-    def _attributes(self) -> dict[str, Any]:
-        attrs = super()._attributes()
+    def _attributes(self, obs: runtime.Observability, subject: str) -> dict[str, Any]:
+        attrs = super()._attributes(obs, subject)
         attrs[mcp_attributes.MCP_METHOD_NAME] = c.MCP_METHOD_TOOLS_CALL
-        attrs[c.SPAN_ATTR_MCP_SERVER] = self.server
+        attrs[c.SPAN_ATTR_MCP_SERVER] = _given(obs, self.server)
         return attrs
 
 

@@ -92,7 +92,7 @@ class PriceTable:
         return bool(self._exact)
 
     def rates(self, model: str) -> Rates | None:
-        if not isinstance(model, str):
+        if type(model) is not str:  # a str subclass too: its text (its own hash may raise)
             try:
                 model = str(model)
             except Exception:  # a name without text has no price

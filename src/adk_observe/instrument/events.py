@@ -292,10 +292,13 @@ EVENTS: tuple[type[Event], ...] = (
 
 
 def turn_span_attributes(status_code: str, cost: float) -> dict[str, Any]:
-    """A status code that is not a number (set by the caller) stays off the span."""
+    """A status code that is not a number (set by the caller), or one past genai.INT_MAX, stays
+    off the span."""
     attrs: dict[str, Any] = {c.SPAN_ATTR_COST: cost}
     if status_code.isascii() and status_code.isdigit():
-        attrs[http_attributes.HTTP_RESPONSE_STATUS_CODE] = int(status_code)
+        code = int(status_code)
+        if code <= genai.INT_MAX:
+            attrs[http_attributes.HTTP_RESPONSE_STATUS_CODE] = code
     return attrs
 
 

@@ -21,6 +21,10 @@ from opentelemetry.trace import SpanKind
 from adk_observe import conventions as c
 from adk_observe.instrument.cost import Usage
 
+# The largest integer a span attribute carries: OTLP encodes integers as int64, and one larger
+# fails to encode (the exporter logs an error and drops the attribute). Larger ones are left off.
+INT_MAX = 2**63 - 1
+
 # Span kinds from the conventions: a model call leaves the process, an agent run or a tool call
 # inside the agent does not.
 KINDS = {
@@ -68,7 +72,7 @@ def usage_attributes(usage: Usage) -> dict[str, Any]:
     """Token counts of a model call. The conventions count cached tokens inside the input and
     reasoning tokens inside the output; adk-observe's Usage keeps reasoning apart from output
     (as Gemini reports thoughts), so the output attribute is their sum. The cached and reasoning
-    counts are set when there are any."""
+    counts are set when there are any; a count past INT_MAX is left off."""
     attrs: dict[str, Any] = {
         c.GEN_AI_USAGE_INPUT_TOKENS: int(usage.input),
         c.GEN_AI_USAGE_OUTPUT_TOKENS: int(usage.output + usage.reasoning),
@@ -77,4 +81,4 @@ def usage_attributes(usage: Usage) -> dict[str, Any]:
         attrs[c.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = int(usage.cached)
     if usage.reasoning:
         attrs[c.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = int(usage.reasoning)
-    return attrs
+    return {name: count for name, count in attrs.items() if count <= INT_MAX}

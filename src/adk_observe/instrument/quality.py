@@ -96,7 +96,8 @@ def record_guardrail(
             obs.metrics.drop(c.SINK_METRICS)
             return
         guardrail = obs.label(name)
-        ctx, agent, origin = _where(obs, agent_id, *guardrail_event(guardrail, chosen, source))
+        where = obs.label(source)  # on the span as a label value is: text OTLP can encode
+        ctx, agent, origin = _where(obs, agent_id, *guardrail_event(guardrail, chosen, where))
         decided = events.GuardrailDecision(
             agent_id=agent, guardrail=guardrail, decision=chosen, ctx=ctx, origin=origin
         )
@@ -134,7 +135,7 @@ def _where(
     """Where a result happened: its span (which gets the result event `name`), its agent_id
     label and the log line's origin."""
     ctx = _span_event(name, attributes)
-    agent = obs.label(obs.resolve_agent(agent_id, enclosing_agent()))
+    agent = obs.label(obs.resolve_agent(obs.agent_given(agent_id), enclosing_agent()))
     return ctx, agent, events.call_origin()
 
 

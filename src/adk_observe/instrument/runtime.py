@@ -190,6 +190,11 @@ class Observability:
                 return candidate
         return self.agent_id
 
+    def agent_given(self, agent_id: object) -> str | None:
+        """An agent_id a caller passed, as the label value it becomes (plain text, whatever the
+        object's truth value or hash do), for `resolve_agent`; None when none was passed."""
+        return None if agent_id is None else label_value(agent_id, self._label_max)
+
     def label(self, value: object) -> str:
         """`value` as the label value it becomes on every metric (cut to the length cap, valid
         UTF-8, no control characters), and so as the log field of the same name."""
@@ -203,7 +208,7 @@ class Observability:
             valid = False
         if not valid:
             raise ValueError(f"rating must be a number within [1, 5], got {repr(rating)[:40]}")
-        agent = self.label(self.resolve_agent(agent_id))
+        agent = self.label(self.resolve_agent(self.agent_given(agent_id)))
         ctx = trace.get_current_span().get_span_context()
         self.apply(Feedback(agent_id=agent, rating=rating, ctx=ctx if ctx.is_valid else None))
         fields = {c.LABEL_AGENT_ID: agent, c.LOG_RATING: rating, **fields}

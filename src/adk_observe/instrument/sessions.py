@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adk_observe import conventions as c
+from adk_observe.instrument.genai import INT_MAX
 from adk_observe.instrument.redaction import redact_text
 
 MODE_PSEUDONYMISE = "pseudonymise"
@@ -46,6 +47,7 @@ USER_ID_MODES = (MODE_PSEUDONYMISE, MODE_RAW, MODE_OMIT)
 KEY_MIN_LENGTH = 16  # characters: a short key makes the pseudonyms of guessable ids guessable
 KEY_MAX_LENGTH = 4096
 ID_MAX_LENGTH = 256  # characters of an id kept on a span or a line
+_REDACT_WINDOW = 4 * ID_MAX_LENGTH  # characters of an id redacted before it is cut
 PSEUDONYM_BYTES = 16  # 128 bits of the HMAC: 32 hex digits
 MAX_SESSIONS = 10_000
 
@@ -90,11 +92,11 @@ def safe_id(value: object) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else _str(value)
-    if len(text) > ID_MAX_LENGTH:
-        text = text[:ID_MAX_LENGTH]
+    if len(text) > _REDACT_WINDOW:  # bounded work; a secret across the final cut is still whole
+        text = text[:_REDACT_WINDOW]
     if not text.isprintable():  # control, format (bidi overrides), surrogates, separators
         text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
-    return redact_text(text)
+    return redact_text(text)[:ID_MAX_LENGTH]  # redacted, then cut: no secret's head is kept
 
 
 def _str(value: object) -> str:
@@ -145,12 +147,15 @@ class Sessions:
         self._turns: OrderedDict[str, int] = OrderedDict()
         self._lock = threading.Lock()
         # What each id became (the ids of one session repeat every turn): a dict read instead of
-        # the redaction check and the HMAC. At most MAX_SESSIONS entries each (then emptied).
+        # the redaction check and the HMAC. At most MAX_SESSIONS entries each (then emptied), of
+        # ids of at most ID_MAX_LENGTH characters: bounded in bytes whatever callers send.
         self._shown: dict[str, str] = {}
         self._users: dict[str, str] = {}
 
     def _cached(self, cache: dict[str, str], value: object, make: Callable[[object], str]) -> str:
-        if not isinstance(value, str):
+        # Not cached: a str subclass (its own hash or == may raise), and an id longer than a span
+        # keeps (the cache would hold MAX_SESSIONS of them whole: 10,000 ids of 1 MB are 10 GB).
+        if type(value) is not str or len(value) > ID_MAX_LENGTH:
             return make(value)
         shown = cache.get(value)
         if shown is None:
@@ -162,8 +167,8 @@ class Sessions:
 
     def user(self, user_id: object) -> str:
         """What goes on `user.id` for `user_id` ('' when nothing does)."""
-        if user_id is None or user_id == "" or self.mode == MODE_OMIT:
-            return ""
+        if user_id is None or self.mode == MODE_OMIT:
+            return ""  # (an empty id is shown as nothing by `_user`)
         return self._cached(self._users, user_id, self._user)
 
     def _user(self, user_id: object) -> str:
@@ -191,8 +196,12 @@ class Sessions:
         session = "" if session_id is None else self._cached(self._shown, session_id, safe_id)
         if turn_index is None:
             index = self.next_turn(session) if session else None
-        elif isinstance(turn_index, int) and not isinstance(turn_index, bool) and turn_index >= 0:
-            index = turn_index
+        elif (
+            isinstance(turn_index, int)
+            and not isinstance(turn_index, bool)
+            and 0 <= turn_index <= INT_MAX
+        ):
+            index = int(turn_index)
         else:
             index = None  # not a count: left off the span
         return SessionIds(session, self.user(user_id), index)
@@ -205,14 +214,18 @@ class AdkTurnCounter:
 
     def __init__(self, max_sessions: int = MAX_SESSIONS) -> None:
         self._max = max_sessions
-        self._seen: OrderedDict[str, tuple[int, int, str]] = OrderedDict()
+        self._seen: OrderedDict[str | tuple[int, int], tuple[int, int, str]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(self, session: Any, invocation_id: str) -> int | None:
         events = getattr(session, "events", None)
         if not isinstance(events, list):
             return None
-        key = str(getattr(session, "id", ""))
+        # A long id (a client may choose it) is kept as its length and hash, not whole: a
+        # collision would only count two sessions' turns together.
+        key: str | tuple[int, int] = str(getattr(session, "id", ""))
+        if len(key) > ID_MAX_LENGTH:
+            key = (len(key), hash(key))
         with self._lock:
             read, count, last = self._seen.pop(key, (0, 0, ""))
             if read > len(events):  # rewound or replaced: count again
