@@ -142,6 +142,9 @@ REFUSED = [
         "0.5, 1, 2.5, 5, 10, 30, 60)",
     ),
     ("pyrra", 2, "kind", "a Pyrra ServiceLevelObjective is not read by adk-observe: write"),
+    # The service is named by `service` in a Sloth file, `spec.service` in its CRD.
+    ("sloth-duplicate-service", 17, "service", "service 'svc01' is already defined at "),
+    ("sloth-crd-duplicate-service", 21, "spec.service", "service 'svc01' is already defined at "),
 ]
 
 

@@ -143,7 +143,7 @@ def load_specs(paths: Iterable[str | Path]) -> list[ServiceSpec]:
                     f"service {spec.name!r} is already defined at {first.file}:{first.line}",
                     file=spec.source.file,
                     line=spec.source.line,
-                    path="metadata.name",
+                    path=spec.source.name_key,
                 )
             seen[spec.name] = spec
             specs.append(spec)
