@@ -142,6 +142,12 @@ REFUSED = [
         "0.5, 1, 2.5, 5, 10, 30, 60)",
     ),
     ("pyrra", 2, "kind", "a Pyrra ServiceLevelObjective is not read by adk-observe: write"),
+    (
+        "openslo-v2alpha-list",
+        3,
+        "apiVersion",
+        "apiVersion 'openslo.com/v2alpha' does not map: only openslo/v1 is supported",
+    ),
     # The service is named by `service` in a Sloth file, `spec.service` in its CRD.
     ("sloth-duplicate-service", 17, "service", "service 'svc01' is already defined at "),
     ("sloth-crd-duplicate-service", 21, "spec.service", "service 'svc01' is already defined at "),

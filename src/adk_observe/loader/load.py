@@ -45,17 +45,24 @@ class Format:
         return parse(docs)
 
 
+# OpenSLO's apiVersion group: `openslo/` up to v1, `openslo.com/` from v2alpha (Kubernetes
+# style). Both are recognised, so a version we do not read is refused as one (openslo_file.py).
+_OPENSLO_GROUPS = ("openslo/", "openslo.com/")
+
+
+def _is_openslo(item: Any) -> bool:
+    return isinstance(item, dict) and str(item.get("apiVersion", "")).lower().startswith(
+        _OPENSLO_GROUPS
+    )
+
+
 FORMATS: tuple[Format, ...] = (
     Format(
         "adk-observe/v1",
         lambda d: d.get("apiVersion") == v1.API_VERSION,
         "adk_observe.loader.map_v1",
     ),
-    Format(
-        "openslo",
-        lambda d: str(d.get("apiVersion", "")).lower().startswith("openslo/"),
-        "adk_observe.loader.openslo",
-    ),
+    Format("openslo", _is_openslo, "adk_observe.loader.openslo"),
     Format("sloth", lambda d: d.get("version") == "prometheus/v1", "adk_observe.loader.sloth"),
     Format(
         "sloth-crd",
@@ -64,10 +71,6 @@ FORMATS: tuple[Format, ...] = (
         "parse_crd",
     ),
 )
-
-
-def _is_openslo(item: Any) -> bool:
-    return isinstance(item, dict) and str(item.get("apiVersion", "")).lower().startswith("openslo/")
 
 
 def _items(doc: Document) -> list[Document]:
