@@ -148,6 +148,12 @@ REFUSED = [
         "apiVersion",
         "apiVersion 'openslo.com/v2alpha' does not map: only openslo/v1 is supported",
     ),
+    (
+        "sloth-alert-windows",
+        3,
+        "kind",
+        "kind AlertWindows does not map: it is Sloth's burn-rate window table for an SLO period",
+    ),
     # The service is named by `service` in a Sloth file, `spec.service` in its CRD.
     ("sloth-duplicate-service", 17, "service", "service 'svc01' is already defined at "),
     ("sloth-crd-duplicate-service", 21, "spec.service", "service 'svc01' is already defined at "),

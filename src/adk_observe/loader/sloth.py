@@ -51,6 +51,11 @@ _PLUGINS = (
     "do not map: Sloth plugins run Go code inside Sloth that adk-observe cannot run; "
     "write the queries the plugin generates as an events or raw SLI"
 )
+_ALERT_WINDOWS = (
+    "kind AlertWindows does not map: it is Sloth's burn-rate window table for an SLO period "
+    "(--slo-period-windows-path), not an SLO spec; imported SLOs use the default table scaled "
+    "to their period, and an adk-observe/v1 spec sets custom pairs in spec.alert_windows"
+)
 
 
 def _go_string(value: Any) -> Any:
@@ -184,6 +189,8 @@ def parse_crd(docs: list[Document]) -> list[Mapped]:
     document; the namespace is the PrometheusRule's, as Sloth's controller writes it."""
     out = []
     for doc in docs:
+        if doc.data.get("kind") == "AlertWindows":
+            raise fail(doc, ("kind",), _ALERT_WINDOWS)
         crd: SlothCRD = parse_model(SlothCRD, doc)
         notes: list[tuple[str, str]] = []
         for key in ("labels", "annotations"):
