@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from tests.rules.support import run_parallel, run_promtool
 
 from adk_observe import model as m
@@ -85,6 +86,7 @@ ACCEPTED: list[tuple[str, Callable[[list[m.ServiceSpec]], None], int]] = [
     ("sloth-grouped", _grouped, 0),
     ("openslo-negative-selector", _negative_selector, 2),
     ("v1-short-period", _short_periods, 2),
+    ("sloth-crd-rule-selector", lambda specs: None, 0),
 ]
 
 
@@ -154,6 +156,12 @@ REFUSED = [
         "kind",
         "kind AlertWindows does not map: it is Sloth's burn-rate window table for an SLO period",
     ),
+    (
+        "sloth-crd-bad-object-label",
+        6,
+        "metadata.labels.team",
+        "'payments/checkout' is not a valid Kubernetes label value (at most 63 letters",
+    ),
     # The service is named by `service` in a Sloth file, `spec.service` in its CRD.
     ("sloth-duplicate-service", 17, "service", "service 'svc01' is already defined at "),
     ("sloth-crd-duplicate-service", 21, "spec.service", "service 'svc01' is already defined at "),
@@ -194,3 +202,27 @@ def test_a_selector_no_simple_value_satisfies_gets_a_note_instead_of_tests(
         "chosen (a regex with no literal alternative)\n"
     )
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["kube-api.rules.yaml"]
+
+
+def test_a_sloth_crd_prometheusrule_carries_the_crd_labels_not_the_rule_labels(
+    tmp_path: Path,
+) -> None:
+    # Sloth's controller writes the CRD's metadata.labels on its PrometheusRule (Sloth's
+    # examples/_gen/k8s-home-wifi.yml: prometheus, role, app beside its own
+    # app.kubernetes.io labels), which the operator's ruleSelector matches; spec.labels go on
+    # the rules only, so a value Kubernetes would refuse (a `/`) is fine there.
+    spec = CORPUS / "sloth-crd-rule-selector.yaml"
+    assert main(["compile-rules", str(spec), "-o", str(tmp_path), "--format", "operator"]) == 0
+    rule = yaml.safe_load((tmp_path / "checkout.prometheusrule.yaml").read_text())
+    assert rule["metadata"] == {
+        "name": "checkout-slos",
+        "namespace": "monitoring",
+        "labels": {
+            "app.kubernetes.io/managed-by": "adk-observe",
+            "app.kubernetes.io/name": "checkout",
+            "prometheus": "k8s",
+            "role": "alert-rules",
+        },
+    }
+    labels = rule["spec"]["groups"][0]["rules"][0]["labels"]
+    assert labels["repo"] == "acme/checkout"

@@ -22,7 +22,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, BeforeValidator, Field, model_validator
 
 from adk_observe import conventions as c
+from adk_observe import kube
 from adk_observe import model as m
+from adk_observe.errors import quote
 from adk_observe.loader.fields import (
     AlertName,
     Annotations,
@@ -159,7 +161,7 @@ class SlothSpec(SlothService):
 
 
 class SlothMetadata(Strict):
-    """Kubernetes object metadata: only the namespace changes the output (the PrometheusRule's)."""
+    """Kubernetes object metadata: the namespace and labels are the PrometheusRule's."""
 
     name: DnsName
     namespace: DnsName = "default"
@@ -193,20 +195,43 @@ def parse_crd(docs: list[Document]) -> list[Mapped]:
             raise fail(doc, ("kind",), _ALERT_WINDOWS)
         crd: SlothCRD = parse_model(SlothCRD, doc)
         notes: list[tuple[str, str]] = []
-        for key in ("labels", "annotations"):
-            if getattr(crd.metadata, key):
-                where: KeyPath = ("metadata", key)
-                notes.append(
-                    (
-                        f"{doc.file}:{doc.line_of(where)}: {format_path(where)}",
-                        "not used: Sloth's controller copies them to its PrometheusRule only",
-                    )
+        if crd.metadata.annotations:
+            where: KeyPath = ("metadata", "annotations")
+            notes.append(
+                (
+                    f"{doc.file}:{doc.line_of(where)}: {format_path(where)}",
+                    "not used: Sloth's controller copies them to its PrometheusRule only",
                 )
+            )
         if crd.status is not None:
             notes.append((f"{doc.file}:{doc.line_of(('status',))}: status", "not used"))
-        spec = _service(crd.spec, doc, ("spec",), notes, namespace=crd.metadata.namespace)
+        spec = _service(
+            crd.spec,
+            doc,
+            ("spec",),
+            notes,
+            namespace=crd.metadata.namespace,
+            object_labels=_object_labels(crd.metadata.labels, doc),
+        )
         out.append(Mapped(spec, _origins(crd.spec, doc, ("spec",))))
     return out
+
+
+def _object_labels(labels: dict[str, str], doc: Document) -> tuple[tuple[str, str], ...]:
+    """The CRD's metadata.labels, which Sloth's controller copies to the PrometheusRule it
+    writes (the Prometheus Operator's ruleSelector picks rules by them): ours too, with
+    --format operator. They are Kubernetes labels, checked as such."""
+    for key, value in labels.items():
+        where: KeyPath = ("metadata", "labels", key)
+        if not kube.label_key_ok(key):
+            raise fail(doc, where, f"{quote(key)} is not a valid Kubernetes label key")
+        if not kube.label_value_ok(value):
+            raise fail(
+                doc,
+                where,
+                f"{quote(value)} is not a valid Kubernetes label value ({kube.LABEL_VALUE_RULE})",
+            )
+    return pairs(labels)
 
 
 def _origins(spec: SlothService, doc: Document, base: KeyPath) -> tuple[SLOOrigin, ...]:
@@ -227,7 +252,10 @@ def _service(
     base: KeyPath,
     notes: list[tuple[str, str]],
     namespace: str = "default",
+    object_labels: tuple[tuple[str, str], ...] | None = None,
 ) -> m.ServiceSpec:
+    """`object_labels`: the PrometheusRule's, a CRD's metadata.labels (None: a plain file has
+    no object of its own, so `labels` go there, as in adk-observe/v1)."""
     if spec.slo_plugins is not None:
         raise fail(doc, (*base, _key(doc, base, "slo_plugins")), f"SLO plugin chains {_PLUGINS}")
     _reserved(spec.labels, doc, (*base, "labels"))
@@ -239,6 +267,7 @@ def _service(
         slos=tuple(slos),
         namespace=namespace,
         labels=pairs(spec.labels),
+        object_labels=object_labels,
         agent_alerts=m.AgentAlerts(enabled=False),
         extra=tuple(notes),
     )

@@ -52,8 +52,11 @@ def prometheus_rule(
 ) -> dict[str, Any]:
     """The same groups as a Prometheus Operator custom resource."""
     labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "adk-observe"}
-    labels.update(dict(spec.labels))
-    check_kube_labels(spec, "--format operator puts it on the PrometheusRule")
+    if spec.object_labels is None:
+        labels.update(dict(spec.labels))
+        check_kube_labels(spec, "--format operator puts it on the PrometheusRule")
+    else:  # the importer checked them where they are spelled
+        labels.update(dict(spec.object_labels))
     return {
         "apiVersion": OPERATOR_API_VERSION,
         "kind": OPERATOR_KIND,
