@@ -204,25 +204,25 @@ def test_a_selector_no_simple_value_satisfies_gets_a_note_instead_of_tests(
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["kube-api.rules.yaml"]
 
 
-def test_a_sloth_crd_prometheusrule_carries_the_crd_labels_not_the_rule_labels(
-    tmp_path: Path,
+OURS = {"app.kubernetes.io/managed-by": "adk-observe", "app.kubernetes.io/name": "checkout"}
+# Sloth's controller writes a CRD's metadata.labels on its PrometheusRule (Sloth's
+# examples/_gen/k8s-home-wifi.yml: prometheus, role, app beside its own app.kubernetes.io
+# labels), which the operator's ruleSelector matches; `labels` go on the rules only, so a value
+# Kubernetes would refuse (a `/`) is fine there. A plain Sloth file has no object labels.
+OBJECT_LABELS = [
+    ("sloth-crd-rule-selector", "monitoring", {**OURS, "prometheus": "k8s", "role": "alert-rules"}),
+    ("sloth-rule-label-slash", "default", OURS),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "namespace", "labels"), OBJECT_LABELS, ids=[o[0] for o in OBJECT_LABELS]
+)
+def test_a_sloth_prometheusrule_carries_the_crd_labels_not_the_rule_labels(
+    tmp_path: Path, name: str, namespace: str, labels: dict[str, str]
 ) -> None:
-    # Sloth's controller writes the CRD's metadata.labels on its PrometheusRule (Sloth's
-    # examples/_gen/k8s-home-wifi.yml: prometheus, role, app beside its own
-    # app.kubernetes.io labels), which the operator's ruleSelector matches; spec.labels go on
-    # the rules only, so a value Kubernetes would refuse (a `/`) is fine there.
-    spec = CORPUS / "sloth-crd-rule-selector.yaml"
+    spec = CORPUS / f"{name}.yaml"
     assert main(["compile-rules", str(spec), "-o", str(tmp_path), "--format", "operator"]) == 0
     rule = yaml.safe_load((tmp_path / "checkout.prometheusrule.yaml").read_text())
-    assert rule["metadata"] == {
-        "name": "checkout-slos",
-        "namespace": "monitoring",
-        "labels": {
-            "app.kubernetes.io/managed-by": "adk-observe",
-            "app.kubernetes.io/name": "checkout",
-            "prometheus": "k8s",
-            "role": "alert-rules",
-        },
-    }
-    labels = rule["spec"]["groups"][0]["rules"][0]["labels"]
-    assert labels["repo"] == "acme/checkout"
+    assert rule["metadata"] == {"name": "checkout-slos", "namespace": namespace, "labels": labels}
+    assert rule["spec"]["groups"][0]["rules"][0]["labels"]["repo"] == "acme/checkout"

@@ -182,7 +182,8 @@ def parse(docs: list[Document]) -> list[Mapped]:
     out = []
     for doc in docs:
         spec: SlothSpec = parse_model(SlothSpec, doc)
-        out.append(Mapped(_service(spec, doc, (), []), _origins(spec, doc, ())))
+        mapped = _service(spec, doc, (), [], object_labels=())
+        out.append(Mapped(mapped, _origins(spec, doc, ())))
     return out
 
 
@@ -251,11 +252,12 @@ def _service(
     doc: Document,
     base: KeyPath,
     notes: list[tuple[str, str]],
+    object_labels: tuple[tuple[str, str], ...],
     namespace: str = "default",
-    object_labels: tuple[tuple[str, str], ...] | None = None,
 ) -> m.ServiceSpec:
-    """`object_labels`: the PrometheusRule's, a CRD's metadata.labels (None: a plain file has
-    no object of its own, so `labels` go there, as in adk-observe/v1)."""
+    """`object_labels`: the PrometheusRule's, a CRD's metadata.labels (none for a file). Sloth's
+    `labels` are rule labels: Sloth never puts them on a Kubernetes object, so a value such as
+    `myorg/myservice` (Sloth's getting-started.yml) is fine."""
     if spec.slo_plugins is not None:
         raise fail(doc, (*base, _key(doc, base, "slo_plugins")), f"SLO plugin chains {_PLUGINS}")
     _reserved(spec.labels, doc, (*base, "labels"))
