@@ -208,21 +208,24 @@ OURS = {"app.kubernetes.io/managed-by": "adk-observe", "app.kubernetes.io/name":
 # Sloth's controller writes a CRD's metadata.labels on its PrometheusRule (Sloth's
 # examples/_gen/k8s-home-wifi.yml: prometheus, role, app beside its own app.kubernetes.io
 # labels), which the operator's ruleSelector matches; `labels` go on the rules only, so a value
-# Kubernetes would refuse (a `/`) is fine there. A plain Sloth file has no object labels.
+# Kubernetes would refuse (a `/`) is fine there. A plain Sloth file has no object labels, nor
+# has OpenSLO v1 (its Service labels label the alerts).
 OBJECT_LABELS = [
     ("sloth-crd-rule-selector", "monitoring", {**OURS, "prometheus": "k8s", "role": "alert-rules"}),
     ("sloth-rule-label-slash", "default", OURS),
+    ("openslo-rule-label-slash", "default", OURS),
 ]
 
 
 @pytest.mark.parametrize(
     ("name", "namespace", "labels"), OBJECT_LABELS, ids=[o[0] for o in OBJECT_LABELS]
 )
-def test_a_sloth_prometheusrule_carries_the_crd_labels_not_the_rule_labels(
+def test_an_imported_prometheusrule_carries_only_labels_the_source_puts_on_an_object(
     tmp_path: Path, name: str, namespace: str, labels: dict[str, str]
 ) -> None:
     spec = CORPUS / f"{name}.yaml"
     assert main(["compile-rules", str(spec), "-o", str(tmp_path), "--format", "operator"]) == 0
     rule = yaml.safe_load((tmp_path / "checkout.prometheusrule.yaml").read_text())
     assert rule["metadata"] == {"name": "checkout-slos", "namespace": namespace, "labels": labels}
-    assert rule["spec"]["groups"][0]["rules"][0]["labels"]["repo"] == "acme/checkout"
+    rules = [r for g in rule["spec"]["groups"] for r in g["rules"]]
+    assert any(r.get("labels", {}).get("repo") == "acme/checkout" for r in rules)
