@@ -229,3 +229,8 @@ def test_an_imported_prometheusrule_carries_only_labels_the_source_puts_on_an_ob
     assert rule["metadata"] == {"name": "checkout-slos", "namespace": namespace, "labels": labels}
     rules = [r for g in rule["spec"]["groups"] for r in g["rules"]]
     assert any(r.get("labels", {}).get("repo") == "acme/checkout" for r in rules)
+    # The AlertmanagerConfig is labelled the same way.
+    out = tmp_path / "am"
+    assert main(["alertmanager", str(spec), "-o", str(out), "--format", "operator"]) == 0
+    config = yaml.safe_load((out / "checkout.alertmanagerconfig.yaml").read_text())
+    assert config["metadata"]["labels"] == labels
