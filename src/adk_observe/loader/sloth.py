@@ -22,13 +22,12 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, BeforeValidator, Field, model_validator
 
 from adk_observe import conventions as c
-from adk_observe import kube
 from adk_observe import model as m
-from adk_observe.errors import quote
 from adk_observe.loader.fields import (
     AlertName,
     Annotations,
     DnsName,
+    KubeLabels,
     LabelName,
     LabelValue,
     Seconds,
@@ -161,11 +160,12 @@ class SlothSpec(SlothService):
 
 
 class SlothMetadata(Strict):
-    """Kubernetes object metadata: the namespace and labels are the PrometheusRule's."""
+    """Kubernetes object metadata: the namespace and labels are the PrometheusRule's (Sloth's
+    controller copies the labels there; the operator's ruleSelector matches them)."""
 
     name: DnsName
     namespace: DnsName = "default"
-    labels: dict[str, str] = {}
+    labels: KubeLabels = {}
     annotations: dict[str, str] = {}
 
 
@@ -182,8 +182,7 @@ def parse(docs: list[Document]) -> list[Mapped]:
     out = []
     for doc in docs:
         spec: SlothSpec = parse_model(SlothSpec, doc)
-        mapped = _service(spec, doc, (), [], object_labels=())
-        out.append(Mapped(mapped, _origins(spec, doc, ())))
+        out.append(Mapped(_service(spec, doc, (), [], "default", ()), _origins(spec, doc, ())))
     return out
 
 
@@ -198,41 +197,14 @@ def parse_crd(docs: list[Document]) -> list[Mapped]:
         notes: list[tuple[str, str]] = []
         if crd.metadata.annotations:
             where: KeyPath = ("metadata", "annotations")
-            notes.append(
-                (
-                    f"{doc.file}:{doc.line_of(where)}: {format_path(where)}",
-                    "not used: Sloth's controller copies them to its PrometheusRule only",
-                )
-            )
+            note = "not used: Sloth's controller copies them to its PrometheusRule only"
+            notes.append((f"{doc.file}:{doc.line_of(where)}: {format_path(where)}", note))
         if crd.status is not None:
             notes.append((f"{doc.file}:{doc.line_of(('status',))}: status", "not used"))
-        spec = _service(
-            crd.spec,
-            doc,
-            ("spec",),
-            notes,
-            namespace=crd.metadata.namespace,
-            object_labels=_object_labels(crd.metadata.labels, doc),
-        )
+        meta = crd.metadata
+        spec = _service(crd.spec, doc, ("spec",), notes, meta.namespace, pairs(meta.labels))
         out.append(Mapped(spec, _origins(crd.spec, doc, ("spec",))))
     return out
-
-
-def _object_labels(labels: dict[str, str], doc: Document) -> tuple[tuple[str, str], ...]:
-    """The CRD's metadata.labels, which Sloth's controller copies to the PrometheusRule it
-    writes (the Prometheus Operator's ruleSelector picks rules by them): ours too, with
-    --format operator. They are Kubernetes labels, checked as such."""
-    for key, value in labels.items():
-        where: KeyPath = ("metadata", "labels", key)
-        if not kube.label_key_ok(key):
-            raise fail(doc, where, f"{quote(key)} is not a valid Kubernetes label key")
-        if not kube.label_value_ok(value):
-            raise fail(
-                doc,
-                where,
-                f"{quote(value)} is not a valid Kubernetes label value ({kube.LABEL_VALUE_RULE})",
-            )
-    return pairs(labels)
 
 
 def _origins(spec: SlothService, doc: Document, base: KeyPath) -> tuple[SLOOrigin, ...]:
@@ -252,12 +224,11 @@ def _service(
     doc: Document,
     base: KeyPath,
     notes: list[tuple[str, str]],
+    namespace: str,
     object_labels: tuple[tuple[str, str], ...],
-    namespace: str = "default",
 ) -> m.ServiceSpec:
-    """`object_labels`: the PrometheusRule's, a CRD's metadata.labels (none for a file). Sloth's
-    `labels` are rule labels: Sloth never puts them on a Kubernetes object, so a value such as
-    `myorg/myservice` (Sloth's getting-started.yml) is fine."""
+    """`object_labels` are the PrometheusRule's: a CRD's metadata.labels, none for a file (Sloth's
+    `labels` are rule labels, on no Kubernetes object: `repo: myorg/myservice` is fine)."""
     if spec.slo_plugins is not None:
         raise fail(doc, (*base, _key(doc, base, "slo_plugins")), f"SLO plugin chains {_PLUGINS}")
     _reserved(spec.labels, doc, (*base, "labels"))
