@@ -77,6 +77,11 @@ def _short_periods(specs: list[m.ServiceSpec]) -> None:
     assert [s.period for s in spec.slos] == [7 * 86400, 14 * 86400]
 
 
+def _empty_alert_policies(specs: list[m.ServiceSpec]) -> None:
+    ((slo,),) = [s.slos for s in specs]
+    assert (slo.name, slo.objective, slo.period) == ("search-slo", 99.0, 14 * 86400)
+
+
 # (file, what the model must say, emitted test files expected)
 ACCEPTED: list[tuple[str, Callable[[list[m.ServiceSpec]], None], int]] = [
     ("sloth-crd-two-services", _crd, 0),
@@ -87,6 +92,7 @@ ACCEPTED: list[tuple[str, Callable[[list[m.ServiceSpec]], None], int]] = [
     ("openslo-negative-selector", _negative_selector, 2),
     ("v1-short-period", _short_periods, 2),
     ("sloth-crd-rule-selector", lambda specs: None, 0),
+    ("openslo-empty-alert-policies", _empty_alert_policies, 0),
 ]
 
 
