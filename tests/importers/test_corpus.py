@@ -168,6 +168,7 @@ REFUSED = [
         "metadata.labels.team",
         "'payments/checkout' is not a valid Kubernetes label value (at most 63 letters",
     ),
+    ("sloth-unknown-version", 2, "version", "unknown spec format: expected apiVersion"),
     # The service is named by `service` in a Sloth file, `spec.service` in its CRD.
     ("sloth-duplicate-service", 17, "service", "service 'svc01' is already defined at "),
     ("sloth-crd-duplicate-service", 21, "spec.service", "service 'svc01' is already defined at "),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adk_observe.errors import SpecError
+from adk_observe.errors import SpecError, quote
 from adk_observe.gcpause import paused_gc
 from adk_observe.loader import v1
 from adk_observe.loader.importer import Mapped, Parse, parse_model, validation_error
@@ -104,13 +104,16 @@ def detect(doc: Document) -> str:
     for fmt in FORMATS:
         if fmt.matches(data):
             return fmt.name
+    # The key that names the format: Kubernetes-style apiVersion, or a Sloth file's version.
+    key = next((k for k in ("apiVersion", "version") if k in data), "")
     raise SpecError(
         "unknown spec format: expected apiVersion adk-observe/v1, an OpenSLO v1 document "
         "(apiVersion openslo/v1), a Sloth spec (version prometheus/v1) or a Sloth "
-        "PrometheusServiceLevel (apiVersion sloth.slok.dev/v1)",
+        "PrometheusServiceLevel (apiVersion sloth.slok.dev/v1)"
+        + (f" (got {key} {quote(data[key])})" if key else ""),
         file=doc.file,
-        line=doc.line_of(("apiVersion",) if "apiVersion" in data else ()),
-        path="apiVersion" if "apiVersion" in data else "",
+        line=doc.line_of((key,) if key else ()),
+        path=key,
     )
 
 
