@@ -273,6 +273,11 @@ class ServiceSpec:
     slos: tuple[SLO, ...]
     namespace: str = "default"
     labels: tuple[tuple[str, str], ...] = ()
+    # Labels of the --format operator objects (PrometheusRule, AlertmanagerConfig) when the
+    # source keeps them apart from its rule labels: a Sloth CRD's metadata.labels (Sloth's
+    # controller copies them there, for the operator's ruleSelector), none for a Sloth file or
+    # OpenSLO; None: `labels`, as in adk-observe/v1.
+    object_labels: tuple[tuple[str, str], ...] | None = None
     selector: str = ""  # PromQL label matchers (no braces) for built-in SLIs; default job=name
     agent_alerts: AgentAlerts = AgentAlerts()
     telemetry: Telemetry = Telemetry()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from tests.rules.support import run_parallel, run_promtool
 
 from adk_observe import model as m
@@ -76,6 +77,11 @@ def _short_periods(specs: list[m.ServiceSpec]) -> None:
     assert [s.period for s in spec.slos] == [7 * 86400, 14 * 86400]
 
 
+def _empty_alert_policies(specs: list[m.ServiceSpec]) -> None:
+    ((slo,),) = [s.slos for s in specs]
+    assert (slo.name, slo.objective, slo.period) == ("search-slo", 99.0, 14 * 86400)
+
+
 # (file, what the model must say, emitted test files expected)
 ACCEPTED: list[tuple[str, Callable[[list[m.ServiceSpec]], None], int]] = [
     ("sloth-crd-two-services", _crd, 0),
@@ -85,6 +91,8 @@ ACCEPTED: list[tuple[str, Callable[[list[m.ServiceSpec]], None], int]] = [
     ("sloth-grouped", _grouped, 0),
     ("openslo-negative-selector", _negative_selector, 2),
     ("v1-short-period", _short_periods, 2),
+    ("sloth-crd-rule-selector", lambda specs: None, 0),
+    ("openslo-empty-alert-policies", _empty_alert_policies, 0),
 ]
 
 
@@ -142,6 +150,28 @@ REFUSED = [
         "0.5, 1, 2.5, 5, 10, 30, 60)",
     ),
     ("pyrra", 2, "kind", "a Pyrra ServiceLevelObjective is not read by adk-observe: write"),
+    (
+        "openslo-v2alpha-list",
+        3,
+        "apiVersion",
+        "apiVersion 'openslo.com/v2alpha' does not map: only openslo/v1 is supported",
+    ),
+    (
+        "sloth-alert-windows",
+        3,
+        "kind",
+        "kind AlertWindows does not map: it is Sloth's burn-rate window table for an SLO period",
+    ),
+    (
+        "sloth-crd-bad-object-label",
+        6,
+        "metadata.labels.team",
+        "'payments/checkout' is not a valid Kubernetes label value (at most 63 letters",
+    ),
+    ("sloth-unknown-version", 2, "version", "unknown spec format: expected apiVersion"),
+    # The service is named by `service` in a Sloth file, `spec.service` in its CRD.
+    ("sloth-duplicate-service", 17, "service", "service 'svc01' is already defined at "),
+    ("sloth-crd-duplicate-service", 21, "spec.service", "service 'svc01' is already defined at "),
 ]
 
 
@@ -179,3 +209,35 @@ def test_a_selector_no_simple_value_satisfies_gets_a_note_instead_of_tests(
         "chosen (a regex with no literal alternative)\n"
     )
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["kube-api.rules.yaml"]
+
+
+OURS = {"app.kubernetes.io/managed-by": "adk-observe", "app.kubernetes.io/name": "checkout"}
+# Sloth's controller writes a CRD's metadata.labels on its PrometheusRule (Sloth's
+# examples/_gen/k8s-home-wifi.yml: prometheus, role, app beside its own app.kubernetes.io
+# labels), which the operator's ruleSelector matches; `labels` go on the rules only, so a value
+# Kubernetes would refuse (a `/`) is fine there. A plain Sloth file has no object labels, nor
+# has OpenSLO v1 (its Service labels label the alerts).
+OBJECT_LABELS = [
+    ("sloth-crd-rule-selector", "monitoring", {**OURS, "prometheus": "k8s", "role": "alert-rules"}),
+    ("sloth-rule-label-slash", "default", OURS),
+    ("openslo-rule-label-slash", "default", OURS),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "namespace", "labels"), OBJECT_LABELS, ids=[o[0] for o in OBJECT_LABELS]
+)
+def test_an_imported_prometheusrule_carries_only_labels_the_source_puts_on_an_object(
+    tmp_path: Path, name: str, namespace: str, labels: dict[str, str]
+) -> None:
+    spec = CORPUS / f"{name}.yaml"
+    assert main(["compile-rules", str(spec), "-o", str(tmp_path), "--format", "operator"]) == 0
+    rule = yaml.safe_load((tmp_path / "checkout.prometheusrule.yaml").read_text())
+    assert rule["metadata"] == {"name": "checkout-slos", "namespace": namespace, "labels": labels}
+    rules = [r for g in rule["spec"]["groups"] for r in g["rules"]]
+    assert any(r.get("labels", {}).get("repo") == "acme/checkout" for r in rules)
+    # The AlertmanagerConfig is labelled the same way.
+    out = tmp_path / "am"
+    assert main(["alertmanager", str(spec), "-o", str(out), "--format", "operator"]) == 0
+    config = yaml.safe_load((out / "checkout.alertmanagerconfig.yaml").read_text())
+    assert config["metadata"]["labels"] == labels

@@ -291,6 +291,7 @@ def test_service_groups_slos_and_resolves_references(tmp_path: Path) -> None:
         source=m.Source(file, 43, "spec.service"),
         slos=(slo(events(errors=ERRORS)),),
         labels=(("team", "pay"),),
+        object_labels=(),  # OpenSLO v1 labels label the rules, not a Kubernetes object
         agent_alerts=m.AgentAlerts(enabled=False),
         extra=(
             (f"{file}:8: spec.description", "not used"),

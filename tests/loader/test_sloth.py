@@ -166,6 +166,7 @@ def test_the_service_maps_whole(tmp_path: Path) -> None:
         source=m.Source(str(path), 2, "service"),
         slos=(slo(labels=(("team", "a"),)),),
         labels=(("team", "a"),),
+        object_labels=(),  # Sloth's labels are rule labels, on no Kubernetes object
         agent_alerts=m.AgentAlerts(enabled=False),
     )
 

@@ -23,7 +23,7 @@ from adk_observe.alerting.inhibit import inhibit_rules
 from adk_observe.alerting.receivers import operator_receiver
 from adk_observe.alerting.templates import INLINE
 from adk_observe.model import ServiceSpec
-from adk_observe.rules.output import check_kube_labels
+from adk_observe.rules.output import object_labels
 
 API_VERSION = "monitoring.coreos.com/v1alpha1"
 KIND = "AlertmanagerConfig"
@@ -36,7 +36,7 @@ def file_name(spec: ServiceSpec) -> str:
 
 def alertmanager_config_cr(spec: ServiceSpec) -> dict[str, Any]:
     facts = service_facts(spec)
-    check_kube_labels(spec, "--format operator puts it on the AlertmanagerConfig")
+    labels = object_labels(spec, KIND)
     mutes = intervals.names(spec)
     muted = {"muteTimeIntervals": mutes} if mutes else {}
     scope = [mt.equal(c.LABEL_SERVICE, spec.name)]
@@ -78,15 +78,13 @@ def alertmanager_config_cr(spec: ServiceSpec) -> dict[str, Any]:
     }
     if timed := intervals.mute_time_intervals(spec):
         body["muteTimeIntervals"] = timed
-    labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "adk-observe"}
-    labels.update(dict(spec.labels))
     return {
         "apiVersion": API_VERSION,
         "kind": KIND,
         "metadata": {
             "name": spec.name,
             "namespace": spec.namespace,
-            "labels": dict(sorted(labels.items())),
+            "labels": labels,
         },
         "spec": body,
     }

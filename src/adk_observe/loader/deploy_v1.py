@@ -8,39 +8,24 @@ deploy_compliance.py).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from adk_observe import deploy_model as d
-from adk_observe import kube
-from adk_observe.errors import quote
-from adk_observe.loader.fields import DnsName, LatencySeconds, Seconds, SloName, Strict
+from adk_observe.loader.fields import (
+    DnsName,
+    KubeLabels,
+    LatencySeconds,
+    Seconds,
+    SloName,
+    Strict,
+)
 from adk_observe.loader.fleet_v1 import RemoteWriteV1
 
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"
 PATH = r"^/[A-Za-z0-9_./-]*$"
 MAX_REPLICAS = 1000  # more than any one agent service needs: a typo (an extra zero) stops here
-
-
-def _kube_label_key(key: str) -> str:
-    if not kube.label_key_ok(key):
-        raise ValueError(f"{quote(key)} is not a valid Kubernetes label key")
-    return key
-
-
-def _kube_label_value(value: str) -> str:
-    if not kube.label_value_ok(value):
-        raise ValueError(
-            f"{quote(value)} is not a valid Kubernetes label value ({kube.LABEL_VALUE_RULE})"
-        )
-    return value
-
-
-KubeLabels = dict[
-    Annotated[str, AfterValidator(_kube_label_key)],
-    Annotated[str, AfterValidator(_kube_label_value)],
-]
 
 
 class ScalingV1(Strict):

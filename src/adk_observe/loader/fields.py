@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from adk_observe import conventions as c
+from adk_observe import kube
 from adk_observe.durations import DECIMAL_PATTERN, decimal_seconds, format_seconds, parse_ms
 from adk_observe.errors import quote
 from adk_observe.loader import gotemplate
@@ -239,6 +240,27 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 DnsName = Annotated[str, Field(pattern=DNS_LABEL, max_length=63)]
 SloName = Annotated[str, Field(pattern=SLO_NAME, max_length=63)]
 AlertName = Annotated[str, Field(pattern=ALERT_NAME)]
+
+
+def _kube_label_key(key: str) -> str:
+    if not kube.label_key_ok(key):
+        raise ValueError(f"{quote(key)} is not a valid Kubernetes label key")
+    return key
+
+
+def _kube_label_value(value: str) -> str:
+    if not kube.label_value_ok(value):
+        raise ValueError(
+            f"{quote(value)} is not a valid Kubernetes label value ({kube.LABEL_VALUE_RULE})"
+        )
+    return value
+
+
+# Labels of a Kubernetes object (a rendered workload, a Sloth CRD's metadata).
+KubeLabels = dict[
+    Annotated[str, AfterValidator(_kube_label_key)],
+    Annotated[str, AfterValidator(_kube_label_value)],
+]
 
 
 def member_of(values: tuple[str, ...]) -> AfterValidator:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adk_observe.errors import SpecError
+from adk_observe.errors import SpecError, quote
 from adk_observe.gcpause import paused_gc
 from adk_observe.loader import v1
 from adk_observe.loader.importer import Mapped, Parse, parse_model, validation_error
@@ -45,17 +45,24 @@ class Format:
         return parse(docs)
 
 
+# OpenSLO's apiVersion group: `openslo/` up to v1, `openslo.com/` from v2alpha (Kubernetes
+# style). Both are recognised, so a version we do not read is refused as one (openslo_file.py).
+_OPENSLO_GROUPS = ("openslo/", "openslo.com/")
+
+
+def _is_openslo(item: Any) -> bool:
+    return isinstance(item, dict) and str(item.get("apiVersion", "")).lower().startswith(
+        _OPENSLO_GROUPS
+    )
+
+
 FORMATS: tuple[Format, ...] = (
     Format(
         "adk-observe/v1",
         lambda d: d.get("apiVersion") == v1.API_VERSION,
         "adk_observe.loader.map_v1",
     ),
-    Format(
-        "openslo",
-        lambda d: str(d.get("apiVersion", "")).lower().startswith("openslo/"),
-        "adk_observe.loader.openslo",
-    ),
+    Format("openslo", _is_openslo, "adk_observe.loader.openslo"),
     Format("sloth", lambda d: d.get("version") == "prometheus/v1", "adk_observe.loader.sloth"),
     Format(
         "sloth-crd",
@@ -64,10 +71,6 @@ FORMATS: tuple[Format, ...] = (
         "parse_crd",
     ),
 )
-
-
-def _is_openslo(item: Any) -> bool:
-    return isinstance(item, dict) and str(item.get("apiVersion", "")).lower().startswith("openslo/")
 
 
 def _items(doc: Document) -> list[Document]:
@@ -101,13 +104,16 @@ def detect(doc: Document) -> str:
     for fmt in FORMATS:
         if fmt.matches(data):
             return fmt.name
+    # The key that names the format: Kubernetes-style apiVersion, or a Sloth file's version.
+    key = next((k for k in ("apiVersion", "version") if k in data), "")
     raise SpecError(
         "unknown spec format: expected apiVersion adk-observe/v1, an OpenSLO v1 document "
         "(apiVersion openslo/v1), a Sloth spec (version prometheus/v1) or a Sloth "
-        "PrometheusServiceLevel (apiVersion sloth.slok.dev/v1)",
+        "PrometheusServiceLevel (apiVersion sloth.slok.dev/v1)"
+        + (f" (got {key} {quote(data[key])})" if key else ""),
         file=doc.file,
-        line=doc.line_of(("apiVersion",) if "apiVersion" in data else ()),
-        path="apiVersion" if "apiVersion" in data else "",
+        line=doc.line_of((key,) if key else ()),
+        path=key,
     )
 
 
@@ -143,7 +149,7 @@ def load_specs(paths: Iterable[str | Path]) -> list[ServiceSpec]:
                     f"service {spec.name!r} is already defined at {first.file}:{first.line}",
                     file=spec.source.file,
                     line=spec.source.line,
-                    path="metadata.name",
+                    path=spec.source.name_key,
                 )
             seen[spec.name] = spec
             specs.append(spec)

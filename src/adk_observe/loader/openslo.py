@@ -65,6 +65,7 @@ def parse(docs: list[Document]) -> list[Mapped]:
             source=m.Source(first_doc.file, first_doc.line_of(("spec", "service")), "spec.service"),
             slos=tuple(slos),
             labels=tuple(sorted(labels.items())),
+            object_labels=(),  # OpenSLO labels are rule labels: v1 has no Kubernetes object
             agent_alerts=m.AgentAlerts(enabled=False),
             extra=notes.items(),
         )

@@ -103,7 +103,8 @@ class SLOSpecOS(Strict):
         alias="budgetingMethod"
     )
     objectives: list[ObjectiveOS] = Field(min_length=1)
-    alert_policies: list[Any] = Field([], alias="alertPolicies")
+    # `alertPolicies:` with nothing after it (OpenSLO's own examples) is YAML null: none.
+    alert_policies: list[Any] | None = Field(None, alias="alertPolicies")
 
 
 class ServiceSpecOS(Strict):

@@ -27,6 +27,7 @@ from adk_observe.loader.fields import (
     AlertName,
     Annotations,
     DnsName,
+    KubeLabels,
     LabelName,
     LabelValue,
     Seconds,
@@ -50,6 +51,11 @@ _GO_WINDOW = re.compile(r"\{\{-?\s*\.window\s*-?\}\}")
 _PLUGINS = (
     "do not map: Sloth plugins run Go code inside Sloth that adk-observe cannot run; "
     "write the queries the plugin generates as an events or raw SLI"
+)
+_ALERT_WINDOWS = (
+    "kind AlertWindows does not map: it is Sloth's burn-rate window table for an SLO period "
+    "(--slo-period-windows-path), not an SLO spec; imported SLOs use the default table scaled "
+    "to their period, and an adk-observe/v1 spec sets custom pairs in spec.alert_windows"
 )
 
 
@@ -154,11 +160,12 @@ class SlothSpec(SlothService):
 
 
 class SlothMetadata(Strict):
-    """Kubernetes object metadata: only the namespace changes the output (the PrometheusRule's)."""
+    """Kubernetes object metadata: the namespace and labels are the PrometheusRule's (Sloth's
+    controller copies the labels there; the operator's ruleSelector matches them)."""
 
     name: DnsName
     namespace: DnsName = "default"
-    labels: dict[str, str] = {}
+    labels: KubeLabels = {}
     annotations: dict[str, str] = {}
 
 
@@ -175,7 +182,7 @@ def parse(docs: list[Document]) -> list[Mapped]:
     out = []
     for doc in docs:
         spec: SlothSpec = parse_model(SlothSpec, doc)
-        out.append(Mapped(_service(spec, doc, (), []), _origins(spec, doc, ())))
+        out.append(Mapped(_service(spec, doc, (), [], "default", ()), _origins(spec, doc, ())))
     return out
 
 
@@ -184,20 +191,18 @@ def parse_crd(docs: list[Document]) -> list[Mapped]:
     document; the namespace is the PrometheusRule's, as Sloth's controller writes it."""
     out = []
     for doc in docs:
+        if doc.data.get("kind") == "AlertWindows":
+            raise fail(doc, ("kind",), _ALERT_WINDOWS)
         crd: SlothCRD = parse_model(SlothCRD, doc)
         notes: list[tuple[str, str]] = []
-        for key in ("labels", "annotations"):
-            if getattr(crd.metadata, key):
-                where: KeyPath = ("metadata", key)
-                notes.append(
-                    (
-                        f"{doc.file}:{doc.line_of(where)}: {format_path(where)}",
-                        "not used: Sloth's controller copies them to its PrometheusRule only",
-                    )
-                )
+        if crd.metadata.annotations:
+            where: KeyPath = ("metadata", "annotations")
+            note = "not used: Sloth's controller copies them to its PrometheusRule only"
+            notes.append((f"{doc.file}:{doc.line_of(where)}: {format_path(where)}", note))
         if crd.status is not None:
             notes.append((f"{doc.file}:{doc.line_of(('status',))}: status", "not used"))
-        spec = _service(crd.spec, doc, ("spec",), notes, namespace=crd.metadata.namespace)
+        meta = crd.metadata
+        spec = _service(crd.spec, doc, ("spec",), notes, meta.namespace, pairs(meta.labels))
         out.append(Mapped(spec, _origins(crd.spec, doc, ("spec",))))
     return out
 
@@ -219,8 +224,11 @@ def _service(
     doc: Document,
     base: KeyPath,
     notes: list[tuple[str, str]],
-    namespace: str = "default",
+    namespace: str,
+    object_labels: tuple[tuple[str, str], ...],
 ) -> m.ServiceSpec:
+    """`object_labels` are the PrometheusRule's: a CRD's metadata.labels, none for a file (Sloth's
+    `labels` are rule labels, on no Kubernetes object: `repo: myorg/myservice` is fine)."""
     if spec.slo_plugins is not None:
         raise fail(doc, (*base, _key(doc, base, "slo_plugins")), f"SLO plugin chains {_PLUGINS}")
     _reserved(spec.labels, doc, (*base, "labels"))
@@ -232,6 +240,7 @@ def _service(
         slos=tuple(slos),
         namespace=namespace,
         labels=pairs(spec.labels),
+        object_labels=object_labels,
         agent_alerts=m.AgentAlerts(enabled=False),
         extra=tuple(notes),
     )

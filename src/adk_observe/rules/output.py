@@ -51,19 +51,29 @@ def prometheus_rule(
     spec: ServiceSpec, groups: tuple[RuleGroup, ...], group_fields: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """The same groups as a Prometheus Operator custom resource."""
-    labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "adk-observe"}
-    labels.update(dict(spec.labels))
-    check_kube_labels(spec, "--format operator puts it on the PrometheusRule")
     return {
         "apiVersion": OPERATOR_API_VERSION,
         "kind": OPERATOR_KIND,
         "metadata": {
             "name": f"{spec.name}-slos",
             "namespace": spec.namespace,
-            "labels": dict(sorted(labels.items())),
+            "labels": object_labels(spec, OPERATOR_KIND),
         },
         "spec": rule_file(groups, group_fields),
     }
+
+
+def object_labels(spec: ServiceSpec, kind: str) -> dict[str, str]:
+    """The labels of a Prometheus Operator object (`kind`) written for `spec`: ours, then the
+    spec's object labels (`ServiceSpec.object_labels`, which an importer checked where they
+    are spelled), or its service labels, which must then follow Kubernetes' syntax."""
+    labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "adk-observe"}
+    if spec.object_labels is None:
+        check_kube_labels(spec, f"--format operator puts it on the {kind}")
+        labels.update(dict(spec.labels))
+    else:
+        labels.update(dict(spec.object_labels))
+    return dict(sorted(labels.items()))
 
 
 def check_kube_labels(spec: ServiceSpec, where: str) -> None:
