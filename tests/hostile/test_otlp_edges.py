@@ -1,0 +1,85 @@
+"""Hostile edges of the OTLP export: collectors that hang, and OTEL_* values at the edges of
+what the OpenTelemetry specification allows.
+
+Surface: `init()` / `shutdown()` with OTLP export over HTTP and gRPC (docs/instrumentation.md,
+"OpenTelemetry environment variables", "OTLP over gRPC", "Metrics over OTLP", "Safety when
+collectors are down").
+
+Generator: hand-picked values, each named by its test; real in-process collectors
+(tests/otlp_receivers.py) and a TCP listener that accepts connections and never answers.
+
+Bound: what the specification says to ignore is warned about and ignored; `shutdown()` waits
+about its timeout whatever the collector does; nothing raises into the agent.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from prometheus_client import CollectorRegistry
+from tests.telemetry_support import reset_state
+
+import adk_observe
+from adk_observe import agent_turn
+
+
+@pytest.fixture(autouse=True)
+def _reset_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    yield from reset_state(monkeypatch)
+
+
+@contextmanager
+def _hanging_collector() -> Iterator[tuple[str, threading.Event]]:
+    """A collector that accepts connections and never answers (its URL, and an event set at
+    the first connection)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    connected = threading.Event()
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+            connected.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}", connected
+    finally:
+        server.close()
+        for conn in accepted:
+            conn.close()
+
+
+@pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
+def test_shutdown_waits_its_timeout_not_the_export_timeout_of_a_hanging_collector(
+    protocol: str,
+) -> None:
+    """docs ("Safety when collectors are down"): `shutdown()` waits at most about `timeout`
+    per sink. A metrics export to a collector that never answers waits `export_timeout` (here
+    10 s); shutdown(timeout=0.5) must not wait for it (it waited for the export under way, then
+    for one more: 20 s)."""
+    with _hanging_collector() as (url, connected):
+        adk_observe.init("svc", registry=CollectorRegistry(), metrics_port=-1,
+                         logging_enabled=False, tracing_enabled=False, otlp_metrics=True,
+                         metrics_protocol=protocol,
+                         metrics_url=url + ("/v1/metrics" if protocol != "grpc" else ""),
+                         export_timeout=10.0, metrics_export_interval=0.05)
+        with agent_turn("a") as turn:
+            pass
+        assert turn.ok
+        assert connected.wait(10), "the exporter never connected"
+        time.sleep(0.2)  # an export is under way, waiting on the collector
+        start = time.monotonic()
+        adk_observe.shutdown(timeout=0.5)
+        assert time.monotonic() - start < 3.0
