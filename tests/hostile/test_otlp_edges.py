@@ -26,6 +26,8 @@ from tests.telemetry_support import reset_state
 
 import adk_observe
 from adk_observe import agent_turn
+from adk_observe import conventions as c
+from adk_observe.instrument.options import OptionsError
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +85,22 @@ def test_shutdown_waits_its_timeout_not_the_export_timeout_of_a_hanging_collecto
         start = time.monotonic()
         adk_observe.shutdown(timeout=0.5)
         assert time.monotonic() - start < 3.0
+
+
+@pytest.mark.parametrize(("variable", "settings"), [
+    (c.OTEL_TRACES_TIMEOUT_ENV,
+     {"tracing_protocol": "grpc", "tracing_endpoint": "http://127.0.0.1:4317"}),
+    (c.OTEL_METRICS_TIMEOUT_ENV, {"otlp_metrics": True, "metrics_protocol": "grpc"}),
+])
+def test_a_timeout_variable_the_grpc_exporter_cannot_parse_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch, variable: str, settings: dict[str, object]
+) -> None:
+    """The SDK's gRPC exporters parse OTEL_EXPORTER_OTLP_{TRACES,METRICS}_TIMEOUT themselves,
+    even when given a timeout: `init()` raised their ValueError (a traceback from inside the
+    SDK). It is one OptionsError line naming the variable."""
+    monkeypatch.setenv(variable, "ten seconds")
+    with pytest.raises(OptionsError) as err:
+        adk_observe.init("svc", registry=CollectorRegistry(), metrics_port=-1,
+                         logging_enabled=False, **settings)
+    message = str(err.value)
+    assert message.startswith(f"{variable}='ten seconds': ") and "\n" not in message, message

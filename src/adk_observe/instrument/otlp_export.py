@@ -9,12 +9,14 @@ plain text (http), as the OpenTelemetry specification says, and header names are
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from adk_observe import conventions as c
 from adk_observe.instrument import option_checks
+from adk_observe.instrument.option_checks import OptionsError
 from adk_observe.instrument.option_checks import header_problem as header_problem
 from adk_observe.instrument.option_checks import shown as shown
 
@@ -160,6 +162,31 @@ def _grpc_kwargs(
     }
 
 
+# The variable the SDK's gRPC exporter of each signal parses itself, even when given a timeout
+# (int() up to 1.33, float() since), raising ValueError on a value it cannot parse.
+_GRPC_TIMEOUT_ENV = {
+    "OTLPSpanExporter": c.OTEL_TRACES_TIMEOUT_ENV,
+    "OTLPMetricExporter": c.OTEL_METRICS_TIMEOUT_ENV,
+}
+
+
+def _grpc_exporter(module: Any, name: str, kwargs: dict[str, Any]) -> Any:
+    """The SDK's gRPC exporter `name`; a timeout variable it cannot parse is one OptionsError
+    naming the variable (the exporter reads it from the environment; nothing here can hide it
+    from the exporter without changing the environment of the whole process)."""
+    try:
+        return getattr(module, name)(**kwargs)
+    except ValueError as exc:
+        variable = _GRPC_TIMEOUT_ENV[name]
+        raw = os.environ.get(variable)
+        if raw is None:
+            raise
+        raise OptionsError(
+            f"{variable}={shown(raw)}: the OpenTelemetry OTLP/gRPC exporter reads it and cannot "
+            f"start with it ({exc}): set a number of milliseconds or unset it"
+        ) from None
+
+
 def _exporter(
     protocol: str,
     grpc_module: Callable[[], Any],
@@ -175,7 +202,8 @@ def _exporter(
             module = grpc_module()
         except ImportError as exc:
             raise _missing(exc) from None
-        return getattr(module, name)(**_grpc_kwargs(module, url, headers, timeout, compression))
+        kwargs = _grpc_kwargs(module, url, headers, timeout, compression)
+        return _grpc_exporter(module, name, kwargs)
     from opentelemetry.exporter.otlp.proto.http import Compression
 
     return http_class()(
