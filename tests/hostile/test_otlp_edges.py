@@ -22,6 +22,7 @@ from contextlib import contextmanager
 
 import pytest
 from prometheus_client import CollectorRegistry
+from tests.otlp_receivers import http_receiver
 from tests.telemetry_support import reset_state
 
 import adk_observe
@@ -104,3 +105,23 @@ def test_a_timeout_variable_the_grpc_exporter_cannot_parse_is_one_clear_error(
                          logging_enabled=False, **settings)
     message = str(err.value)
     assert message.startswith(f"{variable}='ten seconds': ") and "\n" not in message, message
+
+
+def test_the_base_endpoint_serves_the_metrics_when_the_traces_have_their_own_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The specification: OTEL_EXPORTER_OTLP_ENDPOINT is the base URL of every signal whose own
+    variable is unset. With OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set too, the base endpoint was
+    not read at all, and the metrics went to http://localhost:4318/v1/metrics."""
+    with http_receiver() as traces, http_receiver() as base:
+        monkeypatch.setenv(c.OTEL_TRACES_ENDPOINT_ENV, traces.url + "/v1/traces")
+        monkeypatch.setenv(c.OTEL_ENDPOINT_ENV, base.url)
+        monkeypatch.setenv(c.OTEL_METRICS_EXPORTER_ENV, "otlp")
+        handle = adk_observe.init("svc", registry=CollectorRegistry(), metrics_port=-1,
+                                  logging_enabled=False, sampling=1.0)
+        with agent_turn("a"):
+            pass
+        assert handle.force_flush()
+        assert [s.name for s in traces.spans()] == ["invoke_agent a"]
+        assert "adk_agent_requests" in base.metric_points()
+        assert {m["path"] for m in base.metadata} == {"/v1/metrics"}

@@ -245,9 +245,11 @@ def _tracing(reader: _Reader, values: dict[str, Any]) -> None:
     """Endpoint, headers, timeout and compression of the OTLP exporter."""
     not_url = "not an http:// or https:// URL with a host"
     if (url := reader.first((TRACES_ENDPOINT,), _url, not_url)) is not None:
-        values["traces_url"] = url  # the signal URL, used as is
-    elif (url := reader.first((ENDPOINT,), _url, not_url)) is not None:
-        values["tracing_endpoint"] = url  # a base URL: /v1/traces is appended
+        values["traces_url"] = url  # the signal URL, used as is (wins over the base URL)
+    if (url := reader.first((ENDPOINT,), _url, not_url)) is not None:
+        # the base URL of every signal (/v1/traces, /v1/metrics appended): read even when the
+        # traces URL is set, since the metrics go there unless OTEL_..._METRICS_ENDPOINT is set
+        values["tracing_endpoint"] = url
     for name in (TRACES_HEADERS, HEADERS):
         if (raw := reader.get(name)) is not None:
             values["tracing_headers"] = reader.headers(name, raw)
