@@ -28,7 +28,7 @@ from tests.telemetry_support import reset_state
 import adk_observe
 from adk_observe import agent_turn
 from adk_observe import conventions as c
-from adk_observe.instrument.options import OptionsError
+from adk_observe.instrument.options import Options, OptionsError, resolve_options
 
 
 @pytest.fixture(autouse=True)
@@ -125,3 +125,15 @@ def test_the_base_endpoint_serves_the_metrics_when_the_traces_have_their_own_url
         assert [s.name for s in traces.spans()] == ["invoke_agent a"]
         assert "adk_agent_requests" in base.metric_points()
         assert {m["path"] for m in base.metadata} == {"/v1/metrics"}
+
+
+def test_an_empty_service_name_in_the_resource_variable_is_warned_about_and_ignored() -> None:
+    """docs: an invalid value of a resource variable is ignored with a warning, as the
+    specification says. `service.name=` (empty) was an OptionsError, so init() failed."""
+    warnings: list[str] = []
+    options = resolve_options(
+        environ={c.OTEL_RESOURCE_ATTRIBUTES_ENV: "service.name=,team=payments"},
+        warn=warnings.append)
+    assert options.service_name == Options().service_name  # the default applies
+    assert options.resource_attributes == (("team", "payments"),)
+    assert len(warnings) == 1 and c.OTEL_RESOURCE_ATTRIBUTES_ENV in warnings[0], warnings

@@ -233,7 +233,10 @@ def _resource(reader: _Reader, values: dict[str, Any]) -> None:
         return
     # OTEL_SERVICE_NAME wins over service.name here (read after this).
     if c.RESOURCE_SERVICE_NAME in attrs:
-        values["service_name"] = attrs.pop(c.RESOURCE_SERVICE_NAME)
+        if service_name := attrs.pop(c.RESOURCE_SERVICE_NAME):
+            values["service_name"] = service_name
+        else:  # no service name (the option's rule); the other attributes apply
+            reader.warn(f"{RESOURCE_ATTRIBUTES}: {c.RESOURCE_SERVICE_NAME} is empty; ignored")
     if c.RESOURCE_SERVICE_VERSION in attrs:
         values["service_version"] = attrs.pop(c.RESOURCE_SERVICE_VERSION)
     if c.RESOURCE_ENVIRONMENT in attrs:
