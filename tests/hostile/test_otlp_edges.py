@@ -137,3 +137,19 @@ def test_an_empty_service_name_in_the_resource_variable_is_warned_about_and_igno
     assert options.service_name == Options().service_name  # the default applies
     assert options.resource_attributes == (("team", "payments"),)
     assert len(warnings) == 1 and c.OTEL_RESOURCE_ATTRIBUTES_ENV in warnings[0], warnings
+
+
+@pytest.mark.parametrize(("variable", "raw", "option", "expected"), [
+    (c.OTEL_PROTOCOL_ENV, "GRPC", "tracing_protocol", "grpc"),
+    (c.OTEL_TRACES_PROTOCOL_ENV, "Grpc", "tracing_protocol", "grpc"),
+    (c.OTEL_METRICS_PROTOCOL_ENV, "GRPC", "metrics_protocol", "grpc"),
+    (c.OTEL_PROTOCOL_ENV, "HTTP/PROTOBUF", "metrics_protocol", "http/protobuf"),
+])
+def test_a_protocol_is_an_enum_of_any_case(
+    variable: str, raw: str, option: str, expected: str
+) -> None:
+    """The specification ("Environment Variable Specification", Enum): enum values SHOULD be
+    read in any case, as the samplers and compressions already were. `GRPC` was an
+    OptionsError."""
+    options = resolve_options(environ={variable: raw})
+    assert getattr(options, option) == expected

@@ -99,9 +99,9 @@ def _protocol(environ: Mapping[str, str], names: tuple[str, str]) -> str | None:
         raw = environ.get(name, "").strip()
         if not raw:
             continue
-        if raw not in PROTOCOLS:
+        if raw.lower() not in PROTOCOLS:  # an enum: any case (the specification)
             raise OtelEnvError(f"{name}={shown(raw)}: not one of {', '.join(PROTOCOLS)}")
-        return raw  # the signal-specific variable decides when set
+        return raw.lower()  # the signal-specific variable decides when set
     return None
 
 
