@@ -153,3 +153,21 @@ def test_a_protocol_is_an_enum_of_any_case(
     OptionsError."""
     options = resolve_options(environ={variable: raw})
     assert getattr(options, option) == expected
+
+
+def test_a_disabled_sdk_sends_no_metrics_over_otlp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The specification: OTEL_SDK_DISABLED=true means "a no-op SDK implementation will be
+    used for all telemetry signals". The OTLP metrics export went on sending to the collector
+    (OTEL_METRICS_EXPORTER=otlp); /metrics (not the SDK) stays."""
+    with http_receiver() as collector:
+        monkeypatch.setenv(c.OTEL_SDK_DISABLED_ENV, "TRUE")
+        monkeypatch.setenv(c.OTEL_METRICS_EXPORTER_ENV, "otlp")
+        monkeypatch.setenv(c.OTEL_ENDPOINT_ENV, collector.url)
+        registry = CollectorRegistry()
+        handle = adk_observe.init("svc", registry=registry, metrics_port=-1,
+                                  logging_enabled=False, sampling=1.0)
+        with agent_turn("a"):
+            pass
+        handle.force_flush()
+        adk_observe.shutdown(timeout=1.0)
+        assert collector.metadata == []

@@ -282,9 +282,10 @@ def option_values(environ: Mapping[str, str], warn: Warn) -> dict[str, Any]:
     if (raw := reader.get(SDK_DISABLED)) is not None:
         # The specification: only a case-insensitive "true" is true; anything else is false,
         # with a warning unless it is "false".
-        if raw.lower() == "true":
+        if raw.lower() == "true":  # "a no-op SDK for all signals": no OTLP export either
             values["tracing_enabled"] = False
             values["otel_metrics"] = False
+            values["otlp_metrics"] = False
         elif raw.lower() != "false":
             reader.warn(f"{SDK_DISABLED}={shown(raw)}: not true or false; taken as false")
     _resource(reader, values)
