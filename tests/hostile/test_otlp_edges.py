@@ -19,15 +19,17 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote
 
 import pytest
 from prometheus_client import CollectorRegistry
-from tests.otlp_receivers import http_receiver
+from tests.otlp_receivers import grpc_receiver, http_receiver
 from tests.telemetry_support import reset_state
 
 import adk_observe
 from adk_observe import agent_turn
 from adk_observe import conventions as c
+from adk_observe.instrument import runtime
 from adk_observe.instrument.options import Options, OptionsError, resolve_options
 
 
@@ -62,6 +64,15 @@ def _hanging_collector() -> Iterator[tuple[str, threading.Event]]:
         server.close()
         for conn in accepted:
             conn.close()
+
+
+def _one_turn() -> bool:
+    """`init()` as the environment says (every span sampled), one turn, then a flush."""
+    handle = adk_observe.init("svc", registry=CollectorRegistry(), metrics_port=-1,
+                              logging_enabled=False, sampling=1.0)
+    with agent_turn("a"):
+        pass
+    return handle.force_flush()
 
 
 @pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
@@ -117,11 +128,7 @@ def test_the_base_endpoint_serves_the_metrics_when_the_traces_have_their_own_url
         monkeypatch.setenv(c.OTEL_TRACES_ENDPOINT_ENV, traces.url + "/v1/traces")
         monkeypatch.setenv(c.OTEL_ENDPOINT_ENV, base.url)
         monkeypatch.setenv(c.OTEL_METRICS_EXPORTER_ENV, "otlp")
-        handle = adk_observe.init("svc", registry=CollectorRegistry(), metrics_port=-1,
-                                  logging_enabled=False, sampling=1.0)
-        with agent_turn("a"):
-            pass
-        assert handle.force_flush()
+        assert _one_turn()
         assert [s.name for s in traces.spans()] == ["invoke_agent a"]
         assert "adk_agent_requests" in base.metric_points()
         assert {m["path"] for m in base.metadata} == {"/v1/metrics"}
@@ -163,11 +170,41 @@ def test_a_disabled_sdk_sends_no_metrics_over_otlp(monkeypatch: pytest.MonkeyPat
         monkeypatch.setenv(c.OTEL_SDK_DISABLED_ENV, "TRUE")
         monkeypatch.setenv(c.OTEL_METRICS_EXPORTER_ENV, "otlp")
         monkeypatch.setenv(c.OTEL_ENDPOINT_ENV, collector.url)
-        registry = CollectorRegistry()
-        handle = adk_observe.init("svc", registry=registry, metrics_port=-1,
-                                  logging_enabled=False, sampling=1.0)
-        with agent_turn("a"):
-            pass
-        handle.force_flush()
+        _one_turn()
         adk_observe.shutdown(timeout=1.0)
         assert collector.metadata == []
+
+
+# Headers HTTP carries that gRPC metadata cannot (gRPC over HTTP2, "Custom-Metadata": names of
+# lowercase letters, digits, _ - .; a -bin name carries bytes; values printable ASCII).
+NOT_METADATA = [("x!tenant", "acme"), ("x-tenant-bin", "acme"), ("x-tenant", "caf\xe9")]
+
+
+@pytest.mark.parametrize("header", NOT_METADATA)
+def test_a_header_grpc_cannot_carry_is_left_out_of_the_variable_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, header: tuple[str, str]
+) -> None:
+    """docs: an invalid header of OTEL_EXPORTER_OTLP_HEADERS is left out with a warning (the
+    others are sent). Over gRPC such a header was kept, and every span export failed
+    (INTERNAL: Invalid metadata), the spans dropped."""
+    warnings: list[str] = []
+    monkeypatch.setattr(runtime, "log_warning", warnings.append)
+    with grpc_receiver() as collector:
+        key, value = header
+        monkeypatch.setenv(c.OTEL_HEADERS_ENV, f"{key}={quote(value)},x-ok=1")
+        monkeypatch.setenv(c.OTEL_PROTOCOL_ENV, "grpc")
+        monkeypatch.setenv(c.OTEL_ENDPOINT_ENV, collector.url)
+        _one_turn()
+        assert [s.name for s in collector.spans()] == ["invoke_agent a"]
+        assert [m.get("x-ok") for m in collector.metadata] == ["1"]
+        assert len([w for w in warnings if c.OTEL_HEADERS_ENV in w]) == 1, warnings
+
+
+@pytest.mark.parametrize("header", NOT_METADATA)
+def test_a_header_option_grpc_cannot_carry_is_one_clear_error(header: tuple[str, str]) -> None:
+    """An option's invalid value is one OptionsError naming the option, not exports that all
+    fail."""
+    with pytest.raises(OptionsError) as err:
+        resolve_options(environ={}, tracing_protocol="grpc",
+                        tracing_endpoint="http://127.0.0.1:4317", tracing_headers=(header,))
+    assert str(err.value).startswith("tracing_headers: ") and "\n" not in str(err.value)

@@ -47,6 +47,11 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # field-vchar and obs-text); never CR, LF or NUL, which would break every export.
 _FIELD_VALUE = re.compile(r"[\t\x20-\x7e\xa0-\xff]*")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# gRPC metadata ("gRPC over HTTP2", Custom-Metadata): names of lowercase letters, digits, _ - .
+# (header names are sent lowercased), values of printable ASCII; a name ending in -bin would need
+# bytes. Any other header fails every export over gRPC (INTERNAL: "Invalid metadata").
+_GRPC_NAME = re.compile(r"[0-9a-z_.-]+")
+_GRPC_VALUE = re.compile(r"[\x20-\x7e]*")
 
 
 class OptionsError(ValueError):
@@ -67,6 +72,18 @@ def header_problem(name: str, value: str) -> str | None:
             f"the value of header {shown(name)} has characters a header cannot carry (control "
             "characters, CR/LF, non-Latin-1 text, or white space at either end)"
         )
+    return None
+
+
+def grpc_metadata_problem(name: str, value: str) -> str | None:
+    """What makes a valid header `name: value` no gRPC metadata, or None."""
+    if not _GRPC_NAME.fullmatch(name.lower()) or name.lower().endswith("-bin"):
+        return (
+            f"header name {shown(name)} cannot be sent as gRPC metadata (letters, digits, "
+            "_ - . only, not ending in -bin)"
+        )
+    if not _GRPC_VALUE.fullmatch(value):
+        return f"the value of header {shown(name)} cannot be sent as gRPC metadata (ASCII only)"
     return None
 
 

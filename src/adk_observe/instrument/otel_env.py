@@ -24,6 +24,7 @@ from adk_observe.instrument.option_checks import (
     COMPRESSIONS,
     MAX_TIMEOUT_SECONDS,
     SAMPLERS,
+    grpc_metadata_problem,
     header_problem,
     is_text,
     shown,
@@ -137,7 +138,8 @@ def _metrics(reader: _Reader, values: dict[str, Any]) -> None:
         values["metrics_url"] = raw  # the signal URL, used as is
     for name in (METRICS_HEADERS, HEADERS):
         if (header_text := reader.get(name)) is not None:
-            values["metrics_headers"] = reader.headers(name, header_text)
+            protocol = values.get("metrics_protocol", c.OTLP_PROTOCOL_HTTP)
+            values["metrics_headers"] = reader.headers(name, header_text, protocol)
             break
     if raw := environ.get(METRIC_EXPORT_INTERVAL, "").strip():
         values["metrics_export_interval"] = _interval_seconds(METRIC_EXPORT_INTERVAL, raw)
@@ -148,14 +150,17 @@ class _Reader:
 
     def __init__(self, environ: Mapping[str, str], warn: Warn) -> None:
         self.environ, self.warn = environ, warn
-        self._headers: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._headers: dict[tuple[str, bool], tuple[tuple[str, str], ...]] = {}
 
-    def headers(self, name: str, raw: str) -> tuple[tuple[str, str], ...]:
-        """The valid headers of variable `name` (read, and warned about, once: the generic
-        variable serves both signals)."""
-        if name not in self._headers:
-            self._headers[name] = _headers(self, name, raw)
-        return self._headers[name]
+    def headers(self, name: str, raw: str, protocol: str) -> tuple[tuple[str, str], ...]:
+        """The valid headers of variable `name` for a signal sent over `protocol` (read, and
+        warned about, once: the generic variable serves both signals)."""
+        if (name, False) not in self._headers:
+            self._headers[name, False] = _headers(self, name, raw)
+        grpc = protocol == c.OTLP_PROTOCOL_GRPC
+        if grpc and (name, True) not in self._headers:
+            self._headers[name, True] = _grpc_headers(self, name, self._headers[name, False])
+        return self._headers[name, grpc]
 
     def get(self, name: str) -> str | None:
         raw = self.environ.get(name)
@@ -218,6 +223,20 @@ def _headers(reader: _Reader, name: str, raw: str) -> tuple[tuple[str, str], ...
     return tuple(headers)
 
 
+def _grpc_headers(
+    reader: _Reader, name: str, headers: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, str], ...]:
+    """Of valid `headers`, those gRPC metadata can carry; each other one is warned about and
+    left out (its value is not shown: it may be a credential)."""
+    kept = []
+    for key, value in headers:
+        if (problem := grpc_metadata_problem(key, value)) is None:
+            kept.append((key, value))
+        else:
+            reader.warn(f"{name}: the header {shown(key)} is left out over gRPC: {problem}")
+    return tuple(kept)
+
+
 def _resource(reader: _Reader, values: dict[str, Any]) -> None:
     raw = reader.get(RESOURCE_ATTRIBUTES)
     if raw is None:
@@ -255,7 +274,8 @@ def _tracing(reader: _Reader, values: dict[str, Any]) -> None:
         values["tracing_endpoint"] = url
     for name in (TRACES_HEADERS, HEADERS):
         if (raw := reader.get(name)) is not None:
-            values["tracing_headers"] = reader.headers(name, raw)
+            protocol = values.get("tracing_protocol", c.OTLP_PROTOCOL_HTTP)
+            values["tracing_headers"] = reader.headers(name, raw, protocol)
             break
     timeout = reader.first(
         (TRACES_TIMEOUT, TIMEOUT),
