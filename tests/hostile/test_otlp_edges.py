@@ -208,3 +208,18 @@ def test_a_header_option_grpc_cannot_carry_is_one_clear_error(header: tuple[str,
         resolve_options(environ={}, tracing_protocol="grpc",
                         tracing_endpoint="http://127.0.0.1:4317", tracing_headers=(header,))
     assert str(err.value).startswith("tracing_headers: ") and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("settings", [
+    {"tracing_protocol": "grpc", "tracing_endpoint": "http://user:s3cret@127.0.0.1:4317"},
+    {"otlp_metrics": True, "metrics_protocol": "grpc",
+     "metrics_url": "https://user:s3cret@collector:4317"},
+])
+def test_a_grpc_endpoint_with_user_info_is_one_clear_error(settings: dict[str, object]) -> None:
+    """gRPC has no user info: the exporter took `user:s3cret@127.0.0.1:4317` for the host,
+    and every export failed (the spans dropped). Refused at init(), as the other protocol's
+    port is, without showing the password."""
+    with pytest.raises(OptionsError) as err:
+        resolve_options(environ={}, **settings)
+    message = str(err.value)
+    assert "user info" in message and "s3cret" not in message and "\n" not in message, message

@@ -247,7 +247,7 @@ def _genai_problem(options: Options) -> tuple[tuple[str, ...], str] | None:
         if problem:
             return (name,), f"{name}: {problem}"
     if traced:
-        problem = otlp_export.port_problem(options.tracing_protocol, traces_url(options))
+        problem = otlp_export.endpoint_problem(options.tracing_protocol, traces_url(options))
         if problem:
             return ("tracing_protocol", *_ENDPOINT_GROUP), f"tracing: {problem}"
     if options.otlp_metrics:
@@ -255,7 +255,7 @@ def _genai_problem(options: Options) -> tuple[tuple[str, ...], str] | None:
         problem = (
             otlp_export.url_problem(url)
             or legacy_jaeger_error(url)
-            or otlp_export.port_problem(options.metrics_protocol, url)
+            or otlp_export.endpoint_problem(options.metrics_protocol, url)
         )
         if problem:
             names = ("metrics_url", "metrics_protocol", "tracing_endpoint", "otlp_metrics")

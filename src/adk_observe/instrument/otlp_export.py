@@ -90,13 +90,21 @@ def protocol_problem(protocol: str) -> str | None:
     return f"{shown(protocol)} is not one of {', '.join(PROTOCOLS)}{hint}"
 
 
-def port_problem(protocol: str, url: str) -> str | None:
-    """The other protocol's well-known port: every export would fail (an HTTP request to a gRPC
-    server or the reverse), so it is refused where it is set."""
+def endpoint_problem(protocol: str, url: str) -> str | None:
+    """What would fail every export to `url` over `protocol`, so it is refused where it is set:
+    the other protocol's well-known port (an HTTP request to a gRPC server or the reverse), or
+    over gRPC user info (the exporter would take `user:password@host` for the host name)."""
     try:
-        port = urlsplit(url).port
+        parts = urlsplit(url)
+        port = parts.port
     except ValueError:
         return None
+    if protocol == c.OTLP_PROTOCOL_GRPC and "@" in parts.netloc:
+        hidden = parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
+        return (
+            f"{shown(hidden)} has user info, which OTLP/gRPC cannot send: send credentials as "
+            "a header (authorization=...)"
+        )
     if protocol == c.OTLP_PROTOCOL_GRPC and port == OTLP_HTTP_PORT:
         return f"{url} is OTLP/HTTP's port {OTLP_HTTP_PORT}; OTLP/gRPC listens on {OTLP_GRPC_PORT}"
     if protocol == c.OTLP_PROTOCOL_HTTP and port == OTLP_GRPC_PORT:
