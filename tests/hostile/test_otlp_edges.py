@@ -17,7 +17,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import quote
 
@@ -39,14 +39,12 @@ def _reset_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @contextmanager
-def _hanging_collector() -> Iterator[tuple[str, threading.Event]]:
-    """A collector that accepts connections and never answers (its URL, and an event set at
-    the first connection)."""
+def _tcp_collector(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A listener on a free loopback port that gives each connection to `answer`, in a thread
+    of its own; its URL."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(16)
-    connected = threading.Event()
-    accepted: list[socket.socket] = []
 
     def accept() -> None:
         while True:
@@ -54,16 +52,56 @@ def _hanging_collector() -> Iterator[tuple[str, threading.Event]]:
                 conn, _ = server.accept()
             except OSError:
                 return
-            accepted.append(conn)
-            connected.set()
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.getsockname()[1]}", connected
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
     finally:
         server.close()
-        for conn in accepted:
-            conn.close()
+
+
+@contextmanager
+def _hanging_collector() -> Iterator[tuple[str, threading.Event]]:
+    """A collector that accepts connections and never answers (its URL, and an event set at
+    the first connection)."""
+    connected = threading.Event()
+    accepted: list[socket.socket] = []
+
+    def hang(conn: socket.socket) -> None:
+        accepted.append(conn)
+        connected.set()
+
+    with _tcp_collector(hang) as url:
+        try:
+            yield url, connected
+        finally:
+            for conn in accepted:
+                conn.close()
+
+
+@contextmanager
+def _trickling_collector() -> Iterator[str]:
+    """A collector that answers 200 and then sends its (chunked) body a byte every 0.2 s, for
+    ever: each read is quick, so no socket timeout ever fires."""
+    stop = threading.Event()
+
+    def trickle(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\n"
+                             b"Transfer-Encoding: chunked\r\n\r\n")
+                while not stop.wait(0.2):
+                    conn.sendall(b"1\r\n\x00\r\n")
+            except OSError:
+                return
+
+    with _tcp_collector(trickle) as url:
+        try:
+            yield url
+        finally:
+            stop.set()
 
 
 def _one_turn() -> bool:
@@ -223,3 +261,28 @@ def test_a_grpc_endpoint_with_user_info_is_one_clear_error(settings: dict[str, o
         resolve_options(environ={}, **settings)
     message = str(err.value)
     assert "user info" in message and "s3cret" not in message and "\n" not in message, message
+
+
+@pytest.mark.parametrize("sink", ["spans", "metrics"])
+def test_force_flush_returns_when_the_collector_never_finishes_its_answer(sink: str) -> None:
+    """A collector that answers and never finishes its body: the SDK exports in the caller's
+    thread when flushed and only the socket timeout of each read bounds it, so
+    `handle.force_flush()` never returned and the agent's code hung there. It returns False
+    within about two export timeouts (an export under way, then its own)."""
+    with _trickling_collector() as url:
+        settings: dict[str, object] = (
+            {"tracing_endpoint": url} if sink == "spans"
+            else {"tracing_enabled": False, "otlp_metrics": True,
+                  "metrics_url": url + "/v1/metrics", "metrics_export_interval": 3600.0})
+        handle = adk_observe.init("svc", registry=CollectorRegistry(), metrics_port=-1,
+                                  logging_enabled=False, sampling=1.0, export_timeout=1.0,
+                                  **settings)
+        with agent_turn("a") as turn:
+            pass
+        assert turn.ok
+        result: list[bool] = []
+        flushing = threading.Thread(target=lambda: result.append(handle.force_flush()),
+                                    daemon=True)
+        flushing.start()
+        flushing.join(15)
+        assert result == [False], "force_flush() did not return within 15 s"
