@@ -286,3 +286,23 @@ def test_force_flush_returns_when_the_collector_never_finishes_its_answer(sink: 
         flushing.start()
         flushing.join(15)
         assert result == [False], "force_flush() did not return within 15 s"
+
+
+@pytest.mark.parametrize(("variable", "raw"), [
+    (c.OTEL_METRIC_EXPORT_INTERVAL_ENV, "1"),  # 1 ms: below the 10 ms the docs allow
+    (c.OTEL_METRIC_EXPORT_INTERVAL_ENV, "1e999"),
+    (c.OTEL_METRIC_EXPORT_INTERVAL_ENV, "2147483648"),  # past 32-bit milliseconds
+    (c.OTEL_METRICS_ENDPOINT_ENV, "ftp://collector"),
+    (c.OTEL_METRICS_ENDPOINT_ENV, "collector:4318"),
+    (c.OTEL_METRICS_ENDPOINT_ENV, "http://"),
+])
+def test_an_invalid_metrics_variable_is_one_error_naming_the_variable(
+    variable: str, raw: str
+) -> None:
+    """docs: an invalid value of a metrics-signal variable is an OptionsError, which names its
+    source. These were `OTEL_*: metrics_export_interval must be within ...` and `OTEL_*: OTLP
+    metrics: 'ftp://collector' is not ...`: not the variable to fix."""
+    with pytest.raises(OptionsError) as err:
+        resolve_options(environ={variable: raw, c.OTEL_METRICS_EXPORTER_ENV: "otlp"})
+    message = str(err.value)
+    assert message.startswith(f"{variable}={raw!r}: ") and "\n" not in message, message

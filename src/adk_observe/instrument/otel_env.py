@@ -30,6 +30,7 @@ from adk_observe.instrument.option_checks import (
     shown,
     url_problem,
 )
+from adk_observe.instrument.otlp_export import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS
 
 SDK_DISABLED = c.OTEL_SDK_DISABLED_ENV
 SERVICE_NAME = c.OTEL_SERVICE_NAME_ENV
@@ -107,14 +108,16 @@ def _protocol(environ: Mapping[str, str], names: tuple[str, str]) -> str | None:
 
 
 def _interval_seconds(name: str, raw: str) -> float:
-    """A positive number of milliseconds as seconds (the metrics signal's variables are strict:
-    an invalid value is an error)."""
+    """A number of milliseconds within the export interval's range, as seconds (the metrics
+    signal's variables are strict: an invalid value is an error naming the variable)."""
     try:
         millis = float(raw)
     except ValueError:
         raise OtelEnvError(f"{name}={shown(raw)}: not a number of milliseconds") from None
-    if not millis > 0:
-        raise OtelEnvError(f"{name}={shown(raw)}: must be a positive number of milliseconds")
+    low, high = MIN_INTERVAL_SECONDS * 1000, MAX_INTERVAL_SECONDS * 1000
+    if not low <= millis <= high:  # NaN and infinity fail it too
+        bounds = f"[{low:g}, {high:.0f}]"
+        raise OtelEnvError(f"{name}={shown(raw)}: must be within {bounds} milliseconds")
     return millis / 1000.0
 
 
@@ -135,6 +138,8 @@ def _metrics(reader: _Reader, values: dict[str, Any]) -> None:
     if (protocol := _protocol(environ, (METRICS_PROTOCOL, PROTOCOL))) is not None:
         values["metrics_protocol"] = protocol
     if raw := environ.get(METRICS_ENDPOINT, "").strip():
+        if _url(raw) is None:
+            raise OtelEnvError(f"{METRICS_ENDPOINT}={shown(raw)}: the URL {url_problem(raw)}")
         values["metrics_url"] = raw  # the signal URL, used as is
     for name in (METRICS_HEADERS, HEADERS):
         if (header_text := reader.get(name)) is not None:
