@@ -306,3 +306,19 @@ def test_an_invalid_metrics_variable_is_one_error_naming_the_variable(
         resolve_options(environ={variable: raw, c.OTEL_METRICS_EXPORTER_ENV: "otlp"})
     message = str(err.value)
     assert message.startswith(f"{variable}={raw!r}: ") and "\n" not in message, message
+
+
+@pytest.mark.parametrize("raw", [
+    "team=payments,discount=50%",  # a % that is no percent-encoded byte
+    "team=payments,city=K%F6ln",  # Latin-1 bytes: not UTF-8
+    "team=payments,%ZZ=1",
+])
+def test_resource_attributes_that_do_not_decode_are_discarded_whole(raw: str) -> None:
+    """The specification (Resource SDK): "In case of any error, e.g. failure during the
+    decoding process, the entire environment variable value SHOULD be discarded" and reported.
+    They were kept: `50%` as typed, `K%F6ln` as `K\\ufffdln` on every span's resource."""
+    warnings: list[str] = []
+    options = resolve_options(environ={c.OTEL_RESOURCE_ATTRIBUTES_ENV: raw},
+                              warn=warnings.append)
+    assert options.resource_attributes == ()
+    assert len(warnings) == 1 and c.OTEL_RESOURCE_ATTRIBUTES_ENV in warnings[0], warnings

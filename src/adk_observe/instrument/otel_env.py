@@ -14,6 +14,7 @@ export would be lost), and an invalid value of a metrics-signal variable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -70,16 +71,33 @@ class OtelEnvError(ValueError):
     """A standard OpenTelemetry variable has a value the specification does not allow."""
 
 
-def parse_pairs(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+def parse_pairs(name: str, raw: str, *, strict: bool = False) -> tuple[tuple[str, str], ...]:
     """`key1=value1,key2=value2` with percent-encoded values (W3C Baggage-like), as the
-    specification defines OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS."""
+    specification defines OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS. `strict`: a
+    `%` that is no percent-encoded byte, or bytes that are no UTF-8, are an error (the Resource
+    SDK: "failure during the decoding process"), not kept as typed or replaced by U+FFFD."""
     pairs: dict[str, str] = {}
     for item in filter(None, (p.strip() for p in raw.split(","))):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise OtelEnvError(f"{name}: {shown(item)} is not key=value")
-        pairs[unquote(key.strip())] = unquote(value.strip())
+        try:
+            key, value = (_decoded(x.strip(), strict) for x in (key, value))
+        except ValueError:
+            raise OtelEnvError(f"{name}: {shown(item)} is not percent-encoded UTF-8") from None
+        pairs[key] = value
     return tuple(pairs.items())
+
+
+_NOT_AN_ESCAPE = re.compile("%(?![0-9A-Fa-f]{2})")
+
+
+def _decoded(text: str, strict: bool) -> str:
+    if not strict:
+        return unquote(text)
+    if _NOT_AN_ESCAPE.search(text):
+        raise ValueError(text)
+    return unquote(text, errors="strict")  # UnicodeDecodeError is a ValueError
 
 
 def _timeout_seconds(raw: str) -> float | None:
@@ -247,7 +265,7 @@ def _resource(reader: _Reader, values: dict[str, Any]) -> None:
     if raw is None:
         return
     try:
-        attrs = dict(parse_pairs(RESOURCE_ATTRIBUTES, raw))
+        attrs = dict(parse_pairs(RESOURCE_ATTRIBUTES, raw, strict=True))
     except OtelEnvError as exc:
         # The specification: on any error the entire variable is discarded.
         reader.warn(f"{exc}; the whole variable is ignored")
