@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -322,3 +323,31 @@ def test_resource_attributes_that_do_not_decode_are_discarded_whole(raw: str) ->
                               warn=warnings.append)
     assert options.resource_attributes == ()
     assert len(warnings) == 1 and c.OTEL_RESOURCE_ATTRIBUTES_ENV in warnings[0], warnings
+
+
+@pytest.mark.parametrize(("variable", "settings"), [
+    ("OTEL_EXPORTER_OTLP_CERTIFICATE",
+     {"tracing_protocol": "grpc", "tracing_endpoint": "https://127.0.0.1:4317"}),
+    ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+     {"tracing_protocol": "grpc", "tracing_endpoint": "https://127.0.0.1:4317"}),
+    ("OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE",
+     {"otlp_metrics": True, "metrics_protocol": "grpc",
+      "metrics_url": "https://127.0.0.1:4317"}),
+])
+def test_a_tls_file_the_grpc_exporter_cannot_read_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str,
+    settings: dict[str, object],
+) -> None:
+    """The SDK's gRPC exporters read the OTLP certificate and key variables themselves (a
+    trusted certificate, a client key); one that names a directory made init() raise the SDK's
+    IsADirectoryError. It is one OptionsError line naming the variable."""
+    if "CLIENT_KEY" in variable:  # the key is read with a trusted certificate only
+        certificate = tmp_path / "ca.pem"
+        certificate.write_text("not a certificate")
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", str(certificate))
+    monkeypatch.setenv(variable, str(tmp_path))
+    with pytest.raises(OptionsError) as err:
+        adk_observe.init("svc", registry=CollectorRegistry(), metrics_port=-1,
+                         logging_enabled=False, **settings)
+    message = str(err.value)
+    assert message.startswith(f"{variable}={str(tmp_path)!r}: ") and "\n" not in message, message

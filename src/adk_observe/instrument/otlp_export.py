@@ -178,21 +178,30 @@ _GRPC_TIMEOUT_ENV = {
 }
 
 
+_OTLP_ENV = c.OTEL_ENDPOINT_ENV.removesuffix("ENDPOINT")  # OTEL_EXPORTER_OTLP_
+
+
 def _grpc_exporter(module: Any, name: str, kwargs: dict[str, Any]) -> Any:
-    """The SDK's gRPC exporter `name`; a timeout variable it cannot parse is one OptionsError
-    naming the variable (the exporter reads it from the environment; nothing here can hide it
-    from the exporter without changing the environment of the whole process)."""
+    """The SDK's gRPC exporter `name`. It reads some OTEL_EXPORTER_OTLP_* variables itself
+    (nothing here can hide them from it without changing the environment of the whole process)
+    and cannot start with a timeout it cannot parse or a TLS file it cannot read (a directory,
+    no permission): that is one OptionsError naming the variable, not the SDK's traceback."""
     try:
         return getattr(module, name)(**kwargs)
     except ValueError as exc:
         variable = _GRPC_TIMEOUT_ENV[name]
-        raw = os.environ.get(variable)
-        if raw is None:
+        if (raw := os.environ.get(variable)) is None:
             raise
-        raise OptionsError(
-            f"{variable}={shown(raw)}: the OpenTelemetry OTLP/gRPC exporter reads it and cannot "
-            f"start with it ({exc}): set a number of milliseconds or unset it"
-        ) from None
+        problem = f"({exc}): set a number of milliseconds or unset it"
+    except OSError as exc:  # OTEL_EXPORTER_OTLP_*CERTIFICATE, *CLIENT_KEY: a TLS file
+        named = [k for k, v in os.environ.items() if k.startswith(_OTLP_ENV) and v == exc.filename]
+        if not named:
+            raise
+        variable, raw = min(named), exc.filename
+        problem = f"as a TLS file ({exc.strerror})"
+    raise OptionsError(
+        f"{variable}={shown(raw)}: the OpenTelemetry OTLP/gRPC exporter cannot read it {problem}"
+    ) from None
 
 
 def _exporter(
