@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -31,7 +31,7 @@ import adk_observe
 from adk_observe import agent_turn
 from adk_observe import conventions as c
 from adk_observe.instrument import runtime
-from adk_observe.instrument.options import Options, OptionsError, resolve_options
+from adk_observe.instrument.options import Options, OptionsError, resolve_options, traces_url
 
 
 @pytest.fixture(autouse=True)
@@ -114,6 +114,15 @@ def _one_turn() -> bool:
     return handle.force_flush()
 
 
+def _init_error(**settings: object) -> str:
+    """The OptionsError `init()` raises with `settings`: one line."""
+    with pytest.raises(OptionsError) as err:
+        adk_observe.init("svc", registry=CollectorRegistry(), metrics_port=-1,
+                         logging_enabled=False, **settings)
+    assert "\n" not in str(err.value), str(err.value)
+    return str(err.value)
+
+
 @pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
 def test_shutdown_waits_its_timeout_not_the_export_timeout_of_a_hanging_collector(
     protocol: str,
@@ -150,11 +159,8 @@ def test_a_timeout_variable_the_grpc_exporter_cannot_parse_is_one_clear_error(
     even when given a timeout: `init()` raised their ValueError (a traceback from inside the
     SDK). It is one OptionsError line naming the variable."""
     monkeypatch.setenv(variable, "ten seconds")
-    with pytest.raises(OptionsError) as err:
-        adk_observe.init("svc", registry=CollectorRegistry(), metrics_port=-1,
-                         logging_enabled=False, **settings)
-    message = str(err.value)
-    assert message.startswith(f"{variable}='ten seconds': ") and "\n" not in message, message
+    message = _init_error(**settings)
+    assert message.startswith(f"{variable}='ten seconds': "), message
 
 
 def test_the_base_endpoint_serves_the_metrics_when_the_traces_have_their_own_url(
@@ -346,8 +352,20 @@ def test_a_tls_file_the_grpc_exporter_cannot_read_is_one_clear_error(
         certificate.write_text("not a certificate")
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", str(certificate))
     monkeypatch.setenv(variable, str(tmp_path))
-    with pytest.raises(OptionsError) as err:
-        adk_observe.init("svc", registry=CollectorRegistry(), metrics_port=-1,
-                         logging_enabled=False, **settings)
-    message = str(err.value)
-    assert message.startswith(f"{variable}={str(tmp_path)!r}: ") and "\n" not in message, message
+    message = _init_error(**settings)
+    assert message.startswith(f"{variable}={str(tmp_path)!r}: "), message
+
+
+def test_the_signal_path_goes_after_the_base_path_not_after_a_query_or_fragment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The specification (OTLP Exporter, Endpoint URLs for OTLP/HTTP): the per-signal URL is
+    the base URL's path + v1/traces (v1/metrics); other components MAY be ignored. The path was
+    appended to the whole text, `http://c/otlp#x/v1/traces`, which sent every export to /otlp."""
+    assert urlsplit(traces_url(resolve_options(environ={
+        c.OTEL_ENDPOINT_ENV: "http://c:4318/otlp?tenant=a"}))).path == "/otlp/v1/traces"
+    with http_receiver() as collector:
+        monkeypatch.setenv(c.OTEL_ENDPOINT_ENV, collector.url + "/otlp/#section")
+        monkeypatch.setenv(c.OTEL_METRICS_EXPORTER_ENV, "otlp")
+        assert _one_turn()
+        assert {m["path"] for m in collector.metadata} == {"/otlp/v1/traces", "/otlp/v1/metrics"}

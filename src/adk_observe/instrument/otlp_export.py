@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from adk_observe import conventions as c
 from adk_observe.instrument import option_checks
@@ -132,8 +132,7 @@ def traces_url(options: Options) -> str:
         return options.traces_url
     if options.tracing_protocol == c.OTLP_PROTOCOL_GRPC:
         return options.tracing_endpoint
-    endpoint = options.tracing_endpoint.rstrip("/")
-    return endpoint if endpoint.endswith(OTLP_TRACES_PATH) else endpoint + OTLP_TRACES_PATH
+    return _signal_url(options.tracing_endpoint, OTLP_TRACES_PATH)
 
 
 def metrics_url(options: Options) -> str:
@@ -141,10 +140,21 @@ def metrics_url(options: Options) -> str:
     OTEL_EXPORTER_OTLP_ENDPOINT sets for every signal) or localhost, with /v1/metrics over HTTP."""
     if options.metrics_url:
         return options.metrics_url
-    base = (options.tracing_endpoint or DEFAULT_ENDPOINT[options.metrics_protocol]).rstrip("/")
-    if options.metrics_protocol == c.OTLP_PROTOCOL_GRPC or base.endswith(METRICS_PATH):
-        return base
-    return base + METRICS_PATH
+    base = options.tracing_endpoint or DEFAULT_ENDPOINT[options.metrics_protocol]
+    if options.metrics_protocol == c.OTLP_PROTOCOL_GRPC:
+        return base.rstrip("/")
+    return _signal_url(base, METRICS_PATH)
+
+
+def _signal_url(base: str, path: str) -> str:
+    """The signal's URL of an OTLP/HTTP base URL: `path` appended to the base URL's path
+    (not after a query or a fragment, which would send to the base path), unless it ends so."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:  # no URL: the URL check names it
+        return base.rstrip("/") + path
+    stem = parts.path.rstrip("/")
+    return urlunsplit(parts._replace(path=stem if stem.endswith(path) else stem + path))
 
 
 def _missing(exc: ImportError) -> GrpcMissingError:
