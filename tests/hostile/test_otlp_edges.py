@@ -369,3 +369,32 @@ def test_the_signal_path_goes_after_the_base_path_not_after_a_query_or_fragment(
         monkeypatch.setenv(c.OTEL_METRICS_EXPORTER_ENV, "otlp")
         assert _one_turn()
         assert {m["path"] for m in collector.metadata} == {"/otlp/v1/traces", "/otlp/v1/metrics"}
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("export_timeout", 10**400),  # an int past the float range
+    ("sampling", 10**400),
+    ("metrics_export_interval", 10**400),
+    ("export_timeout", 10**5000),  # more digits than Python writes (int_max_str_digits)
+    ("metrics_port", 10**5000),
+    ("prices", {"gpt-test": [10**400, 1]}),
+], ids=["timeout-1e400", "sampling-1e400", "interval-1e400", "timeout-1e5000", "port-1e5000",
+        "prices-1e400"])
+def test_a_huge_int_option_is_one_error_naming_the_option(option: str, value: object) -> None:
+    """docs ("Valid values"): an invalid keyword is one OptionsError naming it. An int past the
+    float range raised OverflowError from math.isfinite(); one of more than 4,300 digits raised
+    the ValueError of repr() while the error message was being written."""
+    with pytest.raises(OptionsError) as err:
+        resolve_options(environ={}, otlp_metrics=True, **{option: value})
+    message = str(err.value)
+    assert message.startswith(f"{option} must ") and "\n" not in message, message[:200]
+    assert len(message) <= 1000
+
+
+def test_a_price_past_the_float_range_in_the_environment_is_one_error() -> None:
+    """The same for ADK_OBSERVE_PRICES: JSON integers have no limit, and 1 followed by 400
+    zeros raised OverflowError out of init()."""
+    variable = c.env_name("prices")
+    with pytest.raises(OptionsError) as err:
+        resolve_options(environ={variable: '{"gpt-test": [1' + "0" * 400 + ", 1]}"})
+    assert str(err.value).startswith(f"{variable}=") and "\n" not in str(err.value)

@@ -126,13 +126,21 @@ def _price_ok(price: Any) -> bool:
 
 def _finite_at_least(low: float) -> Callable[[Any], bool]:
     def ok(value: Any) -> bool:
-        return _is_number(value) and math.isfinite(value) and value >= low
+        return _is_finite(value) and value >= low
 
     return ok
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_finite(value: Any) -> bool:
+    """A number within the float range (an int past it, 10**400, is no timeout either)."""
+    try:
+        return _is_number(value) and math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _one_of(choices: Iterable[str]) -> tuple[Callable[[Any], bool], str]:
@@ -193,7 +201,7 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
 _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "bool": (lambda v: isinstance(v, bool), "true or false"),
     "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
-    "float": (lambda v: _is_number(v) and math.isfinite(v), "a finite number"),
+    "float": (lambda v: _is_finite(v), "a finite number"),
     "str": (is_text, "text without control characters"),
     "tuple[tuple[str, str], ...]": (
         lambda v: isinstance(v, tuple) and all(_text_pair(p) for p in v),
@@ -222,7 +230,11 @@ def problem(name: str, kind: str, value: Any, *, secret: bool = False) -> str | 
 
 def shown(value: Any) -> str:
     """`value` as an error message shows it: its repr, at most 80 characters."""
-    return shown_text(repr(value), 80)
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more digits than Python writes (int_max_str_digits)
+        text = f"<{type(value).__name__} too long to show>"
+    return shown_text(text, 80)
 
 
 def shown_text(text: str, limit: int) -> str:
