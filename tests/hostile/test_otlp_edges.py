@@ -28,9 +28,11 @@ from tests.otlp_receivers import grpc_receiver, http_receiver
 from tests.telemetry_support import reset_state
 
 import adk_observe
-from adk_observe import agent_turn
+from adk_observe import agent_turn, model
 from adk_observe import conventions as c
+from adk_observe.environment import telemetry_env
 from adk_observe.instrument import runtime
+from adk_observe.instrument.option_checks import MAX_TIMEOUT_SECONDS
 from adk_observe.instrument.options import Options, OptionsError, resolve_options, traces_url
 
 
@@ -398,3 +400,15 @@ def test_a_price_past_the_float_range_in_the_environment_is_one_error() -> None:
     with pytest.raises(OptionsError) as err:
         resolve_options(environ={variable: '{"gpt-test": [1' + "0" * 400 + ", 1]}"})
     assert str(err.value).startswith(f"{variable}=") and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("seconds", [1.2345678, 12345.678, MAX_TIMEOUT_SECONDS, 1e-07, 0.1])
+def test_the_deployed_export_timeout_is_the_specs_exactly(seconds: float) -> None:
+    """docs ("Options"): telemetry_env(t) goes into the ConfigMap "so a pod resolves exactly
+    what init(telemetry=...) would". The timeout was written with 6 significant digits of
+    milliseconds (OTEL_EXPORTER_OTLP_TRACES_TIMEOUT=1234.57): 1.2345678 s became 1.23457 s,
+    the longest timeout 2147480 s."""
+    telemetry = model.Telemetry(export_timeout=seconds)
+    deployed = resolve_options(environ=telemetry_env(telemetry))
+    direct = resolve_options(environ={}, telemetry=telemetry)
+    assert deployed.export_timeout == direct.export_timeout

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
@@ -109,7 +110,12 @@ def _timeout_seconds(raw: str) -> float | None:
         return None
     if not 0 <= millis <= MAX_TIMEOUT_SECONDS * 1000:  # NaN and infinity fail it too
         return None
-    return NO_LIMIT_SECONDS if millis == 0 else millis / 1000.0
+    if millis == 0:
+        return NO_LIMIT_SECONDS
+    try:  # decimal: the milliseconds telemetry_env() writes come back as the same seconds
+        return float(Decimal(raw) / 1000)
+    except ArithmeticError:  # decimal.InvalidOperation: a form only float() reads
+        return millis / 1000.0
 
 
 def _protocol(environ: Mapping[str, str], names: tuple[str, str]) -> str | None:
