@@ -14,7 +14,10 @@ about its timeout whatever the collector does; nothing raises into the agent.
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -412,3 +415,43 @@ def test_the_deployed_export_timeout_is_the_specs_exactly(seconds: float) -> Non
     deployed = resolve_options(environ=telemetry_env(telemetry))
     direct = resolve_options(environ={}, telemetry=telemetry)
     assert deployed.export_timeout == direct.export_timeout
+
+
+_INIT_IN_A_CHILD = """
+import adk_observe
+from adk_observe.instrument.options import OptionsError
+try:
+    adk_observe.init("svc", metrics_port=-1, logging_enabled=False, otlp_metrics=True,
+                     tracing_protocol="grpc", metrics_protocol="grpc",
+                     tracing_endpoint="https://127.0.0.1:4317")
+except OptionsError as exc:
+    print(exc)
+"""
+
+
+@pytest.mark.parametrize(("certificate", "given", "missing"), [
+    ("OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+     "OTEL_EXPORTER_OTLP_CLIENT_KEY"),
+    ("OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+     "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"),
+    ("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+     "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE"),
+    ("OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", "OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE",
+     "OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY"),
+])
+def test_half_a_client_tls_pair_is_one_clear_error_not_a_dead_process(
+    tmp_path: Path, certificate: str, given: str, missing: str
+) -> None:
+    """Over gRPC with TLS, a client certificate without its key (or the reverse) made gRPC's C
+    core fail a check and abort the whole process (SIGABRT) inside init(): the agent died of a
+    telemetry setting. It is one OptionsError naming the variable set and the one missing. (In a
+    child process, so that the old behaviour cannot take the test run down with it.)"""
+    pem = tmp_path / "file.pem"
+    pem.write_text("not a certificate")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "ADK_OBSERVE_"))}
+    env.update({certificate: str(pem), given: str(pem)})
+    child = subprocess.run([sys.executable, "-c", _INIT_IN_A_CHILD], env=env,
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert child.returncode == 0, child.stderr[-500:]
+    assert child.stdout.startswith(f"{given}={str(pem)!r}: ") and missing in child.stdout, (
+        child.stdout)

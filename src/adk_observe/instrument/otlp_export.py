@@ -188,7 +188,31 @@ _GRPC_TIMEOUT_ENV = {
 }
 
 
-_OTLP_ENV = c.OTEL_ENDPOINT_ENV.removesuffix("ENDPOINT")  # OTEL_EXPORTER_OTLP_
+# The signal of each exporter class, as its variables name it (OTEL_EXPORTER_OTLP_TRACES_...).
+_SIGNAL = {"OTLPSpanExporter": "TRACES_", "OTLPMetricExporter": "METRICS_"}
+
+
+def _client_tls_problem(name: str) -> str | None:
+    """A client certificate without its key, or a key without its certificate, for the TLS
+    files the SDK's gRPC exporter `name` reads: the signal's own set when its CERTIFICATE
+    variable is set, else the generic one, and the client pair only with a trusted certificate.
+    Given half a pair, gRPC's C core aborts the whole process (a failed check, SIGABRT)."""
+    for prefix in (c.OTEL_OTLP_ENV_PREFIX + _SIGNAL[name], c.OTEL_OTLP_ENV_PREFIX):
+        certificate = os.environ.get(prefix + c.OTEL_TLS_CERTIFICATE)
+        if certificate is None:
+            continue
+        if not certificate:
+            return None
+        pair = [prefix + c.OTEL_TLS_CLIENT_KEY, prefix + c.OTEL_TLS_CLIENT_CERTIFICATE]
+        present = [os.path.isfile(os.environ.get(v) or "") for v in pair]
+        if present[0] == present[1]:
+            return None
+        given, missing = pair if present[0] else pair[::-1]
+        return (
+            f"{given}={shown(os.environ[given])}: the OpenTelemetry OTLP/gRPC exporter needs "
+            f"{missing} as well (a readable file): gRPC aborts the process on half a client pair"
+        )
+    return None
 
 
 def _grpc_exporter(module: Any, name: str, kwargs: dict[str, Any]) -> Any:
@@ -196,6 +220,8 @@ def _grpc_exporter(module: Any, name: str, kwargs: dict[str, Any]) -> Any:
     (nothing here can hide them from it without changing the environment of the whole process)
     and cannot start with a timeout it cannot parse or a TLS file it cannot read (a directory,
     no permission): that is one OptionsError naming the variable, not the SDK's traceback."""
+    if not kwargs["insecure"] and (problem := _client_tls_problem(name)):
+        raise OptionsError(problem)
     try:
         return getattr(module, name)(**kwargs)
     except ValueError as exc:
@@ -204,7 +230,8 @@ def _grpc_exporter(module: Any, name: str, kwargs: dict[str, Any]) -> Any:
             raise
         problem = f"({exc}): set a number of milliseconds or unset it"
     except OSError as exc:  # OTEL_EXPORTER_OTLP_*CERTIFICATE, *CLIENT_KEY: a TLS file
-        named = [k for k, v in os.environ.items() if k.startswith(_OTLP_ENV) and v == exc.filename]
+        prefix = c.OTEL_OTLP_ENV_PREFIX
+        named = [k for k, v in os.environ.items() if k.startswith(prefix) and v == exc.filename]
         if not named:
             raise
         variable, raw = min(named), exc.filename
