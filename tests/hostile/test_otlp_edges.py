@@ -5,11 +5,15 @@ Surface: `init()` / `shutdown()` with OTLP export over HTTP and gRPC (docs/instr
 "OpenTelemetry environment variables", "OTLP over gRPC", "Metrics over OTLP", "Safety when
 collectors are down").
 
-Generator: hand-picked values, each named by its test; real in-process collectors
-(tests/otlp_receivers.py) and a TCP listener that accepts connections and never answers.
+Generator: hand-picked values, each named by its test (endpoint forms, headers gRPC metadata
+cannot carry, TLS files that are directories or half a client pair, undecodable percent-encoding,
+ints past the float range); real in-process collectors (tests/otlp_receivers.py), a listener
+that never answers and one that answers 200 and trickles its body for ever.
 
-Bound: what the specification says to ignore is warned about and ignored; `shutdown()` waits
-about its timeout whatever the collector does; nothing raises into the agent.
+Bound: what the specification says to ignore is warned about and ignored; an invalid option or
+metrics variable, or one the SDK's exporters cannot start with, is one OptionsError line naming
+it (never the SDK's traceback, never a dead process); `shutdown()` waits about its timeout and
+`force_flush()` about twice the export timeout, whatever the collector does.
 """
 
 from __future__ import annotations
