@@ -9,6 +9,7 @@ instrumentation (instrument/options.py reads them back; a round-trip test holds 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from urllib.parse import quote, urlsplit
 
 from adk_observe import conventions as c
@@ -98,6 +99,12 @@ def format_prices(prices: tuple[model.ModelPrice, ...]) -> str:
     return json.dumps(table, sort_keys=True, separators=(",", ":"))
 
 
+def _milliseconds(seconds: float) -> str:
+    """`seconds` in milliseconds, exactly (decimal): read back (otel_env.py, also decimal) it is
+    the same float. (`:g` kept 6 digits: 1.2345678 s came back as 1.23457 s.)"""
+    return format((Decimal(repr(float(seconds))) * 1000).normalize(), "f")
+
+
 def telemetry_env(t: model.Telemetry, service_name: str | None = None) -> dict[str, str]:
     """The environment variables that make `init()` resolve to the spec's telemetry section
     (plus OTEL_SERVICE_NAME when `service_name` is given: the Prometheus job and trace service).
@@ -108,7 +115,7 @@ def telemetry_env(t: model.Telemetry, service_name: str | None = None) -> dict[s
         env_name("tracing_enabled"): "true" if t.tracing_enabled else "false",
         c.OTEL_SAMPLER_ENV: DEFAULT_SAMPLER,
         c.OTEL_SAMPLER_ARG_ENV: repr(float(t.sampling)),
-        c.OTEL_TRACES_TIMEOUT_ENV: f"{t.export_timeout * 1000:g}",  # milliseconds
+        c.OTEL_TRACES_TIMEOUT_ENV: _milliseconds(t.export_timeout),
         env_name("log_level"): t.log_level,
         env_name("log_console"): t.log_console,
         env_name("cost_center"): t.cost_center,

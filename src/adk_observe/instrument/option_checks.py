@@ -47,6 +47,11 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # field-vchar and obs-text); never CR, LF or NUL, which would break every export.
 _FIELD_VALUE = re.compile(r"[\t\x20-\x7e\xa0-\xff]*")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# gRPC metadata ("gRPC over HTTP2", Custom-Metadata): names of lowercase letters, digits, _ - .
+# (header names are sent lowercased), values of printable ASCII; a name ending in -bin would need
+# bytes. Any other header fails every export over gRPC (INTERNAL: "Invalid metadata").
+_GRPC_NAME = re.compile(r"[0-9a-z_.-]+")
+_GRPC_VALUE = re.compile(r"[\x20-\x7e]*")
 
 
 class OptionsError(ValueError):
@@ -67,6 +72,18 @@ def header_problem(name: str, value: str) -> str | None:
             f"the value of header {shown(name)} has characters a header cannot carry (control "
             "characters, CR/LF, non-Latin-1 text, or white space at either end)"
         )
+    return None
+
+
+def grpc_metadata_problem(name: str, value: str) -> str | None:
+    """What makes a valid header `name: value` no gRPC metadata, or None."""
+    if not _GRPC_NAME.fullmatch(name.lower()) or name.lower().endswith("-bin"):
+        return (
+            f"header name {shown(name)} cannot be sent as gRPC metadata (letters, digits, "
+            "_ - . only, not ending in -bin)"
+        )
+    if not _GRPC_VALUE.fullmatch(value):
+        return f"the value of header {shown(name)} cannot be sent as gRPC metadata (ASCII only)"
     return None
 
 
@@ -109,13 +126,21 @@ def _price_ok(price: Any) -> bool:
 
 def _finite_at_least(low: float) -> Callable[[Any], bool]:
     def ok(value: Any) -> bool:
-        return _is_number(value) and math.isfinite(value) and value >= low
+        return _is_finite(value) and value >= low
 
     return ok
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_finite(value: Any) -> bool:
+    """A number within the float range (an int past it, 10**400, is no timeout either)."""
+    try:
+        return _is_number(value) and math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _one_of(choices: Iterable[str]) -> tuple[Callable[[Any], bool], str]:
@@ -176,7 +201,7 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
 _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "bool": (lambda v: isinstance(v, bool), "true or false"),
     "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
-    "float": (lambda v: _is_number(v) and math.isfinite(v), "a finite number"),
+    "float": (lambda v: _is_finite(v), "a finite number"),
     "str": (is_text, "text without control characters"),
     "tuple[tuple[str, str], ...]": (
         lambda v: isinstance(v, tuple) and all(_text_pair(p) for p in v),
@@ -205,7 +230,11 @@ def problem(name: str, kind: str, value: Any, *, secret: bool = False) -> str | 
 
 def shown(value: Any) -> str:
     """`value` as an error message shows it: its repr, at most 80 characters."""
-    return shown_text(repr(value), 80)
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more digits than Python writes (int_max_str_digits)
+        text = f"<{type(value).__name__} too long to show>"
+    return shown_text(text, 80)
 
 
 def shown_text(text: str, limit: int) -> str:

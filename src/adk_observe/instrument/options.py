@@ -235,8 +235,9 @@ def _validate(options: Options, sources: Mapping[str, str]) -> Options:
 def _genai_problem(options: Options) -> tuple[tuple[str, ...], str] | None:
     """What is wrong with the OTLP protocols, the metrics export or the session options: the
     options it concerns (the first one set names the source) and the message, or None."""
+    traced = options.tracing_enabled and _has_endpoint(options)
     for name, used in (
-        ("tracing_protocol", options.tracing_enabled and _has_endpoint(options)),
+        ("tracing_protocol", traced),
         ("metrics_protocol", options.otlp_metrics),
     ):
         protocol = getattr(options, name)
@@ -245,8 +246,8 @@ def _genai_problem(options: Options) -> tuple[tuple[str, ...], str] | None:
             problem = otlp_export.grpc_problem()
         if problem:
             return (name,), f"{name}: {problem}"
-    if options.tracing_enabled and _has_endpoint(options):
-        problem = otlp_export.port_problem(options.tracing_protocol, traces_url(options))
+    if traced:
+        problem = otlp_export.endpoint_problem(options.tracing_protocol, traces_url(options))
         if problem:
             return ("tracing_protocol", *_ENDPOINT_GROUP), f"tracing: {problem}"
     if options.otlp_metrics:
@@ -254,7 +255,7 @@ def _genai_problem(options: Options) -> tuple[tuple[str, ...], str] | None:
         problem = (
             otlp_export.url_problem(url)
             or legacy_jaeger_error(url)
-            or otlp_export.port_problem(options.metrics_protocol, url)
+            or otlp_export.endpoint_problem(options.metrics_protocol, url)
         )
         if problem:
             names = ("metrics_url", "metrics_protocol", "tracing_endpoint", "otlp_metrics")
@@ -264,6 +265,14 @@ def _genai_problem(options: Options) -> tuple[tuple[str, ...], str] | None:
     for key, value in options.metrics_headers:
         if problem := otlp_export.header_problem(key, value):
             return ("metrics_headers",), f"metrics_headers: {problem}"
+    for name, protocol, used in (  # over gRPC, headers are metadata: fewer are valid
+        ("tracing_headers", options.tracing_protocol, traced),
+        ("metrics_headers", options.metrics_protocol, options.otlp_metrics),
+    ):
+        if used and protocol == c.OTLP_PROTOCOL_GRPC:
+            for key, value in getattr(options, name):
+                if problem := checks.grpc_metadata_problem(key, value):
+                    return (name,), f"{name}: {problem}"
     low, high = otlp_export.MIN_INTERVAL_SECONDS, otlp_export.MAX_INTERVAL_SECONDS
     if not low <= options.metrics_export_interval <= high:  # NaN fails it too
         message = f"metrics_export_interval must be within [{low}, {high}] seconds"

@@ -14,7 +14,9 @@ export would be lost), and an invalid value of a metrics-signal variable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
@@ -24,11 +26,13 @@ from adk_observe.instrument.option_checks import (
     COMPRESSIONS,
     MAX_TIMEOUT_SECONDS,
     SAMPLERS,
+    grpc_metadata_problem,
     header_problem,
     is_text,
     shown,
     url_problem,
 )
+from adk_observe.instrument.otlp_export import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS
 
 SDK_DISABLED = c.OTEL_SDK_DISABLED_ENV
 SERVICE_NAME = c.OTEL_SERVICE_NAME_ENV
@@ -68,16 +72,33 @@ class OtelEnvError(ValueError):
     """A standard OpenTelemetry variable has a value the specification does not allow."""
 
 
-def parse_pairs(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+def parse_pairs(name: str, raw: str, *, strict: bool = False) -> tuple[tuple[str, str], ...]:
     """`key1=value1,key2=value2` with percent-encoded values (W3C Baggage-like), as the
-    specification defines OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS."""
+    specification defines OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS. `strict`: a
+    `%` that is no percent-encoded byte, or bytes that are no UTF-8, are an error (the Resource
+    SDK: "failure during the decoding process"), not kept as typed or replaced by U+FFFD."""
     pairs: dict[str, str] = {}
     for item in filter(None, (p.strip() for p in raw.split(","))):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise OtelEnvError(f"{name}: {shown(item)} is not key=value")
-        pairs[unquote(key.strip())] = unquote(value.strip())
+        try:
+            key, value = (_decoded(x.strip(), strict) for x in (key, value))
+        except ValueError:
+            raise OtelEnvError(f"{name}: {shown(item)} is not percent-encoded UTF-8") from None
+        pairs[key] = value
     return tuple(pairs.items())
+
+
+_NOT_AN_ESCAPE = re.compile("%(?![0-9A-Fa-f]{2})")
+
+
+def _decoded(text: str, strict: bool) -> str:
+    if not strict:
+        return unquote(text)
+    if _NOT_AN_ESCAPE.search(text):
+        raise ValueError(text)
+    return unquote(text, errors="strict")  # UnicodeDecodeError is a ValueError
 
 
 def _timeout_seconds(raw: str) -> float | None:
@@ -89,7 +110,12 @@ def _timeout_seconds(raw: str) -> float | None:
         return None
     if not 0 <= millis <= MAX_TIMEOUT_SECONDS * 1000:  # NaN and infinity fail it too
         return None
-    return NO_LIMIT_SECONDS if millis == 0 else millis / 1000.0
+    if millis == 0:
+        return NO_LIMIT_SECONDS
+    try:  # decimal: the milliseconds telemetry_env() writes come back as the same seconds
+        return float(Decimal(raw) / 1000)
+    except ArithmeticError:  # decimal.InvalidOperation: a form only float() reads
+        return millis / 1000.0
 
 
 def _protocol(environ: Mapping[str, str], names: tuple[str, str]) -> str | None:
@@ -99,21 +125,23 @@ def _protocol(environ: Mapping[str, str], names: tuple[str, str]) -> str | None:
         raw = environ.get(name, "").strip()
         if not raw:
             continue
-        if raw not in PROTOCOLS:
+        if raw.lower() not in PROTOCOLS:  # an enum: any case (the specification)
             raise OtelEnvError(f"{name}={shown(raw)}: not one of {', '.join(PROTOCOLS)}")
-        return raw  # the signal-specific variable decides when set
+        return raw.lower()  # the signal-specific variable decides when set
     return None
 
 
 def _interval_seconds(name: str, raw: str) -> float:
-    """A positive number of milliseconds as seconds (the metrics signal's variables are strict:
-    an invalid value is an error)."""
+    """A number of milliseconds within the export interval's range, as seconds (the metrics
+    signal's variables are strict: an invalid value is an error naming the variable)."""
     try:
         millis = float(raw)
     except ValueError:
         raise OtelEnvError(f"{name}={shown(raw)}: not a number of milliseconds") from None
-    if not millis > 0:
-        raise OtelEnvError(f"{name}={shown(raw)}: must be a positive number of milliseconds")
+    low, high = MIN_INTERVAL_SECONDS * 1000, MAX_INTERVAL_SECONDS * 1000
+    if not low <= millis <= high:  # NaN and infinity fail it too
+        bounds = f"[{low:g}, {high:.0f}]"
+        raise OtelEnvError(f"{name}={shown(raw)}: must be within {bounds} milliseconds")
     return millis / 1000.0
 
 
@@ -134,10 +162,13 @@ def _metrics(reader: _Reader, values: dict[str, Any]) -> None:
     if (protocol := _protocol(environ, (METRICS_PROTOCOL, PROTOCOL))) is not None:
         values["metrics_protocol"] = protocol
     if raw := environ.get(METRICS_ENDPOINT, "").strip():
+        if _url(raw) is None:
+            raise OtelEnvError(f"{METRICS_ENDPOINT}={shown(raw)}: the URL {url_problem(raw)}")
         values["metrics_url"] = raw  # the signal URL, used as is
     for name in (METRICS_HEADERS, HEADERS):
         if (header_text := reader.get(name)) is not None:
-            values["metrics_headers"] = reader.headers(name, header_text)
+            protocol = values.get("metrics_protocol", c.OTLP_PROTOCOL_HTTP)
+            values["metrics_headers"] = reader.headers(name, header_text, protocol)
             break
     if raw := environ.get(METRIC_EXPORT_INTERVAL, "").strip():
         values["metrics_export_interval"] = _interval_seconds(METRIC_EXPORT_INTERVAL, raw)
@@ -148,14 +179,17 @@ class _Reader:
 
     def __init__(self, environ: Mapping[str, str], warn: Warn) -> None:
         self.environ, self.warn = environ, warn
-        self._headers: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._headers: dict[tuple[str, bool], tuple[tuple[str, str], ...]] = {}
 
-    def headers(self, name: str, raw: str) -> tuple[tuple[str, str], ...]:
-        """The valid headers of variable `name` (read, and warned about, once: the generic
-        variable serves both signals)."""
-        if name not in self._headers:
-            self._headers[name] = _headers(self, name, raw)
-        return self._headers[name]
+    def headers(self, name: str, raw: str, protocol: str) -> tuple[tuple[str, str], ...]:
+        """The valid headers of variable `name` for a signal sent over `protocol` (read, and
+        warned about, once: the generic variable serves both signals)."""
+        if (name, False) not in self._headers:
+            self._headers[name, False] = _headers(self, name, raw)
+        grpc = protocol == c.OTLP_PROTOCOL_GRPC
+        if grpc and (name, True) not in self._headers:
+            self._headers[name, True] = _grpc_headers(self, name, self._headers[name, False])
+        return self._headers[name, grpc]
 
     def get(self, name: str) -> str | None:
         raw = self.environ.get(name)
@@ -218,12 +252,26 @@ def _headers(reader: _Reader, name: str, raw: str) -> tuple[tuple[str, str], ...
     return tuple(headers)
 
 
+def _grpc_headers(
+    reader: _Reader, name: str, headers: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, str], ...]:
+    """Of valid `headers`, those gRPC metadata can carry; each other one is warned about and
+    left out (its value is not shown: it may be a credential)."""
+    kept = []
+    for key, value in headers:
+        if (problem := grpc_metadata_problem(key, value)) is None:
+            kept.append((key, value))
+        else:
+            reader.warn(f"{name}: the header {shown(key)} is left out over gRPC: {problem}")
+    return tuple(kept)
+
+
 def _resource(reader: _Reader, values: dict[str, Any]) -> None:
     raw = reader.get(RESOURCE_ATTRIBUTES)
     if raw is None:
         return
     try:
-        attrs = dict(parse_pairs(RESOURCE_ATTRIBUTES, raw))
+        attrs = dict(parse_pairs(RESOURCE_ATTRIBUTES, raw, strict=True))
     except OtelEnvError as exc:
         # The specification: on any error the entire variable is discarded.
         reader.warn(f"{exc}; the whole variable is ignored")
@@ -233,7 +281,10 @@ def _resource(reader: _Reader, values: dict[str, Any]) -> None:
         return
     # OTEL_SERVICE_NAME wins over service.name here (read after this).
     if c.RESOURCE_SERVICE_NAME in attrs:
-        values["service_name"] = attrs.pop(c.RESOURCE_SERVICE_NAME)
+        if service_name := attrs.pop(c.RESOURCE_SERVICE_NAME):
+            values["service_name"] = service_name
+        else:  # no service name (the option's rule); the other attributes apply
+            reader.warn(f"{RESOURCE_ATTRIBUTES}: {c.RESOURCE_SERVICE_NAME} is empty; ignored")
     if c.RESOURCE_SERVICE_VERSION in attrs:
         values["service_version"] = attrs.pop(c.RESOURCE_SERVICE_VERSION)
     if c.RESOURCE_ENVIRONMENT in attrs:
@@ -245,12 +296,15 @@ def _tracing(reader: _Reader, values: dict[str, Any]) -> None:
     """Endpoint, headers, timeout and compression of the OTLP exporter."""
     not_url = "not an http:// or https:// URL with a host"
     if (url := reader.first((TRACES_ENDPOINT,), _url, not_url)) is not None:
-        values["traces_url"] = url  # the signal URL, used as is
-    elif (url := reader.first((ENDPOINT,), _url, not_url)) is not None:
-        values["tracing_endpoint"] = url  # a base URL: /v1/traces is appended
+        values["traces_url"] = url  # the signal URL, used as is (wins over the base URL)
+    if (url := reader.first((ENDPOINT,), _url, not_url)) is not None:
+        # the base URL of every signal (/v1/traces, /v1/metrics appended): read even when the
+        # traces URL is set, since the metrics go there unless OTEL_..._METRICS_ENDPOINT is set
+        values["tracing_endpoint"] = url
     for name in (TRACES_HEADERS, HEADERS):
         if (raw := reader.get(name)) is not None:
-            values["tracing_headers"] = reader.headers(name, raw)
+            protocol = values.get("tracing_protocol", c.OTLP_PROTOCOL_HTTP)
+            values["tracing_headers"] = reader.headers(name, raw, protocol)
             break
     timeout = reader.first(
         (TRACES_TIMEOUT, TIMEOUT),
@@ -277,9 +331,10 @@ def option_values(environ: Mapping[str, str], warn: Warn) -> dict[str, Any]:
     if (raw := reader.get(SDK_DISABLED)) is not None:
         # The specification: only a case-insensitive "true" is true; anything else is false,
         # with a warning unless it is "false".
-        if raw.lower() == "true":
+        if raw.lower() == "true":  # "a no-op SDK for all signals": no OTLP export either
             values["tracing_enabled"] = False
             values["otel_metrics"] = False
+            values["otlp_metrics"] = False
         elif raw.lower() != "false":
             reader.warn(f"{SDK_DISABLED}={shown(raw)}: not true or false; taken as false")
     _resource(reader, values)

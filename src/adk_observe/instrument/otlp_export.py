@@ -9,12 +9,14 @@ plain text (http), as the OpenTelemetry specification says, and header names are
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from adk_observe import conventions as c
 from adk_observe.instrument import option_checks
+from adk_observe.instrument.option_checks import OptionsError
 from adk_observe.instrument.option_checks import header_problem as header_problem
 from adk_observe.instrument.option_checks import shown as shown
 
@@ -88,13 +90,21 @@ def protocol_problem(protocol: str) -> str | None:
     return f"{shown(protocol)} is not one of {', '.join(PROTOCOLS)}{hint}"
 
 
-def port_problem(protocol: str, url: str) -> str | None:
-    """The other protocol's well-known port: every export would fail (an HTTP request to a gRPC
-    server or the reverse), so it is refused where it is set."""
+def endpoint_problem(protocol: str, url: str) -> str | None:
+    """What would fail every export to `url` over `protocol`, so it is refused where it is set:
+    the other protocol's well-known port (an HTTP request to a gRPC server or the reverse), or
+    over gRPC user info (the exporter would take `user:password@host` for the host name)."""
     try:
-        port = urlsplit(url).port
+        parts = urlsplit(url)
+        port = parts.port
     except ValueError:
         return None
+    if protocol == c.OTLP_PROTOCOL_GRPC and "@" in parts.netloc:
+        hidden = parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
+        return (
+            f"{shown(hidden)} has user info, which OTLP/gRPC cannot send: send credentials as "
+            "a header (authorization=...)"
+        )
     if protocol == c.OTLP_PROTOCOL_GRPC and port == OTLP_HTTP_PORT:
         return f"{url} is OTLP/HTTP's port {OTLP_HTTP_PORT}; OTLP/gRPC listens on {OTLP_GRPC_PORT}"
     if protocol == c.OTLP_PROTOCOL_HTTP and port == OTLP_GRPC_PORT:
@@ -122,8 +132,7 @@ def traces_url(options: Options) -> str:
         return options.traces_url
     if options.tracing_protocol == c.OTLP_PROTOCOL_GRPC:
         return options.tracing_endpoint
-    endpoint = options.tracing_endpoint.rstrip("/")
-    return endpoint if endpoint.endswith(OTLP_TRACES_PATH) else endpoint + OTLP_TRACES_PATH
+    return _signal_url(options.tracing_endpoint, OTLP_TRACES_PATH)
 
 
 def metrics_url(options: Options) -> str:
@@ -131,10 +140,21 @@ def metrics_url(options: Options) -> str:
     OTEL_EXPORTER_OTLP_ENDPOINT sets for every signal) or localhost, with /v1/metrics over HTTP."""
     if options.metrics_url:
         return options.metrics_url
-    base = (options.tracing_endpoint or DEFAULT_ENDPOINT[options.metrics_protocol]).rstrip("/")
-    if options.metrics_protocol == c.OTLP_PROTOCOL_GRPC or base.endswith(METRICS_PATH):
-        return base
-    return base + METRICS_PATH
+    base = options.tracing_endpoint or DEFAULT_ENDPOINT[options.metrics_protocol]
+    if options.metrics_protocol == c.OTLP_PROTOCOL_GRPC:
+        return base.rstrip("/")
+    return _signal_url(base, METRICS_PATH)
+
+
+def _signal_url(base: str, path: str) -> str:
+    """The signal's URL of an OTLP/HTTP base URL: `path` appended to the base URL's path
+    (not after a query or a fragment, which would send to the base path), unless it ends so."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:  # no URL: the URL check names it
+        return base.rstrip("/") + path
+    stem = parts.path.rstrip("/")
+    return urlunsplit(parts._replace(path=stem if stem.endswith(path) else stem + path))
 
 
 def _missing(exc: ImportError) -> GrpcMissingError:
@@ -160,6 +180,67 @@ def _grpc_kwargs(
     }
 
 
+# The variable the SDK's gRPC exporter of each signal parses itself, even when given a timeout
+# (int() up to 1.33, float() since), raising ValueError on a value it cannot parse.
+_GRPC_TIMEOUT_ENV = {
+    "OTLPSpanExporter": c.OTEL_TRACES_TIMEOUT_ENV,
+    "OTLPMetricExporter": c.OTEL_METRICS_TIMEOUT_ENV,
+}
+
+
+# The signal of each exporter class, as its variables name it (OTEL_EXPORTER_OTLP_TRACES_...).
+_SIGNAL = {"OTLPSpanExporter": "TRACES_", "OTLPMetricExporter": "METRICS_"}
+
+
+def _client_tls_problem(name: str) -> str | None:
+    """A client certificate without its key, or a key without its certificate, for the TLS
+    files the SDK's gRPC exporter `name` reads: the signal's own set when its CERTIFICATE
+    variable is set, else the generic one, and the client pair only with a trusted certificate.
+    Given half a pair, gRPC's C core aborts the whole process (a failed check, SIGABRT)."""
+    for prefix in (c.OTEL_OTLP_ENV_PREFIX + _SIGNAL[name], c.OTEL_OTLP_ENV_PREFIX):
+        certificate = os.environ.get(prefix + c.OTEL_TLS_CERTIFICATE)
+        if certificate is None:
+            continue
+        if not certificate:
+            return None
+        pair = [prefix + c.OTEL_TLS_CLIENT_KEY, prefix + c.OTEL_TLS_CLIENT_CERTIFICATE]
+        present = [os.path.isfile(os.environ.get(v) or "") for v in pair]
+        if present[0] == present[1]:
+            return None
+        given, missing = pair if present[0] else pair[::-1]
+        return (
+            f"{given}={shown(os.environ[given])}: the OpenTelemetry OTLP/gRPC exporter needs "
+            f"{missing} as well (a readable file): gRPC aborts the process on half a client pair"
+        )
+    return None
+
+
+def _grpc_exporter(module: Any, name: str, kwargs: dict[str, Any]) -> Any:
+    """The SDK's gRPC exporter `name`. It reads some OTEL_EXPORTER_OTLP_* variables itself
+    (nothing here can hide them from it without changing the environment of the whole process)
+    and cannot start with a timeout it cannot parse or a TLS file it cannot read (a directory,
+    no permission): that is one OptionsError naming the variable, not the SDK's traceback."""
+    if not kwargs["insecure"] and (problem := _client_tls_problem(name)):
+        raise OptionsError(problem)
+    try:
+        return getattr(module, name)(**kwargs)
+    except ValueError as exc:
+        variable = _GRPC_TIMEOUT_ENV[name]
+        if (raw := os.environ.get(variable)) is None:
+            raise
+        problem = f"({exc}): set a number of milliseconds or unset it"
+    except OSError as exc:  # OTEL_EXPORTER_OTLP_*CERTIFICATE, *CLIENT_KEY: a TLS file
+        prefix = c.OTEL_OTLP_ENV_PREFIX
+        named = [k for k, v in os.environ.items() if k.startswith(prefix) and v == exc.filename]
+        if not named:
+            raise
+        variable, raw = min(named), exc.filename
+        problem = f"as a TLS file ({exc.strerror})"
+    raise OptionsError(
+        f"{variable}={shown(raw)}: the OpenTelemetry OTLP/gRPC exporter cannot read it {problem}"
+    ) from None
+
+
 def _exporter(
     protocol: str,
     grpc_module: Callable[[], Any],
@@ -175,7 +256,8 @@ def _exporter(
             module = grpc_module()
         except ImportError as exc:
             raise _missing(exc) from None
-        return getattr(module, name)(**_grpc_kwargs(module, url, headers, timeout, compression))
+        kwargs = _grpc_kwargs(module, url, headers, timeout, compression)
+        return _grpc_exporter(module, name, kwargs)
     from opentelemetry.exporter.otlp.proto.http import Compression
 
     return http_class()(

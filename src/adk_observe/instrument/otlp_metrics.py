@@ -181,6 +181,7 @@ class OtlpMetricsPush:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             self.export()
+        self.export()  # the last values, at shutdown (which waits for them at most its timeout)
 
     def collect(self) -> MetricsData:
         """What one export sends now."""
@@ -208,11 +209,13 @@ class OtlpMetricsPush:
             return result is MetricExportResult.SUCCESS
 
     def shutdown(self, timeout: float = 1.0) -> None:
-        """Stop the worker, send the last values, close the exporter (about `timeout` each)."""
+        """Stop the worker, which sends the last values, and close the exporter: waits about
+        `timeout` in all. The exporters take no timeout per call (they wait `export_timeout`, up
+        to 24.8 days), so a collector that hangs is waited for in the worker thread, never here:
+        an export still running when the exporter closes fails and is counted as dropped."""
         self._stop.set()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout)
-        self.export()
         try:
             self.exporter.shutdown(timeout_millis=timeout * 1000)
         except Exception:

@@ -94,7 +94,7 @@ def price_table(table: Mapping[str, Any]) -> tuple[ModelPrice, ...]:
     """A price table given to `init(prices=...)` or read from the environment."""
     try:
         return tuple(_price(m, row) for m, row in sorted(table.items()))
-    except (ValueError, TypeError, AttributeError) as exc:
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:  # an int past float
         raise OptionsError(
             f"prices must map model names to [input, output, cached, reasoning] prices per "
             f"million tokens (cached and reasoning optional), none negative, NaN or infinite: "

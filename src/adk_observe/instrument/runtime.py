@@ -22,6 +22,7 @@ from adk_observe.instrument import metrics as m
 from adk_observe.instrument import otlp_export
 from adk_observe.instrument.cost import PriceTable, Usage
 from adk_observe.instrument.events import Event, Feedback, Origin, call_origin, log_ids
+from adk_observe.instrument.flushing import BoundedFlush
 from adk_observe.instrument.http import MetricsServer, Readiness
 from adk_observe.instrument.labels import label_value
 from adk_observe.instrument.logging import LoggingSetup, emit
@@ -35,6 +36,8 @@ from adk_observe.instrument.tracing import Tracing, current_ids, make_resource
 from adk_observe.instrument.work_queue import DrainCollector, WorkQueues
 
 LOGGER_NAME = "adk_observe"
+# What force_flush() waits past two export timeouts: thread start-up and scheduling on a busy host.
+FLUSH_SLACK_SECONDS = 1.0
 _log = logging.getLogger(LOGGER_NAME)
 
 
@@ -87,6 +90,11 @@ class Observability:
             self.shutdown()
             raise
         self.tracer = self.tracing.tracer if self.tracing else trace.get_tracer(LOGGER_NAME)
+        tracing, otlp_metrics = self.tracing, self.otlp_metrics
+        self._flush_spans = BoundedFlush(lambda: tracing is None or tracing.force_flush(), "spans")
+        self._flush_metrics = BoundedFlush(
+            lambda: otlp_metrics is None or otlp_metrics.export(), "metrics"
+        )
 
     def _start_queues(self) -> None:
         self.queues = WorkQueues(
@@ -286,11 +294,14 @@ class Observability:
     # --- lifecycle ----------------------------------------------------------------------------
 
     def force_flush(self) -> bool:
+        """Send what is queued; waits at most about twice `export_timeout` per sink (an export
+        under way, then this one; flushing.py), whatever the collector does."""
         if self.queues is not None:
             self.queues.flush_all()
-        ok = self.tracing.force_flush() if self.tracing else True
+        limit = 2 * self.options.export_timeout + FLUSH_SLACK_SECONDS
+        ok = self._flush_spans(limit) if self.tracing else True
         if self.otlp_metrics is not None:
-            ok = self.otlp_metrics.export() and ok
+            ok = self._flush_metrics(limit) and ok
         if self.logging is not None and self.logging.fluent is not None:
             ok = self.logging.fluent.flush_wait(self.options.export_timeout) and ok
         return ok
