@@ -215,6 +215,15 @@ def _client_tls_problem(name: str) -> str | None:
     return None
 
 
+def _parses(raw: str) -> bool:
+    """Whether the SDK's gRPC exporter reads `raw` as its timeout (it calls float() on it)."""
+    try:
+        float(raw)
+    except ValueError:
+        return False
+    return True
+
+
 def _grpc_exporter(module: Any, name: str, kwargs: dict[str, Any]) -> Any:
     """The SDK's gRPC exporter `name`. It reads some OTEL_EXPORTER_OTLP_* variables itself
     (nothing here can hide them from it without changing the environment of the whole process)
@@ -226,8 +235,8 @@ def _grpc_exporter(module: Any, name: str, kwargs: dict[str, Any]) -> Any:
         return getattr(module, name)(**kwargs)
     except ValueError as exc:
         variable = _GRPC_TIMEOUT_ENV[name]
-        if (raw := os.environ.get(variable)) is None:
-            raise
+        if (raw := os.environ.get(variable)) is None or _parses(raw):
+            raise  # not the variable's fault: the SDK's own error, as it is
         problem = f"({exc}): set a number of milliseconds or unset it"
     except OSError as exc:  # OTEL_EXPORTER_OTLP_*CERTIFICATE, *CLIENT_KEY: a TLS file
         prefix = c.OTEL_OTLP_ENV_PREFIX
