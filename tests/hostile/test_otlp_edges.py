@@ -457,5 +457,5 @@ def test_half_a_client_tls_pair_is_one_clear_error_not_a_dead_process(
     child = subprocess.run([sys.executable, "-c", _INIT_IN_A_CHILD], env=env,
                            capture_output=True, text=True, timeout=60, check=False)
     assert child.returncode == 0, child.stderr[-500:]
-    assert child.stdout.startswith(f"{given}={str(pem)!r}: ") and missing in child.stdout, (
-        child.stdout)
+    # (the path is shown cut to 80 characters: how much of it depends on where tmp_path is)
+    assert child.stdout.startswith(f"{given}='") and missing in child.stdout, child.stdout
