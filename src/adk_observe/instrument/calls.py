@@ -31,7 +31,7 @@ from opentelemetry.semconv._incubating.attributes import mcp_attributes
 from opentelemetry.trace import Span, SpanContext
 
 from adk_observe import conventions as c
-from adk_observe.instrument import enclosing, events, genai, runtime
+from adk_observe.instrument import enclosing, events, genai, runtime, streams
 from adk_observe.instrument.cost import Usage, usage_of
 from adk_observe.instrument.labels import label_value
 from adk_observe.instrument.sessions import NO_SESSION, SessionIds
@@ -128,7 +128,18 @@ class _Scope:
             obs.internal_error(c.COMPONENT_INSTRUMENT)
         finally:
             span.end()
+            self.suspend()
+
+    def suspend(self) -> None:
+        """Make the block's span no longer current (a generator between two steps: streams.py)."""
+        if self._token is not None:
             otel_context.detach(self._token)  # type: ignore[arg-type]
+            self._token = None
+
+    def resume(self) -> None:
+        """Make the block's span current again (the generator's next step)."""
+        if self.span is not None and self._token is None:
+            self._token = otel_context.attach(trace.set_span_in_context(self.span))
 
     async def __aenter__(self) -> Any:
         return self.__enter__()
@@ -142,6 +153,10 @@ class _Scope:
         self.__exit__(exc_type, exc, tb)
 
     def __call__(self, func: F) -> F:
+        if inspect.isasyncgenfunction(func):  # a stream: the block lasts the iteration
+            return cast(F, streams.wrap_async_generator(self._copy, func))
+        if inspect.isgeneratorfunction(func):
+            return cast(F, streams.wrap_generator(self._copy, func))
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
@@ -253,12 +268,25 @@ class AgentTurn(_Scope):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._leave_turn()
+        super().__exit__(exc_type, exc, tb)
+
+    def _leave_turn(self) -> None:
         if self._turn_token is not None:
             # Left in another context than it was entered in (an async generator that another
             # task resumed, asyncio.wait_for): that context's value is not this block's to undo.
             with contextlib.suppress(ValueError):
                 _turn.reset(self._turn_token)
-        super().__exit__(exc_type, exc, tb)
+            self._turn_token = None
+
+    def suspend(self) -> None:
+        self._leave_turn()
+        super().suspend()
+
+    def resume(self) -> None:
+        super().resume()
+        if self.span is not None and self._turn_token is None:
+            self._turn_token = _turn.set(self)
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
         code = self.status_code or (c.STATUS_CODE_OK if self.ok else c.STATUS_CODE_ERROR)
