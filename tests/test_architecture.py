@@ -31,6 +31,7 @@ LAYERS: dict[str, frozenset[str]] = {
             "errors",
             "files",
             "gcpause",
+            "identifiers",
             "kube",
             "links",
             "load_balancers",

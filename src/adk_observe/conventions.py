@@ -728,8 +728,10 @@ def group_agent_pack(service: str) -> str:
 
 
 def camel(name: str) -> str:
-    """`support-agent` -> `SupportAgent`: the Prometheus alert-name style."""
-    return "".join(part[:1].upper() + part[1:] for part in name.replace("_", "-").split("-"))
+    """`support-agent` -> `SupportAgent`, `My_Service.v2` -> `MyServiceV2`: the Prometheus
+    alert-name style (a legacy metric name, whatever the service and SLO names hold)."""
+    words = name.replace("_", "-").replace(".", "-").split("-")
+    return "".join(part[:1].upper() + part[1:] for part in words)
 
 
 def budget_burn_alert(service: str, slo: str) -> str:

@@ -6,12 +6,10 @@ URL shapes live here, below both packages: the rules compiler never imports the 
 
 from __future__ import annotations
 
-import hashlib
-
 from adk_observe import conventions as c
+from adk_observe.identifiers import dashboard_uid
 from adk_observe.model import SLO, AlertWindow, ServiceSpec
 
-UID_MAX = 40  # Grafana rejects longer uids
 KIND_OVERVIEW = "overview"
 KIND_SLOS = "slos"
 SLO_VARIABLE = c.LABEL_SLO
@@ -22,15 +20,6 @@ CONTEXT_FACTOR = 2
 CONTEXT_MIN_SECONDS = 3600
 # Grafana's relative time units (it accepts one unit per offset: `now-90m`, not `now-1h30m`).
 _GRAFANA_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
-
-
-def dashboard_uid(service: str, kind: str) -> str:
-    """`<service>-<kind>`, or a shortened form with a hash suffix when that is too long."""
-    uid = f"{service}-{kind}"
-    if len(uid) <= UID_MAX:
-        return uid
-    digest = hashlib.sha256(uid.encode()).hexdigest()[:8]
-    return f"{uid[: UID_MAX - len(digest) - 1]}-{digest}"
 
 
 def overview_uid(spec: ServiceSpec) -> str:

@@ -82,6 +82,40 @@ def _empty_alert_policies(specs: list[m.ServiceSpec]) -> None:
     assert (slo.name, slo.objective, slo.period) == ("search-slo", 99.0, 14 * 86400)
 
 
+def _sloth_labels(slo: m.SLO) -> tuple[str, str, str]:
+    labels = dict(slo.labels)
+    return labels["sloth_service"], labels["sloth_slo"], labels["sloth_id"]
+
+
+def _names(specs: list[m.ServiceSpec]) -> None:
+    # Sloth's label values are the names as written: sloth_id is `<service>-<slo>`
+    # (internal/storage/io/sloth.go), whatever their case, `_` or `.`.
+    (spec,) = specs
+    assert spec.name == "My_Service.v2"
+    assert [_sloth_labels(s) for s in spec.slos] == [
+        ("My_Service.v2", "requests.availability", "My_Service.v2-requests.availability"),
+        ("My_Service.v2", "Latency_P99.v1", "My_Service.v2-Latency_P99.v1"),
+        ("My_Service.v2", "Errors_Budget", "My_Service.v2-Errors_Budget"),
+    ]
+    assert [s.alerting.name for s in spec.slos] == [
+        "slo_foo-bar_grpc-latency-percentile-90_fail",
+        "Slo-MyService.Latency",
+        "MyServiceV2ErrorsBudgetBudgetBurn",  # the default, one word: no `_` or `.` in it
+    ]
+
+
+def _crd_names(specs: list[m.ServiceSpec]) -> None:
+    (spec,) = specs
+    assert (spec.name, spec.namespace) == ("CheckoutAPI_v1.2", "payments")
+    (slo,) = spec.slos
+    assert _sloth_labels(slo) == (
+        "CheckoutAPI_v1.2",
+        "Requests.Availability_30d",
+        "CheckoutAPI_v1.2-Requests.Availability_30d",
+    )
+    assert slo.alerting.name == "Checkout-API.Availability"
+
+
 # (file, what the model must say, emitted test files expected)
 ACCEPTED: list[tuple[str, Callable[[list[m.ServiceSpec]], None], int]] = [
     ("sloth-crd-two-services", _crd, 0),
@@ -93,6 +127,8 @@ ACCEPTED: list[tuple[str, Callable[[list[m.ServiceSpec]], None], int]] = [
     ("v1-short-period", _short_periods, 2),
     ("sloth-crd-rule-selector", lambda specs: None, 0),
     ("openslo-empty-alert-policies", _empty_alert_policies, 0),
+    ("sloth-names", _names, 0),
+    ("sloth-crd-names", _crd_names, 0),
 ]
 
 
@@ -172,6 +208,12 @@ REFUSED = [
     # The service is named by `service` in a Sloth file, `spec.service` in its CRD.
     ("sloth-duplicate-service", 17, "service", "service 'svc01' is already defined at "),
     ("sloth-crd-duplicate-service", 21, "spec.service", "service 'svc01' is already defined at "),
+    (
+        "sloth-names-clash",
+        14,
+        "service",
+        "service 'My-Service' derives the identifier 'my-service' of service 'my_service' (",
+    ),
 ]
 
 

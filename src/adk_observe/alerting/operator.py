@@ -22,6 +22,7 @@ from adk_observe.alerting.facts import service_facts
 from adk_observe.alerting.inhibit import inhibit_rules
 from adk_observe.alerting.receivers import operator_receiver
 from adk_observe.alerting.templates import INLINE
+from adk_observe.identifiers import object_name
 from adk_observe.model import ServiceSpec
 from adk_observe.rules.output import object_labels
 
@@ -82,7 +83,7 @@ def alertmanager_config_cr(spec: ServiceSpec) -> dict[str, Any]:
         "apiVersion": API_VERSION,
         "kind": KIND,
         "metadata": {
-            "name": spec.name,
+            "name": object_name(spec.name),
             "namespace": spec.namespace,
             "labels": labels,
         },

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adk_observe.conventions import generated_note as _note
-from adk_observe.links import UID_MAX, dashboard_uid
+from adk_observe.identifiers import UID_MAX, dashboard_uid
 from adk_observe.model import ServiceSpec
 
 __all__ = ["UID_MAX", "dashboard_uid", "generated_note"]

@@ -240,6 +240,30 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 DnsName = Annotated[str, Field(pattern=DNS_LABEL, max_length=63)]
 SloName = Annotated[str, Field(pattern=SLO_NAME, max_length=63)]
 AlertName = Annotated[str, Field(pattern=ALERT_NAME)]
+# Sloth's service and SLO names (its conventions.NameRegexp: alphanumerics, `-`, `_`, `.`,
+# starting and ending alphanumeric; one character is accepted here too). Sloth's CRD caps an SLO
+# name at 128 characters; the same cap on services and in files keeps every file named after
+# them (`<service>.<target>.rules.cluster-test.yaml`, `slo-<slo>-budget-exhausted.md`) under
+# the file systems' 255 bytes. Where such a name cannot go as written, identifiers.py derives.
+SLOTH_NAME = r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+SLOTH_NAME_MAX = 128
+
+
+def _sloth_name(value: str) -> str:
+    if not re.fullmatch(SLOTH_NAME, value):
+        raise ValueError(
+            f"{quote(value)} is not a Sloth name: it starts and ends with a letter or digit and "
+            "holds only letters, digits, -, _ and ."
+        )
+    return value
+
+
+SlothName = Annotated[str, Field(max_length=SLOTH_NAME_MAX), AfterValidator(_sloth_name)]
+# A Sloth alert name: Sloth only requires one; Prometheus does not check it. Its legacy metric
+# name characters and `-` and `.` (`slo_foo-bar_grpc-latency-percentile-90_fail`, from Sloth's
+# examples/victoria-metrics.yml) keep it one word in matchers, file names and runbooks.
+SLOTH_ALERT_NAME = r"^[A-Za-z0-9_:][-A-Za-z0-9_.:]*$"
+SlothAlertName = Annotated[str, Field(pattern=SLOTH_ALERT_NAME)]
 
 
 def _kube_label_key(key: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from adk_observe.errors import SpecError, quote
 from adk_observe.gcpause import paused_gc
+from adk_observe.identifiers import slug
 from adk_observe.loader import v1
 from adk_observe.loader.importer import Mapped, Parse, parse_model, validation_error
 from adk_observe.loader.validate import validate
@@ -138,19 +139,30 @@ def _load_file(path: str | Path) -> list[ServiceSpec]:
 
 
 def load_specs(paths: Iterable[str | Path]) -> list[ServiceSpec]:
-    """Every service in `paths`, in order. Two services with one name is an error."""
+    """Every service in `paths`, in order. Two services with one name is an error, and so are
+    two whose names derive one identifier (identifiers.slug: `my_service` and `My-Service`)."""
     specs: list[ServiceSpec] = []
     seen: dict[str, ServiceSpec] = {}
     for path in paths:
         for spec in load_file(path):
-            if spec.name in seen:
-                first = seen[spec.name].source
+            key = slug(spec.name)
+            if key in seen:
+                first = seen[key]
                 raise SpecError(
-                    f"service {spec.name!r} is already defined at {first.file}:{first.line}",
+                    _clash(spec.name, first.name, f"{first.source.file}:{first.source.line}"),
                     file=spec.source.file,
                     line=spec.source.line,
                     path=spec.source.name_key,
                 )
-            seen[spec.name] = spec
+            seen[key] = spec
             specs.append(spec)
     return specs
+
+
+def _clash(name: str, other: str, where: str) -> str:
+    if name == other:
+        return f"service {name!r} is already defined at {where}"
+    return (
+        f"service {name!r} derives the identifier {slug(name)!r} of service {other!r} "
+        f"({where}): object names and dashboard uids are lowercase, - for _ and .; rename one"
+    )

@@ -24,14 +24,14 @@ from pydantic import AliasChoices, BeforeValidator, Field, model_validator
 from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.loader.fields import (
-    AlertName,
     Annotations,
     DnsName,
     KubeLabels,
     LabelName,
     LabelValue,
     Seconds,
-    SloName,
+    SlothAlertName,
+    SlothName,
     Strict,
     reserved_label_error,
 )
@@ -89,7 +89,7 @@ class SlothAlert(Strict):
 
 
 class SlothAlerting(Strict):
-    name: AlertName | None = None
+    name: SlothAlertName | None = None
     labels: SlothLabels = {}
     annotations: Annotations = {}
     page_alert: SlothAlert | None = _either("page_alert", "pageAlert")
@@ -137,7 +137,7 @@ class SlothInterval(Strict):
 
 
 class SlothSLO(Strict):
-    name: SloName
+    name: SlothName
     description: str = ""
     objective: float = Field(gt=0, le=100)
     labels: SlothLabels = {}
@@ -149,7 +149,7 @@ class SlothSLO(Strict):
 
 
 class SlothService(Strict):
-    service: DnsName
+    service: SlothName
     labels: SlothLabels = {}
     slos: list[SlothSLO] = Field(min_length=1)
     slo_plugins: dict[str, Any] | None = _either("slo_plugins", "sloPlugins")

@@ -7,6 +7,7 @@ from typing import Any
 from adk_observe import kube
 from adk_observe.durations import format_seconds
 from adk_observe.errors import SpecError, quote
+from adk_observe.identifiers import name_label, object_name
 from adk_observe.model import ServiceSpec
 from adk_observe.rules.types import Alert, Recording, Rule, RuleGroup
 
@@ -55,7 +56,7 @@ def prometheus_rule(
         "apiVersion": OPERATOR_API_VERSION,
         "kind": OPERATOR_KIND,
         "metadata": {
-            "name": f"{spec.name}-slos",
+            "name": object_name(spec.name, "-slos"),
             "namespace": spec.namespace,
             "labels": object_labels(spec, OPERATOR_KIND),
         },
@@ -67,7 +68,10 @@ def object_labels(spec: ServiceSpec, kind: str) -> dict[str, str]:
     """The labels of a Prometheus Operator object (`kind`) written for `spec`: ours, then the
     spec's object labels (`ServiceSpec.object_labels`, which an importer checked where they
     are spelled), or its service labels, which must then follow Kubernetes' syntax."""
-    labels = {"app.kubernetes.io/name": spec.name, "app.kubernetes.io/managed-by": "adk-observe"}
+    labels = {
+        "app.kubernetes.io/name": name_label(spec.name),
+        "app.kubernetes.io/managed-by": "adk-observe",
+    }
     if spec.object_labels is None:
         check_kube_labels(spec, f"--format operator puts it on the {kind}")
         labels.update(dict(spec.labels))
