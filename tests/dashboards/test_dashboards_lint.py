@@ -167,3 +167,50 @@ def test_pod_labels_only_for_a_deploy_and_track_only_for_a_canary() -> None:
                          known_series(plain, compile_service(plain)), target_labels(plain))
     assert [f.message for f in finding] == [
         "groups by 'track', a label adk_agent_requests_total lacks"]
+
+
+RAW_SLOTH = """\
+version: prometheus/v1
+service: shop
+slos:
+  - name: checkout-raw
+    objective: 99.9
+    sli:
+      raw:
+        error_ratio_query: |
+          sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+          / sum(rate(http_requests_total[{{.window}}]))
+    alerting: {page_alert: {disable: true}, ticket_alert: {disable: true}}
+"""
+EVENTS_SLO = """\
+  - name: checkout-events
+    objective: 99
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting: {page_alert: {disable: true}, ticket_alert: {disable: true}}
+"""
+
+
+def _rate_panels(path: Path, tmp_path: Path) -> list[str]:
+    out = tmp_path / "dash"
+    assert main(["dashboards", str(path), "-o", str(out)]) == 0
+    text = (out / "shop-slos.json").read_text()
+    return [name for name in (c.RECORD_SLI_ERRORS, c.RECORD_SLI_TOTAL) if name in text]
+
+
+def test_a_service_of_raw_slis_only_gets_no_panel_of_counts_it_never_records(
+    tmp_path: Path,
+) -> None:
+    """A Sloth raw SLI records error ratios only (no slo:sli_errors / slo:sli_total): the SLO
+    dashboard's "Error and request rate" panel plotted series that never exist, and `lint`
+    failed (exit 1) on every all-raw import. A service with one event SLI keeps the panel."""
+    raw = tmp_path / "raw.yaml"
+    raw.write_text(RAW_SLOTH)
+    assert _rate_panels(raw, tmp_path / "a") == []
+    assert main(["lint", str(raw)]) == 0
+    mixed = tmp_path / "mixed.yaml"
+    mixed.write_text(RAW_SLOTH + EVENTS_SLO)
+    assert _rate_panels(mixed, tmp_path / "b") == [c.RECORD_SLI_ERRORS, c.RECORD_SLI_TOTAL]
+    assert main(["lint", str(mixed)]) == 0

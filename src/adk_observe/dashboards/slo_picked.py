@@ -44,6 +44,7 @@ from adk_observe.durations import format_seconds
 from adk_observe.model import SLO, ServiceSpec
 from adk_observe.promql import number, selector
 from adk_observe.rules.alerts import enabled_windows
+from adk_observe.rules.kinds import sli_query
 
 STAT_HEIGHT = 4
 
@@ -253,10 +254,15 @@ def _burn_graph(spec: ServiceSpec, overview: dict[str, int]) -> Panel:
 
 
 def _trends(spec: ServiceSpec, overview: dict[str, int]) -> tuple[Panel, ...]:
+    """SLI, budget and (when an SLO counts events) the event rates. A service whose SLIs are all
+    raw ratios (Sloth's `raw`) records no counts: that panel would plot series that never exist,
+    so it is left out and the other two take the row."""
     picked = picked_matchers(spec)
     longest = format_seconds(max(s.period for s in spec.slos))
     short = selector(rec(spec, c.record_sli_error_ratio(c.SHORT_RATE_WINDOW)), picked)
-    return (
+    counts = any(sli_query(spec, slo.sli).total is not None for slo in spec.slos)
+    width = 8 if counts else 12
+    panels = (
         Panel(
             "SLI and objective",
             PanelKind.TIMESERIES,
@@ -266,7 +272,7 @@ def _trends(spec: ServiceSpec, overview: dict[str, int]) -> tuple[Panel, ...]:
             ),
             Unit.PERCENT_UNIT,
             "Good events over 5 minutes against the objective.",
-            width=8,
+            width=width,
             decimals=3,
         ),
         Panel(
@@ -276,7 +282,7 @@ def _trends(spec: ServiceSpec, overview: dict[str, int]) -> tuple[Panel, ...]:
             Unit.PERCENT_UNIT,
             "The burn-down over the longest SLO period, whatever the dashboard's range. "
             "Dashed: 25% (orange) and 10% (red) left.",
-            width=8,
+            width=width,
             max=1,
             thresholds=BUDGET_STEPS,
             threshold_lines=True,
@@ -295,6 +301,7 @@ def _trends(spec: ServiceSpec, overview: dict[str, int]) -> tuple[Panel, ...]:
             links=(dl.overview_panel("Requests by status code", spec, overview, "requests"),),
         ),
     )
+    return panels if counts else panels[:2]
 
 
 def picked_row(spec: ServiceSpec, overview: dict[str, int]) -> Row:
