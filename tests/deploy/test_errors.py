@@ -205,6 +205,30 @@ def test_a_spec_without_deploy_section_is_bad_input(
     assert not (tmp_path / "out").exists()
 
 
+def test_an_imported_spec_is_told_render_deploy_takes_a_v1_spec(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Sloth file has no `spec.deploy` key to point at: the line names where its service is."""
+    spec = tmp_path / "sloth.yaml"
+    spec.write_text(
+        "version: prometheus/v1\n"
+        "service: shop\n"
+        "slos:\n"
+        "  - name: up\n"
+        "    objective: 99\n"
+        "    sli: {raw: {error_ratio_query: 'sum(rate(e[{{.window}}]))"
+        " / sum(rate(t[{{.window}}]))'}}\n"
+        "    alerting: {page_alert: {disable: true}, ticket_alert: {disable: true}}\n",
+        encoding="utf-8",
+    )
+    assert main(["render-deploy", str(spec), "-o", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {spec}:2: service: service 'shop' comes from an imported spec, which has no "
+        "deploy section: render-deploy takes an adk-observe/v1 spec with spec.deploy\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_one_bad_spec_among_several_writes_nothing(tmp_path: Path) -> None:
     good = GOLDEN / "deploy-rolling-nginx" / "spec.yaml"
     bad = tmp_path / "bad.yaml"
