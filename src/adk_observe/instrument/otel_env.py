@@ -9,7 +9,8 @@ specification does not allow is a warning (`warn`) and is ignored, as the specif
 ("generate a warning and gracefully ignore the setting"): the next variable of the pair, a lower
 layer or the default applies. Errors instead (`OtelEnvError`): a protocol that is not
 http/protobuf or grpc (the default would send to a port that expects another protocol and every
-export would be lost), and an invalid value of a metrics-signal variable.
+export would be lost), and an invalid value of a metrics-signal variable other than its headers
+(read as the traces' headers are, since the generic variable serves both signals).
 """
 
 from __future__ import annotations
