@@ -459,3 +459,33 @@ def test_half_a_client_tls_pair_is_one_clear_error_not_a_dead_process(
     assert child.returncode == 0, child.stderr[-500:]
     # (the path is shown cut to 80 characters: how much of it depends on where tmp_path is)
     assert child.stdout.startswith(f"{given}='") and missing in child.stdout, child.stdout
+
+
+def test_traces_exporter_none_sends_no_span_and_keeps_the_metrics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The specification: OTEL_TRACES_EXPORTER=none configures no trace exporter. The variable
+    was not read: with an endpoint set, every span was sent anyway. The metrics export to the
+    same base endpoint is a signal of its own and goes on."""
+    with http_receiver() as base:
+        monkeypatch.setenv(c.OTEL_ENDPOINT_ENV, base.url)
+        monkeypatch.setenv(c.OTEL_METRICS_EXPORTER_ENV, "otlp")
+        monkeypatch.setenv(c.OTEL_TRACES_EXPORTER_ENV, "None")  # an enum: any case
+        assert _one_turn()
+        assert base.spans() == []
+        assert "adk_agent_requests" in base.metric_points()
+
+
+def test_a_traces_exporter_adk_observe_lacks_is_warned_about_and_left_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(runtime, "log_warning", warnings.append)
+    with http_receiver() as base:
+        monkeypatch.setenv(c.OTEL_ENDPOINT_ENV, base.url)
+        monkeypatch.setenv(c.OTEL_TRACES_EXPORTER_ENV, "console")
+        assert _one_turn()
+        assert [s.name for s in base.spans()] == ["invoke_agent a"]  # the default, otlp
+    assert len([w for w in warnings if c.OTEL_TRACES_EXPORTER_ENV in w]) == 1, warnings
+    with pytest.raises(OptionsError, match="traces_exporter"):
+        resolve_options(environ={"ADK_OBSERVE_TRACES_EXPORTER": "console"})

@@ -23,6 +23,8 @@ from adk_observe import model
 LOG_CONSOLES = ("stdout", "stderr")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 COMPRESSIONS = ("none", "gzip", "deflate")  # what the OTLP/HTTP exporter can send
+# OTEL_TRACES_EXPORTER values adk-observe has: otlp (to the endpoint, when one is set) or none.
+TRACES_EXPORTERS = ("otlp", "none")
 # The built-in samplers of the OpenTelemetry specification that take no remote configuration.
 SAMPLERS = (
     "always_on",
@@ -178,6 +180,7 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "sampling": (lambda v: 0 <= v <= 1, "within [0, 1]"),
     "export_timeout": (_timeout, _TIMEOUT_TEXT),
     "export_compression": _one_of(COMPRESSIONS),
+    "traces_exporter": _one_of(TRACES_EXPORTERS),
     "resource_attributes": (_pairs(lambda k, v: bool(k)), "pairs with non-empty keys"),
     "span_queue_size": (lambda v: v >= 1, "at least 1"),
     "log_level": (lambda v: v.upper() in LEVELS, "one of " + ", ".join(LEVELS) + " (any case)"),

@@ -70,6 +70,7 @@ class Options:
     span_queue_size: int = 2048
     capture_content: bool = False  # let ADK put prompts and responses on spans
     tracing_protocol: str = c.OTLP_PROTOCOL_HTTP  # or grpc (the [grpc] extra)
+    traces_exporter: str = "otlp"  # none: no span leaves the process (OTEL_TRACES_EXPORTER)
     # metrics over OTLP, besides /metrics (OTEL_METRICS_EXPORTER=otlp)
     otlp_metrics: bool = False
     metrics_url: str = ""  # the full OTLP metrics URL (default: tracing_endpoint's, or localhost)
@@ -293,7 +294,10 @@ _ENDPOINT_GROUP = ("tracing_endpoint", "traces_url")
 
 
 def _has_endpoint(options: Options) -> bool:
-    return bool(options.traces_url or options.tracing_endpoint)
+    """Whether spans are exported: an endpoint is set and the traces exporter is not none."""
+    return options.traces_exporter != "none" and bool(
+        options.traces_url or options.tracing_endpoint
+    )
 
 
 def _merge(

@@ -27,6 +27,7 @@ from adk_observe.instrument.option_checks import (
     COMPRESSIONS,
     MAX_TIMEOUT_SECONDS,
     SAMPLERS,
+    TRACES_EXPORTERS,
     grpc_metadata_problem,
     header_problem,
     is_text,
@@ -51,6 +52,7 @@ SAMPLER_ARG = c.OTEL_SAMPLER_ARG_ENV
 COMPRESSION = c.OTEL_COMPRESSION_ENV
 TRACES_COMPRESSION = c.OTEL_TRACES_COMPRESSION_ENV
 METRICS_EXPORTER = c.OTEL_METRICS_EXPORTER_ENV
+TRACES_EXPORTER = c.OTEL_TRACES_EXPORTER_ENV
 METRIC_EXPORT_INTERVAL = c.OTEL_METRIC_EXPORT_INTERVAL_ENV
 METRICS_ENDPOINT = c.OTEL_METRICS_ENDPOINT_ENV
 METRICS_HEADERS = c.OTEL_METRICS_HEADERS_ENV
@@ -321,6 +323,26 @@ def _tracing(reader: _Reader, values: dict[str, Any]) -> None:
         values["export_compression"] = compression
 
 
+def _traces_exporter(reader: _Reader, values: dict[str, Any]) -> None:
+    """OTEL_TRACES_EXPORTER, a list: `otlp` in it exports (to the endpoint, when one is set),
+    else `none` exports nothing (spans are still made: trace ids reach the logs and the next
+    service). An exporter adk-observe does not have (console, zipkin) is warned about and left
+    out; a list of nothing else is ignored (the default, otlp, applies)."""
+    raw = reader.get(TRACES_EXPORTER)
+    if raw is None:
+        return
+    names = [n.strip().lower() for n in raw.split(",") if n.strip()]
+    if other := [n for n in names if n not in TRACES_EXPORTERS]:
+        reader.warn(
+            f"{TRACES_EXPORTER}={shown(raw)}: {shown(other[0])} is not one of "
+            f"{', '.join(TRACES_EXPORTERS)}; left out"
+        )
+    for name in TRACES_EXPORTERS:  # otlp first: with it, the others do not matter
+        if name in names:
+            values["traces_exporter"] = name
+            return
+
+
 def option_values(environ: Mapping[str, str], warn: Warn) -> dict[str, Any]:
     """The option values the standard variables set (absent or ignored variables set nothing);
     `warn` is told about every variable ignored."""
@@ -342,6 +364,7 @@ def option_values(environ: Mapping[str, str], warn: Warn) -> dict[str, Any]:
     if (name := reader.first((SERVICE_NAME,), _text, "control characters")) is not None:
         values["service_name"] = name
     _tracing(reader, values)
+    _traces_exporter(reader, values)
     sampler = reader.first((SAMPLER,), _sampler, "not one of " + ", ".join(SAMPLERS))
     if sampler is not None:
         values["sampler"] = sampler

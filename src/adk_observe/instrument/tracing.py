@@ -235,7 +235,8 @@ class Tracing:
             os.environ.setdefault(ADK_CONTENT_IN_SPANS_ENV, "false")
         resource = make_resource(options)
         sampler, self._switch = _install(resource)
-        if exporter is None and (options.tracing_endpoint or options.traces_url):
+        exported = options.traces_exporter != "none"  # OTEL_TRACES_EXPORTER=none: none
+        if exporter is None and exported and (options.tracing_endpoint or options.traces_url):
             exporter = otlp_export.span_exporter(options)
         self.processor: _BoundedProcessor | None = None
         if exporter is not None:
