@@ -257,3 +257,32 @@ def test_an_integer_a_span_cannot_carry_is_left_off_and_the_rest_arrives() -> No
     assert c.GEN_AI_USAGE_INPUT_TOKENS not in spans["chat m"]
     assert spans["chat m"][c.GEN_AI_USAGE_OUTPUT_TOKENS] == 5
     assert not [line for line in logs.getvalue().splitlines() if '"level": "ERROR"' in line]
+
+
+class Unreadable:
+    """A flag whose truth value raises (an array-like `isError`)."""
+
+    def __bool__(self) -> bool:
+        raise ValueError("the truth value is ambiguous")
+
+
+class ResultWithBrokenProperty:
+    @property
+    def isError(self) -> bool:  # MCP's spelling
+        raise RuntimeError("lazy result failed to load")
+
+
+@pytest.mark.parametrize("result", [
+    {"isError": Unreadable()},
+    type("Result", (), {"isError": Unreadable()})(),
+    ResultWithBrokenProperty(),
+], ids=["dict", "object", "property"])
+def test_an_mcp_result_whose_error_flag_cannot_be_read_is_an_error_not_an_exception(
+    telemetry: Telemetry, result: object
+) -> None:
+    """`record_result` raised the flag's own exception into the agent's code (and the ADK
+    plugin lost the tool call to an internal error). It is an error result, returned as is."""
+    with mcp_call("erp", "refund") as call:
+        assert call.record_result(result) is result
+    assert telemetry.value("adk_agent_tool_calls_total", agent_id="hostile-turns",
+                           tool="refund", status=c.STATUS_ERROR) == 1.0

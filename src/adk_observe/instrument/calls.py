@@ -42,10 +42,15 @@ _turn = enclosing.turn  # the open AgentTurn, if any
 
 
 def is_error_result(result: object) -> bool:
-    """An MCP CallToolResult (object or dumped dict) that reports `isError`."""
-    if isinstance(result, dict):
-        return bool(result.get("isError") or result.get("is_error"))
-    return bool(getattr(result, "isError", False) or getattr(result, "is_error", False))
+    """An MCP CallToolResult (object or dumped dict) that reports `isError`. A flag that cannot
+    be read as true or false (its truth value or its property raises) is no clean success: an
+    error, never an exception in the agent's code."""
+    try:
+        if isinstance(result, dict):
+            return bool(result.get("isError") or result.get("is_error"))
+        return bool(getattr(result, "isError", False) or getattr(result, "is_error", False))
+    except Exception:
+        return True
 
 
 def _given(obs: runtime.Observability, name: object) -> str:
