@@ -167,7 +167,7 @@ GROUPED = (
     "ratio per series for the source tool, and summing them would hide a bad group"
 )
 RESERVED = "is set by the compiler on every SLO series and alert"
-REPEATED = "of service 'svc01' is already defined at "
+REPEATED = "of service 'svc01': already used at "
 # (file, line, key path, message start)
 REFUSED = [
     ("sloth-unaggregated", 10, "slos[0].sli.events.total_query", GROUPED),
@@ -208,8 +208,13 @@ REFUSED = [
     ("sloth-unknown-version", 2, "version", "unknown spec format: expected apiVersion"),
     # Documents of one Sloth service merge; a repeated (service, SLO name) pair is refused at
     # the second SLO's name, as Sloth refuses it (its validate_with_duplicates cases).
-    ("sloth-duplicate-service", 19, "slos[0].name", f"SLO 'slo1' {REPEATED}"),
-    ("sloth-crd-duplicate-service", 23, "spec.slos[0].name", f"SLO 'slo1' {REPEATED}"),
+    ("sloth-duplicate-service", 19, "slos[0].name", f"duplicate SLO name 'slo1' {REPEATED}"),
+    (
+        "sloth-crd-duplicate-service",
+        23,
+        "spec.slos[0].name",
+        f"duplicate SLO name 'slo1' {REPEATED}",
+    ),
     # One service is one PrometheusRule: one namespace, one set of object labels, one format.
     ("sloth-crd-split-namespaces", 21, "metadata.namespace", "namespace 'monitoring' differs"),
     ("sloth-crd-split-labels", 23, "metadata.labels", "metadata.labels {prometheus: edge} differ"),
@@ -301,15 +306,15 @@ def test_a_repeated_slo_names_where_it_was_first_defined() -> None:
     code, err = _run(["validate", str(spec)])
     assert (code, err) == (
         2,
-        f"error: {spec}:19: slos[0].name: SLO 'slo1' of service 'svc01' is already defined at "
-        f"{spec}:6 (Sloth refuses a repeated service and SLO name too)\n",
+        f"error: {spec}:19: slos[0].name: duplicate SLO name 'slo1' of service 'svc01': already "
+        f"used at {spec}:6 (Sloth refuses a repeated service and SLO name too)\n",
     )
     # Across files too: the same file given twice repeats every SLO of it.
     team_a = CORPUS / "sloth-split-team-a.yaml"
     code, err = _run(["compile-rules", str(team_a), str(team_a), "-o", "/nonexistent/x"])
     assert code == 2
-    assert err.startswith(f"error: {team_a}:6: slos[0].name: SLO 'queries' of service 'search' ")
-    assert f"already defined at {team_a}:6 " in err
+    assert err.startswith(f"error: {team_a}:6: slos[0].name: duplicate SLO name 'queries' ")
+    assert f"of service 'search': already used at {team_a}:6 " in err
 
 
 def _run(argv: list[str]) -> tuple[int, str]:

@@ -175,9 +175,9 @@ def _names(mapped: Mapped, seen: dict[str, SLOOrigin]) -> dict[str, SLOOrigin]:
             raise fail(
                 origin.doc,
                 origin.name,
-                f"SLO {slo.name!r} of service {mapped.spec.name!r} is already defined at "
-                f"{was.doc.file}:{was.doc.line_of(was.name)} (Sloth refuses a repeated service "
-                "and SLO name too)",
+                f"duplicate SLO name {slo.name!r} of service {mapped.spec.name!r}: already used "
+                f"at {was.doc.file}:{was.doc.line_of(was.name)} (Sloth refuses a repeated "
+                "service and SLO name too)",
             )
         seen[slo.name] = origin
     return seen
