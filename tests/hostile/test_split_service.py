@@ -3,8 +3,8 @@
 Sloth documents of one service merge into one service (one PrometheusServiceLevel per SLO, one
 file per team): 200 of them load, compile and pass promtool. What cannot merge is one located
 line for every spec-reading command, at the later document: an adk-observe/v1 spec next to a
-Sloth file of its service (either order in the file), a repeated SLO name far down the list,
-and a name that differs from another only in case (refused, or two SLOs whose outputs load).
+Sloth file of its service (either order in the file), and a repeated SLO name far down the list.
+Names that differ only in case are two SLOs, as they are in one document.
 """
 
 from __future__ import annotations
@@ -124,20 +124,21 @@ def test_a_v1_spec_and_a_sloth_file_of_one_service_are_refused_at_the_later(
 
 
 def test_slo_names_that_differ_only_in_case(promtool: str, tmp_path: Path) -> None:
-    """`Availability` beside `availability`: refused at the second name (adk-observe's SLO
-    names are lower case today), or, should Sloth's mixed-case names be admitted, two SLOs
-    whose rules load in promtool."""
+    """`availability` and `Availability` in two documents: two SLOs, as in one document (Sloth's
+    names keep their case; their ids differ), whose rules load in promtool and whose runbooks
+    are four files."""
     spec = tmp_path / "checkout.yaml"
     spec.write_text(_crds(["availability", "Availability"]))
-    name_line = CRD_LINES + CRD.splitlines().index("    - name: {name}") + 1
-    code, _, err = run("validate", str(spec))
-    if code == 2:
-        assert err.startswith(f"error: {spec}:{name_line}: spec.slos[0].name: "), err
-        assert _refused(spec, tmp_path) == err
-        return
     (loaded,) = load_specs([spec])
     assert [slo.name for slo in loaded.slos] == ["availability", "Availability"]
+    one = tmp_path / "one.yaml"  # the same two SLOs in one document
+    one.write_text(SLOTH.format(name="availability") + SLOTH.split("slos:\n")[1].format(
+        name="Availability"))
+    (single,) = load_specs([one])
+    assert [slo.name for slo in single.slos] == ["availability", "Availability"]
     out = tmp_path / "out"
     assert run("compile-rules", str(spec), "-o", str(out))[0] == 0
     check = run_promtool(promtool, "check", "rules", str(out / "checkout.rules.yaml"))
     assert check.returncode == 0, check.stdout + check.stderr
+    assert run("runbooks", str(spec), "-o", str(tmp_path / "rb"))[0] == 0
+    assert len(list((tmp_path / "rb" / "checkout").iterdir())) == 4
