@@ -11,9 +11,9 @@ from typing import Any
 
 from adk_observe.errors import SpecError, quote
 from adk_observe.gcpause import paused_gc
-from adk_observe.identifiers import slug
 from adk_observe.loader import v1
 from adk_observe.loader.importer import Mapped, Parse, parse_model, validation_error
+from adk_observe.loader.merge import SLOTH_CRD, SLOTH_FILE, Loaded, merge_services
 from adk_observe.loader.validate import validate
 from adk_observe.model import ServiceSpec
 from adk_observe.yamlsource import Document, load_documents, read_text
@@ -64,9 +64,9 @@ FORMATS: tuple[Format, ...] = (
         "adk_observe.loader.map_v1",
     ),
     Format("openslo", _is_openslo, "adk_observe.loader.openslo"),
-    Format("sloth", lambda d: d.get("version") == "prometheus/v1", "adk_observe.loader.sloth"),
+    Format(SLOTH_FILE, lambda d: d.get("version") == "prometheus/v1", "adk_observe.loader.sloth"),
     Format(
-        "sloth-crd",
+        SLOTH_CRD,
         lambda d: d.get("apiVersion") == "sloth.slok.dev/v1",
         "adk_observe.loader.sloth",
         "parse_crd",
@@ -119,50 +119,34 @@ def detect(doc: Document) -> str:
 
 
 def load_file(path: str | Path) -> list[ServiceSpec]:
-    with paused_gc():
-        return _load_file(path)
+    """Every service in one file (load_specs of that file alone)."""
+    return load_specs([path])
 
 
-def _load_file(path: str | Path) -> list[ServiceSpec]:
+def _load_file(path: str | Path) -> list[Loaded]:
+    """Each document's service, mapped and validated, with its format (documents of one
+    format in document order)."""
     name = str(path)
     docs = [item for doc in load_documents(name, read_text(path)) for item in _items(doc)]
     by_format: dict[str, list[Document]] = {}
     for doc in docs:
         by_format.setdefault(detect(doc), []).append(doc)
-    specs: list[ServiceSpec] = []
+    loaded: list[Loaded] = []
     by_name = {f.name: f for f in FORMATS}
     for name in sorted(by_format):
         for mapped in by_name[name].parse(by_format[name]):
             validate(mapped)
-            specs.append(mapped.spec)
-    return specs
+            loaded.append(Loaded(name, mapped))
+    return loaded
 
 
 def load_specs(paths: Iterable[str | Path]) -> list[ServiceSpec]:
-    """Every service in `paths`, in order. Two services with one name is an error, and so are
-    two whose names derive one identifier (identifiers.slug: `my_service` and `My-Service`)."""
-    specs: list[ServiceSpec] = []
-    seen: dict[str, ServiceSpec] = {}
+    """Every service in `paths`, in order. Sloth documents of one service (one CRD per SLO, a
+    file per team) are one service, their SLOs in document order (merge.py); any other second
+    definition of a service, a repeated SLO of one, or two services whose names derive one
+    identifier (identifiers.slug: `my_service` and `My-Service`) is an error."""
+    loaded: list[Loaded] = []
     for path in paths:
-        for spec in load_file(path):
-            key = slug(spec.name)
-            if key in seen:
-                first = seen[key]
-                raise SpecError(
-                    _clash(spec.name, first.name, f"{first.source.file}:{first.source.line}"),
-                    file=spec.source.file,
-                    line=spec.source.line,
-                    path=spec.source.name_key,
-                )
-            seen[key] = spec
-            specs.append(spec)
-    return specs
-
-
-def _clash(name: str, other: str, where: str) -> str:
-    if name == other:
-        return f"service {name!r} is already defined at {where}"
-    return (
-        f"service {name!r} derives the identifier {slug(name)!r} of service {other!r} "
-        f"({where}): object names and dashboard uids are lowercase, - for _ and .; rename one"
-    )
+        with paused_gc():
+            loaded.extend(_load_file(path))
+    return [mapped.spec for mapped in merge_services(loaded)]
