@@ -98,6 +98,37 @@ def test_every_alert_of_every_example_reaches_its_services_page_or_ticket_receiv
         assert _route(amtool, config, labels) == f"{service}-{kind}", (service, severity)
 
 
+def test_an_slo_with_a_team_of_its_own_still_reaches_its_services_receivers(
+    amtool: str, tmp_path: Path
+) -> None:
+    """An SLO's `labels` may name another team than its service's (`team: checkout` in a `pay`
+    service): its alerts carry that team. The team route matched `team="pay"` and the
+    AlertmanagerConfig `team` and `service`, so those alerts reached the receiver that sends
+    nothing. Routed here with the labels of the compiled alert rules, as Prometheus sends them."""
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(NOTIFY.replace(
+        "    - {name: success, objective: 99.9, group_by: [agent_id], sli: {builtin: success}}\n",
+        "    - {name: success, objective: 99.9, group_by: [agent_id], sli: {builtin: success}}\n"
+        "    - {name: latency, objective: 99, labels: {team: checkout},\n"
+        "       sli: {builtin: latency, threshold: 500ms}}\n"))
+    assert run("compile-rules", str(spec), "-o", str(tmp_path / "rules"))[0] == 0
+    assert run("alertmanager", str(spec), "-o", str(tmp_path / "am"))[0] == 0
+    utc = tmp_path / "utc.yaml"  # the CR has no time zones: the same spec without its window
+    utc.write_text(spec.read_text().split("  maintenance:")[0])
+    assert run("alertmanager", str(utc), "--format", "operator", "-o", str(tmp_path / "op"))[0] == 0
+    rules = yaml.safe_load((tmp_path / "rules" / "shop.rules.yaml").read_text())
+    alerts = [r for g in rules["groups"] for r in g["rules"]
+              if "alert" in r and r.get("labels", {}).get(c.LABEL_SLO) == "latency"]
+    assert alerts and {a["labels"][c.LABEL_TEAM] for a in alerts} == {"checkout"}
+    for alert in alerts:
+        labels = {**alert["labels"], c.LABEL_ALERTNAME: alert["alert"]}
+        kind = "page" if labels[c.LABEL_SEVERITY] in ("page", "critical") else "ticket"
+        assert _route(amtool, tmp_path / "am" / "alertmanager.yml", labels) == f"shop-{kind}"
+    (cr,) = [yaml.safe_load(p.read_text()) for p in (tmp_path / "op").rglob("*.yaml")]
+    assert cr["spec"]["route"]["matchers"] == [
+        {"name": c.LABEL_SERVICE, "value": "shop", "matchType": "="}]
+
+
 def test_an_alert_of_another_system_is_not_ours_to_route(amtool: str, config: Path) -> None:
     assert _route(amtool, config, {"alertname": "X", "service": "other"}) == (
         "adk-observe-unrouted"
@@ -134,7 +165,7 @@ def test_every_route_of_a_service_is_muted_in_its_maintenance_window(config: Pat
     """Alertmanager 0.25 does not inherit mute_time_intervals (dispatch/route.go): the service
     route and both severity routes list the window, in its own time zone."""
     doc = _doc(config)
-    (team,) = [r for r in doc["route"]["routes"] if r["matchers"] == ['team="pay"']]
+    (team,) = [r for r in doc["route"]["routes"] if r["matchers"] == ['service="shop"']]
     (service,) = team["routes"]
     assert service["mute_time_intervals"] == ["shop-release"]
     assert [r["mute_time_intervals"] for r in service["routes"]] == [["shop-release"]] * 2

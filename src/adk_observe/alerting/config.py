@@ -1,7 +1,8 @@
 """One Alertmanager 0.25 configuration for one or more services (`adk-observe alertmanager`).
 
 The route tree: the root (a receiver that sends nothing: alerts of other systems are not ours
-to route) -> one route per team (`metadata.labels.team`) -> one route per service, grouping by
+to route) -> one route per team (`metadata.labels.team`), matching its services by name (an
+alert's own `team` label may differ: an SLO's labels) -> one route per service, grouping by
 alert, SLO or budget, group labels and cluster, so one notification per SLO group carries every
 tier that fires -> a page route and a ticket route by severity, each muted during the
 service's maintenance windows. Inhibit rules (inhibit.py) keep a page from arriving with its
@@ -96,17 +97,23 @@ def _service_route(spec: ServiceSpec, facts: ServiceFacts) -> dict[str, Any]:
 
 
 def _routes(specs: Sequence[ServiceSpec], facts: Sequence[ServiceFacts]) -> list[dict[str, Any]]:
-    teams: dict[str, list[dict[str, Any]]] = {}
+    """A team's route matches its services, not the `team` label: an SLO may carry a `team`
+    label of its own (its `labels`), and its alerts must still reach its service's receivers."""
+    teams: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     routes: list[dict[str, Any]] = []
     for spec, fact in zip(specs, facts, strict=True):
         route = _service_route(spec, fact)
         if fact.team:
-            teams.setdefault(fact.team, []).append(route)
+            teams.setdefault(fact.team, []).append((fact.name, route))
         else:
             routes.append(route)
     team_routes = [
-        {"receiver": UNROUTED, "matchers": [mt.equal(c.LABEL_TEAM, team).text()], "routes": rs}
-        for team, rs in sorted(teams.items())
+        {
+            "receiver": UNROUTED,
+            "matchers": [mt.one_of(c.LABEL_SERVICE, [name for name, _ in rs]).text()],
+            "routes": [route for _, route in rs],
+        }
+        for _, rs in sorted(teams.items())
     ]
     return team_routes + routes
 

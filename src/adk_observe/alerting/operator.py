@@ -40,9 +40,8 @@ def alertmanager_config_cr(spec: ServiceSpec) -> dict[str, Any]:
     labels = object_labels(spec, KIND)
     mutes = intervals.names(spec)
     muted = {"muteTimeIntervals": mutes} if mutes else {}
+    # By service only: an SLO's own `team` label must not keep its alerts from this route.
     scope = [mt.equal(c.LABEL_SERVICE, spec.name)]
-    if facts.team:
-        scope.insert(0, mt.equal(c.LABEL_TEAM, facts.team))
     page, ticket = receiver_names(spec.name)
     route = {
         "receiver": ticket,
