@@ -1,7 +1,8 @@
 """Hostile label values in the Alertmanager configuration: a team label or a renamed severity
 that holds quotes, backslashes, commas, braces, line breaks or regex syntax must still load and
 route exactly (amtool 0.25 parses both the configuration and the test's labels), and a regex
-character in a severity must not widen its route to other values."""
+character in a severity must not widen its route to other values. (A team's route matches its
+services by name, so the team label's value routes nothing itself.)"""
 
 from __future__ import annotations
 
@@ -72,8 +73,10 @@ def test_a_hostile_team_and_severity_load_and_route_exactly(value: str, tmp_path
     text = yaml.safe_load(f"v: {value}")["v"]
     assert _routes(amtool, config, team=text, service="shop", severity=text) == "shop-page"
     assert _routes(amtool, config, team=text, service="shop", severity="ticket") == "shop-ticket"
-    # Another team value never takes the route (the matcher is not a prefix or a pattern).
-    assert _routes(amtool, config, team=text + "x", service="shop", severity=text) == (
+    # The team's route matches its services, not the team label: an alert of this service
+    # whose own team label differs (an SLO's labels) still reaches its receivers.
+    assert _routes(amtool, config, team=text + "x", service="shop", severity=text) == "shop-page"
+    assert _routes(amtool, config, team=text, service="shopx", severity=text) == (
         "adk-observe-unrouted"
     )
     # A severity that a regex-unescaped value would match does not page.
