@@ -11,13 +11,16 @@ in the same step. Closing a stream early (a `break`) ends the block as a success
 from the generator, or thrown into it, ends it as a failure and propagates unchanged.
 
 The wrappers are generator functions themselves, so frameworks that tell streaming callables
-by their kind (ADK's streaming tools, `inspect.isasyncgenfunction`) still see one.
+by their kind (ADK's streaming tools, `inspect.isasyncgenfunction`) still see one; the sync and
+async ones mirror each other line for line (`send`/`asend`, `throw`/`athrow`, `close`/`aclose`,
+`await`), which one body cannot express.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Callable, Generator, Iterator
 from typing import Any, Protocol
 
 
@@ -33,10 +36,13 @@ class Scope(Protocol):
     def resume(self) -> None: ...
 
 
-def _first_item(scope: Scope) -> None:
-    first_token = getattr(scope, "first_token", None)
-    if first_token is not None:
-        first_token()
+def _first_item(scope: Scope) -> Callable[[], None]:
+    """What to call at every item: the first one is the block's first token (a model call's and
+    a turn's; a tool call has none)."""
+    first_token: Callable[[], None] | None = getattr(scope, "first_token", None)
+    if first_token is None:
+        return lambda: None
+    return first_token  # only its first call counts (calls.py)
 
 
 def _step(scope: Scope, fn: Callable[..., Any], *args: Any) -> Any:
@@ -56,28 +62,52 @@ def _end(scope: Scope, failure: BaseException | None) -> None:
         scope.__exit__(type(failure), failure, failure.__traceback__)
 
 
+@contextlib.contextmanager
+def _ending(scope: Scope) -> Iterator[None]:
+    """Ends the scope when the wrapped generator ends: as a failure when an exception leaves
+    it, as a success when it returns or is closed early (GeneratorExit: the stream was done)."""
+    try:
+        yield
+    except GeneratorExit:
+        _end(scope, None)
+        raise
+    except BaseException as exc:
+        _end(scope, exc)
+        raise
+    _end(scope, None)
+
+
+def _start(
+    make: Callable[[], Scope], func: Callable[..., Any], args: Any, kwargs: Any
+) -> tuple[Scope, Any]:
+    """A fresh scope, entered (its span started, then not current), and `func`'s generator
+    object, made inside it."""
+    scope = make()
+    scope.__enter__()
+    scope.suspend()
+    try:
+        return scope, _step(scope, functools.partial(func, *args, **kwargs))
+    except BaseException as exc:  # the arguments do not fit `func`: the block ends failed
+        _end(scope, exc)
+        raise
+
+
 def wrap_generator(make: Callable[[], Scope], func: Callable[..., Any]) -> Callable[..., Any]:
     """`func` (a generator function) with a fresh scope (`make()`) around each iteration."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
-        scope = make()
-        scope.__enter__()
-        scope.suspend()
-        failure: BaseException | None = None
-        try:
-            gen = _step(scope, functools.partial(func, *args, **kwargs))
+        scope, gen = _start(make, func, args, kwargs)
+        with _ending(scope):
             action: Callable[[Any], Any] = gen.send
             arg: Any = None
-            first = True
+            item_seen = _first_item(scope)
             while True:
                 try:
                     item = _step(scope, action, arg)
                 except StopIteration as stop:
                     return stop.value
-                if first:
-                    first = False
-                    _first_item(scope)
+                item_seen()
                 try:
                     arg = yield item
                     action = gen.send
@@ -86,13 +116,6 @@ def wrap_generator(make: Callable[[], Scope], func: Callable[..., Any]) -> Calla
                     raise
                 except BaseException as exc:  # thrown in by the consumer: the generator's
                     action, arg = gen.throw, exc
-        except GeneratorExit:  # closed early: the stream ended, not failed
-            raise
-        except BaseException as exc:
-            failure = exc
-            raise
-        finally:
-            _end(scope, failure)
 
     return wrapper
 
@@ -102,15 +125,11 @@ def wrap_async_generator(make: Callable[[], Scope], func: Callable[..., Any]) ->
 
     @functools.wraps(func)
     async def wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
-        scope = make()
-        scope.__enter__()
-        scope.suspend()
-        failure: BaseException | None = None
-        try:
-            agen = _step(scope, functools.partial(func, *args, **kwargs))
+        scope, agen = _start(make, func, args, kwargs)
+        with _ending(scope):
             action: Callable[[Any], Any] = agen.asend
             arg: Any = None
-            first = True
+            item_seen = _first_item(scope)
             while True:
                 scope.resume()
                 try:
@@ -119,9 +138,7 @@ def wrap_async_generator(make: Callable[[], Scope], func: Callable[..., Any]) ->
                     return
                 finally:
                     scope.suspend()
-                if first:
-                    first = False
-                    _first_item(scope)
+                item_seen()
                 try:
                     arg = yield item
                     action = agen.asend
@@ -134,12 +151,5 @@ def wrap_async_generator(make: Callable[[], Scope], func: Callable[..., Any]) ->
                     raise
                 except BaseException as exc:
                     action, arg = agen.athrow, exc
-        except GeneratorExit:
-            raise
-        except BaseException as exc:
-            failure = exc
-            raise
-        finally:
-            _end(scope, failure)
 
     return wrapper
