@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from adk_observe.errors import SpecError
 from adk_observe.notify_model import Maintenance, Notify
 from adk_observe.sli_kinds import BuiltinKind
 
@@ -24,6 +25,10 @@ class Source:
     file: str
     line: int = 1
     name_key: str = "metadata.name"  # where the service name is spelled in this format
+
+    def error(self, message: str, path: str | None = None) -> SpecError:
+        """A SpecError about the service, at its line and `path` (default: its name's key)."""
+        return SpecError(message, file=self.file, line=self.line, path=path or self.name_key)
 
 
 # --- SLIs ---------------------------------------------------------------------------------------

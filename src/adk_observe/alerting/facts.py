@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adk_observe import conventions as c
-from adk_observe.errors import SpecError
 from adk_observe.model import ServiceSpec, Severity
 from adk_observe.rules.alerts import enabled_windows
 from adk_observe.rules.compile import compile_service
@@ -70,12 +69,9 @@ def service_facts(spec: ServiceSpec) -> ServiceFacts:
     page = _severities(spec, Severity.PAGE, PAGE_DEFAULTS)
     ticket = _severities(spec, Severity.TICKET, TICKET_DEFAULTS)
     if both := sorted(page & ticket):
-        raise SpecError(
+        raise spec.source.error(
             f"severity {both[0]!r} is given to pages and to tickets: Alertmanager could not "
-            "tell them apart (rename one with alerting.page.labels or alerting.ticket.labels)",
-            file=spec.source.file,
-            line=spec.source.line,
-            path=spec.source.name_key,
+            "tell them apart (rename one with alerting.page.labels or alerting.ticket.labels)"
         )
     carried = {dict(a.labels)[c.LABEL_SEVERITY] for a in alerts}
     assert carried <= page | ticket, f"an alert severity is not routed: {carried - page - ticket}"

@@ -21,7 +21,6 @@ from adk_observe.deploy.kinds import routes_traffic, strategy_kind
 from adk_observe.deploy.loadbalancer import router_objects
 from adk_observe.deploy.meta import canary_name, preview_name
 from adk_observe.deploy_model import DeployConfig
-from adk_observe.errors import SpecError
 from adk_observe.model import ServiceSpec, Source
 
 KUSTOMIZATION = "kustomization.yaml"
@@ -30,18 +29,12 @@ KUSTOMIZATION = "kustomization.yaml"
 def deploy_config(spec: ServiceSpec) -> DeployConfig:
     if spec.deploy is None:
         if spec.source.name_key != Source.name_key:  # Sloth, OpenSLO: no such key to point at
-            raise SpecError(
+            raise spec.source.error(
                 f"service {spec.name!r} comes from an imported spec, which has no deploy "
-                "section: render-deploy takes an adk-observe/v1 spec with spec.deploy",
-                file=spec.source.file,
-                line=spec.source.line,
-                path=spec.source.name_key,
+                "section: render-deploy takes an adk-observe/v1 spec with spec.deploy"
             )
-        raise SpecError(
-            f"service {spec.name!r} has no deploy section (spec.deploy)",
-            file=spec.source.file,
-            line=spec.source.line,
-            path="spec.deploy",
+        raise spec.source.error(
+            f"service {spec.name!r} has no deploy section (spec.deploy)", path="spec.deploy"
         )
     return spec.deploy
 

@@ -126,8 +126,7 @@ def _in_file_order(first: Loaded, item: Loaded) -> tuple[Loaded, Loaded]:
 
 
 def _at_service(item: Loaded, message: str) -> SpecError:
-    source = item.mapped.spec.source
-    return SpecError(message, file=source.file, line=source.line, path=source.name_key)
+    return item.mapped.spec.source.error(message)
 
 
 def _same_object(first: Mapped, item: Mapped) -> None:
