@@ -167,7 +167,13 @@ def _slo_report(
         # A request budget is a share of the requests: without their count there is none.
         ratio, no_data = None, NO_TRAFFIC if whole.total in (None, 0) else UNUSABLE
     events = (requests or 0.0) * window.covered
-    spent = None if ratio is None else budget(ratio, eb, window, time_based=timed, events=events)
+    # Downtime is the down share of the time observed: a service younger than its window (its
+    # raw series start inside it; recordings that reach back to the start mean it is not) was
+    # not down before it existed.
+    observed = (
+        reader.observed(slo, window) if timed and source == RAW and ratio is not None else window
+    )
+    spent = None if ratio is None else budget(ratio, eb, observed, time_based=timed, events=events)
     burns = tuple(
         (format_seconds(w), burn_rate(reader.rates(slo, w, source).error_ratio, eb))
         for w in _burn_windows(slo)

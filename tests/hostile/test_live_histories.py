@@ -1,0 +1,95 @@
+"""`report` and `gate` on histories backfilled into a real Prometheus, against figures worked out
+by hand (in the comments): services whose history does not fill their window.
+
+Each service writes its own raw series (per-minute samples, as a 1m scrape writes them); no rule
+ran over them, so the report reads the raw series.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.conftest import require_tool
+
+from adk_observe.cli import main
+from adk_observe.demo.prometheus import PrometheusServer
+
+pytestmark = pytest.mark.slow
+
+MINUTE, HOUR, DAY = 60, 3600, 86400
+END = 1_793_664_000  # 2026-11-03T00:00:00Z
+AT = "2026-11-03T00:00:00Z"
+
+
+def _young() -> Iterator[str]:
+    """Born two days ago (a sample a minute from END - 2d to END: 2881 samples), down for the 30
+    minutes (END - 1d, END - 1d + 30m]."""
+    for t in range(END - 2 * DAY, END + 1, MINUTE):
+        up = 0 if END - DAY < t <= END - DAY + 30 * MINUTE else 1
+        yield f'up{{job="young",instance="young-0:9464",namespace="ns",pod="young-0"}} {up} {t}'
+
+
+def _openmetrics() -> str:
+    return "\n".join(["# TYPE up gauge", *_young(), "# EOF"]) + "\n"
+
+
+SPECS = {
+    "young": """apiVersion: adk-observe/v1
+kind: AgentService
+metadata: {name: young}
+spec:
+  slos:
+    - {name: availability, objective: 99.9, window: 30d, sli: {builtin: uptime}}
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
+    promtool = require_tool("promtool")
+    binary = require_tool("prometheus")
+    root = tmp_path_factory.mktemp("histories")
+    source = root / "history.om"
+    source.write_text(_openmetrics())
+    data = root / "data"
+    subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(source), str(data)],
+        check=True,
+        capture_output=True,
+    )
+    with PrometheusServer(
+        rules={}, targets={}, binary=binary, storage=data, retention="3650d"
+    ) as server:
+        server.wait_until(
+            lambda: server.api("query", query="up", time=str(END))["result"],
+            30,
+            "the backfilled blocks to load",
+        )
+        yield server
+
+
+def _run(
+    verb: str, prom: PrometheusServer, tmp_path: Path, name: str, *extra: str
+) -> int:
+    spec = tmp_path / f"{name}.yaml"
+    spec.write_text(SPECS[name])
+    return main([verb, str(spec), "--prometheus", prom.url, "--at", AT, *extra])
+
+
+def test_a_service_younger_than_its_window_spent_only_the_minutes_it_was_down(
+    prom: PrometheusServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 99.9% over 30d grants 0.001 x 43,200 = 43.2 minutes. The service was down 30 minutes
+    # (30 of its 2881 one-minute samples), so 30 are spent and 1 - 30 / 43.2 = 30.56% is left.
+    # Before: the down share of its two days (30 / 2881) was spent over all 30 days:
+    # 449.8 minutes, -941.31% left, a change freeze for a service within its budget.
+    code = _run("gate", prom, tmp_path, "young", "--min-budget", "25")
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0, lines
+    assert lines == ["PASS young/availability: 30.56% of the 30d budget left, 1h burn 0.00x"]
+    _run("report", prom, tmp_path, "young")
+    out = capsys.readouterr().out
+    assert "budget         30.6% left: 30.0 of 43.2 minutes spent, 13.2 remaining" in out
