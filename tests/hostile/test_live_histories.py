@@ -32,11 +32,40 @@ def _young() -> Iterator[str]:
         yield f'up{{job="young",instance="young-0:9464",namespace="ns",pod="young-0"}} {up} {t}'
 
 
-def _openmetrics() -> str:
-    return "\n".join(["# TYPE up gauge", *_young(), "# EOF"]) + "\n"
+def _requests(job: str, failed: float) -> Iterator[str]:
+    """600 requests a minute, `failed` of them failing, from END - 2d - 2h (before the 2d window
+    and its range selectors) to END."""
+    labels = f'job="{job}",instance="{job}-0:9464",agent_id="a",method="turn",endpoint="agent"'
+    for i, t in enumerate(range(END - 2 * DAY - 2 * HOUR, END + 1, MINUTE)):
+        yield f'adk_agent_requests_total{{{labels},status_code="200"}} {i * (600 - failed)} {t}'
+        yield f'adk_agent_requests_total{{{labels},status_code="500"}} {i * failed} {t}'
 
+
+def _openmetrics() -> str:
+    lines = [
+        "# TYPE adk_agent_requests counter",
+        *_requests("spent", 6),
+        *_requests("quarter", 4.5),
+        "# TYPE up gauge",
+        *_young(),
+        "# EOF",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+SUCCESS = """apiVersion: adk-observe/v1
+kind: AgentService
+metadata: {name: %s}
+spec:
+  slos:
+    - {name: success, objective: 99, window: 2d, sli: {builtin: success}}
+  alert_windows:
+    page: [{long: 1h, short: 5m, factor: 14.4}]
+"""
 
 SPECS = {
+    "spent": SUCCESS % "spent",
+    "quarter": SUCCESS % "quarter",
     "young": """apiVersion: adk-observe/v1
 kind: AgentService
 metadata: {name: young}
@@ -93,3 +122,31 @@ def test_a_service_younger_than_its_window_spent_only_the_minutes_it_was_down(
     _run("report", prom, tmp_path, "young")
     out = capsys.readouterr().out
     assert "budget         30.6% left: 30.0 of 43.2 minutes spent, 13.2 remaining" in out
+
+
+def test_a_budget_spent_exactly_is_spent_and_a_quarter_left_passes_a_25_percent_minimum(
+    prom: PrometheusServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # spent: 6 of 600 requests fail = 1%, the whole 1% budget of 99%: 0 left, burning at
+    # 0.01 / 0.01 = 1x; the rules' freeze alert (remaining <= 0) fires, so the gate names it.
+    # quarter: 4.5 of 600 = 0.75%: 1 - 0.75 = 25% left (passes --min-budget 25: inclusive),
+    # exhausted in 0.25 x 2d / 0.75 = 16h at the 0.75x burn.
+    # Before: Prometheus's rates carry a float's rounding, so 25% read 24.999999999999996
+    # (FAIL "below the 25% minimum") and 0 left read a hair above 0 ("exhausted in 0s", no
+    # freeze named).
+    code = _run("gate", prom, tmp_path, "quarter", "--min-budget", "25", "--max-burn", "0.75")
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0, lines
+    assert lines == [
+        "PASS quarter/success: 25.00% of the 2d budget left, 1h burn 0.75x, exhausted in 16h"
+    ]
+    code = _run("gate", prom, tmp_path, "spent", "--min-budget", "0", "--max-burn", "1")
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0, lines
+    assert lines == [
+        "PASS spent/success: 0.00% of the 2d budget left, 1h burn 1.00x "
+        "(budget exhausted: change freeze (alert SpentSuccessErrorBudgetExhausted))"
+    ]
+    _run("report", prom, tmp_path, "spent")
+    out = capsys.readouterr().out
+    assert "now: the budget is spent: change freeze" in out

@@ -53,7 +53,7 @@ def judge(service: str, slo: SLOReport, min_budget: float, max_burn: float | Non
         why = slo.no_data or NO_TRAFFIC
         return Verdict(service, slo.name, NO_DATA, f"NO DATA {name}: {why}")
     reasons = []
-    if left * 100 < min_budget:
+    if left < min_budget / 100:  # not left * 100: 0.29 * 100 is 28.999999999999996
         reasons.append(f"below the {number(min_budget)}% minimum")
 
     burn = slo.burn(BURN_WINDOW)
