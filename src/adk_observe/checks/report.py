@@ -82,6 +82,7 @@ class SLOReport:
     time_based: bool
     history: History | None = None
     no_data: str = ""  # why error_ratio is None
+    burn_unusable: bool = False  # the 1h burn is None because its answer is not data (NaN...)
     # spec.clusters: the SLO per cluster (and group); the figures above are the fleet's.
     groups: tuple[GroupReport, ...] = ()
 
@@ -179,6 +180,7 @@ def _slo_report(
         for w in _burn_windows(slo)
     )
     by_window = dict(burns)
+    hour = reader.rates(slo, EXHAUSTION_WINDOW, source).reading[1]
     pairs = tuple(
         Pair(
             p.severity.value,
@@ -212,6 +214,7 @@ def _slo_report(
         time_based=timed,
         history=slo_history(reader, slo, source, chart, alerts, step) if history else None,
         no_data=no_data,
+        burn_unusable=hour == UNUSABLE,
     )
 
 
