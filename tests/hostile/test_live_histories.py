@@ -32,11 +32,11 @@ def _young() -> Iterator[str]:
         yield f'up{{job="young",instance="young-0:9464",namespace="ns",pod="young-0"}} {up} {t}'
 
 
-def _requests(job: str, failed: float) -> Iterator[str]:
+def _requests(job: str, failed: float, until: int = END) -> Iterator[str]:
     """600 requests a minute, `failed` of them failing, from END - 2d - 2h (before the 2d window
-    and its range selectors) to END."""
+    and its range selectors) to `until`."""
     labels = f'job="{job}",instance="{job}-0:9464",agent_id="a",method="turn",endpoint="agent"'
-    for i, t in enumerate(range(END - 2 * DAY - 2 * HOUR, END + 1, MINUTE)):
+    for i, t in enumerate(range(END - 2 * DAY - 2 * HOUR, until + 1, MINUTE)):
         yield f'adk_agent_requests_total{{{labels},status_code="200"}} {i * (600 - failed)} {t}'
         yield f'adk_agent_requests_total{{{labels},status_code="500"}} {i * failed} {t}'
 
@@ -46,6 +46,7 @@ def _openmetrics() -> str:
         "# TYPE adk_agent_requests counter",
         *_requests("spent", 6),
         *_requests("quarter", 4.5),
+        *_requests("gone", 0.6, until=END - 12 * HOUR),  # its series end 12h before END
         "# TYPE up gauge",
         *_young(),
         "# EOF",
@@ -66,6 +67,7 @@ spec:
 SPECS = {
     "spent": SUCCESS % "spent",
     "quarter": SUCCESS % "quarter",
+    "gone": SUCCESS % "gone",
     "young": """apiVersion: adk-observe/v1
 kind: AgentService
 metadata: {name: young}
@@ -108,6 +110,13 @@ def _run(
     return main([verb, str(spec), "--prometheus", prom.url, "--at", AT, *extra])
 
 
+def _gate(
+    prom: PrometheusServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], *argv: str
+) -> tuple[int, list[str]]:
+    code = _run("gate", prom, tmp_path, *argv)
+    return code, capsys.readouterr().out.splitlines()
+
+
 def test_a_service_younger_than_its_window_spent_only_the_minutes_it_was_down(
     prom: PrometheusServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -115,8 +124,7 @@ def test_a_service_younger_than_its_window_spent_only_the_minutes_it_was_down(
     # (30 of its 2881 one-minute samples), so 30 are spent and 1 - 30 / 43.2 = 30.56% is left.
     # Before: the down share of its two days (30 / 2881) was spent over all 30 days:
     # 449.8 minutes, -941.31% left, a change freeze for a service within its budget.
-    code = _run("gate", prom, tmp_path, "young", "--min-budget", "25")
-    lines = capsys.readouterr().out.splitlines()
+    code, lines = _gate(prom, tmp_path, capsys, "young", "--min-budget", "25")
     assert code == 0, lines
     assert lines == ["PASS young/availability: 30.56% of the 30d budget left, 1h burn 0.00x"]
     _run("report", prom, tmp_path, "young")
@@ -134,14 +142,13 @@ def test_a_budget_spent_exactly_is_spent_and_a_quarter_left_passes_a_25_percent_
     # Before: Prometheus's rates carry a float's rounding, so 25% read 24.999999999999996
     # (FAIL "below the 25% minimum") and 0 left read a hair above 0 ("exhausted in 0s", no
     # freeze named).
-    code = _run("gate", prom, tmp_path, "quarter", "--min-budget", "25", "--max-burn", "0.75")
-    lines = capsys.readouterr().out.splitlines()
+    policy = ("--min-budget", "25", "--max-burn", "0.75")
+    code, lines = _gate(prom, tmp_path, capsys, "quarter", *policy)
     assert code == 0, lines
     assert lines == [
         "PASS quarter/success: 25.00% of the 2d budget left, 1h burn 0.75x, exhausted in 16h"
     ]
-    code = _run("gate", prom, tmp_path, "spent", "--min-budget", "0", "--max-burn", "1")
-    lines = capsys.readouterr().out.splitlines()
+    code, lines = _gate(prom, tmp_path, capsys, "spent", "--min-budget", "0", "--max-burn", "1")
     assert code == 0, lines
     assert lines == [
         "PASS spent/success: 0.00% of the 2d budget left, 1h burn 1.00x "
@@ -150,3 +157,19 @@ def test_a_budget_spent_exactly_is_spent_and_a_quarter_left_passes_a_25_percent_
     _run("report", prom, tmp_path, "spent")
     out = capsys.readouterr().out
     assert "now: the budget is spent: change freeze" in out
+
+
+def test_a_service_whose_series_are_gone_cannot_pass_a_max_burn(
+    prom: PrometheusServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `gone` served 600 requests a minute, 0.6 failing (0.1% of a 1% budget: 90% left), and its
+    # series ended 12h ago: nothing was scraped in the last hour, so its 1h burn cannot be
+    # shown to be at most 2 (no traffic would be a total of 0; here there is no series).
+    # Before: "PASS gone/success: 90.00% of the 2d budget left, 1h burn: no data", exit 0.
+    code, lines = _gate(prom, tmp_path, capsys, "gone", "--min-budget", "25", "--max-burn", "2")
+    assert code == 4, lines
+    assert lines == ["NO DATA gone/success: 1h burn: no series (not scraped, or gone)"]
+    # The budget alone (no --max-burn) is read from the 36 hours that have data.
+    code, lines = _gate(prom, tmp_path, capsys, "gone", "--min-budget", "25")
+    assert code == 0, lines
+    assert lines == ["PASS gone/success: 90.00% of the 2d budget left, 1h burn: no data"]

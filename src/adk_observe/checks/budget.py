@@ -25,6 +25,7 @@ MAX_VALUE = 1e300
 DIGITS = 9
 NO_TRAFFIC = "no traffic in the window"
 UNUSABLE = "no usable value (NaN, negative, missing or out of range)"
+NO_SERIES = "no series (not scraped, or gone)"
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,12 @@ class Rates:
         if errors is None:
             return None, UNUSABLE
         return min(1.0, errors / total), ""
+
+    @property
+    def absent(self) -> bool:
+        """No total and no ratio at all: no series, not a total of zero (no traffic). (Errors
+        are always answered, `or vector(0)`, so they do not count.)"""
+        return all(v is None for v in (self.total, self.ratio_only, self.recorded))
 
     @property
     def error_ratio(self) -> float | None:

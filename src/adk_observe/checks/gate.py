@@ -4,8 +4,8 @@ An SLO passes when at least `min_budget` percent of its budget is left (exactly 
 passes) and, when `max_burn` is set, its 1h burn rate is at most that (exactly that passes).
 An SLO without data (no traffic, or values that are not data: NaN, negative, missing) can
 neither pass nor fail: the gate is then inconclusive unless another SLO failed. Nor can one
-whose 1h burn is not data pass a `max_burn` (no traffic in the last hour burns nothing: that
-passes).
+whose 1h burn is not data, or has no series at all, pass a `max_burn` (no traffic in the last
+hour, its counters still scraped, burns nothing: that passes).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adk_observe import conventions as c
-from adk_observe.checks.budget import NO_TRAFFIC, UNUSABLE
+from adk_observe.checks.budget import NO_TRAFFIC
 from adk_observe.checks.report import Report, SLOReport
 from adk_observe.checks.report_render import human_duration
 from adk_observe.errors import printable
@@ -61,9 +61,10 @@ def judge(service: str, slo: SLOReport, min_budget: float, max_burn: float | Non
     burn = slo.burn(BURN_WINDOW)
     if max_burn is not None and burn is not None and burn > max_burn:
         reasons.append(f"burning above the {number(max_burn)}x maximum")
-    if not reasons and max_burn is not None and slo.burn_unusable:
-        # A burn that is not data (NaN, negative...) cannot be shown to be at most max_burn.
-        return Verdict(service, slo.name, NO_DATA, f"NO DATA {name}: 1h burn: {UNUSABLE}")
+    if not reasons and max_burn is not None and slo.burn_no_data:
+        # A burn that is not data (NaN, negative...) or has no series at all (the service is
+        # gone, or no longer scraped) cannot be shown to be at most max_burn.
+        return Verdict(service, slo.name, NO_DATA, f"NO DATA {name}: 1h burn: {slo.burn_no_data}")
     outcome = FAIL if reasons else PASS
     # A spent budget is the rules' change-freeze alert firing: named, whatever the policy says.
     notes = [*reasons, freeze(service, slo.name)] if left <= 0 else reasons

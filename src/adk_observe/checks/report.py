@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from adk_observe import conventions as c
 from adk_observe.checks import budget_queries as q
 from adk_observe.checks.budget import (
+    NO_SERIES,
     NO_TRAFFIC,
     UNUSABLE,
     Budget,
@@ -82,7 +83,9 @@ class SLOReport:
     time_based: bool
     history: History | None = None
     no_data: str = ""  # why error_ratio is None
-    burn_unusable: bool = False  # the 1h burn is None because its answer is not data (NaN...)
+    # Why the 1h burn cannot be shown (its answer is not data, or there is no series at all);
+    # empty when it is a number or there was simply no traffic.
+    burn_no_data: str = ""
     # spec.clusters: the SLO per cluster (and group); the figures above are the fleet's.
     groups: tuple[GroupReport, ...] = ()
 
@@ -180,7 +183,8 @@ def _slo_report(
         for w in _burn_windows(slo)
     )
     by_window = dict(burns)
-    hour = reader.rates(slo, EXHAUSTION_WINDOW, source).reading[1]
+    hour = reader.rates(slo, EXHAUSTION_WINDOW, source)
+    hour_no_data = NO_SERIES if hour.absent else UNUSABLE if hour.reading[1] == UNUSABLE else ""
     pairs = tuple(
         Pair(
             p.severity.value,
@@ -214,7 +218,7 @@ def _slo_report(
         time_based=timed,
         history=slo_history(reader, slo, source, chart, alerts, step) if history else None,
         no_data=no_data,
-        burn_unusable=hour == UNUSABLE,
+        burn_no_data=hour_no_data,
     )
 
 
