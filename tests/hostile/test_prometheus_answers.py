@@ -473,6 +473,37 @@ def test_values_that_are_not_data_never_pass_the_gate(
     assert success["sli"] is None and success["budget"] is None
 
 
+def test_a_1h_burn_that_is_not_data_never_passes_a_max_burn(
+    backfilled: PrometheusServer, specs: dict[str, Path]
+) -> None:
+    # `steady` passes on the real answers: 0.4% errors of a 1% budget, 60% left, 1h burn 0.4x
+    # (at most 2). A proxy turns every 1h error figure (the recorded 1h ratio, and the mean
+    # error rate over 1h the report falls back on) into NaN: the burn cannot be shown to be at
+    # most 2, so the SLO has no data (exit 4), however much budget is left. Before: "PASS
+    # steady/success: 60.00% of the 2d budget left, 1h burn: no data", exit 0.
+    gate = ["gate", str(specs["steady"]), "--min-budget", "10", "--max-burn", "2"]
+    gate += ["--at", str(END)]
+    assert run(*gate, "--prometheus", backfilled.url)[0] == 0
+
+    def nan_1h(answer: dict[str, Any]) -> None:
+        for s in samples(answer):
+            metric = s.get("metric", {})
+            hour = metric.get(c.LABEL_REPORT_WINDOW) == "1h" and _is_error_figure(s)
+            if hour or metric.get("__name__") == c.record_sli_error_ratio("1h"):
+                s["value"][1] = "NaN"
+
+    with FakePrometheus(forward(backfilled.url, nan_1h)) as proxy:
+        code, out, err = run(*gate, "--prometheus", proxy.url)
+    unusable = "no usable value (NaN, negative, missing or out of range)"
+    assert (code, err) == (4, ""), out
+    assert out.splitlines()[0] == f"NO DATA steady/success: 1h burn: {unusable}"
+    # Without --max-burn the burn is not part of the policy: the budget alone passes.
+    with FakePrometheus(forward(backfilled.url, nan_1h)) as proxy:
+        code, out, _ = run(*gate[:4], "--at", str(END), "--prometheus", proxy.url)
+    assert code == 0, out
+    assert out.startswith("PASS steady/success: 60.00% of the 2d budget left, 1h burn: no data")
+
+
 def test_a_no_data_slo_beside_a_failing_one_fails_the_gate(
     backfilled: PrometheusServer, specs: dict[str, Path]
 ) -> None:

@@ -19,8 +19,13 @@ MINUTE = 60.0
 # negative than that is not data, nor is a value so large that budget arithmetic would overflow.
 NOISE = 1e-9
 MAX_VALUE = 1e300
+# Budget figures are kept to this many decimals (the JSON report's): Prometheus's rates carry a
+# float's rounding (1e-16 relative), which must not move a figure that is exactly at a bound
+# (0 left, 25% left against --min-budget 25, a burn of exactly 2) across it.
+DIGITS = 9
 NO_TRAFFIC = "no traffic in the window"
 UNUSABLE = "no usable value (NaN, negative, missing or out of range)"
+NO_SERIES = "no series (not scraped, or gone)"
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,7 @@ class Budget:
     @property
     def fraction_remaining(self) -> float:
         """1 untouched, 0 spent, negative overspent."""
-        return 1.0 - self.spent / self.total if self.total > 0 else 0.0
+        return round(1.0 - self.spent / self.total, DIGITS) if self.total > 0 else 0.0
 
 
 def budget(
@@ -92,7 +97,7 @@ def budget(
 
 def burn_rate(error_ratio: float | None, error_budget: float) -> float | None:
     """How many times faster than sustainable the budget burns (1 = it lasts exactly)."""
-    return None if error_ratio is None else error_ratio / error_budget
+    return None if error_ratio is None else round(error_ratio / error_budget, DIGITS)
 
 
 def exhaustion_seconds(
@@ -149,6 +154,12 @@ class Rates:
         if errors is None:
             return None, UNUSABLE
         return min(1.0, errors / total), ""
+
+    @property
+    def absent(self) -> bool:
+        """No total and no ratio at all: no series, not a total of zero (no traffic). (Errors
+        are always answered, `or vector(0)`, so they do not count.)"""
+        return all(v is None for v in (self.total, self.ratio_only, self.recorded))
 
     @property
     def error_ratio(self) -> float | None:

@@ -25,6 +25,7 @@ PART = c.LABEL_REPORT_PART  # the label telling the parts of one answer apart
 WINDOW = c.LABEL_REPORT_WINDOW  # and the windows, when one query reads several
 NAME = c.LABEL_NAME
 ERRORS, TOTAL, RATIO = "errors", "total", "ratio"
+FIRST_STEP = 60  # the resolution of `first_seen`
 
 
 def time_based(slo: SLO) -> bool:
@@ -124,6 +125,16 @@ def raw(spec: ServiceSpec, slo: SLO, seconds: int) -> str:
         return _tag(query.ratio_at(w), RATIO)
     errors, total = fill(query.errors, w), fill(query.total, w)
     return f"{_tag(f'({errors})', ERRORS)} or {_tag(total, TOTAL)}"
+
+
+def first_seen(spec: ServiceSpec, slo: SLO, seconds: int) -> str:
+    """The first minute of the window in which the SLI has events: the evaluation times
+    (`timestamp`) of a 1m subquery of its total over 1m, their minimum. A sample at that step
+    lies within the minute before it."""
+    query = sli_query(spec, slo.sli)
+    total = fill(query.total or query.ratio, format_seconds(FIRST_STEP))
+    w, step = format_seconds(seconds), format_seconds(FIRST_STEP)
+    return f"min_over_time(timestamp({total})[{w}:{step}])"
 
 
 def raw_windows(spec: ServiceSpec, slo: SLO, windows: Iterable[int]) -> str:

@@ -3,7 +3,9 @@
 An SLO passes when at least `min_budget` percent of its budget is left (exactly that much
 passes) and, when `max_burn` is set, its 1h burn rate is at most that (exactly that passes).
 An SLO without data (no traffic, or values that are not data: NaN, negative, missing) can
-neither pass nor fail: the gate is then inconclusive unless another SLO failed.
+neither pass nor fail: the gate is then inconclusive unless another SLO failed. Nor can one
+whose 1h burn is not data, or has no series at all, pass a `max_burn` (no traffic in the last
+hour, its counters still scraped, burns nothing: that passes).
 """
 
 from __future__ import annotations
@@ -53,12 +55,16 @@ def judge(service: str, slo: SLOReport, min_budget: float, max_burn: float | Non
         why = slo.no_data or NO_TRAFFIC
         return Verdict(service, slo.name, NO_DATA, f"NO DATA {name}: {why}")
     reasons = []
-    if left * 100 < min_budget:
+    if left < min_budget / 100:  # not left * 100: 0.29 * 100 is 28.999999999999996
         reasons.append(f"below the {number(min_budget)}% minimum")
 
     burn = slo.burn(BURN_WINDOW)
     if max_burn is not None and burn is not None and burn > max_burn:
         reasons.append(f"burning above the {number(max_burn)}x maximum")
+    if not reasons and max_burn is not None and slo.burn_no_data:
+        # A burn that is not data (NaN, negative...) or has no series at all (the service is
+        # gone, or no longer scraped) cannot be shown to be at most max_burn.
+        return Verdict(service, slo.name, NO_DATA, f"NO DATA {name}: 1h burn: {slo.burn_no_data}")
     outcome = FAIL if reasons else PASS
     # A spent budget is the rules' change-freeze alert firing: named, whatever the policy says.
     notes = [*reasons, freeze(service, slo.name)] if left <= 0 else reasons

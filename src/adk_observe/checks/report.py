@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from adk_observe import conventions as c
 from adk_observe.checks import budget_queries as q
 from adk_observe.checks.budget import (
+    NO_SERIES,
     NO_TRAFFIC,
     UNUSABLE,
     Budget,
@@ -82,6 +83,9 @@ class SLOReport:
     time_based: bool
     history: History | None = None
     no_data: str = ""  # why error_ratio is None
+    # Why the 1h burn cannot be shown (its answer is not data, or there is no series at all);
+    # empty when it is a number or there was simply no traffic.
+    burn_no_data: str = ""
     # spec.clusters: the SLO per cluster (and group); the figures above are the fleet's.
     groups: tuple[GroupReport, ...] = ()
 
@@ -167,12 +171,20 @@ def _slo_report(
         # A request budget is a share of the requests: without their count there is none.
         ratio, no_data = None, NO_TRAFFIC if whole.total in (None, 0) else UNUSABLE
     events = (requests or 0.0) * window.covered
-    spent = None if ratio is None else budget(ratio, eb, window, time_based=timed, events=events)
+    # Downtime is the down share of the time observed: a service younger than its window (its
+    # raw series start inside it; recordings that reach back to the start mean it is not) was
+    # not down before it existed.
+    observed = (
+        reader.observed(slo, window) if timed and source == RAW and ratio is not None else window
+    )
+    spent = None if ratio is None else budget(ratio, eb, observed, time_based=timed, events=events)
     burns = tuple(
         (format_seconds(w), burn_rate(reader.rates(slo, w, source).error_ratio, eb))
         for w in _burn_windows(slo)
     )
     by_window = dict(burns)
+    hour = reader.rates(slo, EXHAUSTION_WINDOW, source)
+    hour_no_data = NO_SERIES if hour.absent else UNUSABLE if hour.reading[1] == UNUSABLE else ""
     pairs = tuple(
         Pair(
             p.severity.value,
@@ -206,6 +218,7 @@ def _slo_report(
         time_based=timed,
         history=slo_history(reader, slo, source, chart, alerts, step) if history else None,
         no_data=no_data,
+        burn_no_data=hour_no_data,
     )
 
 

@@ -8,6 +8,7 @@ start), and the range queries behind the HTML report's charts.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -94,6 +95,16 @@ class Reader:
         if (slo.name, seconds) not in self._raw:
             self.prefetch_raw(slo, [seconds])
         return self._raw[(slo.name, seconds)]
+
+    def observed(self, slo: SLO, window: Window) -> Window:
+        """The part of `window` the SLI has events in: from the minute of its first sample (a
+        service younger than its window, whose raw series start after the window does)."""
+        seconds = max(q.FIRST_STEP, round(window.covered))
+        answer = self.client.query(q.first_seen(self.spec, slo, seconds), self.at)
+        first = min((s.value for s in answer if math.isfinite(s.value)), default=None)
+        if first is None:
+            return window
+        return replace(window, start=max(window.start, first - q.FIRST_STEP))
 
     def prefetch_raw(self, slo: SLO, windows: Iterable[int]) -> None:
         """Every window of one SLO from its raw series: one query per SLO."""
