@@ -20,6 +20,9 @@ READINESS_PATH = "/ready"
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 # The only writable path of the pod (readOnlyRootFilesystem): where a log file may go.
 WRITABLE_PATHS = ("/tmp/",)
+# The container's variables from the downward API (name, field path): an `env` entry, which
+# wins over the ConfigMap's `envFrom`, so `deploy.config` cannot set these names.
+FIELD_ENV = (("POD_NAME", "metadata.name"), ("POD_NAMESPACE", "metadata.namespace"))
 
 
 # The audit events' own stream: the container's stderr (the logs go to stdout), which the

@@ -16,7 +16,7 @@ from adk_observe.deploy.meta import (
     workload_metadata,
 )
 from adk_observe.deploy.scrape import pod_annotations
-from adk_observe.deploy_model import DeployConfig
+from adk_observe.deploy_model import FIELD_ENV, DeployConfig
 from adk_observe.model import ServiceSpec
 
 DEPLOYMENT_HASH_LABEL = "pod-template-hash"
@@ -89,10 +89,7 @@ def container(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
                 "protocol": "TCP",
             },
         ],
-        "env": [
-            _field_env("POD_NAME", "metadata.name"),
-            _field_env("POD_NAMESPACE", "metadata.namespace"),
-        ],
+        "env": [_field_env(name, path) for name, path in FIELD_ENV],
         "envFrom": [{"configMapRef": {"name": spec.name}}],
         "livenessProbe": _probe(h.LIVENESS_PATH, h.LIVENESS),
         "readinessProbe": _probe(h.READINESS_PATH, h.READINESS),

@@ -38,3 +38,4 @@ class ServiceFacts:
     latency: tuple[tuple[int, str, float], ...] = ()
     console: str = "stdout"  # telemetry.logging.console
     log_levels: tuple[tuple[tuple[str, ...], str], ...] = ()  # (key path under logging, level)
+    telemetry_env: tuple[str, ...] = ()  # the variables the telemetry section sets in the pod

@@ -10,6 +10,7 @@ import re
 
 from adk_observe import deploy_model as d
 from adk_observe import kube
+from adk_observe.conventions import env_name
 from adk_observe.errors import SpecError, quote
 from adk_observe.loader import fleet_v1
 from adk_observe.loader.deploy_compliance import compliance, egress, external
@@ -23,6 +24,8 @@ from adk_observe.yamlsource import Document, KeyPath
 __all__ = ["CUSTOM_SLI_KEYS", "ServiceFacts", "to_deploy_model"]
 
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# Variables the pod always gets from adk-observe, beside those of the telemetry section.
+OWNED_ENV = (env_name("service_name"), env_name("audit_log"), *(n for n, _ in d.FIELD_ENV))
 DIGEST = re.compile(r"@sha256:[a-f0-9]{64}$")
 # registry/path[:tag][@sha256:digest]: lower-case path components, optional registry port.
 IMAGE = re.compile(
@@ -74,9 +77,7 @@ def to_deploy_model(
             f"min replicas {spec.scaling.min} is above max replicas {spec.scaling.max}",
         )
     _check_resources(spec, at)
-    for key in spec.config:
-        if not re.fullmatch(ENV_NAME, key):
-            raise at.fail(("config", key), f"{quote(key)} is not a valid environment variable name")
+    _check_config(spec, facts, at)
     _check_log_file(facts, at)
     _check_secrets(spec, at)
     classification = d.DataClassification(spec.compliance.data_classification)
@@ -123,6 +124,22 @@ def _check_resources(spec: DeploySpecV1, at: Locator) -> None:
         if _quantity(request) > _quantity(limit):
             raise at.fail(
                 ("resources", "requests", key), f"request {request} is above the limit {limit}"
+            )
+
+
+def _check_config(spec: DeploySpecV1, facts: ServiceFacts, at: Locator) -> None:
+    """`config` adds variables; one that adk-observe sets would silently replace the spec's own
+    value (a metrics port the probes and the scrape do not use, another service name), or be
+    ignored (the downward-API variables, whose `env` entries win over the ConfigMap)."""
+    owned = {*facts.telemetry_env, *OWNED_ENV}
+    for key in spec.config:
+        if not re.fullmatch(ENV_NAME, key):
+            raise at.fail(("config", key), f"{quote(key)} is not a valid environment variable name")
+        if key in owned:
+            raise at.fail(
+                ("config", key),
+                f"{quote(key)} is set by adk-observe (from spec.telemetry, the service name, "
+                "compliance.audit_log or the pod's own fields): set it there, not in config",
             )
 
 

@@ -1,0 +1,79 @@
+"""Hostile values at the edges of the workload and ingress fields, judged by what Kubernetes
+does with the rendered objects, not by what adk-observe renders:
+
+- the container's environment is its ConfigMap (`envFrom`) overlaid by its `env` entries
+  ("Values defined by an Env with a duplicate key will take precedence", EnvFromSource in the
+  core/v1 API); the probes and the scrape use the metrics port the telemetry section names,
+  so the environment must tell `init()` that same port, and a `config` entry must reach the
+  process as written (or be refused), never be silently replaced;
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from tests.hostile.test_deploy_fields import GKE, _one_located_line, _render, _spec
+
+SERVICE = "shop-agent"
+METRICS_PORT = 9464  # the telemetry section's default metrics port (docs/deploy.md)
+
+
+def _objects(folder: Path) -> dict[str, dict[str, Any]]:
+    return {
+        p.name: yaml.safe_load(p.read_text(encoding="utf-8"))
+        for p in sorted(folder.glob("*.yaml"))
+    }
+
+
+def _container_env(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the process sees (envFrom, then env on top) and the container itself."""
+    objects = _objects(folder)
+    data = objects["configmap.yaml"]["data"]
+    container = objects["deployment.yaml"]["spec"]["template"]["spec"]["containers"][0]
+    env: dict[str, Any] = dict(data)
+    for entry in container["env"]:
+        env[entry["name"]] = entry.get("value", entry.get("valueFrom"))
+    return env, container
+
+
+CONFIG = [
+    ("the metrics port", {"ADK_OBSERVE_METRICS_PORT": "9999"}),
+    ("the service name", {"OTEL_SERVICE_NAME": "other"}),
+    ("adk-observe's service name", {"ADK_OBSERVE_SERVICE_NAME": "other"}),
+    ("the sampler", {"OTEL_TRACES_SAMPLER": "always_off"}),
+    ("the pod name", {"POD_NAME": "fixed"}),
+    ("the pod namespace", {"POD_NAMESPACE": "elsewhere"}),
+    ("the audit stream", {"ADK_OBSERVE_AUDIT_LOG": "stdout"}),
+    ("a variable nobody else sets", {"OTEL_EXPORTER_OTLP_HEADERS": "x=1", "MODEL": "a $(B)"}),
+]
+
+
+@pytest.mark.parametrize("config", [c[1] for c in CONFIG], ids=[c[0] for c in CONFIG])
+def test_config_reaches_the_process_without_moving_the_probed_port(
+    config: dict[str, str], tmp_path: Path
+) -> None:
+    spec = _spec({**GKE, "class": "nginx"}, config=config)
+    code, _, stderr, out = _render(tmp_path, spec)
+    if code != 0:
+        key = next(iter(config))
+        _one_located_line(code, stderr, out, f"spec.deploy.config.{key}")
+        return
+    env, container = _container_env(out / SERVICE)
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert container["readinessProbe"]["httpGet"]["port"] == "metrics"
+    assert ports["metrics"] == METRICS_PORT
+    assert env["ADK_OBSERVE_METRICS_PORT"] == str(METRICS_PORT)
+    assert env["OTEL_SERVICE_NAME"] == SERVICE
+    for key, value in config.items():
+        assert env[key] == value, key  # as written: nothing silently replaced or ignored
+
+
+def test_a_variable_nobody_else_sets_renders(tmp_path: Path) -> None:
+    code, _, stderr, out = _render(tmp_path, _spec({**GKE, "class": "nginx"},
+                                                   config=dict(CONFIG[-1][1])))
+    assert code == 0, stderr
+    env, _ = _container_env(out / SERVICE)
+    assert env["MODEL"] == "a $(B)"  # envFrom: no $(VAR) expansion, the value as written
