@@ -6,6 +6,11 @@ does with the rendered objects, not by what adk-observe renders:
   core/v1 API); the probes and the scrape use the metrics port the telemetry section names,
   so the environment must tell `init()` that same port, and a `config` entry must reach the
   process as written (or be refused), never be silently replaced;
+- an Ingress path of type Prefix must not contain `//`, `/./`, `/../` nor end with `/.` or
+  `/..` (k8s.io/kubernetes pkg/apis/networking/validation: invalidPathSequences and
+  invalidPathSuffixes), nor an HTTPRoute PathPrefix value (Gateway API CRD's CEL rules
+  "must not contain '//' when type one of ['Exact', 'PathPrefix']", and the same for `/./`,
+  `/../`, `/..` and `/.` at the end): the API server would refuse the object.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from tests.hostile.test_deploy_fields import GKE, _one_located_line, _render, _spec
+from tests.hostile.test_deploy_fields import ALB, GKE, _one_located_line, _render, _spec
 
 SERVICE = "shop-agent"
 METRICS_PORT = 9464  # the telemetry section's default metrics port (docs/deploy.md)
@@ -77,3 +82,34 @@ def test_a_variable_nobody_else_sets_renders(tmp_path: Path) -> None:
     assert code == 0, stderr
     env, _ = _container_env(out / SERVICE)
     assert env["MODEL"] == "a $(B)"  # envFrom: no $(VAR) expansion, the value as written
+
+
+REFUSED_PATHS = ["//", "/api//v1", "/api/./v1", "/api/../admin", "/api/.", "/api/..", "/.",
+                 "/api/v1//"]
+INGRESSES = {
+    "alb": ALB,
+    "nginx": {**GKE, "class": "nginx"},
+    "gke": GKE,
+    "gateway": {**GKE, "class": "gateway", "gateway": {"name": "gw", "namespace": "g"}},
+    "gke-gateway": {**GKE, "class": "gke-gateway"},
+}
+
+
+@pytest.mark.parametrize("lb", sorted(INGRESSES))
+@pytest.mark.parametrize("path", REFUSED_PATHS)
+def test_an_ingress_path_the_api_server_refuses_is_refused(
+    lb: str, path: str, tmp_path: Path
+) -> None:
+    code, _, stderr, out = _render(tmp_path, _spec({**INGRESSES[lb], "path": path}))
+    _one_located_line(code, stderr, out, "spec.deploy.ingress.path")
+
+
+@pytest.mark.parametrize("lb", sorted(INGRESSES))
+@pytest.mark.parametrize("path", ["/", "/api", "/api/", "/v1.0/chat", "/a..b/.well-known"])
+def test_an_ingress_path_with_dots_inside_segments_renders(
+    lb: str, path: str, tmp_path: Path
+) -> None:
+    code, _, stderr, out = _render(tmp_path, _spec({**INGRESSES[lb], "path": path}))
+    assert code == 0, stderr
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (out / SERVICE).glob("*.yaml"))
+    assert f"value: {path}" in text or f"path: {path}" in text

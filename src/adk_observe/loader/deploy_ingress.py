@@ -28,6 +28,11 @@ AWS_REF = re.compile(r"^[A-Za-z0-9 _.:/+@-]{1,255}$")
 # A GCP resource name (RFC 1035): SSL policies, Cloud Armor policies, static addresses.
 GCP_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 MAX_ANNOTATION_VALUE = 4096
+# What the API server refuses in an Ingress path of type Prefix (networking validation) and the
+# Gateway API in an HTTPRoute path: dot segments and empty segments (the `%2f` it also refuses
+# never passes the path pattern).
+PATH_SEQUENCES = ("//", "/./", "/../")
+PATH_SUFFIXES = ("/.", "/..")
 MANAGED_CERTIFICATE_HOST = 63  # GKE's limit on a ManagedCertificate's domain
 # Which class each option belongs to (the key under ingress, and the classes that take it).
 CLASS_OPTIONS: dict[str, frozenset[d.LoadBalancer]] = {
@@ -96,6 +101,13 @@ def _check_host_and_cidrs(spec: IngressV1, at: Locator) -> None:
     host = spec.host
     if not DNS_SUBDOMAIN.fullmatch(host) or "." not in host:
         raise at.fail(("ingress", "host"), f"{quote(host)} is not a valid DNS host name")
+    path = spec.path
+    if any(s in path for s in PATH_SEQUENCES) or path.endswith(PATH_SUFFIXES):
+        raise at.fail(
+            ("ingress", "path"),
+            f"{quote(path)} has an empty or dot segment (//, /./, /../): Kubernetes refuses "
+            "it in an Ingress or HTTPRoute path",
+        )
     for i, cidr in enumerate(spec.allow_cidrs):
         try:
             ipaddress.ip_network(cidr, strict=True)
