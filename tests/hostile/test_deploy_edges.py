@@ -15,12 +15,15 @@ does with the rendered objects, not by what adk-observe renders:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from tests.hostile.test_deploy_fields import ALB, GKE, _one_located_line, _render, _spec
+
+from adk_observe.durations import parse_ms
 
 SERVICE = "shop-agent"
 METRICS_PORT = 9464  # the telemetry section's default metrics port (docs/deploy.md)
@@ -113,3 +116,40 @@ def test_an_ingress_path_with_dots_inside_segments_renders(
     assert code == 0, stderr
     text = "\n".join(p.read_text(encoding="utf-8") for p in (out / SERVICE).glob("*.yaml"))
     assert f"value: {path}" in text or f"path: {path}" in text
+
+
+# --- the scrape interval and the ranges rate() reads ------------------------------------------
+# rate() needs two samples in its range; the range should span at least four scrape intervals
+# so that a failed scrape or an ingestion race still leaves two (Robust Perception, "What range
+# should I use with rate()?"; Grafana's $__rate_interval is four scrape intervals). Fewer, and
+# the SLO alerts read nothing and every canary measurement is inconclusive.
+RANGE = re.compile(r"\[([0-9]+[smhd])\]")
+
+SCRAPES = [  # (monitoring.interval, analysis.query_window)
+    ("10m", "5m"), ("2m", "5m"), ("90s", "10m"), ("30s", "1m"), ("20s", "1m"), ("15s", "1m"),
+    ("30s", "5m"), ("1m", "5m"), ("5s", "1m"),
+]
+
+
+@pytest.mark.parametrize(("interval", "window"), SCRAPES, ids=[f"{i}-{w}" for i, w in SCRAPES])
+def test_every_rate_range_spans_four_scrapes_or_the_interval_is_refused(
+    interval: str, window: str, tmp_path: Path
+) -> None:
+    strategy = {"type": "canary", "analysis": {"query_window": window}}
+    spec = _spec({**GKE, "class": "nginx"}, monitoring={"interval": interval}, strategy=strategy)
+    code, _, stderr, out = _render(tmp_path, spec)
+    if code != 0:
+        _one_located_line(code, stderr, out, "spec.deploy.monitoring.interval")
+        return
+    objects = _objects(out / SERVICE)
+    scrape = parse_ms(objects["servicemonitor.yaml"]["spec"]["endpoints"][0]["interval"])
+    texts = [(out / SERVICE / name).read_text(encoding="utf-8") for name in objects
+             if name.startswith(("prometheusrule", "analysistemplate"))]
+    ranges = {parse_ms(r) for text in texts for r in RANGE.findall(text)}
+    assert ranges and min(ranges) >= 4 * scrape, (sorted(ranges), scrape)
+
+
+def test_a_scrape_as_slow_as_the_alert_window_is_refused(tmp_path: Path) -> None:
+    spec = _spec({**GKE, "class": "nginx"}, monitoring={"interval": "5m"})
+    code, _, stderr, out = _render(tmp_path, spec)
+    _one_located_line(code, stderr, out, "spec.deploy.monitoring.interval")

@@ -11,6 +11,7 @@ import re
 from adk_observe import deploy_model as d
 from adk_observe import kube
 from adk_observe.conventions import env_name
+from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.errors import SpecError, quote
 from adk_observe.loader import fleet_v1
 from adk_observe.loader.deploy_compliance import compliance, egress, external
@@ -24,6 +25,10 @@ from adk_observe.yamlsource import Document, KeyPath
 __all__ = ["CUSTOM_SLI_KEYS", "ServiceFacts", "to_deploy_model"]
 
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# rate() needs two samples in its range; a range of four scrape intervals still holds two
+# after a failed scrape and an ingestion race (Robust Perception, "What range should I use
+# with rate()?"; Grafana's $__rate_interval is four scrape intervals too).
+RATE_RANGE_SCRAPES = 4
 # Variables the pod always gets from adk-observe, beside those of the telemetry section.
 OWNED_ENV = (env_name("service_name"), env_name("audit_log"), *(n for n, _ in d.FIELD_ENV))
 DIGEST = re.compile(r"@sha256:[a-f0-9]{64}$")
@@ -81,6 +86,8 @@ def to_deploy_model(
     _check_log_file(facts, at)
     _check_secrets(spec, at)
     classification = d.DataClassification(spec.compliance.data_classification)
+    rollout = strategy(spec.strategy, d.LoadBalancer(spec.ingress.class_), facts, at)
+    _check_scrape_interval(spec, facts, rollout.analysis, at)
     return d.DeployConfig(
         image=spec.image,
         allow_tag=spec.allow_tag,
@@ -105,7 +112,7 @@ def to_deploy_model(
             spec.monitoring.interval,
             tuple(sorted(spec.monitoring.labels.items())),
         ),
-        strategy=strategy(spec.strategy, d.LoadBalancer(spec.ingress.class_), facts, at),
+        strategy=rollout,
         remote_write=fleet_v1.remote_write(spec.remote_write, doc, (*path, "remote_write")),
     )
 
@@ -140,6 +147,26 @@ def _check_config(spec: DeploySpecV1, facts: ServiceFacts, at: Locator) -> None:
                 ("config", key),
                 f"{quote(key)} is set by adk-observe (from spec.telemetry, the service name, "
                 "compliance.audit_log or the pod's own fields): set it there, not in config",
+            )
+
+
+def _check_scrape_interval(
+    spec: DeploySpecV1, facts: ServiceFacts, analysis: d.Analysis | None, at: Locator
+) -> None:
+    """Every range the SLO rules and the canary gates take a rate over must hold enough
+    scrapes, or they read nothing: no alert fires and every gate is inconclusive."""
+    interval = parse_seconds(spec.monitoring.interval)
+    ranges = [("the shortest SLO alert window", facts.shortest_window)]
+    if analysis is not None:
+        ranges.append(("strategy.analysis.query_window", parse_seconds(analysis.query_window)))
+    for what, seconds in ranges:
+        if seconds and interval * RATE_RANGE_SCRAPES > seconds:
+            raise at.fail(
+                ("monitoring", "interval"),
+                f"a scrape every {format_seconds(interval)} leaves fewer than "
+                f"{RATE_RANGE_SCRAPES} samples in {what} ({format_seconds(seconds)}): rate() "
+                "there would often read nothing (it needs two samples). Scrape at least "
+                f"every {format_seconds(seconds // RATE_RANGE_SCRAPES)}",
             )
 
 

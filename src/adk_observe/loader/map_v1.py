@@ -152,6 +152,7 @@ def _deploy(spec: v1.AgentServiceV1, slos: list[m.SLO], doc: Document) -> Deploy
             (("level",), logging.level),
             *((("levels", k), v) for k, v in sorted(logging.levels.items())),
         ),
+        shortest_window=min((w.short for s in slos for w in s.windows), default=0),
         telemetry_env=tuple(telemetry_env(_telemetry(body.telemetry), name)),
     )
     return to_deploy_model(body.deploy, doc, ("spec", "deploy"), facts)
