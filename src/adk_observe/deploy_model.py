@@ -20,6 +20,9 @@ READINESS_PATH = "/ready"
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 # The only writable path of the pod (readOnlyRootFilesystem): where a log file may go.
 WRITABLE_PATHS = ("/tmp/",)
+# Where client libraries look for the service account's token, CA and namespace (in-cluster
+# config): the agent gets them there only when `rbac` grants it something to read.
+SERVICE_ACCOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
 # The container's variables from the downward API (name, field path): an `env` entry, which
 # wins over the ConfigMap's `envFrom`, so `deploy.config` cannot set these names.
 FIELD_ENV = (("POD_NAME", "metadata.name"), ("POD_NAMESPACE", "metadata.namespace"))

@@ -23,6 +23,7 @@ import pytest
 import yaml
 from tests.hostile.test_deploy_fields import ALB, GKE, _one_located_line, _render, _spec
 
+from adk_observe.checks.podsecurity import check_object
 from adk_observe.durations import parse_ms
 
 SERVICE = "shop-agent"
@@ -153,3 +154,50 @@ def test_a_scrape_as_slow_as_the_alert_window_is_refused(tmp_path: Path) -> None
     spec = _spec({**GKE, "class": "nginx"}, monitoring={"interval": "5m"})
     code, _, stderr, out = _render(tmp_path, spec)
     _one_located_line(code, stderr, out, "spec.deploy.monitoring.interval")
+
+
+# --- rbac: the Role is granted to a pod that can present the service account's token ----------
+# In-cluster clients read the token, the CA and the namespace from
+# /var/run/secrets/kubernetes.io/serviceaccount (Kubernetes, "Accessing the Kubernetes API from
+# a Pod"); with automountServiceAccountToken: false nothing is there unless the pod projects a
+# serviceAccountToken itself ("Configure Service Accounts for Pods": projected volume).
+TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+RBAC = [{"api_groups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}]
+
+
+def _token_files(pod: dict[str, Any]) -> set[str]:
+    """The files the pod's only container finds under TOKEN_PATH."""
+    if pod.get("automountServiceAccountToken", True):
+        return {"token", "ca.crt", "namespace"}
+    mounts = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}
+    files: set[str] = set()
+    for volume in pod["volumes"]:
+        mount = mounts.get(volume["name"])
+        if mount is None or mount["mountPath"].rstrip("/") != TOKEN_PATH:
+            continue
+        for source in volume.get("projected", {}).get("sources", []):
+            if "serviceAccountToken" in source:
+                files.add(source["serviceAccountToken"]["path"])
+            for kind in ("configMap", "downwardAPI"):
+                files |= {item["path"] for item in source.get(kind, {}).get("items", [])}
+    return files
+
+
+@pytest.mark.parametrize("rbac", [RBAC, []], ids=["rules", "none"])
+def test_the_service_account_token_is_there_exactly_when_a_role_grants_something(
+    rbac: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    code, _, stderr, out = _render(tmp_path, _spec({**GKE, "class": "nginx"}, rbac=rbac))
+    assert code == 0, stderr
+    objects = _objects(out / SERVICE)
+    pod = objects["deployment.yaml"]["spec"]["template"]["spec"]
+    assert ("role.yaml" in objects) == bool(rbac)
+    assert _token_files(pod) == ({"token", "ca.crt", "namespace"} if rbac else set())
+    assert check_object(objects["deployment.yaml"]) == []
+
+
+def test_a_secret_mounted_over_the_token_is_refused(tmp_path: Path) -> None:
+    secrets = [{"name": "creds", "mount_path": TOKEN_PATH}]
+    code, _, stderr, out = _render(tmp_path, _spec({**GKE, "class": "nginx"}, rbac=RBAC,
+                                                   secrets=secrets))
+    _one_located_line(code, stderr, out, "spec.deploy.secrets[0].mount_path")

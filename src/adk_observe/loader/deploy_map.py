@@ -173,6 +173,7 @@ def _check_scrape_interval(
 def _check_secrets(spec: DeploySpecV1, at: Locator) -> None:
     mounts: dict[str, int] = {}
     names: set[str] = set()
+    taken = ("", "/tmp", *((d.SERVICE_ACCOUNT_PATH,) if spec.rbac else ()))
     for i, secret in enumerate(spec.secrets):
         if not re.fullmatch(DNS_LABEL, secret.name) or len(secret.name) > SECRET_NAME_MAX:
             raise at.fail(
@@ -183,7 +184,7 @@ def _check_secrets(spec: DeploySpecV1, at: Locator) -> None:
         if secret.name in names:
             raise at.fail(("secrets", i, "name"), f"secret {quote(secret.name)} is listed twice")
         names.add(secret.name)
-        if secret.mount_path in mounts or secret.mount_path.rstrip("/") in ("", "/tmp"):
+        if secret.mount_path in mounts or secret.mount_path.rstrip("/") in taken:
             raise at.fail(
                 ("secrets", i, "mount_path"),
                 f"mount path {quote(secret.mount_path)} is already used",
