@@ -19,12 +19,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
+from prometheus_client import CollectorRegistry
 from tests.hostile.test_deploy_fields import ALB, GKE, _one_located_line, _render, _spec
 
 from adk_observe.checks.podsecurity import check_object
 from adk_observe.durations import parse_ms
+from adk_observe.instrument.http import MetricsServer, Readiness
 
 SERVICE = "shop-agent"
 METRICS_PORT = 9464  # the telemetry section's default metrics port (docs/deploy.md)
@@ -201,3 +204,42 @@ def test_a_secret_mounted_over_the_token_is_refused(tmp_path: Path) -> None:
     code, _, stderr, out = _render(tmp_path, _spec({**GKE, "class": "nginx"}, rbac=RBAC,
                                                    secrets=secrets))
     _one_located_line(code, stderr, out, "spec.deploy.secrets[0].mount_path")
+
+
+# --- the load balancer's health check asks a path the pods answer ------------------------------
+# Every class checks the pods on the metrics port (ALB healthcheck-port, BackendConfig
+# healthCheck.port, HealthCheckPolicy port): the path must be one adk_observe.init()'s server
+# answers with 200 there, or every backend is unhealthy. Asked of the real server.
+HEALTH_PATHS = ["/healthz", "/", "/ready/", "/api", "/health", "/ready", "/metrics"]
+
+
+def _health_check(lb: str, objects: dict[str, dict[str, Any]]) -> tuple[int, str]:
+    if lb == "alb":
+        notes = objects["ingress.yaml"]["metadata"]["annotations"]
+        prefix = "alb.ingress.kubernetes.io/healthcheck-"
+        return int(notes[prefix + "port"]), notes[prefix + "path"]
+    if lb == "gke":
+        check = objects["backendconfig.yaml"]["spec"]["healthCheck"]
+        return check["port"], check["requestPath"]
+    check = objects["healthcheckpolicy.yaml"]["spec"]["default"]["config"]["httpHealthCheck"]
+    return check["port"], check["requestPath"]
+
+
+@pytest.mark.parametrize("lb", ["alb", "gke", "gke-gateway"])
+@pytest.mark.parametrize("path", HEALTH_PATHS)
+def test_the_health_check_asks_what_the_metrics_port_answers(
+    lb: str, path: str, tmp_path: Path
+) -> None:
+    spec = _spec({**INGRESSES[lb], "health_check": {"path": path}})
+    code, _, stderr, out = _render(tmp_path, spec)
+    if code != 0:
+        _one_located_line(code, stderr, out, "spec.deploy.ingress.health_check.path")
+        return
+    port, asked = _health_check(lb, _objects(out / SERVICE))
+    assert port == METRICS_PORT
+    server = MetricsServer(CollectorRegistry(), Readiness(ready=True), "127.0.0.1", 0)
+    try:
+        reply = httpx.get(f"http://127.0.0.1:{server.port}{asked}", timeout=5.0)
+    finally:
+        server.close()
+    assert reply.status_code == 200, (asked, reply.status_code)

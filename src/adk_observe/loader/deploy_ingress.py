@@ -251,6 +251,12 @@ def _health_check(spec: HealthCheckV1 | None, at: Locator) -> d.HealthCheck:
     if spec is None:
         return d.HealthCheck()
     where: KeyPath = ("ingress", "health_check")
+    if spec.path not in d.METRICS_PORT_PATHS:
+        raise at.fail(
+            (*where, "path"),
+            f"{quote(spec.path)} is not served on the metrics port the health check asks (only "
+            f"{', '.join(d.METRICS_PORT_PATHS)}): every pod would fail it",
+        )
     if not 5 <= spec.interval <= 300:
         raise at.fail((*where, "interval"), "must be within 5s..300s (AWS and GCP bounds)")
     if not 2 <= spec.timeout < spec.interval or spec.timeout > 120:
