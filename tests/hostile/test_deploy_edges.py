@@ -131,7 +131,7 @@ RANGE = re.compile(r"\[([0-9]+[smhd])\]")
 
 SCRAPES = [  # (monitoring.interval, analysis.query_window)
     ("10m", "5m"), ("2m", "5m"), ("90s", "10m"), ("30s", "1m"), ("20s", "1m"), ("15s", "1m"),
-    ("30s", "5m"), ("1m", "5m"), ("5s", "1m"),
+    ("30s", "5m"), ("1m", "5m"), ("5s", "1m"), ("0s", "5m"), ("0m", "5m"),
 ]
 
 

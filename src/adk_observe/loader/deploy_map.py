@@ -155,7 +155,10 @@ def _check_scrape_interval(
 ) -> None:
     """Every range the SLO rules and the canary gates take a rate over must hold enough
     scrapes, or they read nothing: no alert fires and every gate is inconclusive."""
-    interval = parse_seconds(spec.monitoring.interval)
+    try:
+        interval = parse_seconds(spec.monitoring.interval)
+    except ValueError as exc:  # 0s: the pattern lets it through
+        raise at.fail(("monitoring", "interval"), str(exc)) from None
     ranges = [("the shortest SLO alert window", facts.shortest_window)]
     if analysis is not None:
         ranges.append(("strategy.analysis.query_window", parse_seconds(analysis.query_window)))
