@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -243,3 +244,33 @@ def test_the_health_check_asks_what_the_metrics_port_answers(
     finally:
         server.close()
     assert reply.status_code == 200, (asked, reply.status_code)
+
+
+# --- the analysis reaches Prometheus at an http(s) address --------------------------------------
+# Argo Rollouts' Prometheus provider (`provider.prometheus.address`, "http://prometheus...:9090")
+# and Flagger's MetricTemplate (`provider.address`) send HTTP requests to the address: anything
+# but an absolute http(s) URL errors every measurement (Argo: the analysis is Errored and the
+# rollout aborts; Flagger: failed checks), a release stopped for the wrong reason.
+ADDRESSES = ["not a url", "prometheus:9090", "ftp://prom.example.com", "http://", "",
+             "https://prom.example.com/select/0/prometheus", "http://prometheus.monitoring:9090"]
+
+
+@pytest.mark.parametrize("engine", ["argo", "flagger"])
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_the_analysis_address_is_an_http_url_or_refused(
+    engine: str, address: str, tmp_path: Path
+) -> None:
+    strategy = {"type": "canary", "engine": engine, "analysis": {"prometheus": address}}
+    code, _, stderr, out = _render(tmp_path, _spec(INGRESSES["nginx"], strategy=strategy))
+    if code != 0:
+        _one_located_line(code, stderr, out, "spec.deploy.strategy.analysis.prometheus")
+        return
+    found = []
+    for name, obj in _objects(out / SERVICE).items():
+        if name.startswith(("analysistemplate", "metrictemplate")):
+            provider = obj["spec"].get("provider") or obj["spec"]["metrics"][0]["provider"]
+            found.append(provider.get("address") or provider["prometheus"]["address"])
+    assert found
+    for url in found:
+        parts = urlsplit(url)
+        assert parts.scheme in ("http", "https") and parts.hostname, url
