@@ -274,3 +274,33 @@ def test_the_analysis_address_is_an_http_url_or_refused(
     for url in found:
         parts = urlsplit(url)
         assert parts.scheme in ("http", "https") and parts.hostname, url
+
+
+# --- secret mount paths, as the container sees them ---------------------------------------------
+# `/var/run/a/`, `/var/run/a/.` and `/var/run/a` are one directory: two mounts there leave one
+# secret hidden; a secret on `/tmp` (however spelled) hides the pod's only writable volume, and
+# one over the log file's folder makes the log file impossible to open.
+MOUNTS = [
+    (["/var/run/a", "/var/run/a/"], "secrets[1]"),
+    (["/var/run/a", "/var/run/./a"], "secrets[1]"),
+    (["/var/run/a", "//var/run/a"], "secrets[1]"),
+    (["/tmp/."], "secrets[0]"),
+    (["//tmp"], "secrets[0]"),
+    (["/x/../tmp"], "secrets[0]"),
+    (["/tmp/logs"], "secrets[0]"),
+    (["/"], "secrets[0]"),
+    (["/var/run/a", "/var/run/a/b"], ""),
+    (["/tmp/keys"], ""),
+]
+
+
+@pytest.mark.parametrize(("paths", "refused"), MOUNTS, ids=[" ".join(m[0]) for m in MOUNTS])
+def test_two_mounts_never_share_a_directory(paths: list[str], refused: str, tmp_path: Path) -> None:
+    secrets = [{"name": f"s{i}", "mount_path": p} for i, p in enumerate(paths)]
+    spec = _spec(INGRESSES["nginx"], secrets=secrets)
+    spec["spec"]["telemetry"] = {"logging": {"file": "/tmp/logs/agent.log"}}
+    code, _, stderr, out = _render(tmp_path, spec)
+    if refused:
+        _one_located_line(code, stderr, out, f"spec.deploy.{refused}.mount_path")
+    else:
+        assert code == 0, stderr

@@ -84,7 +84,7 @@ def to_deploy_model(
     _check_resources(spec, at)
     _check_config(spec, facts, at)
     _check_log_file(facts, at)
-    _check_secrets(spec, at)
+    _check_secrets(spec, facts, at)
     classification = d.DataClassification(spec.compliance.data_classification)
     rollout = strategy(spec.strategy, d.LoadBalancer(spec.ingress.class_), facts, at)
     _check_scrape_interval(spec, facts, rollout.analysis, at)
@@ -173,10 +173,14 @@ def _check_scrape_interval(
             )
 
 
-def _check_secrets(spec: DeploySpecV1, at: Locator) -> None:
+def _check_secrets(spec: DeploySpecV1, facts: ServiceFacts, at: Locator) -> None:
+    """Mount paths are compared as the container sees them (`/a/`, `/a/.` and `/a` are one
+    directory): a second mount there would hide the first, a secret on /tmp would hide the
+    writable volume, and one over the log file's folder would make it read-only."""
     mounts: dict[str, int] = {}
     names: set[str] = set()
-    taken = ("", "/tmp", *((d.SERVICE_ACCOUNT_PATH,) if spec.rbac else ()))
+    taken = ("/", "/tmp", *((d.SERVICE_ACCOUNT_PATH,) if spec.rbac else ()))
+    log_file = posixpath.normpath(facts.log_file) if facts.log_file else ""
     for i, secret in enumerate(spec.secrets):
         if not re.fullmatch(DNS_LABEL, secret.name) or len(secret.name) > SECRET_NAME_MAX:
             raise at.fail(
@@ -187,12 +191,13 @@ def _check_secrets(spec: DeploySpecV1, at: Locator) -> None:
         if secret.name in names:
             raise at.fail(("secrets", i, "name"), f"secret {quote(secret.name)} is listed twice")
         names.add(secret.name)
-        if secret.mount_path in mounts or secret.mount_path.rstrip("/") in taken:
+        path = posixpath.normpath("/" + secret.mount_path.lstrip("/"))  # normpath keeps //
+        if path in mounts or path in taken or log_file.startswith(path + "/"):
             raise at.fail(
                 ("secrets", i, "mount_path"),
                 f"mount path {quote(secret.mount_path)} is already used",
             )
-        mounts[secret.mount_path] = i
+        mounts[path] = i
 
 
 def _quantity(text: str) -> float:
