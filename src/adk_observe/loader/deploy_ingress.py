@@ -33,6 +33,9 @@ MAX_ANNOTATION_VALUE = 4096
 # never passes the path pattern).
 PATH_SEQUENCES = ("//", "/./", "/../")
 PATH_SUFFIXES = ("/.", "/..")
+# ingress-nginx's admission webhook (strict-validate-path-type, on by default since v1.12)
+# admits a Prefix path of letters, digits, `/`, `_` and `-` only (its FAQ, "Validation of path").
+NGINX_PREFIX_PATH = re.compile(r"^/[A-Za-z0-9/_-]*$")
 MANAGED_CERTIFICATE_HOST = 63  # GKE's limit on a ManagedCertificate's domain
 # Which class each option belongs to (the key under ingress, and the classes that take it).
 CLASS_OPTIONS: dict[str, frozenset[d.LoadBalancer]] = {
@@ -55,6 +58,12 @@ CLASS_OPTIONS: dict[str, frozenset[d.LoadBalancer]] = {
 def ingress(spec: IngressV1, facts: ServiceFacts, at: Locator) -> d.Ingress:
     lb = d.LoadBalancer(spec.class_)
     _check_host_and_cidrs(spec, at)
+    if lb is LB.NGINX and not NGINX_PREFIX_PATH.fullmatch(spec.path):
+        raise at.fail(
+            ("ingress", "path"),
+            f"{quote(spec.path)}: ingress-nginx admits a Prefix path of letters, digits, /, _ "
+            "and - only (strict-validate-path-type)",
+        )
     _check_class_options(spec, lb, at)
     gke = _gke(spec, lb, at)
     if lb is LB.ALB:
