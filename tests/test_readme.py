@@ -119,6 +119,8 @@ def test_the_custom_window_example_is_a_valid_table(tmp_path: Path) -> None:
     snippet = block("yaml", "spec:\n  alert_windows:")
     spec = yaml.safe_load((ROOT / "examples" / "support-agent.yaml").read_text())
     spec["spec"]["alert_windows"] = yaml.safe_load(snippet)["spec"]["alert_windows"]
+    # Its 30s short window holds four scrapes only at the demo's scrape interval (2s).
+    spec["spec"]["deploy"].setdefault("monitoring", {})["interval"] = "2s"
     path = tmp_path / "spec.yaml"
     path.write_text(yaml.safe_dump(spec))
     assert load_documents(str(path), path.read_text())

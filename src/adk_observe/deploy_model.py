@@ -16,10 +16,19 @@ from adk_observe.load_balancers import LoadBalancer as LoadBalancer  # the model
 # Where the agent answers readiness (the metrics port's /ready): the pods' readiness probe and,
 # by default, the load balancers' health checks.
 READINESS_PATH = "/ready"
+# Every path the metrics port answers (adk_observe.init()'s server; anything else is a 404):
+# the only paths a load balancer's health check of that port may ask.
+METRICS_PORT_PATHS = ("/health", "/metrics", READINESS_PATH)
 # Namespaces of the cluster's own components: a service deployed there could take them over.
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 # The only writable path of the pod (readOnlyRootFilesystem): where a log file may go.
 WRITABLE_PATHS = ("/tmp/",)
+# Where client libraries look for the service account's token, CA and namespace (in-cluster
+# config): the agent gets them there only when `rbac` grants it something to read.
+SERVICE_ACCOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+# The container's variables from the downward API (name, field path): an `env` entry, which
+# wins over the ConfigMap's `envFrom`, so `deploy.config` cannot set these names.
+FIELD_ENV = (("POD_NAME", "metadata.name"), ("POD_NAMESPACE", "metadata.namespace"))
 
 
 # The audit events' own stream: the container's stderr (the logs go to stdout), which the

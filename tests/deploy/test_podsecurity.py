@@ -86,12 +86,12 @@ VIOLATIONS: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
     (
         "hostPath volume",
         lambda p: p["volumes"].append({"name": "h", "hostPath": {"path": "/"}}),
-        [("HostPath Volumes", "spec.volumes[2]")],
+        [("HostPath Volumes", "spec.volumes[3]")],
     ),
     (
         "disallowed volume type",
         lambda p: p["volumes"].append({"name": "n", "nfs": {}}),
-        [("Volume Types", "spec.volumes[2]")],
+        [("Volume Types", "spec.volumes[3]")],
     ),
     (
         "host port",

@@ -9,6 +9,10 @@ from __future__ import annotations
 # The readiness path is also the load balancers' default health check (deploy_model).
 from adk_observe.deploy_model import READINESS_PATH as READINESS_PATH
 
+# Where in-cluster clients read the service account's token (deploy_model: the loader checks
+# that no secret is mounted there).
+from adk_observe.deploy_model import SERVICE_ACCOUNT_PATH as SERVICE_ACCOUNT_PATH
+
 # --- Pod Security Admission on the namespace ---
 # Enforce (reject), audit and warn at "restricted": a pod that drops any protection below is
 # refused by the API server itself, whatever tool created it.
@@ -20,6 +24,13 @@ PSA_MODES = ("enforce", "audit", "warn")
 # No Kubernetes API token in the pod: a compromised agent (prompt injection into a tool, RCE in a
 # dependency) cannot talk to the API server as the service account.
 AUTOMOUNT_SERVICE_ACCOUNT_TOKEN = False
+# With `rbac` rules the agent must reach the API server as its service account, or the Role is
+# granted to nobody: the agent's container alone gets what the ServiceAccount admission
+# controller would mount (a bound token that expires, the cluster CA, the namespace), read-only,
+# in a projected volume where in-cluster clients look for it.
+API_ACCESS_VOLUME = "kube-api-access"
+API_TOKEN_EXPIRATION_SECONDS = 3607  # what the admission controller asks for; kubelet renews it
+API_CA_CONFIGMAP = "kube-root-ca.crt"  # published in every namespace by kube-controller-manager
 # Non-root UID/GID at or above 10000: outside the range of host users, so a container escape does
 # not land on a real host account (checkov CKV_K8S_40).
 MIN_UID = 10000

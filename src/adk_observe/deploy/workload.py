@@ -16,7 +16,7 @@ from adk_observe.deploy.meta import (
     workload_metadata,
 )
 from adk_observe.deploy.scrape import pod_annotations
-from adk_observe.deploy_model import DeployConfig
+from adk_observe.deploy_model import FIELD_ENV, DeployConfig
 from adk_observe.model import ServiceSpec
 
 DEPLOYMENT_HASH_LABEL = "pod-template-hash"
@@ -29,6 +29,36 @@ def _field_env(name: str, path: str) -> dict[str, Any]:
 
 def _probe(path: str, timings: dict[str, int]) -> dict[str, Any]:
     return {"httpGet": {"path": path, "port": METRICS_PORT_NAME, "scheme": "HTTP"}, **timings}
+
+
+def _api_access_volume() -> dict[str, Any]:
+    """The service account's token, CA and namespace, as the ServiceAccount admission
+    controller mounts them when the token is automounted (hardening.py: only with `rbac`)."""
+    namespace = {
+        "path": "namespace",
+        "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
+    }
+    return {
+        "name": h.API_ACCESS_VOLUME,
+        "projected": {
+            "defaultMode": h.SECRET_FILE_MODE,
+            "sources": [
+                {
+                    "serviceAccountToken": {
+                        "expirationSeconds": h.API_TOKEN_EXPIRATION_SECONDS,
+                        "path": "token",
+                    }
+                },
+                {
+                    "configMap": {
+                        "name": h.API_CA_CONFIGMAP,
+                        "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                    }
+                },
+                {"downwardAPI": {"items": [namespace]}},
+            ],
+        },
+    }
 
 
 def _resources(deploy: DeployConfig) -> dict[str, Any]:
@@ -77,6 +107,10 @@ def container(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
         {"name": f"secret-{s.name}", "mountPath": s.mount_path, "readOnly": True}
         for s in deploy.secrets
     ]
+    if deploy.rbac:
+        mounts.append(
+            {"name": h.API_ACCESS_VOLUME, "mountPath": h.SERVICE_ACCOUNT_PATH, "readOnly": True}
+        )
     return {
         "name": spec.name,  # what the container alerts select (rules/container.py)
         "image": deploy.image,
@@ -89,10 +123,7 @@ def container(spec: ServiceSpec, deploy: DeployConfig) -> dict[str, Any]:
                 "protocol": "TCP",
             },
         ],
-        "env": [
-            _field_env("POD_NAME", "metadata.name"),
-            _field_env("POD_NAMESPACE", "metadata.namespace"),
-        ],
+        "env": [_field_env(name, path) for name, path in FIELD_ENV],
         "envFrom": [{"configMapRef": {"name": spec.name}}],
         "livenessProbe": _probe(h.LIVENESS_PATH, h.LIVENESS),
         "readinessProbe": _probe(h.READINESS_PATH, h.READINESS),
@@ -126,6 +157,8 @@ def pod_template(spec: ServiceSpec, deploy: DeployConfig, hash_label: str) -> di
         }
         for s in deploy.secrets
     ]
+    if deploy.rbac:
+        volumes.append(_api_access_volume())
     return {
         # The annotations tell a plain (non-Operator) Prometheus what to scrape (scrape.py).
         "metadata": {

@@ -38,3 +38,5 @@ class ServiceFacts:
     latency: tuple[tuple[int, str, float], ...] = ()
     console: str = "stdout"  # telemetry.logging.console
     log_levels: tuple[tuple[tuple[str, ...], str], ...] = ()  # (key path under logging, level)
+    shortest_window: int = 0  # seconds: the shortest SLO alert window (a raw rate() range)
+    telemetry_env: tuple[str, ...] = ()  # the variables the telemetry section sets in the pod

@@ -28,6 +28,14 @@ AWS_REF = re.compile(r"^[A-Za-z0-9 _.:/+@-]{1,255}$")
 # A GCP resource name (RFC 1035): SSL policies, Cloud Armor policies, static addresses.
 GCP_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 MAX_ANNOTATION_VALUE = 4096
+# What the API server refuses in an Ingress path of type Prefix (networking validation) and the
+# Gateway API in an HTTPRoute path: dot segments and empty segments (the `%2f` it also refuses
+# never passes the path pattern).
+PATH_SEQUENCES = ("//", "/./", "/../")
+PATH_SUFFIXES = ("/.", "/..")
+# ingress-nginx's admission webhook (strict-validate-path-type, on by default since v1.12)
+# admits a Prefix path of letters, digits, `/`, `_` and `-` only (its FAQ, "Validation of path").
+NGINX_PREFIX_PATH = re.compile(r"^/[A-Za-z0-9/_-]*$")
 MANAGED_CERTIFICATE_HOST = 63  # GKE's limit on a ManagedCertificate's domain
 # Which class each option belongs to (the key under ingress, and the classes that take it).
 CLASS_OPTIONS: dict[str, frozenset[d.LoadBalancer]] = {
@@ -50,6 +58,12 @@ CLASS_OPTIONS: dict[str, frozenset[d.LoadBalancer]] = {
 def ingress(spec: IngressV1, facts: ServiceFacts, at: Locator) -> d.Ingress:
     lb = d.LoadBalancer(spec.class_)
     _check_host_and_cidrs(spec, at)
+    if lb is LB.NGINX and not NGINX_PREFIX_PATH.fullmatch(spec.path):
+        raise at.fail(
+            ("ingress", "path"),
+            f"{quote(spec.path)}: ingress-nginx admits a Prefix path of letters, digits, /, _ "
+            "and - only (strict-validate-path-type)",
+        )
     _check_class_options(spec, lb, at)
     gke = _gke(spec, lb, at)
     if lb is LB.ALB:
@@ -96,6 +110,13 @@ def _check_host_and_cidrs(spec: IngressV1, at: Locator) -> None:
     host = spec.host
     if not DNS_SUBDOMAIN.fullmatch(host) or "." not in host:
         raise at.fail(("ingress", "host"), f"{quote(host)} is not a valid DNS host name")
+    path = spec.path
+    if any(s in path for s in PATH_SEQUENCES) or path.endswith(PATH_SUFFIXES):
+        raise at.fail(
+            ("ingress", "path"),
+            f"{quote(path)} has an empty or dot segment (//, /./, /../): Kubernetes refuses "
+            "it in an Ingress or HTTPRoute path",
+        )
     for i, cidr in enumerate(spec.allow_cidrs):
         try:
             ipaddress.ip_network(cidr, strict=True)
@@ -239,6 +260,12 @@ def _health_check(spec: HealthCheckV1 | None, at: Locator) -> d.HealthCheck:
     if spec is None:
         return d.HealthCheck()
     where: KeyPath = ("ingress", "health_check")
+    if spec.path not in d.METRICS_PORT_PATHS:
+        raise at.fail(
+            (*where, "path"),
+            f"{quote(spec.path)} is not served on the metrics port the health check asks (only "
+            f"{', '.join(d.METRICS_PORT_PATHS)}): every pod would fail it",
+        )
     if not 5 <= spec.interval <= 300:
         raise at.fail((*where, "interval"), "must be within 5s..300s (AWS and GCP bounds)")
     if not 2 <= spec.timeout < spec.interval or spec.timeout > 120:

@@ -10,6 +10,8 @@ import re
 
 from adk_observe import deploy_model as d
 from adk_observe import kube
+from adk_observe.conventions import env_name
+from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.errors import SpecError, quote
 from adk_observe.loader import fleet_v1
 from adk_observe.loader.deploy_compliance import compliance, egress, external
@@ -23,6 +25,12 @@ from adk_observe.yamlsource import Document, KeyPath
 __all__ = ["CUSTOM_SLI_KEYS", "ServiceFacts", "to_deploy_model"]
 
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# rate() needs two samples in its range; a range of four scrape intervals still holds two
+# after a failed scrape and an ingestion race (Robust Perception, "What range should I use
+# with rate()?"; Grafana's $__rate_interval is four scrape intervals too).
+RATE_RANGE_SCRAPES = 4
+# Variables the pod always gets from adk-observe, beside those of the telemetry section.
+OWNED_ENV = (env_name("service_name"), env_name("audit_log"), *(n for n, _ in d.FIELD_ENV))
 DIGEST = re.compile(r"@sha256:[a-f0-9]{64}$")
 # registry/path[:tag][@sha256:digest]: lower-case path components, optional registry port.
 IMAGE = re.compile(
@@ -74,12 +82,12 @@ def to_deploy_model(
             f"min replicas {spec.scaling.min} is above max replicas {spec.scaling.max}",
         )
     _check_resources(spec, at)
-    for key in spec.config:
-        if not re.fullmatch(ENV_NAME, key):
-            raise at.fail(("config", key), f"{quote(key)} is not a valid environment variable name")
+    _check_config(spec, facts, at)
     _check_log_file(facts, at)
-    _check_secrets(spec, at)
+    _check_secrets(spec, facts, at)
     classification = d.DataClassification(spec.compliance.data_classification)
+    rollout = strategy(spec.strategy, d.LoadBalancer(spec.ingress.class_), facts, at)
+    _check_scrape_interval(spec, facts, rollout.analysis, at)
     return d.DeployConfig(
         image=spec.image,
         allow_tag=spec.allow_tag,
@@ -104,7 +112,7 @@ def to_deploy_model(
             spec.monitoring.interval,
             tuple(sorted(spec.monitoring.labels.items())),
         ),
-        strategy=strategy(spec.strategy, d.LoadBalancer(spec.ingress.class_), facts, at),
+        strategy=rollout,
         remote_write=fleet_v1.remote_write(spec.remote_write, doc, (*path, "remote_write")),
     )
 
@@ -126,9 +134,53 @@ def _check_resources(spec: DeploySpecV1, at: Locator) -> None:
             )
 
 
-def _check_secrets(spec: DeploySpecV1, at: Locator) -> None:
+def _check_config(spec: DeploySpecV1, facts: ServiceFacts, at: Locator) -> None:
+    """`config` adds variables; one that adk-observe sets would silently replace the spec's own
+    value (a metrics port the probes and the scrape do not use, another service name), or be
+    ignored (the downward-API variables, whose `env` entries win over the ConfigMap)."""
+    owned = {*facts.telemetry_env, *OWNED_ENV}
+    for key in spec.config:
+        if not re.fullmatch(ENV_NAME, key):
+            raise at.fail(("config", key), f"{quote(key)} is not a valid environment variable name")
+        if key in owned:
+            raise at.fail(
+                ("config", key),
+                f"{quote(key)} is set by adk-observe (from spec.telemetry, the service name, "
+                "compliance.audit_log or the pod's own fields): set it there, not in config",
+            )
+
+
+def _check_scrape_interval(
+    spec: DeploySpecV1, facts: ServiceFacts, analysis: d.Analysis | None, at: Locator
+) -> None:
+    """Every range the SLO rules and the canary gates take a rate over must hold enough
+    scrapes, or they read nothing: no alert fires and every gate is inconclusive."""
+    try:
+        interval = parse_seconds(spec.monitoring.interval)
+    except ValueError as exc:  # 0s: the pattern lets it through
+        raise at.fail(("monitoring", "interval"), str(exc)) from None
+    ranges = [("the shortest SLO alert window", facts.shortest_window)]
+    if analysis is not None:
+        ranges.append(("strategy.analysis.query_window", parse_seconds(analysis.query_window)))
+    for what, seconds in ranges:
+        if seconds and interval * RATE_RANGE_SCRAPES > seconds:
+            raise at.fail(
+                ("monitoring", "interval"),
+                f"a scrape every {format_seconds(interval)} leaves fewer than "
+                f"{RATE_RANGE_SCRAPES} samples in {what} ({format_seconds(seconds)}): rate() "
+                "there would often read nothing (it needs two samples). Scrape at least "
+                f"every {format_seconds(seconds // RATE_RANGE_SCRAPES)}",
+            )
+
+
+def _check_secrets(spec: DeploySpecV1, facts: ServiceFacts, at: Locator) -> None:
+    """Mount paths are compared as the container sees them (`/a/`, `/a/.` and `/a` are one
+    directory): a second mount there would hide the first, a secret on /tmp would hide the
+    writable volume, and one over the log file's folder would make it read-only."""
     mounts: dict[str, int] = {}
     names: set[str] = set()
+    taken = ("/", "/tmp", *((d.SERVICE_ACCOUNT_PATH,) if spec.rbac else ()))
+    log_file = posixpath.normpath(facts.log_file) if facts.log_file else ""
     for i, secret in enumerate(spec.secrets):
         if not re.fullmatch(DNS_LABEL, secret.name) or len(secret.name) > SECRET_NAME_MAX:
             raise at.fail(
@@ -139,12 +191,13 @@ def _check_secrets(spec: DeploySpecV1, at: Locator) -> None:
         if secret.name in names:
             raise at.fail(("secrets", i, "name"), f"secret {quote(secret.name)} is listed twice")
         names.add(secret.name)
-        if secret.mount_path in mounts or secret.mount_path.rstrip("/") in ("", "/tmp"):
+        path = posixpath.normpath("/" + secret.mount_path.lstrip("/"))  # normpath keeps //
+        if path in mounts or path in taken or log_file.startswith(path + "/"):
             raise at.fail(
                 ("secrets", i, "mount_path"),
                 f"mount path {quote(secret.mount_path)} is already used",
             )
-        mounts[secret.mount_path] = i
+        mounts[path] = i
 
 
 def _quantity(text: str) -> float:

@@ -15,6 +15,7 @@ from pydantic import Field
 from adk_observe import deploy_model as d
 from adk_observe.loader.fields import (
     DnsName,
+    HttpUrl,
     KubeLabels,
     LatencySeconds,
     Seconds,
@@ -133,7 +134,7 @@ class IngressV1(Strict):
 
 class AnalysisV1(Strict):
     slos: list[SloName] = []
-    prometheus: str = "http://prometheus-operated.monitoring.svc:9090"
+    prometheus: HttpUrl = "http://prometheus-operated.monitoring.svc:9090"
     interval: Seconds = 60
     count: int = Field(default=5, ge=1)
     query_window: Seconds = 300

@@ -8,6 +8,7 @@ from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe.deploy_model import DeployConfig
 from adk_observe.durations import format_seconds, parse_seconds
+from adk_observe.environment import telemetry_env
 from adk_observe.loader import fleet_v1, v1
 from adk_observe.loader.alerting_v1 import (
     agent_alerts,
@@ -151,6 +152,8 @@ def _deploy(spec: v1.AgentServiceV1, slos: list[m.SLO], doc: Document) -> Deploy
             (("level",), logging.level),
             *((("levels", k), v) for k, v in sorted(logging.levels.items())),
         ),
+        shortest_window=min((w.short for s in slos for w in s.windows), default=0),
+        telemetry_env=tuple(telemetry_env(_telemetry(body.telemetry), name)),
     )
     return to_deploy_model(body.deploy, doc, ("spec", "deploy"), facts)
 
