@@ -171,20 +171,12 @@ def _slo_report(
         # A request budget is a share of the requests: without their count there is none.
         ratio, no_data = None, NO_TRAFFIC if whole.total in (None, 0) else UNUSABLE
     events = (requests or 0.0) * window.covered
-    # Downtime is the down share of the time observed: a service younger than its window (its
-    # raw series start inside it; recordings that reach back to the start mean it is not) was
-    # not down before it existed.
-    observed = (
-        reader.observed(slo, window) if timed and source == RAW and ratio is not None else window
-    )
-    spent = None if ratio is None else budget(ratio, eb, observed, time_based=timed, events=events)
+    spent = None if ratio is None else _spent(reader, slo, window, source, ratio, events)
     burns = tuple(
         (format_seconds(w), burn_rate(reader.rates(slo, w, source).error_ratio, eb))
         for w in _burn_windows(slo)
     )
     by_window = dict(burns)
-    hour = reader.rates(slo, EXHAUSTION_WINDOW, source)
-    hour_no_data = NO_SERIES if hour.absent else UNUSABLE if hour.reading[1] == UNUSABLE else ""
     pairs = tuple(
         Pair(
             p.severity.value,
@@ -218,8 +210,26 @@ def _slo_report(
         time_based=timed,
         history=slo_history(reader, slo, source, chart, alerts, step) if history else None,
         no_data=no_data,
-        burn_no_data=hour_no_data,
+        burn_no_data=_burn_no_data(reader, slo, source),
     )
+
+
+def _spent(
+    reader: Reader, slo: SLO, window: Window, source: str, ratio: float, events: float
+) -> Budget:
+    """The budget spent over `window`. Downtime is the down share of the time observed: a
+    service younger than its window (its raw series start inside it; recordings that reach back
+    to the start mean it is not) was not down before it existed."""
+    timed = q.time_based(slo)
+    observed = reader.observed(slo, window) if timed and source == RAW else window
+    return budget(ratio, slo.error_budget, observed, time_based=timed, events=events)
+
+
+def _burn_no_data(reader: Reader, slo: SLO, source: str) -> str:
+    """Why the 1h burn cannot be shown: no series at all, or an answer that is not data; ""
+    when it is a number or there was simply no traffic (counters scraped, nothing burns)."""
+    hour = reader.rates(slo, EXHAUSTION_WINDOW, source)
+    return NO_SERIES if hour.absent else UNUSABLE if hour.reading[1] == UNUSABLE else ""
 
 
 def _prefetch(
