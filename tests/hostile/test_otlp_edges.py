@@ -489,3 +489,18 @@ def test_a_traces_exporter_adk_observe_lacks_is_warned_about_and_left_out(
     assert len([w for w in warnings if c.OTEL_TRACES_EXPORTER_ENV in w]) == 1, warnings
     with pytest.raises(OptionsError, match="traces_exporter"):
         resolve_options(environ={"ADK_OBSERVE_TRACES_EXPORTER": "console"})
+
+
+def test_a_base_endpoint_spelled_as_the_traces_url_still_serves_the_metrics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """OTEL_EXPORTER_OTLP_ENDPOINT=.../v1/traces (the traces URL given as the base, a common
+    slip) is taken as the traces URL; the metrics went below it, to .../v1/traces/v1/metrics,
+    where no collector answers. They go to /v1/metrics beside it."""
+    with http_receiver() as base:
+        monkeypatch.setenv(c.OTEL_ENDPOINT_ENV, base.url + "/v1/traces/")
+        monkeypatch.setenv(c.OTEL_METRICS_EXPORTER_ENV, "otlp")
+        assert _one_turn()
+        assert [s.name for s in base.spans()] == ["invoke_agent a"]
+        assert "adk_agent_requests" in base.metric_points()
+        assert {m["path"] for m in base.metadata} == {"/v1/traces", "/v1/metrics"}

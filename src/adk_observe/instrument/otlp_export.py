@@ -54,6 +54,7 @@ OTLP_TRACES_PATH = "/v1/traces"
 OTLP_GRPC_PORT = 4317
 OTLP_HTTP_PORT = 4318
 METRICS_PATH = "/v1/metrics"
+_SIGNAL_PATHS = (OTLP_TRACES_PATH, METRICS_PATH)
 DEFAULT_ENDPOINT = {
     c.OTLP_PROTOCOL_HTTP: f"http://localhost:{OTLP_HTTP_PORT}",
     c.OTLP_PROTOCOL_GRPC: f"http://localhost:{OTLP_GRPC_PORT}",
@@ -148,13 +149,17 @@ def metrics_url(options: Options) -> str:
 
 def _signal_url(base: str, path: str) -> str:
     """The signal's URL of an OTLP/HTTP base URL: `path` appended to the base URL's path
-    (not after a query or a fragment, which would send to the base path), unless it ends so."""
+    (not after a query or a fragment, which would send to the base path). A base that already
+    ends in a signal's path (`.../v1/traces`, a common slip for the base endpoint) is taken as
+    that signal's URL: the other signal goes to its own path beside it, not below it."""
     try:
         parts = urlsplit(base)
     except ValueError:  # no URL: the URL check names it
         return base.rstrip("/") + path
     stem = parts.path.rstrip("/")
-    return urlunsplit(parts._replace(path=stem if stem.endswith(path) else stem + path))
+    for signal in _SIGNAL_PATHS:
+        stem = stem.removesuffix(signal)
+    return urlunsplit(parts._replace(path=stem + path))
 
 
 def _missing(exc: ImportError) -> GrpcMissingError:
