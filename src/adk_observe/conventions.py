@@ -828,6 +828,13 @@ def env_name(option: str) -> str:
 # Seconds one query may take: the client's default and the CLI's `--timeout` default.
 PROMETHEUS_QUERY_TIMEOUT = 10.0
 
+# The paths the agent's metrics port answers (instrument/http.py's server; anything else is a
+# 404): what the pods' probes, the scrape and the load balancers' health checks may ask.
+METRICS_PATH = "/metrics"
+HEALTH_PATH = "/health"  # alive (the liveness probe)
+READY_PATH = "/ready"  # init() done (the readiness probe, the default health check)
+METRICS_PORT_PATHS = (HEALTH_PATH, METRICS_PATH, READY_PATH)
+
 
 # --- generated files --------------------------------------------------------------------------
 

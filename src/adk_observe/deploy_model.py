@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from adk_observe import conventions as c
 from adk_observe.load_balancers import (
     LOAD_BALANCERS,
     MIN_BACKEND_TIMEOUT,
@@ -15,10 +16,9 @@ from adk_observe.load_balancers import LoadBalancer as LoadBalancer  # the model
 
 # Where the agent answers readiness (the metrics port's /ready): the pods' readiness probe and,
 # by default, the load balancers' health checks.
-READINESS_PATH = "/ready"
-# Every path the metrics port answers (adk_observe.init()'s server; anything else is a 404):
-# the only paths a load balancer's health check of that port may ask.
-METRICS_PORT_PATHS = ("/health", "/metrics", READINESS_PATH)
+READINESS_PATH = c.READY_PATH
+# Every path the metrics port answers: the only paths a load balancer's health check may ask.
+METRICS_PORT_PATHS = c.METRICS_PORT_PATHS
 # Namespaces of the cluster's own components: a service deployed there could take them over.
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 # The only writable path of the pod (readOnlyRootFilesystem): where a log file may go.

@@ -6,6 +6,8 @@ checkov's Kubernetes checks; docs/deploy.md explains each one for users.
 
 from __future__ import annotations
 
+from adk_observe import conventions as c
+
 # The readiness path is also the load balancers' default health check (deploy_model).
 from adk_observe.deploy_model import READINESS_PATH as READINESS_PATH
 
@@ -63,7 +65,7 @@ SECRET_FILE_MODE = 0o440
 
 # --- probes (reference timings) ---
 # Liveness restarts a wedged agent; generous delay so slow model warm-up is not a restart loop.
-LIVENESS_PATH = "/health"
+LIVENESS_PATH = c.HEALTH_PATH
 LIVENESS = {
     "initialDelaySeconds": 30,
     "periodSeconds": 10,

@@ -16,7 +16,7 @@ from adk_observe import conventions as c
 from adk_observe.deploy.meta import INSTANCE_LABEL, METRICS_PORT_NAME
 from adk_observe.model import ServiceSpec
 
-METRICS_PATH = "/metrics"
+METRICS_PATH = c.METRICS_PATH
 SCRAPE_ANNOTATION = "prometheus.io/scrape"
 PORT_ANNOTATION = "prometheus.io/port"
 PATH_ANNOTATION = "prometheus.io/path"

@@ -30,7 +30,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-DEFAULT_EXCLUDED_PATHS = ("/metrics", "/health", "/ready", "/healthz", "/readyz")
+# The metrics port's own paths, and the usual probe paths of the app itself.
+DEFAULT_EXCLUDED_PATHS = (c.METRICS_PATH, c.HEALTH_PATH, c.READY_PATH, "/healthz", "/readyz")
 # RFC 9110 section 9 and PATCH (RFC 5789). Methods are case-sensitive: "get" is not GET.
 HTTP_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}

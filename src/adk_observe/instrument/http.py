@@ -37,9 +37,9 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
-METRICS_PATH = "/metrics"
-HEALTH_PATH = "/health"
-READY_PATH = "/ready"
+from adk_observe import conventions as c
+
+METRICS_PATH, HEALTH_PATH, READY_PATH = c.METRICS_PATH, c.HEALTH_PATH, c.READY_PATH
 # The client went away mid-request (scrape timeout, cancelled probe): not our failure to report.
 CLIENT_GONE: tuple[type[BaseException], ...] = (
     BrokenPipeError,
