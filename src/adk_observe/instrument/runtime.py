@@ -84,6 +84,7 @@ class Observability:
         self.logging: LoggingSetup | None = None
         self.server: MetricsServer | None = None
         self.otlp_metrics: OtlpMetricsPush | None = None
+        self._flushers: tuple[BoundedFlush, ...] = ()
         try:
             self._start_sinks(span_exporter, log_output)
         except BaseException:
@@ -95,6 +96,7 @@ class Observability:
         self._flush_metrics = BoundedFlush(
             lambda: otlp_metrics is None or otlp_metrics.export(), "metrics"
         )
+        self._flushers = (self._flush_spans, self._flush_metrics)
 
     def _start_queues(self) -> None:
         self.queues = WorkQueues(
@@ -314,6 +316,8 @@ class Observability:
             self._closed = True
         if self.server is not None:
             self.server.close()
+        for flusher in self._flushers:  # their threads end (after a flush under way)
+            flusher.close()
         if self.tracing is not None:
             self.tracing.shutdown(timeout)
         self._close_queues(timeout)
