@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from instrument_support import Telemetry, make_telemetry
@@ -136,3 +139,37 @@ def test_session_size_is_measured_at_scrape_time_and_a_failure_keeps_the_last_va
                for m in registry.collect() for s in m.samples}
     assert scraped[(c.MEMORY_USAGE.name, c.MEMORY_SESSION)] == 15.0
     assert scraped[(c.INTERNAL_ERRORS.name, c.COMPONENT_ADK_PLUGIN)] == 1.0
+
+
+def test_events_recorded_from_many_threads_at_once_are_all_counted() -> None:
+    """The fast paths write prometheus_client's values without their locks; one event is
+    recorded at a time (AgentMetrics.record), so no update is lost however the threads
+    interleave. (CPython 3.11 does not switch threads inside an attribute's `+=`; an
+    interpreter without the GIL does, and there only the record lock keeps these counts.)"""
+    registry = CollectorRegistry()
+    metrics = AgentMetrics(registry)
+    threads, turns = 8, 1_500
+    start = threading.Barrier(threads)
+
+    def record() -> None:
+        start.wait()
+        for _ in range(turns):
+            metrics.record(_turn(None, lambda s: 0))
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        workers = [threading.Thread(target=record) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    finally:
+        sys.setswitchinterval(switch)
+    turn = {"agent_id": "a", "endpoint": "agent", "method": "turn"}
+    requests = registry.get_sample_value(c.REQUESTS.name, {**turn, "status_code": "200"})
+    assert requests == threads * turns
+    count = registry.get_sample_value(c.REQUEST_DURATION.name + "_count", turn)
+    total = registry.get_sample_value(c.REQUEST_DURATION.name + "_sum", turn)
+    assert count == threads * turns
+    assert total == pytest.approx(0.1 * threads * turns)

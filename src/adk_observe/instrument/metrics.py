@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from typing import Any
 
@@ -74,6 +75,7 @@ class AgentMetrics:
         # Children made now: counting an overflow never goes through a capped family itself.
         self._overflows: dict[str, Any] = {name: overflow.labels(name) for name in self._families}
         self._steps = capture_steps((d, self._families[d.name]) for d in self.catalogue)
+        self._record_lock = threading.Lock()
         self._rss: Any = None  # multiprocess mode: the RSS child that turns refresh
         self._rss_due = 0.0
 
@@ -81,10 +83,12 @@ class AgentMetrics:
         return self._families[defn.name]
 
     def record(self, event: Any) -> None:
-        """Record `event` into every metric that captures its kind (the hot path)."""
+        """Record `event` into every metric that captures its kind (the hot path). One event at
+        a time: the families' fast paths write values without their own locks (families.py)."""
         steps = self._steps.get(event.kind)
         if steps is not None:
-            record(steps, event, self.exemplars)
+            with self._record_lock:
+                record(steps, event, self.exemplars)
         if (
             self._rss is not None
             and event.kind == c.EVENT_TURN
