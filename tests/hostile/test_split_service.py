@@ -98,8 +98,7 @@ def test_a_repeat_of_the_first_slo_in_the_200th_document(tmp_path: Path) -> None
     second = 199 * CRD_LINES + name_line
     assert _refused(spec, tmp_path) == (
         f"error: {spec}:{second}: spec.slos[0].name: duplicate SLO name 's0' of service "
-        f"'checkout': already used at {spec}:{name_line} (Sloth refuses a repeated service "
-        "and SLO name too)\n"
+        f"'checkout': already used at {spec}:{name_line}\n"
     )
 
 

@@ -307,14 +307,14 @@ def test_a_repeated_slo_names_where_it_was_first_defined() -> None:
     assert (code, err) == (
         2,
         f"error: {spec}:19: slos[0].name: duplicate SLO name 'slo1' of service 'svc01': already "
-        f"used at {spec}:6 (Sloth refuses a repeated service and SLO name too)\n",
+        f"used at {spec}:6\n",
     )
     # Across files too: the same file given twice repeats every SLO of it.
     team_a = CORPUS / "sloth-split-team-a.yaml"
     code, err = _run(["compile-rules", str(team_a), str(team_a), "-o", "/nonexistent/x"])
     assert code == 2
     assert err.startswith(f"error: {team_a}:6: slos[0].name: duplicate SLO name 'queries' ")
-    assert f"of service 'search': already used at {team_a}:6 " in err
+    assert err.endswith(f"of service 'search': already used at {team_a}:6\n")
 
 
 def _run(argv: list[str]) -> tuple[int, str]:

@@ -93,8 +93,9 @@ def test_a_registered_format_compiles_like_any_other(
     [
         (
             "  - {name: success, objective: 99}\n  - {name: success, objective: 95}\n",
-            ":5: slos[1].name: duplicate SLO name 'success': already used at line 4",
-            "",
+            ":5: slos[1].name: duplicate SLO name 'success' of service 'toy-agent': already used "
+            "at ",
+            "toy.yaml:4\n",
         ),
         (
             "  - {name: success, objective: 100}\n",

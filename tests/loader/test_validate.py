@@ -120,5 +120,6 @@ def test_a_duplicate_slo_name_is_rejected_in_every_format(tmp_path: Path, fmt: s
     first_line = line - 4 if fmt == "adk-observe/v1" else line - 5
     assert (
         err.message
-        == f"duplicate SLO name 'ok': already used at line {first_line} ({tmp_path / 'spec.yaml'})"
+        == f"duplicate SLO name 'ok' of service 'svc': already used at "
+        f"{tmp_path / 'spec.yaml'}:{first_line}"
     )

@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 
 from adk_observe.errors import SpecError
 from adk_observe.identifiers import slug
-from adk_observe.loader.importer import Mapped, SLOOrigin, fail
+from adk_observe.loader.importer import Mapped, fail
+from adk_observe.loader.validate import unique_names
 from adk_observe.yamlsource import Document, KeyPath
 
 SLOTH_FILE = "sloth"
@@ -65,10 +66,10 @@ class _Service:
     def __init__(self, first: Loaded) -> None:
         self.first = first
         self.parts = [first.mapped]
-        self.names = _names(first.mapped, {})
+        self.names = unique_names(first.mapped, {})
 
     def add(self, mapped: Mapped) -> None:
-        self.names = _names(mapped, self.names)
+        self.names = unique_names(mapped, self.names)
         self.parts.append(mapped)
 
     def joined(self) -> Mapped:
@@ -163,20 +164,3 @@ def _metadata_key(doc: Document, key: str) -> KeyPath:
 
 def _text(labels: tuple[tuple[str, str], ...] | None) -> str:
     return "{" + ", ".join(f"{k}: {v}" for k, v in labels or ()) + "}"
-
-
-def _names(mapped: Mapped, seen: dict[str, SLOOrigin]) -> dict[str, SLOOrigin]:
-    """`seen` plus the SLO names of `mapped`; a name already seen is refused at its name key,
-    naming where it was first spelled, as Sloth does."""
-    for slo, origin in zip(mapped.spec.slos, mapped.slos, strict=True):
-        if slo.name in seen:
-            was = seen[slo.name]
-            raise fail(
-                origin.doc,
-                origin.name,
-                f"duplicate SLO name {slo.name!r} of service {mapped.spec.name!r}: already used "
-                f"at {was.doc.file}:{was.doc.line_of(was.name)} (Sloth refuses a repeated "
-                "service and SLO name too)",
-            )
-        seen[slo.name] = origin
-    return seen

@@ -22,20 +22,28 @@ def group_label_error(label: str) -> str | None:
     return f"cannot group by {label!r}: it {why}" if why else None
 
 
-def validate(mapped: Mapped) -> None:
-    spec = mapped.spec
-    assert len(spec.slos) == len(mapped.slos), "a format module gave no origin for an SLO"
-    first: dict[str, SLOOrigin] = {}
-    for slo, origin in zip(spec.slos, mapped.slos, strict=True):
-        if slo.name in first:
-            seen = first[slo.name]
+def unique_names(mapped: Mapped, seen: dict[str, SLOOrigin]) -> dict[str, SLOOrigin]:
+    """`seen` plus the SLO names of `mapped`. A name already seen (in `mapped` or, for the
+    documents of one service merged, in an earlier one) is refused at its name key, naming the
+    file and line where it was first spelled."""
+    for slo, origin in zip(mapped.spec.slos, mapped.slos, strict=True):
+        was = seen.get(slo.name)
+        if was is not None:
             raise fail(
                 origin.doc,
                 origin.name,
-                f"duplicate SLO name {slo.name!r}: already used at line "
-                f"{seen.doc.line_of(seen.name)} ({seen.doc.file})",
+                f"duplicate SLO name {slo.name!r} of service {mapped.spec.name!r}: already used "
+                f"at {was.doc.file}:{was.doc.line_of(was.name)}",
             )
-        first[slo.name] = origin
+        seen[slo.name] = origin
+    return seen
+
+
+def validate(mapped: Mapped) -> None:
+    spec = mapped.spec
+    assert len(spec.slos) == len(mapped.slos), "a format module gave no origin for an SLO"
+    unique_names(mapped, {})
+    for slo, origin in zip(spec.slos, mapped.slos, strict=True):
         if not 0 < slo.objective < 100:
             why = ": it leaves no error budget to burn" if slo.objective == 100 else ""
             raise fail(
