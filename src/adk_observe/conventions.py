@@ -802,8 +802,11 @@ OTEL_METRIC_EXPORT_INTERVAL_ENV = "OTEL_METRIC_EXPORT_INTERVAL"
 OTEL_METRICS_ENDPOINT_ENV = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"
 OTEL_METRICS_HEADERS_ENV = "OTEL_EXPORTER_OTLP_METRICS_HEADERS"
 OTEL_METRICS_PROTOCOL_ENV = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"
-# Not an option: the OpenTelemetry SDK's gRPC metrics exporter parses it itself (otlp_export.py).
 OTEL_METRICS_TIMEOUT_ENV = "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT"
+OTEL_METRICS_COMPRESSION_ENV = "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION"
+# Read to warn: the catalogue and the SDK's metrics are sent cumulative (as /metrics shows them).
+OTEL_METRICS_TEMPORALITY_ENV = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
+OTEL_CUMULATIVE = "cumulative"
 # Not options either: the TLS files the SDK's exporters read themselves, per signal (the
 # `_TRACES_`/`_METRICS_` name after the prefix) or for both (otlp_export.py checks them).
 OTEL_OTLP_ENV_PREFIX = "OTEL_EXPORTER_OTLP_"

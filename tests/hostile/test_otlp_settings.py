@@ -2,9 +2,11 @@
 
 Surface: the variables this change added (docs/instrumentation.md, "OTLP over gRPC", "Metrics
 over OTLP", "Sessions"): OTEL_EXPORTER_OTLP_PROTOCOL and its _TRACES_/_METRICS_ forms,
-OTEL_METRICS_EXPORTER, OTEL_METRIC_EXPORT_INTERVAL, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT and
-_METRICS_HEADERS, and ADK_OBSERVE_TRACING_PROTOCOL, _OTLP_METRICS, _METRICS_URL,
-_METRICS_HEADERS, _METRICS_PROTOCOL, _METRICS_EXPORT_INTERVAL, _USER_ID_MODE, _USER_ID_KEY.
+OTEL_METRICS_EXPORTER, OTEL_METRIC_EXPORT_INTERVAL, OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+_METRICS_HEADERS, _METRICS_TIMEOUT, _METRICS_COMPRESSION and _METRICS_TEMPORALITY_PREFERENCE, and
+ADK_OBSERVE_TRACING_PROTOCOL, _OTLP_METRICS, _METRICS_URL, _METRICS_HEADERS, _METRICS_PROTOCOL,
+_METRICS_EXPORT_INTERVAL, _METRICS_EXPORT_TIMEOUT, _METRICS_COMPRESSION, _USER_ID_MODE,
+_USER_ID_KEY.
 
 Generator: `SPECIALS` (empty, blank, NaN, infinities, 1e999, zero, negative, 400 digits,
 non-ASCII digits, lone surrogates, NUL, CR/LF, percent-encoded CR/LF in header pairs, URLs of
@@ -31,15 +33,18 @@ from adk_observe.instrument.options import Options, OptionsError, resolve_option
 
 OTEL = [c.OTEL_PROTOCOL_ENV, c.OTEL_TRACES_PROTOCOL_ENV, c.OTEL_METRICS_PROTOCOL_ENV,
         c.OTEL_METRICS_EXPORTER_ENV, c.OTEL_METRIC_EXPORT_INTERVAL_ENV,
-        c.OTEL_METRICS_ENDPOINT_ENV, c.OTEL_METRICS_HEADERS_ENV]
+        c.OTEL_METRICS_ENDPOINT_ENV, c.OTEL_METRICS_HEADERS_ENV, c.OTEL_METRICS_TIMEOUT_ENV,
+        c.OTEL_METRICS_COMPRESSION_ENV, c.OTEL_METRICS_TEMPORALITY_ENV]
 OWN = [c.env_name(n) for n in ("tracing_protocol", "otlp_metrics", "metrics_url",
                                "metrics_headers", "metrics_protocol", "metrics_export_interval",
+                               "metrics_export_timeout", "metrics_compression",
                                "user_id_mode", "user_id_key")]
 SECRET_KEY = "do-not-show-this-key-" + "k" * 20
 SPECIALS = [
     "", " ", "nan", "inf", "-inf", "1e999", "1e-300", "0", "-1", "9" * 400, "\u0663",
     "grpc", "GRPC", "http/protobuf", "http/json", "otlp", "otlp,prometheus", "console", "none",
-    "pseudonymise", "raw", "omit", "\udcff", "\x00", "\r\n", "a=b%0D%0AX-Injected: 1", "k=%00",
+    "pseudonymise", "raw", "omit", "gzip", "deflate", "delta", "lowmemory", "cumulative",
+    "2147483647", "2147483648", "\udcff", "\x00", "\r\n", "a=b%0D%0AX-Injected: 1", "k=%00",
     "Authorization=Bearer%20x", "=v", "bad key=1", "http://127.0.0.1:9/v1/metrics",
     "http://127.0.0.1:4317", "http://127.0.0.1:4318", "https://", "ftp://collector",
     "collector:4318", "http://jaeger:14250", "javascript:alert(1)", SECRET_KEY, "short-key",

@@ -150,3 +150,57 @@ def test_metrics_are_pushed_every_interval_without_a_flush(monkeypatch: pytest.M
             time.sleep(0.05)
         (point,) = receiver.metric_points()["adk_agent_requests"][-1:]
         assert point[1].as_double == 1.0
+
+
+def test_the_metrics_timeout_and_compression_come_from_their_own_variables() -> None:
+    """The specification: OTEL_EXPORTER_OTLP_METRICS_TIMEOUT/_COMPRESSION, else the generic
+    variables; the traces' own do not apply to metrics (they reused the traces' values)."""
+    o = _options(OTEL_EXPORTER_OTLP_TRACES_TIMEOUT="250", OTEL_EXPORTER_OTLP_METRICS_TIMEOUT="7000",
+                 OTEL_EXPORTER_OTLP_TRACES_COMPRESSION="deflate",
+                 OTEL_EXPORTER_OTLP_METRICS_COMPRESSION="gzip")
+    assert (o.export_timeout, o.metrics_export_timeout) == (0.25, 7.0)
+    assert (o.export_compression, o.metrics_compression) == ("deflate", "gzip")
+    o = _options(OTEL_EXPORTER_OTLP_TIMEOUT="3000", OTEL_EXPORTER_OTLP_COMPRESSION="gzip")
+    assert (o.export_timeout, o.metrics_export_timeout) == (3.0, 3.0)
+    assert (o.export_compression, o.metrics_compression) == ("gzip", "gzip")
+    o = _options(OTEL_EXPORTER_OTLP_METRICS_TIMEOUT="bad", OTEL_EXPORTER_OTLP_TIMEOUT="4000")
+    assert o.metrics_export_timeout == 4.0  # an invalid signal value: the generic one
+    o = resolve_options(environ={"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT": "9000"},
+                        metrics_export_timeout=1.5)
+    assert o.metrics_export_timeout == 1.5  # an argument wins, as for every option
+    assert resolve_options(environ={}).metrics_export_timeout == 0.0  # export_timeout's
+
+
+def test_metrics_are_sent_with_the_metrics_compression() -> None:
+    with http_metrics_receiver() as receiver:
+        handle = adk_observe.init(
+            "svc", registry=CollectorRegistry(), metrics_port=-1, logging_enabled=False,
+            otlp_metrics=True, metrics_url=receiver.url + "/v1/metrics",
+            metrics_export_interval=3600.0, export_compression="none", metrics_compression="gzip",
+        )
+        with agent_turn("a"):
+            pass
+        assert handle.force_flush()
+        (sent,) = [m for m in receiver.metadata if m["path"] == "/v1/metrics"][:1]
+        assert sent.get("content-encoding") == "gzip"
+        assert receiver.metric_points()["adk_agent_requests"][-1][1].as_double == 1.0
+
+
+@pytest.mark.parametrize("preference", ["delta", "LowMemory"])
+def test_a_temporality_preference_other_than_cumulative_is_warned_about(
+    preference: str,
+) -> None:
+    warnings: list[str] = []
+    options = resolve_options(
+        environ={"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": preference},
+        warn=warnings.append,
+    )
+    assert options.otlp_metrics is False
+    assert warnings == [
+        f"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE='{preference}': metrics are sent "
+        "with cumulative temporality (as /metrics shows them); ignored"
+    ]
+    quiet: list[str] = []
+    resolve_options(environ={"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": "cumulative"},
+                    warn=quiet.append)
+    assert quiet == []

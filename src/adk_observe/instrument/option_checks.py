@@ -180,6 +180,14 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "sampling": (lambda v: 0 <= v <= 1, "within [0, 1]"),
     "export_timeout": (_timeout, _TIMEOUT_TEXT),
     "export_compression": _one_of(COMPRESSIONS),
+    "metrics_export_timeout": (
+        lambda v: v == 0 or _timeout(v),
+        f"0 (export_timeout's) or {_TIMEOUT_TEXT}",
+    ),
+    "metrics_compression": (
+        lambda v: v == "" or v in COMPRESSIONS,
+        "empty (export_compression's) or one of " + ", ".join(COMPRESSIONS),
+    ),
     "traces_exporter": _one_of(TRACES_EXPORTERS),
     "resource_attributes": (_pairs(lambda k, v: bool(k)), "pairs with non-empty keys"),
     "span_queue_size": (lambda v: v >= 1, "at least 1"),

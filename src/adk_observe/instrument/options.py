@@ -77,6 +77,8 @@ class Options:
     metrics_headers: tuple[tuple[str, str], ...] = ()
     metrics_protocol: str = c.OTLP_PROTOCOL_HTTP
     metrics_export_interval: float = 60.0  # seconds between two exports
+    metrics_export_timeout: float = 0.0  # seconds per metrics export; 0: export_timeout's
+    metrics_compression: str = ""  # none, gzip or deflate; empty: export_compression's
     # sessions: user ids on spans and log lines as a keyed pseudonym, raw, or not at all
     user_id_mode: str = "pseudonymise"
     user_id_key: str = field(default="", repr=False)  # the pseudonym key: never shown

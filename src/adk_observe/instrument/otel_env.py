@@ -57,11 +57,16 @@ METRIC_EXPORT_INTERVAL = c.OTEL_METRIC_EXPORT_INTERVAL_ENV
 METRICS_ENDPOINT = c.OTEL_METRICS_ENDPOINT_ENV
 METRICS_HEADERS = c.OTEL_METRICS_HEADERS_ENV
 METRICS_PROTOCOL = c.OTEL_METRICS_PROTOCOL_ENV
+METRICS_TIMEOUT = c.OTEL_METRICS_TIMEOUT_ENV
+METRICS_COMPRESSION = c.OTEL_METRICS_COMPRESSION_ENV
+METRICS_TEMPORALITY = c.OTEL_METRICS_TEMPORALITY_ENV
 
 PROTOCOLS = (c.OTLP_PROTOCOL_HTTP, c.OTLP_PROTOCOL_GRPC)
 # OTEL_METRICS_EXPORTER values: otlp sends metrics to an OTLP endpoint as well as /metrics, which
 # always serves them (prometheus: nothing more; none: no OTLP export).
 METRICS_EXPORTERS = ("otlp", "prometheus", "none")
+_TIMEOUT_WHY = "not a number of milliseconds within [0, 2147483647]"
+_COMPRESSION_WHY = "not one of " + ", ".join(COMPRESSIONS)
 RATIO_SAMPLERS = ("traceidratio", "parentbased_traceidratio")
 # A timeout of 0 means no limit (Common Configuration, "Timeout"); the specification allows "a
 # very long time" instead: the largest number of milliseconds a 32-bit integer holds (24.8 days),
@@ -175,6 +180,20 @@ def _metrics(reader: _Reader, values: dict[str, Any]) -> None:
             break
     if raw := environ.get(METRIC_EXPORT_INTERVAL, "").strip():
         values["metrics_export_interval"] = _interval_seconds(METRIC_EXPORT_INTERVAL, raw)
+    # The signal's own timeout and compression, else the generic ones (the traces' own do not
+    # apply; unset, the metrics take export_timeout and export_compression).
+    timeout = reader.first((METRICS_TIMEOUT, TIMEOUT), _timeout_seconds, _TIMEOUT_WHY)
+    if timeout is not None:
+        values["metrics_export_timeout"] = timeout
+    compression = reader.first((METRICS_COMPRESSION, COMPRESSION), _compression, _COMPRESSION_WHY)
+    if compression is not None:
+        values["metrics_compression"] = compression
+    temporality = reader.get(METRICS_TEMPORALITY)
+    if temporality is not None and temporality.lower() != c.OTEL_CUMULATIVE:
+        reader.warn(
+            f"{METRICS_TEMPORALITY}={shown(temporality)}: metrics are sent with cumulative "
+            "temporality (as /metrics shows them); ignored"
+        )
 
 
 class _Reader:
@@ -183,6 +202,7 @@ class _Reader:
     def __init__(self, environ: Mapping[str, str], warn: Warn) -> None:
         self.environ, self.warn = environ, warn
         self._headers: dict[tuple[str, bool], tuple[tuple[str, str], ...]] = {}
+        self._warned: set[str] = set()
 
     def headers(self, name: str, raw: str, protocol: str) -> tuple[tuple[str, str], ...]:
         """The valid headers of variable `name` for a signal sent over `protocol` (read, and
@@ -199,7 +219,10 @@ class _Reader:
         return raw.strip() if raw is not None and raw.strip() else None
 
     def ignored(self, name: str, raw: str, why: str) -> None:
-        self.warn(f"{name}={shown(raw)}: {why}; ignored")
+        """Warn that variable `name` is ignored (once: the generic variables serve two signals)."""
+        if name not in self._warned:
+            self._warned.add(name)
+            self.warn(f"{name}={shown(raw)}: {why}; ignored")
 
     def first(self, names: tuple[str, ...], parse: Callable[[str], Any], why: str) -> Any:
         """The value of the first of `names` that is set and valid (`parse` returns None for an
@@ -309,16 +332,10 @@ def _tracing(reader: _Reader, values: dict[str, Any]) -> None:
             protocol = values.get("tracing_protocol", c.OTLP_PROTOCOL_HTTP)
             values["tracing_headers"] = reader.headers(name, raw, protocol)
             break
-    timeout = reader.first(
-        (TRACES_TIMEOUT, TIMEOUT),
-        _timeout_seconds,
-        "not a number of milliseconds within [0, 2147483647]",
-    )
+    timeout = reader.first((TRACES_TIMEOUT, TIMEOUT), _timeout_seconds, _TIMEOUT_WHY)
     if timeout is not None:
         values["export_timeout"] = timeout
-    compression = reader.first(
-        (TRACES_COMPRESSION, COMPRESSION), _compression, "not one of " + ", ".join(COMPRESSIONS)
-    )
+    compression = reader.first((TRACES_COMPRESSION, COMPRESSION), _compression, _COMPRESSION_WHY)
     if compression is not None:
         values["export_compression"] = compression
 

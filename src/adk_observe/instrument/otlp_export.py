@@ -47,6 +47,10 @@ class Options(Protocol):
     def metrics_headers(self) -> tuple[tuple[str, str], ...]: ...
     @property
     def metrics_protocol(self) -> str: ...
+    @property
+    def metrics_export_timeout(self) -> float: ...
+    @property
+    def metrics_compression(self) -> str: ...
 
 
 PROTOCOLS = (c.OTLP_PROTOCOL_HTTP, c.OTLP_PROTOCOL_GRPC)
@@ -321,9 +325,15 @@ def span_exporter(options: Options) -> SpanExporter:
     return exporter
 
 
+def metrics_timeout(options: Options) -> float:
+    """Seconds per metrics export: `metrics_export_timeout`, else `export_timeout`."""
+    return options.metrics_export_timeout or options.export_timeout
+
+
 def metric_exporter(options: Options) -> MetricExporter:
-    """The metrics exporter of the options (`metrics_protocol`), cumulative temporality (the
-    OTLP default, and what /metrics shows)."""
+    """The metrics exporter of the options (`metrics_protocol`; the metrics' own timeout and
+    compression, else the exports' ones), cumulative temporality (the OTLP default, and what
+    /metrics shows)."""
     exporter: MetricExporter = _exporter(
         options.metrics_protocol,
         _grpc_metrics,
@@ -331,7 +341,7 @@ def metric_exporter(options: Options) -> MetricExporter:
         "OTLPMetricExporter",
         metrics_url(options),
         options.metrics_headers,
-        options.export_timeout,
-        options.export_compression,
+        metrics_timeout(options),
+        options.metrics_compression or options.export_compression,
     )
     return exporter

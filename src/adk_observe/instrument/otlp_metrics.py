@@ -210,7 +210,7 @@ class OtlpMetricsPush:
 
     def shutdown(self, timeout: float = 1.0) -> None:
         """Stop the worker, which sends the last values, and close the exporter: waits about
-        `timeout` in all. The exporters take no timeout per call (they wait `export_timeout`, up
+        `timeout` in all. The exporters take no timeout per call (they wait the metrics' timeout, up
         to 24.8 days), so a collector that hangs is waited for in the worker thread, never here:
         an export still running when the exporter closes fails and is counted as dropped."""
         self._stop.set()

@@ -176,7 +176,7 @@ class Observability:
             make_resource(options),
             options.metrics_export_interval,
             lambda n: self.metrics.drop(c.SINK_OTLP_METRICS, n),
-            options.export_timeout,
+            otlp_export.metrics_timeout(options),
         )
 
     # --- what the agent reports ---------------------------------------------------------------
@@ -303,7 +303,8 @@ class Observability:
         limit = 2 * self.options.export_timeout + FLUSH_SLACK_SECONDS
         ok = self._flush_spans(limit) if self.tracing else True
         if self.otlp_metrics is not None:
-            ok = self._flush_metrics(limit) and ok
+            metrics_limit = 2 * otlp_export.metrics_timeout(self.options) + FLUSH_SLACK_SECONDS
+            ok = self._flush_metrics(metrics_limit) and ok
         if self.logging is not None and self.logging.fluent is not None:
             ok = self.logging.fluent.flush_wait(self.options.export_timeout) and ok
         return ok
