@@ -3,6 +3,9 @@ bounded time, and never starts a flush while one is under way."""
 
 from __future__ import annotations
 
+import os
+import select
+import signal
 import threading
 
 from prometheus_client import CollectorRegistry
@@ -97,4 +100,31 @@ def test_a_failing_flush_is_false_and_the_thread_serves_the_next() -> None:
     flusher = BoundedFlush(flush, "test")
     assert flusher(5.0) is False
     assert flusher(5.0) is True
+    flusher.close()
+
+
+def test_a_forked_child_flushes_on_a_thread_of_its_own() -> None:
+    """gunicorn --preload forks after init(): the parent's flush thread does not exist in the
+    child, and a lock a parent thread held at fork would never be released there."""
+    calls: list[int] = []
+    flusher = BoundedFlush(lambda: calls.append(os.getpid()) is None, "test")
+    assert flusher(5.0)
+    flusher._lock.acquire()  # held by a parent thread at the moment of fork
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: flush, report, leave without running the parent's cleanup
+        try:
+            ok = flusher(5.0) and calls[-1] == os.getpid()
+            os.write(write, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    flusher._lock.release()
+    os.close(write)
+    ready, _, _ = select.select([read], [], [], 60)  # a deadlocked child never answers
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
+    got = os.read(read, 1) if ready else b""
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert got == b"1", "the child's flush did not return (a lock held at fork)"
     flusher.close()

@@ -15,8 +15,10 @@ request (a serverless handler) pays each time (bench/RESULTS.md).
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 
 _CLOSE = None  # the request that ends the thread
@@ -33,6 +35,15 @@ class BoundedFlush:
         # Each request is the queue its caller waits on for the result.
         self._requests: queue.SimpleQueue[queue.SimpleQueue[bool] | None] = queue.SimpleQueue()
         self._closed = False
+        # A thread does not survive fork (gunicorn --preload): the child starts its own, with a
+        # lock and a queue no parent thread held or filled.
+        ref = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: _after_fork(ref))
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._thread = None
+        self._requests = queue.SimpleQueue()
 
     def __call__(self, limit: float) -> bool:
         """True when a flush started after this call ended within `limit` seconds and succeeded."""
@@ -84,3 +95,9 @@ class BoundedFlush:
                     reply.put(ok)
             if len(callers) < len(waiting):
                 return
+
+
+def _after_fork(ref: weakref.ref[BoundedFlush]) -> None:
+    flusher = ref()
+    if flusher is not None:
+        flusher._reset()
