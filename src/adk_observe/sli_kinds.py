@@ -17,6 +17,7 @@ shape's query (rules/sli.py) and series (rules/series.py).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -87,6 +88,18 @@ class BuiltinKind:
     # SLO raises SLONoData by default (a spec may turn it off) when its total rate is 0 or gone,
     # and this says what to check. Empty: no events is no traffic (no ratio, no alert).
     no_events: str = ""
+
+    def __post_init__(self) -> None:
+        # The dashboard fills every `{key}` of the text, so each names a parameter every SLO of
+        # the kind has: a required one (an optional label value that is left out would leave a
+        # hole; set ones the text does not name follow it, sli_text.py).
+        required = {p.key for p in self.params if p.required}
+        holes = sorted(set(re.findall(r"\{(\w+)\}", self.text)) - required)
+        if holes:
+            raise ValueError(
+                f"built-in kind {self.name!r}: its text names {holes}, which are not required "
+                "parameters of the kind"
+            )
 
     @property
     def metric(self) -> c.MetricDef | None:

@@ -34,7 +34,15 @@ SERVER = "mcp_server"  # the stdio server's script name
 VOLATILE_FIELDS = {"time", "trace_id", "span_id", "duration_ms", "invocation_id", "thread",
                    "thread_name", "logger", c.SESSION_ID}
 KEY = "k" * 32  # the pseudonym key: the same user gets the same user.id from both front ends
-TIMING_HISTOGRAMS = {d.name for d in c.CATALOGUE if d.name.endswith("_seconds")}
+TIMED_FIELDS = {c.FIELD_SECONDS, c.FIELD_FIRST_TOKEN}  # event fields measured by a clock
+
+
+def timed(metric: c.MetricDef) -> bool:
+    """Recorded from a measured duration (whatever its name or type): its values differ between
+    any two runs; a histogram's count does not."""
+    return any(capture.value in TIMED_FIELDS for capture in metric.captures)
+
+
 
 
 def _observe(drive: Callable[[], None]) -> tuple[dict[tuple[Any, ...], float], list[Any],
@@ -52,7 +60,7 @@ def _observe(drive: Callable[[], None]) -> tuple[dict[tuple[Any, ...], float], l
                 metric = c.metric_by_name(s.name)
                 if metric is None or metric is c.MEMORY_USAGE:
                     continue  # ADK's own gen_ai metrics; memory is measured, not an event
-                if metric.name in TIMING_HISTOGRAMS and not s.name.endswith("_count"):
+                if timed(metric) and not s.name.endswith("_count"):
                     continue  # durations differ between any two runs
                 samples[(s.name, tuple(sorted(s.labels.items())))] = round(s.value, 12)
         lines = [json.loads(line) for line in logs.getvalue().splitlines() if line]
@@ -139,3 +147,20 @@ def test_both_front_ends_record_the_same_event_the_same_way(
     else:
         assert messages == [("DEBUG", "llm call"), ("WARNING", "agent turn failed")]
         assert adk_logs[-1]["error.type"] == "ScriptedModelError"
+
+
+def test_a_metric_recorded_from_a_duration_is_timed_whatever_its_name() -> None:
+    # A metric added by its catalogue declaration alone (docs/architecture.md) must not make this
+    # comparison fail on clock noise: timing is read from what it records, not from its name.
+    seconds_spent = c.MetricDef(
+        "adk_agent_llm_seconds_total",
+        c.MetricType.COUNTER,
+        "Seconds spent in LLM calls (test only).",
+        (c.LABEL_AGENT_ID, c.LABEL_MODEL),
+        captures=(c.Capture(c.EVENT_LLM_CALL, c.FIELD_SECONDS),),
+    )
+    assert timed(seconds_spent)
+    assert not timed(c.LLM_CALLS)
+    assert {d.name for d in c.CATALOGUE if timed(d)} == {
+        d.name for d in c.CATALOGUE if d.type is c.MetricType.HISTOGRAM and "seconds" in d.name
+    }

@@ -15,7 +15,9 @@ from tests.deploy.kustomize_build import built_folder, kubectl_binary
 from adk_observe.checks import deploy_gates as gates
 from adk_observe.checks.crd_schemas import SchemaSet
 from adk_observe.cli import main
+from adk_observe.deploy_model import StrategyType
 from adk_observe.errors import SpecError
+from adk_observe.load_balancers import LoadBalancer
 from adk_observe.loader.load import load_specs
 
 INGRESS = {
@@ -81,6 +83,13 @@ REFUSED = [
     for lb in INGRESS
     if (s, e, lb) not in _accepted()
 ]
+
+
+def test_the_matrix_has_every_strategy_and_class_of_the_model() -> None:
+    # A strategy or a load-balancer class added by its row (docs/architecture.md) takes its
+    # entry here too, or the gates below never run on it.
+    assert list(STRATEGY) == [t.value for t in StrategyType]
+    assert list(INGRESS) == [c.value for c in LoadBalancer]
 
 
 def test_the_matrix_has_every_argo_combination_and_flagger_canaries_off_alb() -> None:

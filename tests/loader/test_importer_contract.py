@@ -54,7 +54,10 @@ def parse_toy(docs: list[Document]) -> list[Mapped]:
 @pytest.fixture
 def toy_format(monkeypatch: pytest.MonkeyPatch) -> None:
     """The whole addition: the format's row (its module here is this test module)."""
-    row = load.Format("toy", lambda d: d.get("apiVersion") == TOY, __name__, "parse_toy")
+    row = load.Format(
+        "toy", lambda d: d.get("apiVersion") == TOY, __name__, f"a toy spec (apiVersion {TOY})",
+        "parse_toy",
+    )
     monkeypatch.setattr(load, "FORMATS", (*load.FORMATS, row))
 
 
@@ -72,6 +75,21 @@ def test_a_format_without_its_row_is_unknown(
 ) -> None:
     assert main(["validate", str(_spec(tmp_path, GOOD))]) == 2
     assert "unknown spec format" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("toy_format")
+def test_the_unknown_format_error_lists_a_registered_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "other.yaml"
+    path.write_text("apiVersion: other/v1\n")
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "unknown spec format: expected apiVersion adk-observe/v1, an OpenSLO v1 document "
+        "(apiVersion openslo/v1), a Sloth spec (version prometheus/v1), a Sloth "
+        "PrometheusServiceLevel (apiVersion sloth.slok.dev/v1) or a toy spec (apiVersion toy/v1) "
+        "(got apiVersion 'other/v1')"
+    )
 
 
 @pytest.mark.usefixtures("toy_format")

@@ -11,6 +11,7 @@ import pytest
 from tests.rules.support import run_promtool
 
 from adk_observe import model as m
+from adk_observe.dashboards.sli_text import sli_text
 from adk_observe.render import dump_yaml
 from adk_observe.rules import compile_service, rule_file, rule_file_name
 from adk_observe.rules.kinds import KINDS, SLIKind, kind_of
@@ -109,3 +110,10 @@ def test_a_kind_whose_row_has_no_series_gets_no_promtool_tests(
     # `series=None` is stated in the row, never the default of a forgotten entry.
     monkeypatch.setitem(KINDS, SlowAnswers, SLIKind(_query, series=None))
     assert promtool_tests(_spec(SlowAnswers("billing", 2.0)), "svc.rules.yaml") == {}
+
+
+def test_a_new_kind_without_its_dashboard_words_is_a_clear_error() -> None:
+    # Not another type's words ("a custom error ratio" was the fallback): sli_text.py is in the
+    # row of docs/architecture.md, and forgetting it fails the SLO dashboard loudly.
+    with pytest.raises(TypeError, match=r"no words for SlowAnswers in dashboards/sli_text\.py"):
+        sli_text(SlowAnswers("billing", 2.0))  # type: ignore[arg-type]

@@ -1,6 +1,7 @@
 """`compile-rules --target prometheus|thanos|mimir`: one output per rule engine, each checked
 offline against that engine's own fields and limits, each proven by the same promtool scenarios
-on its Prometheus form."""
+on its Prometheus form. A new engine is its row in rules/targets.py (and an offline check in
+rules/engines.py when none there fits): a test-only row shows what follows from it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 import yaml
 from tests.rules.support import ROOT, compile_rules, run_parallel, run_promtool, tree
 
+from adk_observe.cli import main
 from adk_observe.loader.load import load_specs
 from adk_observe.rules import compile_service
 from adk_observe.rules.engines import (
@@ -22,7 +24,7 @@ from adk_observe.rules.engines import (
     check_thanos,
 )
 from adk_observe.rules.split import dependencies, split_group
-from adk_observe.rules.targets import TARGETS, TargetOptions, shape
+from adk_observe.rules.targets import TARGETS, Target, TargetOptions, shape
 from adk_observe.rules.types import Alert, Recording, RuleGroup
 
 HERE = Path(__file__).parent / "promtool"
@@ -40,6 +42,36 @@ def _compile(tmp_path: Path, spec: Path, target: str, *extra: str) -> Path:
     out = tmp_path / target
     assert compile_rules(spec, out, "--target", target, *extra) == 0
     return out
+
+
+def test_a_new_engine_is_its_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_doc_tables import COMMANDS, command_problems, doc_text
+
+    assert command_problems(doc_text.text(COMMANDS)) == []
+    # The whole addition: its row (an engine that warns on a partial answer, checked as Thanos).
+    toy = Target(
+        "toy",
+        check_thanos,
+        "a test-only engine",
+        group_fields=lambda options: {"partial_response_strategy": "warn"},
+    )
+    monkeypatch.setitem(TARGETS, toy.name, toy)
+    spec = str(ROOT / "examples" / "support-agent.yaml")
+    out = str(tmp_path)
+    assert main(["compile-rules", spec, "--target", "toy", "-o", out, "--emit-tests"]) == 0
+    (written,) = tmp_path.glob("*.toy.rules.yaml")
+    groups = yaml.safe_load(written.read_text())["groups"]
+    assert {g["partial_response_strategy"] for g in groups} == {"warn"}
+    plain = yaml.safe_load(written.with_name(written.name.replace(".toy", "")).read_text())
+    assert [g["name"] for g in plain["groups"]] == [g["name"] for g in groups]  # for promtool
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["compile-rules", "--help"])
+    assert "toy (a test-only engine)" in " ".join(capsys.readouterr().out.split())
+    # docs/commands.md must list it before it ships.
+    assert "compile-rules --target: toy not explained" in command_problems(doc_text.text(COMMANDS))
 
 
 def test_the_default_target_is_todays_output(

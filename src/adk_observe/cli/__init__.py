@@ -7,6 +7,7 @@ serialise or write themselves.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -24,26 +25,32 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {printable(message)} (see --help)\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    from adk_observe.cli import (
-        alertmanager,
-        canary,
-        dashboards,
-        deploy,
-        report,
-        rules,
-        runbooks,
-        spec,
+# Every verb's module (`register(sub)` adds its subcommands), in `--help`'s order. They are
+# imported when the parser is built, not with this package.
+VERBS: tuple[str, ...] = tuple(
+    f"adk_observe.cli.{name}"
+    for name in (
+        "rules",
+        "spec",
+        "dashboards",
+        "deploy",
+        "report",
+        "canary",
+        "alertmanager",
+        "runbooks",
     )
+)
 
+
+def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="adk-observe",
         description="Observability and SLOs for AI-agent services, from one spec file.",
     )
     parser.add_argument("--version", action="version", version=f"adk-observe {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (rules, spec, dashboards, deploy, report, canary, alertmanager, runbooks):
-        module.register(sub)
+    for name in VERBS:
+        importlib.import_module(name).register(sub)
     return parser
 
 

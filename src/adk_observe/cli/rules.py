@@ -52,6 +52,12 @@ def _count(text: str) -> int:
     return value
 
 
+def _engines() -> str:
+    """Every row of rules/targets.py with its words: `a (..), b (..) or c (..)`."""
+    *others, last = (f"{t.name} ({t.about})" for t in TARGETS.values())
+    return f"{', '.join(others)} or {last}" if others else last
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "compile-rules",
@@ -72,9 +78,7 @@ def register(sub: Any) -> None:
         "--target",
         choices=tuple(TARGETS),
         default=DEFAULT_TARGET,
-        help="the rule engine that evaluates the rules: prometheus (default), thanos (Thanos "
-        "Ruler: partial_response_strategy abort) or mimir (one namespace per service, groups "
-        "within the tenant's rules-per-group limit)",
+        help=f"the rule engine that evaluates the rules: {_engines()}",
     )
     p.add_argument(
         "--query-offset",

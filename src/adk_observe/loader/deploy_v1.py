@@ -8,11 +8,12 @@ deploy_compliance.py).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from adk_observe import deploy_model as d
+from adk_observe.load_balancers import LoadBalancer
 from adk_observe.loader.fields import (
     DnsName,
     HttpUrl,
@@ -27,6 +28,16 @@ from adk_observe.loader.fleet_v1 import RemoteWriteV1
 QUANTITY = r"^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$"
 PATH = r"^/[A-Za-z0-9_./-]*$"
 MAX_REPLICAS = 1000  # more than any one agent service needs: a typo (an extra zero) stops here
+
+# What a spec may write as `strategy.type` and `ingress.class`: the values of the model's enums,
+# in their order, so that a strategy (deploy_model.StrategyType) or a load-balancer class
+# (load_balancers.LoadBalancer) added there is accepted, and listed by the schema, by itself.
+if TYPE_CHECKING:
+    StrategyName = str
+    ClassName = str
+else:
+    StrategyName = Literal[tuple(t.value for t in d.StrategyType)]
+    ClassName = Literal[tuple(c.value for c in LoadBalancer)]
 
 
 class ScalingV1(Strict):
@@ -90,7 +101,7 @@ class HealthCheckV1(Strict):
 
 
 class IngressV1(Strict):
-    class_: Literal["alb", "nginx", "gateway", "gke", "gke-gateway"] = Field(alias="class")
+    class_: ClassName = Field(alias="class")
     host: str
     path: str = Field(default="/", pattern=PATH)
     controller_namespace: DnsName | None = None
@@ -157,7 +168,7 @@ class MatchV1(Strict):
 
 
 class StrategyV1(Strict):
-    type: Literal["rolling", "blue-green", "canary", "ab"] = "rolling"
+    type: StrategyName = d.StrategyType.ROLLING.value
     engine: Literal["argo", "flagger"] = Field(
         default="argo",
         description="argo: an Argo Rollouts Rollout with AnalysisTemplates; flagger: a "

@@ -38,6 +38,9 @@ class Format:
     name: str
     matches: Callable[[dict[str, Any]], bool]
     module: str
+    # How a document of it is recognised, in the words of the unknown-format error ("expected
+    # <this>, <that> or ..."), which lists every row.
+    expected: str
     function: str = "parse"  # one module may hold two formats (Sloth's file and its CRD)
 
     def parse(self, docs: list[Document]) -> list[Mapped]:
@@ -62,13 +65,25 @@ FORMATS: tuple[Format, ...] = (
         "adk-observe/v1",
         lambda d: d.get("apiVersion") == v1.API_VERSION,
         "adk_observe.loader.map_v1",
+        f"apiVersion {v1.API_VERSION}",
     ),
-    Format("openslo", _is_openslo, "adk_observe.loader.openslo"),
-    Format(SLOTH_FILE, lambda d: d.get("version") == "prometheus/v1", "adk_observe.loader.sloth"),
+    Format(
+        "openslo",
+        _is_openslo,
+        "adk_observe.loader.openslo",
+        "an OpenSLO v1 document (apiVersion openslo/v1)",
+    ),
+    Format(
+        SLOTH_FILE,
+        lambda d: d.get("version") == "prometheus/v1",
+        "adk_observe.loader.sloth",
+        "a Sloth spec (version prometheus/v1)",
+    ),
     Format(
         SLOTH_CRD,
         lambda d: d.get("apiVersion") == "sloth.slok.dev/v1",
         "adk_observe.loader.sloth",
+        "a Sloth PrometheusServiceLevel (apiVersion sloth.slok.dev/v1)",
         "parse_crd",
     ),
 )
@@ -107,10 +122,9 @@ def detect(doc: Document) -> str:
             return fmt.name
     # The key that names the format: Kubernetes-style apiVersion, or a Sloth file's version.
     key = next((k for k in ("apiVersion", "version") if k in data), "")
+    *others, last = (fmt.expected for fmt in FORMATS)
     raise SpecError(
-        "unknown spec format: expected apiVersion adk-observe/v1, an OpenSLO v1 document "
-        "(apiVersion openslo/v1), a Sloth spec (version prometheus/v1) or a Sloth "
-        "PrometheusServiceLevel (apiVersion sloth.slok.dev/v1)"
+        f"unknown spec format: expected {', '.join(others)} or {last}"
         + (f" (got {key} {quote(data[key])})" if key else ""),
         file=doc.file,
         line=doc.line_of((key,) if key else ()),

@@ -40,6 +40,8 @@ class TargetOptions:
 class Target:
     name: str
     check: engines.Check
+    # What it is, in `compile-rules --help`'s words: `--target <name> (<about>)`.
+    about: str
     # The engine's own fields on every group.
     group_fields: Callable[[TargetOptions], dict[str, str]] = lambda options: {}
     # Groups are split to `limits.rules_per_group` (the engine caps the rules per group).
@@ -58,15 +60,17 @@ def _mimir_fields(options: TargetOptions) -> dict[str, str]:
 
 
 TARGETS: dict[str, Target] = {
-    "prometheus": Target("prometheus", engines.check_prometheus),
+    "prometheus": Target("prometheus", engines.check_prometheus, "default"),
     "thanos": Target(
         "thanos",
         engines.check_thanos,
+        "Thanos Ruler: partial_response_strategy abort",
         group_fields=lambda options: {"partial_response_strategy": THANOS_STRATEGY},
     ),
     "mimir": Target(
         "mimir",
         engines.check_mimir,
+        "one namespace per service, groups within the tenant's rules-per-group limit",
         group_fields=_mimir_fields,
         split=True,
         namespace=True,
