@@ -29,7 +29,8 @@ CANARY_SUCCESS = (
     '{job="support-agent",' + CANARY + "}[5m])) > 0)"
 )
 STABLE_SUCCESS = CANARY_SUCCESS.replace(CANARY, STABLE)
-VOLUME = 'sum(increase(adk_agent_requests_total{job="support-agent",' + CANARY + "}[5m]))"
+# `< Inf`: an infinite count (a +Inf counter sample) is no count, so no gate sees enough requests.
+VOLUME = 'sum(increase(adk_agent_requests_total{job="support-agent",' + CANARY + "}[5m])) < Inf"
 EXPECTED_SUCCESS_QUERY = (
     f"(({CANARY_SUCCESS}) / clamp_min(({STABLE_SUCCESS}) + 0.0025 or vector(0), 0.005))"
     f" and on() ({VOLUME} >= 100)"

@@ -167,3 +167,21 @@ def test_an_answer_with_warnings_is_never_successful(
         assert line.startswith("Inconclusive "), line
         assert "Prometheus warned: remote_read" in line, line
         assert "(a partial answer: not Successful)" in line, line
+
+
+# --- samples that are not data ------------------------------------------------------------------
+
+
+def test_an_infinite_request_count_is_no_evidence_for_any_gate(
+    prom: PrometheusServer, rendered: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The canary's 200 counter reads +Inf at END: increase() over the window is +Inf, and the
+    # success ratio 0 / +Inf is 0. Before: request-volume Successful on [inf] (+Inf >= 100),
+    # slo-success Successful on [0], the latency gates (their histogram is finite) Successful:
+    # exit 0 on a count nobody can read. Now the volume is no count (`< Inf` drops it): every
+    # gate guarded by it is empty, and empty is Inconclusive.
+    code, lines = _check(prom.url, rendered, INFINITE, capsys)
+    assert code == 4, lines
+    for name in ("p95-latency", "request-volume", "slo-latency", "slo-success"):
+        assert lines[name].startswith("Inconclusive "), lines[name]
+        assert lines[name].endswith(": result []"), lines[name]

@@ -107,8 +107,11 @@ def _versus_stable(canary: str, stable: str, allowed: float, margin: str) -> str
 
 
 def _volume(spec: ServiceSpec, matcher: str, window: str) -> str:
+    """The canary's request count in the window. An infinite one (a counter sample of +Inf: a
+    broken exporter or proxy) is no count: `< Inf` drops it, so the volume gate and every gate
+    guarded by it see no data (Inconclusive), never "enough requests" over a ratio of 0."""
     requests = selector(c.REQUESTS.name, service_selector(spec), matcher)
-    return f"sum(increase({requests}[{window}]))"
+    return f"sum(increase({requests}[{window}])) < Inf"
 
 
 def _enough(spec: ServiceSpec, a: Analysis, scope: Scope) -> str:
