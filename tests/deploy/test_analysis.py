@@ -90,7 +90,11 @@ def test_latency_slo_gate_uses_the_slos_threshold_bucket_and_budget() -> None:
     query = _metrics("deploy-canary-alb")["slo-latency"]["provider"]["prometheus"]["query"]
     # latency SLO: 95% under 500ms -> budget 0.05, margin 0.025, the le="0.5" bucket
     assert "+ 0.025 or vector(0), 0.05))" in query
-    assert query.count('le=~"0\\\\.5"') == 2  # canary and stable
+    # canary and stable, each in its ratio and in the guard that the bucket exists at all
+    assert query.count('le=~"0\\\\.5"') == 4
+    bucket = 'adk_agent_request_duration_seconds_bucket{job="support-agent",'
+    for side in (CANARY, STABLE):
+        assert f') and on() (sum(rate({bucket}{side},le=~"0\\\\.5"}}[5m]))))' in query
 
 
 def test_p95_gate_compares_with_max_p95_or_the_stables_p95_plus_margin() -> None:

@@ -61,10 +61,17 @@ STABLE = "5ab1e00"
 HEALTHY = "c0ffee1"  # 100 requests a minute: 500 in the 5m window, none failing, all fast
 INFINITE = "c0ffee2"  # the same, but its 200 counter reads +Inf at END (a broken exporter or proxy)
 
+# A release whose histogram buckets leave out the latency SLO's 500ms threshold, in the canary
+# and the stable alike (0.5 is missing): the latency SLI cannot be read on either side.
+NO_THRESHOLD = tuple(le for le in BUCKETS if le != "0.5")
+STABLE_UNBUCKETED, UNBUCKETED = "5ab1e03", "c0ffee3"
+
 PODS = [
     _pod(STABLE, 1000),
     _pod(HEALTHY, 100),
     _pod(INFINITE, 100, last="+Inf"),
+    _pod(STABLE_UNBUCKETED, 1000, buckets=NO_THRESHOLD),
+    _pod(UNBUCKETED, 100, buckets=NO_THRESHOLD),
 ]
 
 
@@ -117,12 +124,16 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _check(
-    url: str, rendered: Path, canary: str, capsys: pytest.CaptureFixture[str]
+    url: str,
+    rendered: Path,
+    canary: str,
+    capsys: pytest.CaptureFixture[str],
+    stable: str = STABLE,
 ) -> tuple[int, dict[str, str]]:
     """canary-check's exit code and each metric's line, by metric name."""
     code = main(
         ["canary-check", str(rendered), "--prometheus", url, "--at", AT,
-         "--canary-hash", canary, "--stable-hash", STABLE]
+         "--canary-hash", canary, "--stable-hash", stable]
     )  # fmt: skip
     out = capsys.readouterr().out.splitlines()
     lines = {line.split("/")[1].split(":")[0]: line for line in out[:-1]}
@@ -185,3 +196,30 @@ def test_an_infinite_request_count_is_no_evidence_for_any_gate(
     for name in ("p95-latency", "request-volume", "slo-latency", "slo-success"):
         assert lines[name].startswith("Inconclusive "), lines[name]
         assert lines[name].endswith(": result []"), lines[name]
+
+
+def test_a_latency_slo_whose_threshold_is_no_bucket_is_not_measured_by_matching_the_stable(
+    prom: PrometheusServer, rendered: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Neither side has an le="0.5" series. Before: the bucket read as 0 requests under 500ms,
+    # so both read 100% slow; the canary's 1 against the looser of 0.05 and the stable's
+    # 1 + 0.025 gave 1 / 1.025 = 0.9756: slo-latency Successful, and with the other gates
+    # fine (p95 0.095 / 0.3, 500 requests, no 5xx) exit 0 on a latency nobody measured.
+    # Now the narrowed SLI needs its threshold bucket: no bucket, no ratio, Inconclusive.
+    code, lines = _check(prom.url, rendered, UNBUCKETED, capsys, stable=STABLE_UNBUCKETED)
+    assert code == 4, lines
+    assert lines["slo-latency"].startswith("Inconclusive "), lines["slo-latency"]
+    assert lines["slo-latency"].endswith(": result []"), lines["slo-latency"]
+    for name in ("p95-latency", "request-volume", "slo-success"):
+        assert lines[name].startswith("Successful "), lines[name]
+
+
+def test_a_canary_with_its_threshold_bucket_is_measured_against_the_slo_when_the_stable_has_none(
+    prom: PrometheusServer, rendered: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The healthy canary (every request under 100ms, so under 500ms: ratio 0) against the stable
+    # without the bucket: no stable ratio, so the SLO's own budget (0.05) is the limit: 0 / 0.05.
+    code, lines = _check(prom.url, rendered, HEALTHY, capsys, stable=STABLE_UNBUCKETED)
+    assert code == 0, lines
+    assert lines["slo-latency"].startswith("Successful "), lines["slo-latency"]
+    assert "result [0]" in lines["slo-latency"], lines["slo-latency"]
