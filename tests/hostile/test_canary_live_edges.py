@@ -65,6 +65,8 @@ INFINITE = "c0ffee2"  # the same, but its 200 counter reads +Inf at END (a broke
 # and the stable alike (0.5 is missing): the latency SLI cannot be read on either side.
 NO_THRESHOLD = tuple(le for le in BUCKETS if le != "0.5")
 STABLE_UNBUCKETED, UNBUCKETED = "5ab1e03", "c0ffee3"
+# A stable whose pods are still scraped but serve nothing (every counter stays 0).
+IDLE_STABLE = "5ab1e04"
 
 PODS = [
     _pod(STABLE, 1000),
@@ -72,6 +74,7 @@ PODS = [
     _pod(INFINITE, 100, last="+Inf"),
     _pod(STABLE_UNBUCKETED, 1000, buckets=NO_THRESHOLD),
     _pod(UNBUCKETED, 100, buckets=NO_THRESHOLD),
+    _pod(IDLE_STABLE, 0),
 ]
 
 
@@ -223,3 +226,17 @@ def test_a_canary_with_its_threshold_bucket_is_measured_against_the_slo_when_the
     assert code == 0, lines
     assert lines["slo-latency"].startswith("Successful "), lines["slo-latency"]
     assert "result [0]" in lines["slo-latency"], lines["slo-latency"]
+
+
+def test_an_idle_stable_leaves_the_slos_own_limits_not_an_inconclusive_p95(
+    prom: PrometheusServer, rendered: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The stable's series exist but none grew in the window: its p95 is NaN (no observations),
+    # its ratios have no denominator. No stable data means the SLO's own limits (docs/deploy.md):
+    # p95 0.095 / 0.3 = 0.3167, slo-success 0 / 0.005, slo-latency 0 / 0.05, all Successful.
+    # Before: the ratio gates fell back so, but the p95 gate divided by clamp_min(NaN, 0.3),
+    # which is NaN: Inconclusive [NaN], exit 4, however good the canary.
+    code, lines = _check(prom.url, rendered, HEALTHY, capsys, stable=IDLE_STABLE)
+    assert code == 0, lines
+    assert all(line.startswith("Successful ") for line in lines.values()), lines
+    assert "result [0.316666" in lines["p95-latency"], lines["p95-latency"]

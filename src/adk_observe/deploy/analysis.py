@@ -101,8 +101,11 @@ def _narrowed(spec: ServiceSpec, sli: SLI, matcher: str, window: str) -> str:
 
 
 def _versus_stable(canary: str, stable: str, allowed: float, margin: str) -> str:
-    """canary / max(allowed, stable <margin>); no stable data: the SLO's limit alone."""
-    limit = f"clamp_min(({stable}){margin} or vector(0), {number(allowed)})"
+    """canary / max(allowed, stable <margin>); no stable data: the SLO's limit alone. A stable
+    value that is no number (NaN: an idle stable's p95, a histogram with no observations in
+    the window) is no stable data too (`>= 0` drops it): clamp_min of NaN is NaN, which made
+    the gate Inconclusive however good the canary."""
+    limit = f"clamp_min(({stable}){margin} >= 0 or vector(0), {number(allowed)})"
     return f"({canary}) / {limit}"
 
 
