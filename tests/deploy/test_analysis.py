@@ -29,9 +29,10 @@ CANARY_SUCCESS = (
     '{job="support-agent",' + CANARY + "}[5m])) > 0)"
 )
 STABLE_SUCCESS = CANARY_SUCCESS.replace(CANARY, STABLE)
-VOLUME = 'sum(increase(adk_agent_requests_total{job="support-agent",' + CANARY + "}[5m]))"
+# `< Inf`: an infinite count (a +Inf counter sample) is no count, so no gate sees enough requests.
+VOLUME = 'sum(increase(adk_agent_requests_total{job="support-agent",' + CANARY + "}[5m])) < Inf"
 EXPECTED_SUCCESS_QUERY = (
-    f"(({CANARY_SUCCESS}) / clamp_min(({STABLE_SUCCESS}) + 0.0025 or vector(0), 0.005))"
+    f"(({CANARY_SUCCESS}) / clamp_min(({STABLE_SUCCESS}) + 0.0025 >= 0 or vector(0), 0.005))"
     f" and on() ({VOLUME} >= 100)"
 )
 
@@ -88,8 +89,12 @@ def test_success_gate_is_the_canary_ratio_against_the_looser_of_slo_and_stable()
 def test_latency_slo_gate_uses_the_slos_threshold_bucket_and_budget() -> None:
     query = _metrics("deploy-canary-alb")["slo-latency"]["provider"]["prometheus"]["query"]
     # latency SLO: 95% under 500ms -> budget 0.05, margin 0.025, the le="0.5" bucket
-    assert "+ 0.025 or vector(0), 0.05))" in query
-    assert query.count('le=~"0\\\\.5"') == 2  # canary and stable
+    assert "+ 0.025 >= 0 or vector(0), 0.05))" in query
+    # canary and stable, each in its ratio and in the guard that the bucket exists at all
+    assert query.count('le=~"0\\\\.5"') == 4
+    bucket = 'adk_agent_request_duration_seconds_bucket{job="support-agent",'
+    for side in (CANARY, STABLE):
+        assert f') and on() (sum(rate({bucket}{side},le=~"0\\\\.5"}}[5m]))))' in query
 
 
 def test_p95_gate_compares_with_max_p95_or_the_stables_p95_plus_margin() -> None:
@@ -99,7 +104,8 @@ def test_p95_gate_compares_with_max_p95_or_the_stables_p95_plus_margin() -> None
     canary = f"histogram_quantile(0.95, sum by (le) ({rate}))"
     stable = canary.replace(CANARY, STABLE)
     assert query == (
-        f"(({canary}) / clamp_min(({stable}) * 1.5 or vector(0), 0.3)) and on() ({VOLUME} >= 100)"
+        f"(({canary}) / clamp_min(({stable}) * 1.5 >= 0 or vector(0), 0.3))"
+        f" and on() ({VOLUME} >= 100)"
     )
 
 
@@ -135,9 +141,8 @@ def test_success_rate_gate_is_added_when_no_success_slo_is_named() -> None:
     metrics = _metrics("deploy-canary-gateway")
     assert list(metrics) == ["success-rate", "p95-latency", "request-volume", "slo-latency"]
     # min_success 99.5 -> allowed 0.005
-    assert "+ 0.0025 or vector(0), 0.005))" in metrics["success-rate"]["provider"]["prometheus"][
-        "query"
-    ]
+    query = metrics["success-rate"]["provider"]["prometheus"]["query"]
+    assert "+ 0.0025 >= 0 or vector(0), 0.005))" in query
 
 
 def test_canary_watches_in_the_background_from_the_first_analysis_step() -> None:

@@ -13,6 +13,10 @@ are read in canary_load.py.)
   exceed `failureLimit` (default 0, negative: never), Inconclusive once inconclusive ones
   exceed `inconclusiveLimit` (default 0), Error once consecutive errors exceed
   `consecutiveErrorLimit` (default 4), Successful once `count` measurements are taken.
+- One departure from Argo, which only logs them: an answer that carries Prometheus `warnings`
+  (a remote-read or Thanos store that did not answer: the data may be partial) is never
+  Successful. That measurement is Inconclusive, its line names the warning; a Failed,
+  Inconclusive or Error one stays as it is.
 """
 
 from __future__ import annotations
@@ -155,9 +159,15 @@ def measure(metric: Metric, client: PrometheusClient, at: float | None = None) -
         return Measurement(Phase.ERROR, message=str(exc))
     try:
         value, text = result_value(result)
-        return Measurement(evaluate(metric, value), text)
+        phase = evaluate(metric, value)
     except EvalError as exc:
         return Measurement(Phase.ERROR, message=printable(str(exc), 300))
+    if not result.warnings:
+        return Measurement(phase, text)
+    warned = f"Prometheus warned: {printable('; '.join(result.warnings), 300)}"
+    if phase is Phase.SUCCESSFUL:
+        return Measurement(Phase.INCONCLUSIVE, text, f"{warned} (a partial answer: not Successful)")
+    return Measurement(phase, text, warned)
 
 
 # --- several measurements -----------------------------------------------------------------------

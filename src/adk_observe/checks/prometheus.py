@@ -10,7 +10,9 @@ exit code 3: one line of bounded length, control characters escaped, and no cred
 Answers are checked shape by shape (a string where a list belongs, a sample without `value`,
 100,000 nested brackets, a label value that is not a string...); label values are valid text
 (lone surrogates replaced). `query()` and `query_range()` drop values that are not finite:
-those are not data. `instant()` keeps them, as Argo's analysis sees them.
+those are not data. `instant()` keeps them, as Argo's analysis sees them, and keeps the
+answer's `warnings` too (a remote-read store or a Thanos store that did not answer: the data
+may be partial), redacted and bounded like every message.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
 from adk_observe import conventions as c
@@ -38,6 +40,7 @@ from adk_observe.errors import (
 REDACTED = "[REDACTED]"
 RESULT_TYPES = ("vector", "matrix", "scalar", "string")
 UNUSABLE = PrometheusUnavailableError
+MAX_WARNINGS = 5  # warnings of one answer kept (each bounded like a message)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -60,6 +63,7 @@ class Result:
 
     kind: str
     values: tuple[float, ...]
+    warnings: tuple[str, ...] = ()  # the API's `warnings`: the answer may be partial
 
 
 class _Malformed(Exception):
@@ -166,6 +170,10 @@ class PrometheusClient:
 
     def _api(self, path: str, form: dict[str, str]) -> dict[str, Any]:
         """The `data` object of a successful API answer."""
+        return self._answer(path, form)[0]
+
+    def _answer(self, path: str, form: dict[str, str]) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """The `data` object of a successful API answer and its `warnings`."""
         if self._stopped.is_set():
             self._fail(UNUSABLE, f"{self.url}: not queried (another query failed)")
         what = quote(form.get("query", path), 80)
@@ -197,9 +205,15 @@ class PrometheusClient:
         except ValueError:
             self._fail(UNUSABLE, f"{self.url} did not answer with the Prometheus API's JSON")
         try:
-            return self._data(body)
+            return self._data(body), self._warnings(body)
         except _Malformed as exc:
             self._fail(UNUSABLE, f"{self.url}: an unusable answer to {what}: {exc}")
+
+    def _warnings(self, body: dict[str, Any]) -> tuple[str, ...]:
+        warnings = body.get("warnings") or []
+        _check(isinstance(warnings, list), "`warnings` that are not a list")
+        _check(all(isinstance(w, str) for w in warnings), "a warning that is not a string")
+        return tuple(self.safe(_text(w)) for w in warnings[:MAX_WARNINGS])
 
     def _http_error(self, answer: h.Answer, what: str) -> NoReturn:
         try:
@@ -248,9 +262,12 @@ class PrometheusClient:
             self._fail(UNUSABLE, f"{self.url}: an unusable answer to {quote(expr, 80)}: {exc}")
 
     def instant(self, expr: str, at: float | None = None) -> Result:
-        """Instant query at `at` (now when None): Argo's view of it (canary-check)."""
-        data = self._instant_data(expr, at)
-        return self._parse(expr, instant_result, data)  # type: ignore[no-any-return]
+        """Instant query at `at` (now when None): Argo's view of it (canary-check), with the
+        answer's warnings."""
+        form = {"query": expr} if at is None else {"query": expr, "time": f"{at:.3f}"}
+        data, warnings = self._answer("query", form)
+        result: Result = self._parse(expr, instant_result, data)
+        return replace(result, warnings=warnings) if warnings else result
 
     def query(self, expr: str, at: float) -> list[Sample]:
         """Instant query at `at`; NaN and infinite values are dropped (they are not data)."""

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {printable(str(exc))}", file=sys.stderr)
             return EXIT_UNREACHABLE
         phases.append(m.phase)
-        detail = f"result {m.value}" if m.value else m.message
+        detail = "; ".join(d for d in (f"result {m.value}" if m.value else "", m.message) if d)
         condition = {
             cc.Phase.SUCCESSFUL: metric.success,
             cc.Phase.FAILED: metric.failure or f"not ({metric.success})",

@@ -138,6 +138,7 @@ class PrometheusServer:
         agent: bool = False,
         external_labels: Mapping[str, str] | None = None,
         remote_write: Sequence[Mapping[str, Any]] = (),
+        remote_read: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.rules = dict(rules)
         self.targets = dict(targets)
@@ -163,6 +164,9 @@ class PrometheusServer:
         self.agent = agent
         self.external_labels = dict(external_labels or {})
         self.remote_write = [dict(r) for r in remote_write]
+        # Remote-read stores the queries also read: one that does not answer makes every
+        # answer partial, with Prometheus `warnings` (tests of a partial answer).
+        self.remote_read = [dict(r) for r in remote_read]
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -180,6 +184,8 @@ class PrometheusServer:
             cfg["global"]["external_labels"] = self.external_labels
         if self.remote_write:
             cfg["remote_write"] = self.remote_write
+        if self.remote_read:
+            cfg["remote_read"] = self.remote_read
         (root / "prometheus.yml").write_text(dump_yaml(cfg), encoding="utf-8")
         self._log = root / "prometheus.log"
         storage = (

@@ -101,14 +101,20 @@ def _narrowed(spec: ServiceSpec, sli: SLI, matcher: str, window: str) -> str:
 
 
 def _versus_stable(canary: str, stable: str, allowed: float, margin: str) -> str:
-    """canary / max(allowed, stable <margin>); no stable data: the SLO's limit alone."""
-    limit = f"clamp_min(({stable}){margin} or vector(0), {number(allowed)})"
+    """canary / max(allowed, stable <margin>); no stable data: the SLO's limit alone. A stable
+    value that is no number (NaN: an idle stable's p95, a histogram with no observations in
+    the window) is no stable data too (`>= 0` drops it): clamp_min of NaN is NaN, which made
+    the gate Inconclusive however good the canary."""
+    limit = f"clamp_min(({stable}){margin} >= 0 or vector(0), {number(allowed)})"
     return f"({canary}) / {limit}"
 
 
 def _volume(spec: ServiceSpec, matcher: str, window: str) -> str:
+    """The canary's request count in the window. An infinite one (a counter sample of +Inf: a
+    broken exporter or proxy) is no count: `< Inf` drops it, so the volume gate and every gate
+    guarded by it see no data (Inconclusive), never "enough requests" over a ratio of 0."""
     requests = selector(c.REQUESTS.name, service_selector(spec), matcher)
-    return f"sum(increase({requests}[{window}]))"
+    return f"sum(increase({requests}[{window}])) < Inf"
 
 
 def _enough(spec: ServiceSpec, a: Analysis, scope: Scope) -> str:

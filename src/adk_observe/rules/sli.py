@@ -124,15 +124,34 @@ def latency_query(spec: ServiceSpec, sli: LatencySLI, by: tuple[str, ...] = ()) 
 
 # Narrowed to the series that also match `matcher` (one pod template hash, one Flagger pod set):
 # the canary analysis. Custom PromQL kinds have none: user PromQL cannot be narrowed safely.
+#
+# A histogram SLI narrowed so is also guarded by its threshold bucket: without an `le` series at
+# the threshold (buckets that do not include it) the ratio is no data, not every observation bad
+# (or, for a kind bad at or below it, none): canary and stable both read 100% slow, and the
+# canary, matching its stable, would pass a gate that measured nothing. The SLO rules keep
+# reading such a service as all bad, which alerts.
+
+
+def _bucket_known(query: SLIQuery, metric: str, sel: str, bound: float) -> SLIQuery:
+    bucket = _rate_sum(f"{metric}_bucket", (), sel, regex(c.LABEL_LE, le_pattern(bound)))
+    return SLIQuery(f"({query.ratio}) and on() ({bucket})", query.errors, query.total)
 
 
 def builtin_narrowed(spec: ServiceSpec, sli: BuiltinSLI, matcher: str) -> SLIQuery:
-    return _builtin(sli, f"{service_selector(spec)},{matcher}", ())
+    sel = f"{service_selector(spec)},{matcher}"
+    query = _builtin(sli, sel, ())
+    shape = sli.kind.shape
+    if isinstance(shape, (ScrapeShape, CounterShape)):
+        return query
+    assert sli.threshold is not None  # the loader requires it of every histogram kind
+    sel = ",".join(m for m in (sel, *(eq(label, value) for label, value in sli.matchers)) if m)
+    return _bucket_known(query, shape.metric.name, sel, sli.threshold)
 
 
 def latency_narrowed(spec: ServiceSpec, sli: LatencySLI, matcher: str) -> SLIQuery:
     sel = ",".join(m for m in (sli.selector, matcher) if m)
-    return _histogram_above(sli.metric, sel, sli.threshold, ())
+    query = _histogram_above(sli.metric, sel, sli.threshold, ())
+    return _bucket_known(query, sli.metric, sel, sli.threshold)
 
 
 def events_query(spec: ServiceSpec, sli: EventsSLI, by: tuple[str, ...] = ()) -> SLIQuery:
