@@ -504,6 +504,42 @@ def test_a_1h_burn_that_is_not_data_never_passes_a_max_burn(
     assert out.startswith("PASS steady/success: 60.00% of the 2d budget left, 1h burn: no data")
 
 
+def test_a_partial_answer_never_passes_the_gate(
+    backfilled: PrometheusServer, specs: dict[str, Path]
+) -> None:
+    """Prometheus answers `success` with `warnings` when a remote-read or Thanos store did not
+    answer: the data may be partial, and a gate must not pass on it. `steady` passes on the
+    real answers (60% of its budget left); a proxy adds a warning to one query's answer (the
+    first one asking for the 1h window): every PASS becomes NO DATA naming the warning (exit 4),
+    a failure stays one, and `report` prints the warning on stderr. Before: exit 0, the warning
+    unread."""
+    gate = ["gate", str(specs["steady"]), "--min-budget", "10", "--at", str(END)]
+    real_code, real_out, _ = run(*gate, "--prometheus", backfilled.url)
+    assert real_code == 0
+    passed = real_out.splitlines()
+    warning = "remote_read: store prom-archive:9090 did not answer"
+
+    def warn_once(answer: dict[str, Any]) -> None:
+        if any(s.get("metric", {}).get(c.LABEL_REPORT_WINDOW) == "1h" for s in samples(answer)):
+            answer["warnings"] = [warning]
+
+    with FakePrometheus(forward(backfilled.url, warn_once)) as proxy:
+        code, out, err = run(*gate, "--prometheus", proxy.url)
+        failing = ["gate", str(specs["steady"]), "--min-budget", "70", "--at", str(END)]
+        fail_code, fail_out, _ = run(*failing, "--prometheus", proxy.url)
+        report = ["report", str(specs["steady"]), "--at", str(END), "--prometheus", proxy.url]
+        report_code, _, report_err = run(*report)
+    assert (code, err) == (4, ""), out
+    assert passed[0].startswith("PASS steady/success: 60.00% of the 2d budget left")
+    assert out.splitlines() == [
+        f"NO DATA {line.removeprefix('PASS ')} (from a partial answer): Prometheus warned: "
+        f"{warning}"
+        for line in passed
+    ]
+    assert fail_code == 1 and fail_out.startswith("FAIL steady/success: 60.00%"), fail_out
+    assert (report_code, report_err) == (0, f"warning: Prometheus warned: {warning}\n")
+
+
 def test_a_no_data_slo_beside_a_failing_one_fails_the_gate(
     backfilled: PrometheusServer, specs: dict[str, Path]
 ) -> None:

@@ -73,9 +73,26 @@ def judge(service: str, slo: SLOReport, min_budget: float, max_burn: float | Non
 
 
 def evaluate(report: Report, min_budget: float, max_burn: float | None) -> list[Verdict]:
-    return [
+    """Each SLO's verdict. When Prometheus warned that an answer may be partial (a remote-read
+    or Thanos store did not answer), no SLO passes on it: a pass is no data, naming the
+    warning; a failure stays one."""
+    verdicts = [
         judge(svc.name, slo, min_budget, max_burn) for svc in report.services for slo in svc.slos
     ]
+    if not report.warnings:
+        return verdicts
+    warned = f"Prometheus warned: {printable('; '.join(report.warnings), 300)}"
+    return [
+        Verdict(v.service, v.slo, NO_DATA, f"NO DATA {_partial(v.line)}: {warned}")
+        if v.outcome == PASS
+        else v
+        for v in verdicts
+    ]
+
+
+def _partial(line: str) -> str:
+    """A PASS line's SLO and figures, as read from a partial answer."""
+    return line.removeprefix(f"{PASS.upper()} ") + " (from a partial answer)"
 
 
 def overall(verdicts: list[Verdict]) -> str:

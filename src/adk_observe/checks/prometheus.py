@@ -10,9 +10,10 @@ exit code 3: one line of bounded length, control characters escaped, and no cred
 Answers are checked shape by shape (a string where a list belongs, a sample without `value`,
 100,000 nested brackets, a label value that is not a string...); label values are valid text
 (lone surrogates replaced). `query()` and `query_range()` drop values that are not finite:
-those are not data. `instant()` keeps them, as Argo's analysis sees them, and keeps the
-answer's `warnings` too (a remote-read store or a Thanos store that did not answer: the data
-may be partial), redacted and bounded like every message.
+those are not data. `instant()` keeps them, as Argo's analysis sees them, and returns the
+answer's `warnings` with its result (a remote-read store or a Thanos store that did not answer:
+the data may be partial), redacted and bounded like every message; the client keeps every
+answer's warnings (`warnings`) for the report and the gate.
 """
 
 from __future__ import annotations
@@ -154,6 +155,15 @@ class PrometheusClient:
         self._secrets = sorted({s for s in hidden if len(s) >= 4}, key=len, reverse=True)
         self._tls = h.tls_context(ca_pem) if self.endpoint.scheme == "https" else None
         self._stopped = threading.Event()
+        self._warned: dict[str, None] = {}  # every answer's warnings, in order, each once
+        self._warned_lock = threading.Lock()  # reports query from several threads
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The warnings of every answer so far (a remote-read or Thanos store that did not
+        answer: the data may be partial), each once, at most MAX_WARNINGS."""
+        with self._warned_lock:
+            return tuple(self._warned)
 
     def abort(self) -> None:
         """Fail every later query at once (an earlier one already failed the command)."""
@@ -169,7 +179,7 @@ class PrometheusClient:
         raise error(self.safe(message)) from None
 
     def _api(self, path: str, form: dict[str, str]) -> dict[str, Any]:
-        """The `data` object of a successful API answer."""
+        """The `data` object of a successful API answer (its warnings are kept: `warnings`)."""
         return self._answer(path, form)[0]
 
     def _answer(self, path: str, form: dict[str, str]) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -205,9 +215,15 @@ class PrometheusClient:
         except ValueError:
             self._fail(UNUSABLE, f"{self.url} did not answer with the Prometheus API's JSON")
         try:
-            return self._data(body), self._warnings(body)
+            data, warnings = self._data(body), self._warnings(body)
         except _Malformed as exc:
             self._fail(UNUSABLE, f"{self.url}: an unusable answer to {what}: {exc}")
+        if warnings:
+            with self._warned_lock:
+                for warning in warnings:
+                    if len(self._warned) < MAX_WARNINGS:
+                        self._warned.setdefault(warning, None)
+        return data, warnings
 
     def _warnings(self, body: dict[str, Any]) -> tuple[str, ...]:
         warnings = body.get("warnings") or []

@@ -114,6 +114,9 @@ class Report:
     prometheus: str
     calendar: bool
     services: tuple[ServiceReport, ...]
+    # Prometheus's warnings on the answers read (a remote-read or Thanos store that did not
+    # answer): the figures may rest on partial data.
+    warnings: tuple[str, ...] = ()
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -356,4 +359,4 @@ def build_report(
         services = tuple(pool.map(one, specs))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    return Report(at, client.url, calendar, services)
+    return Report(at, client.url, calendar, services, client.warnings)

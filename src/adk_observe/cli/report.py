@@ -136,6 +136,8 @@ def run_report(args: argparse.Namespace) -> int:
     report = _read(args, common.load(args.specs), history=html)
     if report is None:
         return EXIT_UNREACHABLE
+    for warning in report.warnings:  # the figures may rest on partial data
+        print(f"warning: Prometheus warned: {warning}", file=sys.stderr)
     if html:
         from adk_observe.checks.report_html import render_html
 
