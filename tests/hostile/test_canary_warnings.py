@@ -86,3 +86,16 @@ def test_no_warnings_or_an_empty_list_changes_nothing(
         assert out[-1] == (
             "canary-check: Inconclusive (3 successful, 0 failed, 1 inconclusive, 0 error)"
         )
+
+
+def test_a_promql_info_note_among_the_warnings_is_no_partial_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Prometheus 2.46-2.49 put PromQL's info-level annotations into `warnings` (later
+    versions send them as `infos`): a rate() over a name without _total is noted there on
+    every answer, data complete. Such a note is not a partial answer: the measurement stands."""
+    info = 'PromQL info: metric might not be a counter, name does not end in _total: "reqs"'
+    code, out, _ = _run(tmp_path, capsys, "0.5", [info])
+    assert code == 4, out  # as without warnings: 0.5 requests is below min_requests
+    assert out[-1] == "canary-check: Inconclusive (3 successful, 0 failed, 1 inconclusive, 0 error)"
+    assert not any("warned" in line for line in out), out

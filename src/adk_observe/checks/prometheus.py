@@ -42,6 +42,7 @@ REDACTED = "[REDACTED]"
 RESULT_TYPES = ("vector", "matrix", "scalar", "string")
 UNUSABLE = PrometheusUnavailableError
 MAX_WARNINGS = 5  # warnings of one answer kept (each bounded like a message)
+PROMQL_INFO = "PromQL info: "  # an info-level annotation, not a warning (Prometheus's annotations)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -226,10 +227,14 @@ class PrometheusClient:
         return data, warnings
 
     def _warnings(self, body: dict[str, Any]) -> tuple[str, ...]:
+        """The answer's warnings, less PromQL's info-level notes (Prometheus 2.46-2.49 sent
+        "PromQL info: metric might not be a counter..." among them; later versions send them
+        apart, as `infos`): a hint about the query, not a sign of partial data."""
         warnings = body.get("warnings") or []
         _check(isinstance(warnings, list), "`warnings` that are not a list")
         _check(all(isinstance(w, str) for w in warnings), "a warning that is not a string")
-        return tuple(self.safe(_text(w)) for w in warnings[:MAX_WARNINGS])
+        kept = [w for w in warnings if not w.startswith(PROMQL_INFO)]
+        return tuple(self.safe(_text(w)) for w in kept[:MAX_WARNINGS])
 
     def _http_error(self, answer: h.Answer, what: str) -> NoReturn:
         try:
