@@ -91,7 +91,7 @@ def test_no_warnings_or_an_empty_list_changes_nothing(
 def test_a_promql_info_note_among_the_warnings_is_no_partial_answer(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Prometheus 2.46-2.49 put PromQL's info-level annotations into `warnings` (later
+    """Some Prometheus 2.x releases put PromQL's info-level annotations into `warnings` (later
     versions send them as `infos`): a rate() over a name without _total is noted there on
     every answer, data complete. Such a note is not a partial answer: the measurement stands."""
     info = 'PromQL info: metric might not be a counter, name does not end in _total: "reqs"'

@@ -227,7 +227,7 @@ class PrometheusClient:
         return data, warnings
 
     def _warnings(self, body: dict[str, Any]) -> tuple[str, ...]:
-        """The answer's warnings, less PromQL's info-level notes (Prometheus 2.46-2.49 sent
+        """The answer's warnings, less PromQL's info-level notes (some Prometheus 2.x releases sent
         "PromQL info: metric might not be a counter..." among them; later versions send them
         apart, as `infos`): a hint about the query, not a sign of partial data."""
         warnings = body.get("warnings") or []
