@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry.trace import SpanContext
@@ -45,6 +45,9 @@ class Run:
     on_done: Callable[[asyncio.Task[Any]], None] | None = None
     agent_token: Any = None  # the enclosing agent's context variable token (enter_run)
     recording: bool = False  # its span records: its attributes (and its cost) are set in hooks
+    # Its model calls in flight, by (invocation id, agent name): they end with it, so a call no
+    # hook ended (a callback answered for the model, a cancelled run) leaves nothing behind.
+    calls: dict[Any, Any] = field(default_factory=dict)
 
 
 def valid(ctx: SpanContext) -> SpanContext | None:

@@ -48,8 +48,9 @@ if TYPE_CHECKING:
     from google.adk.tools.base_tool import BaseTool
 
 PLUGIN_NAME = "adk_observe"
-# Runs, model calls and tool calls in flight are tracked in bounded maps; a run that never ends
-# (cancelled task) is evicted oldest-first past this many entries.
+# Runs and tool calls in flight are tracked in bounded maps (a run that never ends, a cancelled
+# task, is evicted oldest-first past this many entries); model calls in flight live on their run
+# (a callback may answer for the model: no hook ends the call), else in a bounded map too.
 MAX_IN_FLIGHT = 10_000
 MAX_AGENT_LABELS = 1_000  # agent names whose label value is remembered (then forgotten at once)
 
@@ -219,14 +220,13 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         )
 
     def _call_of(
-        self, obs: runtime.Observability, context: Any
-    ) -> tuple[deferred.Run | None, str, Any]:
-        """A model or tool call's run (if in flight), else its agent_id and trace context."""
-        run: deferred.Run | None = self._runs.get(context.invocation_id)
+        self, obs: runtime.Observability, context: Any, run: deferred.Run | None
+    ) -> tuple[str, Any]:
+        """A model or tool call's agent_id and trace context: its run's (if in flight)."""
         if run is not None:
-            return run, run.agent_id, None
+            return run.agent_id, None
         ctx = deferred.valid(trace.get_current_span().get_span_context())
-        return None, obs.label(self._agent_id or context.agent_name), ctx
+        return obs.label(self._agent_id or context.agent_name), ctx
 
     # --- model calls ----------------------------------------------------------------------------
 
@@ -252,10 +252,13 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     def _before_model(
         self, obs: runtime.Observability, callback_context: Any, llm_request: Any
     ) -> None:
-        self._models.put(
-            self._model_key(callback_context),
-            streaming.ModelCall(time.perf_counter(), llm_request.model),
-        )
+        key = self._model_key(callback_context)
+        call = streaming.ModelCall(time.perf_counter(), llm_request.model)
+        run: deferred.Run | None = self._runs.get(key[0])
+        if run is not None:  # it ends with its run (a callback may answer for the model)
+            run.calls[key] = call
+        else:
+            self._models.put(key, call)
 
     def _after_model(
         self, obs: runtime.Observability, callback_context: Any, llm_response: Any
@@ -264,11 +267,14 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             if streaming.shows_text(llm_response):
                 self._chunk(callback_context)
             return
-        started = self._models.pop(self._model_key(callback_context), None)
+        key = self._model_key(callback_context)
+        run: deferred.Run | None = self._runs.get(key[0])
+        started = (self._models if run is None else run.calls).pop(key, None)
         if started is not None:
             self._model_done(
                 obs,
                 callback_context,
+                run,
                 started,
                 llm_response.error_code is None,
                 llm_response.usage_metadata,
@@ -276,27 +282,33 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
 
     def _chunk(self, callback_context: Any) -> None:
         """A streamed chunk with text: the first of its model call, and maybe of its run."""
-        call = self._models.get(self._model_key(callback_context))
-        streaming.first_chunk(call, self._runs.get(callback_context.invocation_id))
+        key = self._model_key(callback_context)
+        run: deferred.Run | None = self._runs.get(key[0])
+        streaming.first_chunk((self._models if run is None else run.calls).get(key), run)
 
     def _model_error(
         self, obs: runtime.Observability, callback_context: Any, error: Exception
     ) -> None:
-        started = self._models.pop(self._model_key(callback_context), None)
+        key = self._model_key(callback_context)
+        run: deferred.Run | None = self._runs.get(key[0])
+        started = (self._models if run is None else run.calls).pop(key, None)
         if started is not None:
-            self._model_done(obs, callback_context, started, False, None, type(error).__qualname__)
+            self._model_done(
+                obs, callback_context, run, started, False, None, type(error).__qualname__
+            )
 
     def _model_done(
         self,
         obs: runtime.Observability,
         callback_context: Any,
+        run: deferred.Run | None,
         started: streaming.ModelCall,
         ok: bool,
         meta: Any,
         error_type: str = "",
     ) -> None:
         seconds = time.perf_counter() - started.start
-        run, agent_id, ctx = self._call_of(obs, callback_context)
+        agent_id, ctx = self._call_of(obs, callback_context, run)
         counts = None
         if meta:  # the four counts as ADK gave them (usage_of checks them on the worker)
             counts = (
@@ -364,7 +376,8 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         if start is None:
             return
         seconds = time.perf_counter() - start
-        run, agent_id, ctx = self._call_of(obs, tool_context)
+        run: deferred.Run | None = self._runs.get(tool_context.invocation_id)
+        agent_id, ctx = self._call_of(obs, tool_context, run)
         server = ""
         if _is_mcp_tool(tool):
             server = obs.label(self._server_name(tool))
