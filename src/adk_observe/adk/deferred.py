@@ -44,10 +44,13 @@ class Run:
     task: asyncio.Task[Any] | None = None
     on_done: Callable[[asyncio.Task[Any]], None] | None = None
     agent_token: Any = None  # the enclosing agent's context variable token (enter_run)
+    run_token: Any = None  # the plugin's context variable token of the run (nested runs)
     recording: bool = False  # its span records: its attributes (and its cost) are set in hooks
+    invocation_id: str = ""
     # Its model calls in flight, by (invocation id, agent name): they end with it, so a call no
     # hook ended (a callback answered for the model, a cancelled run) leaves nothing behind.
     calls: dict[Any, Any] = field(default_factory=dict)
+    nested: list[str] | None = None  # runs inside it (an AgentTool's Runner): their invocations
 
 
 def valid(ctx: SpanContext) -> SpanContext | None:

@@ -20,6 +20,8 @@ modules of their own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import functools
 import logging
 import time
@@ -61,6 +63,12 @@ def _debug_line(obs: runtime.Observability) -> tuple[SpanContext | None, Origin 
     if not obs.logger.isEnabledFor(logging.DEBUG):
         return None, None
     return deferred.valid(trace.get_current_span().get_span_context()), call_origin()
+
+
+# The run of this context (the plugin's Run): a run that starts inside it is a nested one.
+_enclosing: contextvars.ContextVar[deferred.Run | None] = contextvars.ContextVar(
+    "adk_observe_adk_run", default=None
+)
 
 
 class _InFlight(OrderedDict[Any, Any]):
@@ -152,10 +160,27 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self._guard(self._finish_run, invocation_context, error)
 
     def _before_run(self, obs: runtime.Observability, invocation_context: Any) -> None:
+        invocation_id = invocation_context.invocation_id
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:
+            task = None
+        outer = _enclosing.get()
+        if outer is not None and outer.task is not task and outer.invocation_id in self._runs:
+            # A run inside a run in flight (an AgentTool's Runner inherits the plugins; ADK runs
+            # tools in tasks of their own) is part of that turn: its model and tool calls are
+            # the turn's, and it is no turn of its own. (A run's generator sets the variable in
+            # the context of its consumer: a run that consumer starts meanwhile, in the same
+            # task, is a turn of its own.)
+            self._runs.put(invocation_id, outer)
+            if outer.nested is None:
+                outer.nested = []
+            outer.nested.append(invocation_id)
+            return
         agent_id = self._run_agent(obs, invocation_context)
         span = trace.get_current_span()
         run = deferred.Run(agent_id, time.perf_counter(), span, None)
-        invocation_id = invocation_context.invocation_id
+        run.invocation_id = invocation_id
         session = invocation_context.session
         if span.is_recording():  # its attributes now: ADK ends the span before the worker runs
             run.recording = True
@@ -163,15 +188,13 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             span.set_attributes(run.session.attributes())
         # A cancelled run gets neither after_run nor on_run_error: when its task ends, the
         # conversation is no longer active (it is not counted as a request either way).
-        try:
-            run.task = asyncio.current_task()
-        except RuntimeError:
-            run.task = None
-        if run.task is not None:
+        run.task = task
+        if task is not None:
             run.on_done = functools.partial(self._abandon, obs, invocation_id)
-            run.task.add_done_callback(run.on_done)
+            task.add_done_callback(run.on_done)
         self._runs.put(invocation_id, run)
         run.agent_token = enter_run(agent_id)
+        run.run_token = _enclosing.set(run)
         obs.defer(
             c.COMPONENT_ADK_PLUGIN,
             deferred.run_started,
@@ -185,6 +208,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     def _abandon(self, obs: runtime.Observability, invocation_id: str, _: object) -> None:
         run: deferred.Run | None = self._runs.pop(invocation_id, None)
         if run is not None:
+            self._drop_nested(run)
             try:
                 obs.record(events.TurnAbandoned(agent_id=run.agent_id))
             except Exception:
@@ -195,11 +219,16 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     ) -> None:
         invocation_id = invocation_context.invocation_id
         run: deferred.Run | None = self._runs.pop(invocation_id, None)
-        if run is None:
+        if run is None or run.invocation_id != invocation_id:  # none, or a nested run
             return
         seconds = time.perf_counter() - run.start
         if run.agent_token is not None:
             leave_run(run.agent_token)
+        if run.run_token is not None:
+            with contextlib.suppress(ValueError):  # a hook in another context leaves it alone
+                _enclosing.reset(run.run_token)
+        if run.nested:
+            self._drop_nested(run)
         if run.task is not None and run.on_done is not None:
             run.task.remove_done_callback(run.on_done)
         if run.recording:  # now: ADK ends the span after this hook
@@ -218,6 +247,11 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             call_origin(),
             self._session_size,
         )
+
+    def _drop_nested(self, run: deferred.Run) -> None:
+        """The run ended: the runs nested in it that never ended (cancelled) end with it."""
+        for invocation_id in run.nested or ():
+            self._runs.pop(invocation_id, None)
 
     def _call_of(
         self, obs: runtime.Observability, context: Any, run: deferred.Run | None
