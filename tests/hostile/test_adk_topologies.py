@@ -269,3 +269,42 @@ def test_a_run_cancelled_inside_an_agent_called_as_a_tool_leaves_nothing_in_flig
     assert v(c.REQUESTS.name, agent_id="outer", method="turn", endpoint="agent",
              status_code=c.STATUS_CODE_OK) is None
     assert _in_flight(plugin) == 0
+
+
+def test_a_run_started_in_a_new_task_after_a_timed_out_run_is_a_turn(
+    telemetry: Telemetry,
+) -> None:
+    # A server task bounds a run with asyncio.timeout; it times out during its model call (ADK
+    # calls no hook, and the task lives on, so the plugin still counts it in flight). The task
+    # then serves the next message in a task of its own, which inherits the task's context: that
+    # run is no part of the timed-out one (which has no tool call it could run in), but a turn.
+    deadline: list[asyncio.Timeout] = []
+
+    def expire(callback_context: Any, llm_request: Any) -> None:
+        if deadline:  # the first run's model call: its deadline is now
+            deadline.pop().reschedule(asyncio.get_running_loop().time())
+
+    model = ScriptedModel([Answer("slow", delay=3600)])
+    agent = LlmAgent(name="served", model=model, before_model_callback=expire)
+    plugin = ObservabilityPlugin()
+
+    async def serve() -> None:
+        runner = _runner(agent, plugin)
+        timed_out = False
+        try:
+            async with asyncio.timeout(None) as timeout:
+                deadline.append(timeout)
+                await _turn(runner)
+        except TimeoutError:
+            timed_out = True
+        assert timed_out
+        model.script = (Answer("fast", input_tokens=20, output_tokens=2),)
+        await asyncio.create_task(_turn(runner))  # the next message
+        telemetry.handle.force_flush()  # measured while the serving task lives on
+        v = telemetry.value
+        assert v(c.REQUESTS.name, agent_id="served", method="turn", endpoint="agent",
+                 status_code=c.STATUS_CODE_OK) == 1.0
+        assert v(c.LLM_CALLS.name, agent_id="served", model=MODEL, status="ok") == 1.0
+        assert len(_turn_lines(telemetry)) == 1
+
+    asyncio.run(serve())

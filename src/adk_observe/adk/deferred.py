@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry.trace import SpanContext
@@ -43,14 +43,12 @@ class Run:
     first_token: float | None = None  # seconds from the run's start to its first streamed text
     task: asyncio.Task[Any] | None = None
     on_done: Callable[[asyncio.Task[Any]], None] | None = None
-    agent_token: Any = None  # the enclosing agent's context variable token (enter_run)
-    run_token: Any = None  # the plugin's context variable token of the run (nested runs)
+    agent_token: Any = None  # the context variable token of the run in progress (enter_run)
     recording: bool = False  # its span records: its attributes (and its cost) are set in hooks
     invocation_id: str = ""
-    # Its model calls in flight, by (invocation id, agent name): they end with it, so a call no
-    # hook ended (a callback answered for the model, a cancelled run) leaves nothing behind.
-    calls: dict[Any, Any] = field(default_factory=dict)
+    models: int = 0  # its model calls in flight (more when it ends: forget them)
     nested: list[str] | None = None  # runs inside it (an AgentTool's Runner): their invocations
+    tools: int = 0  # its tool calls in flight (a run starting inside one is nested in it)
 
 
 def valid(ctx: SpanContext) -> SpanContext | None:

@@ -20,8 +20,6 @@ modules of their own.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 import functools
 import logging
 import time
@@ -39,7 +37,7 @@ from adk_observe.adk import deferred, streaming
 from adk_observe.adk.introspect import SessionSizer, bounded_key, mcp_server_name
 from adk_observe.instrument import audit, events, runtime
 from adk_observe.instrument.calls import is_error_result
-from adk_observe.instrument.enclosing import enter_run, leave_run
+from adk_observe.instrument.enclosing import current_run, enter_run, leave_run
 from adk_observe.instrument.events import Origin, call_origin
 from adk_observe.instrument.sessions import AdkTurnCounter
 
@@ -50,9 +48,9 @@ if TYPE_CHECKING:
     from google.adk.tools.base_tool import BaseTool
 
 PLUGIN_NAME = "adk_observe"
-# Runs and tool calls in flight are tracked in bounded maps (a run that never ends, a cancelled
-# task, is evicted oldest-first past this many entries); model calls in flight live on their run
-# (a callback may answer for the model: no hook ends the call), else in a bounded map too.
+# Runs, model calls and tool calls in flight are tracked in bounded maps; a run that never ends
+# (cancelled task) is evicted oldest-first past this many entries. A model call no hook ended (a
+# callback answered for the model, the run was cancelled) is forgotten when its run ends.
 MAX_IN_FLIGHT = 10_000
 MAX_AGENT_LABELS = 1_000  # agent names whose label value is remembered (then forgotten at once)
 
@@ -63,12 +61,6 @@ def _debug_line(obs: runtime.Observability) -> tuple[SpanContext | None, Origin 
     if not obs.logger.isEnabledFor(logging.DEBUG):
         return None, None
     return deferred.valid(trace.get_current_span().get_span_context()), call_origin()
-
-
-# The run of this context (the plugin's Run): a run that starts inside it is a nested one.
-_enclosing: contextvars.ContextVar[deferred.Run | None] = contextvars.ContextVar(
-    "adk_observe_adk_run", default=None
-)
 
 
 class _InFlight(OrderedDict[Any, Any]):
@@ -165,13 +157,18 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             task = asyncio.current_task()
         except RuntimeError:
             task = None
-        outer = _enclosing.get()
-        if outer is not None and outer.task is not task and outer.invocation_id in self._runs:
-            # A run inside a run in flight (an AgentTool's Runner inherits the plugins; ADK runs
-            # tools in tasks of their own) is part of that turn: its model and tool calls are
-            # the turn's, and it is no turn of its own. (A run's generator sets the variable in
-            # the context of its consumer: a run that consumer starts meanwhile, in the same
-            # task, is a turn of its own.)
+        outer: deferred.Run | None = current_run()
+        if (
+            outer is not None
+            and outer.tools
+            and outer.task is not task
+            and outer.invocation_id in self._runs
+        ):
+            # A run inside a tool call of a run in flight (an AgentTool's Runner inherits the
+            # plugins; ADK runs tools in tasks of their own) is part of that turn: its model
+            # and tool calls are the turn's, and it is no turn of its own. (A run's generator
+            # sets the variable in the context of its consumer: a run that consumer starts
+            # meanwhile, in its task or in a task it starts, is a turn of its own.)
             self._runs.put(invocation_id, outer)
             if outer.nested is None:
                 outer.nested = []
@@ -193,8 +190,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.on_done = functools.partial(self._abandon, obs, invocation_id)
             task.add_done_callback(run.on_done)
         self._runs.put(invocation_id, run)
-        run.agent_token = enter_run(agent_id)
-        run.run_token = _enclosing.set(run)
+        run.agent_token = enter_run(run)
         obs.defer(
             c.COMPONENT_ADK_PLUGIN,
             deferred.run_started,
@@ -209,6 +205,8 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         run: deferred.Run | None = self._runs.pop(invocation_id, None)
         if run is not None:
             self._drop_nested(run)
+            if run.models:
+                self._forget_models(run)
             try:
                 obs.record(events.TurnAbandoned(agent_id=run.agent_id))
             except Exception:
@@ -224,11 +222,10 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         seconds = time.perf_counter() - run.start
         if run.agent_token is not None:
             leave_run(run.agent_token)
-        if run.run_token is not None:
-            with contextlib.suppress(ValueError):  # a hook in another context leaves it alone
-                _enclosing.reset(run.run_token)
         if run.nested:
             self._drop_nested(run)
+        if run.models:
+            self._forget_models(run)
         if run.task is not None and run.on_done is not None:
             run.task.remove_done_callback(run.on_done)
         if run.recording:  # now: ADK ends the span after this hook
@@ -247,6 +244,13 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             call_origin(),
             self._session_size,
         )
+
+    def _forget_models(self, run: deferred.Run) -> None:
+        """The run ended with model calls no hook ended: a callback answered for the model (ADK
+        then calls no model hook), or the run was cancelled during the call."""
+        ids = {run.invocation_id, *(run.nested or ())}
+        for key in [key for key in self._models if key[0] in ids]:
+            del self._models[key]
 
     def _drop_nested(self, run: deferred.Run) -> None:
         """The run ended: the runs nested in it that never ended (cancelled) end with it."""
@@ -287,12 +291,10 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self, obs: runtime.Observability, callback_context: Any, llm_request: Any
     ) -> None:
         key = self._model_key(callback_context)
-        call = streaming.ModelCall(time.perf_counter(), llm_request.model)
+        self._models.put(key, streaming.ModelCall(time.perf_counter(), llm_request.model))
         run: deferred.Run | None = self._runs.get(key[0])
-        if run is not None:  # it ends with its run (a callback may answer for the model)
-            run.calls[key] = call
-        else:
-            self._models.put(key, call)
+        if run is not None:
+            run.models += 1
 
     def _after_model(
         self, obs: runtime.Observability, callback_context: Any, llm_response: Any
@@ -302,9 +304,11 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
                 self._chunk(callback_context)
             return
         key = self._model_key(callback_context)
-        run: deferred.Run | None = self._runs.get(key[0])
-        started = (self._models if run is None else run.calls).pop(key, None)
+        started = self._models.pop(key, None)
         if started is not None:
+            run: deferred.Run | None = self._runs.get(key[0])
+            if run is not None:
+                run.models -= 1
             self._model_done(
                 obs,
                 callback_context,
@@ -316,17 +320,18 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
 
     def _chunk(self, callback_context: Any) -> None:
         """A streamed chunk with text: the first of its model call, and maybe of its run."""
-        key = self._model_key(callback_context)
-        run: deferred.Run | None = self._runs.get(key[0])
-        streaming.first_chunk((self._models if run is None else run.calls).get(key), run)
+        call = self._models.get(self._model_key(callback_context))
+        streaming.first_chunk(call, self._runs.get(callback_context.invocation_id))
 
     def _model_error(
         self, obs: runtime.Observability, callback_context: Any, error: Exception
     ) -> None:
         key = self._model_key(callback_context)
-        run: deferred.Run | None = self._runs.get(key[0])
-        started = (self._models if run is None else run.calls).pop(key, None)
+        started = self._models.pop(key, None)
         if started is not None:
+            run: deferred.Run | None = self._runs.get(key[0])
+            if run is not None:
+                run.models -= 1
             self._model_done(
                 obs, callback_context, run, started, False, None, type(error).__qualname__
             )
@@ -397,6 +402,9 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
 
     def _before_tool(self, obs: runtime.Observability, tool_context: Any) -> None:
         self._tools.put(_call_key(tool_context), time.perf_counter())
+        run: deferred.Run | None = self._runs.get(tool_context.invocation_id)
+        if run is not None:
+            run.tools += 1
 
     def _tool_done(
         self,
@@ -411,6 +419,8 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             return
         seconds = time.perf_counter() - start
         run: deferred.Run | None = self._runs.get(tool_context.invocation_id)
+        if run is not None:
+            run.tools -= 1
         agent_id, ctx = self._call_of(obs, tool_context, run)
         server = ""
         if _is_mcp_tool(tool):
