@@ -108,6 +108,11 @@ def test_an_agent_called_as_a_tool_is_part_of_the_turn_that_called_it(
     assert v(c.SATISFACTION_SCORE.name, agent_id="inner") is None
     lines = _turn_lines(telemetry)
     assert [(line["agent_id"], line["status_code"]) for line in lines] == [("outer", "200")]
+    runs = {s.name: dict(s.attributes or {}) for s in telemetry.spans()
+            if s.name.startswith("invoke_workflow")}
+    assert runs["invoke_workflow outer"][c.SPAN_ATTR_COST] == pytest.approx(cost)
+    assert runs["invoke_workflow outer"]["http.response.status_code"] == 200
+    assert c.SPAN_ATTR_COST not in runs["invoke_workflow inner"]  # a tool call's span, no turn
     assert _in_flight(plugin) == 0
 
 
