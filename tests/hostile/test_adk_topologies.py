@@ -5,7 +5,10 @@ hand from the scripts and ADK's semantics."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import gc
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,7 +22,7 @@ from google.genai import types
 from tests.telemetry_support import Telemetry, make_telemetry, reset_state
 
 from adk_observe import conventions as c
-from adk_observe.adk import ObservabilityPlugin
+from adk_observe.adk import ObservabilityPlugin, deferred
 from adk_observe.testing import Answer, ScriptedModel, ToolCall
 
 APP, USER, MODEL = "topologies", "user-1", "scripted-model"
@@ -313,3 +316,22 @@ def test_a_run_started_in_a_new_task_after_a_timed_out_run_is_a_turn(
         assert len(_turn_lines(telemetry)) == 1
 
     asyncio.run(serve())
+
+
+def test_runs_whose_end_came_in_another_context_are_not_kept(telemetry: Telemetry) -> None:
+    # ADK may call after_run in a context that is not the one of before_run (a generator closed
+    # from elsewhere): the run in progress then stays set in the first context. Runs started
+    # there one after another must not keep each other alive (each one's context token holds
+    # the value it replaced).
+    plugin = ObservabilityPlugin()
+    agent = SimpleNamespace(name="served")
+    session = SimpleNamespace(id="s", user_id="u", events=[], state={})
+    for i in range(50):
+        run = SimpleNamespace(invocation_id=f"i{i}", agent=agent, session=session)
+        plugin._guard(plugin._before_run, run)  # the hook's body, as ADK's await runs it
+        contextvars.copy_context().run(plugin._guard, plugin._finish_run, run, None)
+    telemetry.handle.force_flush()
+    assert telemetry.value(c.REQUESTS.name, agent_id="served", method="turn", endpoint="agent",
+                           status_code=c.STATUS_CODE_OK) == 50.0
+    gc.collect()
+    assert sum(isinstance(o, deferred.Run) for o in gc.get_objects()) <= 2

@@ -221,7 +221,10 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             return
         seconds = time.perf_counter() - run.start
         if run.agent_token is not None:
+            # Left in place when this hook runs in another context: the run may stay there,
+            # but not the runs before it (its token holds the value it replaced).
             leave_run(run.agent_token)
+            run.agent_token = None
         if run.nested:
             self._drop_nested(run)
         if run.models:
