@@ -43,8 +43,12 @@ class Run:
     first_token: float | None = None  # seconds from the run's start to its first streamed text
     task: asyncio.Task[Any] | None = None
     on_done: Callable[[asyncio.Task[Any]], None] | None = None
-    agent_token: Any = None  # the enclosing agent's context variable token (enter_run)
+    agent_token: Any = None  # the context variable token of the run in progress (enter_run)
     recording: bool = False  # its span records: its attributes (and its cost) are set in hooks
+    invocation_id: str = ""
+    models: int = 0  # its model calls in flight (more when it ends: forget them)
+    nested: list[str] | None = None  # runs inside it (an AgentTool's Runner): their invocations
+    tools: int = 0  # its tool calls in flight (a run starting inside one is nested in it)
 
 
 def valid(ctx: SpanContext) -> SpanContext | None:

@@ -37,7 +37,7 @@ from adk_observe.adk import deferred, streaming
 from adk_observe.adk.introspect import SessionSizer, bounded_key, mcp_server_name
 from adk_observe.instrument import audit, events, runtime
 from adk_observe.instrument.calls import is_error_result
-from adk_observe.instrument.enclosing import enter_run, leave_run
+from adk_observe.instrument.enclosing import current_run, enter_run, leave_run
 from adk_observe.instrument.events import Origin, call_origin
 from adk_observe.instrument.sessions import AdkTurnCounter
 
@@ -49,7 +49,8 @@ if TYPE_CHECKING:
 
 PLUGIN_NAME = "adk_observe"
 # Runs, model calls and tool calls in flight are tracked in bounded maps; a run that never ends
-# (cancelled task) is evicted oldest-first past this many entries.
+# (cancelled task) is evicted oldest-first past this many entries. A model call no hook ended (a
+# callback answered for the model, the run was cancelled) is forgotten when its run ends.
 MAX_IN_FLIGHT = 10_000
 MAX_AGENT_LABELS = 1_000  # agent names whose label value is remembered (then forgotten at once)
 
@@ -151,10 +152,32 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self._guard(self._finish_run, invocation_context, error)
 
     def _before_run(self, obs: runtime.Observability, invocation_context: Any) -> None:
+        invocation_id = invocation_context.invocation_id
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:
+            task = None
+        outer: deferred.Run | None = current_run()
+        if (
+            outer is not None
+            and outer.tools
+            and outer.task is not task
+            and outer.invocation_id in self._runs
+        ):
+            # A run inside a tool call of a run in flight (an AgentTool's Runner inherits the
+            # plugins; ADK runs tools in tasks of their own) is part of that turn: its model
+            # and tool calls are the turn's, and it is no turn of its own. (A run's generator
+            # sets the variable in the context of its consumer: a run that consumer starts
+            # meanwhile, in its task or in a task it starts, is a turn of its own.)
+            self._runs.put(invocation_id, outer)
+            if outer.nested is None:
+                outer.nested = []
+            outer.nested.append(invocation_id)
+            return
         agent_id = self._run_agent(obs, invocation_context)
         span = trace.get_current_span()
         run = deferred.Run(agent_id, time.perf_counter(), span, None)
-        invocation_id = invocation_context.invocation_id
+        run.invocation_id = invocation_id
         session = invocation_context.session
         if span.is_recording():  # its attributes now: ADK ends the span before the worker runs
             run.recording = True
@@ -162,15 +185,12 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             span.set_attributes(run.session.attributes())
         # A cancelled run gets neither after_run nor on_run_error: when its task ends, the
         # conversation is no longer active (it is not counted as a request either way).
-        try:
-            run.task = asyncio.current_task()
-        except RuntimeError:
-            run.task = None
-        if run.task is not None:
+        run.task = task
+        if task is not None:
             run.on_done = functools.partial(self._abandon, obs, invocation_id)
-            run.task.add_done_callback(run.on_done)
+            task.add_done_callback(run.on_done)
         self._runs.put(invocation_id, run)
-        run.agent_token = enter_run(agent_id)
+        run.agent_token = enter_run(run)
         obs.defer(
             c.COMPONENT_ADK_PLUGIN,
             deferred.run_started,
@@ -184,6 +204,9 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     def _abandon(self, obs: runtime.Observability, invocation_id: str, _: object) -> None:
         run: deferred.Run | None = self._runs.pop(invocation_id, None)
         if run is not None:
+            self._drop_nested(run)
+            if run.models:
+                self._forget_models(run)
             try:
                 obs.record(events.TurnAbandoned(agent_id=run.agent_id))
             except Exception:
@@ -194,11 +217,18 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     ) -> None:
         invocation_id = invocation_context.invocation_id
         run: deferred.Run | None = self._runs.pop(invocation_id, None)
-        if run is None:
+        if run is None or run.invocation_id != invocation_id:  # none, or a nested run
             return
         seconds = time.perf_counter() - run.start
         if run.agent_token is not None:
+            # Left in place when this hook runs in another context: the run may stay there,
+            # but not the runs before it (its token holds the value it replaced).
             leave_run(run.agent_token)
+            run.agent_token = None
+        if run.nested:
+            self._drop_nested(run)
+        if run.models:
+            self._forget_models(run)
         if run.task is not None and run.on_done is not None:
             run.task.remove_done_callback(run.on_done)
         if run.recording:  # now: ADK ends the span after this hook
@@ -218,15 +248,26 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             self._session_size,
         )
 
+    def _forget_models(self, run: deferred.Run) -> None:
+        """The run ended with model calls no hook ended: a callback answered for the model (ADK
+        then calls no model hook), or the run was cancelled during the call."""
+        ids = {run.invocation_id, *(run.nested or ())}
+        for key in [key for key in self._models if key[0] in ids]:
+            del self._models[key]
+
+    def _drop_nested(self, run: deferred.Run) -> None:
+        """The run ended: the runs nested in it that never ended (cancelled) end with it."""
+        for invocation_id in run.nested or ():
+            self._runs.pop(invocation_id, None)
+
     def _call_of(
-        self, obs: runtime.Observability, context: Any
-    ) -> tuple[deferred.Run | None, str, Any]:
-        """A model or tool call's run (if in flight), else its agent_id and trace context."""
-        run: deferred.Run | None = self._runs.get(context.invocation_id)
+        self, obs: runtime.Observability, context: Any, run: deferred.Run | None
+    ) -> tuple[str, Any]:
+        """A model or tool call's agent_id and trace context: its run's (if in flight)."""
         if run is not None:
-            return run, run.agent_id, None
+            return run.agent_id, None
         ctx = deferred.valid(trace.get_current_span().get_span_context())
-        return None, obs.label(self._agent_id or context.agent_name), ctx
+        return obs.label(self._agent_id or context.agent_name), ctx
 
     # --- model calls ----------------------------------------------------------------------------
 
@@ -252,10 +293,11 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     def _before_model(
         self, obs: runtime.Observability, callback_context: Any, llm_request: Any
     ) -> None:
-        self._models.put(
-            self._model_key(callback_context),
-            streaming.ModelCall(time.perf_counter(), llm_request.model),
-        )
+        key = self._model_key(callback_context)
+        self._models.put(key, streaming.ModelCall(time.perf_counter(), llm_request.model))
+        run: deferred.Run | None = self._runs.get(key[0])
+        if run is not None:
+            run.models += 1
 
     def _after_model(
         self, obs: runtime.Observability, callback_context: Any, llm_response: Any
@@ -264,11 +306,16 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             if streaming.shows_text(llm_response):
                 self._chunk(callback_context)
             return
-        started = self._models.pop(self._model_key(callback_context), None)
+        key = self._model_key(callback_context)
+        started = self._models.pop(key, None)
         if started is not None:
+            run: deferred.Run | None = self._runs.get(key[0])
+            if run is not None:
+                run.models -= 1
             self._model_done(
                 obs,
                 callback_context,
+                run,
                 started,
                 llm_response.error_code is None,
                 llm_response.usage_metadata,
@@ -282,21 +329,28 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     def _model_error(
         self, obs: runtime.Observability, callback_context: Any, error: Exception
     ) -> None:
-        started = self._models.pop(self._model_key(callback_context), None)
+        key = self._model_key(callback_context)
+        started = self._models.pop(key, None)
         if started is not None:
-            self._model_done(obs, callback_context, started, False, None, type(error).__qualname__)
+            run: deferred.Run | None = self._runs.get(key[0])
+            if run is not None:
+                run.models -= 1
+            self._model_done(
+                obs, callback_context, run, started, False, None, type(error).__qualname__
+            )
 
     def _model_done(
         self,
         obs: runtime.Observability,
         callback_context: Any,
+        run: deferred.Run | None,
         started: streaming.ModelCall,
         ok: bool,
         meta: Any,
         error_type: str = "",
     ) -> None:
         seconds = time.perf_counter() - started.start
-        run, agent_id, ctx = self._call_of(obs, callback_context)
+        agent_id, ctx = self._call_of(obs, callback_context, run)
         counts = None
         if meta:  # the four counts as ADK gave them (usage_of checks them on the worker)
             counts = (
@@ -351,6 +405,9 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
 
     def _before_tool(self, obs: runtime.Observability, tool_context: Any) -> None:
         self._tools.put(_call_key(tool_context), time.perf_counter())
+        run: deferred.Run | None = self._runs.get(tool_context.invocation_id)
+        if run is not None:
+            run.tools += 1
 
     def _tool_done(
         self,
@@ -364,7 +421,10 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         if start is None:
             return
         seconds = time.perf_counter() - start
-        run, agent_id, ctx = self._call_of(obs, tool_context)
+        run: deferred.Run | None = self._runs.get(tool_context.invocation_id)
+        if run is not None:
+            run.tools -= 1
+        agent_id, ctx = self._call_of(obs, tool_context, run)
         server = ""
         if _is_mcp_tool(tool):
             server = obs.label(self._server_name(tool))

@@ -11,24 +11,31 @@ from typing import Any
 
 # The open `agent_turn` block (an AgentTurn), if any.
 turn: contextvars.ContextVar[Any] = contextvars.ContextVar("adk_observe_turn", default=None)
-# The agent_id of the ADK run in progress (set by the plugin around a run).
-_run_agent: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "adk_observe_run_agent", default=None
-)
+# The ADK run in progress (the plugin's, which has an `agent_id`; set by the plugin around a run).
+_run: contextvars.ContextVar[Any] = contextvars.ContextVar("adk_observe_run", default=None)
 
 
 def enclosing_agent() -> str | None:
     """The agent_id of the turn (`agent_turn` block or ADK run) the caller is inside, if any."""
     block = turn.get()
-    return block.agent_id if block is not None else _run_agent.get()  # type: ignore[no-any-return]
+    if block is not None:
+        return block.agent_id  # type: ignore[no-any-return]
+    run = _run.get()
+    return run.agent_id if run is not None else None
 
 
-def enter_run(agent_id: str) -> contextvars.Token[str | None]:
-    """An ADK run starts: results recorded inside it default to its agent_id."""
-    return _run_agent.set(agent_id)
+def current_run() -> Any:
+    """The ADK run (the plugin's) the caller is inside, if any."""
+    return _run.get()
 
 
-def leave_run(token: contextvars.Token[str | None]) -> None:
+def enter_run(run: Any) -> contextvars.Token[Any]:
+    """An ADK run starts (`run.agent_id`: its agent_id): results recorded inside it default to
+    its agent_id, and a run that starts inside it may be part of it (an agent called as a tool)."""
+    return _run.set(run)
+
+
+def leave_run(token: contextvars.Token[Any]) -> None:
     """The run ended; a hook in another context (ADK's, not the run's) leaves it alone."""
     with contextlib.suppress(ValueError):
-        _run_agent.reset(token)
+        _run.reset(token)
