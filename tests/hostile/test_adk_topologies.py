@@ -57,6 +57,17 @@ async def _turn(runner: InMemoryRunner, session_id: str | None = None) -> list[A
         user_id=USER, session_id=session_id, new_message=message)]
 
 
+async def _cancel_once_asked(runner: InMemoryRunner, asked: asyncio.Event) -> None:
+    """Run a turn and cancel its task once `asked` is set (a model is being called)."""
+    task = asyncio.ensure_future(_turn(runner))
+    await asyncio.wait([asyncio.ensure_future(asked.wait()), task],
+                       return_when=asyncio.FIRST_COMPLETED)
+    assert not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 def _in_flight(plugin: ObservabilityPlugin) -> int:
     """Runs, model calls and tool calls the plugin still holds as in flight."""
     return len(plugin._runs) + len(plugin._models) + len(plugin._tools)
@@ -162,16 +173,7 @@ def test_a_run_cancelled_during_its_model_call_leaves_nothing_in_flight(
     agent = LlmAgent(name="slow", model=model, before_model_callback=note)
     plugin = ObservabilityPlugin()
 
-    async def cancelled() -> None:
-        task = asyncio.ensure_future(_turn(_runner(agent, plugin)))
-        await asyncio.wait([asyncio.ensure_future(asked.wait()), task],
-                           return_when=asyncio.FIRST_COMPLETED)
-        assert not task.done()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(cancelled())
+    asyncio.run(_cancel_once_asked(_runner(agent, plugin), asked))
     telemetry.handle.force_flush()
     v = telemetry.value
     assert v(c.ACTIVE_CONVERSATIONS.name, agent_id="slow") == 0.0
@@ -260,16 +262,7 @@ def test_a_run_cancelled_inside_an_agent_called_as_a_tool_leaves_nothing_in_flig
     ]))
     plugin = ObservabilityPlugin()
 
-    async def cancelled() -> None:
-        task = asyncio.ensure_future(_turn(_runner(outer, plugin)))
-        await asyncio.wait([asyncio.ensure_future(asked.wait()), task],
-                           return_when=asyncio.FIRST_COMPLETED)
-        assert not task.done()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(cancelled())
+    asyncio.run(_cancel_once_asked(_runner(outer, plugin), asked))
     telemetry.handle.force_flush()
     v = telemetry.value
     assert v(c.ACTIVE_CONVERSATIONS.name, agent_id="outer") == 0.0

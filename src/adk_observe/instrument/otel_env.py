@@ -180,20 +180,35 @@ def _metrics(reader: _Reader, values: dict[str, Any]) -> None:
             break
     if raw := environ.get(METRIC_EXPORT_INTERVAL, "").strip():
         values["metrics_export_interval"] = _interval_seconds(METRIC_EXPORT_INTERVAL, raw)
-    # The signal's own timeout and compression, else the generic ones (the traces' own do not
-    # apply; unset, the metrics take export_timeout and export_compression).
-    timeout = reader.first((METRICS_TIMEOUT, TIMEOUT), _timeout_seconds, _TIMEOUT_WHY)
-    if timeout is not None:
-        values["metrics_export_timeout"] = timeout
-    compression = reader.first((METRICS_COMPRESSION, COMPRESSION), _compression, _COMPRESSION_WHY)
-    if compression is not None:
-        values["metrics_compression"] = compression
+    # (the traces' own do not apply; unset, the metrics take export_timeout and
+    # export_compression)
+    _export(reader, values, (METRICS_TIMEOUT, METRICS_COMPRESSION))
     temporality = reader.get(METRICS_TEMPORALITY)
     if temporality is not None and temporality.lower() != c.OTEL_CUMULATIVE:
         reader.warn(
             f"{METRICS_TEMPORALITY}={shown(temporality)}: metrics are sent with cumulative "
             "temporality (as /metrics shows them); ignored"
         )
+
+
+# The options each signal's timeout and compression variables set.
+_EXPORT_OPTIONS = {
+    TRACES_TIMEOUT: ("export_timeout", "export_compression"),
+    METRICS_TIMEOUT: ("metrics_export_timeout", "metrics_compression"),
+}
+
+
+def _export(reader: _Reader, values: dict[str, Any], signal: tuple[str, str]) -> None:
+    """A signal's export timeout and compression: its own variables (`signal`), else the
+    generic ones."""
+    timeout_name, compression_name = signal
+    timeout_option, compression_option = _EXPORT_OPTIONS[timeout_name]
+    timeout = reader.first((timeout_name, TIMEOUT), _timeout_seconds, _TIMEOUT_WHY)
+    if timeout is not None:
+        values[timeout_option] = timeout
+    compression = reader.first((compression_name, COMPRESSION), _compression, _COMPRESSION_WHY)
+    if compression is not None:
+        values[compression_option] = compression
 
 
 class _Reader:
@@ -332,12 +347,7 @@ def _tracing(reader: _Reader, values: dict[str, Any]) -> None:
             protocol = values.get("tracing_protocol", c.OTLP_PROTOCOL_HTTP)
             values["tracing_headers"] = reader.headers(name, raw, protocol)
             break
-    timeout = reader.first((TRACES_TIMEOUT, TIMEOUT), _timeout_seconds, _TIMEOUT_WHY)
-    if timeout is not None:
-        values["export_timeout"] = timeout
-    compression = reader.first((TRACES_COMPRESSION, COMPRESSION), _compression, _COMPRESSION_WHY)
-    if compression is not None:
-        values["export_compression"] = compression
+    _export(reader, values, (TRACES_TIMEOUT, TRACES_COMPRESSION))
 
 
 def _traces_exporter(reader: _Reader, values: dict[str, Any]) -> None:
