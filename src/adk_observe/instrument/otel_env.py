@@ -180,9 +180,8 @@ def _metrics(reader: _Reader, values: dict[str, Any]) -> None:
             break
     if raw := environ.get(METRIC_EXPORT_INTERVAL, "").strip():
         values["metrics_export_interval"] = _interval_seconds(METRIC_EXPORT_INTERVAL, raw)
-    # (the traces' own do not apply; unset, the metrics take export_timeout and
-    # export_compression)
-    _export(reader, values, (METRICS_TIMEOUT, METRICS_COMPRESSION))
+    signal = (METRICS_TIMEOUT, METRICS_COMPRESSION)
+    _export(reader, values, signal, ("metrics_export_timeout", "metrics_compression"))
     temporality = reader.get(METRICS_TEMPORALITY)
     if temporality is not None and temporality.lower() != c.OTEL_CUMULATIVE:
         reader.warn(
@@ -191,18 +190,12 @@ def _metrics(reader: _Reader, values: dict[str, Any]) -> None:
         )
 
 
-# The options each signal's timeout and compression variables set.
-_EXPORT_OPTIONS = {
-    TRACES_TIMEOUT: ("export_timeout", "export_compression"),
-    METRICS_TIMEOUT: ("metrics_export_timeout", "metrics_compression"),
-}
-
-
-def _export(reader: _Reader, values: dict[str, Any], signal: tuple[str, str]) -> None:
-    """A signal's export timeout and compression: its own variables (`signal`), else the
-    generic ones."""
-    timeout_name, compression_name = signal
-    timeout_option, compression_option = _EXPORT_OPTIONS[timeout_name]
+def _export(
+    reader: _Reader, values: dict[str, Any], names: tuple[str, str], options: tuple[str, str]
+) -> None:
+    """A signal's export timeout and compression (`options`): its own variables (`names`), else
+    the generic ones; the other signal's never."""
+    (timeout_name, compression_name), (timeout_option, compression_option) = names, options
     timeout = reader.first((timeout_name, TIMEOUT), _timeout_seconds, _TIMEOUT_WHY)
     if timeout is not None:
         values[timeout_option] = timeout
@@ -347,7 +340,8 @@ def _tracing(reader: _Reader, values: dict[str, Any]) -> None:
             protocol = values.get("tracing_protocol", c.OTLP_PROTOCOL_HTTP)
             values["tracing_headers"] = reader.headers(name, raw, protocol)
             break
-    _export(reader, values, (TRACES_TIMEOUT, TRACES_COMPRESSION))
+    signal = (TRACES_TIMEOUT, TRACES_COMPRESSION)
+    _export(reader, values, signal, ("export_timeout", "export_compression"))
 
 
 def _traces_exporter(reader: _Reader, values: dict[str, Any]) -> None:
