@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,22 @@ def require_tool(name: str, package: str = "prometheus") -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def backfill(root: Path, openmetrics: str) -> Path:
+    """`openmetrics` (OpenMetrics text ending in `# EOF`) as TSDB blocks in `root`/data, as an
+    operator backfills history: `promtool tsdb create-blocks-from openmetrics`."""
+    promtool = require_tool("promtool")
+    source = root / "history.om"
+    source.write_text(openmetrics, encoding="utf-8")
+    data = root / "data"
+    subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(source), str(data)],
+        check=True,
+        capture_output=True,
+    )
+    source.unlink()
+    return data
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.checks import history
-from tests.conftest import require_tool
+from tests.conftest import backfill, require_tool
 
 from adk_observe.demo.prometheus import PrometheusServer
 
@@ -33,18 +32,8 @@ def services() -> dict[str, history.Service]:
 def backfilled(
     tmp_path_factory: pytest.TempPathFactory, services: dict[str, history.Service]
 ) -> Iterator[PrometheusServer]:
-    promtool = require_tool("promtool")
     binary = require_tool("prometheus")
-    root = tmp_path_factory.mktemp("tsdb")
-    source = root / "history.om"
-    source.write_text(history.openmetrics(list(services.values())))
-    data = root / "data"
-    subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(source), str(data)],
-        check=True,
-        capture_output=True,
-    )
-    source.unlink()
+    data = backfill(tmp_path_factory.mktemp("tsdb"), history.openmetrics(list(services.values())))
     with PrometheusServer(
         rules={}, targets={}, binary=binary, storage=data, retention="3650d"
     ) as prom:

@@ -319,10 +319,17 @@ def test_runs_whose_end_came_in_another_context_are_not_kept(telemetry: Telemetr
     plugin = ObservabilityPlugin()
     agent = SimpleNamespace(name="served")
     session = SimpleNamespace(id="s", user_id="u", events=[], state={})
-    for i in range(50):
-        run = SimpleNamespace(invocation_id=f"i{i}", agent=agent, session=session)
-        plugin._guard(plugin._before_run, run)  # the hook's body, as ADK's await runs it
-        contextvars.copy_context().run(plugin._guard, plugin._finish_run, run, None)
+
+    def runs() -> None:
+        for i in range(50):
+            run = SimpleNamespace(invocation_id=f"i{i}", agent=agent, session=session)
+            plugin._guard(plugin._before_run, run)  # the hook's body, as ADK's await runs it
+            contextvars.copy_context().run(plugin._guard, plugin._finish_run, run, None)
+
+    # The first context is a copy of the test's, left set as ADK would leave it (the test's own
+    # context stays clean: a run left there was the agent of later tests' recordings).
+    first = contextvars.copy_context()
+    first.run(runs)
     telemetry.handle.force_flush()
     assert telemetry.value(c.REQUESTS.name, agent_id="served", method="turn", endpoint="agent",
                            status_code=c.STATUS_CODE_OK) == 50.0

@@ -11,12 +11,11 @@ the stable's ratio + 0.025) SLOs. Every expected figure below is worked out by h
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import require_tool
+from tests.conftest import backfill, require_tool
 
 from adk_observe.cli import main
 from adk_observe.demo.prometheus import PrometheusServer, free_port
@@ -88,17 +87,7 @@ def _openmetrics() -> str:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    promtool = require_tool("promtool")
-    root = tmp_path_factory.mktemp("canary-edges")
-    source = root / "history.om"
-    source.write_text(_openmetrics())
-    data = root / "data"
-    subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(source), str(data)],
-        check=True,
-        capture_output=True,
-    )
-    return data
+    return backfill(tmp_path_factory.mktemp("canary-edges"), _openmetrics())
 
 
 def _serve(history: Path, **options: object) -> Iterator[PrometheusServer]:

@@ -7,12 +7,11 @@ ran over them, so the report reads the raw series.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.conftest import require_tool
+from tests.conftest import backfill, require_tool
 
 from adk_observe.cli import main
 from adk_observe.demo.prometheus import PrometheusServer
@@ -80,17 +79,8 @@ spec:
 
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
-    promtool = require_tool("promtool")
     binary = require_tool("prometheus")
-    root = tmp_path_factory.mktemp("histories")
-    source = root / "history.om"
-    source.write_text(_openmetrics())
-    data = root / "data"
-    subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(source), str(data)],
-        check=True,
-        capture_output=True,
-    )
+    data = backfill(tmp_path_factory.mktemp("histories"), _openmetrics())
     with PrometheusServer(
         rules={}, targets={}, binary=binary, storage=data, retention="3650d"
     ) as server:

@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from adk_observe.checks.argo_expr import EvalError, compile_condition
+from adk_observe.checks.prometheus import warned_text
 from adk_observe.errors import AdkObserveError, PrometheusQueryError, printable, quote
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ def measure(metric: Metric, client: PrometheusClient, at: float | None = None) -
         return Measurement(Phase.ERROR, message=printable(str(exc), 300))
     if not result.warnings:
         return Measurement(phase, text)
-    warned = f"Prometheus warned: {printable('; '.join(result.warnings), 300)}"
+    warned = warned_text(result.warnings)
     if phase is Phase.SUCCESSFUL:
         return Measurement(Phase.INCONCLUSIVE, text, f"{warned} (a partial answer: not Successful)")
     return Measurement(phase, text, warned)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from adk_observe import conventions as c
 from adk_observe.checks.budget import NO_TRAFFIC
+from adk_observe.checks.prometheus import warned_text
 from adk_observe.checks.report import Report, SLOReport
 from adk_observe.checks.report_render import human_duration
 from adk_observe.errors import printable
@@ -48,7 +49,10 @@ def freeze(service: str, slo: str) -> str:
     return f"budget exhausted: change freeze (alert {c.budget_exhausted_alert(service, slo)})"
 
 
-def judge(service: str, slo: SLOReport, min_budget: float, max_burn: float | None) -> Verdict:
+def judge(
+    service: str, slo: SLOReport, min_budget: float, max_burn: float | None, warned: str = ""
+) -> Verdict:
+    """`warned`: what Prometheus warned of (the answers may be partial): no pass, then."""
     name = printable(f"{service}/{slo.name}", 200)
     left = slo.budget_remaining
     if left is None:
@@ -69,30 +73,23 @@ def judge(service: str, slo: SLOReport, min_budget: float, max_burn: float | Non
     # A spent budget is the rules' change-freeze alert firing: named, whatever the policy says.
     notes = [*reasons, freeze(service, slo.name)] if left <= 0 else reasons
     why = f" ({'; '.join(notes)})" if notes else ""
-    return Verdict(service, slo.name, outcome, f"{outcome.upper()} {name}: {_figures(slo)}{why}")
+    line = f"{name}: {_figures(slo)}{why}"
+    if outcome == PASS and warned:
+        partial = f"NO DATA {line} (from a partial answer): {warned}"
+        return Verdict(service, slo.name, NO_DATA, partial)
+    return Verdict(service, slo.name, outcome, f"{outcome.upper()} {line}")
 
 
 def evaluate(report: Report, min_budget: float, max_burn: float | None) -> list[Verdict]:
     """Each SLO's verdict. When Prometheus warned that an answer may be partial (a remote-read
     or Thanos store did not answer), no SLO passes on it: a pass is no data, naming the
     warning; a failure stays one."""
-    verdicts = [
-        judge(svc.name, slo, min_budget, max_burn) for svc in report.services for slo in svc.slos
-    ]
-    if not report.warnings:
-        return verdicts
-    warned = f"Prometheus warned: {printable('; '.join(report.warnings), 300)}"
+    warned = warned_text(report.warnings)
     return [
-        Verdict(v.service, v.slo, NO_DATA, f"NO DATA {_partial(v.line)}: {warned}")
-        if v.outcome == PASS
-        else v
-        for v in verdicts
+        judge(svc.name, slo, min_budget, max_burn, warned)
+        for svc in report.services
+        for slo in svc.slos
     ]
-
-
-def _partial(line: str) -> str:
-    """A PASS line's SLO and figures, as read from a partial answer."""
-    return line.removeprefix(f"{PASS.upper()} ") + " (from a partial answer)"
 
 
 def overall(verdicts: list[Verdict]) -> str:

@@ -68,6 +68,11 @@ class Result:
     warnings: tuple[str, ...] = ()  # the API's `warnings`: the answer may be partial
 
 
+def warned_text(warnings: Sequence[str]) -> str:
+    """What a measurement or a verdict says of an answer's warnings ("" when none)."""
+    return f"Prometheus warned: {printable('; '.join(warnings), 300)}" if warnings else ""
+
+
 class _Malformed(Exception):
     """The answer's shape is not the API's (the message says where)."""
 

@@ -65,7 +65,7 @@ PROTOCOLS = (c.OTLP_PROTOCOL_HTTP, c.OTLP_PROTOCOL_GRPC)
 # OTEL_METRICS_EXPORTER values: otlp sends metrics to an OTLP endpoint as well as /metrics, which
 # always serves them (prometheus: nothing more; none: no OTLP export).
 METRICS_EXPORTERS = ("otlp", "prometheus", "none")
-_TIMEOUT_WHY = "not a number of milliseconds within [0, 2147483647]"
+_TIMEOUT_WHY = f"not a number of milliseconds within [0, {round(MAX_TIMEOUT_SECONDS * 1000)}]"
 _COMPRESSION_WHY = "not one of " + ", ".join(COMPRESSIONS)
 RATIO_SAMPLERS = ("traceidratio", "parentbased_traceidratio")
 # A timeout of 0 means no limit (Common Configuration, "Timeout"); the specification allows "a
