@@ -200,6 +200,40 @@ def test_a_consumer_that_breaks_once_it_has_the_final_response_had_a_successful_
     asyncio.run(serve())
 
 
+def test_the_tutorial_loop_that_breaks_at_the_final_response_and_returns_is_a_turn(
+    telemetry: Telemetry,
+) -> None:
+    # ADK's quickstart: a coroutine reads the run until the final response and returns from
+    # the loop; asyncio.run (or a server's task per request) ends its task at once. The end
+    # comes before ADK's after_run (the generator is closed later, when collected, or at the
+    # loop's shutdown): the run is still in flight then, but its answer was given. One turn.
+    plugin = ObservabilityPlugin()
+    runner = _runner(_weather_agent(), plugin)
+
+    async def call_agent() -> str:
+        session = await _session(runner)
+        async for event in runner.run_async(user_id=USER, session_id=session,
+                                            new_message=_message()):
+            if event.is_final_response():
+                return str(event.content.parts[0].text)
+        return ""
+
+    async def serve() -> None:
+        assert await asyncio.create_task(call_agent()) == "Sunny."  # a task per request
+        for _ in range(20):
+            await asyncio.sleep(0)
+
+    assert asyncio.run(call_agent()) == "Sunny."
+    asyncio.run(serve())
+    telemetry.handle.force_flush()
+    assert _requests(telemetry, "weather", c.STATUS_CODE_OK) == 2.0
+    assert telemetry.value(c.SUCCESSFUL_INTERACTIONS.name, agent_id="weather",
+                           interaction_type="agent_turn") == 2.0
+    assert telemetry.value(c.ACTIVE_CONVERSATIONS.name, agent_id="weather") == 0.0
+    assert len(_turn_lines(telemetry)) == 2
+    assert _in_flight(plugin) == 0
+
+
 def test_a_turn_aborted_after_its_final_response_is_a_success(telemetry: Telemetry) -> None:
     # The abort comes once the answer was out: ADK still seals the run with its abort event
     # (error code INVOCATION_ABORTED), which is no answer of the agent's; the user had one.

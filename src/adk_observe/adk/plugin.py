@@ -194,10 +194,11 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.session = deferred.session_ids(obs, session, invocation_id, self._turn_index)
             span.set_attributes(run.session.attributes())
         # A cancelled run gets neither after_run nor on_run_error: when its task ends, the
-        # conversation is no longer active (it is not counted as a request either way).
+        # conversation is no longer active (it is not counted as a request either way), unless
+        # its answer was produced (the task's code left the run at its final response).
         run.task = task
         if task is not None:
-            run.on_done = functools.partial(self._abandon, obs, invocation_id)
+            run.on_done = functools.partial(self._abandon, obs, invocation_id, session)
             task.add_done_callback(run.on_done)
         self._runs.put(invocation_id, run)
         run.agent_token = enter_run(run)
@@ -211,14 +212,22 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             self._turn_index,
         )
 
-    def _abandon(self, obs: runtime.Observability, invocation_id: str, _: object) -> None:
+    def _abandon(
+        self, obs: runtime.Observability, invocation_id: str, session: Any, _: object
+    ) -> None:
+        """The run's task ended, and ADK has not ended the run: cancelled, or its consumer left
+        it at its final response (`break`) and returned at once (ADK calls after_run when the
+        generator is collected, after this)."""
         run: deferred.Run | None = self._runs.pop(invocation_id, None)
         if run is not None:
-            self._drop_nested(run)
-            if run.models:
-                self._forget_models(run)
             try:
-                obs.record(events.TurnAbandoned(agent_id=run.agent_id))
+                self._drop_nested(run)
+                if run.models:
+                    self._forget_models(run)
+                if answered(session, invocation_id):
+                    self._turn(obs, run, time.perf_counter() - run.start, None, session)
+                else:
+                    obs.record(events.TurnAbandoned(agent_id=run.agent_id))
             except Exception:
                 obs.internal_error(c.COMPONENT_ADK_PLUGIN)
 
@@ -255,6 +264,17 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
                 # breaks once it has the final response got it: a turn.)
                 obs.record(events.TurnAbandoned(agent_id=run.agent_id))
                 return
+        self._turn(obs, run, seconds, error, session)
+
+    def _turn(
+        self,
+        obs: runtime.Observability,
+        run: deferred.Run,
+        seconds: float,
+        error: Exception | None,
+        session: Any,
+    ) -> None:
+        """The run ended as a turn (ok, or failed with `error`)."""
         if run.recording:  # now: ADK ends the span after this hook
             code = c.STATUS_CODE_OK if error is None else c.STATUS_CODE_ERROR
             run.span.set_attributes(events.turn_span_attributes(code, run.cost))
@@ -266,7 +286,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             seconds,
             error is None,
             "" if error is None else type(error).__qualname__,
-            invocation_id,
+            run.invocation_id,
             session,
             call_origin(),
             self._session_size,
