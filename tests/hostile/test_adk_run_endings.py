@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from tests.telemetry_support import Telemetry, make_telemetry, reset_state
 
 from adk_observe import conventions as c
 from adk_observe.adk import ObservabilityPlugin
+from adk_observe.adk.introspect import answered
 from adk_observe.testing import Answer, ScriptedModel, ToolCall
 
 APP, USER, MODEL = "endings", "user-1", "scripted-model"
@@ -456,3 +458,19 @@ def test_a_run_bounded_by_its_abort_signal_leaves_at_once(telemetry: Telemetry) 
         _assert_abandoned(telemetry, plugin, "slow")
 
     asyncio.run(serve())
+
+
+def test_whether_a_run_was_answered_is_read_from_any_session_shape() -> None:
+    # `answered` reads ADK objects only through getattr: a session without events, events
+    # without the fields, another run's final response: no answer of this run, no exception.
+    final = SimpleNamespace(invocation_id="i", author="agent", error_code=None,
+                            is_final_response=lambda: True)
+    other = SimpleNamespace(invocation_id="j", author="agent", is_final_response=lambda: True)
+    seal = SimpleNamespace(invocation_id="i", author="agent", error_code="INVOCATION_ABORTED",
+                           is_final_response=lambda: True)
+    assert answered(None, "i") is False
+    assert answered(SimpleNamespace(events=None), "i") is False
+    assert answered(SimpleNamespace(events=[object()]), "i") is False
+    assert answered(SimpleNamespace(events=[other]), "i") is False
+    assert answered(SimpleNamespace(events=[SimpleNamespace(invocation_id="i")]), "i") is False
+    assert answered(SimpleNamespace(events=[final, other, seal]), "i") is True
