@@ -70,6 +70,14 @@ def _in_flight(plugin: ObservabilityPlugin) -> int:
     return len(plugin._runs) + len(plugin._models) + len(plugin._tools)
 
 
+async def _closed(plugin: ObservabilityPlugin) -> None:
+    """Let the loop run until the plugin holds no run (ADK closed it), a thousand steps at most."""
+    for _ in range(1000):
+        if not plugin._runs:
+            return
+        await asyncio.sleep(0)
+
+
 def _turn_lines(telemetry: Telemetry) -> list[dict[str, Any]]:
     return [line for line in telemetry.log_lines() if line["message"].startswith("agent turn")]
 
@@ -103,8 +111,7 @@ def test_a_turn_whose_consumer_breaks_out_is_abandoned_not_a_success(
         async for _ in runner.run_async(user_id=USER, session_id=await _session(runner),
                                         new_message=_message()):
             break
-        for _ in range(20):  # the finaliser's aclose() task runs meanwhile
-            await asyncio.sleep(0)
+        await _closed(plugin)  # the finaliser's aclose() task runs meanwhile
         _assert_abandoned(telemetry, plugin, "weather")  # while the task still serves
 
     asyncio.run(serve())
@@ -191,8 +198,7 @@ def test_a_consumer_that_breaks_once_it_has_the_final_response_had_a_successful_
                                             new_message=_message()):
             if event.is_final_response():
                 break
-        for _ in range(20):
-            await asyncio.sleep(0)
+        await _closed(plugin)
         telemetry.handle.force_flush()
         assert _requests(telemetry, "weather", c.STATUS_CODE_OK) == 1.0
         assert telemetry.value(c.ACTIVE_CONVERSATIONS.name, agent_id="weather") == 0.0
@@ -222,8 +228,7 @@ def test_the_tutorial_loop_that_breaks_at_the_final_response_and_returns_is_a_tu
 
     async def serve() -> None:
         assert await asyncio.create_task(call_agent()) == "Sunny."  # a task per request
-        for _ in range(20):
-            await asyncio.sleep(0)
+        await _closed(plugin)
 
     assert asyncio.run(call_agent()) == "Sunny."
     asyncio.run(serve())
