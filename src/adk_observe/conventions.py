@@ -244,7 +244,7 @@ COST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5
 
 # The event kinds (instrument/events.py) and the fields captures read that are not label names.
 EVENT_TURN_STARTED = "turn_started"
-EVENT_TURN_ABANDONED = "turn_abandoned"  # cancelled: no longer active, and no request either way
+EVENT_TURN_ABANDONED = "turn_abandoned"  # cancelled or closed before its answer: no request
 EVENT_TURN = "turn"
 EVENT_LLM_CALL = "llm_call"
 EVENT_TOOL_CALL = "tool_call"

@@ -103,3 +103,24 @@ class SessionSizer:
 def session_size(session: Any) -> int:
     """Uncached `SessionSizer` measurement of one session."""
     return SessionSizer()(session)
+
+
+# The error_code of the events with which ADK seals an aborted run (its abort_signal was set):
+# "visible to callers", says google/adk/events/_abort_events.py.
+ABORT_SEAL_CODE = "INVOCATION_ABORTED"
+
+
+def answered(session: Any, invocation_id: str) -> bool:
+    """Whether a run's answer was produced: its last event in `session` (ADK's seal of an
+    aborted run aside) is an agent's final response. Non-partial events are appended to the
+    session before they are yielded, so after a consumer's `break` this is the last one it got."""
+    for event in reversed(getattr(session, "events", None) or ()):
+        if getattr(event, "invocation_id", None) != invocation_id:
+            continue  # another run's (in the same session meanwhile)
+        if getattr(event, "error_code", None) == ABORT_SEAL_CODE:
+            continue
+        if getattr(event, "author", None) == "user":
+            return False  # the user's message: no agent said anything since
+        final = getattr(event, "is_final_response", None)
+        return bool(final()) if callable(final) else False
+    return False

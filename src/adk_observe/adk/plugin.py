@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import sys
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -34,7 +35,13 @@ from opentelemetry.trace import SpanContext
 
 from adk_observe import conventions as c
 from adk_observe.adk import deferred, streaming
-from adk_observe.adk.introspect import SessionSizer, bounded_key, mcp_server_name
+from adk_observe.adk.introspect import (
+    ABORT_SEAL_CODE,
+    SessionSizer,
+    answered,
+    bounded_key,
+    mcp_server_name,
+)
 from adk_observe.instrument import audit, events, runtime
 from adk_observe.instrument.calls import is_error_result
 from adk_observe.instrument.enclosing import current_run, enter_run, leave_run
@@ -53,6 +60,9 @@ PLUGIN_NAME = "adk_observe"
 # callback answered for the model, the run was cancelled) is forgotten when its run ends.
 MAX_IN_FLIGHT = 10_000
 MAX_AGENT_LABELS = 1_000  # agent names whose label value is remembered (then forgotten at once)
+# In flight when ADK calls after_run for a run its consumer closed early (GeneratorExit: `break`,
+# aclose(); CancelledError: Runner.run's caller stopped reading): no clean end of the run.
+_CLOSED_EARLY = (GeneratorExit, asyncio.CancelledError)
 
 
 def _debug_line(obs: runtime.Observability) -> tuple[SpanContext | None, Origin | None]:
@@ -184,10 +194,11 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.session = deferred.session_ids(obs, session, invocation_id, self._turn_index)
             span.set_attributes(run.session.attributes())
         # A cancelled run gets neither after_run nor on_run_error: when its task ends, the
-        # conversation is no longer active (it is not counted as a request either way).
+        # conversation is no longer active (it is not counted as a request either way), unless
+        # its answer was produced (the task's code left the run at its final response).
         run.task = task
         if task is not None:
-            run.on_done = functools.partial(self._abandon, obs, invocation_id)
+            run.on_done = functools.partial(self._abandon, obs, invocation_id, session)
             task.add_done_callback(run.on_done)
         self._runs.put(invocation_id, run)
         run.agent_token = enter_run(run)
@@ -201,14 +212,22 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             self._turn_index,
         )
 
-    def _abandon(self, obs: runtime.Observability, invocation_id: str, _: object) -> None:
+    def _abandon(
+        self, obs: runtime.Observability, invocation_id: str, session: Any, _: object
+    ) -> None:
+        """The run's task ended, and ADK has not ended the run: cancelled, or its consumer left
+        it at its final response (`break`) and returned at once (ADK calls after_run when the
+        generator is collected, after this)."""
         run: deferred.Run | None = self._runs.pop(invocation_id, None)
         if run is not None:
-            self._drop_nested(run)
-            if run.models:
-                self._forget_models(run)
             try:
-                obs.record(events.TurnAbandoned(agent_id=run.agent_id))
+                self._drop_nested(run)
+                if run.models:
+                    self._forget_models(run)
+                if answered(session, invocation_id):
+                    self._turn(obs, run, time.perf_counter() - run.start, None, session)
+                else:
+                    obs.record(events.TurnAbandoned(agent_id=run.agent_id))
             except Exception:
                 obs.internal_error(c.COMPONENT_ADK_PLUGIN)
 
@@ -231,6 +250,31 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             self._forget_models(run)
         if run.task is not None and run.on_done is not None:
             run.task.remove_done_callback(run.on_done)
+        session = invocation_context.session
+        if error is None:
+            history = getattr(session, "events", None)
+            if (
+                isinstance(sys.exception(), _CLOSED_EARLY)
+                or (history and getattr(history[-1], "error_code", None) == ABORT_SEAL_CODE)
+            ) and not answered(session, invocation_id):
+                # Closed early (the consumer stopped reading, or the run's abort_signal was
+                # set, as ADK's API server does when its client disconnects: ADK seals the run
+                # in its session) before its answer: ADK calls after_run as for a clean end,
+                # but the user got no answer. Abandoned, as if cancelled. (A consumer that
+                # breaks once it has the final response got it: a turn.)
+                obs.record(events.TurnAbandoned(agent_id=run.agent_id))
+                return
+        self._turn(obs, run, seconds, error, session)
+
+    def _turn(
+        self,
+        obs: runtime.Observability,
+        run: deferred.Run,
+        seconds: float,
+        error: Exception | None,
+        session: Any,
+    ) -> None:
+        """The run ended as a turn (ok, or failed with `error`)."""
         if run.recording:  # now: ADK ends the span after this hook
             code = c.STATUS_CODE_OK if error is None else c.STATUS_CODE_ERROR
             run.span.set_attributes(events.turn_span_attributes(code, run.cost))
@@ -242,8 +286,8 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             seconds,
             error is None,
             "" if error is None else type(error).__qualname__,
-            invocation_id,
-            invocation_context.session,
+            run.invocation_id,
+            session,
             call_origin(),
             self._session_size,
         )
@@ -401,13 +445,24 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
     async def on_tool_error_callback(
         self, *, tool: BaseTool, tool_args: dict[str, Any], tool_context: Any, error: Exception
     ) -> None:
-        self._guard(self._tool_done, tool, tool_context, False, type(error).__qualname__)
+        if isinstance(error, asyncio.CancelledError):
+            # ADK calls this hook for a cancelled call too (a parallel call failed, the run was
+            # cancelled or closed early), for cleanup: the tool neither failed nor finished.
+            self._guard(self._tool_cancelled, tool_context)
+        else:
+            self._guard(self._tool_done, tool, tool_context, False, type(error).__qualname__)
 
     def _before_tool(self, obs: runtime.Observability, tool_context: Any) -> None:
         self._tools.put(_call_key(tool_context), time.perf_counter())
         run: deferred.Run | None = self._runs.get(tool_context.invocation_id)
         if run is not None:
             run.tools += 1
+
+    def _tool_cancelled(self, obs: runtime.Observability, tool_context: Any) -> None:
+        if self._tools.pop(_call_key(tool_context), None) is not None:
+            run: deferred.Run | None = self._runs.get(tool_context.invocation_id)
+            if run is not None:
+                run.tools -= 1
 
     def _tool_done(
         self,

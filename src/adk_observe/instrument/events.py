@@ -96,7 +96,8 @@ class TurnStarted(Event):
 
 @dataclass(slots=True, kw_only=True)
 class TurnAbandoned(Event):
-    """A turn that was cancelled: no longer active, and not a request either way."""
+    """A turn that was cancelled or closed before its answer: no longer active, and not a
+    request either way."""
 
     kind: ClassVar[str] = c.EVENT_TURN_ABANDONED
 
