@@ -1,6 +1,12 @@
 """Time to first token from ADK streaming: ADK fires after_model_callback for every partial
-response; the first one with text is the model call's first token, and the first of a run is
-the turn's (what its user waited for, tool calls before it included)."""
+response; the first one with answer text is the model call's first token, and the first of a run
+is the turn's (what its user waited for, tool calls before it included).
+
+Answer text is what the user can read: a part's text that is not only whitespace and is no
+thought (`part.thought`: the model's reasoning, which chat UIs fold away or hide; a reasoning
+model's thinking is waiting for the answer). A function call shows nothing either: the user sees
+its result only in the text that follows. One definition for the call and the turn, so a slow
+turn's first token is explained by its model calls' first tokens."""
 
 from __future__ import annotations
 
@@ -19,13 +25,15 @@ class ModelCall:
 
     start: float
     model: Any  # the request's model name, as ADK gave it
-    first_token: float | None = None  # seconds to its first streamed chunk with text
+    first_token: float | None = None  # seconds to its first streamed chunk with answer text
 
 
 def shows_text(llm_response: Any) -> bool:
-    """A streamed chunk the user sees: one with text."""
+    """A streamed chunk the user sees: one with answer text (see the module docstring)."""
     content = llm_response.content
-    return content is not None and any(part.text for part in content.parts or ())
+    return content is not None and any(
+        part.text and not part.thought and not part.text.isspace() for part in content.parts or ()
+    )
 
 
 def first_chunk(call: ModelCall | None, run: Any) -> None:
