@@ -198,3 +198,29 @@ def test_a_decimal_duration_threshold_that_is_no_bound_is_one_located_error(
     code, _, err = run("compile-rules", str(spec), "-o", str(out))
     assert code == 2 and "spec.slos[0].sli.threshold: " in err and message in err, err
     assert len(err.splitlines()) == 1 and not out.exists(), err
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "shown"),
+    [
+        ("time_to_first_token", "1500ms", "within 1.5s"),  # before: "within 1s500ms"
+        ("time_to_first_token", "1.5s", "within 1.5s"),
+        ("time_to_first_token", 1.5, "within 1.5s"),
+        ("time_to_first_token", "1s", "within 1s"),
+        ("time_to_first_token", "750ms", "within 750ms"),
+        ("time_to_first_token", 0.05, "within 50ms"),
+        ("time_to_first_token", "30s", "within 30s"),
+        ("latency", "2.5s", "in under 2.5s"),
+        ("latency", 60, "in under 1m"),
+    ],
+)
+def test_the_slo_dashboard_states_a_threshold_as_a_person_writes_it(
+    tmp_path: Path, kind: str, value: Any, shown: str
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(_spec({"builtin": kind, "threshold": value}))
+    out = tmp_path / "out"
+    code, _, err = run("dashboards", str(spec), "-o", str(out))
+    assert code == 0, err
+    text = (out / "svc-slos.json").read_text()
+    assert f" {shown} over 30d" in text, re.findall(r'"s: [^"]*"', text)
