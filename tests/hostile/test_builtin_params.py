@@ -224,3 +224,18 @@ def test_the_slo_dashboard_states_a_threshold_as_a_person_writes_it(
     assert code == 0, err
     text = (out / "svc-slos.json").read_text()
     assert f" {shown} over 30d" in text, re.findall(r'"s: [^"]*"', text)
+
+
+@pytest.mark.parametrize("value", [None, [1], {"s": 1}, True])
+def test_a_threshold_that_is_neither_text_nor_a_number_asks_for_either(
+    tmp_path: Path, value: Any
+) -> None:
+    # `threshold:` left empty in YAML is null. Before, it was told to write "a duration string
+    # like 30s, 5m, 1h or 30d": no number, and examples that are no bucket bound of any kind.
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(_spec({"builtin": "time_to_first_token", "threshold": value}))
+    code, _, err = run("validate", str(spec))
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert err.endswith(
+        "spec.slos[0].sli.threshold: must be a duration like 500ms or a number of seconds\n"
+    ), err
