@@ -10,7 +10,8 @@ model's thought (`part.thought`, its reasoning, which chat UIs fold away) and a 
 the user nothing: the wait goes on. A mark that comes after its block ended says nothing about
 the block (the call's answer was already over): it is ignored, for the call and for its turn.
 A stream cut by an error after its first text keeps that first token (the user saw it) and
-fails the turn.
+fails the turn. The span attribute `gen_ai.response.time_to_first_chunk` is the conventions'
+first chunk of any kind, and only ever on a model call's span.
 """
 
 from __future__ import annotations
@@ -261,3 +262,52 @@ def test_a_decorated_stream_of_other_items_starts_at_its_first_item(
         assert len(list(stream())) == 3
     _, call = _first(telemetry)
     assert call is not None and PAUSE / 2 <= call < PAUSE
+
+
+def _chunked(telemetry: Telemetry) -> dict[str, list[Any]]:
+    """Span name -> the gen_ai.response.time_to_first_chunk values of the spans so named."""
+    out: dict[str, list[Any]] = {}
+    for span in telemetry.spans():
+        if c.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK in (span.attributes or {}):
+            value = span.attributes[c.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK]  # type: ignore[index]
+            out.setdefault(span.name, []).append(value)
+    return out
+
+
+def test_the_model_span_keeps_the_conventions_first_chunk_of_any_kind(
+    telemetry: Telemetry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # gen_ai.response.time_to_first_chunk is "when the first chunk is received in the response
+    # stream" (OpenTelemetry GenAI conventions): a thought is one. The metrics wait for the text.
+    monkeypatch.setenv("ADK_TELEMETRY_SCHEMA_VERSION_OPT_IN", "1")  # a call_llm span per call
+    _stream([PAUSE, ([text("thinking", thought=True)], True), PAUSE,
+             ([text("Sunny")], True), ANSWER])
+    chunked = _chunked(telemetry)
+    assert list(chunked) == [c.ADK_SPAN_CALL_LLM] and len(chunked[c.ADK_SPAN_CALL_LLM]) == 1
+    assert PAUSE <= chunked[c.ADK_SPAN_CALL_LLM][0] < 2 * PAUSE
+    _, call = _first(telemetry)
+    assert call is not None and call >= 2 * PAUSE
+
+
+def test_each_model_call_span_gets_its_own_first_chunk(
+    telemetry: Telemetry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first call streams only a function call: a chunk, no first token.
+    monkeypatch.setenv("ADK_TELEMETRY_SCHEMA_VERSION_OPT_IN", "1")
+    _stream([PAUSE, ([LOOKUP], True), ([LOOKUP], False)],
+            [2 * PAUSE, ([text("Sunny")], True), ANSWER])
+    times = sorted(_chunked(telemetry)[c.ADK_SPAN_CALL_LLM])
+    assert len(times) == 2
+    assert PAUSE <= times[0] < 2 * PAUSE <= times[1]
+    assert telemetry.value(CALL + "_count", agent_id=AGENT, model=MODEL) == 1.0  # one showed text
+
+
+def test_no_agent_span_states_a_model_calls_first_chunk(telemetry: Telemetry) -> None:
+    # ADK's default telemetry schema runs the model hooks with the agent's span current; an
+    # agent's span holds several model calls (before: it got the attribute, each call's
+    # overwriting the last's, and the docs called it the model call's span).
+    _stream([PAUSE, ([LOOKUP], True), ([LOOKUP], False)],
+            [2 * PAUSE, ([text("Sunny")], True), ANSWER])
+    assert _chunked(telemetry) == {}
+    turn, call = _first(telemetry)
+    assert turn is not None and call is not None and turn >= 3 * PAUSE
