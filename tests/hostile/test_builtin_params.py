@@ -239,3 +239,31 @@ def test_a_threshold_that_is_neither_text_nor_a_number_asks_for_either(
     assert err.endswith(
         "spec.slos[0].sli.threshold: must be a duration like 500ms or a number of seconds\n"
     ), err
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        # A duration of minutes is read in seconds, as the histogram's name says.
+        ("time_to_first_token", "2m", "120 is not a bucket bound of "
+         "adk_agent_time_to_first_token_seconds (bounds: 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, "
+         "3, 5, 10, 30)"),
+        ("time_to_first_token", "31s", "31 is not a bucket bound of "
+         "adk_agent_time_to_first_token_seconds"),
+        ("time_to_first_token", 1.2, "1.2 is not a bucket bound of "
+         "adk_agent_time_to_first_token_seconds"),
+        ("latency", "2s", "2 is not a bucket bound of adk_agent_request_duration_seconds "
+         "(bounds: 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)"),
+    ],
+)
+def test_an_off_bucket_threshold_names_the_histogram_and_its_bounds(
+    tmp_path: Path, kind: str, value: Any, message: str
+) -> None:
+    # Two histograms share the first-token bounds (per turn and per model call): the line says
+    # which one the SLI reads (before: "of the metric").
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(_spec({"builtin": kind, "threshold": value}))
+    out = tmp_path / "out"
+    code, _, err = run("compile-rules", str(spec), "-o", str(out))
+    assert code == 2 and len(err.splitlines()) == 1 and not out.exists(), err
+    assert f"spec.slos[0].sli.threshold: {message}" in err, err
