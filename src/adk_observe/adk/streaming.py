@@ -4,9 +4,10 @@ is the turn's (what its user waited for, tool calls before it included).
 
 Answer text is what the user can read: a part's text that is not only whitespace and is no
 thought (`part.thought`: the model's reasoning, which chat UIs fold away or hide; a reasoning
-model's thinking is waiting for the answer). A function call shows nothing either: the user sees
-its result only in the text that follows. One definition for the call and the turn, so a slow
-turn's first token is explained by its model calls' first tokens.
+model's thinking is waiting for the answer), the text ADK itself calls meaningful content. A
+function call shows nothing either: the user sees its result only in the text that follows.
+One definition for the call and the turn, so a slow turn's first token is explained by its model
+calls' first tokens.
 
 The model call's span gets the GenAI conventions' `gen_ai.response.time_to_first_chunk`: "when
 the first chunk is received in the response stream", whatever it holds (a thought, a function
