@@ -311,3 +311,34 @@ def test_no_agent_span_states_a_model_calls_first_chunk(telemetry: Telemetry) ->
     assert _chunked(telemetry) == {}
     turn, call = _first(telemetry)
     assert turn is not None and call is not None and turn >= 3 * PAUSE
+
+
+class Hostile(str):
+    """A text chunk whose own methods raise (a client's str subclass gone wrong)."""
+
+    def __bool__(self) -> bool:
+        raise RuntimeError("bool")
+
+    def __len__(self) -> int:
+        raise RuntimeError("len")
+
+    def isspace(self) -> bool:
+        raise RuntimeError("isspace")
+
+    def strip(self, chars: str | None = None) -> str:
+        raise RuntimeError("strip")
+
+
+def test_a_text_item_whose_methods_raise_still_streams_and_counts(telemetry: Telemetry) -> None:
+    # Telemetry never raises into the agent: the wrapper reads the text as a plain str.
+    @llm_call(MODEL)
+    def stream() -> Iterator[Any]:
+        yield Hostile(" ")
+        time.sleep(PAUSE / 2)
+        yield Hostile("Sunny")
+
+    with agent_turn(AGENT):
+        items = list(stream())
+    assert [str.__str__(x) for x in items] == [" ", "Sunny"]
+    _, call = _first(telemetry)
+    assert call is not None and call >= PAUSE / 2

@@ -45,9 +45,15 @@ def _first_item(scope: Scope) -> Callable[[Any], None]:
     if first_token is None:
         return lambda item: None
 
+    shown = False
+
     def seen(item: Any) -> None:
-        if not isinstance(item, str) or (item and not item.isspace()):
-            first_token()  # only its first call counts (calls.py)
+        nonlocal shown
+        # str.strip, not the item's own methods: a str subclass's may raise into the agent
+        if shown or (isinstance(item, str) and not str.strip(item)):
+            return
+        shown = True
+        first_token()
 
     return seen
 
