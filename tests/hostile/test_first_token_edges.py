@@ -35,6 +35,7 @@ from tests.telemetry_support import Telemetry, make_telemetry, reset_state
 from adk_observe import agent_turn, llm_call
 from adk_observe import conventions as c
 from adk_observe.adk import ObservabilityPlugin
+from adk_observe.testing import Answer, ScriptedModel
 
 AGENT, MODEL, APP, USER = "streamer", "stream-model", "edges", "u"
 PAUSE = 0.15  # seconds before each scripted chunk
@@ -342,3 +343,28 @@ def test_a_text_item_whose_methods_raise_still_streams_and_counts(telemetry: Tel
     assert [str.__str__(x) for x in items] == [" ", "Sunny"]
     _, call = _first(telemetry)
     assert call is not None and call >= PAUSE / 2
+
+
+def test_a_scripted_answer_that_opens_with_whitespace_shows_text_at_its_first_letter(
+    telemetry: Telemetry,
+) -> None:
+    # ScriptedModel on a real Runner in SSE mode: "  Sunny" in 7 one-character chunks, one pause
+    # apart: the two spaces show nothing, "S" comes two pauses after the first chunk.
+    agent = LlmAgent(name=AGENT, instruction="Help.", model=ScriptedModel(
+        [Answer("  Sunny", chunks=7, chunk_delay=PAUSE)]))
+    runner = InMemoryRunner(app=App(name=APP, root_agent=agent, plugins=[ObservabilityPlugin()]))
+
+    async def turn() -> None:
+        session = await runner.session_service.create_session(app_name=APP, user_id=USER)
+        message = types.Content(role="user", parts=[types.Part(text="hi")])
+        config = RunConfig(streaming_mode=StreamingMode.SSE)
+        async for _ in runner.run_async(user_id=USER, session_id=session.id,
+                                        new_message=message, run_config=config):
+            pass
+
+    asyncio.run(turn())
+    telemetry.handle.force_flush()
+    turn_first = telemetry.value(TURN + "_sum", agent_id=AGENT)
+    call_first = telemetry.value(CALL + "_sum", agent_id=AGENT, model="scripted-model")
+    assert turn_first is not None and call_first is not None
+    assert 2 * PAUSE <= call_first < 3 * PAUSE and turn_first >= call_first
