@@ -179,7 +179,8 @@ def test_the_loader_reads_the_rows(tmp_path: Path) -> None:
             "threshold: 500ms",
             "threshold: 300ms",
             "spec.slos[0].sli.threshold",
-            "0.3 is not a bucket bound of the metric (bounds: 0.1, 0.25, 0.5, 1, 2.5)",
+            "0.3 is not a bucket bound of adk_test_first_token_seconds (bounds: 0.1, 0.25, 0.5, 1, "
+            "2.5)",
         ),
         (
             ", threshold: 500ms",

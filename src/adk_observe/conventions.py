@@ -612,6 +612,9 @@ OPERATION_EXECUTE_TOOL = "execute_tool"
 # (`record_guardrail`) are events on the span current when they are recorded. The guardrail
 # names are not in the Python semconv registry of this version (the evaluation ones are).
 GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk"
+# ADK's model call span under its legacy telemetry schema (ADK_TELEMETRY_SCHEMA_VERSION_OPT_IN=1),
+# current in the model hooks; under its default schema the hooks see the agent's span instead.
+ADK_SPAN_CALL_LLM = "call_llm"
 GEN_AI_EVALUATION_RESULT = "gen_ai.evaluation.result"  # the event
 GEN_AI_EVALUATION_NAME = "gen_ai.evaluation.name"
 GEN_AI_EVALUATION_SCORE_VALUE = "gen_ai.evaluation.score.value"

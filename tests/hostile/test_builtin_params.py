@@ -198,3 +198,72 @@ def test_a_decimal_duration_threshold_that_is_no_bound_is_one_located_error(
     code, _, err = run("compile-rules", str(spec), "-o", str(out))
     assert code == 2 and "spec.slos[0].sli.threshold: " in err and message in err, err
     assert len(err.splitlines()) == 1 and not out.exists(), err
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "shown"),
+    [
+        ("time_to_first_token", "1500ms", "within 1.5s"),  # before: "within 1s500ms"
+        ("time_to_first_token", "1.5s", "within 1.5s"),
+        ("time_to_first_token", 1.5, "within 1.5s"),
+        ("time_to_first_token", "1s", "within 1s"),
+        ("time_to_first_token", "750ms", "within 750ms"),
+        ("time_to_first_token", 0.05, "within 50ms"),
+        ("time_to_first_token", "30s", "within 30s"),
+        ("latency", "2.5s", "in under 2.5s"),
+        ("latency", 60, "in under 1m"),
+    ],
+)
+def test_the_slo_dashboard_states_a_threshold_as_a_person_writes_it(
+    tmp_path: Path, kind: str, value: Any, shown: str
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(_spec({"builtin": kind, "threshold": value}))
+    out = tmp_path / "out"
+    code, _, err = run("dashboards", str(spec), "-o", str(out))
+    assert code == 0, err
+    text = (out / "svc-slos.json").read_text()
+    assert f" {shown} over 30d" in text, re.findall(r'"s: [^"]*"', text)
+
+
+@pytest.mark.parametrize("value", [None, [1], {"s": 1}, True])
+def test_a_threshold_that_is_neither_text_nor_a_number_asks_for_either(
+    tmp_path: Path, value: Any
+) -> None:
+    # `threshold:` left empty in YAML is null. Before, it was told to write "a duration string
+    # like 30s, 5m, 1h or 30d": no number, and examples that are no bucket bound of any kind.
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(_spec({"builtin": "time_to_first_token", "threshold": value}))
+    code, _, err = run("validate", str(spec))
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert err.endswith(
+        "spec.slos[0].sli.threshold: must be a duration like 500ms or a number of seconds\n"
+    ), err
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        # A duration of minutes is read in seconds, as the histogram's name says.
+        ("time_to_first_token", "2m", "120 is not a bucket bound of "
+         "adk_agent_time_to_first_token_seconds (bounds: 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, "
+         "3, 5, 10, 30)"),
+        ("time_to_first_token", "31s", "31 is not a bucket bound of "
+         "adk_agent_time_to_first_token_seconds"),
+        ("time_to_first_token", 1.2, "1.2 is not a bucket bound of "
+         "adk_agent_time_to_first_token_seconds"),
+        ("latency", "2s", "2 is not a bucket bound of adk_agent_request_duration_seconds "
+         "(bounds: 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)"),
+    ],
+)
+def test_an_off_bucket_threshold_names_the_histogram_and_its_bounds(
+    tmp_path: Path, kind: str, value: Any, message: str
+) -> None:
+    # Two histograms share the first-token bounds (per turn and per model call): the line says
+    # which one the SLI reads (before: "of the metric").
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(_spec({"builtin": kind, "threshold": value}))
+    out = tmp_path / "out"
+    code, _, err = run("compile-rules", str(spec), "-o", str(out))
+    assert code == 2 and len(err.splitlines()) == 1 and not out.exists(), err
+    assert f"spec.slos[0].sli.threshold: {message}" in err, err

@@ -145,8 +145,8 @@ CASES: dict[str, Case] = {
         Case("group-by-split-label", 10, "spec.slos[0].group_by[0]", "no label 'status_code'"),
     "A cost_per_turn threshold must be a bound of the cost histogram":
         Case("cost-threshold-not-bucket", 12, "spec.slos[0].sli.threshold",
-             "0.03 is not a bucket bound of the metric (bounds: 0.001, 0.0025, 0.005, 0.01, "
-             "0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)"),
+             "0.03 is not a bucket bound of adk_agent_interaction_cost (bounds: 0.001, 0.0025, "
+             "0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)"),
     "A budget period must be a duration or calendar-month":
         Case("budget-bad-period", 12, "spec.budgets[0].period",
              "'monthly' is neither a duration like 30d nor calendar-month"),

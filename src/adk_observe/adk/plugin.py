@@ -347,8 +347,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         self, obs: runtime.Observability, callback_context: Any, llm_response: Any
     ) -> None:
         if llm_response.partial:  # streaming chunk: the final response carries the totals
-            if streaming.shows_text(llm_response):
-                self._chunk(callback_context)
+            self._chunk(callback_context, llm_response)
             return
         key = self._model_key(callback_context)
         started = self._models.pop(key, None)
@@ -365,10 +364,10 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
                 llm_response.usage_metadata,
             )
 
-    def _chunk(self, callback_context: Any) -> None:
-        """A streamed chunk with text: the first of its model call, and maybe of its run."""
+    def _chunk(self, callback_context: Any, llm_response: Any) -> None:
+        """A streamed chunk: maybe the first of its model call, and of its run (streaming.py)."""
         call = self._models.get(self._model_key(callback_context))
-        streaming.first_chunk(call, self._runs.get(callback_context.invocation_id))
+        streaming.first_chunk(call, self._runs.get(callback_context.invocation_id), llm_response)
 
     def _model_error(
         self, obs: runtime.Observability, callback_context: Any, error: Exception

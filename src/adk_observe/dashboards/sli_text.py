@@ -9,7 +9,12 @@ from adk_observe.sli_kinds import ParamType
 
 
 def _seconds(value: float) -> str:
-    return format_ms(round(value * 1000))
+    """A threshold as a person writes it: `500ms`, `1s`, `1m30s`, and `1.5s` (not `1s500ms`)
+    for a fraction above a second."""
+    ms = value * 1000
+    if ms == round(ms) and (value < 1 or value == round(value)):
+        return format_ms(round(ms))
+    return f"{number(value)}s"
 
 
 def _builtin_text(sli: BuiltinSLI) -> str:

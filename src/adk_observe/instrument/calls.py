@@ -71,6 +71,7 @@ class _Scope:
         self._token: object = None
         self._start = 0.0
         self.error_type = ""
+        self.ended = False  # the block was left: a first token marked now is none of its own
 
     def _copy(self) -> _Scope:
         raise NotImplementedError
@@ -95,6 +96,7 @@ class _Scope:
 
     def __enter__(self) -> Any:
         obs = self.obs = runtime.current()
+        self.ended = False
         if obs is None:
             return self
         # The name (a value from the caller) is cut and cleaned like a label value: text,
@@ -116,6 +118,7 @@ class _Scope:
         tb: TracebackType | None,
     ) -> None:
         obs, span = self.obs, self.span
+        self.ended = True
         if obs is None or span is None:
             return
         seconds = time.perf_counter() - self._start
@@ -232,8 +235,9 @@ class AgentTurn(_Scope):
 
     def first_token(self) -> None:
         """The turn's first text is shown now (streamed): its time to first token. Only the
-        first call counts; `llm_call(...).first_token()` calls it for its turn."""
-        if self.time_to_first_token is None and self.span is not None:
+        first call counts, and only while the turn lasts; `llm_call(...).first_token()` calls it
+        for its turn."""
+        if self.time_to_first_token is None and self.span is not None and not self.ended:
             self.time_to_first_token = time.perf_counter() - self._start
 
     def fail(self, error_type: str = "error", status_code: str | None = None) -> None:
@@ -366,8 +370,9 @@ class LlmCall(_Scope):
 
     def first_token(self) -> None:
         """The call's first chunk arrived now (streaming): its time to first token, and its
-        turn's if the turn has none yet. Only the first call counts. Never raises."""
-        if self.time_to_first_token is not None or self.span is None:
+        turn's if the turn has none yet. Only the first call counts, and only while the call
+        lasts (after its block ended it does nothing). Never raises."""
+        if self.time_to_first_token is not None or self.span is None or self.ended:
             return
         self.time_to_first_token = time.perf_counter() - self._start
         if self.enclosing_turn is not None:

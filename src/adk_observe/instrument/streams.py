@@ -4,11 +4,12 @@
 answer) would otherwise end when the generator object is created, before any chunk exists: a
 duration of ~0 and no failure seen. Here the block starts at the first `next()` and ends when
 the generator returns, raises or is closed; its first item is its first token (`first_token()`,
-for a model call and a turn). The span is current only while the generator's own code runs, one
-step at a time, so the consumer's code between items never runs inside it, and a generator left
-unfinished and closed later (by another task, by garbage collection) detaches what it attached
-in the same step. Closing a stream early (a `break`) ends the block as a success; an exception
-from the generator, or thrown into it, ends it as a failure and propagates unchanged.
+for a model call and a turn; a text item only once it is not blank). The span is current only
+while the generator's own code runs, one step at a time, so the consumer's code between items
+never runs inside it, and a generator left unfinished and closed later (by another task, by
+garbage collection) detaches what it attached in the same step. Closing a stream early (a
+`break`) ends the block as a success; an exception from the generator, or thrown into it, ends
+it as a failure and propagates unchanged.
 
 The wrappers are generator functions themselves, so frameworks that tell streaming callables
 by their kind (ADK's streaming tools, `inspect.isasyncgenfunction`) still see one; the sync and
@@ -36,13 +37,25 @@ class Scope(Protocol):
     def resume(self) -> None: ...
 
 
-def _first_item(scope: Scope) -> Callable[[], None]:
+def _first_item(scope: Scope) -> Callable[[Any], None]:
     """What to call at every item: the first one is the block's first token (a model call's and
-    a turn's; a tool call has none)."""
+    a turn's; a tool call has none). A text item counts once it shows text (not "" nor only
+    whitespace, as a client's first delta often is); any other item counts as it comes."""
     first_token: Callable[[], None] | None = getattr(scope, "first_token", None)
     if first_token is None:
-        return lambda: None
-    return first_token  # only its first call counts (calls.py)
+        return lambda item: None
+
+    shown = False
+
+    def seen(item: Any) -> None:
+        nonlocal shown
+        # str.strip, not the item's own methods: a str subclass's may raise into the agent
+        if shown or (isinstance(item, str) and not str.strip(item)):
+            return
+        shown = True
+        first_token()
+
+    return seen
 
 
 def _step(scope: Scope, fn: Callable[..., Any], *args: Any) -> Any:
@@ -107,7 +120,7 @@ def wrap_generator(make: Callable[[], Scope], func: Callable[..., Any]) -> Calla
                     item = _step(scope, action, arg)
                 except StopIteration as stop:
                     return stop.value
-                item_seen()
+                item_seen(item)
                 try:
                     arg = yield item
                     action = gen.send
@@ -138,7 +151,7 @@ def wrap_async_generator(make: Callable[[], Scope], func: Callable[..., Any]) ->
                     return
                 finally:
                     scope.suspend()
-                item_seen()
+                item_seen(item)
                 try:
                     arg = yield item
                     action = agen.asend

@@ -126,7 +126,7 @@ def builtin_sli(name: str, given: dict[str, Any], doc: Document, path: KeyPath) 
             raise fail(
                 doc,
                 where,
-                f"{value:g} is not a bucket bound of the metric "
+                f"{value:g} is not a bucket bound of {metric.name} "
                 f"(bounds: {', '.join(f'{b:g}' for b in metric.buckets)})",
             )
     return m.BuiltinSLI(kind, threshold, tuple(sorted(matchers)))

@@ -57,7 +57,7 @@ def _seconds(value: Any) -> int:
 
 def _latency_seconds(value: Any) -> float:
     """`500ms`, `2s`, `1.5s` (durations.decimal_seconds) or a plain number of seconds."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):  # null: left empty
         raise ValueError("must be a duration like 500ms or a number of seconds")
     if isinstance(value, int | float):
         if value <= 0:
