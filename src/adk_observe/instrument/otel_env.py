@@ -1,6 +1,6 @@
 """The OpenTelemetry SDK environment variables, read as the OpenTelemetry specification says
-("Environment Variable Specification", "Common Configuration" and "OTLP Exporter Configuration"),
-into option values.
+("Environment Variable Specification", "Common Configuration", "OTLP Exporter Configuration") into
+option values; an endpoint of a gRPC signal may be a `host:port` target (otlp_export.grpc_urls).
 
 Traces and (with OTEL_METRICS_EXPORTER=otlp) metrics are exported over OTLP; of each
 `OTEL_EXPORTER_OTLP_*` pair the signal-specific variable (`_TRACES_`, `_METRICS_`) wins over the
@@ -34,7 +34,7 @@ from adk_observe.instrument.option_checks import (
     shown,
     url_problem,
 )
-from adk_observe.instrument.otlp_export import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS
+from adk_observe.instrument.otlp_export import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS, grpc_urls
 
 SDK_DISABLED = c.OTEL_SDK_DISABLED_ENV
 SERVICE_NAME = c.OTEL_SERVICE_NAME_ENV
@@ -232,9 +232,9 @@ class _Reader:
             self._warned.add(name)
             self.warn(f"{name}={shown(raw)}: {why}; ignored")
 
-    def first(self, names: tuple[str, ...], parse: Callable[[str], Any], why: str) -> Any:
+    def first(self, names: tuple[str, ...], parse: Callable[[str], Any], why: Any) -> Any:
         """The value of the first of `names` that is set and valid (`parse` returns None for an
-        invalid one, which is warned about and ignored)."""
+        invalid one, which is warned about, `why` (text, or a function of the value), ignored)."""
         for name in names:
             raw = self.get(name)
             if raw is None:
@@ -242,7 +242,7 @@ class _Reader:
             value = parse(raw)
             if value is not None:
                 return value
-            self.ignored(name, raw, why)
+            self.ignored(name, raw, why if isinstance(why, str) else why(raw))
         return None
 
 
@@ -253,6 +253,10 @@ def _text(raw: str) -> str | None:
 def _url(raw: str) -> str | None:
     # A legacy Jaeger endpoint is kept: init() refuses it with the endpoint to use instead.
     return raw if url_problem(raw) is None or legacy_jaeger_error(raw) else None
+
+
+def _not_url(raw: str) -> str:
+    return (url_problem(raw) or "").removeprefix("is ")  # `not a URL`, `has no port ...`
 
 
 def _ratio(raw: str) -> float | None:
@@ -328,10 +332,9 @@ def _resource(reader: _Reader, values: dict[str, Any]) -> None:
 
 def _tracing(reader: _Reader, values: dict[str, Any]) -> None:
     """Endpoint, headers, timeout and compression of the OTLP exporter."""
-    not_url = "not an http:// or https:// URL with a host"
-    if (url := reader.first((TRACES_ENDPOINT,), _url, not_url)) is not None:
+    if (url := reader.first((TRACES_ENDPOINT,), _url, _not_url)) is not None:
         values["traces_url"] = url  # the signal URL, used as is (wins over the base URL)
-    if (url := reader.first((ENDPOINT,), _url, not_url)) is not None:
+    if (url := reader.first((ENDPOINT,), _url, _not_url)) is not None:
         # the base URL of every signal (/v1/traces, /v1/metrics appended): read even when the
         # traces URL is set, since the metrics go there unless OTEL_..._METRICS_ENDPOINT is set
         values["tracing_endpoint"] = url
@@ -370,6 +373,7 @@ def option_values(environ: Mapping[str, str], warn: Warn) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if (protocol := _protocol(environ, (TRACES_PROTOCOL, PROTOCOL))) is not None:
         values["tracing_protocol"] = protocol
+    environ = grpc_urls(environ, protocol, _protocol(environ, (METRICS_PROTOCOL, PROTOCOL)))
     reader = _Reader(environ, warn)
     _metrics(reader, values)
     if (raw := reader.get(SDK_DISABLED)) is not None:

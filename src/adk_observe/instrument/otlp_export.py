@@ -10,7 +10,8 @@ plain text (http), as the OpenTelemetry specification says, and header names are
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -128,6 +129,38 @@ def grpc_problem() -> str | None:
     return (
         None if found else f"grpc needs opentelemetry-exporter-otlp-proto-grpc: {GRPC_EXTRA_HINT}"
     )
+
+
+# A gRPC target without a scheme (`collector:4317`, `[::1]:4317`): the specification's Endpoint
+# (OTLP/gRPC) "SHOULD accept any form allowed by the underlying gRPC client implementation".
+_GRPC_TARGET = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z._-]+):[0-9]+")
+# Each endpoint variable and the signals it serves (the generic one serves both).
+_ENDPOINT_SIGNALS = {
+    c.OTEL_ENDPOINT_ENV: ("TRACES_", "METRICS_"),
+    c.OTEL_TRACES_ENDPOINT_ENV: ("TRACES_",),
+    c.OTEL_METRICS_ENDPOINT_ENV: ("METRICS_",),
+}
+
+
+def grpc_urls(
+    environ: Mapping[str, str], traces_protocol: str | None, metrics_protocol: str | None
+) -> Mapping[str, str]:
+    """`environ` with each endpoint variable of a signal sent over gRPC that names a target
+    without a scheme as the URL the exporter is given: https:// (TLS, the specification's
+    default), or http:// when OTEL_EXPORTER_OTLP_<SIGNAL>_INSECURE (else ..._INSECURE) is true.
+    The generic endpoint takes the generic INSECURE only (it serves both signals)."""
+    grpc = {"TRACES_": traces_protocol, "METRICS_": metrics_protocol}
+    urls = {}
+    for name, signals in _ENDPOINT_SIGNALS.items():
+        raw = environ.get(name, "").strip()
+        if not _GRPC_TARGET.fullmatch(raw) or c.OTLP_PROTOCOL_GRPC not in map(grpc.get, signals):
+            continue
+        prefixes = (c.OTEL_OTLP_ENV_PREFIX + signals[0],) if len(signals) == 1 else ()
+        insecure = [environ.get(p + c.OTEL_TLS_INSECURE, "").strip() for p in prefixes]
+        insecure.append(environ.get(c.OTEL_OTLP_ENV_PREFIX + c.OTEL_TLS_INSECURE, "").strip())
+        plain = next((v for v in insecure if v), "").lower() == "true"
+        urls[name] = ("http://" if plain else "https://") + raw
+    return {**environ, **urls} if urls else environ
 
 
 def traces_url(options: Options) -> str:
