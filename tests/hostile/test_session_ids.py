@@ -21,6 +21,8 @@ audit stream's lines (whose `user_id` is the spans' `user.id` in every mode).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import gc
 import hmac
 import io
@@ -318,3 +320,88 @@ def test_long_adk_session_ids_are_not_retained() -> None:
     # never the ids (all 40: 4 MB); the last session (its id with it) is held by the
     # session-size gauge until the next turn
     assert retained < 2 * size, retained
+
+
+LEAKED_USER = "user-8c1d5e-leaks"
+
+
+def _exception_texts(receiver: Received) -> list[str]:
+    """Every exception message and stack trace recorded on the spans received."""
+    return [str(value) for s in receiver.spans() for e in s.events
+            for key, value in attributes(e.attributes).items()
+            if key in ("exception.message", "exception.stacktrace")]
+
+
+@pytest.mark.parametrize("mode", ["pseudonymise", "omit"])
+def test_a_user_id_in_an_exception_of_the_turn_leaves_no_span(
+    receiver: Received, mode: str
+) -> None:
+    """docs/security.md: the raw user id leaves the process nowhere. An application that looks
+    its user up (`accounts[user_id]`) fails with KeyError(user_id): the turn's span and the
+    spans within it recorded that exception, the raw id in its message and stack trace."""
+    handle, logs = _init(receiver, mode)
+    accounts: dict[str, str] = {}
+    turn = functools.partial(agent_turn, "a", session_id="s-1", user_id=LEAKED_USER)
+    with pytest.raises(KeyError), turn(), adk_observe.tool_call("lookup"):
+        accounts[LEAKED_USER]
+    with pytest.raises(PermissionError), turn():
+        raise PermissionError(f"user {LEAKED_USER} may not do that")
+    _check_outputs(handle, logs, receiver, 2, "invoke_agent")
+    texts = _exception_texts(receiver)
+    assert len(texts) == 6  # the message and the stack trace of 3 spans: still recorded
+    assert "user [user.id] may not do that" in texts
+    assert LEAKED_USER.encode() not in receiver.everything() + logs.getvalue().encode()
+
+
+def test_a_user_id_in_an_exception_of_an_adk_tool_leaves_no_span(receiver: Received) -> None:
+    """ADK records the tool's exception on its spans and logs it (ERROR, with the traceback)
+    through adk-observe's JSON handler: neither may carry the raw id."""
+    from tests.adk.adk_helpers import APP, build_runner
+
+    from adk_observe.testing import ToolCall
+
+    def find_account() -> dict[str, str]:
+        """The caller's account."""
+        raise KeyError(LEAKED_USER)
+
+    handle, logs = _init(receiver, "pseudonymise")
+
+    async def scenario() -> None:
+        runner, _, _ = build_runner((ToolCall("find_account", {}), Answer("Sorry.")),
+                                    [ObservabilityPlugin()], extra_tools=[find_account])
+        session = await runner.session_service.create_session(app_name=APP,
+                                                               user_id=LEAKED_USER)
+        message = types.Content(role="user", parts=[types.Part(text="my account?")])
+        with contextlib.suppress(KeyError):
+            async for _ in runner.run_async(user_id=LEAKED_USER, session_id=session.id,
+                                            new_message=message):
+                pass
+
+    try:
+        asyncio.run(scenario())
+        assert handle.force_flush()
+        assert _exception_texts(receiver)  # the tool's failure is recorded
+        assert LEAKED_USER.encode() not in receiver.everything() + logs.getvalue().encode()
+    finally:
+        runtime.reset()
+
+
+def test_the_raw_ids_kept_for_exception_texts_are_bounded() -> None:
+    """Millions of turns keep at most 10,000 traces' raw user ids, least recent first out; ids
+    of fewer than 4 or more than 256 characters are not kept (`42` is in texts that are not it;
+    a 1 MB id would be kept whole)."""
+    from adk_observe.instrument.sessions import MAX_SESSIONS, Sessions
+
+    sessions = Sessions("pseudonymise", KEY)
+    for trace_id in range(1, 3 * MAX_SESSIONS + 1):
+        sessions.remember(trace_id, f"user-{trace_id}")
+    assert sessions.raw_users(1) == ()
+    assert sessions.raw_users(3 * MAX_SESSIONS) == (f"user-{3 * MAX_SESSIONS}",)
+    assert sessions.raw_users(2 * MAX_SESSIONS + 1) == (f"user-{2 * MAX_SESSIONS + 1}",)
+    assert len([t for t in range(1, 3 * MAX_SESSIONS + 1) if sessions.raw_users(t)]) == MAX_SESSIONS
+    sessions.remember(1, "42")
+    sessions.remember(2, "u" * (ID_MAX_LENGTH + 1))
+    assert (sessions.raw_users(1), sessions.raw_users(2)) == ((), ())
+    raw = Sessions("raw")
+    raw.remember(1, "user-1")  # raw mode: the id is sent as it is anyway
+    assert raw.raw_users(1) == ()

@@ -7,6 +7,8 @@ user's sessions, while the id itself never leaves the process and cannot be reco
 confirmed without the key. With no key set, each process draws a random key of its own and warns
 once: pseudonyms then differ between processes and restarts (no user is joined across them), but
 the raw id still never leaves. `user_id_mode="raw"` sends ids as they are, `"omit"` sends none.
+Otherwise a turn's raw user id is also kept by its trace id (`remember`), so that exception texts
+of the trace (`KeyError(user_id)`) lose it at export and in log lines (`raw_users`, `scrub`).
 
 Ids come from outside (an ADK session service, the caller of `agent_turn`), so every value is
 made safe before it reaches a span or a log line: not text becomes its str(); every character
@@ -50,6 +52,12 @@ ID_MAX_LENGTH = 256  # characters of an id kept on a span or a line
 _REDACT_WINDOW = 4 * ID_MAX_LENGTH  # characters of an id redacted before it is cut
 PSEUDONYM_BYTES = 16  # 128 bits of the HMAC: 32 hex digits
 MAX_SESSIONS = 10_000
+# A raw user id in an exception's text (`KeyError(user_id)`) is replaced by this on the spans of
+# its turn's trace; ids shorter than SCRUB_MIN_LENGTH are not ("42" is in text that is not it).
+USER_ID_SHOWN = "[user.id]"
+SCRUB_MIN_LENGTH = 4
+_MAX_FORMS = 8  # forms of raw user ids kept per trace (a trace of several users' turns)
+RawUsers = Callable[[int], tuple[str, ...]]  # a trace id's raw user ids (Sessions.raw_users)
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _log = logging.getLogger("adk_observe")
@@ -97,6 +105,15 @@ def safe_id(value: object) -> str:
     if not text.isprintable():  # control, format (bidi overrides), surrogates, separators
         text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
     return redact_text(text)[:ID_MAX_LENGTH]  # redacted, then cut: no secret's head is kept
+
+
+def scrub(text: str, forms: tuple[str, ...]) -> str:
+    """`text` with each of `forms` (the raw user ids of a trace: `Sessions.raw_users`) replaced
+    by USER_ID_SHOWN."""
+    for form in forms:
+        if form in text:
+            text = text.replace(form, USER_ID_SHOWN)
+    return text
 
 
 def _str(value: object) -> str:
@@ -151,6 +168,9 @@ class Sessions:
         # ids of at most ID_MAX_LENGTH characters: bounded in bytes whatever callers send.
         self._shown: dict[str, str] = {}
         self._users: dict[str, str] = {}
+        # trace id -> the forms of its turns' raw user ids (text, repr), the MAX_SESSIONS
+        # traces seen last: read at export, where exception texts lose them (`raw_users`)
+        self._raw: OrderedDict[int, tuple[str, ...]] = OrderedDict()
 
     def _cached(self, cache: dict[str, str], value: object, make: Callable[[object], str]) -> str:
         # Not cached: a str subclass (its own hash or == may raise), and an id longer than a span
@@ -181,6 +201,26 @@ class Sessions:
             self._key = _random_key()
         digest = hmac.new(self._key, data, hashlib.sha256).digest()
         return digest[:PSEUDONYM_BYTES].hex()
+
+    def remember(self, trace_id: int, user_id: object) -> None:
+        """Keep `user_id` as a raw id of trace `trace_id` (not in raw mode, nor an id that is
+        shorter than SCRUB_MIN_LENGTH or longer than ID_MAX_LENGTH characters)."""
+        if self.mode == MODE_RAW or user_id is None or not trace_id:
+            return
+        text = user_id if type(user_id) is str else _str(user_id)
+        if not SCRUB_MIN_LENGTH <= len(text) <= ID_MAX_LENGTH:
+            return
+        forms = (text, shown) if (shown := repr(text)[1:-1]) != text else (text,)
+        with self._lock:
+            known = self._raw.pop(trace_id, ())
+            self._raw[trace_id] = (*known, *(f for f in forms if f not in known))[:_MAX_FORMS]
+            if len(self._raw) > MAX_SESSIONS:
+                self._raw.popitem(last=False)
+
+    def raw_users(self, trace_id: int) -> tuple[str, ...]:
+        """The forms of the raw user ids of trace `trace_id`, longest first (see `remember`)."""
+        forms = self._raw.get(trace_id, ())
+        return tuple(sorted(forms, key=len, reverse=True)) if len(forms) > 1 else forms
 
     def next_turn(self, session_id: str) -> int:
         """The index of a new turn of `session_id` in this process (0 for its first)."""
