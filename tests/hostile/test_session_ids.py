@@ -405,3 +405,30 @@ def test_the_raw_ids_kept_for_exception_texts_are_bounded() -> None:
     raw = Sessions("raw")
     raw.remember(1, "user-1")  # raw mode: the id is sent as it is anyway
     assert raw.raw_users(1) == ()
+
+
+def test_two_users_sessions_of_the_same_id_count_their_own_turns() -> None:
+    """ADK's session services key a session by app, user and id, and a client may choose the
+    id (`main` for every user): the turn index counts the runs of the session it was given.
+    Alice's fourth run was index 5: the count of Bob's session of the same id went on."""
+    from google.adk.events import Event
+    from google.adk.sessions import Session
+
+    from adk_observe.instrument.sessions import AdkTurnCounter
+
+    count = AdkTurnCounter()
+    alice = Session(id="main", app_name="h", user_id="alice", events=[])
+    bob = Session(id="main", app_name="h", user_id="bob", events=[])
+    other_app = Session(id="main", app_name="other", user_id="alice", events=[])
+
+    def turn(session: Session, run: str, events: int) -> int | None:
+        """A run of `events` events (the user's message first) and its index."""
+        session.events.append(Event(invocation_id=run, author="user"))
+        index = count(session, run)
+        session.events.extend(Event(invocation_id=run, author="a") for _ in range(events - 1))
+        return index
+
+    got = [turn(alice, f"a{i}", 4) for i in range(3)]  # runs with a tool call: 4 events
+    got += [turn(bob, f"b{i}", 2) for i in range(5)]
+    got += [turn(alice, "a3", 4), turn(other_app, "o0", 2), turn(alice, "a4", 4)]
+    assert got == [0, 1, 2, 0, 1, 2, 3, 4, 3, 0, 4]

@@ -250,22 +250,24 @@ class Sessions:
 class AdkTurnCounter:
     """The index of an ADK run within its session: the distinct invocation ids of the session's
     earlier events. Events are append-only, so each session's count is cached and only new events
-    are read (at most `max_sessions` sessions, least recently used first out)."""
+    are read (at most `max_sessions` sessions, least recently used first out). A session is its
+    app, user and id, as ADK's session services key it: users may share an id (`main`)."""
 
     def __init__(self, max_sessions: int = MAX_SESSIONS) -> None:
         self._max = max_sessions
-        self._seen: OrderedDict[str | tuple[int, int], tuple[int, int, str]] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, ...] | int, tuple[int, int, str]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(self, session: Any, invocation_id: str) -> int | None:
         events = getattr(session, "events", None)
         if not isinstance(events, list):
             return None
-        # A long id (a client may choose it) is kept as its length and hash, not whole: a
-        # collision would only count two sessions' turns together.
-        key: str | tuple[int, int] = str(getattr(session, "id", ""))
-        if len(key) > ID_MAX_LENGTH:
-            key = (len(key), hash(key))
+        # Long ids (a client may choose them) are kept as their hash, not whole: a collision
+        # would only count two sessions' turns together.
+        ident = tuple(_str(getattr(session, name, "")) for name in ("app_name", "user_id", "id"))
+        key: tuple[str, ...] | int = ident
+        if sum(len(part) for part in ident) > ID_MAX_LENGTH:
+            key = hash(ident)
         with self._lock:
             read, count, last = self._seen.pop(key, (0, 0, ""))
             if read > len(events):  # rewound or replaced: count again
