@@ -116,3 +116,48 @@ def test_a_port_variable_out_of_range_is_warned_about_by_its_port(url: str) -> N
     traces, _, warnings = _resolved({c.OTEL_ENDPOINT_ENV: url})
     assert traces == ""
     assert len(warnings) == 1 and "port" in warnings[0], warnings
+
+
+@pytest.mark.parametrize(("variable", "settings"), [
+    ("OTEL_EXPORTER_OTLP_CERTIFICATE", {"tracing_endpoint": "https://127.0.0.1:4318"}),
+    ("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", {"tracing_endpoint": "https://127.0.0.1:4318"}),
+    ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", {"tracing_endpoint": "https://127.0.0.1:4318"}),
+    ("OTEL_EXPORTER_OTLP_CERTIFICATE",
+     {"tracing_protocol": "grpc", "tracing_endpoint": "https://127.0.0.1:4317"}),
+    ("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+     {"tracing_protocol": "grpc", "tracing_endpoint": "https://127.0.0.1:4317"}),
+    ("OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE",
+     {"otlp_metrics": True, "metrics_url": "https://127.0.0.1:4318/v1/metrics"}),
+    ("OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE",
+     {"otlp_metrics": True, "metrics_protocol": "grpc", "metrics_url": "https://127.0.0.1:4317"}),
+])
+def test_a_tls_file_that_does_not_exist_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch, variable: str, settings: dict[str, object],
+) -> None:
+    """A certificate variable naming a missing file (a Secret not mounted, a typo): over HTTP
+    every export failed (requests: 'Could not find a suitable TLS CA certificate bundle'),
+    counted as dropped and said nowhere; over gRPC the SDK printed a traceback at init() and
+    trusted the system's roots instead, so a private CA's collector refused every export. It is
+    one OptionsError naming the variable, as a file that is a directory already was."""
+    missing = "/nonexistent/otlp/ca.pem"
+    monkeypatch.setenv(variable, missing)
+    if "CLIENT" in variable:  # with its pair: the key alone is the half-pair error
+        monkeypatch.setenv(variable.replace("CLIENT_KEY", "CLIENT_CERTIFICATE"), __file__)
+    with pytest.raises(OptionsError) as err:
+        adk_observe.init("svc", registry=CollectorRegistry(), metrics_port=-1,
+                         logging_enabled=False, **settings)
+    message = str(err.value)
+    assert message.startswith(f"{variable}={missing!r}: ") and "\n" not in message, message
+
+
+@pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
+def test_tls_files_are_not_read_for_a_plain_text_endpoint(
+    monkeypatch: pytest.MonkeyPatch, protocol: str
+) -> None:
+    """http:// is plain text: the certificate variables do not apply (no error)."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/otlp/ca.pem")
+    port = 4317 if protocol == "grpc" else 4318
+    handle = adk_observe.init("svc", registry=CollectorRegistry(), metrics_port=-1,
+                              logging_enabled=False, tracing_protocol=protocol,
+                              tracing_endpoint=f"http://127.0.0.1:{port}", export_timeout=0.5)
+    handle.shutdown(timeout=0.5)

@@ -20,6 +20,7 @@ from adk_observe.instrument import option_checks
 from adk_observe.instrument.option_checks import OptionsError
 from adk_observe.instrument.option_checks import header_problem as header_problem
 from adk_observe.instrument.option_checks import shown as shown
+from adk_observe.instrument.otlp_tls import tls_problem
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.metrics.export import MetricExporter
@@ -234,29 +235,6 @@ _GRPC_TIMEOUT_ENV = {
 _SIGNAL = {"OTLPSpanExporter": "TRACES_", "OTLPMetricExporter": "METRICS_"}
 
 
-def _client_tls_problem(name: str) -> str | None:
-    """A client certificate without its key, or a key without its certificate, for the TLS
-    files the SDK's gRPC exporter `name` reads: the signal's own set when its CERTIFICATE
-    variable is set, else the generic one, and the client pair only with a trusted certificate.
-    Given half a pair, gRPC's C core aborts the whole process (a failed check, SIGABRT)."""
-    for prefix in (c.OTEL_OTLP_ENV_PREFIX + _SIGNAL[name], c.OTEL_OTLP_ENV_PREFIX):
-        certificate = os.environ.get(prefix + c.OTEL_TLS_CERTIFICATE)
-        if certificate is None:
-            continue
-        if not certificate:
-            return None
-        pair = [prefix + c.OTEL_TLS_CLIENT_KEY, prefix + c.OTEL_TLS_CLIENT_CERTIFICATE]
-        present = [os.path.isfile(os.environ.get(v) or "") for v in pair]
-        if present[0] == present[1]:
-            return None
-        given, missing = pair if present[0] else pair[::-1]
-        return (
-            f"{given}={shown(os.environ[given])}: the OpenTelemetry OTLP/gRPC exporter needs "
-            f"{missing} as well (a readable file): gRPC aborts the process on half a client pair"
-        )
-    return None
-
-
 def _parses(raw: str) -> bool:
     """Whether the SDK's gRPC exporter reads `raw` as its timeout (it calls float() on it)."""
     try:
@@ -271,8 +249,6 @@ def _grpc_exporter(module: Any, name: str, kwargs: dict[str, Any]) -> Any:
     (nothing here can hide them from it without changing the environment of the whole process)
     and cannot start with a timeout it cannot parse or a TLS file it cannot read (a directory,
     no permission): that is one OptionsError naming the variable, not the SDK's traceback."""
-    if not kwargs["insecure"] and (problem := _client_tls_problem(name)):
-        raise OptionsError(problem)
     try:
         return getattr(module, name)(**kwargs)
     except ValueError as exc:
@@ -302,7 +278,10 @@ def _exporter(
     timeout: float,
     compression: str,
 ) -> Any:
-    if protocol == c.OTLP_PROTOCOL_GRPC:
+    grpc = protocol == c.OTLP_PROTOCOL_GRPC
+    if urlsplit(url).scheme == "https" and (problem := tls_problem(_SIGNAL[name], grpc)):
+        raise OptionsError(problem)
+    if grpc:
         try:
             module = grpc_module()
         except ImportError as exc:
