@@ -389,22 +389,32 @@ def test_a_user_id_in_an_exception_of_an_adk_tool_leaves_no_span(receiver: Recei
 def test_the_raw_ids_kept_for_exception_texts_are_bounded() -> None:
     """Millions of turns keep at most 10,000 traces' raw user ids, least recent first out; ids
     of fewer than 4 or more than 256 characters are not kept (`42` is in texts that are not it;
-    a 1 MB id would be kept whole)."""
-    from adk_observe.instrument.sessions import MAX_SESSIONS, Sessions
+    a 1 MB id would be kept whole); an id is replaced where it is a word of its own."""
+    from adk_observe.instrument.sessions import MAX_SESSIONS, Sessions, scrub
 
     sessions = Sessions("pseudonymise", KEY)
+
+    def shown(trace_id: int, text: str) -> str:
+        users = sessions.raw_users(trace_id)
+        return text if users is None else scrub(text, users)
+
     for trace_id in range(1, 3 * MAX_SESSIONS + 1):
         sessions.remember(trace_id, f"user-{trace_id}")
-    assert sessions.raw_users(1) == ()
-    assert sessions.raw_users(3 * MAX_SESSIONS) == (f"user-{3 * MAX_SESSIONS}",)
-    assert sessions.raw_users(2 * MAX_SESSIONS + 1) == (f"user-{2 * MAX_SESSIONS + 1}",)
-    assert len([t for t in range(1, 3 * MAX_SESSIONS + 1) if sessions.raw_users(t)]) == MAX_SESSIONS
+    kept = [t for t in range(1, 3 * MAX_SESSIONS + 1) if sessions.raw_users(t) is not None]
+    assert kept == list(range(2 * MAX_SESSIONS + 1, 3 * MAX_SESSIONS + 1))
+    last = 3 * MAX_SESSIONS
+    assert shown(last, f"KeyError: 'user-{last}'") == "KeyError: '[user.id]'"
+    assert shown(last, f"user-{last}0 and user-{last}") == f"user-{last}0 and [user.id]"
     sessions.remember(1, "42")
     sessions.remember(2, "u" * (ID_MAX_LENGTH + 1))
-    assert (sessions.raw_users(1), sessions.raw_users(2)) == ((), ())
+    assert (sessions.raw_users(1), sessions.raw_users(2)) == (None, None)
+    sessions.remember(3, "None")
+    sessions.remember(3, "o'brien\n")  # a second user in the trace; its repr() form too
+    assert shown(3, "'NoneType' object; user None") == "'NoneType' object; user [user.id]"
+    assert shown(3, "KeyError: \"o'brien\\n\"") == 'KeyError: "[user.id]"'
     raw = Sessions("raw")
     raw.remember(1, "user-1")  # raw mode: the id is sent as it is anyway
-    assert raw.raw_users(1) == ()
+    assert raw.raw_users(1) is None
 
 
 def test_two_users_sessions_of_the_same_id_count_their_own_turns() -> None:

@@ -194,12 +194,14 @@ class TraceJsonFormatter(JsonFormatter):
         if not trace_id or self._raw_users is None:
             return
         try:
-            forms = self._raw_users(int(trace_id, 16))
+            users = self._raw_users(int(trace_id, 16))
         except ValueError:
             return
-        for key in (c.LOG_MESSAGE, "exc_info") if forms else ():
+        if users is None:
+            return
+        for key in (c.LOG_MESSAGE, "exc_info"):
             if isinstance(text := data.get(key), str):
-                data[key] = scrub(text, forms)
+                data[key] = scrub(text, users)
 
     def _own_data(self, record: logging.LogRecord, fields: dict[str, Any]) -> dict[str, Any]:
         """`record_data` of an `emit(own=True)` record: the same fields, nothing to redact."""

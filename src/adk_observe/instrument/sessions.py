@@ -27,6 +27,7 @@ unless the caller passes `turn_index=`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -57,7 +58,8 @@ MAX_SESSIONS = 10_000
 USER_ID_SHOWN = "[user.id]"
 SCRUB_MIN_LENGTH = 4
 _MAX_FORMS = 8  # forms of raw user ids kept per trace (a trace of several users' turns)
-RawUsers = Callable[[int], tuple[str, ...]]  # a trace id's raw user ids (Sessions.raw_users)
+# A trace id's raw user ids as one pattern, or None (Sessions.raw_users).
+RawUsers = Callable[[int], "re.Pattern[str] | None"]
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _log = logging.getLogger("adk_observe")
@@ -107,13 +109,18 @@ def safe_id(value: object) -> str:
     return redact_text(text)[:ID_MAX_LENGTH]  # redacted, then cut: no secret's head is kept
 
 
-def scrub(text: str, forms: tuple[str, ...]) -> str:
-    """`text` with each of `forms` (the raw user ids of a trace: `Sessions.raw_users`) replaced
-    by USER_ID_SHOWN."""
-    for form in forms:
-        if form in text:
-            text = text.replace(form, USER_ID_SHOWN)
-    return text
+def scrub(text: str, users: re.Pattern[str]) -> str:
+    """`text` with each raw user id of `users` (a trace's: `Sessions.raw_users`) replaced by
+    USER_ID_SHOWN, where it stands as a word of its own (an id `None` is not in `NoneType`)."""
+    return users.sub(USER_ID_SHOWN, text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for the forms of a trace's raw user ids (compiled where texts are scrubbed,
+    off the agent's thread; cached: a trace's spans come in one batch)."""
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
 def _str(value: object) -> str:
@@ -217,10 +224,11 @@ class Sessions:
             if len(self._raw) > MAX_SESSIONS:
                 self._raw.popitem(last=False)
 
-    def raw_users(self, trace_id: int) -> tuple[str, ...]:
-        """The forms of the raw user ids of trace `trace_id`, longest first (see `remember`)."""
-        forms = self._raw.get(trace_id, ())
-        return tuple(sorted(forms, key=len, reverse=True)) if len(forms) > 1 else forms
+    def raw_users(self, trace_id: int) -> re.Pattern[str] | None:
+        """The raw user ids of trace `trace_id` as one pattern for `scrub` (see `remember`), or
+        None."""
+        forms = self._raw.get(trace_id)
+        return _pattern(forms) if forms else None
 
     def next_turn(self, session_id: str) -> int:
         """The index of a new turn of `session_id` in this process (0 for its first)."""

@@ -21,6 +21,7 @@ an application adds to its own TracerProvider see unredacted spans (wrap them wi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,11 +33,11 @@ from adk_observe.instrument.redaction import REDACTED, is_secret_key, redact_tex
 from adk_observe.instrument.sessions import RawUsers, scrub
 
 
-def _text(text: str, users: tuple[str, ...]) -> str:
+def _text(text: str, users: re.Pattern[str] | None) -> str:
     return redact_text(scrub(text, users) if users else text)
 
 
-def _redact_attr(key: str, value: Any, users: tuple[str, ...] = ()) -> Any:
+def _redact_attr(key: str, value: Any, users: re.Pattern[str] | None = None) -> Any:
     if isinstance(value, (bool, int, float)):  # numbers are no secrets (token counts, sizes)
         return value
     if is_secret_key(key) and value not in (None, ""):
@@ -49,7 +50,7 @@ def _redact_attr(key: str, value: Any, users: tuple[str, ...] = ()) -> Any:
 
 
 def redact_attributes(
-    attributes: Mapping[str, Any] | None, users: tuple[str, ...] = ()
+    attributes: Mapping[str, Any] | None, users: re.Pattern[str] | None = None
 ) -> dict[str, Any] | None:
     """The attributes with secrets (and the raw user ids `users`) redacted, or None when
     nothing changed."""
@@ -66,7 +67,7 @@ def redact_attributes(
     return out if changed else None
 
 
-def redact_span(span: ReadableSpan, users: tuple[str, ...] = ()) -> ReadableSpan:
+def redact_span(span: ReadableSpan, users: re.Pattern[str] | None = None) -> ReadableSpan:
     """`span` itself when it carries no secret; otherwise a copy with every secret redacted
     (and the raw user ids `users` of its trace, in its events and status description)."""
     attributes = redact_attributes(span.attributes)
