@@ -353,9 +353,13 @@ def test_a_user_id_in_an_exception_of_the_turn_leaves_no_span(
     assert LEAKED_USER.encode() not in receiver.everything() + logs.getvalue().encode()
 
 
-def test_a_user_id_in_an_exception_of_an_adk_tool_leaves_no_span(receiver: Received) -> None:
+@pytest.mark.parametrize("sampled", [True, False])
+def test_a_user_id_in_an_exception_of_an_adk_tool_leaves_no_span(
+    receiver: Received, sampled: bool
+) -> None:
     """ADK records the tool's exception on its spans and logs it (ERROR, with the traceback)
-    through adk-observe's JSON handler: neither may carry the raw id."""
+    through adk-observe's JSON handler: neither may carry the raw id, whether the turn's trace
+    is sampled or not (log lines are written either way)."""
     from tests.adk.adk_helpers import APP, build_runner
 
     from adk_observe.testing import ToolCall
@@ -364,7 +368,11 @@ def test_a_user_id_in_an_exception_of_an_adk_tool_leaves_no_span(receiver: Recei
         """The caller's account."""
         raise KeyError(LEAKED_USER)
 
-    handle, logs = _init(receiver, "pseudonymise")
+    logs = io.StringIO()
+    handle = adk_observe.init("hostile", registry=CollectorRegistry(), metrics_port=-1,
+                              log_output=logs, sampling=1.0 if sampled else 0.0,
+                              tracing_protocol="grpc", tracing_endpoint=receiver.url,
+                              user_id_key=KEY)
 
     async def scenario() -> None:
         runner, _, _ = build_runner((ToolCall("find_account", {}), Answer("Sorry.")),
@@ -380,7 +388,8 @@ def test_a_user_id_in_an_exception_of_an_adk_tool_leaves_no_span(receiver: Recei
     try:
         asyncio.run(scenario())
         assert handle.force_flush()
-        assert _exception_texts(receiver)  # the tool's failure is recorded
+        assert bool(_exception_texts(receiver)) is sampled  # the tool's failure is recorded
+        assert "find_account" in logs.getvalue()  # ADK's ERROR lines with their tracebacks
         assert LEAKED_USER.encode() not in receiver.everything() + logs.getvalue().encode()
     finally:
         runtime.reset()
