@@ -421,6 +421,10 @@ def test_the_raw_ids_kept_for_exception_texts_are_bounded() -> None:
     sessions.remember(3, "o'brien\n")  # a second user in the trace; its repr() form too
     assert shown(3, "'NoneType' object; user None") == "'NoneType' object; user [user.id]"
     assert shown(3, "KeyError: \"o'brien\\n\"") == 'KeyError: "[user.id]"'
+    for user in [*range(20), 0, *range(20, 27)]:  # a long trace (a connection's), many users
+        sessions.remember(4, f"member-{user}")
+    for latest in (0, 19, 26):  # the latest 8 users are kept
+        assert shown(4, f"KeyError: 'member-{latest}'") == "KeyError: '[user.id]'", latest
     raw = Sessions("raw")
     raw.remember(1, "user-1")  # raw mode: the id is sent as it is anyway
     assert raw.raw_users(1) is None

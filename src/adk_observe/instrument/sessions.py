@@ -220,7 +220,8 @@ class Sessions:
         forms = (text, shown) if (shown := repr(text)[1:-1]) != text else (text,)
         with self._lock:
             known = self._raw.pop(trace_id, ())
-            self._raw[trace_id] = (*known, *(f for f in forms if f not in known))[:_MAX_FORMS]
+            kept = (*(f for f in known if f not in forms), *forms)  # the latest user last
+            self._raw[trace_id] = kept[-_MAX_FORMS:]
             if len(self._raw) > MAX_SESSIONS:
                 self._raw.popitem(last=False)
 
