@@ -423,8 +423,9 @@ def test_the_raw_ids_kept_for_exception_texts_are_bounded() -> None:
     assert shown(3, "KeyError: \"o'brien\\n\"") == 'KeyError: "[user.id]"'
     for user in [*range(20), 0, *range(20, 27)]:  # a long trace (a connection's), many users
         sessions.remember(4, f"member-{user}")
-    for latest in (0, 19, 26):  # the latest 8 users are kept
+    for latest in (0, 20, 26):  # the latest 8 users (0 turned again) are kept
         assert shown(4, f"KeyError: 'member-{latest}'") == "KeyError: '[user.id]'", latest
+    assert shown(4, "KeyError: 'member-19'") == "KeyError: 'member-19'"
     raw = Sessions("raw")
     raw.remember(1, "user-1")  # raw mode: the id is sent as it is anyway
     assert raw.raw_users(1) is None
