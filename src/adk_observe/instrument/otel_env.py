@@ -1,16 +1,14 @@
 """The OpenTelemetry SDK environment variables, read as the OpenTelemetry specification says
 ("Environment Variable Specification", "Common Configuration", "OTLP Exporter Configuration") into
 option values; an endpoint of a gRPC signal may be a `host:port` target (otlp_export.grpc_urls).
-
-Traces and (with OTEL_METRICS_EXPORTER=otlp) metrics are exported over OTLP; of each
-`OTEL_EXPORTER_OTLP_*` pair the signal-specific variable (`_TRACES_`, `_METRICS_`) wins over the
-generic one. An empty variable is unset. For the traces signal and the resource, a value the
-specification does not allow is a warning (`warn`) and is ignored, as the specification says
-("generate a warning and gracefully ignore the setting"): the next variable of the pair, a lower
-layer or the default applies. Errors instead (`OtelEnvError`): a protocol that is not
-http/protobuf or grpc (the default would send to a port that expects another protocol and every
-export would be lost), and an invalid value of a metrics-signal variable other than its headers
-(read as the traces' headers are, since the generic variable serves both signals).
+Traces and (with OTEL_METRICS_EXPORTER=otlp) metrics are exported over OTLP; of each pair the
+signal's variable (`_TRACES_`, `_METRICS_`) wins. An empty variable is unset. A traces or resource
+value the specification does not allow is warned about (`warn`) and ignored ("generate a warning
+and gracefully ignore the setting"): the pair's other variable, a lower layer or the default
+applies. Errors instead (`OtelEnvError`): a protocol that is not http/protobuf or grpc (the
+default would send to a port that expects another one and lose every export), and an invalid
+metrics-signal variable other than its headers. OTEL_SDK_DISABLED=true: no exporter variable is
+read (a broken one never stops the agent that the switch was meant to keep running).
 """
 
 from __future__ import annotations
@@ -60,6 +58,7 @@ METRICS_PROTOCOL = c.OTEL_METRICS_PROTOCOL_ENV
 METRICS_TIMEOUT = c.OTEL_METRICS_TIMEOUT_ENV
 METRICS_COMPRESSION = c.OTEL_METRICS_COMPRESSION_ENV
 METRICS_TEMPORALITY = c.OTEL_METRICS_TEMPORALITY_ENV
+_READ_WHEN_DISABLED = (SDK_DISABLED, SERVICE_NAME, RESOURCE_ATTRIBUTES)  # no exporter variable
 
 PROTOCOLS = (c.OTLP_PROTOCOL_HTTP, c.OTLP_PROTOCOL_GRPC)
 # OTEL_METRICS_EXPORTER values: otlp sends metrics to an OTLP endpoint as well as /metrics, which
@@ -140,8 +139,7 @@ def _protocol(environ: Mapping[str, str], names: tuple[str, str]) -> str | None:
 
 
 def _interval_seconds(name: str, raw: str) -> float:
-    """A number of milliseconds within the export interval's range, as seconds (the metrics
-    signal's variables are strict: an invalid value is an error naming the variable)."""
+    """Milliseconds within the export interval's range, as seconds; else an error naming it."""
     try:
         millis = float(raw)
     except ValueError:
@@ -371,6 +369,8 @@ def option_values(environ: Mapping[str, str], warn: Warn) -> dict[str, Any]:
     """The option values the standard variables set (absent or ignored variables set nothing);
     `warn` is told about every variable ignored."""
     values: dict[str, Any] = {}
+    if environ.get(SDK_DISABLED, "").strip().lower() == "true":  # "a no-op SDK for all signals"
+        environ = {k: environ[k] for k in _READ_WHEN_DISABLED if k in environ}
     if (protocol := _protocol(environ, (TRACES_PROTOCOL, PROTOCOL))) is not None:
         values["tracing_protocol"] = protocol
     environ = grpc_urls(environ, protocol, _protocol(environ, (METRICS_PROTOCOL, PROTOCOL)))
