@@ -1,19 +1,21 @@
 """Hostile forms of the OTLP endpoint variables: what the OpenTelemetry specification allows
-beyond an http(s) URL, and ports no collector listens on.
+beyond an http(s) URL, ports no collector listens on, and TLS files that do not exist.
 
 Surface: OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_{TRACES,METRICS}_ENDPOINT and
 OTEL_EXPORTER_OTLP[_{TRACES,METRICS}]_INSECURE read by `init()` (docs/instrumentation.md,
 "OpenTelemetry environment variables", "OTLP over gRPC"), and the `tracing_endpoint` option.
 
 Generator: hand-picked endpoint forms: gRPC targets without a scheme (`host:port`, an IPv6
-literal), with and without the INSECURE variables, in any case; port 0 and ports past 65535.
+literal), with and without the INSECURE variables, in any case; port 0 and ports past 65535;
+CERTIFICATE/CLIENT_KEY variables naming a missing file, generic and per signal, HTTP and gRPC.
 
 Bound: the specification ("OTLP Exporter Configuration", Endpoint (OTLP/gRPC)): the option
 "SHOULD accept any form allowed by the underlying gRPC client implementation" and "MUST accept a
 URL with a scheme of either http or https"; Insecure "only applies to OTLP/gRPC when an endpoint
 is provided without the http or https scheme", default false (TLS). Over HTTP a URL is required.
 A port no collector listens on is refused where it is set (an option) or warned about naming the
-port (a variable), never accepted for every export to fail.
+port (a variable), never accepted for every export to fail; so is a TLS file variable that
+names no file (an OptionsError naming it), for an https:// endpoint only.
 """
 
 from __future__ import annotations
