@@ -816,6 +816,7 @@ OTEL_OTLP_ENV_PREFIX = "OTEL_EXPORTER_OTLP_"
 OTEL_TLS_CERTIFICATE = "CERTIFICATE"
 OTEL_TLS_CLIENT_KEY = "CLIENT_KEY"
 OTEL_TLS_CLIENT_CERTIFICATE = "CLIENT_CERTIFICATE"
+OTEL_TLS_INSECURE = "INSECURE"  # plain text to a gRPC endpoint given without a scheme
 OTLP_PROTOCOL_HTTP = "http/protobuf"
 OTLP_PROTOCOL_GRPC = "grpc"
 # Resource attributes that are options of their own (OpenTelemetry semantic conventions).

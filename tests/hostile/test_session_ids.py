@@ -21,6 +21,8 @@ audit stream's lines (whose `user_id` is the spans' `user.id` in every mode).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import gc
 import hmac
 import io
@@ -318,3 +320,139 @@ def test_long_adk_session_ids_are_not_retained() -> None:
     # never the ids (all 40: 4 MB); the last session (its id with it) is held by the
     # session-size gauge until the next turn
     assert retained < 2 * size, retained
+
+
+LEAKED_USER = "user-8c1d5e-leaks"
+
+
+def _exception_texts(receiver: Received) -> list[str]:
+    """Every exception message and stack trace recorded on the spans received."""
+    return [str(value) for s in receiver.spans() for e in s.events
+            for key, value in attributes(e.attributes).items()
+            if key in ("exception.message", "exception.stacktrace")]
+
+
+@pytest.mark.parametrize("mode", ["pseudonymise", "omit"])
+def test_a_user_id_in_an_exception_of_the_turn_leaves_no_span(
+    receiver: Received, mode: str
+) -> None:
+    """docs/security.md: the raw user id leaves the process nowhere. An application that looks
+    its user up (`accounts[user_id]`) fails with KeyError(user_id): the turn's span and the
+    spans within it recorded that exception, the raw id in its message and stack trace."""
+    handle, logs = _init(receiver, mode)
+    accounts: dict[str, str] = {}
+    turn = functools.partial(agent_turn, "a", session_id="s-1", user_id=LEAKED_USER)
+    with pytest.raises(KeyError), turn(), adk_observe.tool_call("lookup"):
+        accounts[LEAKED_USER]
+    with pytest.raises(PermissionError), turn():
+        raise PermissionError(f"user {LEAKED_USER} may not do that")
+    _check_outputs(handle, logs, receiver, 2, "invoke_agent")
+    texts = _exception_texts(receiver)
+    assert len(texts) == 6  # the message and the stack trace of 3 spans: still recorded
+    assert "user [user.id] may not do that" in texts
+    assert LEAKED_USER.encode() not in receiver.everything() + logs.getvalue().encode()
+
+
+@pytest.mark.parametrize("sampled", [True, False])
+def test_a_user_id_in_an_exception_of_an_adk_tool_leaves_no_span(
+    receiver: Received, sampled: bool
+) -> None:
+    """ADK records the tool's exception on its spans and logs it (ERROR, with the traceback)
+    through adk-observe's JSON handler: neither may carry the raw id, whether the turn's trace
+    is sampled or not (log lines are written either way)."""
+    from tests.adk.adk_helpers import APP, build_runner
+
+    from adk_observe.testing import ToolCall
+
+    def find_account() -> dict[str, str]:
+        """The caller's account."""
+        raise KeyError(LEAKED_USER)
+
+    logs = io.StringIO()
+    handle = adk_observe.init("hostile", registry=CollectorRegistry(), metrics_port=-1,
+                              log_output=logs, sampling=1.0 if sampled else 0.0,
+                              tracing_protocol="grpc", tracing_endpoint=receiver.url,
+                              user_id_key=KEY)
+
+    async def scenario() -> None:
+        runner, _, _ = build_runner((ToolCall("find_account", {}), Answer("Sorry.")),
+                                    [ObservabilityPlugin()], extra_tools=[find_account])
+        session = await runner.session_service.create_session(app_name=APP,
+                                                               user_id=LEAKED_USER)
+        message = types.Content(role="user", parts=[types.Part(text="my account?")])
+        with contextlib.suppress(KeyError):
+            async for _ in runner.run_async(user_id=LEAKED_USER, session_id=session.id,
+                                            new_message=message):
+                pass
+
+    try:
+        asyncio.run(scenario())
+        assert handle.force_flush()
+        assert bool(_exception_texts(receiver)) is sampled  # the tool's failure is recorded
+        assert "find_account" in logs.getvalue()  # ADK's ERROR lines with their tracebacks
+        assert LEAKED_USER.encode() not in receiver.everything() + logs.getvalue().encode()
+    finally:
+        runtime.reset()
+
+
+def test_the_raw_ids_kept_for_exception_texts_are_bounded() -> None:
+    """Millions of turns keep at most 10,000 traces' raw user ids, least recent first out; ids
+    of fewer than 4 or more than 256 characters are not kept (`42` is in texts that are not it;
+    a 1 MB id would be kept whole); an id is replaced where it is a word of its own."""
+    from adk_observe.instrument.sessions import MAX_SESSIONS, Sessions, scrub
+
+    sessions = Sessions("pseudonymise", KEY)
+
+    def shown(trace_id: int, text: str) -> str:
+        users = sessions.raw_users(trace_id)
+        return text if users is None else scrub(text, users)
+
+    for trace_id in range(1, 3 * MAX_SESSIONS + 1):
+        sessions.remember(trace_id, f"user-{trace_id}")
+    kept = [t for t in range(1, 3 * MAX_SESSIONS + 1) if sessions.raw_users(t) is not None]
+    assert kept == list(range(2 * MAX_SESSIONS + 1, 3 * MAX_SESSIONS + 1))
+    last = 3 * MAX_SESSIONS
+    assert shown(last, f"KeyError: 'user-{last}'") == "KeyError: '[user.id]'"
+    assert shown(last, f"user-{last}0 and user-{last}") == f"user-{last}0 and [user.id]"
+    sessions.remember(1, "42")
+    sessions.remember(2, "u" * (ID_MAX_LENGTH + 1))
+    assert (sessions.raw_users(1), sessions.raw_users(2)) == (None, None)
+    sessions.remember(3, "None")
+    sessions.remember(3, "o'brien\n")  # a second user in the trace; its repr() form too
+    assert shown(3, "'NoneType' object; user None") == "'NoneType' object; user [user.id]"
+    assert shown(3, "KeyError: \"o'brien\\n\"") == 'KeyError: "[user.id]"'
+    for user in [*range(20), 0, *range(20, 27)]:  # a long trace (a connection's), many users
+        sessions.remember(4, f"member-{user}")
+    for latest in (0, 20, 26):  # the latest 8 users (0 turned again) are kept
+        assert shown(4, f"KeyError: 'member-{latest}'") == "KeyError: '[user.id]'", latest
+    assert shown(4, "KeyError: 'member-19'") == "KeyError: 'member-19'"
+    raw = Sessions("raw")
+    raw.remember(1, "user-1")  # raw mode: the id is sent as it is anyway
+    assert raw.raw_users(1) is None
+
+
+def test_two_users_sessions_of_the_same_id_count_their_own_turns() -> None:
+    """ADK's session services key a session by app, user and id, and a client may choose the
+    id (`main` for every user): the turn index counts the runs of the session it was given.
+    Alice's fourth run was index 5: the count of Bob's session of the same id went on."""
+    from google.adk.events import Event
+    from google.adk.sessions import Session
+
+    from adk_observe.instrument.sessions import AdkTurnCounter
+
+    count = AdkTurnCounter()
+    alice = Session(id="main", app_name="h", user_id="alice", events=[])
+    bob = Session(id="main", app_name="h", user_id="bob", events=[])
+    other_app = Session(id="main", app_name="other", user_id="alice", events=[])
+
+    def turn(session: Session, run: str, events: int) -> int | None:
+        """A run of `events` events (the user's message first) and its index."""
+        session.events.append(Event(invocation_id=run, author="user"))
+        index = count(session, run)
+        session.events.extend(Event(invocation_id=run, author="a") for _ in range(events - 1))
+        return index
+
+    got = [turn(alice, f"a{i}", 4) for i in range(3)]  # runs with a tool call: 4 events
+    got += [turn(bob, f"b{i}", 2) for i in range(5)]
+    got += [turn(alice, "a3", 4), turn(other_app, "o0", 2), turn(alice, "a4", 4)]
+    assert got == [0, 1, 2, 0, 1, 2, 3, 4, 3, 0, 4]

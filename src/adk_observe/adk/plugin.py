@@ -193,6 +193,8 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             run.recording = True
             run.session = deferred.session_ids(obs, session, invocation_id, self._turn_index)
             span.set_attributes(run.session.attributes())
+        # sampled or not (log lines are not sampled): its exception texts lose the raw user id
+        obs.sessions.remember(span.get_span_context().trace_id, getattr(session, "user_id", None))
         # A cancelled run gets neither after_run nor on_run_error: when its task ends, the
         # conversation is no longer active (it is not counted as a request either way), unless
         # its answer was produced (the task's code left the run at its final response).

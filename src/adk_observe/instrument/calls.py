@@ -266,6 +266,9 @@ class AgentTurn(_Scope):
                     obs.internal_error(c.COMPONENT_INSTRUMENT)
         super().__enter__()
         if self.obs is not None:
+            if self.span is not None and self._session[1] is not None:  # see span_redaction.py
+                trace_id = self.span.get_span_context().trace_id
+                self.obs.sessions.remember(trace_id, self._session[1])
             self.agent_id = self.obs.resolve_agent(self.agent_id)
             self.obs.apply(events.TurnStarted(agent_id=self.agent_id))
             self._turn_token = _turn.set(self)

@@ -27,6 +27,7 @@ from adk_observe.instrument.log_sinks import (
 )
 from adk_observe.instrument.options import Options, logger_levels_of
 from adk_observe.instrument.redaction import redact_fields
+from adk_observe.instrument.sessions import RawUsers, scrub
 from adk_observe.instrument.tracing import current_ids
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -145,7 +146,10 @@ class TraceJsonFormatter(JsonFormatter):
     is a dict, or that carries stack info, takes python-json-logger's general path.
     """
 
-    def __init__(self, service_name: str) -> None:
+    def __init__(self, service_name: str, raw_users: RawUsers | None = None) -> None:
+        """`raw_users`: the raw user ids of a trace, which a record's message and exception
+        text lose (as on spans: span_redaction.py)."""
+        self._raw_users = raw_users
         super().__init__(
             LOG_FORMAT, rename_fields=_RENAME, static_fields={c.LOG_SERVICE: service_name}
         )
@@ -181,8 +185,23 @@ class TraceJsonFormatter(JsonFormatter):
                 data[key] = value
                 if key in safe:  # a user's extra named like a built-in field: check it
                     safe = safe - {key}
-        self._add_ids(data, record)
+        self._scrub(data, self._add_ids(data, record))
         return redact_fields(data, safe, self._encoder.default)
+
+    def _scrub(self, data: dict[str, Any], trace_id: str) -> None:
+        """The raw user ids of the record's trace (`trace_id`, hex) out of its message and
+        exception text."""
+        if not trace_id or self._raw_users is None:
+            return
+        try:
+            users = self._raw_users(int(trace_id, 16))
+        except ValueError:
+            return
+        if users is None:
+            return
+        for key in (c.LOG_MESSAGE, "exc_info"):
+            if isinstance(text := data.get(key), str):
+                data[key] = scrub(text, users)
 
     def _own_data(self, record: logging.LogRecord, fields: dict[str, Any]) -> dict[str, Any]:
         """`record_data` of an `emit(own=True)` record: the same fields, nothing to redact."""
@@ -212,10 +231,12 @@ class TraceJsonFormatter(JsonFormatter):
         return msec_format % (text, record.msecs) if msec_format else text
 
     @staticmethod
-    def _add_ids(data: dict[str, Any], record: logging.LogRecord) -> None:
+    def _add_ids(data: dict[str, Any], record: logging.LogRecord) -> str:
+        """Sets the record's trace and span ids; its trace id ('' when none)."""
         ids = getattr(record, _OTEL_IDS, None) or current_ids()
         if ids[0]:
             data[c.LOG_TRACE_ID], data[c.LOG_SPAN_ID] = ids[0], ids[1]
+        return str(ids[0])
 
     # python-json-logger's general path (dict messages, stack info, a custom datefmt).
     def add_fields(
@@ -224,7 +245,7 @@ class TraceJsonFormatter(JsonFormatter):
         super().add_fields(log_data, record, message_dict)
         log_data.pop(_OTEL_IDS, None)
         log_data.pop(_OWN_FIELDS, None)
-        self._add_ids(log_data, record)
+        self._scrub(log_data, self._add_ids(log_data, record))
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         # Extras may have replaced any field here, so every field is checked.
@@ -241,8 +262,9 @@ class LoggingSetup:
         on_error: ErrorCounter,
         stream: Any = None,
         on_file_drop: DropCounter | None = None,
+        raw_users: RawUsers | None = None,
     ) -> None:
-        self.formatter = TraceJsonFormatter(options.service_name)
+        self.formatter = TraceJsonFormatter(options.service_name, raw_users)
         self.handlers: list[logging.Handler] = []
         self.fluent: FluentForwardHandler | None = None
         # The handlers pass every record their loggers let through: logger levels decide.

@@ -90,16 +90,22 @@ def grpc_metadata_problem(name: str, value: str) -> str | None:
 
 
 def url_problem(url: str) -> str | None:
-    """What makes `url` no OTLP/HTTP endpoint (http or https, a host, no white space), or None."""
+    """What makes `url` no OTLP endpoint (http or https, a host, a port within [1, 65535] when
+    one is given, no white space), or None."""
     if not is_text(url) or any(ch.isspace() for ch in url):
         return "has white space or control characters"
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError as exc:
         return f"is not a URL ({exc})"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "is not an http:// or https:// URL with a host"
+    try:
+        port = parts.port  # ValueError: a port that is not a number, or past 65535
+    except ValueError:
+        port = 0
+    if port == 0:  # no collector listens on port 0: every export would be refused
+        return f"has no port within [1, {MAX_PORT}]"
     return None
 
 
@@ -158,6 +164,7 @@ def _timeout(value: Any) -> bool:
     return bool(0 < value <= MAX_TIMEOUT_SECONDS)
 
 
+_URL_TEXT = f"an http:// or https:// URL with a host (and a port within [1, {MAX_PORT}]), or empty"
 _TIMEOUT_TEXT = f"a positive number of seconds, at most {MAX_TIMEOUT_SECONDS} (24.8 days)"
 
 
@@ -169,8 +176,8 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "label_limit": (lambda v: v >= 1, "at least 1"),
     "series_limit": (lambda v: v >= MIN_SERIES_LIMIT, f"at least {MIN_SERIES_LIMIT}"),
     "label_value_max_length": (lambda v: v >= 1, "at least 1"),
-    "tracing_endpoint": (_url_or_empty, "an http:// or https:// URL with a host, or empty"),
-    "traces_url": (_url_or_empty, "an http:// or https:// URL with a host, or empty"),
+    "tracing_endpoint": (_url_or_empty, _URL_TEXT),
+    "traces_url": (_url_or_empty, _URL_TEXT),
     "tracing_headers": (
         _pairs(lambda k, v: header_problem(k, v) is None),
         "headers whose names are HTTP tokens and whose values are Latin-1 without control "

@@ -1,16 +1,14 @@
 """The OpenTelemetry SDK environment variables, read as the OpenTelemetry specification says
-("Environment Variable Specification", "Common Configuration" and "OTLP Exporter Configuration"),
-into option values.
-
-Traces and (with OTEL_METRICS_EXPORTER=otlp) metrics are exported over OTLP; of each
-`OTEL_EXPORTER_OTLP_*` pair the signal-specific variable (`_TRACES_`, `_METRICS_`) wins over the
-generic one. An empty variable is unset. For the traces signal and the resource, a value the
-specification does not allow is a warning (`warn`) and is ignored, as the specification says
-("generate a warning and gracefully ignore the setting"): the next variable of the pair, a lower
-layer or the default applies. Errors instead (`OtelEnvError`): a protocol that is not
-http/protobuf or grpc (the default would send to a port that expects another protocol and every
-export would be lost), and an invalid value of a metrics-signal variable other than its headers
-(read as the traces' headers are, since the generic variable serves both signals).
+("Environment Variable Specification", "Common Configuration", "OTLP Exporter Configuration") into
+option values; an endpoint of a gRPC signal may be a `host:port` target (otlp_export.grpc_urls).
+Traces and (with OTEL_METRICS_EXPORTER=otlp) metrics are exported over OTLP; of each pair the
+signal's variable (`_TRACES_`, `_METRICS_`) wins. An empty variable is unset. A traces or resource
+value the specification does not allow is warned about (`warn`) and ignored ("generate a warning
+and gracefully ignore the setting"): the pair's other variable, a lower layer or the default
+applies. Errors instead (`OtelEnvError`): a protocol that is not http/protobuf or grpc (the
+default would send to a port that expects another one and lose every export), and an invalid
+metrics-signal variable other than its headers. OTEL_SDK_DISABLED=true: no exporter variable is
+read (a broken one never stops the agent that the switch was meant to keep running).
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ from adk_observe.instrument.option_checks import (
     shown,
     url_problem,
 )
-from adk_observe.instrument.otlp_export import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS
+from adk_observe.instrument.otlp_export import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS, grpc_urls
 
 SDK_DISABLED = c.OTEL_SDK_DISABLED_ENV
 SERVICE_NAME = c.OTEL_SERVICE_NAME_ENV
@@ -60,6 +58,7 @@ METRICS_PROTOCOL = c.OTEL_METRICS_PROTOCOL_ENV
 METRICS_TIMEOUT = c.OTEL_METRICS_TIMEOUT_ENV
 METRICS_COMPRESSION = c.OTEL_METRICS_COMPRESSION_ENV
 METRICS_TEMPORALITY = c.OTEL_METRICS_TEMPORALITY_ENV
+_READ_WHEN_DISABLED = (SDK_DISABLED, SERVICE_NAME, RESOURCE_ATTRIBUTES)  # no exporter variable
 
 PROTOCOLS = (c.OTLP_PROTOCOL_HTTP, c.OTLP_PROTOCOL_GRPC)
 # OTEL_METRICS_EXPORTER values: otlp sends metrics to an OTLP endpoint as well as /metrics, which
@@ -140,8 +139,7 @@ def _protocol(environ: Mapping[str, str], names: tuple[str, str]) -> str | None:
 
 
 def _interval_seconds(name: str, raw: str) -> float:
-    """A number of milliseconds within the export interval's range, as seconds (the metrics
-    signal's variables are strict: an invalid value is an error naming the variable)."""
+    """Milliseconds within the export interval's range, as seconds; else an error naming it."""
     try:
         millis = float(raw)
     except ValueError:
@@ -232,9 +230,9 @@ class _Reader:
             self._warned.add(name)
             self.warn(f"{name}={shown(raw)}: {why}; ignored")
 
-    def first(self, names: tuple[str, ...], parse: Callable[[str], Any], why: str) -> Any:
+    def first(self, names: tuple[str, ...], parse: Callable[[str], Any], why: Any) -> Any:
         """The value of the first of `names` that is set and valid (`parse` returns None for an
-        invalid one, which is warned about and ignored)."""
+        invalid one, which is warned about, `why` (text, or a function of the value), ignored)."""
         for name in names:
             raw = self.get(name)
             if raw is None:
@@ -242,7 +240,7 @@ class _Reader:
             value = parse(raw)
             if value is not None:
                 return value
-            self.ignored(name, raw, why)
+            self.ignored(name, raw, why if isinstance(why, str) else why(raw))
         return None
 
 
@@ -253,6 +251,10 @@ def _text(raw: str) -> str | None:
 def _url(raw: str) -> str | None:
     # A legacy Jaeger endpoint is kept: init() refuses it with the endpoint to use instead.
     return raw if url_problem(raw) is None or legacy_jaeger_error(raw) else None
+
+
+def _not_url(raw: str) -> str:
+    return (url_problem(raw) or "").removeprefix("is ")  # `not a URL`, `has no port ...`
 
 
 def _ratio(raw: str) -> float | None:
@@ -328,10 +330,9 @@ def _resource(reader: _Reader, values: dict[str, Any]) -> None:
 
 def _tracing(reader: _Reader, values: dict[str, Any]) -> None:
     """Endpoint, headers, timeout and compression of the OTLP exporter."""
-    not_url = "not an http:// or https:// URL with a host"
-    if (url := reader.first((TRACES_ENDPOINT,), _url, not_url)) is not None:
+    if (url := reader.first((TRACES_ENDPOINT,), _url, _not_url)) is not None:
         values["traces_url"] = url  # the signal URL, used as is (wins over the base URL)
-    if (url := reader.first((ENDPOINT,), _url, not_url)) is not None:
+    if (url := reader.first((ENDPOINT,), _url, _not_url)) is not None:
         # the base URL of every signal (/v1/traces, /v1/metrics appended): read even when the
         # traces URL is set, since the metrics go there unless OTEL_..._METRICS_ENDPOINT is set
         values["tracing_endpoint"] = url
@@ -368,8 +369,11 @@ def option_values(environ: Mapping[str, str], warn: Warn) -> dict[str, Any]:
     """The option values the standard variables set (absent or ignored variables set nothing);
     `warn` is told about every variable ignored."""
     values: dict[str, Any] = {}
+    if environ.get(SDK_DISABLED, "").strip().lower() == "true":  # "a no-op SDK for all signals"
+        environ = {k: environ[k] for k in _READ_WHEN_DISABLED if k in environ}
     if (protocol := _protocol(environ, (TRACES_PROTOCOL, PROTOCOL))) is not None:
         values["tracing_protocol"] = protocol
+    environ = grpc_urls(environ, protocol, _protocol(environ, (METRICS_PROTOCOL, PROTOCOL)))
     reader = _Reader(environ, warn)
     _metrics(reader, values)
     if (raw := reader.get(SDK_DISABLED)) is not None:

@@ -10,7 +10,8 @@ plain text (http), as the OpenTelemetry specification says, and header names are
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,6 +20,7 @@ from adk_observe.instrument import option_checks
 from adk_observe.instrument.option_checks import OptionsError
 from adk_observe.instrument.option_checks import header_problem as header_problem
 from adk_observe.instrument.option_checks import shown as shown
+from adk_observe.instrument.otlp_tls import tls_problem
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.metrics.export import MetricExporter
@@ -130,6 +132,38 @@ def grpc_problem() -> str | None:
     )
 
 
+# A gRPC target without a scheme (`collector:4317`, `[::1]:4317`): the specification's Endpoint
+# (OTLP/gRPC) "SHOULD accept any form allowed by the underlying gRPC client implementation".
+_GRPC_TARGET = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z._-]+):[0-9]+")
+# Each endpoint variable and the signals it serves (the generic one serves both).
+_ENDPOINT_SIGNALS = {
+    c.OTEL_ENDPOINT_ENV: ("TRACES_", "METRICS_"),
+    c.OTEL_TRACES_ENDPOINT_ENV: ("TRACES_",),
+    c.OTEL_METRICS_ENDPOINT_ENV: ("METRICS_",),
+}
+
+
+def grpc_urls(
+    environ: Mapping[str, str], traces_protocol: str | None, metrics_protocol: str | None
+) -> Mapping[str, str]:
+    """`environ` with each endpoint variable of a signal sent over gRPC that names a target
+    without a scheme as the URL the exporter is given: https:// (TLS, the specification's
+    default), or http:// when OTEL_EXPORTER_OTLP_<SIGNAL>_INSECURE (else ..._INSECURE) is true.
+    The generic endpoint takes the generic INSECURE only (it serves both signals)."""
+    grpc = {"TRACES_": traces_protocol, "METRICS_": metrics_protocol}
+    urls = {}
+    for name, signals in _ENDPOINT_SIGNALS.items():
+        raw = environ.get(name, "").strip()
+        if not _GRPC_TARGET.fullmatch(raw) or c.OTLP_PROTOCOL_GRPC not in map(grpc.get, signals):
+            continue
+        prefixes = (c.OTEL_OTLP_ENV_PREFIX + signals[0],) if len(signals) == 1 else ()
+        insecure = [environ.get(p + c.OTEL_TLS_INSECURE, "").strip() for p in prefixes]
+        insecure.append(environ.get(c.OTEL_OTLP_ENV_PREFIX + c.OTEL_TLS_INSECURE, "").strip())
+        plain = next((v for v in insecure if v), "").lower() == "true"
+        urls[name] = ("http://" if plain else "https://") + raw
+    return {**environ, **urls} if urls else environ
+
+
 def traces_url(options: Options) -> str:
     """Where spans go: `traces_url` as is, else `tracing_endpoint` + /v1/traces (over gRPC the
     endpoint as is: gRPC has no path)."""
@@ -201,29 +235,6 @@ _GRPC_TIMEOUT_ENV = {
 _SIGNAL = {"OTLPSpanExporter": "TRACES_", "OTLPMetricExporter": "METRICS_"}
 
 
-def _client_tls_problem(name: str) -> str | None:
-    """A client certificate without its key, or a key without its certificate, for the TLS
-    files the SDK's gRPC exporter `name` reads: the signal's own set when its CERTIFICATE
-    variable is set, else the generic one, and the client pair only with a trusted certificate.
-    Given half a pair, gRPC's C core aborts the whole process (a failed check, SIGABRT)."""
-    for prefix in (c.OTEL_OTLP_ENV_PREFIX + _SIGNAL[name], c.OTEL_OTLP_ENV_PREFIX):
-        certificate = os.environ.get(prefix + c.OTEL_TLS_CERTIFICATE)
-        if certificate is None:
-            continue
-        if not certificate:
-            return None
-        pair = [prefix + c.OTEL_TLS_CLIENT_KEY, prefix + c.OTEL_TLS_CLIENT_CERTIFICATE]
-        present = [os.path.isfile(os.environ.get(v) or "") for v in pair]
-        if present[0] == present[1]:
-            return None
-        given, missing = pair if present[0] else pair[::-1]
-        return (
-            f"{given}={shown(os.environ[given])}: the OpenTelemetry OTLP/gRPC exporter needs "
-            f"{missing} as well (a readable file): gRPC aborts the process on half a client pair"
-        )
-    return None
-
-
 def _parses(raw: str) -> bool:
     """Whether the SDK's gRPC exporter reads `raw` as its timeout (it calls float() on it)."""
     try:
@@ -238,8 +249,6 @@ def _grpc_exporter(module: Any, name: str, kwargs: dict[str, Any]) -> Any:
     (nothing here can hide them from it without changing the environment of the whole process)
     and cannot start with a timeout it cannot parse or a TLS file it cannot read (a directory,
     no permission): that is one OptionsError naming the variable, not the SDK's traceback."""
-    if not kwargs["insecure"] and (problem := _client_tls_problem(name)):
-        raise OptionsError(problem)
     try:
         return getattr(module, name)(**kwargs)
     except ValueError as exc:
@@ -269,7 +278,10 @@ def _exporter(
     timeout: float,
     compression: str,
 ) -> Any:
-    if protocol == c.OTLP_PROTOCOL_GRPC:
+    grpc = protocol == c.OTLP_PROTOCOL_GRPC
+    if urlsplit(url).scheme == "https" and (problem := tls_problem(_SIGNAL[name], grpc)):
+        raise OptionsError(problem)
+    if grpc:
         try:
             module = grpc_module()
         except ImportError as exc:

@@ -124,7 +124,10 @@ class Observability:
             self.otlp_metrics = self._start_otlp_metrics()
         if options.tracing_enabled:
             self.tracing = Tracing(
-                options, lambda n: self.metrics.drop(c.SINK_OTLP, n), span_exporter
+                options,
+                lambda n: self.metrics.drop(c.SINK_OTLP, n),
+                span_exporter,
+                self.sessions.raw_users,
             )
         if options.logging_enabled:
             self.logging = LoggingSetup(
@@ -133,6 +136,7 @@ class Observability:
                 lambda: self.metrics.internal_error(c.COMPONENT_LOGGING),
                 stream=log_output,
                 on_file_drop=lambda n: self.metrics.drop(c.SINK_LOG_FILE, n),
+                raw_users=self.sessions.raw_users,
             )
         if options.metrics_enabled and options.metrics_port >= 0:
             self._start_server()

@@ -7,6 +7,8 @@ user's sessions, while the id itself never leaves the process and cannot be reco
 confirmed without the key. With no key set, each process draws a random key of its own and warns
 once: pseudonyms then differ between processes and restarts (no user is joined across them), but
 the raw id still never leaves. `user_id_mode="raw"` sends ids as they are, `"omit"` sends none.
+Otherwise a turn's raw user id is also kept by its trace id (`remember`), so that exception texts
+of the trace (`KeyError(user_id)`) lose it at export and in log lines (`raw_users`, `scrub`).
 
 Ids come from outside (an ADK session service, the caller of `agent_turn`), so every value is
 made safe before it reaches a span or a log line: not text becomes its str(); every character
@@ -25,6 +27,7 @@ unless the caller passes `turn_index=`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -50,6 +53,13 @@ ID_MAX_LENGTH = 256  # characters of an id kept on a span or a line
 _REDACT_WINDOW = 4 * ID_MAX_LENGTH  # characters of an id redacted before it is cut
 PSEUDONYM_BYTES = 16  # 128 bits of the HMAC: 32 hex digits
 MAX_SESSIONS = 10_000
+# A raw user id in an exception's text (`KeyError(user_id)`) is replaced by this on the spans of
+# its turn's trace; ids shorter than SCRUB_MIN_LENGTH are not ("42" is in text that is not it).
+USER_ID_SHOWN = "[user.id]"
+SCRUB_MIN_LENGTH = 4
+_MAX_FORMS = 8  # forms of raw user ids kept per trace (a trace of several users' turns)
+# A trace id's raw user ids as one pattern, or None (Sessions.raw_users).
+RawUsers = Callable[[int], "re.Pattern[str] | None"]
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _log = logging.getLogger("adk_observe")
@@ -97,6 +107,20 @@ def safe_id(value: object) -> str:
     if not text.isprintable():  # control, format (bidi overrides), surrogates, separators
         text = "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
     return redact_text(text)[:ID_MAX_LENGTH]  # redacted, then cut: no secret's head is kept
+
+
+def scrub(text: str, users: re.Pattern[str]) -> str:
+    """`text` with each raw user id of `users` (a trace's: `Sessions.raw_users`) replaced by
+    USER_ID_SHOWN, where it stands as a word of its own (an id `None` is not in `NoneType`)."""
+    return users.sub(USER_ID_SHOWN, text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for the forms of a trace's raw user ids (compiled where texts are scrubbed,
+    off the agent's thread; cached: a trace's spans come in one batch)."""
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
 def _str(value: object) -> str:
@@ -151,6 +175,9 @@ class Sessions:
         # ids of at most ID_MAX_LENGTH characters: bounded in bytes whatever callers send.
         self._shown: dict[str, str] = {}
         self._users: dict[str, str] = {}
+        # trace id -> the forms of its turns' raw user ids (text, repr), the MAX_SESSIONS
+        # traces seen last: read at export, where exception texts lose them (`raw_users`)
+        self._raw: OrderedDict[int, tuple[str, ...]] = OrderedDict()
 
     def _cached(self, cache: dict[str, str], value: object, make: Callable[[object], str]) -> str:
         # Not cached: a str subclass (its own hash or == may raise), and an id longer than a span
@@ -182,6 +209,28 @@ class Sessions:
         digest = hmac.new(self._key, data, hashlib.sha256).digest()
         return digest[:PSEUDONYM_BYTES].hex()
 
+    def remember(self, trace_id: int, user_id: object) -> None:
+        """Keep `user_id` as a raw id of trace `trace_id` (not in raw mode, nor an id that is
+        shorter than SCRUB_MIN_LENGTH or longer than ID_MAX_LENGTH characters)."""
+        if self.mode == MODE_RAW or user_id is None or not trace_id:
+            return
+        text = user_id if type(user_id) is str else _str(user_id)
+        if not SCRUB_MIN_LENGTH <= len(text) <= ID_MAX_LENGTH:
+            return
+        forms = (text, shown) if (shown := repr(text)[1:-1]) != text else (text,)
+        with self._lock:
+            known = self._raw.pop(trace_id, ())
+            kept = (*(f for f in known if f not in forms), *forms)  # the latest user last
+            self._raw[trace_id] = kept[-_MAX_FORMS:]
+            if len(self._raw) > MAX_SESSIONS:
+                self._raw.popitem(last=False)
+
+    def raw_users(self, trace_id: int) -> re.Pattern[str] | None:
+        """The raw user ids of trace `trace_id` as one pattern for `scrub` (see `remember`), or
+        None."""
+        forms = self._raw.get(trace_id)
+        return _pattern(forms) if forms else None
+
     def next_turn(self, session_id: str) -> int:
         """The index of a new turn of `session_id` in this process (0 for its first)."""
         with self._lock:
@@ -210,22 +259,24 @@ class Sessions:
 class AdkTurnCounter:
     """The index of an ADK run within its session: the distinct invocation ids of the session's
     earlier events. Events are append-only, so each session's count is cached and only new events
-    are read (at most `max_sessions` sessions, least recently used first out)."""
+    are read (at most `max_sessions` sessions, least recently used first out). A session is its
+    app, user and id, as ADK's session services key it: users may share an id (`main`)."""
 
     def __init__(self, max_sessions: int = MAX_SESSIONS) -> None:
         self._max = max_sessions
-        self._seen: OrderedDict[str | tuple[int, int], tuple[int, int, str]] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, ...] | int, tuple[int, int, str]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __call__(self, session: Any, invocation_id: str) -> int | None:
         events = getattr(session, "events", None)
         if not isinstance(events, list):
             return None
-        # A long id (a client may choose it) is kept as its length and hash, not whole: a
-        # collision would only count two sessions' turns together.
-        key: str | tuple[int, int] = str(getattr(session, "id", ""))
-        if len(key) > ID_MAX_LENGTH:
-            key = (len(key), hash(key))
+        # Long ids (a client may choose them) are kept as their hash, not whole: a collision
+        # would only count two sessions' turns together.
+        ident = tuple(_str(getattr(session, name, "")) for name in ("app_name", "user_id", "id"))
+        key: tuple[str, ...] | int = ident
+        if sum(len(part) for part in ident) > ID_MAX_LENGTH:
+            key = hash(ident)
         with self._lock:
             read, count, last = self._seen.pop(key, (0, 0, ""))
             if read > len(events):  # rewound or replaced: count again

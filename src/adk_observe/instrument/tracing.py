@@ -43,6 +43,7 @@ from opentelemetry.util.types import Attributes
 from adk_observe import conventions as c
 from adk_observe.instrument import otlp_export
 from adk_observe.instrument.options import Options
+from adk_observe.instrument.sessions import RawUsers
 from adk_observe.instrument.span_redaction import RedactingSpanExporter
 
 # ADK's switch for copying prompts and responses onto its spans (read at every run; default on).
@@ -223,8 +224,13 @@ class Tracing:
     """The tracing part of one `init()`: its sampler and processor plugged into the provider."""
 
     def __init__(
-        self, options: Options, on_drop: DropCounter, exporter: SpanExporter | None = None
+        self,
+        options: Options,
+        on_drop: DropCounter,
+        exporter: SpanExporter | None = None,
+        raw_users: RawUsers | None = None,
     ) -> None:
+        """`raw_users`: the raw user ids of a trace, which exception texts lose at export."""
         self.options = options
         propagate.set_global_textmap(
             CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()])
@@ -241,7 +247,7 @@ class Tracing:
         self.processor: _BoundedProcessor | None = None
         if exporter is not None:
             self.processor = _BoundedProcessor(
-                _CountingExporter(RedactingSpanExporter(exporter), on_drop),
+                _CountingExporter(RedactingSpanExporter(exporter, raw_users), on_drop),
                 on_drop,
                 resource,
                 max_queue_size=options.span_queue_size,
