@@ -312,3 +312,36 @@ def test_a_guardrail_source_reaches_the_collector_as_a_label_value(
         finally:
             runtime.reset()
     assert [e.get(c.SPAN_ATTR_GUARDRAIL_SOURCE) for e in events] == [sent]
+
+
+class _NumpyBool:
+    """Stands in for numpy's bool (`numpy.bool`, `numpy.bool_` before numpy 2): what
+    `np.float64(score) > 0.8` returns. Not a subclass of bool, its truth value its verdict."""
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __bool__(self) -> bool:
+        return self.value
+
+
+@pytest.mark.parametrize("name", ["bool", "bool_"])  # numpy 2, numpy 1
+def test_a_numpy_verdict_counts_as_the_bool_it_is(
+    served: adk_observe.Observability, name: str
+) -> None:
+    """docs "Evaluations": `passed` is a bool or numpy's bool (a judge's score compared with a
+    threshold, `passed=score > 0.8`, is one when the score came from numpy)."""
+    verdict = type(name, (_NumpyBool,), {"__module__": "numpy"})
+    evaluator = f"numpy-{name}"
+    before = _dropped(served)
+    adk_observe.record_evaluation(evaluator, passed=verdict(True), score=0.9)
+    adk_observe.record_evaluation(evaluator, passed=verdict(False))
+    counted = {result: served.registry.get_sample_value(c.EVALUATIONS.name, {
+        "agent_id": "hostile-quality", "evaluator": evaluator, "result": result})
+        for result in ("pass", "fail")}
+    assert counted == {"pass": 1.0, "fail": 1.0}
+    assert _dropped(served) - before == 0
+    # a look-alike from elsewhere is still no verdict
+    lookalike = type(name, (_NumpyBool,), {"__module__": "mylib"})
+    adk_observe.record_evaluation(evaluator, passed=lookalike(True))
+    assert _dropped(served) - before == 1
