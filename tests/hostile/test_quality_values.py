@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Iterator
+from enum import Enum
 from fractions import Fraction
 from typing import Any
 
@@ -314,6 +315,17 @@ def test_a_guardrail_source_reaches_the_collector_as_a_label_value(
     assert [e.get(c.SPAN_ATTR_GUARDRAIL_SOURCE) for e in events] == [sent]
 
 
+@pytest.fixture
+def fresh() -> Iterator[adk_observe.Observability]:
+    """A handle of its own: `served`'s label caps are full of the generated names."""
+    handle = adk_observe.init(
+        "hostile-quality", registry=CollectorRegistry(), metrics_port=-1, logging_enabled=False,
+        span_exporter=None, background_recording=False,
+    )
+    yield handle
+    runtime.reset()
+
+
 class _NumpyBool:
     """Stands in for numpy's bool (`numpy.bool`, `numpy.bool_` before numpy 2): what
     `np.float64(score) > 0.8` returns. Not a subclass of bool, its truth value its verdict."""
@@ -327,21 +339,40 @@ class _NumpyBool:
 
 @pytest.mark.parametrize("name", ["bool", "bool_"])  # numpy 2, numpy 1
 def test_a_numpy_verdict_counts_as_the_bool_it_is(
-    served: adk_observe.Observability, name: str
+    fresh: adk_observe.Observability, name: str
 ) -> None:
     """docs "Evaluations": `passed` is a bool or numpy's bool (a judge's score compared with a
     threshold, `passed=score > 0.8`, is one when the score came from numpy)."""
     verdict = type(name, (_NumpyBool,), {"__module__": "numpy"})
     evaluator = f"numpy-{name}"
-    before = _dropped(served)
+    before = _dropped(fresh)
     adk_observe.record_evaluation(evaluator, passed=verdict(True), score=0.9)
     adk_observe.record_evaluation(evaluator, passed=verdict(False))
-    counted = {result: served.registry.get_sample_value(c.EVALUATIONS.name, {
+    counted = {result: fresh.registry.get_sample_value(c.EVALUATIONS.name, {
         "agent_id": "hostile-quality", "evaluator": evaluator, "result": result})
         for result in ("pass", "fail")}
     assert counted == {"pass": 1.0, "fail": 1.0}
-    assert _dropped(served) - before == 0
+    assert _dropped(fresh) - before == 0
     # a look-alike from elsewhere is still no verdict
     lookalike = type(name, (_NumpyBool,), {"__module__": "mylib"})
     adk_observe.record_evaluation(evaluator, passed=lookalike(True))
-    assert _dropped(served) - before == 1
+    assert _dropped(fresh) - before == 1
+
+
+class _Decision(Enum):
+    ALLOW = "allow"
+    BLOCK = "Block"  # the value is the decision, in any case, as text is
+    DENY = "deny"
+    ONE = 1
+
+
+def test_an_enum_decision_is_its_value(fresh: adk_observe.Observability) -> None:
+    """docs "Guardrails": a decision is allow, block or modify in any case; an Enum member's
+    value is what it stands for (a StrEnum member is its text already)."""
+    before = _dropped(fresh)
+    for member in _Decision:
+        adk_observe.record_guardrail("enum-guard", member)
+    assert {d: fresh.registry.get_sample_value(c.GUARDRAILS.name, {
+        "agent_id": "hostile-quality", "guardrail": "enum-guard", "decision": d})
+        for d in c.GUARDRAIL_DECISIONS} == {"allow": 1.0, "block": 1.0, "modify": None}
+    assert _dropped(fresh) - before == 2  # deny and 1 are no decisions

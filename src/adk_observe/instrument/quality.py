@@ -23,6 +23,7 @@ capped like tool names). Before `init()` both do nothing.
 from __future__ import annotations
 
 import math
+from enum import Enum
 from numbers import Real
 from typing import Any
 
@@ -49,7 +50,10 @@ def verdict_of(value: object) -> bool | None:
 
 
 def decision_of(value: object) -> str | None:
-    """`value` as one of the decisions (any case, surrounding spaces ignored), else None."""
+    """`value` as one of the decisions (any case, surrounding spaces ignored; an Enum member by
+    its value), else None."""
+    if isinstance(value, Enum):
+        value = value.value
     if not isinstance(value, str) or len(value) > _DECISION_MAX:
         return None
     decision = value.strip().lower()
