@@ -376,3 +376,31 @@ def test_an_enum_decision_is_its_value(fresh: adk_observe.Observability) -> None
         "agent_id": "hostile-quality", "guardrail": "enum-guard", "decision": d})
         for d in c.GUARDRAIL_DECISIONS} == {"allow": 1.0, "block": 1.0, "modify": None}
     assert _dropped(fresh) - before == 2  # deny and 1 are no decisions
+
+
+class _Policy(Enum):
+    PII = "pii"
+
+
+@pytest.mark.parametrize("name", [_Policy.PII, 7, _NoTruth()], ids=repr)
+def test_a_guardrail_of_any_name_on_an_agent_callback_warns_once(
+    fresh: adk_observe.Observability, caplog: pytest.LogCaptureFixture, name: Any
+) -> None:
+    """docs "Guardrails": on a slot that is no model or tool callback a wrapped callback counts
+    nothing and warns once; the name is a label value (an object is its str()), so any name
+    warns (none is an internal error)."""
+    from adk_observe.adk import guardrail
+    from adk_observe.testing import Answer
+
+    @guardrail(name)
+    def before_agent(callback_context: Any) -> None:
+        return None
+
+    with caplog.at_level("WARNING", logger="adk_observe"):
+        assert _adk_run((Answer("Hi."),), before_agent_callback=before_agent) == ("Hi.", 1)
+    assert fresh.registry.get_sample_value(
+        c.INTERNAL_ERRORS.name, {c.LABEL_COMPONENT: c.COMPONENT_ADK_PLUGIN}) is None
+    warned = [r.getMessage() for r in caplog.records
+              if "no before or after model" in r.getMessage()]
+    assert warned == [f"guardrail {str(name)!r} wraps a callback that is no before or after model "
+                      "or tool callback: its decisions are not counted"]

@@ -44,11 +44,13 @@ from google.adk.tools.base_tool import BaseTool
 
 from adk_observe import conventions as c
 from adk_observe.instrument import runtime
+from adk_observe.instrument.labels import label_value
 from adk_observe.instrument.quality import record_guardrail
 
 F = TypeVar("F", bound=Callable[..., Any])
 _log = logging.getLogger("adk_observe")
 _MODEL_SOURCES = (c.GUARDRAIL_SOURCE_BEFORE_MODEL, c.GUARDRAIL_SOURCE_AFTER_MODEL)
+_NAME_MAX = 200  # of a guardrail's name in a warning
 _SKIP = "skip"  # a streamed chunk's after_model call: no decision (the final response is one)
 # The decision a running guardrail callback declared with `decide()` (a one-item list: set once).
 _declared: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
@@ -98,7 +100,7 @@ class _Guard:
                 _log.warning(
                     "guardrail %r wraps a callback that is no before or after model or tool "
                     "callback: its decisions are not counted",
-                    self.name[:200],
+                    label_value(self.name, _NAME_MAX),  # any object, as its label is
                 )
             return
         if declared:
