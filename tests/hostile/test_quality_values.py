@@ -37,6 +37,7 @@ from tests.hostile.test_runtime_labels import SETTINGS, check_exposition, hostil
 
 import adk_observe
 from adk_observe import conventions as c
+from adk_observe.adk import guardrail as guardrail_of
 from adk_observe.instrument import runtime
 
 scores = st.one_of(
@@ -404,3 +405,61 @@ def test_a_guardrail_of_any_name_on_an_agent_callback_warns_once(
               if "no before or after model" in r.getMessage()]
     assert warned == [f"guardrail {str(name)!r} wraps a callback that is no before or after model "
                       "or tool callback: its decisions are not counted"]
+
+
+class _ToolGuards:
+    """Guardrails as methods, as a class of policies (or a plugin) holds them: ADK calls the
+    bound method, so the wrapper also gets `self` before ADK's own arguments."""
+
+    @guardrail_of("method-allowlist")
+    def before_tool(self, tool: Any, args: dict[str, Any], tool_context: Any) -> Any:
+        return {"error": "not allowed"} if args.get("city") == "Atlantis" else None
+
+    @guardrail_of("method-redact")
+    def after_tool(self, tool: Any, args: dict[str, Any], tool_context: Any,
+                   tool_response: Any) -> Any:
+        return {"city": "***"}
+
+
+def test_a_guardrail_method_decides_as_the_function_does(fresh: adk_observe.Observability) -> None:
+    """docs "Guardrails" table: a before_tool callback that returns a value blocks (the tool is
+    not called), an after_tool one modifies; a method's `self` changes neither."""
+    from adk_observe.testing import Answer, ToolCall
+
+    guards = _ToolGuards()
+    for city in ("Atlantis", "Lima"):
+        script = (ToolCall("get_weather", {"city": city}), Answer("Done."))
+        _adk_run(script, before_tool_callback=guards.before_tool,
+                 after_tool_callback=guards.after_tool)
+    assert _decisions(fresh, "method-allowlist") == {"block": 1.0, "allow": 1.0}
+    # ADK runs after_tool on a blocked call's answer too: both turns
+    assert _decisions(fresh, "method-redact") == {"modify": 2.0}
+
+
+@pytest.mark.parametrize("slot", ["after_model_callback", "after_tool_callback"])
+def test_an_output_guardrail_that_returns_the_output_it_got_allows(
+    fresh: adk_observe.Observability, slot: str
+) -> None:
+    """docs "Guardrails": an after callback modifies when its value replaces the output; one that
+    hands back the very output it got replaced nothing (ADK keeps the tool's response as the
+    tool's: `altered is not tool_response`), and a change in place calls decide("modify")."""
+    from adk_observe.adk import decide, guardrail
+    from adk_observe.testing import Answer, ToolCall
+
+    name = f"same-{slot}"
+
+    @guardrail(name)
+    def same(*args: Any, **kwargs: Any) -> Any:
+        given = kwargs.get("llm_response", kwargs.get("tool_response"))
+        if kwargs.get("args", {}).get("city") == "Oslo":
+            given["city"] = "***"  # redacted in place
+            decide("modify")
+        return given
+
+    script: tuple[Any, ...] = (Answer("Sure."),)
+    if slot == "after_tool_callback":
+        script = (ToolCall("get_weather", {"city": "Lima"}), Answer("Done."))
+        _adk_run((ToolCall("get_weather", {"city": "Oslo"}), Answer("Done.")), **{slot: same})
+    _adk_run(script, **{slot: same})
+    expected = {"allow": 1.0} if slot == "after_model_callback" else {"allow": 1.0, "modify": 1.0}
+    assert _decisions(fresh, name) == expected
