@@ -33,10 +33,12 @@ def test_the_panel_draws_the_alerts_threshold() -> None:
 
 def test_promtool_reads_the_alerts_ratio_from_the_panel(tmp_path: Path, promtool: str) -> None:
     """A guardrail blocks 1 decision a minute of 101 for 7 hours, then 20 of 120. At 8h its
-    share over 5m is 100 / 600 = 1/6 and over the last 6h (1500 blocked of 37500) 0.04: the
-    panel reads (1/6) / 0.04 = 4.1667, above the red line of 3, and the alert (its share is also
-    above the 10% floor, for 10 minutes) fires. A guardrail that never blocked reads 0 (no
-    surge), not NaN or nothing, and raises no alert."""
+    share over 5m is 100 / 600 = 1/6; its usual share is the mean of its 5m shares over the last
+    6h, one every 5m: Prometheus 2 takes both ends of a range, so 73 of them, 61 before the jump
+    (1/101) and 12 after (1/6). The panel reads (1/6) / ((61/101 + 2) / 73) = 7373 / 1578 =
+    4.67237, above the red line of 3, and the alert (its share is also above the 10% floor, for
+    10 minutes) fires. A guardrail that never blocked reads 0 (no surge), not NaN or nothing,
+    and raises no alert."""
     (target,) = _panel()["targets"]  # type: ignore[misc]
     expr = target["expr"]
     for variable, value in GRAFANA_SUBSTITUTIONS:
@@ -68,7 +70,7 @@ def test_promtool_reads_the_alerts_ratio_from_the_panel(tmp_path: Path, promtool
                  "values": "0+50x480"},
             ],
             "promql_expr_test": [
-                {"expr": f"count(({expr}) > 4.1666 < 4.1667)", "eval_time": "8h",
+                {"expr": f"count(({expr}) > 4.6723 < 4.6724)", "eval_time": "8h",
                  "exp_samples": [{"labels": "{}", "value": 1}]},
                 {"expr": f"({expr}) == 0", "eval_time": "8h",
                  "exp_samples": [{

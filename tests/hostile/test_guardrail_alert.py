@@ -91,3 +91,61 @@ def test_the_alert_compares_with_the_given_values(tmp_path: Path) -> None:
     (alert,) = [r for g in groups for r in g["rules"] if r.get("alert") == c.ALERT_GUARDRAIL_BLOCKS]
     assert alert["expr"].endswith(" > 0.2)\n> 2.5")
     assert alert["for"] == "5m"
+
+
+# --- traffic that surges with the blocks ---------------------------------------------------------
+
+_SERIES = ('adk_agent_guardrail_decisions_total'
+           '{{job="guarded",agent_id="a",guardrail="pi",decision="{}"}}')
+_FIRING = 'count(ALERTS{alertname="ADKAgentGuardrailBlockSurge",alertstate="firing"}) or vector(0)'
+
+
+def _scenario(block: str, allow: str, expected: dict[str, int]) -> dict[str, Any]:
+    return {
+        "interval": "1m",
+        "input_series": [{"series": _SERIES.format("block"), "values": block},
+                         {"series": _SERIES.format("allow"), "values": allow}],
+        "promql_expr_test": [
+            {"expr": _FIRING, "eval_time": at, "exp_samples": [{"labels": "{}", "value": value}]}
+            for at, value in expected.items()
+        ],
+    }
+
+
+# By hand (defaults: jump 3, min_share 10%, for 10m). For 6h the guardrail decides 100 times a
+# minute and blocks 1 (1%). Then:
+# - a wave: 2000 more inputs a minute, all blocked: over 5m it blocks 2001 of 2100 (95%), 95x
+#   its usual 1%. The wave is hostile traffic, so it is most of the last 6h's decisions within
+#   minutes; what the guardrail usually blocks is still 1% of its decisions most of those 6 hours.
+#   Pending from the wave's second minute, firing 10m later, and still firing 40m in.
+# - the same wave after the guardrail was idle for half an hour in the last 6h (a quiet night):
+#   the same.
+# - a busy hour: 20x the traffic, still 1% blocked: never an alert.
+SCENARIOS = {
+    "wave": _scenario("0+1x360 2361+2001x59", "0+99x360 35739+99x59",
+                      {"360m": 0, "375m": 1, "400m": 1}),
+    "wave after an idle stretch": _scenario(
+        "0+1x100 100x29 100+1x230 2331+2001x59", "0+99x100 9900x29 9900+99x230 32769+99x59",
+        {"360m": 0, "375m": 1, "400m": 1}),
+    "busy hour": _scenario("0+1x360 380+20x59", "0+99x360 37620+1980x59",
+                           {"361m": 0, "370m": 0, "380m": 0, "400m": 0, "420m": 0}),
+}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_a_blocked_wave_of_traffic_fires_and_a_busy_hour_does_not(
+    promtool: str, tmp_path: Path, name: str
+) -> None:
+    """docs/rules.md "The agent alert pack": the alert is for a prompt-injection wave, which
+    arrives as a surge of traffic that the guardrail blocks. A baseline that weighs the last 6h by
+    traffic counts the wave as usual within minutes and the alert never outlasts its `for`."""
+    spec = tmp_path / "guarded.yaml"
+    spec.write_text(_spec_text({}))
+    out = tmp_path / "out"
+    assert run("compile-rules", str(spec), "-o", str(out))[0] == 0
+    test = out / "surge.test.yaml"
+    test.write_text(yaml.safe_dump({"rule_files": ["guarded.rules.yaml"],
+                                    "evaluation_interval": "1m", "tests": [SCENARIOS[name]]}))
+    checked = subprocess.run([promtool, "test", "rules", str(test)], capture_output=True,
+                             text=True, cwd=out)
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Iterator
+from enum import Enum
 from fractions import Fraction
 from typing import Any
 
@@ -36,6 +37,7 @@ from tests.hostile.test_runtime_labels import SETTINGS, check_exposition, hostil
 
 import adk_observe
 from adk_observe import conventions as c
+from adk_observe.adk import guardrail as guardrail_of
 from adk_observe.instrument import runtime
 
 scores = st.one_of(
@@ -312,3 +314,152 @@ def test_a_guardrail_source_reaches_the_collector_as_a_label_value(
         finally:
             runtime.reset()
     assert [e.get(c.SPAN_ATTR_GUARDRAIL_SOURCE) for e in events] == [sent]
+
+
+@pytest.fixture
+def fresh() -> Iterator[adk_observe.Observability]:
+    """A handle of its own: `served`'s label caps are full of the generated names."""
+    handle = adk_observe.init(
+        "hostile-quality", registry=CollectorRegistry(), metrics_port=-1, logging_enabled=False,
+        span_exporter=None, background_recording=False,
+    )
+    yield handle
+    runtime.reset()
+
+
+class _NumpyBool:
+    """Stands in for numpy's bool (`numpy.bool`, `numpy.bool_` before numpy 2): what
+    `np.float64(score) > 0.8` returns. Not a subclass of bool, its truth value its verdict."""
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __bool__(self) -> bool:
+        return self.value
+
+
+@pytest.mark.parametrize("name", ["bool", "bool_"])  # numpy 2, numpy 1
+def test_a_numpy_verdict_counts_as_the_bool_it_is(
+    fresh: adk_observe.Observability, name: str
+) -> None:
+    """docs "Evaluations": `passed` is a bool or numpy's bool (a judge's score compared with a
+    threshold, `passed=score > 0.8`, is one when the score came from numpy)."""
+    verdict = type(name, (_NumpyBool,), {"__module__": "numpy"})
+    evaluator = f"numpy-{name}"
+    before = _dropped(fresh)
+    adk_observe.record_evaluation(evaluator, passed=verdict(True), score=0.9)
+    adk_observe.record_evaluation(evaluator, passed=verdict(False))
+    counted = {result: fresh.registry.get_sample_value(c.EVALUATIONS.name, {
+        "agent_id": "hostile-quality", "evaluator": evaluator, "result": result})
+        for result in ("pass", "fail")}
+    assert counted == {"pass": 1.0, "fail": 1.0}
+    assert _dropped(fresh) - before == 0
+    # a look-alike from elsewhere is still no verdict
+    lookalike = type(name, (_NumpyBool,), {"__module__": "mylib"})
+    adk_observe.record_evaluation(evaluator, passed=lookalike(True))
+    assert _dropped(fresh) - before == 1
+
+
+class _Decision(Enum):
+    ALLOW = "allow"
+    BLOCK = "Block"  # the value is the decision, in any case, as text is
+    DENY = "deny"
+    ONE = 1
+
+
+def test_an_enum_decision_is_its_value(fresh: adk_observe.Observability) -> None:
+    """docs "Guardrails": a decision is allow, block or modify in any case; an Enum member's
+    value is what it stands for (a StrEnum member is its text already)."""
+    before = _dropped(fresh)
+    for member in _Decision:
+        adk_observe.record_guardrail("enum-guard", member)
+    assert {d: fresh.registry.get_sample_value(c.GUARDRAILS.name, {
+        "agent_id": "hostile-quality", "guardrail": "enum-guard", "decision": d})
+        for d in c.GUARDRAIL_DECISIONS} == {"allow": 1.0, "block": 1.0, "modify": None}
+    assert _dropped(fresh) - before == 2  # deny and 1 are no decisions
+
+
+class _Policy(Enum):
+    PII = "pii"
+
+
+@pytest.mark.parametrize("name", [_Policy.PII, 7, _NoTruth()], ids=repr)
+def test_a_guardrail_of_any_name_on_an_agent_callback_warns_once(
+    fresh: adk_observe.Observability, caplog: pytest.LogCaptureFixture, name: Any
+) -> None:
+    """docs "Guardrails": on a slot that is no model or tool callback a wrapped callback counts
+    nothing and warns once; the name is a label value (an object is its str()), so any name
+    warns (none is an internal error)."""
+    from adk_observe.adk import guardrail
+    from adk_observe.testing import Answer
+
+    @guardrail(name)
+    def before_agent(callback_context: Any) -> None:
+        return None
+
+    with caplog.at_level("WARNING", logger="adk_observe"):
+        assert _adk_run((Answer("Hi."),), before_agent_callback=before_agent) == ("Hi.", 1)
+    assert fresh.registry.get_sample_value(
+        c.INTERNAL_ERRORS.name, {c.LABEL_COMPONENT: c.COMPONENT_ADK_PLUGIN}) is None
+    warned = [r.getMessage() for r in caplog.records
+              if "no before or after model" in r.getMessage()]
+    assert warned == [f"guardrail {str(name)!r} wraps a callback that is no before or after model "
+                      "or tool callback: its decisions are not counted"]
+
+
+class _ToolGuards:
+    """Guardrails as methods, as a class of policies (or a plugin) holds them: ADK calls the
+    bound method, so the wrapper also gets `self` before ADK's own arguments."""
+
+    @guardrail_of("method-allowlist")
+    def before_tool(self, tool: Any, args: dict[str, Any], tool_context: Any) -> Any:
+        return {"error": "not allowed"} if args.get("city") == "Atlantis" else None
+
+    @guardrail_of("method-redact")
+    def after_tool(self, tool: Any, args: dict[str, Any], tool_context: Any,
+                   tool_response: Any) -> Any:
+        return {"city": "***"}
+
+
+def test_a_guardrail_method_decides_as_the_function_does(fresh: adk_observe.Observability) -> None:
+    """docs "Guardrails" table: a before_tool callback that returns a value blocks (the tool is
+    not called), an after_tool one modifies; a method's `self` changes neither."""
+    from adk_observe.testing import Answer, ToolCall
+
+    guards = _ToolGuards()
+    for city in ("Atlantis", "Lima"):
+        script = (ToolCall("get_weather", {"city": city}), Answer("Done."))
+        _adk_run(script, before_tool_callback=guards.before_tool,
+                 after_tool_callback=guards.after_tool)
+    assert _decisions(fresh, "method-allowlist") == {"block": 1.0, "allow": 1.0}
+    # ADK runs after_tool on a blocked call's answer too: both turns
+    assert _decisions(fresh, "method-redact") == {"modify": 2.0}
+
+
+@pytest.mark.parametrize("slot", ["after_model_callback", "after_tool_callback"])
+def test_an_output_guardrail_that_returns_the_output_it_got_allows(
+    fresh: adk_observe.Observability, slot: str
+) -> None:
+    """docs "Guardrails": an after callback modifies when its value replaces the output; one that
+    hands back the very output it got replaced nothing (ADK keeps the tool's response as the
+    tool's: `altered is not tool_response`), and a change in place calls decide("modify")."""
+    from adk_observe.adk import decide, guardrail
+    from adk_observe.testing import Answer, ToolCall
+
+    name = f"same-{slot}"
+
+    @guardrail(name)
+    def same(*args: Any, **kwargs: Any) -> Any:
+        given = kwargs.get("llm_response", kwargs.get("tool_response"))
+        if kwargs.get("args", {}).get("city") == "Oslo":
+            given["city"] = "***"  # redacted in place
+            decide("modify")
+        return given
+
+    script: tuple[Any, ...] = (Answer("Sure."),)
+    if slot == "after_tool_callback":
+        script = (ToolCall("get_weather", {"city": "Lima"}), Answer("Done."))
+        _adk_run((ToolCall("get_weather", {"city": "Oslo"}), Answer("Done.")), **{slot: same})
+    _adk_run(script, **{slot: same})
+    expected = {"allow": 1.0} if slot == "after_model_callback" else {"allow": 1.0, "modify": 1.0}
+    assert _decisions(fresh, name) == expected

@@ -19,7 +19,9 @@ The decision follows from the callback's kind and what it returned (ADK's own se
 | after_model, after_tool | allow | modify (the value replaces the output) |
 
 ADK takes a model callback's value only when it is true: a model callback that returns a false
-value (`return flagged and REFUSAL` with nothing flagged) allows. On any other callback (an
+value (`return flagged and REFUSAL` with nothing flagged) allows, and so does an after callback
+that hands back the very output it was given (it replaced nothing). A method's `self` (a class of
+policies, a plugin) does not change the callback's kind. On any other callback (an
 agent's, on_model_error, on_tool_error) a wrapped callback records nothing and warns once.
 
 A callback whose return value does not say what it did calls `decide()` inside: a redaction in
@@ -44,11 +46,13 @@ from google.adk.tools.base_tool import BaseTool
 
 from adk_observe import conventions as c
 from adk_observe.instrument import runtime
+from adk_observe.instrument.labels import label_value
 from adk_observe.instrument.quality import record_guardrail
 
 F = TypeVar("F", bound=Callable[..., Any])
 _log = logging.getLogger("adk_observe")
 _MODEL_SOURCES = (c.GUARDRAIL_SOURCE_BEFORE_MODEL, c.GUARDRAIL_SOURCE_AFTER_MODEL)
+_NAME_MAX = 200  # of a guardrail's name in a warning
 _SKIP = "skip"  # a streamed chunk's after_model call: no decision (the final response is one)
 # The decision a running guardrail callback declared with `decide()` (a one-item list: set once).
 _declared: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
@@ -64,20 +68,26 @@ def decide(decision: str) -> None:
         declared[:] = [decision]
 
 
-def _source(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    """Which ADK callback this call is, from its arguments ("" when none of the four)."""
+def _source(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, Any]:
+    """Which ADK callback this call is, from its arguments ("" when none of the four), and the
+    output an after callback was given (None before)."""
     values = (*args, *kwargs.values())
     if any(isinstance(value, BaseException) for value in values):
-        return ""  # on_model_error, on_tool_error: a failure handled, no input or output screened
+        return "", None  # on_model_error, on_tool_error: a failure handled, nothing screened
     for value in values:
         if isinstance(value, LlmRequest):
-            return c.GUARDRAIL_SOURCE_BEFORE_MODEL
+            return c.GUARDRAIL_SOURCE_BEFORE_MODEL, None
         if isinstance(value, LlmResponse):
-            return c.GUARDRAIL_SOURCE_AFTER_MODEL
-    if any(isinstance(value, BaseTool) for value in values):
-        # ADK passes (tool, args, tool_context) before and adds the tool's response after.
-        return c.GUARDRAIL_SOURCE_AFTER_TOOL if len(values) >= 4 else c.GUARDRAIL_SOURCE_BEFORE_TOOL
-    return ""
+            return c.GUARDRAIL_SOURCE_AFTER_MODEL, value
+    tool = next((i for i, value in enumerate(values) if isinstance(value, BaseTool)), None)
+    if tool is None:
+        return "", None
+    # ADK passes (tool, args, tool_context) before and adds the tool's response after; what
+    # comes before the tool (a method's self) does not count.
+    after = values[tool + 1 :]
+    if len(after) >= 3:
+        return c.GUARDRAIL_SOURCE_AFTER_TOOL, after[2]
+    return c.GUARDRAIL_SOURCE_BEFORE_TOOL, None
 
 
 def _partial(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
@@ -91,21 +101,23 @@ class _Guard:
         self.name, self.agent_id, self.callback = name, agent_id, callback
         self.warned = False
 
-    def record(self, source: str, declared: list[str], result: Any) -> None:
+    def record(self, source: str, given: Any, declared: list[str], result: Any) -> None:
         if not source:
             if not self.warned:
                 self.warned = True
                 _log.warning(
                     "guardrail %r wraps a callback that is no before or after model or tool "
                     "callback: its decisions are not counted",
-                    self.name[:200],
+                    label_value(self.name, _NAME_MAX),  # any object, as its label is
                 )
             return
         if declared:
             decision = declared[0]
-        elif result is None or (source in _MODEL_SOURCES and not result):
+        elif result is None or (source in _MODEL_SOURCES and not result) or result is given:
             # ADK takes a model callback's answer only if it is true (`if callback_response:`),
-            # a tool callback's if it is not None: `return flagged and REFUSAL` allows.
+            # a tool callback's if it is not None: `return flagged and REFUSAL` allows. The
+            # output an after callback was given, handed back, replaces nothing (ADK: the tool's
+            # response stays the tool's); a change in place is decide("modify").
             decision = c.DECISION_ALLOW
         elif source in (c.GUARDRAIL_SOURCE_BEFORE_MODEL, c.GUARDRAIL_SOURCE_BEFORE_TOOL):
             decision = c.DECISION_BLOCK
@@ -114,9 +126,9 @@ class _Guard:
         record_guardrail(self.name, decision, self.agent_id, source=source)
 
 
-def _safely(guard: _Guard, source: str, declared: list[str], result: Any) -> None:
+def _safely(guard: _Guard, where: tuple[str, Any], declared: list[str], result: Any) -> None:
     try:
-        guard.record(source, declared, result)
+        guard.record(*where, declared, result)
     except Exception:
         obs = runtime.current()
         if obs is not None:
@@ -141,39 +153,41 @@ def guardrail(name: str, *, agent_id: str | None = None) -> Callable[[F], F]:
     def wrap(callback: F) -> F:
         guard = _Guard(name, agent_id, callback)
 
-        def before(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, list[str], Any]:
-            source = _source(args, kwargs)
-            if source == c.GUARDRAIL_SOURCE_AFTER_MODEL and _partial(args, kwargs):
-                source = _SKIP  # a streamed chunk: the final response counts
+        def before(
+            args: tuple[Any, ...], kwargs: dict[str, Any]
+        ) -> tuple[tuple[str, Any], list[str], Any]:
+            where = _source(args, kwargs)
+            if where[0] == c.GUARDRAIL_SOURCE_AFTER_MODEL and _partial(args, kwargs):
+                where = (_SKIP, None)  # a streamed chunk: the final response counts
             declared: list[str] = []
-            return source, declared, _declared.set(declared)
+            return where, declared, _declared.set(declared)
 
         if inspect.iscoroutinefunction(callback):
 
             @functools.wraps(callback)
             async def async_guarded(*args: Any, **kwargs: Any) -> Any:
-                source, declared, token = before(args, kwargs)
+                where, declared, token = before(args, kwargs)
                 try:
                     result = await callback(*args, **kwargs)
                 finally:
                     _declared.reset(token)
-                if source != _SKIP:
-                    _safely(guard, source, declared, result)
+                if where[0] != _SKIP:
+                    _safely(guard, where, declared, result)
                 return result
 
             return cast(F, async_guarded)
 
         @functools.wraps(callback)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            source, declared, token = before(args, kwargs)
+            where, declared, token = before(args, kwargs)
             try:
                 result = callback(*args, **kwargs)
             finally:
                 _declared.reset(token)
             if inspect.isawaitable(result):  # a sync function that returns a coroutine
-                return _awaited(guard, source, declared, result)
-            if source != _SKIP:
-                _safely(guard, source, declared, result)
+                return _awaited(guard, where, declared, result)
+            if where[0] != _SKIP:
+                _safely(guard, where, declared, result)
             return result
 
         return cast(F, guarded)
@@ -181,12 +195,14 @@ def guardrail(name: str, *, agent_id: str | None = None) -> Callable[[F], F]:
     return wrap
 
 
-async def _awaited(guard: _Guard, source: str, declared: list[str], awaitable: Any) -> Any:
+async def _awaited(
+    guard: _Guard, where: tuple[str, Any], declared: list[str], awaitable: Any
+) -> Any:
     token = _declared.set(declared)
     try:
         result = await awaitable
     finally:
         _declared.reset(token)
-    if source != _SKIP:
-        _safely(guard, source, declared, result)
+    if where[0] != _SKIP:
+        _safely(guard, where, declared, result)
     return result

@@ -117,8 +117,9 @@ USERS = Section(
         ),
         Series(
             "Guardrail block share vs. its last <guardrail_baseline>",
-            "Each guardrail's share of blocked decisions over <rate>, as a multiple of its share "
-            f"over the last <guardrail_baseline>; the red line is the {c.ALERT_GUARDRAIL_BLOCKS} "
+            "Each guardrail's share of blocked decisions over <rate>, as a multiple of its mean "
+            "share over the last <guardrail_baseline>; the red line is the "
+            f"{c.ALERT_GUARDRAIL_BLOCKS} "
             "threshold (it fires only where the <rate> share is also at least "
             "<guardrail_floor>%).",
             Unit.NONE,

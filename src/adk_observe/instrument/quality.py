@@ -13,9 +13,9 @@ result event: `gen_ai.evaluation.result` (`gen_ai.evaluation.name`, the verdict 
 The conventions forbid inferring a guardrail from a general hook: these events come only from
 `record_guardrail` and callbacks wrapped by `adk_observe.adk.guardrail`.
 
-The values come from the caller, so nothing here raises: a verdict that is not a bool or a decision
-that is not allow, block or modify is refused (nothing is counted for it), a score that is not a
-finite number is left out, and both are counted in
+The values come from the caller, so nothing here raises: a verdict that is not a bool (or numpy's
+bool) or a decision that is not allow, block or modify is refused (nothing is counted for it), a
+score that is not a finite number is left out, and both are counted in
 adk_observe_telemetry_dropped_total{sink="metrics"}. Names become label values (cut, valid UTF-8,
 capped like tool names). Before `init()` both do nothing.
 """
@@ -23,6 +23,7 @@ capped like tool names). Before `init()` both do nothing.
 from __future__ import annotations
 
 import math
+from enum import Enum
 from numbers import Real
 from typing import Any
 
@@ -33,10 +34,26 @@ from adk_observe.instrument import events, runtime
 from adk_observe.instrument.enclosing import enclosing_agent
 
 _DECISION_MAX = 16  # longer text is no decision (and is not lower-cased whole)
+# numpy's bool (`numpy.bool`; `numpy.bool_` before numpy 2) is no subclass of bool, yet it is what
+# `passed=score > 0.8` gives for a numpy score: a verdict. Known by name, numpy is not imported.
+_NUMPY_BOOLS = frozenset({("numpy", "bool"), ("numpy", "bool_")})
+
+
+def verdict_of(value: object) -> bool | None:
+    """`value` as a verdict: a bool or numpy's bool, else None (1, "yes" and None are none)."""
+    if isinstance(value, bool):
+        return value
+    kind = type(value)
+    if (kind.__module__, kind.__name__) in _NUMPY_BOOLS:
+        return bool(value)
+    return None
 
 
 def decision_of(value: object) -> str | None:
-    """`value` as one of the decisions (any case, surrounding spaces ignored), else None."""
+    """`value` as one of the decisions (any case, surrounding spaces ignored; an Enum member by
+    its value), else None."""
+    if isinstance(value, Enum):
+        value = value.value
     if not isinstance(value, str) or len(value) > _DECISION_MAX:
         return None
     decision = value.strip().lower()
@@ -64,14 +81,15 @@ def record_evaluation(
     if obs is None:
         return
     try:
-        if not isinstance(passed, bool):
+        verdict = verdict_of(passed)
+        if verdict is None:
             obs.metrics.drop(c.SINK_METRICS)
             return
         value = score_of(score)
         if value is None and score is not None:
             obs.metrics.drop(c.SINK_METRICS)
         evaluator = obs.label(name)
-        result = c.RESULT_PASS if passed else c.RESULT_FAIL
+        result = c.RESULT_PASS if verdict else c.RESULT_FAIL
         ctx, agent, origin = _where(obs, agent_id, *evaluation_event(evaluator, result, value))
         evaluation = events.Evaluation(
             agent_id=agent, evaluator=evaluator, result=result, score=value, ctx=ctx, origin=origin

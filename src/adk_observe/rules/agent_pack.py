@@ -22,7 +22,7 @@ from adk_observe.rules import container
 from adk_observe.rules.types import Alert, merge
 
 RATE = "5m"
-GUARDRAIL_BASELINE = "6h"  # a guardrail's usual block share: over the last 6 hours
+GUARDRAIL_BASELINE = "6h"  # a guardrail's usual block share: its mean over the last 6 hours
 
 
 def _by(spec: ServiceSpec, *labels: str) -> str:
@@ -67,22 +67,25 @@ def _memory_growth(spec: ServiceSpec) -> str:
 
 def guardrail_shares(labels: str, *matchers: str) -> tuple[str, str]:
     """Each guardrail's block share (blocked decisions / all decisions, summed by `labels`) over
-    RATE and over GUARDRAIL_BASELINE: the two sides of ALERT_GUARDRAIL_BLOCKS (the overview plots
-    their ratio). A guardrail with decisions but no block yet (its block series does not exist)
-    has a share of 0, not none."""
+    RATE, and its usual share: the mean of its RATE shares over GUARDRAIL_BASELINE, one per RATE
+    (the two sides of ALERT_GUARDRAIL_BLOCKS; the overview plots their ratio). A guardrail with
+    decisions but no block yet (its block series does not exist) has a share of 0, not none; a
+    stretch without decisions has none (it leaves the mean alone).
+
+    The usual share is a mean over time, not blocks / decisions over the baseline: a
+    prompt-injection wave is a surge of traffic that gets blocked, and weighed by traffic it would
+    be most of the baseline within minutes (a 20x wave made the usual share 35% after 10
+    minutes, so a 95% share never stayed above 3x it for the alert's `for`)."""
     by = f"sum by ({labels})"
     blocks = selector(c.GUARDRAILS.name, *matchers, eq(c.LABEL_DECISION, c.DECISION_BLOCK))
     every = selector(c.GUARDRAILS.name, *matchers)
-
-    def share(window: str) -> str:
-        total = f"{by} (rate({every}[{window}]))"
-        return f"(({by} (rate({blocks}[{window}])) or {total} * 0) / {total})"
-
-    return share(RATE), share(GUARDRAIL_BASELINE)
+    total = f"{by} (rate({every}[{RATE}]))"
+    now = f"(({by} (rate({blocks}[{RATE}])) or {total} * 0) / ({total} > 0))"
+    return now, f"avg_over_time({now}[{GUARDRAIL_BASELINE}:{RATE}])"
 
 
 def _guardrail_jump(spec: ServiceSpec) -> str:
-    """Each guardrail's block share over 5m as a multiple of its share over the baseline, where
+    """Each guardrail's block share over 5m as a multiple of its usual share, where
     the 5m share is at least the spec's floor (a filter that blocks 0.1% and then 0.3% is no
     wave)."""
     now, usual = guardrail_shares(
@@ -207,9 +210,9 @@ PACK: tuple[PackAlert, ...] = (
         "guardrail_for",
         "<service>: a guardrail blocks far more than usual",
         "Guardrail {{ $labels.guardrail }} of agent {{ $labels.agent_id }} blocked "
-        "{{ $value | humanize }}x its share of the last <guardrail_baseline> over the last <rate> "
-        "(at least <guardrail_floor>% of its decisions): a prompt-injection wave, or a broken "
-        "filter.",
+        "{{ $value | humanize }}x its usual share (its mean over the last <guardrail_baseline>) "
+        "over the last <rate> (at least <guardrail_floor>% of its decisions): a prompt-injection "
+        "wave, or a broken filter.",
         per_agent=True,
     ),
 )

@@ -204,9 +204,11 @@ def _guardrail(
     svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool
 ) -> Scenario | None:
     # The baseline window at the floor share of blocks b, then a jump to a share j. The
-    # baseline share creeps up as the jump enters it: t steps in it is (b (n - t) + j t) / n
-    # over its n steps. Above: j is chosen so that j over it is factor x 1.25 when the alert is
-    # due (higher before); below: j is factor x 0.8 of b, and the ratio only falls after.
+    # baseline share (the mean of the 5m shares) creeps up as the jump enters it: t steps in it
+    # is about (b (n - t) + j t) / n over its n steps (its 5m points, one more with both ends
+    # of the range, move it by less than the 1.25 margin). Above: j is chosen so that j over it
+    # is factor x 1.25 when the alert is due (higher before); below: j is factor x 0.8 of b,
+    # and the ratio only falls after.
     n = _steps(parse_seconds(GUARDRAIL_BASELINE))
     b = a.guardrail_block_share
     fires_after = n * STEP + RATE_WINDOW + a.guardrail_for + STEP
