@@ -68,6 +68,13 @@ def _steps(seconds: int) -> int:
     return math.ceil(seconds / STEP)
 
 
+def _held(seconds: int) -> int:
+    """How long after it turns pending an alert with `for: seconds` fires: rules are evaluated
+    every STEP, so at the first evaluation at least that long after (`for: 30s` fires one step
+    after pending, not 30 s after)."""
+    return _steps(seconds) * STEP
+
+
 # --- one scenario builder per alert: (spec labels, thresholds, above?) -> Scenario -------------
 
 Builder = Callable[[dict[str, str], dict[str, str], AgentAlerts, bool], Scenario | None]
@@ -76,7 +83,7 @@ Builder = Callable[[dict[str, str], dict[str, str], AgentAlerts, bool], Scenario
 def _error_rate(svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool) -> Scenario:
     ratio = _above(a.error_rate, 1.0) if up else a.error_rate * BELOW
     total = 600.0  # requests per step
-    steps = _steps(RATIO_WARMUP + a.error_rate_for) + 5
+    steps = _steps(RATIO_WARMUP + _held(a.error_rate_for)) + 5
     base = {**svc, c.LABEL_AGENT_ID: AGENT, c.LABEL_METHOD: c.METHOD_TURN}
     base[c.LABEL_ENDPOINT] = c.ENDPOINT_AGENT
     ok = {**base, c.LABEL_STATUS_CODE: c.STATUS_CODE_OK}
@@ -86,7 +93,7 @@ def _error_rate(svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bo
             _series(c.REQUESTS.name, ok, _linear(total * (1 - ratio), steps)),
             _series(c.REQUESTS.name, bad, _linear(total * ratio, steps)),
         ],
-        RATIO_WARMUP + a.error_rate_for,
+        RATIO_WARMUP + _held(a.error_rate_for),
         steps,
     )
 
@@ -106,7 +113,7 @@ def _latency(svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool)
         )
     if upper is None:
         return None  # the threshold is beyond the buckets: the quantile can never cross it
-    steps = _steps(RATIO_WARMUP + a.latency_for) + 5
+    steps = _steps(RATIO_WARMUP + _held(a.latency_for)) + 5
     base = {**svc, c.LABEL_AGENT_ID: AGENT, c.LABEL_METHOD: c.METHOD_TURN}
     base[c.LABEL_ENDPOINT] = c.ENDPOINT_AGENT
     les = [repr(b) for b in bounds] + ["+Inf"]
@@ -118,17 +125,17 @@ def _latency(svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool)
         )
         for i, le in enumerate(les)
     ]
-    return Scenario(series, RATIO_WARMUP + a.latency_for, steps)
+    return Scenario(series, RATIO_WARMUP + _held(a.latency_for), steps)
 
 
 def _mcp(svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool) -> Scenario:
     per_second = _above(a.mcp_error_rate) if up else a.mcp_error_rate * BELOW
-    steps = _steps(RATE_WINDOW + a.mcp_for) + 6
+    steps = _steps(RATE_WINDOW + _held(a.mcp_for)) + 6
     labels = {**svc, c.LABEL_AGENT_ID: AGENT, c.LABEL_MCP_SERVER: "erp"}
     labels |= {c.LABEL_METHOD: "lookup", c.LABEL_STATUS: c.STATUS_ERROR}
     return Scenario(
         [_series(c.MCP_CALLS.name, labels, _linear(per_second * STEP, steps))],
-        RATE_WINDOW + a.mcp_for + STEP,
+        RATE_WINDOW + _held(a.mcp_for) + STEP,
         steps,
         exact=False,
     )
@@ -137,13 +144,13 @@ def _mcp(svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool) -> 
 def _memory_leak(svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool) -> Scenario:
     growth = a.memory_growth_bytes * (ABOVE if up else BELOW)
     # delta() over the window reads the full growth only once samples span the whole window.
-    steps = _steps(a.memory_window + a.memory_for) + 5
+    steps = _steps(_held(a.memory_window) + _held(a.memory_for)) + 5
     labels = {**svc, c.LABEL_AGENT_ID: AGENT, c.LABEL_MEMORY_TYPE: c.MEMORY_RSS}
     labels[c.LABEL_INSTANCE] = "10.0.0.1:9464"
     per_step = growth / (a.memory_window / STEP)
     return Scenario(
         [_series(c.MEMORY_USAGE.name, labels, _linear(per_step, steps, 200 * 1024 * 1024))],
-        a.memory_window + a.memory_for,
+        _held(a.memory_window) + _held(a.memory_for),
         steps,
         exact=False,  # delta() extrapolates, so it may cross the threshold a little earlier
     )
@@ -156,7 +163,7 @@ def _usage_vs_limit(
         limit = 2.0 if counter else 512.0 * 1024 * 1024  # two cores, or 512 MiB
         used = limit * (_above(ratio) if up else ratio * BELOW)
         # A gauge ratio holds from the first sample; a counter's rate needs the full window.
-        fires_after = RATE_WINDOW + hold + STEP if counter else hold
+        fires_after = RATE_WINDOW + _held(hold) + STEP if counter else _held(hold)
         steps = _steps(fires_after) + 5
         usage = _linear(used * STEP, steps) if counter else _const(used, steps)
         limits = {**pod, c.LABEL_RESOURCE: resource, "node": "node-1"}
@@ -211,7 +218,7 @@ def _guardrail(
     # and the ratio only falls after.
     n = _steps(parse_seconds(GUARDRAIL_BASELINE))
     b = a.guardrail_block_share
-    fires_after = n * STEP + RATE_WINDOW + a.guardrail_for + STEP
+    fires_after = n * STEP + RATE_WINDOW + _held(a.guardrail_for) + STEP
     t = _steps(fires_after) - n
     if up:
         r = a.guardrail_block_jump * ABOVE
