@@ -383,7 +383,7 @@ class _Policy(Enum):
     PII = "pii"
 
 
-@pytest.mark.parametrize("name", [_Policy.PII, 7, _NoTruth()], ids=repr)
+@pytest.mark.parametrize("name", [_Policy.PII, 7, _NoTruth()], ids=["enum", "int", "no-truth"])
 def test_a_guardrail_of_any_name_on_an_agent_callback_warns_once(
     fresh: adk_observe.Observability, caplog: pytest.LogCaptureFixture, name: Any
 ) -> None:
