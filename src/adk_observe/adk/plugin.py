@@ -252,6 +252,7 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
             self._forget_models(run)
         if run.task is not None and run.on_done is not None:
             run.task.remove_done_callback(run.on_done)
+            run.on_done = None  # it holds the session: a run left in a context var must not
         session = invocation_context.session
         if error is None:
             history = getattr(session, "events", None)
