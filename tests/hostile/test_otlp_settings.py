@@ -119,3 +119,21 @@ def test_metrics_headers_are_checked_as_the_tracing_headers_are() -> None:
                 assert str(exc).startswith(option) and "\n" not in str(exc), str(exc)
             else:
                 raise AssertionError(f"{option}={pair!r} was accepted")
+
+
+def test_a_key_that_ends_with_a_line_break_says_so() -> None:
+    """A Kubernetes Secret made from a file (`--from-file`) keeps the file's last newline: the
+    refusal says what to remove, and still shows no part of the key."""
+    for end in ("\n", "\r\n"):
+        try:
+            resolve_options(environ={c.USER_ID_KEY_ENV: SECRET_KEY + end})
+        except OptionsError as exc:
+            message = str(exc)
+        else:
+            raise AssertionError("a key with a line break was accepted")
+        assert "ends with a line break" in message, message
+        assert SECRET_KEY[:8] not in message and SECRET_KEY[-8:] not in message, message
+    try:  # a control character inside the key is no line break at its end
+        resolve_options(environ={c.USER_ID_KEY_ENV: SECRET_KEY[:10] + "\n" + SECRET_KEY[10:]})
+    except OptionsError as exc:
+        assert "line break" not in str(exc), str(exc)

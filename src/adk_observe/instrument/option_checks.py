@@ -239,6 +239,9 @@ def problem(name: str, kind: str, value: Any, *, secret: bool = False) -> str | 
     got = "" if secret else f", got {shown(value)}"
     of_type, type_text = _TYPES[kind]
     if not of_type(value):
+        if kind == "str" and isinstance(value, str) and is_text(value.rstrip("\r\n")):
+            # the line break a file ends with (a Kubernetes Secret made from a file keeps it)
+            got += "; it ends with a line break: remove it from the value"
         return f"{name} must be {type_text}{got}"
     rule = RULES.get(name)
     if rule is not None and not rule[0](value):
