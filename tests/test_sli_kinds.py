@@ -198,7 +198,7 @@ def test_the_loader_reads_the_rows(tmp_path: Path) -> None:
             "evaluator: toxicity",
             'evaluator: "a\\nb"',
             "spec.slos[1].sli.evaluator",
-            "must be one printable line of at most 200 characters without {{ (got 'a\\nb')",
+            "must be one printable line of at most 128 characters without {{ (got 'a\\nb')",
         ),
         (
             "group_by: [evaluator]",
@@ -225,7 +225,7 @@ def test_the_schema_lists_the_rows_and_their_parameters(capsys: pytest.CaptureFi
     assert sli["properties"]["evaluator"] == {
         "type": "string",
         "minLength": 1,
-        "maxLength": 200,
+        "maxLength": 128,
         "description": "builtin quality: e.g. grounded; builtin verdicts: e.g. toxicity.",
     }
     assert sli["additionalProperties"] is False

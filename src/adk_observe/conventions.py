@@ -17,6 +17,9 @@ from adk_observe import __version__
 
 # --- labels -----------------------------------------------------------------------------------
 
+# Characters the recorder keeps of a label value by default (`label_value_max_length`); a spec's
+# SLI that selects on a longer value (an evaluator) would never match what it records.
+LABEL_VALUE_MAX_LENGTH = 128
 LABEL_AGENT_ID = "agent_id"
 LABEL_METHOD = "method"
 LABEL_ENDPOINT = "endpoint"

@@ -55,7 +55,7 @@ class Options:
     metrics_host: str = "0.0.0.0"
     label_limit: int = _SPEC.label_limit
     series_limit: int = 2000  # series per metric family; the rest fold into one __other__ series
-    label_value_max_length: int = 128  # characters; longer label values are cut
+    label_value_max_length: int = c.LABEL_VALUE_MAX_LENGTH  # characters; longer ones are cut
     otel_metrics: bool = True  # expose ADK's gen_ai.* OpenTelemetry metrics on /metrics
     # tracing
     tracing_enabled: bool = _SPEC.tracing_enabled

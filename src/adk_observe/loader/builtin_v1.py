@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from adk_observe import conventions as c
 from adk_observe import model as m
 from adk_observe import sli_kinds as k
 from adk_observe.errors import quote
@@ -16,9 +17,9 @@ from adk_observe.loader.fields import LatencySeconds
 from adk_observe.loader.importer import fail
 from adk_observe.yamlsource import Document, KeyPath
 
-# A label value the SLI selects on is a name (an evaluator, a model): one printable line, and
-# short enough to quote whole in a matcher, a legend and an error message.
-MAX_LABEL_VALUE = 200
+# A label value the SLI selects on is a name (an evaluator, a model): one printable line, and no
+# longer than the recorder keeps by default (a longer one would select nothing it records).
+MAX_LABEL_VALUE = c.LABEL_VALUE_MAX_LENGTH
 _SECONDS: TypeAdapter[float] = TypeAdapter(LatencySeconds)
 _TYPE_SCHEMA = {
     k.ParamType.SECONDS: _SECONDS.json_schema(),
