@@ -781,6 +781,7 @@ ALERT_MEMORY_NEAR_LIMIT = "ADKContainerMemoryNearLimit"
 ALERT_RESTARTS = "ADKContainerRestarting"
 ALERT_OOM_KILLED = "ADKContainerOOMKilled"
 ALERT_GUARDRAIL_BLOCKS = "ADKAgentGuardrailBlockSurge"
+ALERT_TURNS_ABANDONED = "ADKAgentTurnsAbandoned"
 ALERT_SLI_NO_DATA = "SLONoData"
 # Alert annotation with a link to the Grafana dashboard of the alert (when spec.grafana_url is set).
 ANNOTATION_DASHBOARD_URL = "dashboard_url"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -339,3 +340,35 @@ def test_an_app_exception_is_still_a_500(telemetry: Telemetry) -> None:
         _serve(app, [])
     assert _requests(telemetry, "web", status_code="500") == 1.0
     assert _abandoned(telemetry, "web") == 0.0
+
+
+# --- the alert's promtool scenarios read series shaped as the recorder writes them -------------
+
+
+def _label_sets(telemetry: Telemetry, *names: str) -> set[tuple[str, frozenset[str]]]:
+    telemetry.handle.force_flush()
+    return {(s.name, frozenset(s.labels)) for m in telemetry.registry.collect()
+            for s in m.samples if s.name in names}
+
+
+def test_the_alerts_scenarios_use_the_recorded_names_and_labels(telemetry: Telemetry) -> None:
+    from adk_observe import model as m
+    from adk_observe.rules.agent_pack_tests import agent_pack_tests
+
+    with agent_turn("shape"):
+        pass
+    with contextlib.suppress(asyncio.CancelledError), agent_turn("shape"):
+        raise asyncio.CancelledError
+    recorded = _label_sets(telemetry, c.ABANDONED_TURNS.name, c.REQUESTS.name)
+    assert {name for name, _ in recorded} == {c.ABANDONED_TURNS.name, c.REQUESTS.name}
+
+    spec = m.ServiceSpec(name="svc", source=m.Source("svc.yaml"), slos=(), namespace="agents")
+    doc, _ = agent_pack_tests(spec, "svc.rules.yaml")
+    assert doc is not None
+    scenarios = [t for t in doc["tests"] if t["name"].startswith(c.ALERT_TURNS_ABANDONED)]
+    assert len(scenarios) == 4
+    for test in scenarios:
+        for series in test["input_series"]:
+            name, _, rest = series["series"].partition("{")
+            labels = frozenset(re.findall(r'(\w+)="', rest)) - {c.LABEL_JOB}  # the scrape's
+            assert (name, labels) in recorded, series["series"]
