@@ -148,6 +148,20 @@ def test_a_run_aborted_by_its_abort_signal_is_counted(telemetry: Telemetry) -> N
     _assert_abandoned_once(telemetry, "hung")
 
 
+def test_a_run_cut_by_asyncio_timeout_is_counted_when_its_task_ends(telemetry: Telemetry) -> None:
+    # ADK calls no hook for a run its task's timeout cancels: the plugin sees it end with the
+    # task (docs: "is abandoned then").
+    runner, _ = _runner(Answer("too late", delay=3600))
+
+    async def serve() -> None:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.2):
+                await _drain(runner, await _session(runner))
+
+    asyncio.run(serve())
+    _assert_abandoned_once(telemetry, "hung")
+
+
 def test_an_answered_turn_abandons_nothing_and_shows_the_series_at_zero(
     telemetry: Telemetry,
 ) -> None:
