@@ -269,10 +269,10 @@ def _abandoned(svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: boo
     # them abandoned a little above or below the threshold.
     share = _above(a.abandoned_share, 1.0) if up else a.abandoned_share * BELOW
     per_step = max(60.0, 1.5 * a.abandoned_min_turns)
-    steps = _steps(RATIO_WARMUP + a.abandoned_for) + 5
+    steps = _steps(RATIO_WARMUP + _held(a.abandoned_for)) + 5
     return Scenario(
         _turn_series(svc, _linear(per_step * share, steps), _linear(per_step * (1 - share), steps)),
-        RATIO_WARMUP + a.abandoned_for,
+        RATIO_WARMUP + _held(a.abandoned_for),
         steps,
     )
 
@@ -289,7 +289,7 @@ def _hanging(svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool)
     # balancer cuts it at 30 s) and nothing is answered. Too few turns for the share's minimum:
     # only "abandoned while none answered" fires, once a whole window holds no answer.
     n, per_step = _quiet(a)
-    fires_after = 2 * n * STEP + a.abandoned_for
+    fires_after = 2 * n * STEP + _held(a.abandoned_for)
     steps = _steps(fires_after) + 5
     hang = steps - n - 1
     return Scenario(
