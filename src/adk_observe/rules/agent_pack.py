@@ -100,9 +100,8 @@ def _guardrail_jump(spec: ServiceSpec) -> str:
 
 def abandoned_turns(labels: str, *matchers: str) -> tuple[str, str, str]:
     """Turns abandoned, answered (requests of any status) and started (the two summed) over
-    ABANDON_WINDOW, summed by `labels`: the sides of ALERT_TURNS_ABANDONED (the overview plots
-    them). An agent none of whose turns was ever answered has no request series: it started
-    its abandoned turns only."""
+    ABANDON_WINDOW, summed by `labels`: the sides of ALERT_TURNS_ABANDONED. An agent none of
+    whose turns was ever answered has no request series: it started its abandoned turns only."""
     by = f"sum by ({labels})"
     abandoned = f"{by} (increase({selector(c.ABANDONED_TURNS.name, *matchers)}[{ABANDON_WINDOW}]))"
     answered = f"{by} (increase({selector(c.REQUESTS.name, *matchers)}[{ABANDON_WINDOW}]))"
