@@ -292,6 +292,20 @@ ACTIVE_CONVERSATIONS = MetricDef(
         Capture(EVENT_TURN_ABANDONED, -1.0, op=Op.ADD),
     ),
 )
+# Turns that ended without an answer because the user (or the client, or a load balancer in front
+# of it) gave up: cancelled, or closed before their answer. They are no request (the availability
+# and success SLIs leave them out: a client's cancellation is no server error), so an agent that
+# hangs until every client gives up would show no traffic at all without this counter. A turn
+# that starts records 0 here, so the series exists before its first abandon and rate() sees it.
+ABANDONED_TURNS = MetricDef(
+    "adk_agent_abandoned_turns_total",
+    MetricType.COUNTER,
+    "Agent turns abandoned before their answer: cancelled, or closed by the client (a break, a "
+    "disconnect, an abort signal); not counted in adk_agent_requests_total.",
+    (LABEL_AGENT_ID,),
+    capped=(LABEL_AGENT_ID,),
+    captures=(Capture(EVENT_TURN_STARTED, 0.0), Capture(EVENT_TURN_ABANDONED)),
+)
 MEMORY_USAGE = MetricDef(
     "adk_agent_memory_usage_bytes",
     MetricType.GAUGE,
@@ -503,6 +517,7 @@ CATALOGUE: tuple[MetricDef, ...] = (
     REQUESTS,
     REQUEST_DURATION,
     ACTIVE_CONVERSATIONS,
+    ABANDONED_TURNS,
     MEMORY_USAGE,
     MCP_CALLS,
     MCP_CALL_DURATION,
@@ -766,6 +781,7 @@ ALERT_MEMORY_NEAR_LIMIT = "ADKContainerMemoryNearLimit"
 ALERT_RESTARTS = "ADKContainerRestarting"
 ALERT_OOM_KILLED = "ADKContainerOOMKilled"
 ALERT_GUARDRAIL_BLOCKS = "ADKAgentGuardrailBlockSurge"
+ALERT_TURNS_ABANDONED = "ADKAgentTurnsAbandoned"
 ALERT_SLI_NO_DATA = "SLONoData"
 # Alert annotation with a link to the Grafana dashboard of the alert (when spec.grafana_url is set).
 ANNOTATION_DASHBOARD_URL = "dashboard_url"

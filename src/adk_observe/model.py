@@ -190,6 +190,12 @@ class AgentAlerts:
     guardrail_block_jump: float = 3.0
     guardrail_block_share: float = 0.1
     guardrail_for: int = 600
+    # The share of started turns (answered or abandoned) abandoned over 10m (rules/agent_pack.py
+    # ABANDON_WINDOW), among at least abandoned_min_turns started ones; or any abandoned while
+    # none was answered.
+    abandoned_share: float = 0.1
+    abandoned_min_turns: int = 20
+    abandoned_for: int = 300
     disabled: tuple[str, ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
 

@@ -35,8 +35,8 @@ def test_every_alert_links_to_a_dashboard_that_exists(tmp_path: Path) -> None:
     files = dashboard_files(spec)
     uids = {data["uid"]: data for data in files.values()}
     alerts = _alerts(spec)
-    # 4 + 4 + 4 + 2 burn pairs, 4 exhausted budgets and the 9 alerts of the pack
-    assert len(alerts) == 27
+    # 4 + 4 + 4 + 2 burn pairs, 4 exhausted budgets and the 10 alerts of the pack
+    assert len(alerts) == 28
     for alert in alerts:
         url = urlsplit(dict(alert.annotations)["dashboard_url"])
         assert f"{url.scheme}://{url.netloc}" == "https://grafana.example.com"

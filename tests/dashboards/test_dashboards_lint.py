@@ -110,7 +110,7 @@ def test_an_unknown_metric_in_a_panel_fails_the_lint() -> None:
     target = target_labels(spec)
     assert c.LABEL_TRACK in target
     assert check_dashboard("o.json", data, known_series(spec, groups), target) == [
-        Finding("o.json panel 101 'Requests by status code' A",
+        Finding("o.json panel 101 'Requests by status code, and abandoned turns' A",
                 "queries adk_agent_requestz_total, which the instrumentation does not emit and "
                 "the generated rules do not record"),
         Finding("o.json panel 102 'Error share (5xx) per agent' A",
@@ -137,7 +137,8 @@ def test_lint_command_fails_and_names_the_panel(
     out = capsys.readouterr()
     assert out.out == "support-agent: 2 problem(s)\n"
     assert out.err.splitlines() == [
-        f"{SUPPORT}: support-agent-overview.json panel 101 'Requests by status code' A: queries "
+        f"{SUPPORT}: support-agent-overview.json panel 101 "
+        "'Requests by status code, and abandoned turns' A: queries "
         "adk_agent_requestz_total, which the instrumentation does not emit and the generated "
         "rules do not record",
         f"{SUPPORT}: support-agent-overview.json panel 102 'Error share (5xx) per agent' A: "

@@ -99,7 +99,7 @@ def test_overview_panels_in_reading_order() -> None:
     data = dashboard_files(_spec("examples/support-agent.yaml"))["support-agent-overview.json"]
     assert [(p["id"], p["type"], p["title"]) for p in data["panels"]] == [
         (100, "row", "Traffic and errors"),
-        (101, "timeseries", "Requests by status code"),
+        (101, "timeseries", "Requests by status code, and abandoned turns"),
         (102, "timeseries", "Error share (5xx) per agent"),
         (103, "timeseries", "Request latency per agent"),
         (104, "timeseries", "Active conversations"),

@@ -180,7 +180,7 @@ def test_panel_links_open_the_matching_overview_panel() -> None:
             found[panel["title"]] = titles[int(query["viewPanel"][0])]
             assert "${__url_time_range}" in query
     assert found == {"Burn rate per alert window": "Error share (5xx) per agent",
-                     "Error and request rate": "Requests by status code"}
+                     "Error and request rate": "Requests by status code, and abandoned turns"}
 
 
 def test_overview_draws_the_agent_pack_thresholds_it_alerts_on() -> None:

@@ -22,6 +22,7 @@ OFF_MINUTE = {
     "cpu_throttling": {"threshold": "90%", "for": "70s"},
     "memory_near_limit": {"threshold": "90%", "for": "10s"},
     "guardrail_blocks": {"jump": 3, "min_share": "10%", "for": "5m30s"},
+    "abandoned_turns": {"threshold": "10%", "min_turns": 20, "for": "4m20s"},
 }
 
 

@@ -18,8 +18,13 @@ from adk_observe.rules.agent_pack_tests import agent_pack_tests
 PACK = (
     c.ALERT_HIGH_ERROR_RATE, c.ALERT_HIGH_LATENCY, c.ALERT_MCP_FAILURES, c.ALERT_MEMORY_LEAK,
     c.ALERT_CPU_THROTTLING, c.ALERT_MEMORY_NEAR_LIMIT, c.ALERT_RESTARTS, c.ALERT_OOM_KILLED,
-    c.ALERT_GUARDRAIL_BLOCKS,
+    c.ALERT_GUARDRAIL_BLOCKS, c.ALERT_TURNS_ABANDONED,
 )
+# The scenarios an alert has beyond its threshold's two.
+EXTRA = {c.ALERT_TURNS_ABANDONED: (
+    "fires when every client gives up on a hanging agent",
+    "stays silent on a quiet healthy agent with a few abandons",
+)}
 
 
 def service(alerts: m.AgentAlerts, selector: str = "") -> m.ServiceSpec:
@@ -34,10 +39,12 @@ VARIANTS = {
         latency_for=0, mcp_error_rate=2.0, mcp_for=0, memory_growth_bytes=10 * 2**20,
         memory_window=600, memory_for=0, cpu_ratio=0.5, cpu_for=0, memory_limit_ratio=0.75,
         memory_limit_for=0, restarts=1, restarts_window=300, guardrail_block_jump=2.0,
-        guardrail_block_share=0.2, guardrail_for=0)),
+        guardrail_block_share=0.2, guardrail_for=0, abandoned_share=0.5,
+        abandoned_min_turns=5, abandoned_for=0)),
     "long hold times and a custom selector": service(m.AgentAlerts(
         error_rate=0.01, error_rate_for=900, latency_threshold=10.0, latency_for=900,
-        mcp_for=600, cpu_for=1200, memory_limit_for=900, restarts=5, guardrail_for=1200),
+        mcp_for=600, cpu_for=1200, memory_limit_for=900, restarts=5, guardrail_for=1200,
+        abandoned_share=0.02, abandoned_min_turns=100, abandoned_for=900),
         selector='namespace="agents",app="svc"'),
 }
 
@@ -50,7 +57,8 @@ def _write(spec: m.ServiceSpec, folder: Path) -> Path:
     assert doc is not None
     names = [t["name"] for t in doc["tests"]]
     assert names == [n for a in PACK for n in (f"{a} fires above its threshold",
-                                                f"{a} stays silent below it")]
+                                                f"{a} stays silent below it",
+                                                *(f"{a} {e}" for e in EXTRA.get(a, ())))]
     (folder / "svc.agent-test.yaml").write_text(dump_yaml(doc))
     return folder
 
@@ -72,6 +80,11 @@ def test_every_alert_of_the_pack_fires_above_and_stays_silent_below(
     (c.ALERT_RESTARTS, ">= 3", ">= 2"),
     # The jump is 3.75x its baseline when the alert is due: a factor of 3.8 misses it.
     (c.ALERT_GUARDRAIL_BLOCKS, "> 3", "> 3.8"),
+    (c.ALERT_TURNS_ABANDONED, "> 0.1", "> 0.13"),
+    # Without its minimum of turns, a quiet agent's few abandons page.
+    (c.ALERT_TURNS_ABANDONED, ">= 20", ">= 0"),
+    # Without "abandoned while none answered", a hang on a quiet agent never pages.
+    (c.ALERT_TURNS_ABANDONED, " > 0 unless", " > 1e9 unless"),
 ])
 def test_a_rule_with_the_wrong_threshold_fails_its_test(
     promtool: str, tmp_path: Path, alert: str, original: str, broken: str

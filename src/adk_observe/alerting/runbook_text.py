@@ -97,6 +97,30 @@ PACK: dict[str, Advice] = {
             "evaluators and user feedback show what users lost meanwhile.",
         ),
     ),
+    c.ALERT_TURNS_ABANDONED: Advice(
+        "Users give up on one agent's turns before their answer: the turns were cancelled or "
+        "their client disconnected (a load balancer's timeout, a closed tab, ADK's abort "
+        "signal). Abandoned turns are no requests, so the error-rate, latency and SLO alerts "
+        "never see them: an agent whose model hangs until every client gives up shows no "
+        "traffic at all, and this alert is what pages. It fires when more than the threshold "
+        "(default 10%) of the turns started over the last 10m were abandoned, among at least "
+        "the minimum (default 20) of started turns, so that one impatient user of two on a "
+        "quiet agent is no outage (at 20 turns it takes 3 abandons); or when turns were "
+        "abandoned while none was answered in those 10m (the all-hang case, at any traffic). "
+        "A client cancelling is no server error: the availability SLO is unchanged.",
+        (
+            "Open the overview dashboard's traffic panel on the agent: abandoned turns beside "
+            "requests. Abandons with no requests at all is a hang.",
+            "Check the LLM call durations and `adk_agent_active_conversations`: calls that "
+            "never finish and conversations piling up point at the model provider or a tool "
+            "that hangs; compare turn latency with the load balancer's or client's timeout "
+            "(e.g. 30 s on GKE): turns slower than it are cut and abandoned.",
+            "Read the traces of the agent's recent turns: the span still open when the turn "
+            "ended is what the user waited for.",
+            "If a deploy started it, roll back; if clients' timeouts are too short for the "
+            "agent's answers, stream partial responses or raise the timeout.",
+        ),
+    ),
 }
 
 BURN = Advice(

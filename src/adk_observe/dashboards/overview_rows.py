@@ -34,15 +34,23 @@ from adk_observe.dashboards.queries import by, errors_or_zero, quantile, rate_by
 from adk_observe.promql import selector
 from adk_observe.rules import container
 
+ABANDONED = "abandoned"  # the legend of the abandoned turns beside the status codes
+
 TRAFFIC = Section(
     "Traffic and errors",
     1,
     (
         Series(
-            "Requests by status code",
-            "Agent turns and HTTP requests per second.",
+            "Requests by status code, and abandoned turns",
+            "Agent turns and HTTP requests per second, and turns abandoned before their answer "
+            "(cancelled, or the client disconnected: no request, so no error either). Abandoned "
+            f"turns and no requests: the agent hangs until its clients give up "
+            f"({c.ALERT_TURNS_ABANDONED}).",
             Unit.REQUESTS_PER_SECOND,
-            rate_of(c.REQUESTS, c.LABEL_STATUS_CODE),
+            lambda s: (
+                *rate_of(c.REQUESTS, c.LABEL_STATUS_CODE)(s),
+                Query(rate_by((), c.ABANDONED_TURNS.name, s.sel, s.agents), ABANDONED),
+            ),
             stack=True,
             key="requests",
         ),

@@ -4,7 +4,9 @@
 
 Each HTTP request is an agent turn with method = the HTTP method, endpoint = the route template
 and status_code = what the app actually sent (500 when it raised before sending a response).
-Incoming `traceparent` headers continue the caller's trace.
+Incoming `traceparent` headers continue the caller's trace. A request whose client went away
+before its response ended (the app read `http.disconnect`, or the server cancelled it) is an
+abandoned turn, not a request, as in the ADK plugin.
 
 Clients choose the raw path and method, so neither becomes a label as sent: the endpoint is the
 template of the route the app matched (Starlette and FastAPI put the route in the scope; for other
@@ -15,6 +17,7 @@ fold into `__other__` as well.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
@@ -91,17 +94,28 @@ class ObservabilityMiddleware:
             )
             scope[_ROOT_PATH_AT_START] = str(scope.get("root_path") or "")
             status: list[int] = []
+            done: list[bool] = []  # the response's last body message was sent
 
             async def send_wrapper(message: Message) -> None:
-                if message.get("type") == "http.response.start":
+                kind = message.get("type")
+                if kind == "http.response.start":
                     status.append(int(message.get("status", 200)))
+                elif kind == "http.response.body" and not message.get("more_body", False):
+                    done.append(True)
                 await send(message)
+
+            async def receive_wrapper() -> Message:
+                message = await receive()
+                if message.get("type") == "http.disconnect" and not done:
+                    turn.abandon()  # the client left before its answer
+                return message
 
             with turn:
                 try:
-                    await self.app(scope, receive, send_wrapper)
-                except BaseException:
-                    turn.fail("exception", str(status[0]) if status else c.STATUS_CODE_ERROR)
+                    await self.app(scope, receive_wrapper, send_wrapper)
+                except BaseException as exc:
+                    if not (turn.abandoned or isinstance(exc, asyncio.CancelledError)):
+                        turn.fail("exception", str(status[0]) if status else c.STATUS_CODE_ERROR)
                     raise
                 finally:
                     turn.endpoint = self._endpoint(scope)

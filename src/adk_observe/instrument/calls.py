@@ -16,6 +16,7 @@ Over 400 lines: the four front ends share one `_Scope`, which splitting would sp
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import functools
@@ -39,6 +40,10 @@ from adk_observe.instrument.sessions import NO_SESSION, SessionIds
 F = TypeVar("F", bound=Callable[..., Any])
 _STATUS_MAX = 1024  # characters of a status code kept before the label cut
 _turn = enclosing.turn  # the open AgentTurn, if any
+# What ends a turn as abandoned rather than failed: its task was cancelled (a client that went
+# away, an `asyncio.timeout` around the block, a server shutting down), or its generator was
+# closed before its end (a consumer that stopped reading). Exceptions stay errors.
+_GIVEN_UP = (asyncio.CancelledError, GeneratorExit)
 
 
 def is_error_result(result: object) -> bool:
@@ -138,6 +143,10 @@ class _Scope:
             span.end()
             self.suspend()
 
+    def closed(self) -> None:
+        """Its stream (a decorated generator) was closed before its end: for a call, no
+        failure (the consumer had what it wanted); a turn is abandoned (AgentTurn)."""
+
     def suspend(self) -> None:
         """Make the block's span no longer current (a generator between two steps: streams.py)."""
         if self._token is not None:
@@ -212,6 +221,7 @@ class AgentTurn(_Scope):
         self.status_code: str | None = None
         self.cost = 0.0
         self.time_to_first_token: float | None = None
+        self.abandoned = False
         self._turn_token: contextvars.Token[AgentTurn | None] | None = None
 
     def _copy(self) -> AgentTurn:
@@ -239,6 +249,17 @@ class AgentTurn(_Scope):
         for its turn."""
         if self.time_to_first_token is None and self.span is not None and not self.ended:
             self.time_to_first_token = time.perf_counter() - self._start
+
+    def abandon(self) -> None:
+        """Mark the turn abandoned: the user gave up before its answer (a client that
+        disconnected). It is then no request, neither a success nor an error, and counts in
+        adk_agent_abandoned_turns_total; a cancelled block or a stream closed early is so
+        without it."""
+        self.abandoned = True
+
+    def closed(self) -> None:
+        """Its stream (a decorated generator) was closed before its end: abandoned."""
+        self.abandon()
 
     def fail(self, error_type: str = "error", status_code: str | None = None) -> None:
         super().fail(error_type)
@@ -281,6 +302,9 @@ class AgentTurn(_Scope):
         tb: TracebackType | None,
     ) -> None:
         self._leave_turn()
+        if isinstance(exc, _GIVEN_UP):  # no failure of the agent's: the block still ends
+            self.abandon()
+            exc_type, exc, tb = None, None, None
         super().__exit__(exc_type, exc, tb)
 
     def _leave_turn(self) -> None:
@@ -301,6 +325,9 @@ class AgentTurn(_Scope):
             self._turn_token = _turn.set(self)
 
     def _record(self, obs: runtime.Observability, seconds: float, ctx: SpanContext) -> None:
+        if self.abandoned:
+            obs.apply(events.TurnAbandoned(agent_id=obs.resolve_agent(self.agent_id), ctx=ctx))
+            return
         code = self.status_code or (c.STATUS_CODE_OK if self.ok else c.STATUS_CODE_ERROR)
         turn = events.Turn(
             agent_id=obs.resolve_agent(self.agent_id),

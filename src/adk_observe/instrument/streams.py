@@ -8,8 +8,9 @@ for a model call and a turn; a text item only once it is not blank). The span is
 while the generator's own code runs, one step at a time, so the consumer's code between items
 never runs inside it, and a generator left unfinished and closed later (by another task, by
 garbage collection) detaches what it attached in the same step. Closing a stream early (a
-`break`) ends the block as a success; an exception from the generator, or thrown into it, ends
-it as a failure and propagates unchanged.
+`break`, a client that went away) ends a call's block as a success and abandons a turn (the
+user gave up before its end: `scope.closed()`); an exception from the generator, or thrown into
+it, ends it as a failure and propagates unchanged.
 
 The wrappers are generator functions themselves, so frameworks that tell streaming callables
 by their kind (ADK's streaming tools, `inspect.isasyncgenfunction`) still see one; the sync and
@@ -35,6 +36,8 @@ class Scope(Protocol):
     def suspend(self) -> None: ...
 
     def resume(self) -> None: ...
+
+    def closed(self) -> None: ...
 
 
 def _first_item(scope: Scope) -> Callable[[Any], None]:
@@ -78,10 +81,12 @@ def _end(scope: Scope, failure: BaseException | None) -> None:
 @contextlib.contextmanager
 def _ending(scope: Scope) -> Iterator[None]:
     """Ends the scope when the wrapped generator ends: as a failure when an exception leaves
-    it, as a success when it returns or is closed early (GeneratorExit: the stream was done)."""
+    it, as a success when it returns, as closed (`scope.closed()`) when it is closed early
+    (GeneratorExit: the consumer stopped reading)."""
     try:
         yield
     except GeneratorExit:
+        scope.closed()
         _end(scope, None)
         raise
     except BaseException as exc:

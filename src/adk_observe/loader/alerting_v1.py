@@ -148,6 +148,7 @@ def agent_alerts(a: v1.AgentAlertsV1) -> m.AgentAlerts:
             (c.ALERT_RESTARTS, a.restarts.enabled),
             (c.ALERT_OOM_KILLED, a.oom_killed.enabled),
             (c.ALERT_GUARDRAIL_BLOCKS, a.guardrail_blocks.enabled),
+            (c.ALERT_TURNS_ABANDONED, a.abandoned_turns.enabled),
         )
         if not on
     ]
@@ -172,6 +173,9 @@ def agent_alerts(a: v1.AgentAlertsV1) -> m.AgentAlerts:
         guardrail_block_jump=a.guardrail_blocks.jump or d.guardrail_block_jump,
         guardrail_block_share=a.guardrail_blocks.min_share or d.guardrail_block_share,
         guardrail_for=a.guardrail_blocks.for_ or d.guardrail_for,
+        abandoned_share=a.abandoned_turns.threshold or d.abandoned_share,
+        abandoned_min_turns=a.abandoned_turns.min_turns or d.abandoned_min_turns,
+        abandoned_for=a.abandoned_turns.for_ or d.abandoned_for,
         disabled=tuple(disabled),
         labels=pairs(a.labels),
     )

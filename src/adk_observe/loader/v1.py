@@ -204,6 +204,17 @@ class GuardrailAlertV1(Strict):
     for_: Seconds | None = Field(default=None, alias="for")
 
 
+class AbandonedAlertV1(Strict):
+    enabled: bool = True
+    threshold: Ratio | None = Field(
+        default=None, lt=1, description="Share of started turns abandoned over 10m (below 100%)."
+    )
+    min_turns: int | None = Field(
+        default=None, ge=1, le=10**9, description="Turns started over 10m for the share to count."
+    )
+    for_: Seconds | None = Field(default=None, alias="for")
+
+
 class SwitchV1(Strict):
     enabled: bool = True
 
@@ -220,6 +231,7 @@ class AgentAlertsV1(Strict):
     restarts: RestartsAlertV1 = RestartsAlertV1()
     oom_killed: SwitchV1 = SwitchV1()
     guardrail_blocks: GuardrailAlertV1 = GuardrailAlertV1()
+    abandoned_turns: AbandonedAlertV1 = AbandonedAlertV1()
 
 
 class MetricsTelemetryV1(Strict):

@@ -23,6 +23,9 @@ from adk_observe.rules.types import Alert, merge
 
 RATE = "5m"
 GUARDRAIL_BASELINE = "6h"  # a guardrail's usual block share: its mean over the last 6 hours
+# Abandoned turns are counted over 10 minutes: long enough that a hang shows at low traffic and
+# that one impatient user among a handful is no share, short enough to page within minutes.
+ABANDON_WINDOW = "10m"
 
 
 def _by(spec: ServiceSpec, *labels: str) -> str:
@@ -93,6 +96,30 @@ def _guardrail_jump(spec: ServiceSpec) -> str:
     )
     floor = number(spec.agent_alerts.guardrail_block_share)
     return f"({now} / {usual}\nand {now} > {floor})"
+
+
+def abandoned_turns(labels: str, *matchers: str) -> tuple[str, str, str]:
+    """Turns abandoned, answered (requests of any status) and started (the two summed) over
+    ABANDON_WINDOW, summed by `labels`: the sides of ALERT_TURNS_ABANDONED. An agent none of
+    whose turns was ever answered has no request series: it started its abandoned turns only."""
+    by = f"sum by ({labels})"
+    abandoned = f"{by} (increase({selector(c.ABANDONED_TURNS.name, *matchers)}[{ABANDON_WINDOW}]))"
+    answered = f"{by} (increase({selector(c.REQUESTS.name, *matchers)}[{ABANDON_WINDOW}]))"
+    return abandoned, answered, f"({abandoned} + ({answered} or {abandoned} * 0))"
+
+
+def _abandoned_share(spec: ServiceSpec) -> str:
+    """Each agent's share of started turns abandoned, where at least the spec's minimum of turns
+    started (a user or two closing the tab on a quiet agent is no outage) or none was answered
+    (every client gives up on a hanging agent: its share is 1, at any traffic)."""
+    abandoned, answered, started = abandoned_turns(
+        _by(spec, c.LABEL_AGENT_ID), service_selector(spec)
+    )
+    least = number(spec.agent_alerts.abandoned_min_turns)
+    return (
+        f"({abandoned}\n/\n{started}\nand ({started} >= {least}\n"
+        f"or ({abandoned} > 0 unless {answered} > 0)))"
+    )
 
 
 @dataclass(frozen=True)
@@ -215,6 +242,21 @@ PACK: tuple[PackAlert, ...] = (
         "wave, or a broken filter.",
         per_agent=True,
     ),
+    PackAlert(
+        c.ALERT_TURNS_ABANDONED,
+        c.SEVERITY_CRITICAL,
+        _abandoned_share,
+        "\n> ",
+        "abandoned_share",
+        "abandoned_for",
+        "<service>: users give up on agent turns before their answer",
+        "{{ $value | humanizePercentage }} of the turns started for agent {{ $labels.agent_id }} "
+        "over the last <abandon_window> were abandoned before their answer (cancelled, or the "
+        "client disconnected): above <abandoned_percent>% of at least <abandoned_min_turns> "
+        "turns, or none answered at all. Abandoned turns are no requests: the error rate and "
+        "latency alerts do not see them.",
+        per_agent=True,
+    ),
 )
 
 
@@ -233,6 +275,9 @@ def text_values(spec: ServiceSpec) -> dict[str, str]:
         "oom_window": format_seconds(a.oom_window),
         "guardrail_floor": number(a.guardrail_block_share * 100),
         "guardrail_baseline": GUARDRAIL_BASELINE,
+        "abandon_window": ABANDON_WINDOW,
+        "abandoned_percent": number(a.abandoned_share * 100),
+        "abandoned_min_turns": number(a.abandoned_min_turns),
     }
 
 

@@ -4,7 +4,11 @@ Every alert of the pack gets two scenarios built from the thresholds in the spec
 held a little above the threshold fires once its `for` has passed, and the same traffic a little
 below the threshold never fires, not even as pending. The input series carry exactly the labels
 the rules select (the service's selector, or the pod's namespace and container for cAdvisor and
-kube-state-metrics series), so a rule that selects the wrong series fails its test.
+kube-state-metrics series), so a rule that selects the wrong series fails its test. An alert
+with more than one way to fire (ADKAgentTurnsAbandoned) gets its other cases as EXTRA scenarios.
+
+Over 400 lines: one scenario builder per alert of the pack, all on the same series helpers and
+the same timing constants; splitting them would split that table.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from adk_observe import conventions as c
 from adk_observe.durations import format_seconds, parse_seconds
 from adk_observe.model import AgentAlerts, ServiceSpec
 from adk_observe.promql import eq, number, selector, service_selector
-from adk_observe.rules.agent_pack import GUARDRAIL_BASELINE, agent_alerts
+from adk_observe.rules.agent_pack import ABANDON_WINDOW, GUARDRAIL_BASELINE, agent_alerts
 from adk_observe.rules.series import labels_for as selector_labels
 
 STEP = 60  # evaluation and sample interval, seconds
@@ -248,6 +252,90 @@ def _guardrail(
     )
 
 
+def _turn_series(svc: dict[str, str], abandoned: str, answered: str | None) -> list[dict[str, str]]:
+    """An agent's turn counters as the recorder writes them: the abandoned counter (from 0, as a
+    started turn creates it) and its answered turns (status 200; None: never answered)."""
+    agent = {**svc, c.LABEL_AGENT_ID: AGENT}
+    series = [_series(c.ABANDONED_TURNS.name, agent, abandoned)]
+    if answered is not None:
+        turn = {**agent, c.LABEL_METHOD: c.METHOD_TURN, c.LABEL_ENDPOINT: c.ENDPOINT_AGENT}
+        turn[c.LABEL_STATUS_CODE] = c.STATUS_CODE_OK
+        series.append(_series(c.REQUESTS.name, turn, answered))
+    return series
+
+
+def _abandoned(svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool) -> Scenario:
+    # Busy enough that the minimum of started turns holds from the first evaluation; a share of
+    # them abandoned a little above or below the threshold.
+    share = _above(a.abandoned_share, 1.0) if up else a.abandoned_share * BELOW
+    per_step = max(60.0, 1.5 * a.abandoned_min_turns)
+    steps = _steps(RATIO_WARMUP + _held(a.abandoned_for)) + 5
+    return Scenario(
+        _turn_series(svc, _linear(per_step * share, steps), _linear(per_step * (1 - share), steps)),
+        RATIO_WARMUP + _held(a.abandoned_for),
+        steps,
+    )
+
+
+def _quiet(a: AgentAlerts) -> tuple[int, float]:
+    """A window's steps, and turns per step too few to reach the minimum over a window: a power
+    of two, so that a counter's sums are exact and a flat counter's increase is exactly 0."""
+    n = _steps(parse_seconds(ABANDON_WINDOW))
+    return n, 2.0 ** math.floor(math.log2(max(a.abandoned_min_turns, 1) * BELOW / n))
+
+
+def _hanging(svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool) -> Scenario:
+    # A quiet agent answers for a window, then its model hangs: every client gives up (a load
+    # balancer cuts it at 30 s) and nothing is answered. Too few turns for the share's minimum:
+    # only "abandoned while none answered" fires, once a whole window holds no answer.
+    n, per_step = _quiet(a)
+    fires_after = 2 * n * STEP + _held(a.abandoned_for)
+    steps = _steps(fires_after) + 5
+    hang = steps - n - 1
+    return Scenario(
+        _turn_series(
+            svc,
+            f"{_const(0, n)} {_linear(per_step, hang, per_step)}",
+            f"{_linear(per_step, n)} {_const(per_step * n, hang)}",
+        ),
+        fires_after,
+        steps,
+    )
+
+
+def _few_abandons(
+    svc: dict[str, str], pod: dict[str, str], a: AgentAlerts, up: bool
+) -> Scenario | None:
+    # A quiet healthy agent: a third of its few turns abandoned (users closing the tab), the
+    # rest answered. Far above the share, below the minimum of turns: never fires.
+    n, per_step = _quiet(a)
+    share = min(max(3 * a.abandoned_share, 1 / 3), 0.9)
+    if a.abandoned_share >= share:
+        return None
+    steps = _steps(3 * n * STEP) + 5
+    return Scenario(
+        _turn_series(svc, _linear(per_step * share, steps), _linear(per_step * (1 - share), steps)),
+        n * STEP,
+        steps,
+    )
+
+
+# Scenarios beyond the threshold's two: (alert, test name, builder, fires).
+EXTRA: tuple[tuple[str, str, Builder, bool], ...] = (
+    (
+        c.ALERT_TURNS_ABANDONED,
+        "fires when every client gives up on a hanging agent",
+        _hanging,
+        True,
+    ),
+    (
+        c.ALERT_TURNS_ABANDONED,
+        "stays silent on a quiet healthy agent with a few abandons",
+        _few_abandons,
+        False,
+    ),
+)
+
 # Why a builder returned no scenario.
 _UNREACHABLE = {
     c.ALERT_HIGH_LATENCY: "the threshold is outside the histogram's buckets",
@@ -274,6 +362,7 @@ def _builders(a: AgentAlerts) -> dict[str, Builder]:
         c.ALERT_RESTARTS: _restarts,
         c.ALERT_OOM_KILLED: _oom,
         c.ALERT_GUARDRAIL_BLOCKS: _guardrail,
+        c.ALERT_TURNS_ABANDONED: _abandoned,
     }
 
 
@@ -315,6 +404,11 @@ def agent_pack_tests(
             continue
         tests.append(_test(f"{alert.alert} fires above its threshold", alert.alert, above, True))
         tests.append(_test(f"{alert.alert} stays silent below it", alert.alert, below, False))
+        for name, extra, build_extra, fires in EXTRA:
+            if name == alert.alert and svc is not None:
+                scenario = build_extra(svc, pod, spec.agent_alerts, fires)
+                if scenario is not None:
+                    tests.append(_test(f"{name} {extra}", name, scenario, fires))
     if not tests:
         return None, notes
     doc = {
