@@ -61,9 +61,12 @@ def test_fors_that_are_not_whole_minutes_give_emitted_tests_that_pass(
 def test_the_examples_emitted_agent_tests_pass(promtool: str, tmp_path: Path) -> None:
     """examples/demo-agent.yaml sets `high_error_rate: {for: 30s}`: its emitted scenario
     expected the page at 1m30s, where promtool has it pending (it fires at 2m)."""
+    tested = []
     for spec in sorted((ROOT / "examples").glob("*.yaml")):
         out = tmp_path / spec.stem
         if compile_rules(spec, out, "--emit-tests") != 0 or not list(out.glob("*agent-test.yaml")):
             continue  # not a service spec, or no agent pack
         for name, code, output in _emitted(promtool, out):
             assert code == 0, f"{spec.name}: {name}:\n{output}"
+        tested.append(spec.name)
+    assert {"demo-agent.yaml", "support-agent.yaml"} <= set(tested), tested

@@ -43,7 +43,7 @@ from adk_observe.adk.introspect import (
     mcp_server_name,
 )
 from adk_observe.instrument import audit, events, runtime
-from adk_observe.instrument.calls import is_error_result
+from adk_observe.instrument.calls import GIVEN_UP, is_error_result
 from adk_observe.instrument.enclosing import current_run, enter_run, leave_run
 from adk_observe.instrument.events import Origin, call_origin
 from adk_observe.instrument.sessions import AdkTurnCounter
@@ -60,9 +60,6 @@ PLUGIN_NAME = "adk_observe"
 # callback answered for the model, the run was cancelled) is forgotten when its run ends.
 MAX_IN_FLIGHT = 10_000
 MAX_AGENT_LABELS = 1_000  # agent names whose label value is remembered (then forgotten at once)
-# In flight when ADK calls after_run for a run its consumer closed early (GeneratorExit: `break`,
-# aclose(); CancelledError: Runner.run's caller stopped reading): no clean end of the run.
-_CLOSED_EARLY = (GeneratorExit, asyncio.CancelledError)
 
 
 def _debug_line(obs: runtime.Observability) -> tuple[SpanContext | None, Origin | None]:
@@ -257,7 +254,9 @@ class ObservabilityPlugin(BasePlugin):  # type: ignore[misc]
         if error is None:
             history = getattr(session, "events", None)
             if (
-                isinstance(sys.exception(), _CLOSED_EARLY)
+                # in flight for a run its consumer closed early (GeneratorExit: `break`,
+                # aclose(); CancelledError: Runner.run's caller stopped reading)
+                isinstance(sys.exception(), GIVEN_UP)
                 or (history and getattr(history[-1], "error_code", None) == ABORT_SEAL_CODE)
             ) and not answered(session, invocation_id):
                 # Closed early (the consumer stopped reading, or the run's abort_signal was

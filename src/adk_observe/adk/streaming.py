@@ -26,6 +26,7 @@ from typing import Any
 from opentelemetry import trace
 
 from adk_observe import conventions as c
+from adk_observe.instrument.streams import blank
 
 
 @dataclass(slots=True)
@@ -42,7 +43,7 @@ def shows_text(llm_response: Any) -> bool:
     """A streamed chunk the user sees: one with answer text (see the module docstring)."""
     content = llm_response.content
     return content is not None and any(
-        part.text and not part.thought and not part.text.isspace() for part in content.parts or ()
+        part.text and not part.thought and not blank(part.text) for part in content.parts or ()
     )
 
 

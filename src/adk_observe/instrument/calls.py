@@ -40,10 +40,11 @@ from adk_observe.instrument.sessions import NO_SESSION, SessionIds
 F = TypeVar("F", bound=Callable[..., Any])
 _STATUS_MAX = 1024  # characters of a status code kept before the label cut
 _turn = enclosing.turn  # the open AgentTurn, if any
-# What ends a turn as abandoned rather than failed: its task was cancelled (a client that went
-# away, an `asyncio.timeout` around the block, a server shutting down), or its generator was
-# closed before its end (a consumer that stopped reading). Exceptions stay errors.
-_GIVEN_UP = (asyncio.CancelledError, GeneratorExit)
+# What ends a turn as abandoned rather than failed, in every front end (the ADK plugin too): its
+# task was cancelled (a client that went away, an `asyncio.timeout` around the block, a server
+# shutting down), or its generator was closed before its end (a consumer that stopped reading).
+# Exceptions stay errors.
+GIVEN_UP = (asyncio.CancelledError, GeneratorExit)
 
 
 def is_error_result(result: object) -> bool:
@@ -302,7 +303,7 @@ class AgentTurn(_Scope):
         tb: TracebackType | None,
     ) -> None:
         self._leave_turn()
-        if isinstance(exc, _GIVEN_UP):  # no failure of the agent's: the block still ends
+        if isinstance(exc, GIVEN_UP):  # no failure of the agent's: the block still ends
             self.abandon()
             exc_type, exc, tb = None, None, None
         super().__exit__(exc_type, exc, tb)

@@ -40,6 +40,13 @@ class Scope(Protocol):
     def closed(self) -> None: ...
 
 
+def blank(text: str) -> bool:
+    """Text no user can read: empty or only white space (no first token; the ADK plugin's
+    streamed chunks use the same test). str.strip, not the text's own methods: a str subclass's
+    may raise into the agent."""
+    return not str.strip(text)
+
+
 def _first_item(scope: Scope) -> Callable[[Any], None]:
     """What to call at every item: the first one is the block's first token (a model call's and
     a turn's; a tool call has none). A text item counts once it shows text (not "" nor only
@@ -52,8 +59,7 @@ def _first_item(scope: Scope) -> Callable[[Any], None]:
 
     def seen(item: Any) -> None:
         nonlocal shown
-        # str.strip, not the item's own methods: a str subclass's may raise into the agent
-        if shown or (isinstance(item, str) and not str.strip(item)):
+        if shown or (isinstance(item, str) and blank(item)):
             return
         shown = True
         first_token()
