@@ -832,6 +832,9 @@ OTEL_CUMULATIVE = "cumulative"
 # Not options either: the TLS files the SDK's exporters read themselves, per signal (the
 # `_TRACES_`/`_METRICS_` name after the prefix) or for both (otlp_export.py checks them).
 OTEL_OTLP_ENV_PREFIX = "OTEL_EXPORTER_OTLP_"
+# The signals' parts of their OTLP variables (OTEL_EXPORTER_OTLP_TRACES_..., _METRICS_...).
+OTEL_SIGNAL_TRACES = "TRACES_"
+OTEL_SIGNAL_METRICS = "METRICS_"
 OTEL_TLS_CERTIFICATE = "CERTIFICATE"
 OTEL_TLS_CLIENT_KEY = "CLIENT_KEY"
 OTEL_TLS_CLIENT_CERTIFICATE = "CLIENT_CERTIFICATE"

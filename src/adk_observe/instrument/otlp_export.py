@@ -137,9 +137,9 @@ def grpc_problem() -> str | None:
 _GRPC_TARGET = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z._-]+):[0-9]+")
 # Each endpoint variable and the signals it serves (the generic one serves both).
 _ENDPOINT_SIGNALS = {
-    c.OTEL_ENDPOINT_ENV: ("TRACES_", "METRICS_"),
-    c.OTEL_TRACES_ENDPOINT_ENV: ("TRACES_",),
-    c.OTEL_METRICS_ENDPOINT_ENV: ("METRICS_",),
+    c.OTEL_ENDPOINT_ENV: (c.OTEL_SIGNAL_TRACES, c.OTEL_SIGNAL_METRICS),
+    c.OTEL_TRACES_ENDPOINT_ENV: (c.OTEL_SIGNAL_TRACES,),
+    c.OTEL_METRICS_ENDPOINT_ENV: (c.OTEL_SIGNAL_METRICS,),
 }
 
 
@@ -150,7 +150,7 @@ def grpc_urls(
     without a scheme as the URL the exporter is given: https:// (TLS, the specification's
     default), or http:// when OTEL_EXPORTER_OTLP_<SIGNAL>_INSECURE (else ..._INSECURE) is true.
     The generic endpoint takes the generic INSECURE only (it serves both signals)."""
-    grpc = {"TRACES_": traces_protocol, "METRICS_": metrics_protocol}
+    grpc = {c.OTEL_SIGNAL_TRACES: traces_protocol, c.OTEL_SIGNAL_METRICS: metrics_protocol}
     urls = {}
     for name, signals in _ENDPOINT_SIGNALS.items():
         raw = environ.get(name, "").strip()
@@ -232,7 +232,7 @@ _GRPC_TIMEOUT_ENV = {
 
 
 # The signal of each exporter class, as its variables name it (OTEL_EXPORTER_OTLP_TRACES_...).
-_SIGNAL = {"OTLPSpanExporter": "TRACES_", "OTLPMetricExporter": "METRICS_"}
+_SIGNAL = {"OTLPSpanExporter": c.OTEL_SIGNAL_TRACES, "OTLPMetricExporter": c.OTEL_SIGNAL_METRICS}
 
 
 def _parses(raw: str) -> bool:
